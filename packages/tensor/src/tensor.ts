@@ -1,0 +1,156 @@
+// The Tensor: a contiguous row-major Float32Array with a shape. Every tensor has the same four
+// fields, assigned in the same order, so V8 keeps one hidden class for all of them.
+
+import { ShapeError, formatShape, sameShape, sizeOf, stridesOf } from './shape.js';
+
+/** Nested arrays of numbers, as accepted by `fromArray`. */
+export type NestedArray = number | readonly NestedArray[];
+
+/**
+ * An n-dimensional array of float32 values stored contiguously, row-major.
+ *
+ * ```ts
+ * const x = fromArray([[1, 2], [3, 4]]);   // shape [2, 2]
+ * x.get(1, 0);                              // 3
+ * x.reshape([4]).toArray();                 // [1, 2, 3, 4]
+ * ```
+ */
+export class Tensor {
+  readonly data: Float32Array;
+  readonly shape: readonly number[];
+  readonly strides: readonly number[];
+  readonly size: number;
+
+  /** Wraps `data` (not copied) with `shape`; `data.length` must equal the shape's size. */
+  constructor(data: Float32Array, shape: readonly number[]) {
+    const size = sizeOf(shape, 'Tensor');
+    if (data.length !== size) {
+      throw new ShapeError(`Tensor: data has ${data.length} elements but shape ${formatShape(shape)} needs ${size}`);
+    }
+    this.data = data;
+    this.shape = Object.freeze(shape.slice());
+    this.strides = Object.freeze(stridesOf(shape));
+    this.size = size;
+  }
+
+  get ndim(): number {
+    return this.shape.length;
+  }
+
+  /** The element at the given indices (one per dimension). */
+  get(...idx: number[]): number {
+    return this.data[this.#offset('Tensor.get', idx)];
+  }
+
+  /** Sets the element at the given indices: `t.set(value, i, j)`. Mutates this tensor. */
+  set(value: number, ...idx: number[]): void {
+    this.data[this.#offset('Tensor.set', idx)] = value;
+  }
+
+  #offset(op: string, idx: number[]): number {
+    if (idx.length !== this.shape.length) {
+      throw new RangeError(`${op}: got ${idx.length} indices for a tensor of shape ${formatShape(this.shape)}`);
+    }
+    let off = 0;
+    for (let i = 0; i < idx.length; i++) {
+      const j = idx[i];
+      if (!Number.isInteger(j) || j < 0 || j >= this.shape[i]) {
+        throw new RangeError(`${op}: index ${j} is out of range for dimension ${i} of shape ${formatShape(this.shape)}`);
+      }
+      off += j * this.strides[i];
+    }
+    return off;
+  }
+
+  /** The single value of a one-element tensor. */
+  item(): number {
+    if (this.size !== 1) throw new ShapeError(`Tensor.item: tensor of shape ${formatShape(this.shape)} has ${this.size} elements, not 1`);
+    return this.data[0];
+  }
+
+  /** A copy with its own buffer. */
+  clone(): Tensor {
+    return new Tensor(this.data.slice(), this.shape);
+  }
+
+  /** A view of the same data with another shape of the same size; one dimension may be -1. */
+  reshape(shape: readonly number[]): Tensor {
+    const s = shape.slice();
+    const infer = s.indexOf(-1);
+    if (infer !== -1) {
+      if (s.indexOf(-1, infer + 1) !== -1) throw new ShapeError(`Tensor.reshape: only one dimension can be -1, got ${formatShape(shape)}`);
+      let known = 1;
+      for (let i = 0; i < s.length; i++) if (i !== infer) known *= s[i];
+      if (known === 0 || this.size % known !== 0) {
+        throw new ShapeError(`Tensor.reshape: cannot reshape ${formatShape(this.shape)} (${this.size} elements) to ${formatShape(shape)}`);
+      }
+      s[infer] = this.size / known;
+    }
+    if (sizeOf(s, 'Tensor.reshape') !== this.size) {
+      throw new ShapeError(`Tensor.reshape: cannot reshape ${formatShape(this.shape)} (${this.size} elements) to ${formatShape(shape)}`);
+    }
+    return new Tensor(this.data, s);
+  }
+
+  /** Rows [start, end) of the first dimension as a view (no copy). */
+  subarray(start: number, end: number = this.shape[0]): Tensor {
+    this.#checkRows('Tensor.subarray', start, end);
+    const row = this.size / Math.max(this.shape[0], 1);
+    return new Tensor(this.data.subarray(start * row, end * row), [end - start, ...this.shape.slice(1)]);
+  }
+
+  /** Rows [start, end) of the first dimension as a copy. */
+  slice(start: number, end: number = this.shape[0]): Tensor {
+    this.#checkRows('Tensor.slice', start, end);
+    const row = this.size / Math.max(this.shape[0], 1);
+    return new Tensor(this.data.slice(start * row, end * row), [end - start, ...this.shape.slice(1)]);
+  }
+
+  #checkRows(op: string, start: number, end: number): void {
+    if (this.shape.length === 0) throw new ShapeError(`${op}: a scalar has no rows`);
+    if (!Number.isInteger(start) || !Number.isInteger(end) || start < 0 || end > this.shape[0] || start > end) {
+      throw new RangeError(`${op}: rows [${start}, ${end}) are out of range for shape ${formatShape(this.shape)}`);
+    }
+  }
+
+  /** Sets every element to `value`. Mutates this tensor and returns it. */
+  fill(value: number): this {
+    this.data.fill(value);
+    return this;
+  }
+
+  /** Sets every element to 0. Mutates this tensor and returns it. */
+  zero(): this {
+    this.data.fill(0);
+    return this;
+  }
+
+  /** Copies `src` (same shape) into this tensor. Mutates this tensor and returns it. */
+  copyFrom(src: Tensor): this {
+    if (!sameShape(src.shape, this.shape)) {
+      throw new ShapeError(`Tensor.copyFrom: source ${formatShape(src.shape)} does not match destination ${formatShape(this.shape)}`);
+    }
+    this.data.set(src.data);
+    return this;
+  }
+
+  /** Nested JavaScript arrays (a number for a 0-d tensor). */
+  toArray(): NestedArray {
+    if (this.shape.length === 0) return this.data[0];
+    const build = (dim: number, off: number): NestedArray => {
+      const n = this.shape[dim];
+      const out: NestedArray[] = new Array(n);
+      if (dim === this.shape.length - 1) {
+        for (let i = 0; i < n; i++) out[i] = this.data[off + i];
+      } else {
+        for (let i = 0; i < n; i++) out[i] = build(dim + 1, off + i * this.strides[dim]);
+      }
+      return out;
+    };
+    return build(0, 0);
+  }
+
+  toString(): string {
+    return `Tensor(${formatShape(this.shape)})`;
+  }
+}
