@@ -1,0 +1,35 @@
+// The contract every genre classifier implements (MLP, trees, linear models, ensembles), so the
+// pipeline, the CLI, cross-validation and hyperparameter search can treat them alike.
+
+/**
+ * A dense, already-scaled feature matrix with integer labels.
+ * `x` is row-major [rows, features]; `y[i]` is in [0, classes). `groups[i]` (optional) is the
+ * artist of row i, used for artist-disjoint splits.
+ */
+export interface Dataset {
+  readonly x: Float32Array;
+  readonly y: Int32Array;
+  readonly rows: number;
+  readonly features: number;
+  readonly classes: number;
+  readonly featureNames?: readonly string[];
+  readonly classNames?: readonly string[];
+  readonly groups?: readonly string[];
+}
+
+/** Per-epoch (or per-round) training history, for reports. */
+export interface TrainHistory {
+  readonly trainLoss: number[];
+  readonly validLoss: number[];
+  readonly validMetric: number[]; // macro-F1 on validation unless stated otherwise
+}
+
+/** A trained or trainable classifier. */
+export interface Classifier {
+  /** A short name such as "mlp", "gbdt", "logreg". */
+  readonly kind: string;
+  /** Trains on `train`; `valid` (optional) is for early stopping only, never for fitting. */
+  fit(train: Dataset, valid?: Dataset): TrainHistory | void;
+  /** Class probabilities, row-major [rows, classes]. */
+  predictProba(x: Float32Array, rows: number): Float32Array;
+}
