@@ -4,5 +4,21 @@ export { ShapeError, formatShape, sameShape, sizeOf, stridesOf } from './shape.j
 export { Rng } from './rng.js';
 export { zeros, ones, full, fromArray, rand, randn, arange } from './creation.js';
 export { matmul, type MatmulOptions } from './ops/matmul.js';
+export { add, sub, mul, div, neg, exp, log, sqrt, abs, relu, tanh, sigmoid, clamp } from './ops/elementwise.js';
+export { addRow, subRow, mulRow, divRow } from './ops/broadcast.js';
+export { sum, mean, max, min, argmax, argmin, type ReduceOptions } from './ops/reduce.js';
+export { transpose } from './ops/transpose.js';
+export { cat, stack } from './ops/concat.js';
+export {
+  addInPlace, subInPlace, mulInPlace, divInPlace, scaleInPlace, axpyInPlace, addRowInPlace, mulRowInPlace,
+  clampInPlace, reluInPlace,
+} from './ops/inplace.js';
 export { matmulNN, matmulNT, matmulTN } from './kernels/matmul.js';
 export { matmulNNNaive, matmulNTNaive, matmulTNNaive } from './kernels/matmul-naive.js';
+export {
+  reluForward, reluBackward, leakyReluForward, leakyReluBackward, tanhForward, tanhBackward, sigmoidForward,
+  sigmoidBackward, geluForward, geluBackward, erfc, dropoutForward, dropoutBackward, biasBackward,
+} from './kernels/activation.js';
+export { crossEntropyForward, crossEntropyBackward, squaredErrorForward, squaredErrorBackward } from './kernels/cross-entropy.js';
+export { sgdStep, adamStep, sumOfSquares, scaleInPlaceKernel } from './kernels/optim.js';
+export { batchNormStats, batchNormNormalize, batchNormBackward } from './kernels/batchnorm.js';
