@@ -8,3 +8,14 @@ export {
   majorityClass, majorityBaseline, type ClassScores, type ClassificationMetrics,
 } from './metrics/classification.js';
 export { meanStd, formatMeanStd, summarizeRuns, type MeanStd } from './metrics/summary.js';
+export {
+  SEED_GENRES, DEFAULT_ALIASES, DEFAULT_VOCABULARY, normalizeTag, seedTagRule, topCountTagRule, tagsToGenre,
+  vocabularyLookup, parseVocabulary, type Tag, type GenreVocabulary, type TagRule,
+} from './labels/tags.js';
+export { LastfmClient, LastfmError, parseTopTags, type LastfmClientOptions, type TopTagsResult, type LastfmEvent } from './labels/lastfm.js';
+export { readLastfmTags, readTagtraumCls, type TrackTags, type TagtraumLabel } from './labels/offline.js';
+export {
+  labelFromTrackTags, labelFromLastfm, readLabels, writeLabelFile,
+  type LabelRuleOptions, type LabelCounts, type LabelResult, type TrackRef,
+} from './labels/label.js';
+export { writeFileAtomic, withAtomicFile } from './data/atomic.js';
