@@ -1,3 +1,22 @@
-// Fast matmul kernels (same contract as matmul-naive.ts). Until the packed, register-tiled
-// kernels land these delegate to the naive ones.
-export { matmulNNNaive as matmulNN, matmulNTNaive as matmulNT, matmulTNNaive as matmulTN } from './matmul-naive.js';
+// The matmul kernels nn calls: C = alpha·op(A)·op(B) + beta·C (+ bias[N] on every row), same
+// contract as matmul-naive.ts. M, K, N: C is [M, N], op(A) is [M, K], op(B) is [K, N].
+// This file only dispatches; the scalar fast path is matmul-packed.ts.
+import { matmulNNPacked, matmulNTPacked, matmulTNPacked } from './matmul-packed.js';
+
+/** NN: A [M, K], B [K, N] -> C [M, N]. When beta is 0, C is not read. */
+export function matmulNN(C: Float32Array, A: Float32Array, B: Float32Array, bias: Float32Array | null,
+                         M: number, K: number, N: number, alpha: number, beta: number): void {
+  matmulNNPacked(C, A, B, bias, M, K, N, alpha, beta);
+}
+
+/** NT: A [M, K], B [N, K] (op(B) = Bᵀ) -> C [M, N]. When beta is 0, C is not read. */
+export function matmulNT(C: Float32Array, A: Float32Array, B: Float32Array, bias: Float32Array | null,
+                         M: number, K: number, N: number, alpha: number, beta: number): void {
+  matmulNTPacked(C, A, B, bias, M, K, N, alpha, beta);
+}
+
+/** TN: A [K, M] (op(A) = Aᵀ), B [K, N] -> C [M, N]. When beta is 0, C is not read. */
+export function matmulTN(C: Float32Array, A: Float32Array, B: Float32Array, bias: Float32Array | null,
+                         M: number, K: number, N: number, alpha: number, beta: number): void {
+  matmulTNPacked(C, A, B, bias, M, K, N, alpha, beta);
+}
