@@ -1,0 +1,92 @@
+// Builds, compiles and instantiates the SIMD kernel module once per thread, on the shared memory.
+// Feature detection: SIMD128 and relaxed SIMD are probed with WebAssembly.validate on tiny modules.
+
+import { ModuleBuilder, I32, Simd, V128 } from './builder.js';
+import { addMatmul } from './matmul-module.js';
+import { addLayerKernels } from './layer-module.js';
+import { MAX_PAGES, wasmMemory } from './memory.js';
+import { wasmApi, type WasmMemory, type WasmModule } from './wasm-api.js';
+
+function probe(op: number): boolean {
+  if (wasmApi === undefined) return false;
+  try {
+    const mb = new ModuleBuilder();
+    const f = mb.func('probe', [I32], []);
+    const v = f.local(V128);
+    f.i32(0).simd(Simd.i32x4_splat).set(v);
+    if (op === Simd.f32x4_relaxed_madd) f.get(v).get(v).get(v).simd(op).set(v);
+    else f.get(v).get(v).simd(op).set(v);
+    return wasmApi.validate(mb.emit());
+  } catch {
+    return false;
+  }
+}
+
+let simd: boolean | null = null, relaxed: boolean | null = null;
+
+/** True when this runtime validates WebAssembly SIMD128. */
+export function hasSimd(): boolean {
+  if (simd === null) simd = probe(Simd.f32x4_add) && typeof SharedArrayBuffer === 'function';
+  return simd;
+}
+
+/** True when relaxed SIMD (f32x4.relaxed_madd) validates (Node 20: --experimental-wasm-relaxed-simd). */
+export function hasRelaxedSimd(): boolean {
+  if (relaxed === null) relaxed = hasSimd() && probe(Simd.f32x4_relaxed_madd);
+  return relaxed;
+}
+
+/** The exported kernel functions (pointers are byte offsets into the shared memory). */
+export interface KernelExports {
+  mm_NN(C: number, ldc: number, A: number, lda: number, B: number, ldb: number, bias: number,
+        M: number, K: number, N: number, alpha: number, beta: number, scratch: number): void;
+  mm_NT: KernelExports['mm_NN'];
+  mm_TN: KernelExports['mm_NN'];
+  bias_act(out: number, x: number, bias: number, rows: number, cols: number, act: number, slope: number): void;
+  relu_backward(dx: number, dout: number, y: number, n: number): void;
+  softmax_ce(probs: number, logits: number, rows: number, C: number): void;
+  sgd_step(p: number, g: number, buf: number, n: number, lr: number, momentum: number, dampening: number,
+           weightDecay: number, nesterov: number, first: number): void;
+  adam_step(p: number, g: number, m: number, v: number, vmax: number, n: number, lr: number, beta1: number, beta2: number,
+            eps: number, weightDecay: number, decoupled: number, bc1: number, bc2sqrt: number, amsgrad: number): void;
+}
+
+/** Bytes of the module for this runtime (relaxed madd when available and `relaxed` is true). */
+export function kernelModuleBytes(useRelaxed: boolean): Uint8Array {
+  const mb = new ModuleBuilder();
+  const exp = mb.importFunc('env', 'exp', [0x7c], [0x7c]);
+  const log = mb.importFunc('env', 'log', [0x7c], [0x7c]);
+  mb.importMemory('env', 'memory', 16, MAX_PAGES, true);
+  addMatmul(mb, useRelaxed);
+  addLayerKernels(mb, exp, log);
+  return mb.emit();
+}
+
+let compiled: WasmModule | null = null;
+let kernels: KernelExports | null = null;
+
+/** Whether the relaxed fused multiply-add is used (TIMBRE_RELAXED_SIMD=0 turns it off). */
+export function usesRelaxed(): boolean {
+  return hasRelaxedSimd() && process.env.TIMBRE_RELAXED_SIMD !== '0';
+}
+
+/** The compiled module (shared with workers, which instantiate it on the same memory). */
+export function kernelModule(): WasmModule {
+  if (compiled === null) compiled = new (wasmApi as NonNullable<typeof wasmApi>).Module(kernelModuleBytes(usesRelaxed()));
+  return compiled;
+}
+
+/** Instantiates `mod` on `memory` (used by the main thread and by workers). */
+export function instantiate(mod: WasmModule, memory: WasmMemory): KernelExports {
+  const inst = new (wasmApi as NonNullable<typeof wasmApi>).Instance(mod, { env: { memory, exp: Math.exp, log: Math.log } });
+  return inst.exports as unknown as KernelExports;
+}
+
+/** This thread's kernels on the shared memory. Throws when the runtime has no SIMD128. */
+export function simdKernels(): KernelExports {
+  if (kernels === null) {
+    if (!hasSimd()) throw new Error('timbre: this runtime has no WebAssembly SIMD128; use TIMBRE_BACKEND=scalar');
+    kernels = instantiate(kernelModule(), wasmMemory());
+  }
+  return kernels;
+}
