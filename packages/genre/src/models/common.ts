@@ -28,6 +28,20 @@ export function checkDataset(op: string, ds: Dataset): void {
   }
 }
 
+/** Row weights of a dataset: class weights × its optional `weights` column (checked). */
+export function datasetWeights(op: string, ds: Dataset, classWeight: ClassWeight): Float64Array {
+  const w = sampleWeights(ds.y, ds.classes, classWeight);
+  if (ds.weights !== undefined) {
+    if (ds.weights.length !== ds.rows) throw new RangeError(`${op}: weights has ${ds.weights.length} entries for ${ds.rows} rows`);
+    for (let i = 0; i < ds.rows; i++) {
+      const v = ds.weights[i];
+      if (!(v >= 0) || !Number.isFinite(v)) throw new RangeError(`${op}: weights[${i}]=${v}; must be finite and >= 0`);
+      w[i] *= v;
+    }
+  }
+  return w;
+}
+
 /** Throws unless `x` holds `rows × features` values. */
 export function checkMatrix(op: string, x: Float32Array, rows: number, features: number): void {
   if (!Number.isInteger(rows) || rows < 0) throw new RangeError(`${op}: rows must be a non-negative integer, got ${rows}`);

@@ -6,7 +6,7 @@ import { Rng } from '@timbre/tensor';
 import type { Classifier, Dataset, TrainHistory } from './types.js';
 import { Binner, MISSING, TreeBuilder, leafOf, partition, treeFromJSON, treeToJSON, type FlatTree } from './binning.js';
 import {
-  argmaxRows, checkDataset, checkMatrix, checkOption, macroF1, sampleWeights, softmaxRows, type ClassWeight,
+  argmaxRows, checkDataset, checkMatrix, checkOption, datasetWeights, macroF1, softmaxRows, type ClassWeight,
 } from './common.js';
 
 export interface GBDTOptions {
@@ -124,7 +124,7 @@ export class GBDT implements Classifier {
     const rng = new Rng(o.seed);
     const binner = Binner.fit(x, n, F, o.maxBins);
     const codes = binner.transform(x, n);
-    const w = sampleWeights(y, K, o.classWeight);
+    const w = datasetWeights('GBDT.fit', train, o.classWeight);
     let wSum = 0;
     for (let i = 0; i < n; i++) wSum += w[i];
     const minChildWeight = o.minChildWeight ?? Math.max(1e-3, 1e-3 * wSum);

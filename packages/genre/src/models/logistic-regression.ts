@@ -2,7 +2,7 @@
 // Objective (sklearn's, divided by n): (1/n)·[Σ_i w_i·CE_i + ||W||²/(2C)]; the intercept is not penalised.
 
 import type { Classifier, Dataset } from './types.js';
-import { checkDataset, checkMatrix, checkOption, sampleWeights, softmaxRows, type ClassWeight } from './common.js';
+import { checkDataset, checkMatrix, checkOption, datasetWeights, softmaxRows, type ClassWeight } from './common.js';
 import { lbfgs } from './lbfgs.js';
 
 export interface LogisticRegressionOptions {
@@ -61,7 +61,7 @@ export class LogisticRegression implements Classifier {
         throw new RangeError(`LogisticRegression.fit: x[${Math.floor(i / F)}, ${i % F}] is ${x[i]}; impute missing values first`);
       }
     }
-    const w = sampleWeights(y, K, this.classWeight);
+    const w = datasetWeights('LogisticRegression.fit', train, this.classWeight);
     const lam = 1 / this.C;
     const P = K * F; // bias block follows the weight block
     const logits = new Float64Array(K);

@@ -5,7 +5,7 @@
 import { Rng } from '@timbre/tensor';
 import type { Classifier, Dataset } from './types.js';
 import { Binner, MISSING, TreeBuilder, leafOf, partition, treeFromJSON, treeToJSON, type FlatTree } from './binning.js';
-import { checkDataset, checkMatrix, checkOption, classWeights, type ClassWeight } from './common.js';
+import { checkDataset, checkMatrix, checkOption, datasetWeights, type ClassWeight } from './common.js';
 
 export interface RandomForestOptions {
   /** Trees (default 200). */
@@ -82,7 +82,7 @@ export class RandomForest implements Classifier {
     const rng = new Rng(o.seed);
     const binner = Binner.fit(x, n, F, o.maxBins);
     const codes = binner.transform(x, n);
-    const cw = o.classWeight === null ? new Float64Array(K).fill(1) : classWeights(y, K, o.classWeight);
+    const rowW = datasetWeights('RandomForest.fit', train, o.classWeight); // class weights × dataset weights
     const mtry = this.#mtry(F);
     this.trees = [];
     this.classes = K;
@@ -98,7 +98,7 @@ export class RandomForest implements Classifier {
       const rows = new Int32Array(m);
       const w = new Float64Array(n);
       m = 0;
-      for (let i = 0; i < n; i++) if (counts[i] > 0) { rows[m++] = i; w[i] = counts[i] * cw[y[i]]; }
+      for (let i = 0; i < n; i++) if (counts[i] > 0) { rows[m++] = i; w[i] = counts[i] * rowW[i]; }
       this.trees.push(this.#buildTree(codes, n, binner, y, K, w, counts, rows, mtry, trng));
     }
   }

@@ -15,6 +15,11 @@ export interface Dataset {
   readonly featureNames?: readonly string[];
   readonly classNames?: readonly string[];
   readonly groups?: readonly string[];
+  /**
+   * Optional per-row sample weights (mean 1 by convention), e.g. from SAMME boosting. Models that
+   * honour them: LogisticRegression, GBDT, RandomForest; others ignore them.
+   */
+  readonly weights?: Float32Array;
 }
 
 /** Per-epoch (or per-round) training history, for reports. */
