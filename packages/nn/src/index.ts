@@ -1,1 +1,11 @@
-export {};
+// @timbre/nn: layers, losses and optimisers with hand-written backward passes, matching PyTorch.
+export { Module, Parameter, BufferSlots, manualSeed, defaultRng, type ModuleConfig } from './module.js';
+export { Linear, type LinearOptions } from './linear.js';
+export { ReLU, LeakyReLU, Tanh, Sigmoid, GELU } from './activation.js';
+export { Dropout } from './dropout.js';
+export { BatchNorm1d, type BatchNorm1dOptions } from './batchnorm.js';
+export { Sequential } from './sequential.js';
+export { CrossEntropyLoss, MSELoss, type CrossEntropyLossOptions, type Reduction } from './loss.js';
+export { Optimizer, SGD, Adam, AdamW, type SGDOptions, type AdamOptions, type OptimizerState } from './optim.js';
+export { DataLoader, type Batch, type DataLoaderOptions } from './data.js';
+export { gradcheck, numericalGradient, maxRelError, type GradcheckResult } from './gradcheck.js';

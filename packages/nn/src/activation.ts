@@ -1,0 +1,110 @@
+// Element-wise activation layers: ReLU, LeakyReLU, Tanh, Sigmoid, GELU. Each saves what its backward needs
+// (the input, or the output for Tanh/Sigmoid) and reuses its output and dx buffers.
+
+import {
+  Tensor, geluBackward, geluForward, leakyReluBackward, leakyReluForward, reluBackward, reluForward, sigmoidBackward,
+  sigmoidForward, tanhBackward, tanhForward,
+} from '@timbre/tensor';
+import { BufferSlots, Module, expectGradShape, expectSaved, type ModuleConfig } from './module.js';
+
+/** Shared plumbing: buffers and the saved tensor; subclasses provide the two kernel calls. */
+abstract class Elementwise extends Module {
+  protected saved: Tensor | null = null;
+  protected out: Tensor | null = null;
+  #outs = new BufferSlots();
+  #dxs = new BufferSlots();
+  protected abstract readonly name: string;
+  protected abstract run(out: Float32Array, x: Float32Array, n: number): void;
+  /** Accumulates into dx. `saved` is the input or the output, whichever `savesOutput` says. */
+  protected abstract grad(dx: Float32Array, dout: Float32Array, saved: Float32Array, n: number): void;
+  protected readonly savesOutput: boolean = false;
+
+  /** Same shape in and out. The result is owned by the layer (valid until the next forward). */
+  forward(x: Tensor): Tensor {
+    const out = this.#outs.like(x);
+    this.run(out.data, x.data, x.size);
+    this.saved = this.savesOutput ? out : x;
+    this.out = out;
+    return out;
+  }
+
+  /** Returns dx (owned by the layer), or null when inputGrad is false. Activations have no parameters. */
+  backward(dout: Tensor): Tensor;
+  backward(dout: Tensor, inputGrad: boolean): Tensor | null;
+  backward(dout: Tensor, inputGrad = true): Tensor | null {
+    const saved = expectSaved(this.name, this.saved);
+    expectGradShape(this.name, dout, this.out as Tensor);
+    if (!inputGrad) return null;
+    const dx = this.#dxs.like(saved);
+    dx.data.fill(0);
+    this.grad(dx.data, dout.data, saved.data, saved.size);
+    return dx;
+  }
+}
+
+/**
+ * max(x, 0), element-wise. The gradient at exactly 0 is 0, as in PyTorch.
+ *
+ * ```ts
+ * const act = new ReLU();
+ * act.forward(fromArray([-1, 2])).toArray(); // [0, 2]
+ * ```
+ */
+export class ReLU extends Elementwise {
+  protected readonly name = 'ReLU';
+  protected run(out: Float32Array, x: Float32Array, n: number): void { reluForward(out, x, n); }
+  protected grad(dx: Float32Array, dout: Float32Array, x: Float32Array, n: number): void { reluBackward(dx, dout, x, n); }
+  config(): ModuleConfig { return { type: 'ReLU' }; }
+}
+
+/**
+ * x for x > 0, else negativeSlope·x (default 0.01, as PyTorch).
+ *
+ * ```ts
+ * new LeakyReLU({ negativeSlope: 0.2 }).forward(fromArray([-1, 2])).toArray(); // [-0.2, 2]
+ * ```
+ */
+export class LeakyReLU extends Elementwise {
+  protected readonly name = 'LeakyReLU';
+  readonly negativeSlope: number;
+  constructor(options: { negativeSlope?: number } = {}) {
+    super();
+    const { negativeSlope = 0.01 } = options;
+    if (!Number.isFinite(negativeSlope)) throw new RangeError(`LeakyReLU: negativeSlope must be finite, got ${negativeSlope}`);
+    this.negativeSlope = negativeSlope;
+  }
+  protected run(out: Float32Array, x: Float32Array, n: number): void { leakyReluForward(out, x, n, this.negativeSlope); }
+  protected grad(dx: Float32Array, dout: Float32Array, x: Float32Array, n: number): void {
+    leakyReluBackward(dx, dout, x, n, this.negativeSlope);
+  }
+  config(): ModuleConfig { return { type: 'LeakyReLU', negativeSlope: this.negativeSlope }; }
+}
+
+/** tanh(x), element-wise; backward uses the saved output (1 − y²). */
+export class Tanh extends Elementwise {
+  protected readonly name = 'Tanh';
+  protected override readonly savesOutput = true;
+  protected run(out: Float32Array, x: Float32Array, n: number): void { tanhForward(out, x, n); }
+  protected grad(dx: Float32Array, dout: Float32Array, y: Float32Array, n: number): void { tanhBackward(dx, dout, y, n); }
+  config(): ModuleConfig { return { type: 'Tanh' }; }
+}
+
+/** 1/(1 + e^−x), element-wise, overflow-free; backward uses the saved output y(1 − y). */
+export class Sigmoid extends Elementwise {
+  protected readonly name = 'Sigmoid';
+  protected override readonly savesOutput = true;
+  protected run(out: Float32Array, x: Float32Array, n: number): void { sigmoidForward(out, x, n); }
+  protected grad(dx: Float32Array, dout: Float32Array, y: Float32Array, n: number): void { sigmoidBackward(dx, dout, y, n); }
+  config(): ModuleConfig { return { type: 'Sigmoid' }; }
+}
+
+/**
+ * GELU in PyTorch's default exact form (`approximate='none'`): x·Φ(x) = ½x(1 + erf(x/√2)), with an
+ * erfc approximation accurate to ~1e-7 relative. The tanh approximation is not provided.
+ */
+export class GELU extends Elementwise {
+  protected readonly name = 'GELU';
+  protected run(out: Float32Array, x: Float32Array, n: number): void { geluForward(out, x, n); }
+  protected grad(dx: Float32Array, dout: Float32Array, x: Float32Array, n: number): void { geluBackward(dx, dout, x, n); }
+  config(): ModuleConfig { return { type: 'GELU' }; }
+}

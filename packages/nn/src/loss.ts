@@ -1,0 +1,228 @@
+// Losses: CrossEntropyLoss (fused log-softmax; class weights and label smoothing with PyTorch's semantics) and MSELoss.
+// forward returns the loss as a tensor owned by the loss object; backward returns dLoss/dInput, also owned.
+
+import {
+  Tensor, ShapeError, crossEntropyBackward, crossEntropyForward, formatShape, fromArray, squaredErrorBackward,
+  squaredErrorForward, zeros,
+} from '@timbre/tensor';
+import { BufferSlots } from './module.js';
+
+/** How per-sample losses are combined: PyTorch's `reduction`. */
+export type Reduction = 'mean' | 'sum' | 'none';
+
+/** Options of `CrossEntropyLoss` (PyTorch's names in camelCase). */
+export interface CrossEntropyLossOptions {
+  /** Per-class weight [C]; 'mean' then divides by Σ weight[label] instead of B, as PyTorch does. */
+  weight?: Tensor | ArrayLike<number> | null;
+  /** 'mean' (default), 'sum' or 'none' (per-sample losses [B]). */
+  reduction?: Reduction;
+  /** Label smoothing ε in [0, 1] (default 0): target = (1−ε)·onehot + ε/C, combined with weights like PyTorch. */
+  labelSmoothing?: number;
+}
+
+function checkReduction(op: string, r: string): void {
+  if (r !== 'mean' && r !== 'sum' && r !== 'none') throw new RangeError(`${op}: ${r} is not a valid value for reduction (use 'mean', 'sum' or 'none')`);
+}
+
+/**
+ * Softmax cross-entropy between logits [B, C] and integer labels (Int32Array, length B).
+ * Stable for any finite logits (log-sum-exp shifted by the row max, float64 sums).
+ *
+ * ```ts
+ * const lossFn = new CrossEntropyLoss({ labelSmoothing: 0.1 });
+ * const loss = lossFn.forward(logits, labels).item();
+ * model.backward(lossFn.backward());
+ * ```
+ */
+export class CrossEntropyLoss {
+  readonly reduction: Reduction;
+  readonly labelSmoothing: number;
+  readonly weight: Tensor | null;
+  #losses = new BufferSlots();    // [B] per-sample losses
+  #probs = new BufferSlots();     // [B, C] softmax, saved for backward
+  #dlogits = new BufferSlots();
+  #dloss = new BufferSlots();     // [B] d(reduced)/d(loss_b)
+  #scalar = zeros([]);
+  #labels: Int32Array | null = null;
+  #B = 0;
+  #C = 0;
+  #denominator = 1;
+
+  constructor(options: CrossEntropyLossOptions = {}) {
+    const { weight = null, reduction = 'mean', labelSmoothing = 0 } = options;
+    checkReduction('CrossEntropyLoss', reduction);
+    if (!(labelSmoothing >= 0 && labelSmoothing <= 1)) {
+      throw new RangeError(`CrossEntropyLoss: label_smoothing must be between 0.0 and 1.0. Got: ${labelSmoothing}`);
+    }
+    this.reduction = reduction;
+    this.labelSmoothing = labelSmoothing;
+    if (weight === null) {
+      this.weight = null;
+    } else {
+      const w = weight instanceof Tensor ? weight.clone() : fromArray(Array.from(weight as ArrayLike<number>));
+      if (w.shape.length !== 1) throw new ShapeError(`CrossEntropyLoss: weight ${formatShape(w.shape)} must be 1-D [classes]`);
+      for (let c = 0; c < w.size; c++) {
+        if (!Number.isFinite(w.data[c]) || w.data[c] < 0) throw new RangeError(`CrossEntropyLoss: weight[${c}]=${w.data[c]} must be finite and non-negative`);
+      }
+      this.weight = w;
+    }
+  }
+
+  /**
+   * Loss of `logits` [B, C] against `labels` (B class ids in [0, C)). Returns a scalar tensor for
+   * 'mean'/'sum' or [B] for 'none', owned by the loss (valid until the next forward).
+   * Throws if a label is out of range or the loss is not finite (naming the first non-finite logit).
+   */
+  forward(logits: Tensor, labels: Int32Array): Tensor {
+    const op = 'CrossEntropyLoss.forward';
+    if (logits.shape.length !== 2) throw new ShapeError(`${op}: logits ${formatShape(logits.shape)} must be 2-D [batch, classes]`);
+    const B = logits.shape[0], C = logits.shape[1];
+    if (!(labels instanceof Int32Array)) throw new TypeError(`${op}: labels must be an Int32Array of class ids`);
+    if (labels.length !== B) {
+      throw new ShapeError(`${op}: labels [${labels.length}] do not match logits ${formatShape(logits.shape)} (labels.length=${labels.length}, logits.shape[0]=${B})`);
+    }
+    const w = this.weight;
+    if (w !== null && w.size !== C) {
+      throw new ShapeError(`${op}: weight ${formatShape(w.shape)} does not match logits ${formatShape(logits.shape)} (weight.shape[0]=${w.size}, logits.shape[1]=${C})`);
+    }
+    for (let b = 0; b < B; b++) {
+      const y = labels[b];
+      if (y < 0 || y >= C) throw new RangeError(`${op}: label ${y} at index ${b} is out of range for ${C} classes (expected 0..${C - 1})`);
+    }
+    const losses = this.#losses.vec(B), probs = this.#probs.get(B, C);
+    crossEntropyForward(losses.data, probs.data, logits.data, labels, w === null ? null : w.data, B, C, this.labelSmoothing);
+    let total = 0;
+    const ld = losses.data;
+    for (let b = 0; b < B; b++) total += ld[b];
+    let denom = 1;
+    if (this.reduction === 'mean') {
+      if (w === null) denom = B;
+      else {
+        denom = 0;
+        for (let b = 0; b < B; b++) denom += w.data[labels[b]];
+      }
+    }
+    if (!Number.isFinite(total)) throw nonFinite(op, logits, total);
+    this.#labels = labels;
+    this.#B = B;
+    this.#C = C;
+    this.#denominator = denom;
+    if (this.reduction === 'none') return losses;
+    this.#scalar.data[0] = total / denom; // B = 0 under 'mean' gives NaN, like PyTorch
+    return this.#scalar;
+  }
+
+  /**
+   * dLoss/dLogits [B, C] for the last forward (owned by the loss). `dout` scales the result: a scalar
+   * tensor for 'mean'/'sum' (default 1), or [B] per-sample gradients for 'none' (default ones).
+   */
+  backward(dout?: Tensor): Tensor {
+    const op = 'CrossEntropyLoss.backward';
+    const labels = this.#labels;
+    if (labels === null) throw new Error(`${op}: call forward() first`);
+    const B = this.#B, C = this.#C;
+    const dloss = this.#dloss.vec(B).data;
+    if (this.reduction === 'none') {
+      if (dout === undefined) dloss.fill(1);
+      else {
+        if (dout.size !== B) throw new ShapeError(`${op}: dout ${formatShape(dout.shape)} does not match the per-sample losses [${B}]`);
+        dloss.set(dout.data);
+      }
+    } else {
+      if (dout !== undefined && dout.size !== 1) throw new ShapeError(`${op}: dout ${formatShape(dout.shape)} must be a scalar for reduction '${this.reduction}'`);
+      const g = dout === undefined ? 1 : dout.data[0];
+      dloss.fill(g / this.#denominator);
+    }
+    const d = this.#dlogits.get(B, C);
+    d.data.fill(0);
+    crossEntropyBackward(d.data, dloss, this.#probs.get(B, C).data, labels, this.weight === null ? null : this.weight.data,
+      B, C, this.labelSmoothing);
+    return d;
+  }
+}
+
+/** Mean squared error between input and target of the same shape; reduction 'mean' (default), 'sum' or 'none'. */
+export class MSELoss {
+  readonly reduction: Reduction;
+  #errs = new BufferSlots();
+  #dloss = new BufferSlots();
+  #dx = new BufferSlots();
+  #scalar = zeros([]);
+  #input: Tensor | null = null;
+  #target: Tensor | null = null;
+
+  constructor(options: { reduction?: Reduction } = {}) {
+    const { reduction = 'mean' } = options;
+    checkReduction('MSELoss', reduction);
+    this.reduction = reduction;
+  }
+
+  /** Returns a scalar tensor ('mean'/'sum') or the element-wise squared errors ('none'), owned by the loss. */
+  forward(input: Tensor, target: Tensor): Tensor {
+    const op = 'MSELoss.forward';
+    if (input.shape.length !== target.shape.length || input.shape.some((d, i) => d !== target.shape[i])) {
+      throw new ShapeError(`${op}: input ${formatShape(input.shape)} does not match target ${formatShape(target.shape)}`);
+    }
+    const errs = this.#errs.like(input);
+    squaredErrorForward(errs.data, input.data, target.data, input.size);
+    let total = 0;
+    for (let i = 0; i < input.size; i++) total += errs.data[i];
+    if (!Number.isFinite(total)) throw nonFinite(op, input, total, target);
+    this.#input = input;
+    this.#target = target;
+    if (this.reduction === 'none') return errs;
+    this.#scalar.data[0] = this.reduction === 'mean' ? total / input.size : total;
+    return this.#scalar;
+  }
+
+  /** dLoss/dInput (owned by the loss); `dout` as in CrossEntropyLoss.backward. */
+  backward(dout?: Tensor): Tensor {
+    const op = 'MSELoss.backward';
+    const input = this.#input, target = this.#target as Tensor;
+    if (input === null) throw new Error(`${op}: call forward() first`);
+    const n = input.size;
+    const dloss = this.#dloss.like(input);
+    if (this.reduction === 'none') {
+      if (dout === undefined) dloss.data.fill(1);
+      else {
+        if (dout.size !== n) throw new ShapeError(`${op}: dout ${formatShape(dout.shape)} does not match input ${formatShape(input.shape)}`);
+        dloss.data.set(dout.data);
+      }
+    } else {
+      const g = dout === undefined ? 1 : dout.data[0];
+      dloss.data.fill(this.reduction === 'mean' ? g / n : g);
+    }
+    const dx = this.#dx.like(input);
+    dx.data.fill(0);
+    squaredErrorBackward(dx.data, dloss.data, input.data, target.data, n);
+    return dx;
+  }
+}
+
+/** The error for a non-finite loss: names the first non-finite input element, or says the inputs were finite. */
+function nonFinite(op: string, input: Tensor, total: number, target?: Tensor): Error {
+  const where = firstNonFinite(input);
+  if (where !== null) {
+    return new RangeError(`${op}: loss is ${total} because input${where} is not finite ` +
+      '(help: the model diverged upstream; lower the learning rate or clip gradients)');
+  }
+  const t = target === undefined ? null : firstNonFinite(target);
+  if (t !== null) return new RangeError(`${op}: loss is ${total} because target${t} is not finite`);
+  return new RangeError(`${op}: loss is ${total} although every input is finite (values overflow float64)`);
+}
+
+function firstNonFinite(t: Tensor): string | null {
+  const d = t.data;
+  for (let i = 0; i < d.length; i++) {
+    if (!Number.isFinite(d[i])) {
+      const idx: number[] = [];
+      let r = i;
+      for (let k = 0; k < t.shape.length; k++) {
+        idx.push(Math.floor(r / t.strides[k]));
+        r %= t.strides[k];
+      }
+      return `[${idx.join(', ')}] = ${d[i]}`;
+    }
+  }
+  return null;
+}

@@ -1,0 +1,244 @@
+// Module and Parameter: the base of every layer. Layers own the buffers they return and reuse them
+// while the batch size is unchanged (see BufferSlots); there is no autograd tape, backward is explicit.
+
+import { Rng, Tensor, formatShape, sameShape, zeros, ShapeError } from '@timbre/tensor';
+
+/**
+ * A trainable tensor: `data` (the values, like any Tensor) plus `grad`, a tensor of the same shape
+ * that backward passes accumulate into and `zeroGrad()` clears.
+ *
+ * ```ts
+ * const w = new Parameter(zeros([3, 2]));
+ * w.grad.data[0] += 1;  // what a backward kernel does
+ * w.zeroGrad();
+ * ```
+ */
+export class Parameter extends Tensor {
+  /** Gradient of the loss with respect to this parameter, same shape; accumulated by backward passes. */
+  readonly grad: Tensor;
+
+  /** Wraps `init`'s buffer (not copied). */
+  constructor(init: Tensor) {
+    super(init.data, init.shape);
+    this.grad = zeros(init.shape);
+  }
+
+  /** Sets the gradient to zero. */
+  zeroGrad(): void {
+    this.grad.data.fill(0);
+  }
+}
+
+let globalRng = new Rng(0);
+
+/**
+ * Reseeds the generator layers use when no `rng` is passed (like `torch.manual_seed`).
+ * Pass an explicit `rng` in the options bag for code that must not depend on construction order.
+ */
+export function manualSeed(seed: number): void {
+  globalRng = new Rng(seed);
+}
+
+/** The generator behind `manualSeed`: layers built without an `rng` option draw from it. */
+export function defaultRng(): Rng {
+  return globalRng;
+}
+
+/** A JSON description of a module, enough to rebuild it (stored in safetensors `__metadata__.architecture`). */
+export interface ModuleConfig {
+  type: string;
+  [key: string]: unknown;
+}
+
+/**
+ * Base class of every layer. Subclasses implement `forward` and `backward` and list their parameters,
+ * buffers and children; everything else (names, state dicts, train/eval) is derived here.
+ *
+ * The tensor `forward` returns belongs to the module and is valid until the next `forward`; `backward`'s
+ * result likewise until the next `backward`. `clone()` them to keep them.
+ *
+ * ```ts
+ * const model = new Sequential(new Linear(4, 8), new ReLU(), new Linear(8, 3));
+ * model.namedParameters().map(([n]) => n); // ['0.weight', '0.bias', '2.weight', '2.bias']
+ * model.eval();
+ * ```
+ */
+export abstract class Module {
+  /** True in training mode (the default), false after `eval()`. Dropout and BatchNorm1d read it. */
+  training = true;
+
+  /** Computes the output for input `x`. The result is owned by the module. */
+  abstract forward(x: Tensor): Tensor;
+
+  /**
+   * Given dLoss/dOutput for the last `forward`, accumulates parameter gradients and returns dLoss/dInput.
+   * With `inputGrad = false` the input gradient is not computed (the first layer of a network) and null is returned.
+   */
+  abstract backward(dout: Tensor, inputGrad?: boolean): Tensor | null;
+
+  /** A JSON description for `buildModule` and the safetensors metadata. */
+  abstract config(): ModuleConfig;
+
+  /** This module's own parameters with their local names (e.g. `weight`, `bias`). */
+  protected ownParameters(): [string, Parameter][] {
+    return [];
+  }
+
+  /** This module's own non-trainable state (e.g. BatchNorm's `running_mean`). */
+  protected ownBuffers(): [string, Tensor][] {
+    return [];
+  }
+
+  /** Direct sub-modules with their names (`"0"`, `"1"`, … in Sequential). */
+  namedChildren(): [string, Module][] {
+    return [];
+  }
+
+  /** Every parameter with its dotted PyTorch name (`0.weight`, `0.bias`, …), in registration order. */
+  namedParameters(prefix = ''): [string, Parameter][] {
+    const out: [string, Parameter][] = [];
+    for (const [n, p] of this.ownParameters()) out.push([prefix + n, p]);
+    for (const [n, m] of this.namedChildren()) out.push(...m.namedParameters(`${prefix}${n}.`));
+    return out;
+  }
+
+  /** Every parameter, in the order of `namedParameters()` (pass this to an optimiser). */
+  parameters(): Parameter[] {
+    return this.namedParameters().map(([, p]) => p);
+  }
+
+  /** Every buffer (running statistics) with its dotted PyTorch name. */
+  namedBuffers(prefix = ''): [string, Tensor][] {
+    const out: [string, Tensor][] = [];
+    for (const [n, b] of this.ownBuffers()) out.push([prefix + n, b]);
+    for (const [n, m] of this.namedChildren()) out.push(...m.namedBuffers(`${prefix}${n}.`));
+    return out;
+  }
+
+  #paramCache: Parameter[] | null = null;
+
+  /** Sets every parameter's gradient to zero (allocation-free after the first call). */
+  zeroGrad(): void {
+    if (this.#paramCache === null) this.#paramCache = this.parameters();
+    const ps = this.#paramCache;
+    for (let i = 0; i < ps.length; i++) ps[i].zeroGrad();
+  }
+
+  /** Sets training mode (true) or evaluation mode (false) on this module and all children. Returns this. */
+  train(mode = true): this {
+    this.training = mode;
+    for (const [, m] of this.namedChildren()) m.train(mode);
+    return this;
+  }
+
+  /** Evaluation mode: `train(false)`. Returns this. */
+  eval(): this {
+    return this.train(false);
+  }
+
+  /**
+   * Parameters and buffers by dotted name, like PyTorch's `state_dict()`. The tensors are the live
+   * ones (not copies), as in PyTorch; `clone()` them to snapshot.
+   */
+  stateDict(): Record<string, Tensor> {
+    const sd: Record<string, Tensor> = {};
+    for (const [n, p] of this.namedParameters()) sd[n] = p;
+    for (const [n, b] of this.namedBuffers()) sd[n] = b;
+    return sd;
+  }
+
+  /**
+   * Copies values from `stateDict` into this module's parameters and buffers. With `strict` (default)
+   * missing or unexpected keys are an error; a shape mismatch always is. Returns the key lists.
+   */
+  loadStateDict(stateDict: Record<string, Tensor>, options: { strict?: boolean } = {}): { missingKeys: string[]; unexpectedKeys: string[] } {
+    const { strict = true } = options;
+    const own = this.stateDict();
+    const missingKeys = Object.keys(own).filter((k) => !(k in stateDict));
+    const unexpectedKeys = Object.keys(stateDict).filter((k) => !(k in own));
+    if (strict && (missingKeys.length > 0 || unexpectedKeys.length > 0)) {
+      throw new Error(`loadStateDict: state dict does not match the module: missing keys [${missingKeys.join(', ')}], ` +
+        `unexpected keys [${unexpectedKeys.join(', ')}] (help: pass { strict: false } to load a subset)`);
+    }
+    for (const k of Object.keys(own)) {
+      const src = stateDict[k];
+      if (src === undefined) continue;
+      const dst = own[k];
+      if (!sameShape(src.shape, dst.shape)) {
+        throw new ShapeError(`loadStateDict: ${k}: checkpoint shape ${formatShape(src.shape)} does not match the module's ${formatShape(dst.shape)}`);
+      }
+    }
+    for (const k of Object.keys(own)) {
+      const src = stateDict[k];
+      if (src !== undefined) own[k].data.set(src.data);
+    }
+    return { missingKeys, unexpectedKeys };
+  }
+}
+
+/**
+ * Two cached output tensors keyed by shape, so a layer allocates nothing while batches alternate
+ * between two sizes (full batches and the last, smaller one of an epoch).
+ */
+export class BufferSlots {
+  #a: Tensor | null = null;
+  #b: Tensor | null = null;
+
+  /** A tensor of `shape` (contents unspecified), reused when the shape matches one of the two cached. */
+  get(shape0: number, shape1: number): Tensor {
+    const a = this.#a;
+    if (a !== null && a.shape[0] === shape0 && a.shape[1] === shape1) return a;
+    const b = this.#b;
+    if (b !== null && b.shape[0] === shape0 && b.shape[1] === shape1) {
+      this.#b = a;
+      this.#a = b;
+      return b;
+    }
+    const t = zeros([shape0, shape1]);
+    this.#b = a;
+    this.#a = t;
+    return t;
+  }
+
+  /** A 1-D tensor of length n (contents unspecified), reused like `get`. */
+  vec(n: number): Tensor {
+    const a = this.#a;
+    if (a !== null && a.shape.length === 1 && a.shape[0] === n) return a;
+    return this.shaped([n]);
+  }
+
+  /** A tensor with x's shape (contents unspecified), reused like `get`. */
+  like(x: Tensor): Tensor {
+    if (x.shape.length === 2) return this.get(x.shape[0], x.shape[1]);
+    return this.shaped(x.shape);
+  }
+
+  /** Any-rank variant of `get`. */
+  shaped(shape: readonly number[]): Tensor {
+    const a = this.#a;
+    if (a !== null && sameShape(a.shape, shape)) return a;
+    const b = this.#b;
+    if (b !== null && sameShape(b.shape, shape)) {
+      this.#b = a;
+      this.#a = b;
+      return b;
+    }
+    const t = zeros(shape);
+    this.#b = a;
+    this.#a = t;
+    return t;
+  }
+}
+
+/** Throws when backward is called before forward. */
+export function expectSaved<T>(op: string, saved: T | null): T {
+  if (saved === null) throw new Error(`${op}.backward: call forward() first`);
+  return saved;
+}
+
+/** Throws a ShapeError unless `dout` has the shape of the last output. */
+export function expectGradShape(op: string, dout: Tensor, out: Tensor): void {
+  if (!sameShape(dout.shape, out.shape)) {
+    throw new ShapeError(`${op}.backward: dout ${formatShape(dout.shape)} does not match the output ${formatShape(out.shape)}`);
+  }
+}

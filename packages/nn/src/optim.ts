@@ -1,0 +1,215 @@
+// Optimisers with PyTorch's update rules and argument checks: SGD, Adam, AdamW.
+// One parameter group; `lr` is a public field that schedulers write. State tensors are allocated once, lazily.
+
+import { Tensor, adamStep, sgdStep, zeros } from '@timbre/tensor';
+import type { Parameter } from './module.js';
+
+/** Optimiser state in PyTorch's `state_dict()` shape: tensors keyed `state.<paramIndex>.<name>`, plus JSON. */
+export interface OptimizerState {
+  /** e.g. `state.0.momentum_buffer`, `state.3.exp_avg`. */
+  tensors: Record<string, Tensor>;
+  /** Optimiser type, hyper-parameters (PyTorch's snake_case names), step counts. */
+  meta: { type: string; paramGroups: Record<string, unknown>[]; step: number[] };
+}
+
+/** Base class: holds the parameters and the learning rate, zeroes gradients, saves and restores state. */
+export abstract class Optimizer {
+  readonly params: readonly Parameter[];
+  /** Current learning rate (schedulers change it). */
+  lr: number;
+  /** The lr the optimiser was built with (schedulers scale from it). */
+  readonly initialLr: number;
+  /** Number of `step()` calls per parameter (PyTorch's `state[p]['step']`). */
+  protected readonly steps: Float64Array;
+
+  constructor(params: Iterable<Parameter>, lr: number) {
+    this.params = Object.freeze(Array.from(params));
+    if (this.params.length === 0) throw new RangeError('optimizer got an empty parameter list');
+    this.lr = lr;
+    this.initialLr = lr;
+    this.steps = new Float64Array(this.params.length);
+  }
+
+  /** Sets every parameter's gradient to zero. */
+  zeroGrad(): void {
+    const ps = this.params;
+    for (let i = 0; i < ps.length; i++) ps[i].grad.data.fill(0);
+  }
+
+  /** Applies one update using the current gradients. */
+  abstract step(): void;
+
+  protected abstract hyper(): Record<string, unknown>;
+  protected abstract stateTensors(i: number): [string, Tensor][];
+
+  /** The optimiser state (live tensors, not copies) in PyTorch's layout; see `saveOptimizer`. */
+  stateDict(): OptimizerState {
+    const tensors: Record<string, Tensor> = {};
+    for (let i = 0; i < this.params.length; i++) {
+      for (const [n, t] of this.stateTensors(i)) tensors[`state.${i}.${n}`] = t;
+    }
+    return {
+      tensors,
+      meta: { type: this.constructor.name, paramGroups: [{ lr: this.lr, initial_lr: this.initialLr, ...this.hyper(), params: this.params.map((_, i) => i) }],
+        step: Array.from(this.steps) },
+    };
+  }
+
+  /** Restores a state from `stateDict()` (same optimiser type and parameter shapes). */
+  loadStateDict(state: OptimizerState): void {
+    const op = `${this.constructor.name}.loadStateDict`;
+    if (state.meta.type !== this.constructor.name) throw new TypeError(`${op}: state is for ${state.meta.type}, not ${this.constructor.name}`);
+    if (state.meta.step.length !== this.params.length) {
+      throw new RangeError(`${op}: state has ${state.meta.step.length} parameters, this optimiser has ${this.params.length}`);
+    }
+    const group = state.meta.paramGroups[0] ?? {};
+    if (typeof group.lr === 'number') this.lr = group.lr;
+    this.loadHyper(group);
+    for (let i = 0; i < this.params.length; i++) {
+      this.steps[i] = state.meta.step[i];
+      if (this.steps[i] === 0) continue;
+      for (const [n, t] of this.stateTensors(i)) {
+        const src = state.tensors[`state.${i}.${n}`];
+        if (src === undefined) throw new RangeError(`${op}: missing state.${i}.${n}`);
+        if (src.size !== t.size) throw new RangeError(`${op}: state.${i}.${n} has ${src.size} values, parameter ${i} needs ${t.size}`);
+        t.data.set(src.data);
+      }
+    }
+  }
+
+  protected loadHyper(_group: Record<string, unknown>): void {}
+}
+
+/** Options of `SGD` (PyTorch's defaults, lr 1e-3 as the house style fixes it). */
+export interface SGDOptions {
+  lr?: number;
+  momentum?: number;
+  dampening?: number;
+  weightDecay?: number;
+  nesterov?: boolean;
+}
+
+/**
+ * Stochastic gradient descent, torch.optim.SGD's rule: g += wd·p; buf = g (first step) or μ·buf + (1−dampening)·g;
+ * p -= lr·(nesterov ? g + μ·buf : buf).
+ *
+ * ```ts
+ * const opt = new SGD(model.parameters(), { lr: 0.05, momentum: 0.9 });
+ * opt.zeroGrad(); model.backward(lossFn.backward(), false); opt.step();
+ * ```
+ */
+export class SGD extends Optimizer {
+  readonly momentum: number;
+  readonly dampening: number;
+  readonly weightDecay: number;
+  readonly nesterov: boolean;
+  #bufs: (Tensor | null)[];
+
+  constructor(params: Iterable<Parameter>, options: SGDOptions = {}) {
+    const { lr = 1e-3, momentum = 0, dampening = 0, weightDecay = 0, nesterov = false } = options;
+    if (!(lr >= 0)) throw new RangeError(`Invalid learning rate: ${lr}`);
+    if (!(momentum >= 0)) throw new RangeError(`Invalid momentum value: ${momentum}`);
+    if (!(weightDecay >= 0)) throw new RangeError(`Invalid weight_decay value: ${weightDecay}`);
+    if (nesterov && (momentum <= 0 || dampening !== 0)) throw new RangeError('Nesterov momentum requires a momentum and zero dampening');
+    super(params, lr);
+    this.momentum = momentum;
+    this.dampening = dampening;
+    this.weightDecay = weightDecay;
+    this.nesterov = nesterov;
+    this.#bufs = this.params.map((p) => (momentum === 0 ? null : zeros(p.shape)));
+  }
+
+  step(): void {
+    const ps = this.params, bufs = this.#bufs;
+    for (let i = 0; i < ps.length; i++) {
+      const p = ps[i], buf = bufs[i];
+      sgdStep(p.data, p.grad.data, buf === null ? p.grad.data : buf.data, p.size, this.lr, this.momentum, this.dampening,
+        this.weightDecay, this.nesterov, this.steps[i] === 0);
+      this.steps[i]++;
+    }
+  }
+
+  protected hyper(): Record<string, unknown> {
+    return { momentum: this.momentum, dampening: this.dampening, weight_decay: this.weightDecay, nesterov: this.nesterov };
+  }
+
+  protected stateTensors(i: number): [string, Tensor][] {
+    const b = this.#bufs[i];
+    return b === null ? [] : [['momentum_buffer', b]];
+  }
+}
+
+/** Options of `Adam` and `AdamW` (PyTorch's defaults; AdamW's weightDecay defaults to 0.01). */
+export interface AdamOptions {
+  lr?: number;
+  betas?: readonly [number, number];
+  eps?: number;
+  weightDecay?: number;
+  amsgrad?: boolean;
+}
+
+/**
+ * Adam (torch.optim.Adam): L2 weight decay added to the gradient, bias-corrected moments, optional AMSGrad.
+ *
+ * ```ts
+ * const opt = new Adam(model.parameters(), { lr: 0.01 });
+ * ```
+ */
+export class Adam extends Optimizer {
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly eps: number;
+  readonly weightDecay: number;
+  readonly amsgrad: boolean;
+  protected readonly decoupled: boolean = false;
+  #m: Tensor[];
+  #v: Tensor[];
+  #vmax: (Tensor | null)[];
+
+  constructor(params: Iterable<Parameter>, options: AdamOptions = {}) {
+    const { lr = 1e-3, betas = [0.9, 0.999], eps = 1e-8, weightDecay = new.target === AdamW ? 1e-2 : 0, amsgrad = false } = options;
+    if (!(lr >= 0)) throw new RangeError(`Invalid learning rate: ${lr}`);
+    if (!(eps >= 0)) throw new RangeError(`Invalid epsilon value: ${eps}`);
+    if (!(betas[0] >= 0 && betas[0] < 1)) throw new RangeError(`Invalid beta parameter at index 0: ${betas[0]}`);
+    if (!(betas[1] >= 0 && betas[1] < 1)) throw new RangeError(`Invalid beta parameter at index 1: ${betas[1]}`);
+    if (!(weightDecay >= 0)) throw new RangeError(`Invalid weight_decay value: ${weightDecay}`);
+    super(params, lr);
+    this.beta1 = betas[0];
+    this.beta2 = betas[1];
+    this.eps = eps;
+    this.weightDecay = weightDecay;
+    this.amsgrad = amsgrad;
+    this.#m = this.params.map((p) => zeros(p.shape));
+    this.#v = this.params.map((p) => zeros(p.shape));
+    this.#vmax = this.params.map((p) => (amsgrad ? zeros(p.shape) : null));
+  }
+
+  step(): void {
+    const ps = this.params;
+    for (let i = 0; i < ps.length; i++) {
+      const p = ps[i], vmax = this.#vmax[i];
+      const t = ++this.steps[i];
+      adamStep(p.data, p.grad.data, this.#m[i].data, this.#v[i].data, vmax === null ? null : vmax.data, p.size, this.lr,
+        this.beta1, this.beta2, this.eps, this.weightDecay, this.decoupled, t);
+    }
+  }
+
+  protected hyper(): Record<string, unknown> {
+    return { betas: [this.beta1, this.beta2], eps: this.eps, weight_decay: this.weightDecay, amsgrad: this.amsgrad };
+  }
+
+  protected stateTensors(i: number): [string, Tensor][] {
+    const out: [string, Tensor][] = [['exp_avg', this.#m[i]], ['exp_avg_sq', this.#v[i]]];
+    const vmax = this.#vmax[i];
+    if (vmax !== null) out.push(['max_exp_avg_sq', vmax]);
+    return out;
+  }
+}
+
+/**
+ * AdamW (torch.optim.AdamW): Adam with decoupled weight decay, p *= 1 − lr·wd before the Adam update.
+ * weightDecay defaults to 0.01 as in PyTorch.
+ */
+export class AdamW extends Adam {
+  protected override readonly decoupled: boolean = true;
+}

@@ -1,0 +1,121 @@
+// Activation kernels for nn layers: elementwise forward (overwrites out) and backward (accumulates into dx).
+// n = element count. Scalars (slope) come after the sizes, as in matmul's alpha/beta.
+
+// x: [n] -> out: [n]
+/** out = max(x, 0). Overwrites out. */
+export function reluForward(out: Float32Array, x: Float32Array, n: number): void {
+  for (let i = 0; i < n; i++) {
+    const v = x[i];
+    out[i] = v > 0 ? v : 0;
+  }
+}
+
+/** dx += dout · [x > 0]. Accumulates. (PyTorch's gradient at exactly 0 is 0 too.) */
+export function reluBackward(dx: Float32Array, dout: Float32Array, x: Float32Array, n: number): void {
+  for (let i = 0; i < n; i++) if (x[i] > 0) dx[i] += dout[i];
+}
+
+/** out = x > 0 ? x : slope·x. Overwrites out. */
+export function leakyReluForward(out: Float32Array, x: Float32Array, n: number, slope: number): void {
+  for (let i = 0; i < n; i++) {
+    const v = x[i];
+    out[i] = v > 0 ? v : slope * v;
+  }
+}
+
+/** dx += dout · (x > 0 ? 1 : slope). Accumulates. */
+export function leakyReluBackward(dx: Float32Array, dout: Float32Array, x: Float32Array, n: number, slope: number): void {
+  for (let i = 0; i < n; i++) dx[i] += x[i] > 0 ? dout[i] : slope * dout[i];
+}
+
+/** out = tanh(x). Overwrites out. */
+export function tanhForward(out: Float32Array, x: Float32Array, n: number): void {
+  for (let i = 0; i < n; i++) out[i] = Math.tanh(x[i]);
+}
+
+/** dx += dout · (1 − y²) where y = tanh(x) is the forward output. Accumulates. */
+export function tanhBackward(dx: Float32Array, dout: Float32Array, y: Float32Array, n: number): void {
+  for (let i = 0; i < n; i++) {
+    const v = y[i];
+    dx[i] += dout[i] * (1 - v * v);
+  }
+}
+
+/** out = 1 / (1 + e^−x), evaluated without overflow for large |x|. Overwrites out. */
+export function sigmoidForward(out: Float32Array, x: Float32Array, n: number): void {
+  for (let i = 0; i < n; i++) {
+    const v = x[i];
+    if (v >= 0) {
+      out[i] = 1 / (1 + Math.exp(-v));
+    } else {
+      const e = Math.exp(v); // e^v / (1 + e^v) keeps exp's argument ≤ 0
+      out[i] = e / (1 + e);
+    }
+  }
+}
+
+/** dx += dout · y(1 − y) where y = sigmoid(x) is the forward output. Accumulates. */
+export function sigmoidBackward(dx: Float32Array, dout: Float32Array, y: Float32Array, n: number): void {
+  for (let i = 0; i < n; i++) {
+    const v = y[i];
+    dx[i] += dout[i] * v * (1 - v);
+  }
+}
+
+const INV_SQRT2 = 0.7071067811865476;
+const INV_SQRT_2PI = 0.3989422804014327;
+
+/**
+ * erfc(z) for any real z with fractional error below 1.2e-7 everywhere: the Chebyshev-fitted
+ * form of Numerical Recipes (§6.2, "erfcc"), reflected for z < 0 via erfc(−z) = 2 − erfc(z).
+ */
+export function erfc(z: number): number {
+  const a = Math.abs(z);
+  const t = 1 / (1 + 0.5 * a);
+  const r = t * Math.exp(-a * a - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 +
+    t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 +
+    t * (-0.82215223 + t * 0.17087277)))))))));
+  return z >= 0 ? r : 2 - r;
+}
+
+/**
+ * GELU, PyTorch's default (approximate='none') erf form: out = x·Φ(x) = ½·x·erfc(−x/√2).
+ * Written with erfc so the relative error stays ~1e-7 for large negative x too. Overwrites out.
+ */
+export function geluForward(out: Float32Array, x: Float32Array, n: number): void {
+  for (let i = 0; i < n; i++) {
+    const v = x[i];
+    out[i] = 0.5 * v * erfc(-v * INV_SQRT2);
+  }
+}
+
+/** dx += dout · (Φ(x) + x·φ(x)). Accumulates. */
+export function geluBackward(dx: Float32Array, dout: Float32Array, x: Float32Array, n: number): void {
+  for (let i = 0; i < n; i++) {
+    const v = x[i];
+    const cdf = 0.5 * erfc(-v * INV_SQRT2);
+    const pdf = INV_SQRT_2PI * Math.exp(-0.5 * v * v);
+    dx[i] += dout[i] * (cdf + v * pdf);
+  }
+}
+
+// mask: [n], already scaled (0 or 1/(1−p) for inverted dropout).
+/** out = x · mask. Overwrites out. */
+export function dropoutForward(out: Float32Array, x: Float32Array, mask: Float32Array, n: number): void {
+  for (let i = 0; i < n; i++) out[i] = x[i] * mask[i];
+}
+
+/** dx += dout · mask. Accumulates. */
+export function dropoutBackward(dx: Float32Array, dout: Float32Array, mask: Float32Array, n: number): void {
+  for (let i = 0; i < n; i++) dx[i] += dout[i] * mask[i];
+}
+
+// dout: [B, N] -> dBias: [N]
+/** dBias += column sums of dout (the bias gradient of a Linear layer). Accumulates. */
+export function biasBackward(dBias: Float32Array, dout: Float32Array, B: number, N: number): void {
+  for (let j = 0; j < N; j++) {
+    let acc = 0; // f64 accumulator, one f32 store
+    for (let b = 0; b < B; b++) acc += dout[b * N + j];
+    dBias[j] += acc;
+  }
+}

@@ -1,0 +1,61 @@
+// Optimiser update loops over one parameter tensor (n elements), PyTorch's update rules
+// (torch/optim/sgd.py and adam.py/adamw.py, single-tensor path). Every loop mutates param and its state in place.
+
+/**
+ * SGD step. With momentum: buf = g on the first step (first = true), else buf = μ·buf + (1−dampening)·g;
+ * the step direction is g + μ·buf for Nesterov, else buf. g includes weightDecay·param (L2).
+ */
+export function sgdStep(param: Float32Array, grad: Float32Array, buf: Float32Array, n: number, lr: number, momentum: number,
+                        dampening: number, weightDecay: number, nesterov: boolean, first: boolean): void {
+  if (momentum === 0) {
+    for (let i = 0; i < n; i++) param[i] -= lr * (grad[i] + weightDecay * param[i]);
+    return;
+  }
+  const keep = 1 - dampening;
+  for (let i = 0; i < n; i++) {
+    const g = grad[i] + weightDecay * param[i];
+    const v = first ? g : momentum * buf[i] + keep * g;
+    buf[i] = v;
+    param[i] -= lr * (nesterov ? g + momentum * v : v);
+  }
+}
+
+/**
+ * Adam / AdamW step number `step` (1-based). decoupled = false: Adam, g += weightDecay·param (L2);
+ * decoupled = true: AdamW, param *= 1 − lr·weightDecay first. maxExpAvgSq (AMSGrad) may be null.
+ */
+export function adamStep(param: Float32Array, grad: Float32Array, expAvg: Float32Array, expAvgSq: Float32Array,
+                         maxExpAvgSq: Float32Array | null, n: number, lr: number, beta1: number, beta2: number,
+                         eps: number, weightDecay: number, decoupled: boolean, step: number): void {
+  const bc1 = 1 - Math.pow(beta1, step);
+  const bc2Sqrt = Math.sqrt(1 - Math.pow(beta2, step));
+  const stepSize = lr / bc1;
+  const decay = decoupled ? 1 - lr * weightDecay : 1;
+  const l2 = decoupled ? 0 : weightDecay;
+  const b1c = 1 - beta1, b2c = 1 - beta2;
+  for (let i = 0; i < n; i++) {
+    const p = param[i] * decay;
+    const g = grad[i] + l2 * p;
+    const m = beta1 * expAvg[i] + b1c * g;
+    let v = beta2 * expAvgSq[i] + b2c * g * g;
+    expAvg[i] = m;
+    expAvgSq[i] = v;
+    if (maxExpAvgSq !== null) {
+      if (maxExpAvgSq[i] > v) v = maxExpAvgSq[i];
+      maxExpAvgSq[i] = v;
+    }
+    param[i] = p - stepSize * m / (Math.sqrt(v) / bc2Sqrt + eps);
+  }
+}
+
+/** Σ x² in float64 (for gradient-norm clipping). */
+export function sumOfSquares(x: Float32Array, n: number): number {
+  let acc = 0;
+  for (let i = 0; i < n; i++) acc += x[i] * x[i];
+  return acc;
+}
+
+/** x *= s. Mutates x. */
+export function scaleInPlaceKernel(x: Float32Array, n: number, s: number): void {
+  for (let i = 0; i < n; i++) x[i] *= s;
+}
