@@ -137,6 +137,7 @@ class Bytes {
 }
 
 const utf8 = new TextEncoder();
+const LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
 
 // ---------------------------------------------------------------------------------------------
 // Message encoders (section IV.A.2 of the spec). Each returns the unpadded message body.
@@ -573,6 +574,10 @@ function findStab(w: ByteWriter, header: number): { btree: number; heap: number 
 
 /** float64 little-endian bytes of `values`. */
 export function encodeFloat64(values: ArrayLike<number>): Uint8Array {
+  if (LITTLE_ENDIAN) {
+    const f = values instanceof Float64Array ? values.slice() : Float64Array.from(values);
+    return new Uint8Array(f.buffer, 0, f.length * 8);
+  }
   const out = new Uint8Array(values.length * 8);
   const v = new DataView(out.buffer);
   for (let i = 0; i < values.length; i++) v.setFloat64(i * 8, values[i], true);
