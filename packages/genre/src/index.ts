@@ -19,3 +19,11 @@ export {
   type LabelRuleOptions, type LabelCounts, type LabelResult, type TrackRef,
 } from './labels/label.js';
 export { writeFileAtomic, withAtomicFile } from './data/atomic.js';
+export { readSongs, readSong, MsdFile, type ReadSongsOptions } from './msd/reader.js';
+export { MsdFormatError } from './msd/errors.js';
+export {
+  SONG_SCALAR_FIELDS, SONG_STRING_FIELDS, SONG_INT_FIELDS, SONG_FLOAT_FIELDS, SONG_ARRAY_FIELDS, SONGS_TABLES,
+  type Song, type Matrix12, type SongScalarField, type SongStringField, type SongIntField, type SongFloatField,
+  type SongFloatArrayField, type SongStringArrayField, type SongMatrixField, type SongsColumn,
+} from './msd/song.js';
+export type { H5Table, H5Column } from './msd/h5.js';
