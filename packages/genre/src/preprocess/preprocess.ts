@@ -1,0 +1,349 @@
+// SongCSV (or any accepted song table) + labels (+ joined feature tables) → preprocessed_data.csv:
+// one row per usable song with its genre, artist group, split and encoded (unscaled) features.
+// Scaling and imputation are fitted later on the training split only (see scaler.ts).
+import { createWriteStream } from 'node:fs';
+import { format as csvFormat } from 'fast-csv';
+import { parseString } from 'fast-csv';
+import { readFileSync } from 'node:fs';
+import { withAtomicFile } from '../data/atomic.js';
+import { trainValidTestSplit } from '../data/split.js';
+import { readLabels, type LabelRuleOptions } from '../labels/label.js';
+import { featureDefs, parseFeatureSpec, type FeatureDef, type FeatureGroup, type KeyEncoding } from './features.js';
+import { readSongTable, type SongTable } from './table.js';
+
+/** Split parts, as stored in the `split` column. */
+export const SPLIT_NAMES = ['train', 'valid', 'test'] as const;
+export type SplitName = (typeof SPLIT_NAMES)[number];
+
+export interface PreprocessOptions {
+  /** The song table (SongCSV, extended CSV, tagtraum-joined CSV, MSD genre dataset text). */
+  input: string;
+  /** Label file (.cls / label file, lastfm_subset .json or directory). Optional if the table has a genre column. */
+  labels?: string;
+  labelRule?: LabelRuleOptions;
+  /** Feature tables joined on track_id (or song_id): their audio and song-level columns fill gaps. */
+  joins?: readonly string[];
+  /** Feature groups: "auto" (default: song + audio present), "seed6", "song,timbre,pitch", … */
+  features?: string;
+  keyEncoding?: KeyEncoding;
+  /** Classes with fewer rows are dropped or merged into "other" (default 10). */
+  minClassCount?: number;
+  rareClasses?: 'drop' | 'merge';
+  /** 'artist' (default): artist-disjoint stratified split; 'random': stratified row split. */
+  split?: 'artist' | 'random';
+  validFraction?: number;
+  testFraction?: number;
+  seed?: number;
+  /** Where to write preprocessed_data.csv (atomically). Omit to only return the data. */
+  output?: string;
+}
+
+/** Encoded data ready for a scaler and a model. `x` holds NaN where an imputable value is missing. */
+export interface PreparedData {
+  readonly featureNames: readonly string[];
+  readonly featureGroups: readonly FeatureGroup[];
+  readonly classNames: readonly string[];
+  readonly rows: number;
+  readonly x: Float64Array;
+  readonly y: Int32Array;
+  readonly trackIds: readonly string[];
+  readonly artists: readonly string[];
+  readonly titles: readonly string[];
+  /** Artist key used for grouping ('' when unknown). */
+  readonly groups: readonly string[];
+  /** 0 = train, 1 = valid, 2 = test. */
+  readonly split: Int8Array;
+}
+
+/** What preprocessing did, for the CLI, the JSON output and the report. */
+export interface PreprocessReport {
+  input: string;
+  format: string;
+  labelSource: string;
+  joins: { path: string; key: string; matched: number }[];
+  rowsRead: number;
+  truncatedRows: { count: number; examples: number[] };
+  dropped: Record<string, number>;
+  rareClasses: { name: string; count: number; action: 'drop' | 'merge' }[];
+  kept: number;
+  classes: { name: string; count: number }[];
+  featureGroups: FeatureGroup[];
+  features: string[];
+  keyEncoding: KeyEncoding;
+  split: { kind: 'artist' | 'random'; seed: number; train: number; valid: number; test: number; artists: number };
+}
+
+/** Class names of the MSD genre dataset's integer codes (see msd-genre-2class-subset/PROVENANCE.md). */
+const MSD_GENRE_CODES: Record<string, string> = { '0': 'dance and electronica', '1': 'jazz and blues' };
+
+const IDENTITY = new Set(['track_id', 'song_id', 'artist_id', 'artist_name', 'title', 'release', 'genre']);
+
+function num(s: string | undefined): number {
+  if (s === undefined || s === '') return NaN;
+  const v = Number(s);
+  return Number.isFinite(v) ? v : NaN;
+}
+
+/** Adds the columns of `join` to `table` (new columns, and gaps in existing ones), keyed by track or song id. */
+function joinTable(table: { columns: string[]; rows: string[][] }, join: SongTable): { key: string; matched: number } {
+  const key = table.columns.includes('track_id') && join.columns.includes('track_id') ? 'track_id'
+    : table.columns.includes('song_id') && join.columns.includes('song_id') ? 'song_id' : null;
+  if (key === null) throw new Error(`preprocess: cannot join ${join.path}: neither track_id nor song_id is in both tables`);
+  const jKey = join.columns.indexOf(key), tKey = table.columns.indexOf(key);
+  const byKey = new Map<string, string[]>();
+  for (const r of join.rows) byKey.set(r[jKey], r);
+  const useful = join.columns.map((c, i) => ({ c, i })).filter(({ c }) => !IDENTITY.has(c) && !c.includes('__') && (/^(timbre|pitch)_(mean|var)_\d+$/.test(c) || /^[a-z_]+$/.test(c)));
+  // Only numeric-looking columns are worth joining (skip gender, country, mbid, genre_principal, …).
+  const numeric = useful.filter(({ i }) => join.rows.some((r) => r[i] !== '') && join.rows.every((r) => r[i] === '' || Number.isFinite(Number(r[i]))));
+  const target = numeric.map(({ c }) => {
+    let t = table.columns.indexOf(c);
+    if (t < 0) { table.columns.push(c); t = table.columns.length - 1; for (const r of table.rows) r.push(''); }
+    return t;
+  });
+  let matched = 0;
+  for (const r of table.rows) {
+    const j = byKey.get(r[tKey]);
+    if (!j) continue;
+    matched++;
+    numeric.forEach(({ i }, k) => { if (r[target[k]] === '') r[target[k]] = j[i]; });
+  }
+  return { key, matched };
+}
+
+/**
+ * Runs preprocessing: reads, labels, joins, drops (counting why), encodes, splits, and writes
+ * `output` atomically when given.
+ *
+ * ```ts
+ * const { data, report } = await preprocess({
+ *   input: '../shared/data/msd10k-tagtraum-cd1-joined/msd10k_tagtraum_cd1.csv',
+ *   joins: ['../shared/data/msd10k-timbre-pitch-means-mbgenre/final_song_level.csv'],
+ *   output: 'runs/preprocessed_data.csv',
+ * });
+ * ```
+ */
+export async function preprocess(options: PreprocessOptions): Promise<{ data: PreparedData; report: PreprocessReport }> {
+  const {
+    input, labels, joins = [], features = 'auto', keyEncoding = 'onehot', minClassCount = 10,
+    rareClasses = 'drop', split = 'artist', validFraction = 0.15, testFraction = 0.15, seed = 42,
+  } = options;
+  if (!Number.isInteger(minClassCount) || minClassCount < 1) throw new RangeError(`preprocess: minClassCount must be a positive integer, got ${minClassCount}`);
+  if (split !== 'artist' && split !== 'random') throw new RangeError(`preprocess: split must be "artist" or "random", got "${String(split)}"`);
+  if (rareClasses !== 'drop' && rareClasses !== 'merge') throw new RangeError(`preprocess: rareClasses must be "drop" or "merge", got "${String(rareClasses)}"`);
+  const table = await readSongTable(input);
+  const cols = [...table.columns];
+  const rows = table.rows.map((r) => [...r]);
+  const dropped: Record<string, number> = {};
+  const drop = (reason: string) => { dropped[reason] = (dropped[reason] ?? 0) + 1; };
+  if (table.truncated.length > 0) dropped[`truncated row (wrong number of fields, expected ${table.header.length})`] = table.truncated.length;
+
+  // Labels.
+  let labelSource: string;
+  let genreOf: (row: string[]) => string;
+  if (labels !== undefined) {
+    const lab = await readLabels(labels, options.labelRule);
+    const key = cols.includes('track_id') ? 'track_id' : null;
+    if (key === null) throw new Error(`preprocess: ${input}: has no track_id column, so labels from ${labels} (keyed by track id) cannot be joined`);
+    const k = cols.indexOf(key);
+    genreOf = (r) => lab.labels.get(r[k]) ?? '';
+    labelSource = labels;
+  } else {
+    const g = cols.indexOf('genre');
+    if (g < 0) throw new Error(`preprocess: ${input}: no genre column and no label file: pass labels (a .cls label file or last.fm JSON)`);
+    genreOf = table.format === 'msd-genre' ? (r) => MSD_GENRE_CODES[r[g]] ?? r[g] : (r) => r[g];
+    labelSource = `${input} (genre column)`;
+  }
+
+  const joinInfo: PreprocessReport['joins'] = [];
+  for (const j of joins) {
+    const jt = await readSongTable(j);
+    const t = { columns: cols, rows };
+    const info = joinTable(t, jt);
+    joinInfo.push({ path: j, ...info });
+  }
+
+  const groupsSpec = parseFeatureSpec(features, cols);
+  const defs: FeatureDef[] = featureDefs(groupsSpec, cols, { keyEncoding });
+  // Imputable features get a missing-value indicator when some row lacks them.
+  const colIndex = new Map(cols.map((c, i) => [c, i] as const));
+  const vitalCols = [...new Set(defs.flatMap((d) => d.needs))];
+  const idCol = colIndex.get('track_id') ?? colIndex.get('song_id');
+  const artistIdCol = colIndex.get('artist_id'), artistCol = colIndex.get('artist_name'), titleCol = colIndex.get('title');
+
+  interface Kept { row: string[]; genre: string }
+  const kept: Kept[] = [];
+  const seenIds = new Set<string>();
+  for (const r of rows) {
+    const genre = genreOf(r).trim();
+    if (genre === '') { drop('no genre label'); continue; }
+    let missing: string | null = null;
+    for (const c of vitalCols) {
+      if (Number.isNaN(num(r[colIndex.get(c)!]))) { missing = c; break; }
+    }
+    if (missing !== null) {
+      const m = /^(timbre|pitch)_/.exec(missing);
+      drop(m ? `no ${m[1]} summary` : `missing ${missing}`);
+      continue;
+    }
+    if (idCol !== undefined) {
+      const id = r[idCol];
+      if (id !== '' && seenIds.has(id)) { drop('duplicate track'); continue; }
+      seenIds.add(id);
+    }
+    kept.push({ row: r, genre });
+  }
+
+  // Rare classes.
+  const counts = new Map<string, number>();
+  for (const k of kept) counts.set(k.genre, (counts.get(k.genre) ?? 0) + 1);
+  const rare = [...counts].filter(([, n]) => n < minClassCount).map(([name, count]) => ({ name, count, action: rareClasses }));
+  rare.sort((a, b) => b.count - a.count || (a.name < b.name ? -1 : 1));
+  const rareSet = new Set(rare.map((r) => r.name));
+  let final = kept;
+  if (rareSet.size > 0) {
+    if (rareClasses === 'drop') {
+      final = kept.filter((k) => !rareSet.has(k.genre));
+      const n = kept.length - final.length;
+      if (n > 0) dropped[`rare class (< ${minClassCount} rows)`] = n;
+    } else {
+      for (const k of kept) if (rareSet.has(k.genre)) k.genre = 'other';
+    }
+  }
+  if (final.length === 0) throw new Error(`preprocess: ${input}: no usable row left (dropped: ${JSON.stringify(dropped)})`);
+  const classNames = [...new Set(final.map((k) => k.genre))].sort();
+  if (classNames.length < 2) throw new Error(`preprocess: ${input}: only one class left (${classNames[0]}); need at least two`);
+  const classId = new Map(classNames.map((c, i) => [c, i] as const));
+
+  // Encode.
+  const imputable = defs.filter((d) => d.imputable);
+  const get = (r: string[]) => (c: string) => num(r[colIndex.get(c) ?? -1]);
+  const needIndicator = new Set(imputable.filter((d) => final.some((k) => Number.isNaN(d.value(get(k.row))))).map((d) => d.name));
+  const names: string[] = [];
+  for (const d of defs) {
+    names.push(d.name);
+    if (needIndicator.has(d.name)) names.push(`${d.name}_missing`);
+  }
+  const n = final.length, F = names.length;
+  const x = new Float64Array(n * F), y = new Int32Array(n);
+  const trackIds: string[] = [], artists: string[] = [], titles: string[] = [], groups: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const { row, genre } = final[i];
+    const g = get(row);
+    let f = 0;
+    for (const d of defs) {
+      const v = d.value(g);
+      x[i * F + f++] = v;
+      if (needIndicator.has(d.name)) x[i * F + f++] = Number.isNaN(v) ? 1 : 0;
+    }
+    y[i] = classId.get(genre)!;
+    trackIds.push(idCol !== undefined ? row[idCol] : `row${i + 1}`);
+    const artist = artistCol !== undefined ? row[artistCol] : '';
+    artists.push(artist);
+    titles.push(titleCol !== undefined ? row[titleCol] : '');
+    const aid = artistIdCol !== undefined ? row[artistIdCol] : '';
+    groups.push(aid !== '' ? aid : artist.normalize('NFKC').toLowerCase().trim());
+  }
+  if (split === 'artist' && groups.every((gr) => gr === '')) {
+    throw new Error(`preprocess: ${input}: no artist column (artist_id or artist_name), so an artist-disjoint split is impossible; use split "random" knowingly`);
+  }
+  const s = trainValidTestSplit(y, { classes: classNames.length, groups: split === 'artist' ? groups : null, seed, validFraction, testFraction });
+  const splitCol = new Int8Array(n);
+  for (const i of s.valid) splitCol[i] = 1;
+  for (const i of s.test) splitCol[i] = 2;
+
+  const data: PreparedData = {
+    featureNames: names, featureGroups: groupsSpec, classNames, rows: n, x, y, trackIds, artists, titles, groups, split: splitCol,
+  };
+  const classCounts = classNames.map((name, c) => ({ name, count: y.reduce((a, v) => a + (v === c ? 1 : 0), 0) }));
+  const report: PreprocessReport = {
+    input, format: table.format, labelSource, joins: joinInfo,
+    rowsRead: table.rows.length + table.truncated.length,
+    truncatedRows: { count: table.truncated.length, examples: table.truncated.slice(0, 10).map((t) => t.row) },
+    dropped, rareClasses: rare, kept: n, classes: classCounts, featureGroups: groupsSpec, features: names, keyEncoding,
+    split: { kind: split, seed, train: s.train.length, valid: s.valid.length, test: s.test.length, artists: new Set(groups).size },
+  };
+  if (options.output !== undefined) await writePrepared(options.output, data);
+  return { data, report };
+}
+
+const META = ['track_id', 'artist', 'title', 'group', 'split', 'genre'] as const;
+
+/**
+ * Writes prepared data as CSV (fast-csv), atomically: META columns, then one column per feature
+ * (empty = missing). Numbers keep full precision.
+ */
+export async function writePrepared(path: string, data: PreparedData): Promise<void> {
+  const F = data.featureNames.length;
+  await withAtomicFile(path, (tmp) => new Promise<void>((resolve, reject) => {
+    const out = createWriteStream(tmp);
+    const stream = csvFormat({ headers: [...META, ...data.featureNames] });
+    stream.on('error', reject);
+    out.on('error', reject);
+    out.on('finish', () => resolve());
+    stream.pipe(out);
+    for (let i = 0; i < data.rows; i++) {
+      const row: string[] = [data.trackIds[i], data.artists[i], data.titles[i], data.groups[i], SPLIT_NAMES[data.split[i]], data.classNames[data.y[i]]];
+      for (let f = 0; f < F; f++) { const v = data.x[i * F + f]; row.push(Number.isNaN(v) ? '' : String(v)); }
+      stream.write(row);
+    }
+    stream.end();
+  }));
+}
+
+/**
+ * Reads a preprocessed_data.csv written by `writePrepared`. Errors name the file, row and column.
+ *
+ * ```ts
+ * const data = await readPrepared('runs/preprocessed_data.csv');
+ * ```
+ */
+export async function readPrepared(path: string, options: { classNames?: readonly string[] } = {}): Promise<PreparedData> {
+  let text: string;
+  try { text = readFileSync(path, 'utf8'); } catch { throw new Error(`preprocessed data: ${path}: cannot read the file`); }
+  const raw: string[][] = [];
+  await new Promise<void>((resolve, reject) => {
+    parseString(text, { headers: false, ignoreEmpty: true })
+      .on('error', (e: Error) => reject(new Error(`preprocessed data: ${path}: CSV parse error near row ${raw.length}: ${e.message}`)))
+      .on('data', (r: string[]) => { raw.push(r); })
+      .on('end', () => resolve());
+  });
+  if (raw.length < 2) throw new Error(`preprocessed data: ${path}: no data rows`);
+  const header = raw[0];
+  for (let i = 0; i < META.length; i++) {
+    if (header[i] !== META[i]) throw new Error(`preprocessed data: ${path}: column ${i + 1} is "${header[i]}", expected "${META[i]}" (not a file written by preprocess)`);
+  }
+  const featureNames = header.slice(META.length);
+  const F = featureNames.length, n = raw.length - 1;
+  const x = new Float64Array(n * F), y = new Int32Array(n), split = new Int8Array(n);
+  const trackIds: string[] = [], artists: string[] = [], titles: string[] = [], groups: string[] = [];
+  const genres = raw.slice(1).map((r) => r[5]);
+  const classNames = options.classNames ? [...options.classNames] : [...new Set(genres)].sort();
+  const classId = new Map(classNames.map((c, i) => [c, i] as const));
+  for (let i = 0; i < n; i++) {
+    const r = raw[i + 1];
+    if (r.length !== header.length) throw new Error(`preprocessed data: ${path}: row ${i + 1} has ${r.length} fields, expected ${header.length}`);
+    trackIds.push(r[0]); artists.push(r[1]); titles.push(r[2]); groups.push(r[3]);
+    const sp = SPLIT_NAMES.indexOf(r[4] as SplitName);
+    if (sp < 0) throw new Error(`preprocessed data: ${path}: row ${i + 1}: split "${r[4]}" is not train/valid/test`);
+    split[i] = sp;
+    const c = classId.get(r[5]);
+    if (c === undefined) throw new Error(`preprocessed data: ${path}: row ${i + 1}: genre "${r[5]}" is not one of the model's classes (${classNames.join(', ')})`);
+    y[i] = c;
+    for (let f = 0; f < F; f++) {
+      const s = r[META.length + f];
+      const v = s === '' ? NaN : Number(s);
+      if (s !== '' && !Number.isFinite(v)) throw new Error(`preprocessed data: ${path}: row ${i + 1}, column "${featureNames[f]}": "${s}" is not a number`);
+      x[i * F + f] = v;
+    }
+  }
+  const featureGroups: FeatureGroup[] = [];
+  return { featureNames, featureGroups, classNames, rows: n, x, y, trackIds, artists, titles, groups, split };
+}
+
+/** Row indices of one split part. */
+export function splitIndices(data: PreparedData, part: SplitName): Int32Array {
+  const p = SPLIT_NAMES.indexOf(part);
+  const out: number[] = [];
+  for (let i = 0; i < data.rows; i++) if (data.split[i] === p) out.push(i);
+  return Int32Array.from(out);
+}

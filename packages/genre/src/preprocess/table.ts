@@ -1,0 +1,175 @@
+// Reads the song tables this pipeline accepts (SongCSV, the extended SongCSV with Python bytes reprs,
+// the tagtraum-joined CSV, the MSD genre dataset text, feature tables such as final_song_level.csv)
+// with fast-csv, and maps their column names onto one canonical snake_case vocabulary.
+import { readFileSync } from 'node:fs';
+import { parseString } from 'fast-csv';
+
+/** A table with canonical column names; every value a string ('' = missing). */
+export interface SongTable {
+  readonly path: string;
+  /** Detected layout: 'songcsv' | 'msd-genre' | 'generic'. */
+  readonly format: string;
+  /** Canonical column names (unrecognised columns keep their normalised original name). */
+  readonly columns: readonly string[];
+  /** Original header, same order as `columns`. */
+  readonly header: readonly string[];
+  readonly rows: string[][];
+  /** 1-based data-row numbers (header = row 0) of rows with the wrong number of fields. */
+  readonly truncated: readonly { row: number; fields: number }[];
+}
+
+// Canonical name ← accepted spellings (compared lower-case with '_' and spaces removed).
+const ALIASES: Record<string, readonly string[]> = {
+  track_id: ['trackid'],
+  song_id: ['songid'],
+  artist_id: ['artistid'],
+  artist_name: ['artistname', 'artist'],
+  title: ['title', 'songtitle'],
+  release: ['release', 'albumname'],
+  genre: ['genre'],
+  duration: ['duration'],
+  key: ['key', 'keysignature'],
+  key_confidence: ['keyconfidence', 'keysignatureconfidence'],
+  mode: ['mode'],
+  mode_confidence: ['modeconfidence'],
+  tempo: ['tempo'],
+  time_signature: ['timesignature'],
+  time_signature_confidence: ['timesignatureconfidence'],
+  loudness: ['loudness'],
+  year: ['year'],
+  danceability: ['danceability'],
+  energy: ['energy'],
+  end_of_fade_in: ['endoffadein'],
+  start_of_fade_out: ['startoffadeout'],
+  artist_familiarity: ['artistfamiliarity'],
+  artist_hotttnesss: ['artisthotttnesss'],
+  song_hotttnesss: ['songhotttnesss'],
+  artist_latitude: ['artistlatitude'],
+  artist_longitude: ['artistlongitude'],
+};
+const LOOKUP = new Map<string, string>();
+for (const [canon, names] of Object.entries(ALIASES)) for (const n of names) LOOKUP.set(n, canon);
+
+// Audio summary columns in the spellings found in the wild: avg_timbre1, timbre_avg1, timbre_0_mean,
+// timbre_mean_0, var_timbre3, pitch_5_mean, pitches_var_11 … → timbre_mean_<k>, pitch_var_<k> (0-based).
+const AUDIO = /^(?:(avg|mean|var)(timbre|pitch|pitches)(\d+)|(timbre|pitch|pitches)(avg|mean|var)(\d+)|(timbre|pitch|pitches)(\d+)(avg|mean|var))$/;
+
+const squash = (h: string): string => h.toLowerCase().replace(/[^a-z0-9]/g, '');
+
+/** Canonical names for a header (audio indices rebased to 0 per family). */
+export function canonicalColumns(header: readonly string[]): string[] {
+  const out: string[] = new Array(header.length);
+  const audio: { i: number; family: string; k: number }[] = [];
+  const taken = new Set<string>();
+  header.forEach((h, i) => {
+    const s = squash(h);
+    const m = AUDIO.exec(s);
+    if (m) {
+      const stat = m[1] ?? m[5] ?? m[9], kind = m[2] ?? m[4] ?? m[7], k = Number(m[3] ?? m[6] ?? m[8]);
+      audio.push({ i, family: `${kind.startsWith('pitch') ? 'pitch' : 'timbre'}_${stat === 'var' ? 'var' : 'mean'}`, k });
+      return;
+    }
+    let c = LOOKUP.get(s) ?? h.trim().toLowerCase().replace(/\s+/g, '_');
+    if (taken.has(c)) c = `${c}__${i}`; // a duplicate (the extended CSV has KeySignature and key): keep the first
+    taken.add(c);
+    out[i] = c;
+  });
+  const base = new Map<string, number>();
+  for (const a of audio) base.set(a.family, Math.min(base.get(a.family) ?? Infinity, a.k));
+  for (const a of audio) out[a.i] = `${a.family}_${a.k - base.get(a.family)!}`;
+  return out;
+}
+
+/** Strips the Python bytes repr (b'…' or b"…") some extractors wrote, and maps "nan" to ''. */
+export function cleanValue(v: string): string {
+  let s = v.trim();
+  const m = /^b(['"])([\s\S]*)\1$/.exec(s);
+  if (m) s = decodeBytesRepr(m[2]);
+  return /^(nan|NaN|NAN|null|None)$/.test(s) ? '' : s;
+}
+
+// One field of a bytes-repr line: "b'…'" or "b"…"" (ending right before a comma or the line end),
+// or a plain field without quotes.
+const REPR_FIELD = /"b'(.*?)'"(?=,|$)|"b"(.*?)""(?=,|$)|"([^"]*)"(?=,|$)|([^,]*)/y;
+
+/** Decodes Python bytes-literal escapes (\xNN as UTF-8 bytes, \\, \', \", \n, \t). */
+function decodeBytesRepr(s: string): string {
+  if (!s.includes('\\')) return s;
+  const bytes: number[] = [];
+  const enc = new TextEncoder();
+  for (let i = 0; i < s.length; i++) {
+    const ch = s[i];
+    if (ch === '\\' && i + 1 < s.length) {
+      const n = s[i + 1];
+      if (n === 'x' && /^[0-9a-fA-F]{2}$/.test(s.slice(i + 2, i + 4))) { bytes.push(parseInt(s.slice(i + 2, i + 4), 16)); i += 3; continue; }
+      const simple: Record<string, string> = { '\\': '\\', "'": "'", '"': '"', n: '\n', t: '\t', r: '\r' };
+      if (n in simple) { bytes.push(...enc.encode(simple[n])); i++; continue; }
+    }
+    bytes.push(...enc.encode(ch));
+  }
+  return new TextDecoder().decode(Uint8Array.from(bytes));
+}
+
+function splitBytesReprLine(line: string): string[] {
+  const out: string[] = [];
+  let pos = 0;
+  for (;;) {
+    REPR_FIELD.lastIndex = pos;
+    const m = REPR_FIELD.exec(line)!; // the last alternative matches the empty string, so never null
+    const v = m[1] ?? m[2];
+    out.push(v !== undefined ? decodeBytesRepr(v) : (m[3] ?? m[4]));
+    pos = REPR_FIELD.lastIndex;
+    if (pos >= line.length || line[pos] !== ',') break;
+    pos++;
+  }
+  return out;
+}
+
+/**
+ * Reads a CSV table with fast-csv. Tolerates the extended SongCSV's invalid quoting
+ * ("b"I Didn't Mean To""), strips bytes reprs, and records rows with the wrong number of
+ * fields as `truncated` instead of failing (callers decide; preprocessing drops and reports them).
+ *
+ * ```ts
+ * const t = await readSongTable('../shared/data/msd10k-tagtraum-cd1-joined/msd10k_tagtraum_cd1.csv');
+ * t.columns; // ['track_id', 'song_id', 'artist_name', …]
+ * ```
+ */
+export async function readSongTable(path: string): Promise<SongTable> {
+  let text: string;
+  try { text = readFileSync(path, 'utf8'); } catch { throw new Error(`preprocess: ${path}: cannot read the file`); }
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  const raw: string[][] = [];
+  if (/(^|,)"b'/m.test(text.slice(0, 20000))) {
+    // Python-3 bytes reprs ("b'…'" / "b"…""), not valid CSV: split each line with a tokenizer that
+    // knows those fields, and decode their escapes.
+    const lines = text.split(/\r?\n/);
+    for (const line of lines) if (line.trim() !== '') raw.push(splitBytesReprLine(line));
+  } else {
+    await new Promise<void>((resolve, reject) => {
+      parseString(text, { headers: false, ignoreEmpty: true })
+        .on('error', (e: Error) => reject(new Error(`preprocess: ${path}: CSV parse error near data row ${raw.length}: ${e.message}`)))
+        .on('data', (r: string[]) => { raw.push(r); })
+        .on('end', () => resolve());
+    });
+  }
+  if (raw.length === 0) throw new Error(`preprocess: ${path}: empty file (no header)`);
+  let header = raw[0].map((h) => h.trim());
+  // The seed's header ended in a comma: an all-empty, nameless last column. Drop it.
+  while (header.length > 0 && header[header.length - 1] === '') header = header.slice(0, -1);
+  if (header.length < 2) throw new Error(`preprocess: ${path}: the header has ${header.length} column(s); expected a CSV with a header row`);
+  const columns = canonicalColumns(header);
+  const rows: string[][] = [];
+  const truncated: { row: number; fields: number }[] = [];
+  for (let r = 1; r < raw.length; r++) {
+    let row = raw[r];
+    while (row.length > header.length && row[row.length - 1].trim() === '') row = row.slice(0, -1);
+    if (row.length !== header.length) { truncated.push({ row: r, fields: row.length }); continue; }
+    rows.push(row.map(cleanValue));
+  }
+  const has = (c: string) => columns.includes(c);
+  const format = has('genre') && has('timbre_mean_0') && has('timbre_var_0') && header[0].toLowerCase() === 'genre'
+    ? 'msd-genre'
+    : header.some((h) => h === 'SongID' || h === 'KeySignature') ? 'songcsv' : 'generic';
+  return { path, format, columns, header, rows, truncated };
+}
