@@ -1,12 +1,14 @@
 // Functions that make new tensors: zeros, ones, full, fromArray, rand, randn, arange.
+// Their buffers come from newFloat32: WebAssembly memory under the SIMD backend (see wasm/memory.ts).
 
 import type { Rng } from './rng.js';
 import { ShapeError, formatShape, sizeOf } from './shape.js';
 import { Tensor, type NestedArray } from './tensor.js';
+import { newFloat32 } from './wasm/backend.js';
 
 /** A tensor of zeros. */
 export function zeros(shape: readonly number[]): Tensor {
-  return new Tensor(new Float32Array(sizeOf(shape, 'zeros')), shape);
+  return new Tensor(newFloat32(sizeOf(shape, 'zeros')), shape);
 }
 
 /** A tensor of ones. */
@@ -16,7 +18,7 @@ export function ones(shape: readonly number[]): Tensor {
 
 /** A tensor filled with `value`. */
 export function full(shape: readonly number[], value: number): Tensor {
-  return new Tensor(new Float32Array(sizeOf(shape, 'full')).fill(value), shape);
+  return new Tensor(newFloat32(sizeOf(shape, 'full')).fill(value), shape);
 }
 
 /**
@@ -33,7 +35,9 @@ export function fromArray(values: NestedArray | ArrayLike<number>, shape?: reado
     if (flat.length !== size) {
       throw new ShapeError(`fromArray: ${flat.length} values do not fill shape ${formatShape(shape)} (${size} elements)`);
     }
-    return new Tensor(Float32Array.from(flat), shape);
+    const data = newFloat32(size);
+    for (let i = 0; i < size; i++) data[i] = flat[i];
+    return new Tensor(data, shape);
   }
   if (typeof values === 'number') return new Tensor(Float32Array.of(values), []);
   if (!Array.isArray(values)) return new Tensor(Float32Array.from(values as ArrayLike<number>), [(values as ArrayLike<number>).length]);
@@ -44,7 +48,7 @@ export function fromArray(values: NestedArray | ArrayLike<number>, shape?: reado
     level = level.length > 0 ? (level as readonly NestedArray[])[0] : 0;
     if (inferred[inferred.length - 1] === 0) break;
   }
-  const out = new Float32Array(sizeOf(inferred, 'fromArray'));
+  const out = newFloat32(sizeOf(inferred, 'fromArray'));
   let k = 0;
   const walk = (v: NestedArray, dim: number, path: number[]): void => {
     if (dim === inferred.length) {

@@ -14,6 +14,8 @@ export {
   clampInPlace, reluInPlace,
 } from './ops/inplace.js';
 export { matmulNN, matmulNT, matmulTN } from './kernels/matmul.js';
+export { getBackend, setBackend, type Backend } from './wasm/backend.js';
+export { heapStats as wasmHeapStats } from './wasm/memory.js';
 export { matmulNNNaive, matmulNTNaive, matmulTNNaive } from './kernels/matmul-naive.js';
 export {
   reluForward, reluBackward, leakyReluForward, leakyReluBackward, tanhForward, tanhBackward, sigmoidForward,

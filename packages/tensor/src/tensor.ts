@@ -2,6 +2,7 @@
 // fields, assigned in the same order, so V8 keeps one hidden class for all of them.
 
 import { ShapeError, formatShape, sameShape, sizeOf, stridesOf } from './shape.js';
+import { keepAlive } from './wasm/memory.js';
 
 /** Nested arrays of numbers, as accepted by `fromArray`. */
 export type NestedArray = number | readonly NestedArray[];
@@ -96,7 +97,9 @@ export class Tensor {
   subarray(start: number, end: number = this.shape[0]): Tensor {
     this.#checkRows('Tensor.subarray', start, end);
     const row = this.size / Math.max(this.shape[0], 1);
-    return new Tensor(this.data.subarray(start * row, end * row), [end - start, ...this.shape.slice(1)]);
+    const view = this.data.subarray(start * row, end * row);
+    keepAlive(view, this.data); // a view must keep a WebAssembly-memory block allocated (wasm/memory.ts)
+    return new Tensor(view, [end - start, ...this.shape.slice(1)]);
   }
 
   /** Rows [start, end) of the first dimension as a copy. */
