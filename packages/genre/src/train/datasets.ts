@@ -1,0 +1,69 @@
+// PreparedData (+ a split) → scaled Datasets for the Classifier contract. The scaler is fitted on the
+// training rows only and returned so it can be saved with the model.
+import type { Dataset } from '../models/types.js';
+import { trainValidTestSplit } from '../data/split.js';
+import { applyScaler, fitScaler, type ScalerKind, type ScalerState } from '../preprocess/scaler.js';
+import type { PreparedData } from '../preprocess/preprocess.js';
+
+/** Train/valid/test Datasets and the scaler fitted on train. */
+export interface SplitDatasets {
+  readonly train: Dataset;
+  readonly valid: Dataset;
+  readonly test: Dataset;
+  readonly scaler: ScalerState;
+  readonly indices: { readonly train: Int32Array; readonly valid: Int32Array; readonly test: Int32Array };
+}
+
+function gather(data: PreparedData, idx: Int32Array): Float64Array {
+  const F = data.featureNames.length;
+  const out = new Float64Array(idx.length * F);
+  for (let r = 0; r < idx.length; r++) out.set(data.x.subarray(idx[r] * F, (idx[r] + 1) * F), r * F);
+  return out;
+}
+
+/** A Dataset of rows `idx` of `data`, scaled with `scaler`. */
+export function datasetFromPrepared(data: PreparedData, idx: Int32Array, scaler: ScalerState): Dataset {
+  const F = data.featureNames.length;
+  return {
+    x: applyScaler(scaler, gather(data, idx), idx.length),
+    y: Int32Array.from(idx, (i) => data.y[i]),
+    rows: idx.length, features: F, classes: data.classNames.length,
+    featureNames: data.featureNames, classNames: data.classNames,
+    groups: Array.from(idx, (i) => data.groups[i]),
+  };
+}
+
+/**
+ * Scaled datasets for a split: the stored `split` column by default, or a fresh artist-disjoint
+ * (or random) stratified split from `resplitSeed`.
+ *
+ * ```ts
+ * const { train, valid, test, scaler } = makeDatasets(data, { scaler: 'standard' });
+ * ```
+ */
+export function makeDatasets(
+  data: PreparedData,
+  options: { scaler?: ScalerKind; resplitSeed?: number; random?: boolean; validFraction?: number; testFraction?: number } = {},
+): SplitDatasets {
+  let train: Int32Array, valid: Int32Array, test: Int32Array;
+  if (options.resplitSeed !== undefined) {
+    const s = trainValidTestSplit(data.y, {
+      classes: data.classNames.length, seed: options.resplitSeed, groups: options.random ? null : data.groups,
+      validFraction: options.validFraction ?? 0.15, testFraction: options.testFraction ?? 0.15,
+    });
+    ({ train, valid, test } = s);
+  } else {
+    const parts: number[][] = [[], [], []];
+    for (let i = 0; i < data.rows; i++) parts[data.split[i]].push(i);
+    [train, valid, test] = parts.map((p) => Int32Array.from(p));
+  }
+  if (train.length === 0) throw new RangeError('makeDatasets: the training split is empty');
+  const scaler = fitScaler(gather(data, train), train.length, data.featureNames, options.scaler ?? 'standard');
+  return {
+    train: datasetFromPrepared(data, train, scaler),
+    valid: datasetFromPrepared(data, valid, scaler),
+    test: datasetFromPrepared(data, test, scaler),
+    scaler,
+    indices: { train, valid, test },
+  };
+}
