@@ -357,17 +357,16 @@ export class H5Dataset {
   readBytes(): Uint8Array {
     const f = this.#file, L = this.#layout, elem = this.type.size;
     const total = this.length * elem;
-    const out = new Uint8Array(total);
-    if (total === 0) return out;
+    if (total === 0) return new Uint8Array(0);
+    // Sizes are validated against the file and the chunk index *before* allocating the output, so
+    // a corrupt dimension cannot make the reader allocate more than the file can back.
     if (L.kind === 'compact') {
       if (L.size < total) throw new H5Corrupt(`compact data holds ${L.size} bytes, expected ${total}`);
-      out.set(f.slice(L.start, total, 'compact data'));
-      return out;
+      return new Uint8Array(f.slice(L.start, total, 'compact data'));
     }
     if (L.kind === 'contiguous') {
       if (L.address === null) throw new H5Corrupt(`${this.length} elements but no data stored`);
-      out.set(f.slice(L.address, total, 'contiguous data'));
-      return out;
+      return new Uint8Array(f.slice(L.address, total, 'contiguous data'));
     }
     if (L.elementSize !== elem) throw new H5Corrupt(`chunk element size ${L.elementSize} != datatype size ${elem}`);
     if (L.address === null) throw new H5Corrupt(`${this.length} elements but no chunk stored`);
@@ -381,6 +380,11 @@ export class H5Dataset {
     const chunkBytes = chunkElems * elem;
     if (chunkBytes > f.limits.maxDatasetBytes) throw new H5Corrupt(`chunk of ${chunkBytes} bytes is not plausible`);
     const refs = walkChunkBtree(f, L.address, rank, maxChunks);
+    // PyTables writes every chunk of an EArray/Table; a missing chunk means a truncated or corrupt index.
+    if (refs.length !== maxChunks) {
+      throw new H5Corrupt(`shape [${shape.join(', ')}] needs ${maxChunks} chunks, the chunk index lists ${refs.length} (truncated or corrupt)`);
+    }
+    const out = new Uint8Array(total);
     const seen = new Set<string>();
     let covered = 0;
     for (const ref of refs) {
@@ -441,7 +445,8 @@ export class H5Dataset {
   readStrings(): string[] {
     const t = this.type;
     if (t.kind !== 'string') throw new H5Corrupt(`expected a string dataset, found ${t.kind}`);
-    const bytes = Buffer.from(this.readBytes().buffer);
+    const raw = this.readBytes();
+    const bytes = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
     const out = new Array<string>(this.length);
     for (let i = 0; i < this.length; i++) out[i] = decodeString(bytes, i * t.size, t.size, t.padding);
     return out;
@@ -483,7 +488,7 @@ export class H5File {
   constructor(bytes: Uint8Array, limits: H5Limits = DEFAULT_LIMITS) {
     // jsfive indexes an ArrayBuffer from 0, so the bytes must own their buffer exactly.
     // (Small Buffers from fs.readFileSync live inside a shared pool: copy those.)
-    let own = bytes;
+    let own = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength); // a plain view, even of a Buffer
     if (bytes.byteOffset !== 0 || bytes.byteLength !== bytes.buffer.byteLength || !(bytes.buffer instanceof ArrayBuffer)) {
       own = new Uint8Array(bytes.byteLength);
       own.set(bytes);
