@@ -9,3 +9,9 @@ export { CrossEntropyLoss, MSELoss, type CrossEntropyLossOptions, type Reduction
 export { Optimizer, SGD, Adam, AdamW, type SGDOptions, type AdamOptions, type OptimizerState } from './optim.js';
 export { DataLoader, type Batch, type DataLoaderOptions } from './data.js';
 export { gradcheck, numericalGradient, maxRelError, type GradcheckResult } from './gradcheck.js';
+export { LRScheduler, StepLR, CosineAnnealingLR, LinearLR, ReduceLROnPlateau, clipGradNorm, type ReduceLROnPlateauOptions } from './lr-scheduler.js';
+export { EarlyStopping } from './early-stopping.js';
+export {
+  encodeSafetensors, decodeSafetensors, saveSafetensors, loadSafetensors, writeFileAtomic, type SafetensorsContents,
+} from './safetensors.js';
+export { buildModule, saveModel, loadModel, saveOptimizer, loadOptimizer } from './serialize.js';

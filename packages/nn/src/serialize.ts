@@ -1,0 +1,101 @@
+// Save and load models and optimiser state in safetensors. A model file holds the state dict under PyTorch's
+// names plus __metadata__ { format: "pt", architecture: <JSON of module.config()>, extras: <JSON> }, so PyTorch
+// reads it with safetensors.torch.load_file and timbre rebuilds the module from it. Optimiser state goes to a
+// second file (keys state.<i>.<buffer>, like optimizer.state_dict(); __metadata__.optimizer holds the rest).
+
+import { BatchNorm1d } from './batchnorm.js';
+import { Dropout } from './dropout.js';
+import { GELU, LeakyReLU, ReLU, Sigmoid, Tanh } from './activation.js';
+import { Linear } from './linear.js';
+import type { Module, ModuleConfig } from './module.js';
+import type { Optimizer, OptimizerState } from './optim.js';
+import { loadSafetensors, saveSafetensors } from './safetensors.js';
+import { Sequential } from './sequential.js';
+
+/**
+ * Builds a fresh module from its `config()` (the weights are freshly initialised; load a state dict next).
+ *
+ * ```ts
+ * const copy = buildModule(model.config());
+ * copy.loadStateDict(model.stateDict());
+ * ```
+ */
+export function buildModule(config: ModuleConfig): Module {
+  const c = config as Record<string, any>;
+  switch (config.type) {
+    case 'Sequential':
+      if (!Array.isArray(c.layers)) throw new TypeError('buildModule: Sequential config needs a layers array');
+      return new Sequential(...c.layers.map((l: ModuleConfig) => buildModule(l)));
+    case 'Linear': return new Linear(c.inFeatures, c.outFeatures, { bias: c.bias !== false });
+    case 'ReLU': return new ReLU();
+    case 'LeakyReLU': return new LeakyReLU({ negativeSlope: c.negativeSlope });
+    case 'Tanh': return new Tanh();
+    case 'Sigmoid': return new Sigmoid();
+    case 'GELU': return new GELU();
+    case 'Dropout': return new Dropout(c.p);
+    case 'BatchNorm1d': return new BatchNorm1d(c.numFeatures, { eps: c.eps, momentum: c.momentum, affine: c.affine, trackRunningStats: c.trackRunningStats });
+    default: throw new TypeError(`buildModule: unknown module type ${JSON.stringify(config.type)}`);
+  }
+}
+
+/**
+ * Saves `module`'s state dict (PyTorch names, float32) with its architecture and optional JSON-able `extras`
+ * (class names, feature scaling, …) in `__metadata__`. The write is atomic.
+ *
+ * ```ts
+ * saveModel('genre.safetensors', model, { extras: { classes: ['rock', 'jazz'] } });
+ * ```
+ */
+export function saveModel(path: string, module: Module, options: { extras?: unknown } = {}): void {
+  const metadata: Record<string, string> = { format: 'pt', architecture: JSON.stringify(module.config()) };
+  if (options.extras !== undefined) metadata.extras = JSON.stringify(options.extras);
+  saveSafetensors(path, module.stateDict(), metadata);
+}
+
+/**
+ * Loads a model file. With `into`, loads the weights into that module (strict by default) and returns it;
+ * otherwise rebuilds the module from `__metadata__.architecture`. `extras` is the parsed JSON, if any.
+ *
+ * ```ts
+ * const { module, extras } = loadModel('genre.safetensors');
+ * ```
+ */
+export function loadModel(path: string, options: { into?: Module; strict?: boolean } = {}): { module: Module; extras: unknown; metadata: Record<string, string> } {
+  const { tensors, metadata } = loadSafetensors(path);
+  let module = options.into;
+  if (module === undefined) {
+    if (metadata.architecture === undefined) {
+      throw new RangeError(`${path}: no __metadata__.architecture to rebuild the module from (help: pass { into: model } with a module of the right shape)`);
+    }
+    module = buildModule(JSON.parse(metadata.architecture) as ModuleConfig);
+  }
+  try {
+    module.loadStateDict(tensors, { strict: options.strict ?? true });
+  } catch (e) {
+    (e as Error).message = `${path}: ${(e as Error).message}`;
+    throw e;
+  }
+  return { module, extras: metadata.extras === undefined ? undefined : JSON.parse(metadata.extras), metadata };
+}
+
+/**
+ * Saves an optimiser's state (moment buffers, step counts, hyper-parameters) to its own safetensors file:
+ * tensors `state.<paramIndex>.<buffer>` and `__metadata__.optimizer` = JSON { type, paramGroups, step }.
+ */
+export function saveOptimizer(path: string, optimizer: Optimizer): void {
+  const { tensors, meta } = optimizer.stateDict();
+  saveSafetensors(path, tensors, { format: 'timbre-optimizer', optimizer: JSON.stringify(meta) });
+}
+
+/** Restores state saved by `saveOptimizer` into an optimiser of the same type over the same parameters. */
+export function loadOptimizer(path: string, optimizer: Optimizer): void {
+  const { tensors, metadata } = loadSafetensors(path);
+  if (metadata.optimizer === undefined) throw new RangeError(`${path}: not an optimiser file (no __metadata__.optimizer)`);
+  const state: OptimizerState = { tensors, meta: JSON.parse(metadata.optimizer) };
+  try {
+    optimizer.loadStateDict(state);
+  } catch (e) {
+    (e as Error).message = `${path}: ${(e as Error).message}`;
+    throw e;
+  }
+}
