@@ -4,7 +4,8 @@
 // M, K, N: C is [M, N]; op(A) is [M, K]; op(B) is [K, N].
 
 import { matmulScratchBytes } from './matmul-module.js';
-import { heap, inWasm, rawAlloc, rawFree } from './memory.js';
+import { rawAlloc, rawFree } from './memory.js';
+import { copyBack, stage, unstage } from './stage.js';
 import { simdKernels, type KernelExports } from './module.js';
 import { parallelMatmul } from './pool.js';
 
@@ -23,22 +24,6 @@ function scratch(bytes: number): number {
   return scratchPtr;
 }
 
-// Staging for arrays that are not in the module's memory (freed at the end of each call).
-const staged: number[] = [];
-
-function place(a: Float32Array, n: number, copy: boolean): number {
-  if (inWasm(a)) return a.byteOffset;
-  const ptr = rawAlloc(n * 4);
-  staged.push(ptr, n * 4);
-  if (copy) heap().set(n === a.length ? a : a.subarray(0, n), ptr >> 2);
-  return ptr;
-}
-
-function unstage(): void {
-  for (let i = 0; i < staged.length; i += 2) rawFree(staged[i], staged[i + 1]);
-  staged.length = 0;
-}
-
 type Layout = 'NN' | 'NT' | 'TN';
 
 function run(layout: Layout, C: Float32Array, A: Float32Array, B: Float32Array, bias: Float32Array | null,
@@ -53,10 +38,9 @@ function run(layout: Layout, C: Float32Array, A: Float32Array, B: Float32Array, 
     return;
   }
   const k: KernelExports = simdKernels();
-  const pA = place(A, M * K, true), pB = place(B, K * N, true);
-  const pBias = bias === null ? 0 : place(bias, N, true);
-  const cIn = inWasm(C);
-  const pC = place(C, M * N, beta !== 0);
+  const pA = stage(A, M * K, true), pB = stage(B, K * N, true);
+  const pBias = bias === null ? 0 : stage(bias, N, true);
+  const pC = stage(C, M * N, beta !== 0);
   if (!parallelMatmul(layout, pC, pA, pB, pBias, M, K, N, alpha, beta)) {
     const s = scratch(matmulScratchBytes(Math.min(N, N_CHUNK)));
     const fn = layout === 'NN' ? k.mm_NN : layout === 'NT' ? k.mm_NT : k.mm_TN;
@@ -67,7 +51,7 @@ function run(layout: Layout, C: Float32Array, A: Float32Array, B: Float32Array, 
       fn(pC + j0 * 4, N, pA, lda, pB + bOff, ldb, pBias === 0 ? 0 : pBias + j0 * 4, M, K, n, alpha, beta, s);
     }
   }
-  if (!cIn) C.set(heap().subarray(pC >> 2, (pC >> 2) + M * N));
+  copyBack(C, pC, M * N);
   unstage();
 }
 

@@ -42,13 +42,16 @@ export interface KernelExports {
         M: number, K: number, N: number, alpha: number, beta: number, scratch: number): void;
   mm_NT: KernelExports['mm_NN'];
   mm_TN: KernelExports['mm_NN'];
-  bias_act(out: number, x: number, bias: number, rows: number, cols: number, act: number, slope: number): void;
-  relu_backward(dx: number, dout: number, y: number, n: number): void;
-  softmax_ce(probs: number, logits: number, rows: number, C: number): void;
-  sgd_step(p: number, g: number, buf: number, n: number, lr: number, momentum: number, dampening: number,
-           weightDecay: number, nesterov: number, first: number): void;
-  adam_step(p: number, g: number, m: number, v: number, vmax: number, n: number, lr: number, beta1: number, beta2: number,
-            eps: number, weightDecay: number, decoupled: number, bc1: number, bc2sqrt: number, amsgrad: number): void;
+  relu_fwd(out: number, x: number, n: number): void;
+  relu_bwd(dx: number, dout: number, x: number, n: number): void;
+  bias_bwd(dBias: number, dout: number, B: number, N: number): void;
+  ce_fwd(losses: number, probs: number, logits: number, labels: number, weight: number, B: number, C: number, smoothing: number): void;
+  ce_bwd(dlogits: number, dloss: number, probs: number, labels: number, weight: number, B: number, C: number,
+         smoothing: number, wSum: number): void;
+  sgd(p: number, g: number, buf: number, n: number, lr: number, momentum: number, dampening: number,
+      weightDecay: number, nesterov: number, first: number): void;
+  adam(p: number, g: number, m: number, v: number, vmax: number, n: number, stepSize: number, beta1: number,
+       beta2: number, eps: number, l2: number, decay: number, bc2Sqrt: number): void;
 }
 
 /** Bytes of the module for this runtime (relaxed madd when available and `relaxed` is true). */
