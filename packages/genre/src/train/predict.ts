@@ -1,0 +1,184 @@
+// Labels new songs with a saved model: rows of any accepted song table, or MSD .h5 files read with
+// the MSD reader (song-level fields + timbre/pitch means and population variances over segments).
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Song } from '../msd/song.js';
+import { readSongs } from '../msd/reader.js';
+import { featureDefs, type FeatureDef } from '../preprocess/features.js';
+import { applyScaler } from '../preprocess/scaler.js';
+import { readSongTable } from '../preprocess/table.js';
+import type { MlpClassifier } from './mlp.js';
+import type { ModelMeta } from './model-io.js';
+
+/** A table of canonical columns and string values ('' = missing). */
+export interface RawTable {
+  readonly columns: readonly string[];
+  readonly rows: readonly (readonly string[])[];
+}
+
+/** One prediction; `genre` null when the row lacks a vital field (`reason` says which). */
+export interface Prediction {
+  readonly trackId: string;
+  readonly artist: string;
+  readonly title: string;
+  readonly genre: string | null;
+  readonly probability: number;
+  readonly probabilities: readonly number[];
+  readonly reason?: string;
+}
+
+const SCALARS = [
+  'track_id', 'song_id', 'artist_id', 'artist_name', 'title', 'release', 'duration', 'key', 'key_confidence', 'mode',
+  'mode_confidence', 'tempo', 'time_signature', 'time_signature_confidence', 'loudness', 'year', 'danceability', 'energy',
+  'end_of_fade_in', 'start_of_fade_out', 'artist_familiarity', 'artist_hotttnesss', 'song_hotttnesss',
+] as const;
+
+/** Per-column mean and population variance of an N×12 segment matrix (NaN when it has no rows). */
+function summarize12(m: { rows: number; data: Float64Array }): { mean: number[]; var: number[] } {
+  const mean = new Array<number>(12).fill(0), v = new Array<number>(12).fill(0);
+  if (m.rows === 0) return { mean: mean.fill(NaN), var: v.fill(NaN) };
+  for (let r = 0; r < m.rows; r++) for (let k = 0; k < 12; k++) mean[k] += m.data[r * 12 + k];
+  for (let k = 0; k < 12; k++) mean[k] /= m.rows;
+  for (let r = 0; r < m.rows; r++) for (let k = 0; k < 12; k++) { const d = m.data[r * 12 + k] - mean[k]; v[k] += d * d; }
+  for (let k = 0; k < 12; k++) v[k] /= m.rows;
+  return { mean, var: v };
+}
+
+/**
+ * Songs as a table with canonical columns: song-level scalars and timbre/pitch means and population
+ * variances (the MSD genre dataset's convention).
+ */
+export function songsToTable(songs: readonly Song[]): RawTable {
+  const columns: string[] = [...SCALARS];
+  for (const g of ['timbre', 'pitch']) for (const s of ['mean', 'var']) for (let k = 0; k < 12; k++) columns.push(`${g}_${s}_${k}`);
+  const fmt = (v: unknown) => (typeof v === 'number' ? (Number.isFinite(v) ? String(v) : '') : String(v ?? ''));
+  const rows = songs.map((s) => {
+    const row = SCALARS.map((c) => fmt((s as unknown as Record<string, unknown>)[c]));
+    const t = summarize12(s.segments_timbre), p = summarize12(s.segments_pitches);
+    for (const a of [t.mean, t.var, p.mean, p.var]) for (const v of a) row.push(fmt(v));
+    return row;
+  });
+  return { columns, rows };
+}
+
+/** Every .h5 file under `path` (a file or a directory tree), sorted. */
+export function listH5Files(path: string): string[] {
+  const st = statSync(path);
+  if (!st.isDirectory()) return [path];
+  const out: string[] = [];
+  const walk = (d: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.isFile() && e.name.toLowerCase().endsWith('.h5')) out.push(p);
+    }
+  };
+  walk(path);
+  return out;
+}
+
+/**
+ * Encodes a table into the model's features (unscaled; NaN for missing imputable values).
+ * Throws if the table cannot provide a feature the model needs; rows missing a vital value get
+ * `bad[i]` set to the reason.
+ */
+export function encodeForModel(table: RawTable, meta: Pick<ModelMeta, 'featureNames' | 'featureGroups' | 'keyEncoding'>): { x: Float64Array; bad: (string | null)[] } {
+  const groups = meta.featureGroups.length > 0 ? meta.featureGroups : (['song', 'timbre', 'pitch'] as const);
+  const byName = new Map<string, FeatureDef>();
+  for (const g of groups) {
+    try {
+      for (const d of featureDefs([g], table.columns, { keyEncoding: meta.keyEncoding })) byName.set(d.name, d);
+    } catch { /* this table lacks the group: the check below names the missing features */ }
+  }
+  if (meta.featureGroups.includes('seed6') && !meta.featureGroups.includes('song')) {
+    for (const d of featureDefs(['seed6'], table.columns)) byName.set(d.name, d);
+  }
+  const plan = meta.featureNames.map((name) => {
+    const d = byName.get(name);
+    if (d) return { d, indicator: false };
+    const base = name.endsWith('_missing') ? byName.get(name.slice(0, -'_missing'.length)) : undefined;
+    if (base && base.imputable) return { d: base, indicator: true };
+    return null;
+  });
+  const missing = meta.featureNames.filter((_, i) => plan[i] === null);
+  if (missing.length > 0) {
+    throw new Error(`predict: the input has no column for feature(s) ${missing.slice(0, 8).join(', ')}${missing.length > 8 ? ', …' : ''} that the model needs`);
+  }
+  const col = new Map(table.columns.map((c, i) => [c, i] as const));
+  const F = meta.featureNames.length, n = table.rows.length;
+  const x = new Float64Array(n * F);
+  const bad: (string | null)[] = new Array(n).fill(null);
+  for (let r = 0; r < n; r++) {
+    const row = table.rows[r];
+    const get = (c: string) => { const i = col.get(c); const s = i === undefined ? '' : row[i]; const v = s === '' ? NaN : Number(s); return Number.isFinite(v) ? v : NaN; };
+    for (let f = 0; f < F; f++) {
+      const { d, indicator } = plan[f]!;
+      const v = d.value(get);
+      if (indicator) x[r * F + f] = Number.isNaN(v) ? 1 : 0;
+      else {
+        if (Number.isNaN(v) && !d.imputable && bad[r] === null) bad[r] = `missing ${d.needs.join('/') || d.name}`;
+        x[r * F + f] = v;
+      }
+    }
+  }
+  return { x, bad };
+}
+
+/** Predicts every row of a table; rows missing a vital value come back with genre null and a reason. */
+export function predictTable(classifier: MlpClassifier, meta: ModelMeta, table: RawTable): Prediction[] {
+  const { x, bad } = encodeForModel(table, meta);
+  const F = meta.featureNames.length, C = meta.classNames.length;
+  const good: number[] = [];
+  for (let i = 0; i < bad.length; i++) if (bad[i] === null) good.push(i);
+  const xs = new Float64Array(good.length * F);
+  good.forEach((i, r) => xs.set(x.subarray(i * F, (i + 1) * F), r * F));
+  const proba = good.length > 0 ? classifier.predictProba(applyScaler(meta.scaler, xs, good.length), good.length) : new Float32Array(0);
+  const col = (c: string) => table.columns.indexOf(c);
+  const [ti, si, ai, tt] = [col('track_id'), col('song_id'), col('artist_name'), col('title')];
+  const out: Prediction[] = [];
+  let g = 0;
+  for (let i = 0; i < table.rows.length; i++) {
+    const row = table.rows[i];
+    const id = ti >= 0 && row[ti] !== '' ? row[ti] : si >= 0 ? row[si] : `row${i + 1}`;
+    const base = { trackId: id, artist: ai >= 0 ? row[ai] : '', title: tt >= 0 ? row[tt] : '' };
+    if (bad[i] !== null) { out.push({ ...base, genre: null, probability: NaN, probabilities: [], reason: bad[i]! }); continue; }
+    const p = Array.from(proba.subarray(g * C, (g + 1) * C));
+    g++;
+    let best = 0;
+    for (let c = 1; c < C; c++) if (p[c] > p[best]) best = c;
+    out.push({ ...base, genre: meta.classNames[best], probability: p[best], probabilities: p });
+  }
+  return out;
+}
+
+/**
+ * Predicts songs from MSD .h5 files or directories, or from CSV song tables. Unreadable .h5 files are
+ * returned in `errors` (file and reason) rather than stopping the run.
+ *
+ * ```ts
+ * const { predictions } = await predictInputs(classifier, meta, ['new-songs/']);
+ * ```
+ */
+export async function predictInputs(
+  classifier: MlpClassifier, meta: ModelMeta, inputs: readonly string[], onFile?: (done: number, total: number) => void,
+): Promise<{ predictions: Prediction[]; errors: { file: string; reason: string }[] }> {
+  const predictions: Prediction[] = [];
+  const errors: { file: string; reason: string }[] = [];
+  const h5: string[] = [];
+  for (const input of inputs) {
+    let st;
+    try { st = statSync(input); } catch { throw new Error(`predict: ${input}: no such file or directory`); }
+    if (st.isDirectory() || input.toLowerCase().endsWith('.h5')) h5.push(...listH5Files(input));
+    else {
+      const t = await readSongTable(input);
+      predictions.push(...predictTable(classifier, meta, { columns: t.columns, rows: t.rows }));
+    }
+  }
+  const songs: Song[] = [];
+  h5.forEach((f, i) => {
+    try { songs.push(...readSongs(f)); } catch (e) { errors.push({ file: f, reason: (e as Error).message ?? String(e) }); }
+    onFile?.(i + 1, h5.length);
+  });
+  if (songs.length > 0) predictions.push(...predictTable(classifier, meta, songsToTable(songs)));
+  return { predictions, errors };
+}
