@@ -17,6 +17,7 @@ export { matmulNN, matmulNT, matmulTN } from './kernels/matmul.js';
 export { getBackend, setBackend, type Backend } from './wasm/backend.js';
 export { heapStats as wasmHeapStats } from './wasm/memory.js';
 export { matmulNNNaive, matmulNTNaive, matmulTNNaive } from './kernels/matmul-naive.js';
+export { matmulNNPacked, matmulNTPacked, matmulTNPacked } from './kernels/matmul-packed.js';
 export {
   reluForward, reluBackward, leakyReluForward, leakyReluBackward, tanhForward, tanhBackward, sigmoidForward,
   sigmoidBackward, geluForward, geluBackward, erfc, dropoutForward, dropoutBackward, biasBackward,

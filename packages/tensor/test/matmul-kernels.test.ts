@@ -2,14 +2,19 @@
 // and random sizes in every layout, with alpha/beta/bias combinations; and the beta=0 contract.
 import { describe, expect, it } from 'vitest';
 import {
-  Rng, ShapeError, matmul, matmulNN, matmulNNNaive, matmulNT, matmulNTNaive, matmulTN, matmulTNNaive, randn, zeros,
+  Rng, ShapeError, getBackend, matmul, matmulNN, matmulNNNaive, matmulNNPacked, matmulNT, matmulNTNaive, matmulNTPacked,
+  matmulTN, matmulTNNaive, matmulTNPacked, randn, zeros,
 } from '../src/index.js';
 
 type Kernel = typeof matmulNN;
+// The scalar packed kernels directly, and the dispatcher nn calls (whatever backend is active).
 const layouts: [string, Kernel, Kernel][] = [
-  ['NN', matmulNN, matmulNNNaive],
-  ['NT', matmulNT, matmulNTNaive],
-  ['TN', matmulTN, matmulTNNaive],
+  ['packed NN', matmulNNPacked, matmulNNNaive],
+  ['packed NT', matmulNTPacked, matmulNTNaive],
+  ['packed TN', matmulTNPacked, matmulTNNaive],
+  [`dispatch(${getBackend()}) NN`, matmulNN, matmulNNNaive],
+  [`dispatch(${getBackend()}) NT`, matmulNT, matmulNTNaive],
+  [`dispatch(${getBackend()}) TN`, matmulTN, matmulTNNaive],
 ];
 
 function randArray(n: number, rng: Rng): Float32Array {

@@ -1,5 +1,6 @@
 // Shape checks shared by the ops. Every message starts with the op name and names both shapes.
 
+import { newFloat32 } from '../wasm/backend.js';
 import { ShapeError, formatShape, sameShape } from '../shape.js';
 import { Tensor } from '../tensor.js';
 
@@ -28,7 +29,7 @@ export function expect2D(op: string, x: Tensor, name: string): void {
  * `inputs` are named in the error so the caller sees where the expected shape came from.
  */
 export function outOrNew(op: string, out: Tensor | undefined, shape: readonly number[], inputs: string): Tensor {
-  if (out === undefined) return new Tensor(new Float32Array(sizeOfTrusted(shape)), shape);
+  if (out === undefined) return new Tensor(newFloat32(sizeOfTrusted(shape)), shape); // wasm memory under the SIMD backend
   if (!(out instanceof Tensor)) throw new TypeError(`${op}: out must be a Tensor`);
   if (!sameShape(out.shape, shape)) {
     throw new ShapeError(`${op}: out ${formatShape(out.shape)} does not match the result's shape ${formatShape(shape)} (${inputs})`);

@@ -2,6 +2,7 @@
 
 import { matmulNN, matmulNT, matmulTN } from '../kernels/matmul.js';
 import { ShapeError, formatShape } from '../shape.js';
+import { newFloat32 } from '../wasm/backend.js';
 import { Tensor } from '../tensor.js';
 
 export interface MatmulOptions {
@@ -58,7 +59,7 @@ export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tenso
     c = out;
   } else {
     if (beta !== 0) throw new RangeError(`${op}: beta=${beta} needs an existing out tensor to scale`);
-    c = new Tensor(new Float32Array(M * N), [M, N]);
+    c = new Tensor(newFloat32(M * N), [M, N]);
   }
   const bd = bias === null ? null : bias.data;
   if (transA) matmulTN(c.data, a.data, b.data, bd, M, K, N, alpha, beta);

@@ -1,0 +1,89 @@
+// Timing harness for bench/*.bench.ts: warm-up, calibrated repetitions, median of several
+// samples. The clock is wall time (performance.now) unless BENCH_CLOCK=cpu, which uses this
+// process's CPU time (process.cpuUsage): on a machine shared with other jobs that measures a
+// single-threaded kernel without the time it spent waiting for a core. Never imported by tests.
+
+/** 'wall' (default) or 'cpu', from the BENCH_CLOCK environment variable. */
+export const clock: 'wall' | 'cpu' = process.env.BENCH_CLOCK === 'cpu' ? 'cpu' : 'wall';
+if (process.env.BENCH_CLOCK !== undefined && process.env.BENCH_CLOCK !== 'cpu' && process.env.BENCH_CLOCK !== 'wall') {
+  throw new Error(`bench: BENCH_CLOCK must be "wall" or "cpu", got "${process.env.BENCH_CLOCK}"`);
+}
+
+/** Milliseconds on the selected clock. */
+export function now(): number {
+  if (clock === 'wall') return performance.now();
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
+
+export interface MeasureOptions {
+  /** Samples whose median is reported (default 7). */
+  samples?: number;
+  /** Target duration of one sample in ms; fast functions are repeated to reach it (default 100). */
+  sampleMs?: number;
+  /** Warm-up time in ms before sampling, at least 2 calls (default 200). */
+  warmupMs?: number;
+  /** Upper bound on the sampling time in ms: slow functions get fewer samples, at least 1 (default 10000). */
+  maxTotalMs?: number;
+  /**
+   * Duration in ms of a call the caller has already made (e.g. the correctness check). If it is
+   * longer than maxTotalMs / 2, that call counts as the warm-up and none is repeated.
+   */
+  firstCallMs?: number;
+}
+
+export interface Measurement {
+  /** Median time of one call, ms. */
+  medianMs: number;
+  /** Fastest sample's time of one call, ms. */
+  minMs: number;
+  /** Per-call time of every sample, ms. */
+  samplesMs: number[];
+  /** Calls per sample. */
+  iters: number;
+}
+
+/** Presets: `--quick` trades precision for a run well under a minute. */
+export function measureOptions(quick: boolean): Required<Omit<MeasureOptions, 'firstCallMs'>> {
+  return quick
+    ? { samples: 3, sampleMs: 15, warmupMs: 20, maxTotalMs: 400 }
+    : { samples: 7, sampleMs: 100, warmupMs: 200, maxTotalMs: 10000 };
+}
+
+/** Times `fn` (synchronous) and returns the median per-call time. */
+export function measure(fn: () => void, options: MeasureOptions = {}): Measurement {
+  const { samples = 7, sampleMs = 100, warmupMs = 200, maxTotalMs = 10000, firstCallMs } = options;
+  // Warm-up: lets V8 tier up (and tfjs compile/allocate) before anything is recorded.
+  let perCall: number;
+  if (firstCallMs !== undefined && firstCallMs > maxTotalMs / 2) {
+    perCall = firstCallMs; // a very slow function: the caller's call was the warm-up
+  } else {
+    let calls = 0;
+    const w0 = now();
+    let last = w0;
+    while (calls < 2 || last - w0 < warmupMs) {
+      fn();
+      calls++;
+      last = now();
+      if (last - w0 > maxTotalMs / 2) break; // a very slow function: one or two calls are enough
+    }
+    perCall = (last - w0) / calls;
+  }
+  const iters = Math.max(1, Math.round(sampleMs / Math.max(perCall, 1e-6)));
+  const n = Math.max(1, Math.min(samples, Math.floor(maxTotalMs / Math.max(perCall * iters, 1e-6))));
+  const samplesMs: number[] = [];
+  for (let s = 0; s < n; s++) {
+    const t0 = now();
+    for (let i = 0; i < iters; i++) fn();
+    samplesMs.push((now() - t0) / iters);
+  }
+  const sorted = samplesMs.slice().sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  const medianMs = sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+  return { medianMs, minMs: sorted[0], samplesMs, iters };
+}
+
+/** GFLOP/s of an M×K×N matrix product (2·M·N·K flops) taking `ms` milliseconds. */
+export function matmulGflops(M: number, K: number, N: number, ms: number): number {
+  return (2 * M * N * K) / (ms * 1e6);
+}

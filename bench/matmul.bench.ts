@@ -1,0 +1,170 @@
+// matmul micro-benchmark (issue 3): timbre's scalar kernels in each layout vs the naive kernel,
+// tfjs-backend-cpu and tfjs-backend-wasm, on square and MLP-layer shapes (M×K×N).
+// Every implementation's result is checked against the naive kernel before it is timed.
+// Writes bench/results/matmul.json: [{ bench, shape, layout, impl, gflops }].
+import { createRequire } from 'node:module';
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import {
+  Rng, matmulNNNaive, matmulNNPacked, matmulNTNaive, matmulNTPacked, matmulTNNaive, matmulTNPacked,
+} from '@timbre/tensor';
+import type { BenchOptions } from './run.js';
+import { formatMachine, machineInfo } from './lib/machine.js';
+import { writeResults } from './lib/results.js';
+import { printTable, ratio } from './lib/table.js';
+import { clock, matmulGflops, measure, measureOptions, now } from './lib/timing.js';
+
+type Layout = 'NN' | 'NT' | 'TN';
+type Impl = 'timbre' | 'naive' | 'tfjs-cpu' | 'tfjs-wasm';
+interface MatmulRecord { bench: 'matmul'; shape: string; layout: Layout; impl: Impl; gflops: number }
+type Kernel = typeof matmulNNPacked;
+
+/** M×K×N: square sizes, then the MLP layers' forward/backward shapes. */
+export const SHAPES: [number, number, number][] = [
+  [64, 64, 64], [128, 128, 128], [256, 256, 256], [512, 512, 512], [1024, 1024, 1024],
+  [64, 30, 256], [64, 256, 128], [64, 128, 64], [64, 64, 16], [256, 256, 128],
+];
+const LAYOUTS: Layout[] = ['NN', 'NT', 'TN'];
+const IMPLS: Impl[] = ['timbre', 'naive', 'tfjs-cpu', 'tfjs-wasm'];
+// "timbre" is the scalar TypeScript path issue 3 sets targets for (kernels/matmul-packed.ts), called
+// directly so the result does not depend on which backend the kernels/matmul.ts dispatcher picks.
+const FAST: Record<Layout, Kernel> = { NN: matmulNNPacked, NT: matmulNTPacked, TN: matmulTNPacked };
+const NAIVE: Record<Layout, Kernel> = { NN: matmulNNNaive, NT: matmulNTNaive, TN: matmulTNNaive };
+/** In --quick mode the slow peers (naive, tfjs-cpu: ~0.1-1 GFLOPS) skip shapes above this many MACs. */
+const QUICK_SLOW_LIMIT = 256 * 256 * 256;
+
+const shapeName = ([M, K, N]: [number, number, number]) => `${M}x${K}x${N}`;
+
+function transpose(x: Float32Array, R: number, C: number): Float32Array {
+  const t = new Float32Array(R * C);
+  for (let r = 0; r < R; r++) for (let c = 0; c < C; c++) t[c * R + r] = x[r * C + c];
+  return t;
+}
+
+/** Throws unless `got` matches the naive reference within float32 accumulation error. */
+function check(label: string, got: ArrayLike<number>, ref: Float32Array, K: number): void {
+  const tol = 1e-4 + 2e-6 * K * Math.sqrt(K); // unit normals: |C| ~ sqrt(K); float32 sums drift ~ K·eps
+  let worst = 0, at = 0;
+  if (got.length !== ref.length) throw new Error(`matmul bench: ${label} returned ${got.length} values, expected ${ref.length}`);
+  for (let i = 0; i < ref.length; i++) {
+    const d = Math.abs(got[i] - ref[i]);
+    if (!(d <= worst)) { worst = d; at = i; }
+  }
+  if (!(worst <= tol)) throw new Error(`matmul bench: ${label} is wrong: |C[${at}] - naive| = ${worst} > ${tol}`);
+}
+
+let wasmReady: Promise<boolean> | null = null;
+
+/** Registers the wasm backend with its .wasm files from node_modules (nothing is downloaded). */
+function initWasm(): Promise<boolean> {
+  if (wasmReady === null) {
+    const require = createRequire(import.meta.url);
+    setWasmPaths(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm')) + path.sep);
+    wasmReady = tf.setBackend('wasm');
+  }
+  return wasmReady;
+}
+
+async function useBackend(name: 'cpu' | 'wasm'): Promise<void> {
+  const ok = name === 'wasm' ? (await initWasm()) && (await tf.setBackend('wasm')) : await tf.setBackend('cpu');
+  if (!ok || tf.getBackend() !== name) throw new Error(`matmul bench: tfjs backend ${name} did not initialise`);
+  // tfjs-cpu prints a "use tfjs-node" banner on first use; it is noise in a table.
+  if (name === 'cpu') (tf.backend() as unknown as { firstUse: boolean }).firstUse = false;
+}
+
+export async function run(opts: BenchOptions): Promise<void> {
+  const { quick } = opts;
+  const only = opts.only ?? [];
+  const want = (s: string) => only.length === 0 || only.some((o) => s.includes(o));
+  const mo = measureOptions(quick);
+  const machine = machineInfo();
+  console.log(`matmul: GFLOPS = 2·M·N·K / median ${clock === 'cpu' ? 'CPU' : 'wall'} time${quick ? ' (--quick: short samples; naive and tfjs-cpu skip shapes above 256³)' : ''}`);
+  console.log(`machine: ${formatMachine(machine)}`);
+  const records: MatmulRecord[] = [];
+  const rng = new Rng(2024);
+
+  for (const shape of SHAPES) {
+    const [M, K, N] = shape;
+    const name = shapeName(shape);
+    const impls = IMPLS.filter((i) => want(name) || want(i));
+    if (!want(name) && impls.length === IMPLS.length) continue;
+    if (impls.length === 0) continue;
+    // Every layout computes the same C = A·B from physically transposed copies of A and B.
+    const A = new Float32Array(M * K), B = new Float32Array(K * N);
+    for (let i = 0; i < A.length; i++) A[i] = rng.normal();
+    for (let i = 0; i < B.length; i++) B[i] = rng.normal();
+    const At = transpose(A, M, K), Bt = transpose(B, K, N);
+    const inputs: Record<Layout, [Float32Array, Float32Array]> = { NN: [A, B], NT: [A, Bt], TN: [At, B] };
+    const ref = new Float32Array(M * N);
+    matmulNTNaive(ref, A, Bt, null, M, K, N, 1, 0); // the contiguous naive layout is the fastest reference
+    const C = new Float32Array(M * N);
+    const slowOk = !quick || M * K * N <= QUICK_SLOW_LIMIT;
+    const add = (layout: Layout, impl: Impl, ms: number) =>
+      records.push({ bench: 'matmul', shape: name, layout, impl, gflops: Math.round(matmulGflops(M, K, N, ms) * 1000) / 1000 });
+
+    for (const impl of ['timbre', 'naive'] as const) {
+      if (!impls.includes(impl) || (impl === 'naive' && !slowOk)) continue;
+      for (const layout of LAYOUTS) {
+        const k = impl === 'timbre' ? FAST[layout] : NAIVE[layout];
+        const [a, b] = inputs[layout];
+        C.fill(NaN);
+        const t0 = now();
+        k(C, a, b, null, M, K, N, 1, 0);
+        const firstCallMs = now() - t0;
+        check(`${impl} ${layout} ${name}`, C, ref, K);
+        add(layout, impl, measure(() => k(C, a, b, null, M, K, N, 1, 0), { ...mo, firstCallMs }).medianMs);
+      }
+    }
+    for (const [impl, backend] of [['tfjs-cpu', 'cpu'], ['tfjs-wasm', 'wasm']] as const) {
+      if (!impls.includes(impl) || (impl === 'tfjs-cpu' && !slowOk)) continue;
+      await useBackend(backend);
+      const tA = tf.tensor2d(A, [M, K]), tB = tf.tensor2d(B, [K, N]);
+      const tAt = tf.tensor2d(At, [K, M]), tBt = tf.tensor2d(Bt, [N, K]);
+      const calls: Record<Layout, () => tf.Tensor> = {
+        NN: () => tf.matMul(tA, tB),
+        NT: () => tf.matMul(tA, tBt, false, true),
+        TN: () => tf.matMul(tAt, tB, true, false),
+      };
+      for (const layout of LAYOUTS) {
+        const f = calls[layout];
+        // Timed: the product and reading it back into a Float32Array (what our kernel delivers).
+        const once = () => { const c = f(); c.dataSync(); c.dispose(); };
+        const t0 = now();
+        const c = f();
+        const got = c.dataSync() as Float32Array;
+        const firstCallMs = now() - t0;
+        check(`${impl} ${layout} ${name}`, got, ref, K);
+        c.dispose();
+        add(layout, impl, measure(once, { ...mo, firstCallMs }).medianMs);
+      }
+      tf.dispose([tA, tB, tAt, tBt]);
+    }
+    const row = records.filter((r) => r.shape === name).map((r) => `${r.impl}/${r.layout} ${r.gflops.toFixed(2)}`);
+    console.log(`  ${name}: ${row.join('  ')}`);
+  }
+
+  const get = (shape: string, layout: Layout, impl: Impl) =>
+    records.find((r) => r.shape === shape && r.layout === layout && r.impl === impl)?.gflops;
+  const rows: (string | number)[][] = [];
+  for (const shape of SHAPES.map(shapeName)) {
+    for (const layout of LAYOUTS) {
+      const ours = get(shape, layout, 'timbre');
+      if (ours === undefined && !records.some((r) => r.shape === shape && r.layout === layout)) continue;
+      const nn = get(shape, 'NN', 'timbre');
+      rows.push([shape, layout, ours ?? NaN, get(shape, layout, 'naive') ?? NaN, get(shape, layout, 'tfjs-cpu') ?? NaN,
+        get(shape, layout, 'tfjs-wasm') ?? NaN, ratio(ours, get(shape, layout, 'naive')), ratio(ours, get(shape, layout, 'tfjs-cpu')),
+        ratio(ours, get(shape, layout, 'tfjs-wasm')), layout === 'NN' ? '' : ratio(ours, nn)]);
+    }
+  }
+  console.log('');
+  printTable(['shape MxKxN', 'layout', 'timbre', 'naive', 'tfjs-cpu', 'tfjs-wasm', '/naive', '/tfjs-cpu', '/tfjs-wasm', '/NN'], rows);
+  console.log('(GFLOPS; ratios are timbre / peer in the same layout; /NN is this layout vs timbre NN)');
+  if (only.length > 0) {
+    console.log('(filtered run: bench/results/matmul.json not written)');
+    return;
+  }
+  const file = writeResults('matmul', records, { machine, quick, clock, command: `${clock === 'cpu' ? 'BENCH_CLOCK=cpu ' : ''}npm run bench -- matmul${quick ? ' --quick' : ''}` });
+  console.log(`wrote ${path.relative(process.cwd(), file)}`);
+}
