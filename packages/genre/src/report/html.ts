@@ -46,9 +46,10 @@ export interface ReportInput {
 const pct = (v: number | undefined): string => (v === undefined || !Number.isFinite(v) ? '–' : (v * 100).toFixed(1));
 
 /** A small HTML table (cells escaped). */
-export function htmlTable(header: readonly string[], rows: readonly (readonly (string | number)[])[], options: { numeric?: boolean } = {}): string {
+export function htmlTable(header: readonly string[] | null, rows: readonly (readonly (string | number)[])[], options: { numeric?: boolean } = {}): string {
   const cell = (v: string | number) => escapeHtml(typeof v === 'number' ? (Number.isInteger(v) ? String(v) : v.toFixed(4)) : v);
-  return `<table${options.numeric ? ' class="num"' : ''}><thead><tr>${header.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr></thead><tbody>`
+  const head = header ? `<thead><tr>${header.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr></thead>` : '';
+  return `<table${options.numeric ? ' class="num"' : ''}>${head}<tbody>`
     + rows.map((r) => `<tr>${r.map((v) => `<td>${cell(v)}</td>`).join('')}</tr>`).join('') + '</tbody></table>';
 }
 
@@ -141,7 +142,7 @@ export function renderReport(r: ReportInput): string {
     for (const [reason, n] of Object.entries(d.dropped)) rows.push([`dropped: ${reason}`, String(n)]);
     if (d.truncatedRows.count > 0) rows.push(['truncated rows (first data-row numbers)', d.truncatedRows.examples.join(', ')]);
     for (const rc of d.rareClasses) rows.push([`rare class ${rc.action === 'drop' ? 'dropped' : 'merged into "other"'}`, `${rc.name} (${rc.count})`]);
-    out.push(htmlTable(['', ''], rows));
+    out.push(htmlTable(null, rows));
     out.push(htmlTable(['class', 'rows'], d.classes.map((c) => [c.name, String(c.count)]), { numeric: true }));
   }
   if (r.settings) out.push(`<h2>Settings</h2>${settingsTable(r.settings)}`);
