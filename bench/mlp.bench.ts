@@ -1,0 +1,231 @@
+// MLP training-epoch benchmark (issue 4): one epoch over 8,000 random rows, softmax cross-entropy, shuffled
+// mini-batches. timbre (scalar TypeScript kernels, the issue's goal; and the WebAssembly SIMD backend) vs
+// tfjs-backend-wasm, tfjs-backend-cpu and PyTorch 1-thread (bench/torch_mlp.py) on the same shapes/optimisers.
+// Writes bench/results/mlp.json: [{ bench: "mlp-epoch", config, impl, ms }] (median ms per epoch), and prints the
+// heap after a forced GC at the end of each of 10 timbre epochs (flat = the training loop allocates nothing).
+import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { Rng, getBackend, randn, setBackend, wasmHeapStats, type Backend } from '@timbre/tensor';
+import { Adam, CrossEntropyLoss, DataLoader, Linear, ReLU, SGD, Sequential, type Module, type Optimizer } from '@timbre/nn';
+import type { BenchOptions } from './run.js';
+import { formatMachine, machineInfo } from './lib/machine.js';
+import { writeResults } from './lib/results.js';
+import { printTable, ratio } from './lib/table.js';
+import { clock, now } from './lib/timing.js';
+
+type Impl = 'timbre' | 'timbre-simd' | 'tfjs-wasm' | 'tfjs-cpu' | 'torch';
+interface MlpRecord { bench: 'mlp-epoch'; config: string; impl: Impl; ms: number }
+interface Config { name: string; sizes: number[]; batch: number; opt: 'sgd' | 'adam'; lr: number }
+
+const ROWS = 8000;
+const CONFIGS: Config[] = [
+  { name: 'wide-bs64', sizes: [30, 256, 128, 64, 16], batch: 64, opt: 'sgd', lr: 0.01 },
+  { name: 'wide-bs256', sizes: [30, 256, 128, 64, 16], batch: 256, opt: 'sgd', lr: 0.01 },
+  { name: 'seed-bs32', sizes: [15, 128, 64, 32, 13], batch: 32, opt: 'adam', lr: 0.01 },
+];
+const benchDir = path.dirname(fileURLToPath(import.meta.url));
+
+function median(xs: number[]): number {
+  const s = xs.slice().sort((a, b) => a - b), m = s.length >> 1;
+  return s.length % 2 === 1 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/** Times `epochs` calls of `epoch` after `warmup` untimed ones; returns per-epoch ms. */
+function timeEpochs(epoch: () => void, warmup: number, epochs: number): number[] {
+  for (let i = 0; i < warmup; i++) epoch();
+  const ms: number[] = [];
+  for (let i = 0; i < epochs; i++) {
+    const t0 = now();
+    epoch();
+    ms.push(now() - t0);
+  }
+  return ms;
+}
+
+function dataset(c: Config): { x: ReturnType<typeof randn>; y: Int32Array } {
+  const rng = new Rng(42);
+  const x = randn([ROWS, c.sizes[0]], rng);
+  const y = Int32Array.from({ length: ROWS }, () => rng.int(c.sizes[c.sizes.length - 1]));
+  return { x, y };
+}
+
+function timbreSetup(c: Config) {
+  const rng = new Rng(7);
+  const layers: Module[] = [];
+  for (let i = 0; i < c.sizes.length - 1; i++) {
+    layers.push(new Linear(c.sizes[i], c.sizes[i + 1], { rng }));
+    if (i < c.sizes.length - 2) layers.push(new ReLU());
+  }
+  const model = new Sequential(...layers);
+  const opt: Optimizer = c.opt === 'sgd' ? new SGD(model.parameters(), { lr: c.lr, momentum: 0.9 }) : new Adam(model.parameters(), { lr: c.lr });
+  const { x, y } = dataset(c);
+  const loader = new DataLoader(x, y, { batchSize: c.batch, shuffle: true, rng: new Rng(3) });
+  const lossFn = new CrossEntropyLoss();
+  let last = 0;
+  const epoch = (): void => {
+    for (const b of loader) {
+      opt.zeroGrad();
+      const loss = lossFn.forward(model.forward(b.x), b.y);
+      model.backward(lossFn.backward(), false);
+      opt.step();
+      last = loss.data[0];
+    }
+  };
+  return { epoch, loss: () => last, model };
+}
+
+let wasmReady: Promise<boolean> | null = null;
+async function useTfBackend(name: 'cpu' | 'wasm'): Promise<void> {
+  if (name === 'wasm' && wasmReady === null) {
+    const require = createRequire(import.meta.url);
+    setWasmPaths(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm')) + path.sep);
+    wasmReady = tf.setBackend('wasm');
+  }
+  const ok = name === 'wasm' ? (await wasmReady) && (await tf.setBackend('wasm')) : await tf.setBackend('cpu');
+  if (!ok || tf.getBackend() !== name) throw new Error(`mlp bench: tfjs backend ${name} did not initialise`);
+  if (name === 'cpu') (tf.backend() as unknown as { firstUse: boolean }).firstUse = false;
+}
+
+/** The same model in tfjs: W [in, out] variables, relu, softmax cross-entropy, momentum SGD or Adam. */
+function tfSetup(c: Config) {
+  const { x, y } = dataset(c);
+  const C = c.sizes[c.sizes.length - 1], F = c.sizes[0];
+  const ws: tf.Variable[] = [], bs: tf.Variable[] = [];
+  const rng = new Rng(7);
+  for (let i = 0; i < c.sizes.length - 1; i++) {
+    const bound = 1 / Math.sqrt(c.sizes[i]);
+    ws.push(tf.variable(tf.tensor2d(Float32Array.from({ length: c.sizes[i] * c.sizes[i + 1] }, () => rng.uniform(-bound, bound)), [c.sizes[i], c.sizes[i + 1]])));
+    bs.push(tf.variable(tf.tensor1d(Float32Array.from({ length: c.sizes[i + 1] }, () => rng.uniform(-bound, bound)))));
+  }
+  const xAll = tf.tensor2d(x.data.slice(), [ROWS, F]);
+  const yAll = tf.oneHot(tf.tensor1d(y, 'int32'), C).toFloat();
+  const opt = c.opt === 'sgd' ? tf.train.momentum(c.lr, 0.9) : tf.train.adam(c.lr);
+  const rngShuffle = new Rng(3);
+  let last = 0;
+  const epoch = (): void => {
+    const perm = tf.tensor1d(rngShuffle.permutation(ROWS), 'int32');
+    for (let s = 0; s < ROWS; s += c.batch) {
+      const n = Math.min(c.batch, ROWS - s);
+      const idx = perm.slice(s, n);
+      const xb = tf.gather(xAll, idx), yb = tf.gather(yAll, idx);
+      const cost = opt.minimize(() => {
+        let h: tf.Tensor = xb;
+        for (let i = 0; i < ws.length; i++) {
+          h = tf.add(tf.matMul(h, ws[i]), bs[i]);
+          if (i < ws.length - 1) h = tf.relu(h);
+        }
+        return tf.losses.softmaxCrossEntropy(yb, h) as tf.Scalar;
+      }, s + c.batch >= ROWS);
+      if (cost !== null) { last = cost.dataSync()[0]; cost.dispose(); }
+      tf.dispose([idx, xb, yb]);
+    }
+    perm.dispose();
+  };
+  const dispose = (): void => { tf.dispose([...ws, ...bs, xAll, yAll]); opt.dispose(); };
+  return { epoch, loss: () => last, dispose };
+}
+
+function torchRun(c: Config, warmup: number, epochs: number): { ms: number[]; note?: string } {
+  const probe = spawnSync('/usr/bin/python3', ['-c', 'import torch'], { encoding: 'utf8' });
+  if (probe.status !== 0) return { ms: [], note: `torch skipped: /usr/bin/python3 -c "import torch" failed (${(probe.stderr || '').trim().split('\n').pop()})` };
+  const cfg = { sizes: c.sizes, rows: ROWS, batch: c.batch, opt: c.opt, lr: c.lr, epochs, warmup };
+  const r = spawnSync('/usr/bin/python3', [path.join(benchDir, 'torch_mlp.py'), JSON.stringify(cfg)], { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: '1' } });
+  if (r.status !== 0) return { ms: [], note: `torch failed: ${r.stderr.trim().split('\n').pop()}` };
+  return JSON.parse(r.stdout.trim().split('\n').pop() as string);
+}
+
+function getGc(): () => void {
+  const g = (globalThis as { gc?: () => void }).gc;
+  if (typeof g === 'function') return g;
+  setFlagsFromString('--expose-gc');
+  return runInNewContext('gc') as () => void;
+}
+
+/** 10 timbre epochs; heapUsed after a forced GC at each epoch end, and the bytes the epoch added before any GC. */
+function heapCheck(c: Config): void {
+  const gc = getGc();
+  const t = timbreSetup(c);
+  t.epoch(); // first epoch allocates the layer buffers
+  const rows: (string | number)[][] = [];
+  for (let e = 1; e <= 10; e++) {
+    gc();
+    const h0 = process.memoryUsage().heapUsed;
+    t.epoch();
+    const h1 = process.memoryUsage().heapUsed; // no GC in between: growth = what the epoch allocated (barring a scavenge)
+    gc();
+    const h2 = process.memoryUsage().heapUsed;
+    rows.push([String(e), (h1 - h0) / 1024, h2 / 1024 / 1024, wasmHeapStats().liveBytes / 1024]);
+  }
+  console.log(`\nheap over 10 timbre epochs (${c.name}, ${getBackend()} kernels, ${Math.ceil(ROWS / c.batch)} steps/epoch):`);
+  printTable(['epoch', 'KiB added during epoch', 'heapUsed after GC MiB', 'wasm live KiB'], rows);
+}
+
+export async function run(opts: BenchOptions): Promise<void> {
+  const { quick } = opts;
+  const only = opts.only ?? [];
+  const want = (s: string) => only.length === 0 || only.some((o) => s.includes(o));
+  const machine = machineInfo();
+  const records: MlpRecord[] = [];
+  const notes: string[] = [];
+  const plan = quick
+    ? { timbre: [1, 3], 'tfjs-wasm': [1, 2], 'tfjs-cpu': [0, 1], torch: [1, 3] }
+    : { timbre: [2, 7], 'tfjs-wasm': [1, 5], 'tfjs-cpu': [1, 3], torch: [2, 7] };
+  const startBackend: Backend = getBackend();
+  for (const c of CONFIGS) {
+    if (!want(c.name)) continue;
+    const ms: Partial<Record<Impl, number>> = {};
+    for (const [impl, backend] of [['timbre', 'scalar'], ['timbre-simd', 'simd']] as const) {
+      if (!want(impl) && only.some((o) => ['timbre', 'timbre-simd', 'tfjs', 'torch'].some((k) => o.startsWith(k)))) continue;
+      try { setBackend(backend); } catch (e) { notes.push(`${impl}: ${(e as Error).message}`); continue; }
+      const t = timbreSetup(c); // built after setBackend: buffers live where that backend wants them
+      const [w, n] = plan.timbre;
+      const m = median(timeEpochs(t.epoch, w, n));
+      if (!Number.isFinite(t.loss())) throw new Error(`mlp bench: timbre ${c.name} loss is ${t.loss()}`);
+      ms[impl] = m;
+      records.push({ bench: 'mlp-epoch', config: c.name, impl, ms: m });
+    }
+    setBackend(startBackend);
+    for (const [impl, backend] of [['tfjs-wasm', 'wasm'], ['tfjs-cpu', 'cpu']] as const) {
+      if (only.some((o) => o.startsWith('tfjs') || o.startsWith('torch') || o.startsWith('timbre')) && !want(impl)) continue;
+      await useTfBackend(backend);
+      const t = tfSetup(c);
+      const [w, n] = plan[impl];
+      const m = median(timeEpochs(t.epoch, w, n));
+      if (!Number.isFinite(t.loss())) throw new Error(`mlp bench: ${impl} ${c.name} loss is ${t.loss()}`);
+      t.dispose();
+      ms[impl] = m;
+      records.push({ bench: 'mlp-epoch', config: c.name, impl, ms: m });
+    }
+    if (!only.some((o) => o.startsWith('tfjs') || o.startsWith('timbre')) || want('torch')) {
+      const [w, n] = plan.torch;
+      const r = torchRun(c, w, n);
+      if (r.ms.length > 0) {
+        ms.torch = median(r.ms);
+        records.push({ bench: 'mlp-epoch', config: c.name, impl: 'torch', ms: ms.torch });
+      } else if (r.note !== undefined && !notes.includes(r.note)) notes.push(r.note);
+    }
+    console.log(`\n${c.name}: ${c.sizes.join('→')}, batch ${c.batch}, ${c.opt === 'sgd' ? 'SGD momentum 0.9' : 'Adam'} lr ${c.lr}, ${ROWS} rows (ms/epoch, median; ${clock} clock)`);
+    printTable(['impl', 'ms/epoch', 'timbre (scalar) speed-up', 'timbre-simd speed-up'],
+      (['timbre', 'timbre-simd', 'tfjs-wasm', 'tfjs-cpu', 'torch'] as Impl[]).filter((i) => ms[i] !== undefined)
+        .map((i) => [i, ms[i] as number, ratio(ms[i], ms.timbre), ratio(ms[i], ms['timbre-simd'])]));
+  }
+  for (const n of notes) console.log(`note: ${n}`);
+  if (want('heap') || only.length === 0) {
+    for (const backend of ['scalar', 'simd'] as const) {
+      try { setBackend(backend); } catch { continue; }
+      heapCheck(CONFIGS[0]);
+    }
+    setBackend(startBackend);
+  }
+  if (records.length > 0) {
+    const file = writeResults('mlp', records, { machine, quick, clock, rows: ROWS, notes, configs: CONFIGS });
+    console.log(`\nwrote ${file}  (${formatMachine(machine)})`);
+  }
+}
