@@ -4,7 +4,7 @@ import { Rng } from '../src/rng.js';
 import { ModuleBuilder, I32, Op, sleb, uleb } from '../src/wasm/builder.js';
 import { allocFloat32, inWasm } from '../src/wasm/memory.js';
 import { wasmApi } from '../src/wasm/wasm-api.js';
-import { matmulNNSimd, matmulNTSimd, matmulTNSimd } from '../src/wasm/matmul.js';
+import { linearReluForwardSimd, matmulNNSimd, matmulNTSimd, matmulTNSimd } from '../src/wasm/matmul.js';
 import { hasSimd } from '../src/wasm/module.js';
 
 const naive = { NN: matmulNNNaive, NT: matmulNTNaive, TN: matmulTNNaive };
@@ -62,6 +62,18 @@ describe.runIf(hasSimd())('SIMD matmul equals the scalar reference', () => {
       });
     }
   }
+  it('fused Linear + ReLU equals matmul then ReLU (K across several K blocks)', () => {
+    for (const [B, inF, outF] of [[1, 1, 1], [7, 33, 65], [64, 30, 256], [5, 600, 9]]) {
+      const x = randArray(B * inF, rng, true), w = randArray(outF * inF, rng, false), bias = randArray(outF, rng, true);
+      const out = randArray(B * outF, rng, true), ref = new Float32Array(B * outF);
+      linearReluForwardSimd(out, x, w, bias, B, inF, outF);
+      matmulNTNaive(ref, x, w, bias, B, inF, outF, 1, 0);
+      let worst = 0;
+      for (let i = 0; i < ref.length; i++) worst = Math.max(worst, Math.abs(out[i] - (ref[i] > 0 ? ref[i] : 0)));
+      expect(worst).toBeLessThan(1e-5 * (Math.sqrt(inF) * 4 + 4));
+      expect(out.every((v) => v >= 0)).toBe(true);
+    }
+  });
   it('K = 0 gives beta·C + bias', () => {
     const C = Float32Array.of(1, 2, 3, 4), bias = Float32Array.of(10, 20);
     matmulNNSimd(C, new Float32Array(0), new Float32Array(0), bias, 2, 0, 2, 1, 2);

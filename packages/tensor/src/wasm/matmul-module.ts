@@ -74,12 +74,13 @@ function packStrided(mb: ModuleBuilder, w: number): FuncBuilder {
 
 /**
  * The micro-kernel: a packed A panel [kc][4] times a packed B panel [kc][8] into a 4×8 tile of C,
- * then C = alpha·acc + beta·C + bias (C not read when beta is 0; no bias when the pointer is 0).
+ * then C = alpha·acc + beta·C + bias (C not read when beta is 0; no bias when the pointer is 0),
+ * then ReLU when act is 1.
  * Rows ≥ mr and columns ≥ nr of the tile are computed on zero padding and not stored.
  */
 function microKernel(mb: ModuleBuilder, relaxed: boolean): FuncBuilder {
-  const f = mb.func('mm_kernel', [I32, I32, I32, I32, I32, I32, I32, F32, F32, I32, I32], [], false);
-  const [ap, bp, kc, c, ldc, mr, nr, alpha, beta, bias, tile] = f.params;
+  const f = mb.func('mm_kernel', [I32, I32, I32, I32, I32, I32, I32, F32, F32, I32, I32, I32], [], false);
+  const [ap, bp, kc, c, ldc, mr, nr, alpha, beta, bias, tile, act] = f.params;
   const acc: Local[] = [];
   for (let i = 0; i < MR * 2; i++) acc.push(f.local(V128));
   const b0 = f.local(V128), b1 = f.local(V128), a = f.local(V128);
@@ -113,6 +114,9 @@ function microKernel(mb: ModuleBuilder, relaxed: boolean): FuncBuilder {
       f.get(bias).if();
       f.get(t).get(bias).v128Load(h * 16).simd(Simd.f32x4_add).set(t);
       f.end();
+      f.get(act).if(); // ReLU as pmax(0, t) = 0 < t ? t : 0, which maps NaN to 0 like reluForward
+      f.f32x4(0).get(t).simd(Simd.f32x4_pmax).set(t);
+      f.end();
       f.get(p).get(t).v128Store(h * 16);
     }
     f.get(p).get(ldcB).op(Op.i32_add).set(p);
@@ -131,6 +135,7 @@ function microKernel(mb: ModuleBuilder, relaxed: boolean): FuncBuilder {
       f.get(bias).if();
       f.get(v).get(bias).get(j).i32(4).op(Op.i32_mul).op(Op.i32_add).f32Load().op(Op.f32_add).set(v);
       f.end();
+      f.get(act).if().get(v).f32(0).get(v).f32(0).op(Op.f32_gt).op(Op.select).set(v).end();
       f.get(q).get(v).f32Store();
     });
     f.get(p).get(ldcB).op(Op.i32_add).set(p);
@@ -142,13 +147,15 @@ function microKernel(mb: ModuleBuilder, relaxed: boolean): FuncBuilder {
 type Layout = 'NN' | 'NT' | 'TN';
 
 /**
- * mm_<layout>(C, ldc, A, lda, B, ldb, bias, M, K, N, alpha, beta, scratch): the whole product.
+ * mm_<layout>(C, ldc, A, lda, B, ldb, bias, M, K, N, alpha, beta, scratch, act): the whole product
+ * (act = 1 applies ReLU after the bias).
  * For each K block: pack op(B) into 8-column panels, then for each 4-row panel of op(A): pack it and
  * run the micro-kernel across all column panels. Requires K ≥ 1 (the caller handles K = 0).
  */
 function driver(mb: ModuleBuilder, layout: Layout, kernel: FuncBuilder, packA: FuncBuilder, packB: FuncBuilder): void {
-  const f = mb.func(`mm_${layout}`, [I32, I32, I32, I32, I32, I32, I32, I32, I32, I32, F32, F32, I32], []);
-  const [C, ldc, A, lda, B, ldb, bias, M, K, N, alpha, beta, scratch] = f.params;
+  const f = mb.func(`mm_${layout}`, [I32, I32, I32, I32, I32, I32, I32, I32, I32, I32, F32, F32, I32, I32], []);
+  const [C, ldc, A, lda, B, ldb, bias, M, K, N, alpha, beta, scratch, act] = f.params;
+  const actK = f.local(I32);
   const k0 = f.local(I32), kc = f.local(I32), i0 = f.local(I32), j0 = f.local(I32), mr = f.local(I32), nr = f.local(I32);
   const ap = f.local(I32), tile = f.local(I32), bi = f.local(I32), rest = f.local(I32), npad = f.local(I32);
   const be = f.local(F32);
@@ -169,6 +176,7 @@ function driver(mb: ModuleBuilder, layout: Layout, kernel: FuncBuilder, packA: F
       if (layout === 'NT') addr(B, j0, ldb, k0); else addr(B, k0, ldb, j0);
       f.get(ldb).get(kc).get(nr).call(packB);
     });
+    f.get(k0).get(kc).op(Op.i32_add).get(K).op(Op.i32_eq).get(act).op(Op.i32_and).set(actK); // activation on the last K block only
     f.get(k0).op(Op.i32_eqz).if();
     f.get(beta).set(be).get(bias).set(bi);
     f.else();
@@ -191,7 +199,7 @@ function driver(mb: ModuleBuilder, layout: Layout, kernel: FuncBuilder, packA: F
         f.get(bi).if(); // bias + j0*4, or 0 for none (if/else with a result would need a typed block)
         f.get(bi).get(j0).i32(4).op(Op.i32_mul).op(Op.i32_add).set(rest);
         f.else().i32(0).set(rest).end();
-        f.get(rest).get(tile).call(kernel);
+        f.get(rest).get(tile).get(actK).call(kernel);
       });
     });
   });

@@ -27,13 +27,13 @@ function scratch(bytes: number): number {
 type Layout = 'NN' | 'NT' | 'TN';
 
 function run(layout: Layout, C: Float32Array, A: Float32Array, B: Float32Array, bias: Float32Array | null,
-             M: number, K: number, N: number, alpha: number, beta: number): void {
+             M: number, K: number, N: number, alpha: number, beta: number, act: number): void {
   if (M === 0 || N === 0) return;
   if (K === 0) { // no product: C = beta·C + bias
     for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) {
       let v = beta === 0 ? 0 : beta * C[i * N + j];
       if (bias !== null) v += bias[j];
-      C[i * N + j] = v;
+      C[i * N + j] = act === 1 ? (v > 0 ? v : 0) : v;
     }
     return;
   }
@@ -41,14 +41,14 @@ function run(layout: Layout, C: Float32Array, A: Float32Array, B: Float32Array, 
   const pA = stage(A, M * K, true), pB = stage(B, K * N, true);
   const pBias = bias === null ? 0 : stage(bias, N, true);
   const pC = stage(C, M * N, beta !== 0);
-  if (!parallelMatmul(layout, pC, pA, pB, pBias, M, K, N, alpha, beta)) {
+  if (!parallelMatmul(layout, pC, pA, pB, pBias, M, K, N, alpha, beta, act)) {
     const s = scratch(matmulScratchBytes(Math.min(N, N_CHUNK)));
     const fn = layout === 'NN' ? k.mm_NN : layout === 'NT' ? k.mm_NT : k.mm_TN;
     const lda = layout === 'TN' ? M : K, ldb = layout === 'NT' ? K : N;
     for (let j0 = 0; j0 < N; j0 += N_CHUNK) {
       const n = Math.min(N_CHUNK, N - j0);
       const bOff = layout === 'NT' ? j0 * K * 4 : j0 * 4;
-      fn(pC + j0 * 4, N, pA, lda, pB + bOff, ldb, pBias === 0 ? 0 : pBias + j0 * 4, M, K, n, alpha, beta, s);
+      fn(pC + j0 * 4, N, pA, lda, pB + bOff, ldb, pBias === 0 ? 0 : pBias + j0 * 4, M, K, n, alpha, beta, s, act);
     }
   }
   copyBack(C, pC, M * N);
@@ -58,17 +58,27 @@ function run(layout: Layout, C: Float32Array, A: Float32Array, B: Float32Array, 
 /** NN: A [M, K], B [K, N] -> C [M, N]. */
 export function matmulNNSimd(C: Float32Array, A: Float32Array, B: Float32Array, bias: Float32Array | null,
                              M: number, K: number, N: number, alpha: number, beta: number): void {
-  run('NN', C, A, B, bias, M, K, N, alpha, beta);
+  run('NN', C, A, B, bias, M, K, N, alpha, beta, 0);
 }
 
 /** NT: A [M, K], B [N, K] -> C [M, N]. */
 export function matmulNTSimd(C: Float32Array, A: Float32Array, B: Float32Array, bias: Float32Array | null,
                              M: number, K: number, N: number, alpha: number, beta: number): void {
-  run('NT', C, A, B, bias, M, K, N, alpha, beta);
+  run('NT', C, A, B, bias, M, K, N, alpha, beta, 0);
 }
 
 /** TN: A [K, M], B [K, N] -> C [M, N]. */
 export function matmulTNSimd(C: Float32Array, A: Float32Array, B: Float32Array, bias: Float32Array | null,
                              M: number, K: number, N: number, alpha: number, beta: number): void {
-  run('TN', C, A, B, bias, M, K, N, alpha, beta);
+  run('TN', C, A, B, bias, M, K, N, alpha, beta, 0);
+}
+
+// x: [B, inF], w: [outF, inF], bias: [outF] | null -> out: [B, outF]
+/**
+ * Fused Linear + ReLU forward: out = max(x·wᵀ + bias, 0) in one pass over the output (the ReLU is
+ * applied in the matmul epilogue). Overwrites out. ReLU's backward mask is out > 0 (same as x > 0).
+ */
+export function linearReluForwardSimd(out: Float32Array, x: Float32Array, w: Float32Array, bias: Float32Array | null,
+                                      B: number, inF: number, outF: number): void {
+  run('NT', out, x, w, bias, B, inF, outF, 1, 0, 1);
 }

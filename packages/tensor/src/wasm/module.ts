@@ -39,7 +39,7 @@ export function hasRelaxedSimd(): boolean {
 /** The exported kernel functions (pointers are byte offsets into the shared memory). */
 export interface KernelExports {
   mm_NN(C: number, ldc: number, A: number, lda: number, B: number, ldb: number, bias: number,
-        M: number, K: number, N: number, alpha: number, beta: number, scratch: number): void;
+        M: number, K: number, N: number, alpha: number, beta: number, scratch: number, act: number): void;
   mm_NT: KernelExports['mm_NN'];
   mm_TN: KernelExports['mm_NN'];
   relu_fwd(out: number, x: number, n: number): void;
