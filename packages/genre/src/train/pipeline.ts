@@ -1,0 +1,172 @@
+// The whole pipeline as one call: (extract) → labels → preprocess → train over seeds → save →
+// evaluate the saved model → HTML report. Used by `timbre run` and examples/genre.ts.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../data/atomic.js';
+import { writeCsvAtomic } from '../data/csv.js';
+import { readLabels, writeLabelFile, type LabelRuleOptions } from '../labels/label.js';
+import { argmaxRows, evaluatePredictions, type ClassificationMetrics } from '../metrics/classification.js';
+import { formatMeanStd } from '../metrics/summary.js';
+import { readSongs } from '../msd/reader.js';
+import type { Song } from '../msd/song.js';
+import { preprocess, type PreprocessReport } from '../preprocess/preprocess.js';
+import type { KeyEncoding } from '../preprocess/features.js';
+import type { ScalerKind } from '../preprocess/scaler.js';
+import { renderReport, type ReportSection } from '../report/html.js';
+import { datasetFromPrepared } from './datasets.js';
+import type { EpochLog, MlpOptions } from './mlp.js';
+import { loadGenreModel, saveGenreModel } from './model-io.js';
+import { listH5Files, songsToTable } from './predict.js';
+import { trainAndEvaluate, type RunSummary, type SeedRun } from './run.js';
+
+export interface PipelineOptions {
+  /** A directory (or file) of MSD .h5 files to extract first. */
+  msd?: string;
+  /** A song table to start from instead (SongCSV, extended CSV, tagtraum-joined CSV, …). */
+  songs?: string;
+  /** Labels: .cls / label file, or lastfm_subset JSON. Optional when the table has a genre column. */
+  labels?: string;
+  labelRule?: LabelRuleOptions;
+  joins?: readonly string[];
+  /** Output directory (created). */
+  out: string;
+  features?: string;
+  keyEncoding?: KeyEncoding;
+  minClassCount?: number;
+  split?: 'artist' | 'random';
+  splitSeed?: number;
+  preset?: string;
+  overrides?: Partial<MlpOptions>;
+  seeds?: readonly number[];
+  resplit?: boolean;
+  scaler?: ScalerKind;
+  /** Marks every output as synthetic data. */
+  synthetic?: boolean;
+  title?: string;
+  command?: string;
+  sections?: readonly ReportSection[];
+  /** Progress hooks (the CLI draws bars with them). */
+  onStep?: (step: string) => void;
+  onExtract?: (done: number, total: number) => void;
+  onEpoch?: (seed: number, log: EpochLog) => void;
+  onSeedDone?: (run: SeedRun) => void;
+  /**
+   * Extraction to use for `msd` (default: read every .h5 with the MSD reader and write song-level
+   * fields + timbre/pitch means and variances). Must write a CSV song table to `outCsv`.
+   */
+  extract?: (msdDir: string, outCsv: string, onProgress?: (done: number, total: number) => void) => Promise<{ songs: number; errors: { file: string; reason: string }[] }>;
+}
+
+export interface PipelineResult {
+  readonly out: string;
+  readonly files: Record<string, string>;
+  readonly synthetic: boolean;
+  readonly extract?: { songs: number; errors: { file: string; reason: string }[] };
+  readonly preprocess: PreprocessReport;
+  readonly preset: string;
+  readonly options: MlpOptions;
+  readonly summary: RunSummary;
+  readonly runs: readonly { seed: number; accuracy: number; macroF1: number; balancedAccuracy: number; baselineAccuracy: number; baselineMacroF1: number; epochs: number; bestEpoch: number; seconds: number }[];
+  /** Test metrics of the saved model, recomputed after loading it back from disk. */
+  readonly savedModelTest: ClassificationMetrics;
+  readonly classNames: readonly string[];
+}
+
+/** Default extraction: the MSD reader over every .h5 file, one table row per song. */
+export async function extractSongTable(msdDir: string, outCsv: string, onProgress?: (done: number, total: number) => void): Promise<{ songs: number; errors: { file: string; reason: string }[] }> {
+  const files = listH5Files(msdDir);
+  if (files.length === 0) throw new Error(`extract: ${msdDir}: no .h5 files found`);
+  const songs: Song[] = [];
+  const errors: { file: string; reason: string }[] = [];
+  files.forEach((f, i) => {
+    try { songs.push(...readSongs(f)); } catch (e) { errors.push({ file: f, reason: (e as Error).message ?? String(e) }); }
+    onProgress?.(i + 1, files.length);
+  });
+  if (songs.length === 0) throw new Error(`extract: ${msdDir}: none of the ${files.length} .h5 files could be read (first error: ${errors[0]?.reason})`);
+  const t = songsToTable(songs);
+  await writeCsvAtomic(outCsv, t.columns, t.rows);
+  return { songs: songs.length, errors };
+}
+
+/**
+ * Runs every step and writes, under `out`: songs.csv (when extracting), labels.cls,
+ * preprocessed_data.csv, model.safetensors + model.json, metrics.json and report.html.
+ *
+ * ```ts
+ * const r = await runPipeline({ msd: 'MillionSongSubset/data', labels: 'msd_tagtraum_cd1.cls', out: 'runs/real' });
+ * console.log(r.summary.macroF1);
+ * ```
+ */
+export async function runPipeline(o: PipelineOptions): Promise<PipelineResult> {
+  if ((o.msd === undefined) === (o.songs === undefined)) throw new Error('run: give exactly one of msd (a folder of .h5 files) or songs (a song table CSV)');
+  mkdirSync(o.out, { recursive: true });
+  const files: Record<string, string> = {};
+  const synthetic = o.synthetic ?? false;
+  let table = o.songs;
+  let extract: PipelineResult['extract'];
+  if (o.msd !== undefined) {
+    o.onStep?.('extract');
+    files.songs = join(o.out, 'songs.csv');
+    extract = await (o.extract ?? extractSongTable)(o.msd, files.songs, o.onExtract);
+    table = files.songs;
+  }
+  let labels = o.labels;
+  if (labels !== undefined) {
+    o.onStep?.('labels');
+    const lab = await readLabels(labels, o.labelRule);
+    files.labels = join(o.out, 'labels.cls');
+    writeLabelFile(files.labels, lab.labels, `${synthetic ? 'SYNTHETIC labels. ' : ''}genre labels from ${labels} (${lab.counts.labelled} tracks)`);
+    labels = files.labels;
+  }
+  o.onStep?.('preprocess');
+  files.preprocessed = join(o.out, 'preprocessed_data.csv');
+  const { data, report } = await preprocess({
+    input: table!, ...(labels !== undefined ? { labels } : {}), joins: o.joins ?? [], features: o.features ?? 'auto',
+    keyEncoding: o.keyEncoding ?? 'onehot', minClassCount: o.minClassCount ?? 10, split: o.split ?? 'artist',
+    seed: o.splitSeed ?? 42, output: files.preprocessed,
+  });
+  o.onStep?.('train');
+  const preset = o.preset ?? 'default';
+  const r = trainAndEvaluate(data, {
+    preset, overrides: o.overrides ?? {}, seeds: o.seeds ?? [1, 2, 3], scaler: o.scaler ?? 'standard', resplit: o.resplit ?? false,
+    random: o.split === 'random', ...(o.onEpoch ? { onEpoch: o.onEpoch } : {}), ...(o.onSeedDone ? { onSeedDone: o.onSeedDone } : {}),
+  });
+  const runs = r.runs.map((x) => ({
+    seed: x.seed, accuracy: x.test.accuracy, macroF1: x.test.macroF1, balancedAccuracy: x.test.balancedAccuracy,
+    baselineAccuracy: x.baseline.accuracy, baselineMacroF1: x.baseline.macroF1, epochs: x.history.epochsRun, bestEpoch: x.history.bestEpoch, seconds: x.seconds,
+  }));
+  const metrics = { synthetic, summary: r.summary, runs, test: r.runs[0].test, baseline: r.runs[0].baseline };
+  const paths = saveGenreModel(join(o.out, 'model'), {
+    classifier: r.model, preset, scaler: r.scaler, featureNames: data.featureNames, featureGroups: data.featureGroups,
+    keyEncoding: report.keyEncoding, classNames: data.classNames, metrics: { synthetic, summary: r.summary, runs },
+    info: { synthetic, input: report.input, labels: report.labelSource, split: report.split },
+  });
+  files.model = paths.json;
+  files.weights = paths.weights;
+
+  // Evaluate: load the saved model back and score the first seed's test rows with it.
+  o.onStep?.('evaluate');
+  const loaded = loadGenreModel(paths.json);
+  const testSet = datasetFromPrepared(data, r.datasets.indices.test, loaded.meta.scaler);
+  const C = data.classNames.length;
+  const savedModelTest = evaluatePredictions(testSet.y, argmaxRows(loaded.classifier.predictProba(testSet.x, testSet.rows), C), C);
+  files.metrics = join(o.out, 'metrics.json');
+  writeFileAtomic(files.metrics, JSON.stringify({ ...metrics, savedModelTest, preprocess: report, preset, options: r.options }, null, 1) + '\n');
+
+  o.onStep?.('report');
+  files.report = join(o.out, 'report.html');
+  const title = o.title ?? `Genre classification — ${preset} MLP${synthetic ? ' (SYNTHETIC data)' : ''}`;
+  writeFileAtomic(files.report, renderReport({
+    title, synthetic, classNames: data.classNames, test: r.runs[0].test, baseline: r.runs[0].baseline,
+    summary: r.summary as unknown as Record<string, import('../metrics/summary.js').MeanStd>,
+    runs: runs.map((x) => ({ seed: x.seed, accuracy: x.accuracy, macroF1: x.macroF1, balancedAccuracy: x.balancedAccuracy, epochs: x.epochs, bestEpoch: x.bestEpoch })),
+    history: r.runs[0].history, data: report,
+    settings: { preset, ...r.options, seeds: (o.seeds ?? [1, 2, 3]).join(', '), scaler: o.scaler ?? 'standard', resplit: o.resplit ?? false },
+    subtitle: `accuracy ${formatMeanStd(r.summary.accuracy)} %, macro-F1 ${formatMeanStd(r.summary.macroF1)} % (majority class ${formatMeanStd(r.summary.baselineAccuracy)} / ${formatMeanStd(r.summary.baselineMacroF1)})`,
+    ...(o.command ? { command: o.command } : {}), ...(o.sections ? { sections: o.sections } : {}),
+  }));
+  return {
+    out: o.out, files, synthetic, ...(extract ? { extract } : {}), preprocess: report, preset, options: r.options,
+    summary: r.summary, runs, savedModelTest, classNames: data.classNames,
+  };
+}
