@@ -115,7 +115,7 @@ const TIMBRE_BASE = [42, 5, 15, 0, -15, -10, 5, 0, -5, 0, -2, 3];
 const TIMBRE_SONG_STD = [5, 40, 25, 18, 15, 12, 12, 9, 9, 7, 6, 6];
 const TIMBRE_SEG_STD = [7, 45, 35, 25, 22, 18, 18, 14, 13, 11, 10, 10];
 // Share of TIMBRE_SONG_STD that is genre / artist / song level: genres are separable but overlap.
-const GENRE_SEP = 0.4, ARTIST_SPREAD = 0.45, SONG_SPREAD = 0.5;
+const GENRE_SEP = 0.3, ARTIST_SPREAD = 0.45, SONG_SPREAD = 0.5;
 // Krumhansl–Kessler key profiles (C major / C minor), rotated to the song's key.
 const MAJOR_PROFILE = [6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88];
 const MINOR_PROFILE = [6.33, 2.68, 3.52, 5.38, 2.6, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17];
@@ -142,7 +142,7 @@ function genreModels(profiles: readonly SyntheticGenreProfile[]): GenreModel[] {
     const timbreSegScale = new Float64Array(12);
     for (let k = 0; k < 12; k++) {
       timbreMean[k] = TIMBRE_BASE[k] + GENRE_SEP * TIMBRE_SONG_STD[k] * r.normal();
-      timbreSegScale[k] = Math.exp(0.18 * r.normal());
+      timbreSegScale[k] = Math.exp(0.08 * r.normal());
     }
     return { profile, timbreMean, timbreSegScale };
   });
@@ -198,6 +198,7 @@ interface SyntheticArtist {
   readonly tempoOffset: number;
   readonly loudnessOffset: number;
   readonly timbreOffset: Float64Array;
+  readonly timbreScale: Float64Array; // multiplies the genre's segment-noise scale
   readonly familiarity: number;
   readonly hotttnesss: number;
   readonly latitude: number;
@@ -217,7 +218,11 @@ interface SyntheticArtist {
 function makeArtist(rng: Rng, index: number, genre: GenreModel, genreIndex: number): SyntheticArtist {
   const p = genre.profile;
   const timbreOffset = new Float64Array(12);
-  for (let k = 0; k < 12; k++) timbreOffset[k] = ARTIST_SPREAD * TIMBRE_SONG_STD[k] * rng.normal();
+  const timbreScale = new Float64Array(12);
+  for (let k = 0; k < 12; k++) {
+    timbreOffset[k] = ARTIST_SPREAD * TIMBRE_SONG_STD[k] * rng.normal();
+    timbreScale[k] = genre.timbreSegScale[k] * Math.exp(0.15 * rng.normal());
+  }
   // terms: mostly the genre's, some generic; 'synthetic' always first
   const nTerms = 3 + rng.int(6);
   const terms = ['synthetic'];
@@ -243,9 +248,9 @@ function makeArtist(rng: Rng, index: number, genre: GenreModel, genreIndex: numb
     genre, genreIndex,
     tempoOffset: 0.5 * p.tempo[1] * rng.normal(),
     loudnessOffset: 0.6 * p.loudness[1] * rng.normal(),
-    timbreOffset,
-    familiarity: round3(clamp(p.familiarity + 0.12 * rng.normal(), 0, 1)),
-    hotttnesss: round3(clamp(p.hotttnesss + 0.08 * rng.normal(), 0, 1)),
+    timbreOffset, timbreScale,
+    familiarity: round3(clamp(p.familiarity + 0.15 * rng.normal(), 0, 1)),
+    hotttnesss: round3(clamp(p.hotttnesss + 0.1 * rng.normal(), 0, 1)),
     latitude: hasLocation ? round3(rng.uniform(-50, 65)) : NaN,
     longitude: hasLocation ? round3(rng.uniform(-125, 150)) : NaN,
     location: hasLocation ? `Synthetic City ${1 + rng.int(50)}` : '',
@@ -297,8 +302,11 @@ function makeSong(rng: Rng, artist: SyntheticArtist, songIndex: number, release:
   const startOfFadeOut = round3(Math.max(endOfFadeIn, duration - expo(rng, 6)));
 
   // song-level timbre mean: genre + artist + song; coefficient 0 follows loudness
-  const songTimbre = new Float64Array(12);
-  for (let k = 0; k < 12; k++) songTimbre[k] = g.timbreMean[k] + artist.timbreOffset[k] + SONG_SPREAD * TIMBRE_SONG_STD[k] * rng.normal();
+  const songTimbre = new Float64Array(12), segScale = new Float64Array(12);
+  for (let k = 0; k < 12; k++) {
+    songTimbre[k] = g.timbreMean[k] + artist.timbreOffset[k] + SONG_SPREAD * TIMBRE_SONG_STD[k] * rng.normal();
+    segScale[k] = TIMBRE_SEG_STD[k] * artist.timbreScale[k] * Math.exp(0.12 * rng.normal());
+  }
   songTimbre[0] += 1.1 * (loudness - p.loudness[0]);
 
   // segments: exponential-ish durations (~0.3 s), section-level shifts, genre-coupled noise
@@ -330,7 +338,7 @@ function makeSong(rng: Rng, artist: SyntheticArtist, songIndex: number, release:
     const row = s * 12, sh = section * 12;
     for (let k = 0; k < 12; k++) {
       const noise = z[k] + coupling * z[(k + 1) % 12];
-      timbre[row + k] = round3(songTimbre[k] + sectionShift[sh + k] + TIMBRE_SEG_STD[k] * g.timbreSegScale[k] * noise);
+      timbre[row + k] = round3(songTimbre[k] + sectionShift[sh + k] + segScale[k] * noise);
     }
     // chroma: the key profile (strength = tonality) plus a random chord root, scaled so the max is 1
     const root = (key + [0, 5, 7, 9, 2][rng.int(5)]) % 12;
@@ -386,10 +394,10 @@ function makeSong(rng: Rng, artist: SyntheticArtist, songIndex: number, release:
     artist_terms_weight: artist.termsWeight,
     analysis_sample_rate: 22050,
     audio_md5: randomHex(rng, 32),
-    danceability: round3(clamp(p.danceability + 0.15 * rng.normal(), 0, 1)),
+    danceability: round3(clamp(p.danceability + 0.25 * rng.normal(), 0, 1)),
     duration,
     end_of_fade_in: endOfFadeIn,
-    energy: round3(clamp(p.energy + 0.15 * rng.normal(), 0, 1)),
+    energy: round3(clamp(p.energy + 0.25 * rng.normal(), 0, 1)),
     key,
     key_confidence: round3(clamp(tonal + 0.25 * rng.normal(), 0, 1)),
     loudness,
