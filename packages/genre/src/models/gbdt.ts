@@ -30,7 +30,7 @@ export interface GBDTOptions {
   subsample?: number;
   /** Fraction of features drawn per tree (default 1). */
   colsample?: number;
-  /** Value bins per feature (default 255). */
+  /** Value bins per feature (default 64; up to 255). */
   maxBins?: number;
   /** Class weighting of the rows (default null). */
   classWeight?: ClassWeight;
@@ -53,11 +53,9 @@ interface Leaf {
   depth: number;
   G: number;
   H: number;
-  hist: Float64Array; // [features, 256, 3]: g, h, count
+  hist: Float64Array; // compact per-feature bins (+ missing slot) × (g, h, count)
   split: SplitInfo | null;
 }
-
-const STRIDE = 256 * 3; // one feature's histogram
 
 /**
  * Gradient-boosted trees (softmax, histogram-based, leaf-wise). Seeded; deterministic for a seed.
@@ -91,7 +89,7 @@ export class GBDT implements Classifier {
       gamma: options.gamma ?? 0,
       subsample: options.subsample ?? 1,
       colsample: options.colsample ?? 1,
-      maxBins: options.maxBins ?? 255,
+      maxBins: options.maxBins ?? 64,
       classWeight: options.classWeight ?? null,
       earlyStoppingRounds: options.earlyStoppingRounds ?? 20,
       seed: options.seed ?? 0,
@@ -203,16 +201,23 @@ export class GBDT implements Classifier {
   #buildTree(codes: Uint8Array, n: number, binner: Binner, g: Float64Array, h: Float64Array,
              rows: Int32Array, feats: Int32Array, minChildWeight: number): FlatTree {
     const o = this.options;
-    const F = binner.features;
     const tb = new TreeBuilder(1);
     const lambda = o.lambda;
+    // Compact histograms: feature fi of this tree owns (bins + 1) slots of (g, h, count) starting at
+    // off[fi]; the last slot is the missing bin. Freed histograms go back to a pool (no per-leaf allocation).
+    const nF = feats.length, off = new Int32Array(nF + 1), nbs = new Int32Array(nF);
+    for (let fi = 0; fi < nF; fi++) { nbs[fi] = binner.bins(feats[fi]); off[fi + 1] = off[fi] + (nbs[fi] + 1) * 3; }
+    const size = off[nF];
+    const pool: Float64Array[] = [];
     const histOf = (start: number, end: number): Float64Array => {
-      const hist = new Float64Array(F * STRIDE);
-      for (let fi = 0; fi < feats.length; fi++) {
-        const f = feats[fi], co = f * n, ho = f * STRIDE;
+      const hist = pool.pop() ?? new Float64Array(size);
+      hist.fill(0);
+      for (let fi = 0; fi < nF; fi++) {
+        const co = feats[fi] * n, ho = off[fi], nb = nbs[fi];
         for (let r = start; r < end; r++) {
           const i = rows[r];
-          const b = ho + codes[co + i] * 3;
+          const c = codes[co + i];
+          const b = ho + (c === MISSING ? nb : c) * 3;
           hist[b] += g[i];
           hist[b + 1] += h[i];
           hist[b + 2] += 1;
@@ -227,9 +232,9 @@ export class GBDT implements Classifier {
       const { G, H, hist } = leaf;
       const parentScore = (G * G) / (H + lambda);
       let best: SplitInfo | null = null;
-      for (let fi = 0; fi < feats.length; fi++) {
-        const f = feats[fi], ho = f * STRIDE, nb = binner.bins(f);
-        const mo = ho + MISSING * 3;
+      for (let fi = 0; fi < nF; fi++) {
+        const f = feats[fi], ho = off[fi], nb = nbs[fi];
+        const mo = ho + nb * 3;
         const Gm = hist[mo], Hm = hist[mo + 1], Cm = hist[mo + 2];
         let GL = 0, HL = 0, CL = 0;
         for (let b = 0; b < nb - 1; b++) {
@@ -279,17 +284,16 @@ export class GBDT implements Classifier {
       const l = tb.addNode(), r = tb.addNode();
       tb.left[node] = l;
       tb.right[node] = r;
-      // histogram subtraction: scan the smaller child, derive the larger one from the parent
+      // histogram subtraction: scan the smaller child, derive the larger one from the parent in place
       const leftSmaller = mid - leaf.start <= leaf.end - mid;
       const small = leftSmaller ? histOf(leaf.start, mid) : histOf(mid, leaf.end);
       const large = leaf.hist;
-      for (let fi = 0; fi < feats.length; fi++) {
-        const ho = feats[fi] * STRIDE;
-        for (let j = ho; j < ho + STRIDE; j++) large[j] -= small[j];
-      }
+      for (let j = 0; j < size; j++) large[j] -= small[j];
       const lh = leftSmaller ? small : large, rh = leftSmaller ? large : small;
-      open.push(makeLeaf(l, leaf.start, mid, leaf.depth + 1, lh));
-      open.push(makeLeaf(r, mid, leaf.end, leaf.depth + 1, rh));
+      const lLeaf = makeLeaf(l, leaf.start, mid, leaf.depth + 1, lh);
+      const rLeaf = makeLeaf(r, mid, leaf.end, leaf.depth + 1, rh);
+      // a leaf that cannot split never needs its histogram again
+      for (const c of [lLeaf, rLeaf]) if (c.split === null) pool.push(c.hist); else open.push(c);
       leaves++;
     }
     return tb.finish();

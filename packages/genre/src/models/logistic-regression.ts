@@ -12,7 +12,7 @@ export interface LogisticRegressionOptions {
   classWeight?: ClassWeight;
   /** Fit an intercept per class (default true). */
   fitIntercept?: boolean;
-  /** L-BFGS iteration cap (default 500) and gradient tolerance (default 1e-6). */
+  /** L-BFGS iteration cap (default 300) and tolerance on max |gradient| of the mean objective (default 1e-5). */
   maxIter?: number;
   tol?: number;
 }
@@ -42,7 +42,7 @@ export class LogisticRegression implements Classifier {
   iterations = 0;
 
   constructor(options: LogisticRegressionOptions = {}) {
-    const { C = 1, classWeight = null, fitIntercept = true, maxIter = 500, tol = 1e-6 } = options;
+    const { C = 1, classWeight = null, fitIntercept = true, maxIter = 300, tol = 1e-5 } = options;
     checkOption('LogisticRegression', 'C', C, 1e-12, Infinity);
     checkOption('LogisticRegression', 'maxIter', maxIter, 1, 1e7, true);
     checkOption('LogisticRegression', 'tol', tol, 0, Infinity);

@@ -22,7 +22,7 @@ export interface RandomForestOptions {
   bootstrap?: boolean;
   /** Class weighting (default null); 'balanced' uses the class counts of the whole training set. */
   classWeight?: ClassWeight;
-  /** Value bins per feature (default 255). */
+  /** Value bins per feature (default 64; up to 255). */
   maxBins?: number;
   seed?: number;
 }
@@ -52,7 +52,7 @@ export class RandomForest implements Classifier {
       maxFeatures: options.maxFeatures ?? 'sqrt',
       bootstrap: options.bootstrap ?? true,
       classWeight: options.classWeight ?? null,
-      maxBins: options.maxBins ?? 255,
+      maxBins: options.maxBins ?? 64,
       seed: options.seed ?? 0,
     };
     checkOption('RandomForest', 'nTrees', o.nTrees, 1, 1e6, true);
@@ -141,11 +141,14 @@ export class RandomForest implements Classifier {
         const nb = binner.bins(f);
         tried++;
         if (nb < 2) continue;
-        hist.fill(0);
+        // hist is all zeros here; only the bins this node touches [lo, hi] are scanned and re-zeroed
         const co = f * n;
+        let lo = 255, hi = 0;
         for (let r = start; r < end; r++) {
           const i = rows[r];
-          const b = codes[co + i] * (K + 1);
+          const c = codes[co + i];
+          if (c !== MISSING) { if (c < lo) lo = c; if (c > hi) hi = c; }
+          const b = c * (K + 1);
           hist[b + y[i]] += w[i];
           hist[b + K] += counts[i];
         }
@@ -153,9 +156,11 @@ export class RandomForest implements Classifier {
         let Wm = 0;
         for (let k = 0; k < K; k++) { miss[k] = hist[mb + k]; Wm += miss[k]; }
         const Cm = hist[mb + K];
+        hist.fill(0, mb, mb + K + 1);
         left.fill(0);
         let WL = 0, CL = 0;
-        for (let b = 0; b < nb - 1; b++) {
+        const last = Math.min(hi, nb - 2); // b = hi only splits the missing rows off
+        for (let b = lo; b <= last; b++) {
           const bo = b * (K + 1);
           for (let k = 0; k < K; k++) { left[k] += hist[bo + k]; WL += hist[bo + k]; }
           CL += hist[bo + K];
@@ -178,6 +183,7 @@ export class RandomForest implements Classifier {
             if (gain > bestGain) { bestGain = gain; bestF = f; bestBin = b; bestMissLeft = missingLeft; }
           }
         }
+        if (lo <= hi) hist.fill(0, lo * (K + 1), (hi + 1) * (K + 1));
       }
       if (bestF < 0) continue;
       const mid = partition(rows, start, end, codes, n, bestF, bestBin, bestMissLeft);
