@@ -55,7 +55,7 @@ describe('reader fuzz', () => {
         const timer = setTimeout(() => reject(new Error(`case ${k} (${how}): no answer in ${HANG_MS} ms (hang?)`)), HANG_MS);
         w.once('message', (r: FuzzReply) => { clearTimeout(timer); resolve(r); });
         w.once('error', (e) => { clearTimeout(timer); reject(new Error(`case ${k} (${how}): worker crashed: ${e.message}`)); });
-        w.postMessage({ k, name, bytes }, [bytes.buffer]);
+        w.postMessage({ k, name, bytes }, [bytes.buffer as ArrayBuffer]);
       });
       w.removeAllListeners('error');
       expect(reply.k).toBe(k);
