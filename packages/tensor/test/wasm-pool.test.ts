@@ -1,0 +1,45 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { matmulNNNaive, matmulNTNaive, matmulTNNaive } from '../src/kernels/matmul-naive.js';
+import { Rng } from '../src/rng.js';
+import { matmulNNSimd, matmulNTSimd, matmulTNSimd } from '../src/wasm/matmul.js';
+import { allocFloat32 } from '../src/wasm/memory.js';
+import { hasSimd } from '../src/wasm/module.js';
+import { parallelCalls, parallelReady, setParallel } from '../src/wasm/pool.js';
+
+const naive = { NN: matmulNNNaive, NT: matmulNTNaive, TN: matmulTNNaive };
+const simd = { NN: matmulNNSimd, NT: matmulNTSimd, TN: matmulTNSimd };
+
+function randArray(n: number, rng: Rng): Float32Array {
+  const a = allocFloat32(n) ?? new Float32Array(n);
+  for (let i = 0; i < n; i++) a[i] = rng.normal(0, 1);
+  return a;
+}
+
+describe.runIf(hasSimd())('two-thread matmul (worker on the shared memory)', () => {
+  const prev = setParallel({ enabled: true, minFlops: 0 });
+  afterAll(() => { setParallel(prev); });
+  it('starts a worker that reports ready', async () => {
+    const rng = new Rng(3);
+    matmulNNSimd(randArray(64, rng), randArray(64, rng), randArray(64, rng), null, 8, 8, 8, 1, 0); // starts it
+    for (let i = 0; i < 200 && !parallelReady(); i++) await new Promise((r) => setTimeout(r, 25));
+    expect(parallelReady()).toBe(true);
+  });
+  const rng = new Rng(4);
+  // Column split (N ≥ 16) and row split (N < 16), odd sizes, alpha/beta/bias.
+  const cases: [number, number, number][] = [[33, 65, 257], [257, 33, 65], [65, 7, 16], [257, 65, 7], [9, 3, 3], [100, 300, 17]];
+  for (const layout of ['NN', 'NT', 'TN'] as const) {
+    it(`${layout} split across two threads equals the naive kernel`, () => {
+      const before = parallelCalls();
+      for (const [M, K, N] of cases) {
+        const A = randArray(M * K, rng), B = randArray(K * N, rng), bias = randArray(N, rng), C = randArray(M * N, rng);
+        const ref = C.slice();
+        simd[layout](C, A, B, bias, M, K, N, 0.75, -0.5);
+        naive[layout](ref, A, B, bias, M, K, N, 0.75, -0.5);
+        let worst = 0;
+        for (let i = 0; i < ref.length; i++) worst = Math.max(worst, Math.abs(C[i] - ref[i]));
+        expect(worst, `${M}x${K}x${N}`).toBeLessThan(1e-5 * (Math.sqrt(K) * 4 + 4) * 2);
+      }
+      expect(parallelCalls() - before).toBe(cases.length);
+    });
+  }
+});
