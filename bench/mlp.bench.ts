@@ -5,7 +5,7 @@
 // heap after a forced GC at the end of each of 10 timbre epochs (flat = the training loop allocates nothing).
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
-import path from 'node:path';
+import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -93,8 +93,46 @@ async function useTfBackend(name: 'cpu' | 'wasm'): Promise<void> {
   if (name === 'cpu') (tf.backend() as unknown as { firstUse: boolean }).firstUse = false;
 }
 
+/**
+ * tfjs-core's Node bundle ships no gradient definitions (the @tensorflow/tfjs umbrella registers them), so
+ * the three this model needs are registered here with their textbook formulas.
+ */
+function registerTfGradients(): void {
+  if (tf.getGradient('BatchMatMul') === undefined) {
+    // tf.matMul reshapes 2-D operands to [1, M, K] and runs BatchMatMul; only the un-transposed form is used below.
+    tf.registerGradient({ kernelName: 'BatchMatMul', inputsToSave: ['a', 'b'], gradFunc: (dy, saved) => {
+      const [a, b] = saved as tf.Tensor3D[];
+      return { a: () => tf.matMul(dy as tf.Tensor3D, b, false, true), b: () => tf.matMul(a, dy as tf.Tensor3D, true, false) };
+    } });
+  }
+  if (tf.getGradient('Reshape') === undefined) {
+    tf.registerGradient({ kernelName: 'Reshape', inputsToSave: ['x'], gradFunc: (dy, saved) => ({ x: () => tf.reshape(dy as tf.Tensor, saved[0].shape) }) });
+  }
+  if (tf.getGradient('Add') === undefined) {
+    tf.registerGradient({ kernelName: 'Add', inputsToSave: ['a', 'b'], gradFunc: (dy, saved) => {
+      const [a, b] = saved; // [B, N] + [N]: the broadcast input's gradient is the column sum
+      const red = (t: tf.Tensor) => () => (t.rank === (dy as tf.Tensor).rank ? (dy as tf.Tensor) : tf.sum(dy as tf.Tensor, 0));
+      return { a: red(a), b: red(b) };
+    } });
+  }
+  if (tf.getGradient('Relu') === undefined) {
+    tf.registerGradient({ kernelName: 'Relu', inputsToSave: ['x'], gradFunc: (dy, saved) => ({ x: () => tf.mul(dy as tf.Tensor, tf.step(saved[0])) }) });
+  }
+}
+
+/** Mean softmax cross-entropy with its fused gradient (softmax − onehot)/B, as tf.losses.softmaxCrossEntropy does. */
+const tfCrossEntropy = tf.customGrad(((logits: tf.Tensor, onehot: tf.Tensor, save: tf.GradSaveFunc) => {
+  const lsm = tf.logSoftmax(logits);
+  save([lsm, onehot]);
+  return {
+    value: tf.neg(tf.mean(tf.sum(tf.mul(onehot, lsm), 1))) as tf.Scalar,
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [tf.mul(dy, tf.div(tf.sub(tf.exp(saved[0]), saved[1]), saved[0].shape[0])), tf.zerosLike(saved[1])],
+  };
+}) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (logits: tf.Tensor, onehot: tf.Tensor) => tf.Scalar;
+
 /** The same model in tfjs: W [in, out] variables, relu, softmax cross-entropy, momentum SGD or Adam. */
 function tfSetup(c: Config) {
+  registerTfGradients();
   const { x, y } = dataset(c);
   const C = c.sizes[c.sizes.length - 1], F = c.sizes[0];
   const ws: tf.Variable[] = [], bs: tf.Variable[] = [];
@@ -105,7 +143,7 @@ function tfSetup(c: Config) {
     bs.push(tf.variable(tf.tensor1d(Float32Array.from({ length: c.sizes[i + 1] }, () => rng.uniform(-bound, bound)))));
   }
   const xAll = tf.tensor2d(x.data.slice(), [ROWS, F]);
-  const yAll = tf.oneHot(tf.tensor1d(y, 'int32'), C).toFloat();
+  const yAll = tf.cast(tf.oneHot(tf.tensor1d(y, 'int32'), C), 'float32');
   const opt = c.opt === 'sgd' ? tf.train.momentum(c.lr, 0.9) : tf.train.adam(c.lr);
   const rngShuffle = new Rng(3);
   let last = 0;
@@ -113,7 +151,7 @@ function tfSetup(c: Config) {
     const perm = tf.tensor1d(rngShuffle.permutation(ROWS), 'int32');
     for (let s = 0; s < ROWS; s += c.batch) {
       const n = Math.min(c.batch, ROWS - s);
-      const idx = perm.slice(s, n);
+      const idx = tf.slice(perm, s, n);
       const xb = tf.gather(xAll, idx), yb = tf.gather(yAll, idx);
       const cost = opt.minimize(() => {
         let h: tf.Tensor = xb;
@@ -121,7 +159,7 @@ function tfSetup(c: Config) {
           h = tf.add(tf.matMul(h, ws[i]), bs[i]);
           if (i < ws.length - 1) h = tf.relu(h);
         }
-        return tf.losses.softmaxCrossEntropy(yb, h) as tf.Scalar;
+        return tfCrossEntropy(h, yb);
       }, s + c.batch >= ROWS);
       if (cost !== null) { last = cost.dataSync()[0]; cost.dispose(); }
       tf.dispose([idx, xb, yb]);
