@@ -27,3 +27,29 @@ export {
   type SongFloatArrayField, type SongStringArrayField, type SongMatrixField, type SongsColumn,
 } from './msd/song.js';
 export type { H5Table, H5Column } from './msd/h5.js';
+export { writeCsvAtomic } from './data/csv.js';
+export { readSongTable, canonicalColumns, cleanValue, type SongTable } from './preprocess/table.js';
+export {
+  featureDefs, parseFeatureSpec, availableAudioGroups, FEATURE_GROUPS, type FeatureGroup, type FeatureDef, type KeyEncoding,
+} from './preprocess/features.js';
+export { fitScaler, applyScaler, checkScalerState, type ScalerKind, type ScalerState } from './preprocess/scaler.js';
+export {
+  preprocess, writePrepared, readPrepared, splitIndices, SPLIT_NAMES,
+  type PreprocessOptions, type PreprocessReport, type PreparedData, type SplitName,
+} from './preprocess/preprocess.js';
+export {
+  MlpClassifier, MLP_PRESETS, mlpOptions, classWeightsFor,
+  type MlpOptions, type MlpHistory, type EpochLog, type ClassWeighting,
+} from './train/mlp.js';
+export { makeDatasets, datasetFromPrepared, type SplitDatasets } from './train/datasets.js';
+export { trainAndEvaluate, type TrainRunOptions, type TrainRunResult, type SeedRun, type RunSummary } from './train/run.js';
+export { saveGenreModel, loadGenreModel, modelPaths, type ModelMeta } from './train/model-io.js';
+export { predictTable, predictInputs, encodeForModel, songsToTable, listH5Files, type Prediction, type RawTable } from './train/predict.js';
+export { runPipeline, extractSongTable, type PipelineOptions, type PipelineResult } from './train/pipeline.js';
+export { renderReport, writeReport, htmlTable, type ReportInput, type ReportSection, type ReportHistory } from './report/html.js';
+export { lineChart, scatterChart, heatmap, barChart, escapeHtml, niceTicks, PALETTE, type Series, type ChartOptions } from './report/svg.js';
+export { generateSyntheticCorpus, generateSyntheticSongs, SYNTHETIC_GENRES, type SyntheticCorpus, type SyntheticCorpusOptions, type SyntheticTrack } from './msd/synthetic.js';
+export {
+  audioSummary, summarizeSegments, segmentDurations, audioFeatureNames, audioFeatureValues, COV_PAIRS, COV_SIZE,
+  type AudioSummary, type AudioSummaryOptions, type SegmentStats,
+} from './features/audio.js';
