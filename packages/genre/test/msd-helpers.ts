@@ -4,6 +4,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseFile } from 'fast-csv';
+import { inflateRawSync } from 'node:zlib';
 
 export const DATA = fileURLToPath(new URL('../../../../shared/data/', import.meta.url));
 export const H5_ROOT = join(DATA, 'msd10k-h5', 'data');
@@ -69,4 +70,68 @@ export function loadLooseCsv(path: string): Record<string, string>[] {
     if (cells.length !== header.length) throw new Error(`${path}: ${cells.length} cells, expected ${header.length}: ${l}`);
     return Object.fromEntries(header.map((h, k) => [h, cells[k]]));
   });
+}
+
+/** One array of a NumPy .npz file: little-endian f8 / i4 / i8 / <U strings (C order). */
+export interface NpyArray { shape: number[]; data: Float64Array | Int32Array | number[] | string[] }
+
+/** Reads every array of a .npz (a zip of .npy files; stored or deflated entries). */
+export function readNpz(path: string): Record<string, NpyArray> {
+  const zip = readFileSync(path);
+  let eocd = zip.length - 22;
+  while (eocd >= 0 && zip.readUInt32LE(eocd) !== 0x06054b50) eocd--;
+  if (eocd < 0) throw new Error(`${path}: not a zip file`);
+  const entries = zip.readUInt16LE(eocd + 10);
+  let p = zip.readUInt32LE(eocd + 16);
+  const out: Record<string, NpyArray> = {};
+  for (let e = 0; e < entries; e++) {
+    if (zip.readUInt32LE(p) !== 0x02014b50) throw new Error(`${path}: bad central directory`);
+    const method = zip.readUInt16LE(p + 10), csize = zip.readUInt32LE(p + 20);
+    const nameLen = zip.readUInt16LE(p + 28), extraLen = zip.readUInt16LE(p + 30), commentLen = zip.readUInt16LE(p + 32);
+    const local = zip.readUInt32LE(p + 42);
+    const name = zip.toString('utf8', p + 46, p + 46 + nameLen);
+    p += 46 + nameLen + extraLen + commentLen;
+    const start = local + 30 + zip.readUInt16LE(local + 26) + zip.readUInt16LE(local + 28);
+    const raw = zip.subarray(start, start + csize);
+    const npy = method === 0 ? Buffer.from(raw) : method === 8 ? inflateRawSync(raw) : null;
+    if (npy === null) throw new Error(`${path}: ${name}: zip method ${method}`);
+    out[name.replace(/\.npy$/, '')] = parseNpy(npy, `${path}:${name}`);
+  }
+  return out;
+}
+
+function parseNpy(b: Buffer, what: string): NpyArray {
+  if (b.toString('latin1', 1, 6) !== 'NUMPY') throw new Error(`${what}: not .npy`);
+  const major = b[6];
+  const hlen = major === 1 ? b.readUInt16LE(8) : b.readUInt32LE(8);
+  const hstart = major === 1 ? 10 : 12;
+  const header = b.toString('latin1', hstart, hstart + hlen);
+  const descr = /'descr':\s*'([^']+)'/.exec(header)![1];
+  const fortran = /'fortran_order':\s*True/.test(header);
+  const shape = /'shape':\s*\(([^)]*)\)/.exec(header)![1].split(',').map((s) => s.trim()).filter((s) => s !== '').map(Number);
+  const n = shape.reduce((a, c) => a * c, 1);
+  const body = b.subarray(hstart + hlen);
+  const copy = (bytes: number): ArrayBuffer => body.buffer.slice(body.byteOffset, body.byteOffset + bytes) as ArrayBuffer;
+  if (fortran && (descr !== '<f8' || shape.length !== 2)) throw new Error(`${what}: Fortran order only for 2-D <f8`);
+  if (descr === '<f8' && fortran) {
+    const f = new Float64Array(copy(8 * n)), c = new Float64Array(n), [R, C] = shape;
+    for (let r = 0; r < R; r++) for (let k = 0; k < C; k++) c[r * C + k] = f[k * R + r];
+    return { shape, data: c };
+  }
+  if (descr === '<f8') return { shape, data: new Float64Array(copy(8 * n)) };
+  if (descr === '<i4') return { shape, data: new Int32Array(copy(4 * n)) };
+  if (descr === '<i8') return { shape, data: Array.from(new BigInt64Array(copy(8 * n)), Number) };
+  const u = /^<U(\d+)$/.exec(descr);
+  if (u !== null) {
+    const len = Number(u[1]);
+    const cps = new Uint32Array(copy(4 * len * n));
+    const strs: string[] = [];
+    for (let i = 0; i < n; i++) {
+      let s = '';
+      for (let k = 0; k < len; k++) { const cp = cps[i * len + k]; if (cp === 0) break; s += String.fromCodePoint(cp); }
+      strs.push(s);
+    }
+    return { shape, data: strs };
+  }
+  throw new Error(`${what}: dtype ${descr} unsupported`);
 }
