@@ -8,7 +8,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import {
-  Rng, matmulNNNaive, matmulNNPacked, matmulNTNaive, matmulNTPacked, matmulTNNaive, matmulTNPacked,
+  Rng, getBackend, matmulNN, matmulNNNaive, matmulNNPacked, matmulNT, matmulNTNaive, matmulNTPacked, matmulTN, matmulTNNaive,
+  matmulTNPacked, setParallel, whenParallelReady, zeros,
 } from '@timbre/tensor';
 import type { BenchOptions } from './run.js';
 import { formatMachine, machineInfo } from './lib/machine.js';
@@ -17,7 +18,7 @@ import { printTable, ratio } from './lib/table.js';
 import { clock, matmulGflops, measure, measureOptions, now } from './lib/timing.js';
 
 type Layout = 'NN' | 'NT' | 'TN';
-type Impl = 'timbre' | 'naive' | 'tfjs-cpu' | 'tfjs-wasm';
+type Impl = 'timbre' | 'timbre-scalar' | 'timbre-2cores' | 'naive' | 'tfjs-cpu' | 'tfjs-wasm';
 interface MatmulRecord { bench: 'matmul'; shape: string; layout: Layout; impl: Impl; gflops: number }
 type Kernel = typeof matmulNNPacked;
 
@@ -27,10 +28,19 @@ export const SHAPES: [number, number, number][] = [
   [64, 30, 256], [64, 256, 128], [64, 128, 64], [64, 64, 16], [256, 256, 128],
 ];
 const LAYOUTS: Layout[] = ['NN', 'NT', 'TN'];
-const IMPLS: Impl[] = ['timbre', 'naive', 'tfjs-cpu', 'tfjs-wasm'];
-// "timbre" is the scalar TypeScript path issue 3 sets targets for (kernels/matmul-packed.ts), called
-// directly so the result does not depend on which backend the kernels/matmul.ts dispatcher picks.
+const IMPLS: Impl[] = ['timbre', 'timbre-2cores', 'timbre-scalar', 'naive', 'tfjs-cpu', 'tfjs-wasm'];
+// "timbre" is the default path: the kernels/matmul.ts dispatcher (WebAssembly SIMD where the runtime has
+// it, issue 8) on one core, operands allocated by @timbre/tensor (so in WebAssembly memory, no copies).
+// "timbre-2cores" is the same with the worker thread taking half of the product; it is only run on
+// shapes at or above the crossover (TIMBRE_PARALLEL_MIN_FLOPS) where the default path uses it.
+// "timbre-scalar" is the scalar TypeScript path issue 3 sets targets for (kernels/matmul-packed.ts),
+// called directly so the result does not depend on which backend the dispatcher picks.
 const FAST: Record<Layout, Kernel> = { NN: matmulNNPacked, NT: matmulNTPacked, TN: matmulTNPacked };
+const DEFAULT: Record<Layout, Kernel> = { NN: matmulNN, NT: matmulNT, TN: matmulTN };
+/** Products from this many flops up run on two cores in the default path (pool.ts). */
+const PARALLEL_MIN_FLOPS = Number(process.env.TIMBRE_PARALLEL_MIN_FLOPS || 2 ** 24);
+/** Copies `a` into a buffer allocated the way tensors are (WebAssembly memory under the SIMD backend). */
+const tensorBuffer = (a: Float32Array): Float32Array => { const t = zeros([a.length]).data; t.set(a); return t; };
 const NAIVE: Record<Layout, Kernel> = { NN: matmulNNNaive, NT: matmulNTNaive, TN: matmulTNNaive };
 /** In --quick mode the slow peers (naive, tfjs-cpu: ~0.1-1 GFLOPS) skip shapes above this many MACs. */
 const QUICK_SLOW_LIMIT = 256 * 256 * 256;
@@ -104,11 +114,16 @@ export async function run(opts: BenchOptions): Promise<void> {
     const add = (layout: Layout, impl: Impl, ms: number) =>
       records.push({ bench: 'matmul', shape: name, layout, impl, gflops: Math.round(matmulGflops(M, K, N, ms) * 1000) / 1000 });
 
-    for (const impl of ['timbre', 'naive'] as const) {
-      if (!impls.includes(impl) || (impl === 'naive' && !slowOk)) continue;
+    const twoCores = getBackend() === 'simd' && 2 * M * N * K >= PARALLEL_MIN_FLOPS && (await whenParallelReady());
+    for (const impl of ['timbre', 'timbre-2cores', 'timbre-scalar', 'naive'] as const) {
+      if (!impls.includes(impl) || (impl === 'naive' && !slowOk) || (impl === 'timbre-2cores' && !twoCores)) continue;
+      const dispatched = impl === 'timbre' || impl === 'timbre-2cores';
+      const prevParallel = setParallel({ enabled: impl === 'timbre-2cores', minFlops: PARALLEL_MIN_FLOPS });
+      const Cd = dispatched ? zeros([M * N]).data : C;
       for (const layout of LAYOUTS) {
-        const k = impl === 'timbre' ? FAST[layout] : NAIVE[layout];
-        const [a, b] = inputs[layout];
+        const k = dispatched ? DEFAULT[layout] : impl === 'timbre-scalar' ? FAST[layout] : NAIVE[layout];
+        const [a, b] = dispatched ? inputs[layout].map(tensorBuffer) : inputs[layout];
+        const C = Cd;
         C.fill(NaN);
         const t0 = now();
         k(C, a, b, null, M, K, N, 1, 0);
@@ -116,6 +131,7 @@ export async function run(opts: BenchOptions): Promise<void> {
         check(`${impl} ${layout} ${name}`, C, ref, K);
         add(layout, impl, measure(() => k(C, a, b, null, M, K, N, 1, 0), { ...mo, firstCallMs }).medianMs);
       }
+      setParallel(prevParallel);
     }
     for (const [impl, backend] of [['tfjs-cpu', 'cpu'], ['tfjs-wasm', 'wasm']] as const) {
       if (!impls.includes(impl) || (impl === 'tfjs-cpu' && !slowOk)) continue;
@@ -153,14 +169,18 @@ export async function run(opts: BenchOptions): Promise<void> {
       const ours = get(shape, layout, 'timbre');
       if (ours === undefined && !records.some((r) => r.shape === shape && r.layout === layout)) continue;
       const nn = get(shape, 'NN', 'timbre');
-      rows.push([shape, layout, ours ?? NaN, get(shape, layout, 'naive') ?? NaN, get(shape, layout, 'tfjs-cpu') ?? NaN,
+      const two = get(shape, layout, 'timbre-2cores'), scalar = get(shape, layout, 'timbre-scalar');
+      rows.push([shape, layout, ours ?? NaN, two ?? '', scalar ?? NaN, get(shape, layout, 'naive') ?? NaN, get(shape, layout, 'tfjs-cpu') ?? NaN,
         get(shape, layout, 'tfjs-wasm') ?? NaN, ratio(ours, get(shape, layout, 'naive')), ratio(ours, get(shape, layout, 'tfjs-cpu')),
-        ratio(ours, get(shape, layout, 'tfjs-wasm')), layout === 'NN' ? '' : ratio(ours, nn)]);
+        ratio(ours, get(shape, layout, 'tfjs-wasm')), ratio(scalar, get(shape, layout, 'tfjs-cpu')), two === undefined ? '' : ratio(two, ours),
+        layout === 'NN' ? '' : ratio(ours, nn)]);
     }
   }
   console.log('');
-  printTable(['shape MxKxN', 'layout', 'timbre', 'naive', 'tfjs-cpu', 'tfjs-wasm', '/naive', '/tfjs-cpu', '/tfjs-wasm', '/NN'], rows);
-  console.log('(GFLOPS; ratios are timbre / peer in the same layout; /NN is this layout vs timbre NN)');
+  printTable(['shape MxKxN', 'layout', 'timbre', '2cores', 'scalar', 'naive', 'tfjs-cpu', 'tfjs-wasm', '/naive', '/tfjs-cpu', '/tfjs-wasm',
+    'scalar/tfjs-cpu', '2cores/1', '/NN'], rows);
+  console.log(`(GFLOPS; timbre = default ${getBackend()} kernels on one core, 2cores = with the worker thread, scalar = TypeScript kernels;`);
+  console.log(' ratios are timbre / peer in the same layout; /NN is this layout vs timbre NN; one core peaks at ≈ 113 GFLOPS with 256-bit FMA, ≈ 56 with 128-bit SIMD)');
   if (only.length > 0) {
     console.log('(filtered run: bench/results/matmul.json not written)');
     return;

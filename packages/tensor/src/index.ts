@@ -16,6 +16,8 @@ export {
 export { matmulNN, matmulNT, matmulTN } from './kernels/matmul.js';
 export { getBackend, setBackend, type Backend } from './wasm/backend.js';
 export { heapStats as wasmHeapStats } from './wasm/memory.js';
+export { setParallel, whenParallelReady, parallelCalls } from './wasm/pool.js';
+export { linearReluForwardSimd } from './wasm/matmul.js';
 export { matmulNNNaive, matmulNTNaive, matmulTNNaive } from './kernels/matmul-naive.js';
 export { matmulNNPacked, matmulNTPacked, matmulTNPacked } from './kernels/matmul-packed.js';
 export {

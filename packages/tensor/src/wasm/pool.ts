@@ -146,3 +146,18 @@ function ownScratch(n: number): number {
   if (bytes > ownBytes) { own = rawAlloc(bytes); ownBytes = bytes; }
   return own;
 }
+
+/**
+ * Starts the worker now (instead of on the first large product) and resolves once it can take work;
+ * false when worker threads are unavailable or disabled.
+ *
+ * ```ts
+ * await whenParallelReady(); // then large products use both cores
+ * ```
+ */
+export async function whenParallelReady(): Promise<boolean> {
+  if (!enabled) return false;
+  if (worker === null && !failed) start();
+  while (!failed && !parallelReady()) await new Promise((r) => setTimeout(r, 5));
+  return parallelReady();
+}
