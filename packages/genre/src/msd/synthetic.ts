@@ -40,11 +40,11 @@ export interface SyntheticGenreProfile {
 
 /** The built-in genre profiles (tagtraum CD1 genre names); the first `genres` are used. */
 export const SYNTHETIC_GENRES: readonly SyntheticGenreProfile[] = [
-  { name: 'Pop_Rock', weight: 3, tempo: [122, 24], loudness: [-8, 3.2], duration: [235, 55], major: 0.7,
+  { name: 'Pop_Rock', weight: 2.4, tempo: [122, 24], loudness: [-8, 3.2], duration: [235, 55], major: 0.7,
     timeSignature: [0.02, 0.08, 0.86, 0.02, 0.02], keys: [4, 9, 2, 7], energy: 0.65, danceability: 0.5,
     familiarity: 0.62, hotttnesss: 0.42, year: 1995, tonality: 0.55, timbreCoupling: 0.15,
     terms: ['rock', 'pop rock', 'alternative', 'indie', 'soft rock'] },
-  { name: 'Electronic', weight: 2, tempo: [126, 14], loudness: [-7, 3], duration: [300, 90], major: 0.5,
+  { name: 'Electronic', weight: 1.6, tempo: [126, 14], loudness: [-7, 3], duration: [300, 90], major: 0.5,
     timeSignature: [0.03, 0.03, 0.9, 0.02, 0.02], keys: [0, 5, 10, 1], energy: 0.75, danceability: 0.7,
     familiarity: 0.55, hotttnesss: 0.4, year: 2003, tonality: 0.35, timbreCoupling: -0.2,
     terms: ['electronic', 'house', 'techno', 'electro', 'ambient'] },
@@ -86,7 +86,11 @@ export interface SyntheticCorpusOptions {
   readonly seed: number;
   /** Mean songs per artist (default 4; each artist has 1 or more). */
   readonly songsPerArtist?: number;
-  /** HDF5 storage of the files (default 'chunked' with shuffle+deflate, as real MSD files). */
+  /**
+   * HDF5 storage of the files. Default 'contiguous' (no compression: ~4x faster to write, files ~5%
+   * smaller than chunked ones because edge chunks are padded); 'chunked' gives the chunked +
+   * shuffle + deflate(1) layout of real MSD files.
+   */
   readonly storage?: MsdWriteOptions['storage'];
 }
 
@@ -115,7 +119,7 @@ const TIMBRE_BASE = [42, 5, 15, 0, -15, -10, 5, 0, -5, 0, -2, 3];
 const TIMBRE_SONG_STD = [5, 40, 25, 18, 15, 12, 12, 9, 9, 7, 6, 6];
 const TIMBRE_SEG_STD = [7, 45, 35, 25, 22, 18, 18, 14, 13, 11, 10, 10];
 // Share of TIMBRE_SONG_STD that is genre / artist / song level: genres are separable but overlap.
-const GENRE_SEP = 0.3, ARTIST_SPREAD = 0.45, SONG_SPREAD = 0.5;
+const GENRE_SEP = 0.45, ARTIST_SPREAD = 0.45, SONG_SPREAD = 0.5;
 // Krumhansl–Kessler key profiles (C major / C minor), rotated to the song's key.
 const MAJOR_PROFILE = [6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88];
 const MINOR_PROFILE = [6.33, 2.68, 3.52, 5.38, 2.6, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17];
@@ -513,7 +517,7 @@ export async function generateSyntheticCorpus(options: SyntheticCorpusOptions): 
     const sub = join(options.dir, 'data', id[2], id[3], id[4]);
     if (!made.has(sub)) { await mkdir(sub, { recursive: true }); made.add(sub); }
     const path = join(sub, `${id}.h5`);
-    await writeMsdFile(path, [song], { storage: options.storage, fsync: false });
+    await writeMsdFile(path, [song], { storage: options.storage ?? 'contiguous', fsync: false });
     files.push(path);
     tracks.push({ trackId: id, genre, artistId: song.artist_id, path });
   }
