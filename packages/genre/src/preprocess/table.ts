@@ -16,6 +16,8 @@ export interface SongTable {
   readonly rows: string[][];
   /** 1-based data-row numbers (header = row 0) of rows with the wrong number of fields. */
   readonly truncated: readonly { row: number; fields: number }[];
+  /** True when the file was not valid CSV and was read with the tolerant line tokenizer. */
+  readonly tolerant: boolean;
 }
 
 // Canonical name ← accepted spellings (compared lower-case with '_' and spaces removed).
@@ -90,7 +92,7 @@ export function cleanValue(v: string): string {
 
 // One field of a bytes-repr line: "b'…'" or "b"…"" (ending right before a comma or the line end),
 // or a plain field without quotes.
-const REPR_FIELD = /"b'(.*?)'"(?=,|$)|"b"(.*?)""(?=,|$)|"([^"]*)"(?=,|$)|([^,]*)/y;
+const REPR_FIELD = /"b'(.*?)'"(?=,|$)|"b"(.*?)""(?=,|$)|"(.*?)"(?=,|$)|([^,]*)/y;
 
 /** Decodes Python bytes-literal escapes (\xNN as UTF-8 bytes, \\, \', \", \n, \t). */
 function decodeBytesRepr(s: string): string {
@@ -110,14 +112,15 @@ function decodeBytesRepr(s: string): string {
   return new TextDecoder().decode(Uint8Array.from(bytes));
 }
 
-function splitBytesReprLine(line: string): string[] {
+/** Splits one line of a not-quite-CSV file (bytes reprs, unescaped quotes inside quoted fields). */
+function splitTolerantLine(line: string): string[] {
   const out: string[] = [];
   let pos = 0;
   for (;;) {
     REPR_FIELD.lastIndex = pos;
     const m = REPR_FIELD.exec(line)!; // the last alternative matches the empty string, so never null
     const v = m[1] ?? m[2];
-    out.push(v !== undefined ? decodeBytesRepr(v) : (m[3] ?? m[4]));
+    out.push(v !== undefined ? decodeBytesRepr(v) : m[3] !== undefined ? m[3].replace(/""/g, '"') : m[4]);
     pos = REPR_FIELD.lastIndex;
     if (pos >= line.length || line[pos] !== ',') break;
     pos++;
@@ -139,19 +142,26 @@ export async function readSongTable(path: string): Promise<SongTable> {
   let text: string;
   try { text = readFileSync(path, 'utf8'); } catch { throw new Error(`preprocess: ${path}: cannot read the file`); }
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-  const raw: string[][] = [];
-  if (/(^|,)"b'/m.test(text.slice(0, 20000))) {
-    // Python-3 bytes reprs ("b'…'" / "b"…""), not valid CSV: split each line with a tokenizer that
-    // knows those fields, and decode their escapes.
-    const lines = text.split(/\r?\n/);
-    for (const line of lines) if (line.trim() !== '') raw.push(splitBytesReprLine(line));
-  } else {
-    await new Promise<void>((resolve, reject) => {
-      parseString(text, { headers: false, ignoreEmpty: true })
-        .on('error', (e: Error) => reject(new Error(`preprocess: ${path}: CSV parse error near data row ${raw.length}: ${e.message}`)))
-        .on('data', (r: string[]) => { raw.push(r); })
-        .on('end', () => resolve());
-    });
+  let raw: string[][] = [];
+  let tolerant = /(^|,)"b'/m.test(text.slice(0, 20000)); // Python-3 bytes reprs: never valid CSV
+  if (!tolerant) {
+    try {
+      await new Promise<void>((resolve, reject) => {
+        parseString(text, { headers: false, ignoreEmpty: true })
+          .on('error', (e: Error) => reject(new Error(`preprocess: ${path}: CSV parse error near data row ${raw.length}: ${e.message}`)))
+          .on('data', (r: string[]) => { raw.push(r); })
+          .on('end', () => resolve());
+      });
+    } catch (e) {
+      // Some real SongCSVs have unescaped quotes inside quoted fields ("Let's Call Him "Andre").
+      // Retry line by line with a tokenizer that ends a quoted field at a quote before a comma.
+      if (!/(^|,)"[^"\n]*"[^,\n]/m.test(text)) throw e;
+      tolerant = true;
+    }
+  }
+  if (tolerant) {
+    raw = [];
+    for (const line of text.split(/\r?\n/)) if (line.trim() !== '') raw.push(splitTolerantLine(line));
   }
   if (raw.length === 0) throw new Error(`preprocess: ${path}: empty file (no header)`);
   let header = raw[0].map((h) => h.trim());
@@ -171,5 +181,5 @@ export async function readSongTable(path: string): Promise<SongTable> {
   const format = has('genre') && has('timbre_mean_0') && has('timbre_var_0') && header[0].toLowerCase() === 'genre'
     ? 'msd-genre'
     : header.some((h) => h === 'SongID' || h === 'KeySignature') ? 'songcsv' : 'generic';
-  return { path, format, columns, header, rows, truncated };
+  return { path, format, columns, header, rows, truncated, tolerant };
 }
