@@ -1,0 +1,234 @@
+// Extraction of MSD HDF5 trees to SongCSV + extended CSV + errors CSV: parallel over worker
+// threads, resumable (a work directory holds the file list and one atomically written part per
+// batch of files; a rerun skips finished batches), shardable (--shard i/n), outputs renamed into
+// place only when complete. Rows come out in relative-path order whatever the worker count.
+
+import { availableParallelism } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Worker } from 'node:worker_threads';
+import { SingleBar } from 'cli-progress';
+import { listMsdFiles, shardFiles, shardedName } from './files.js';
+import type { InputFile, Shard } from './files.js';
+import { ERROR_COLUMNS, EXTENDED_COLUMNS, SONGCSV_COLUMNS } from './rows.js';
+import { runBatch } from './worker.js';
+import type { BatchTask, WorkerMessage } from './worker.js';
+import { siblingModule, startWorker } from './spawn.js';
+import { CsvSink } from './sink.js';
+
+/** Options of {@link extractMsd}. */
+export interface ExtractOptions {
+  /** A directory of .h5 files (any depth, e.g. the MSD's data/A/B/C layout) or one .h5 file. */
+  readonly input: string;
+  /** The SongCSV path. With a shard, ".shard-iiii-of-nnnn" is inserted before the extension. */
+  readonly output: string;
+  /** Extended CSV (default: `<output without .csv>.extended.csv`). */
+  readonly extendedOutput?: string;
+  /** Skipped files with the reason (default: `<output without .csv>.errors.csv`). */
+  readonly errorsOutput?: string;
+  /** Worker threads (default: the number of cores; 0 = in this thread). */
+  readonly workers?: number;
+  /** Process only this shard of the files (stable: hash of the relative path). */
+  readonly shard?: Shard | null;
+  /** Files per batch, the unit of resumption (default 32). */
+  readonly batchSize?: number;
+  /** Where parts of an unfinished run live (default: `<output>.work`). */
+  readonly workDir?: string;
+  /** Discard the parts of an interrupted run instead of resuming it. */
+  readonly restart?: boolean;
+  /** Keep the work directory after success (default: delete it). */
+  readonly keepWork?: boolean;
+  /** Draw a progress bar on stderr (default: when stderr is a TTY). */
+  readonly progress?: boolean;
+  /** Called after every file: files done (including resumed batches), total files, songs this session. */
+  readonly onProgress?: (doneFiles: number, totalFiles: number, songs: number) => void;
+  /** Aborting stops the workers; finished batches stay on disk for the next run. */
+  readonly signal?: AbortSignal;
+}
+
+/** What {@link extractMsd} did. `errors` lists every skipped file (relative path) with the reason. */
+export interface ExtractResult {
+  readonly files: number;
+  readonly songs: number;
+  readonly errors: { file: string; reason: string }[];
+  /** Batches found finished on disk from an interrupted run (0 for a fresh run). */
+  readonly resumedBatches: number;
+  readonly output: string;
+  readonly extendedOutput: string;
+  readonly errorsOutput: string;
+}
+
+interface Manifest {
+  readonly version: 1;
+  readonly input: string;
+  readonly shard: Shard | null;
+  readonly batchSize: number;
+  readonly files: readonly string[];
+}
+
+/** `<path without .csv>` + suffix. */
+export function siblingOutput(path: string, suffix: string): string {
+  return path.replace(/\.csv$/i, '') + suffix;
+}
+
+const partName = (work: string, batch: number): string => `${work}/part-${String(batch).padStart(6, '0')}.jsonl`;
+
+/**
+ * Extracts every song of an MSD tree into SongCSV (seed columns, bugs fixed), an extended CSV
+ * (every scalar + timbre/pitch means and population variances) and an errors CSV.
+ *
+ * @example
+ * const r = await extractMsd({ input: 'MillionSongSubset/data', output: 'out/SongCSV.csv' });
+ * console.log(r.songs, r.errors.length);
+ */
+export async function extractMsd(opts: ExtractOptions): Promise<ExtractResult> {
+  const shard = opts.shard ?? null;
+  const output = resolve(shardedName(opts.output, shard));
+  const extendedOutput = resolve(opts.extendedOutput !== undefined ? shardedName(opts.extendedOutput, shard) : siblingOutput(output, '.extended.csv'));
+  const errorsOutput = resolve(opts.errorsOutput !== undefined ? shardedName(opts.errorsOutput, shard) : siblingOutput(output, '.errors.csv'));
+  const work = resolve(opts.workDir ?? `${output}.work`);
+  const batchSize = opts.batchSize ?? 32;
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`extract: batchSize must be a positive integer, got ${batchSize}`);
+  const input = resolve(opts.input);
+  if (!existsSync(input)) throw new Error(`extract: ${opts.input}: no such file or directory`);
+  const files = shardFiles(listMsdFiles(input), shard);
+
+  if (opts.restart === true) rmSync(work, { recursive: true, force: true });
+  const manifest: Manifest = { version: 1, input, shard, batchSize, files: files.map((f) => f.rel) };
+  const manifestPath = `${work}/manifest.json`;
+  if (existsSync(manifestPath)) {
+    const old = JSON.parse(readFileSync(manifestPath, 'utf8')) as Manifest;
+    const why = old.input !== input ? `input ${old.input}` : JSON.stringify(old.shard) !== JSON.stringify(shard) ? 'another shard'
+      : old.batchSize !== batchSize ? `batch size ${old.batchSize}` : old.files.join('\n') !== manifest.files.join('\n')
+        ? `a different file list (${old.files.length} files then, ${files.length} now)` : null;
+    if (why !== null) {
+      throw new Error(`extract: ${work} holds an interrupted run for ${why}; rerun with its settings to resume, or use --restart (restart: true) to start over`);
+    }
+  } else {
+    mkdirSync(work, { recursive: true });
+    writeFileSync(`${manifestPath}.tmp`, JSON.stringify(manifest));
+    renameSync(`${manifestPath}.tmp`, manifestPath);
+  }
+
+  const batches: BatchTask[] = [];
+  for (let b = 0; b * batchSize < files.length; b++) {
+    batches.push({ batch: b, files: files.slice(b * batchSize, (b + 1) * batchSize), part: partName(work, b) });
+  }
+  const pending = batches.filter((t) => !existsSync(t.part));
+  const resumedBatches = batches.length - pending.length;
+  let doneFiles = batches.length === 0 ? 0 : files.length - pending.reduce((a, t) => a + t.files.length, 0);
+  let songs = 0;
+
+  const bar = (opts.progress ?? process.stderr.isTTY === true) ? new SingleBar({
+    format: 'extract |{bar}| {percentage}% | {value}/{total} files | {songs} songs | {rate} songs/s | ETA {eta_formatted}',
+    stream: process.stderr, etaBuffer: 50, hideCursor: true,
+  }) : null;
+  const startedAt = performance.now();
+  bar?.start(files.length, doneFiles, { songs: 0, rate: '0' });
+  const tick = (n: number): void => {
+    doneFiles++;
+    songs += n;
+    const secs = (performance.now() - startedAt) / 1000;
+    bar?.update(doneFiles, { songs, rate: secs > 0 ? (songs / secs).toFixed(0) : '0' });
+    opts.onProgress?.(doneFiles, files.length, songs);
+  };
+  try {
+    await runPending(pending, opts.workers ?? availableParallelism(), tick, opts.signal);
+  } finally {
+    bar?.stop();
+  }
+
+  const errors = await joinParts(batches, output, extendedOutput, errorsOutput);
+  if (opts.keepWork !== true) rmSync(work, { recursive: true, force: true });
+  return { files: files.length, songs: errors.songs, errors: errors.errors, resumedBatches, output, extendedOutput, errorsOutput };
+}
+
+/** Runs the batches on `workers` threads (0 = inline), dispatching the next batch as one finishes. */
+async function runPending(pending: BatchTask[], workers: number, tick: (songs: number) => void, signal?: AbortSignal): Promise<void> {
+  if (!Number.isInteger(workers) || workers < 0) throw new RangeError(`extract: workers must be an integer >= 0, got ${workers}`);
+  const aborted = (): Error => new Error('extract: interrupted; finished batches are kept, rerun the same command to resume');
+  if (workers === 0) {
+    for (const t of pending) {
+      if (signal?.aborted === true) throw aborted();
+      runBatch(t, (n) => tick(n));
+      await new Promise((r) => setImmediate(r)); // let progress, signals and timers run
+    }
+    return;
+  }
+  const queue = pending.slice();
+  const pool: Worker[] = [];
+  try {
+    await new Promise<void>((resolveAll, rejectAll) => {
+      let running = 0, failed = false;
+      const fail = (e: Error): void => { if (!failed) { failed = true; rejectAll(e); } };
+      signal?.addEventListener('abort', () => fail(aborted()), { once: true });
+      if (signal?.aborted === true) { fail(aborted()); return; }
+      const feed = (w: Worker): void => {
+        const t = queue.shift();
+        if (t === undefined) {
+          if (running === 0 && !failed) resolveAll();
+          return;
+        }
+        running++;
+        w.postMessage(t);
+      };
+      const n = Math.min(workers, queue.length);
+      if (n === 0) { resolveAll(); return; }
+      for (let i = 0; i < n; i++) {
+        const w = startWorker(siblingModule(import.meta.url, 'worker'), { msdExtractWorker: true });
+        pool.push(w);
+        w.on('message', (m: WorkerMessage) => {
+          if (m.type === 'file') tick(m.songs);
+          else { running--; if (!failed) feed(w); }
+        });
+        w.on('error', (e) => fail(new Error(`extract: a worker failed: ${e.message}`, { cause: e })));
+        w.on('exit', (code) => { if (code !== 0) fail(new Error(`extract: a worker exited with code ${code}`)); });
+      }
+      for (const w of pool) feed(w);
+    });
+  } finally {
+    await Promise.all(pool.map((w) => w.terminate()));
+  }
+}
+
+interface PartLine { f: string; i?: number; s?: string[]; x?: string[]; e?: string }
+
+/** Joins the parts in batch order into the three outputs; SongNumber is the 1-based row number. */
+async function joinParts(batches: readonly BatchTask[], output: string, extendedOutput: string, errorsOutput: string):
+    Promise<{ songs: number; errors: { file: string; reason: string }[] }> {
+  const song = new CsvSink(output, SONGCSV_COLUMNS);
+  const ext = new CsvSink(extendedOutput, EXTENDED_COLUMNS);
+  const err = new CsvSink(errorsOutput, ERROR_COLUMNS);
+  const errors: { file: string; reason: string }[] = [];
+  let n = 0;
+  try {
+    for (const t of batches) {
+      const text = readFileSync(t.part, 'utf8');
+      for (const line of text.split('\n')) {
+        if (line === '') continue;
+        const p = JSON.parse(line) as PartLine;
+        if (p.e !== undefined) {
+          errors.push({ file: p.f, reason: p.e });
+          await err.write([p.f, p.e]);
+        } else {
+          n++;
+          await song.write([String(n), ...p.s!]);
+          await ext.write(p.x!);
+        }
+      }
+    }
+    await Promise.all([song.close(), ext.close(), err.close()]);
+  } catch (e) {
+    for (const s of [song, ext, err]) s.discard();
+    throw e;
+  }
+  song.commit();
+  ext.commit();
+  err.commit();
+  return { songs: n, errors };
+}
+
+/** Files an extraction would process (for dry runs and tests). */
+export function plannedFiles(input: string, shard: Shard | null = null): InputFile[] {
+  return shardFiles(listMsdFiles(resolve(input)), shard);
+}

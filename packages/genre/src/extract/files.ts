@@ -1,0 +1,94 @@
+// Finding MSD files and splitting them into shards. Paths are compared relative to the input root
+// with '/' separators, so listings, shard membership and output order are the same on every machine.
+
+import { readdirSync, realpathSync, statSync } from 'node:fs';
+import { join, relative, sep } from 'node:path';
+
+/** One input file: absolute path and the '/'-separated path relative to the input root. */
+export interface InputFile {
+  readonly path: string;
+  readonly rel: string;
+}
+
+/** A shard: this process handles files whose path hash is `index` modulo `count`. */
+export interface Shard {
+  readonly index: number;
+  readonly count: number;
+}
+
+/**
+ * Every `.h5` file under `root` (any depth: the MSD's data/A/B/C layout or anything else), sorted
+ * by relative path. Symlinked directories are followed once (cycles are skipped). A file path is
+ * accepted as a one-file input.
+ */
+export function listMsdFiles(root: string): InputFile[] {
+  const st = statSync(root);
+  if (st.isFile()) return [{ path: root, rel: root.split(sep).pop()! }];
+  const out: InputFile[] = [];
+  const seen = new Set<string>();
+  const walk = (dir: string): void => {
+    const real = realpathSync(dir);
+    if (seen.has(real)) return;
+    seen.add(real);
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const p = join(dir, e.name);
+      let isDir = e.isDirectory(), isFile = e.isFile();
+      if (e.isSymbolicLink()) {
+        try { const s = statSync(p); isDir = s.isDirectory(); isFile = s.isFile(); } catch { continue; } // dangling link
+      }
+      if (isDir) walk(p);
+      else if (isFile && e.name.toLowerCase().endsWith('.h5')) out.push({ path: p, rel: relative(root, p).split(sep).join('/') });
+    }
+  };
+  walk(root);
+  return out.sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
+}
+
+/** FNV-1a (32-bit) of the UTF-8 bytes of `s`: a stable, dependency-free hash for sharding. */
+export function fnv1a(s: string): number {
+  let h = 0x811c9dc5;
+  const bytes = Buffer.from(s, 'utf8');
+  for (let i = 0; i < bytes.length; i++) {
+    h ^= bytes[i];
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+/** The files of `shard` (all files when `shard` is null). */
+export function shardFiles(files: readonly InputFile[], shard: Shard | null): InputFile[] {
+  if (shard === null || shard.count === 1) return files.slice();
+  return files.filter((f) => fnv1a(f.rel) % shard.count === shard.index);
+}
+
+/**
+ * Parses "i/n" (0 <= i < n). With `env` given, "/n" or a bare "n" take i from
+ * JOB_COMPLETION_INDEX (Kubernetes Indexed Job) or SLURM_ARRAY_TASK_ID (Slurm job array).
+ */
+export function parseShard(spec: string, env: Record<string, string | undefined> = process.env): Shard {
+  const m = /^\s*(\d*)\s*\/?\s*(\d+)\s*$/.exec(spec);
+  if (m === null) throw new RangeError(`--shard: "${spec}" is not i/n (e.g. 3/16) or /n with the index from JOB_COMPLETION_INDEX or SLURM_ARRAY_TASK_ID`);
+  const count = Number(m[2]);
+  let indexText = m[1];
+  let from = 'the argument';
+  if (indexText === '' || !spec.includes('/')) {
+    const k8s = env.JOB_COMPLETION_INDEX, slurm = env.SLURM_ARRAY_TASK_ID;
+    if (k8s !== undefined && k8s !== '') { indexText = k8s; from = 'JOB_COMPLETION_INDEX'; }
+    else if (slurm !== undefined && slurm !== '') { indexText = slurm; from = 'SLURM_ARRAY_TASK_ID'; }
+    else throw new RangeError(`--shard ${spec}: no shard index given and neither JOB_COMPLETION_INDEX nor SLURM_ARRAY_TASK_ID is set`);
+  }
+  const index = Number(indexText);
+  if (!Number.isInteger(count) || count < 1) throw new RangeError(`--shard ${spec}: shard count must be >= 1`);
+  if (!Number.isInteger(index) || index < 0 || index >= count) {
+    throw new RangeError(`--shard ${spec}: shard index ${indexText} (from ${from}) is not in [0, ${count - 1}]`);
+  }
+  return { index, count };
+}
+
+/** "SongCSV.csv" -> "SongCSV.shard-0003-of-0016.csv" (no change without a shard). */
+export function shardedName(path: string, shard: Shard | null): string {
+  if (shard === null) return path;
+  const tag = `shard-${String(shard.index).padStart(4, '0')}-of-${String(shard.count).padStart(4, '0')}`;
+  const m = /^(.*?)(\.[^./\\]*)?$/.exec(path)!;
+  return `${m[1]}.${tag}${m[2] ?? ''}`;
+}
