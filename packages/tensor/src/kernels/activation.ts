@@ -1,9 +1,16 @@
 // Activation kernels for nn layers: elementwise forward (overwrites out) and backward (accumulates into dx).
 // n = element count. Scalars (slope) come after the sizes, as in matmul's alpha/beta.
+// Under the SIMD backend (wasm/backend.ts) the kernels marked [simd] run their WebAssembly version
+// (wasm/layers.ts, same contract) when their arrays already live in WebAssembly memory (no copies).
+import { useSimd } from '../wasm/backend.js';
+import { biasBackwardSimd, reluBackwardSimd, reluForwardSimd } from '../wasm/layers.js';
+import { inWasm } from '../wasm/memory.js';
+
 
 // x: [n] -> out: [n]
 /** out = max(x, 0). Overwrites out. */
 export function reluForward(out: Float32Array, x: Float32Array, n: number): void {
+  if (useSimd() && inWasm(out) && inWasm(x)) { reluForwardSimd(out, x, n); return; } // [simd]
   for (let i = 0; i < n; i++) {
     const v = x[i];
     out[i] = v > 0 ? v : 0;
@@ -12,6 +19,7 @@ export function reluForward(out: Float32Array, x: Float32Array, n: number): void
 
 /** dx += dout · [x > 0]. Accumulates. (PyTorch's gradient at exactly 0 is 0 too.) */
 export function reluBackward(dx: Float32Array, dout: Float32Array, x: Float32Array, n: number): void {
+  if (useSimd() && inWasm(dx) && inWasm(dout) && inWasm(x)) { reluBackwardSimd(dx, dout, x, n); return; } // [simd]
   for (let i = 0; i < n; i++) if (x[i] > 0) dx[i] += dout[i];
 }
 
@@ -113,6 +121,7 @@ export function dropoutBackward(dx: Float32Array, dout: Float32Array, mask: Floa
 // dout: [B, N] -> dBias: [N]
 /** dBias += column sums of dout (the bias gradient of a Linear layer). Accumulates. */
 export function biasBackward(dBias: Float32Array, dout: Float32Array, B: number, N: number): void {
+  if (useSimd() && inWasm(dBias) && inWasm(dout)) { biasBackwardSimd(dBias, dout, B, N); return; } // [simd]
   for (let j = 0; j < N; j++) {
     let acc = 0; // f64 accumulator, one f32 store
     for (let b = 0; b < B; b++) acc += dout[b * N + j];

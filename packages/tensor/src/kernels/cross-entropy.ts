@@ -1,6 +1,12 @@
 // Softmax cross-entropy with class weights and label smoothing, PyTorch's semantics (fused log-softmax).
 // B = batch rows, C = classes. Row b's target distribution is q_c = (1−ε)·w[y]·[c = y] + (ε/C)·w[c]
 // (w ≡ 1 without weights), so loss_b = Σ_c q_c·(lse_b − z_bc) and dloss_b/dz_bc = p_bc·Σq − q_c.
+// Under the SIMD backend (wasm/backend.ts) the kernels marked [simd] run their WebAssembly version
+// (wasm/layers.ts, same contract) when their arrays already live in WebAssembly memory (no copies).
+import { useSimd } from '../wasm/backend.js';
+import { crossEntropyBackwardSimd, crossEntropyForwardSimd } from '../wasm/layers.js';
+import { inWasm } from '../wasm/memory.js';
+
 
 // logits: [B, C], labels: [B], weight: [C] | null -> losses: [B], probs: [B, C]
 /**
@@ -10,6 +16,7 @@
  */
 export function crossEntropyForward(losses: Float32Array, probs: Float32Array, logits: Float32Array, labels: Int32Array,
                                     weight: Float32Array | null, B: number, C: number, smoothing: number): void {
+  if (useSimd() && inWasm(probs) && inWasm(logits)) { crossEntropyForwardSimd(losses, probs, logits, labels, weight, B, C, smoothing); return; } // [simd]
   const off = smoothing / C, on = 1 - smoothing;
   for (let b = 0; b < B; b++) {
     const row = b * C;
@@ -41,6 +48,7 @@ export function crossEntropyForward(losses: Float32Array, probs: Float32Array, l
 /** dlogits[b, c] += dloss[b]·(p_bc·Σ_c' q_bc' − q_bc). Accumulates. */
 export function crossEntropyBackward(dlogits: Float32Array, dloss: Float32Array, probs: Float32Array, labels: Int32Array,
                                      weight: Float32Array | null, B: number, C: number, smoothing: number): void {
+  if (useSimd() && inWasm(dlogits) && inWasm(probs)) { crossEntropyBackwardSimd(dlogits, dloss, probs, labels, weight, B, C, smoothing); return; } // [simd]
   const off = smoothing / C, on = 1 - smoothing;
   let wSum = C;
   if (weight !== null) {

@@ -1,5 +1,11 @@
 // Optimiser update loops over one parameter tensor (n elements), PyTorch's update rules
 // (torch/optim/sgd.py and adam.py/adamw.py, single-tensor path). Every loop mutates param and its state in place.
+// Under the SIMD backend (wasm/backend.ts) the kernels marked [simd] run their WebAssembly version
+// (wasm/layers.ts, same contract) when their arrays already live in WebAssembly memory (no copies).
+import { useSimd } from '../wasm/backend.js';
+import { adamStepSimd, sgdStepSimd } from '../wasm/layers.js';
+import { inWasm } from '../wasm/memory.js';
+
 
 /**
  * SGD step. With momentum: buf = g on the first step (first = true), else buf = μ·buf + (1−dampening)·g;
@@ -7,6 +13,7 @@
  */
 export function sgdStep(param: Float32Array, grad: Float32Array, buf: Float32Array, n: number, lr: number, momentum: number,
                         dampening: number, weightDecay: number, nesterov: boolean, first: boolean): void {
+  if (useSimd() && inWasm(param) && inWasm(grad) && inWasm(buf)) { sgdStepSimd(param, grad, buf, n, lr, momentum, dampening, weightDecay, nesterov, first); return; } // [simd]
   if (momentum === 0) {
     for (let i = 0; i < n; i++) param[i] -= lr * (grad[i] + weightDecay * param[i]);
     return;
@@ -27,6 +34,7 @@ export function sgdStep(param: Float32Array, grad: Float32Array, buf: Float32Arr
 export function adamStep(param: Float32Array, grad: Float32Array, expAvg: Float32Array, expAvgSq: Float32Array,
                          maxExpAvgSq: Float32Array | null, n: number, lr: number, beta1: number, beta2: number,
                          eps: number, weightDecay: number, decoupled: boolean, step: number): void {
+  if (useSimd() && inWasm(param) && inWasm(grad) && inWasm(expAvg) && inWasm(expAvgSq)) { adamStepSimd(param, grad, expAvg, expAvgSq, maxExpAvgSq, n, lr, beta1, beta2, eps, weightDecay, decoupled, step); return; } // [simd]
   const bc1 = 1 - Math.pow(beta1, step);
   const bc2Sqrt = Math.sqrt(1 - Math.pow(beta2, step));
   const stepSize = lr / bc1;
