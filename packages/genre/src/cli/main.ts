@@ -333,7 +333,7 @@ export function buildProgram(): Command {
 /** Feature groups implied by saved feature names (preprocessed CSVs do not store the groups). */
 function inferGroups(names: readonly string[]): ('seed6' | 'song' | 'timbre' | 'pitch')[] {
   const g: ('seed6' | 'song' | 'timbre' | 'pitch')[] = [];
-  const song = names.some((n) => n === 'loudness' || n.startsWith('key_') || n.startsWith('time_signature_') || n === 'mode' || n === 'fade_out_length');
+  const song = names.some((n) => /^(key_(\d+|sin|cos)|time_signature_(\d+|other)|mode|loudness|fade_out_length)$/.test(n));
   if (song) g.push('song');
   else if (names.includes('time_signature') && names.includes('key')) g.push('seed6');
   if (names.some((n) => n.startsWith('timbre_'))) g.push('timbre');

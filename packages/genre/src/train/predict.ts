@@ -83,15 +83,12 @@ export function listH5Files(path: string): string[] {
  * `bad[i]` set to the reason.
  */
 export function encodeForModel(table: RawTable, meta: Pick<ModelMeta, 'featureNames' | 'featureGroups' | 'keyEncoding'>): { x: Float64Array; bad: (string | null)[] } {
-  const groups = meta.featureGroups.length > 0 ? meta.featureGroups : (['song', 'timbre', 'pitch'] as const);
+  // Definitions by name: the model's groups first, then every other group (names mean the same in all).
   const byName = new Map<string, FeatureDef>();
-  for (const g of groups) {
+  for (const g of [...meta.featureGroups, 'song', 'seed6', 'timbre', 'pitch'] as const) {
     try {
-      for (const d of featureDefs([g], table.columns, { keyEncoding: meta.keyEncoding })) byName.set(d.name, d);
+      for (const d of featureDefs([g], table.columns, { keyEncoding: meta.keyEncoding })) if (!byName.has(d.name)) byName.set(d.name, d);
     } catch { /* this table lacks the group: the check below names the missing features */ }
-  }
-  if (meta.featureGroups.includes('seed6') && !meta.featureGroups.includes('song')) {
-    for (const d of featureDefs(['seed6'], table.columns)) byName.set(d.name, d);
   }
   const plan = meta.featureNames.map((name) => {
     const d = byName.get(name);
