@@ -12,8 +12,12 @@ import { runInNewContext } from 'node:vm';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import { Rng, getBackend, randn, setBackend, wasmHeapStats, type Backend } from '@timbre/tensor';
-import { Adam, CrossEntropyLoss, DataLoader, Linear, ReLU, SGD, Sequential, type Module, type Optimizer } from '@timbre/nn';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { Rng, Tensor, fromArray, getBackend, randn, setBackend, wasmHeapStats, type Backend } from '@timbre/tensor';
+import {
+  Adam, CrossEntropyLoss, DataLoader, Linear, ReLU, SGD, Sequential, saveSafetensors, type Module, type Optimizer,
+} from '@timbre/nn';
 import type { BenchOptions } from './run.js';
 import { formatMachine, machineInfo } from './lib/machine.js';
 import { writeResults } from './lib/results.js';
@@ -68,6 +72,8 @@ function timbreSetup(c: Config) {
   const { x, y } = dataset(c);
   const loader = new DataLoader(x, y, { batchSize: c.batch, shuffle: true, rng: new Rng(3) });
   const lossFn = new CrossEntropyLoss();
+  // Correctness anchor: the loss of the initial weights on rows [0, batch), compared across implementations.
+  const firstLoss = lossFn.forward(model.forward(x.slice(0, c.batch)), y.slice(0, c.batch)).item();
   let last = 0;
   const epoch = (): void => {
     for (const b of loader) {
@@ -78,7 +84,7 @@ function timbreSetup(c: Config) {
       last = loss.data[0];
     }
   };
-  return { epoch, loss: () => last, model };
+  return { epoch, loss: () => last, model, x, y, firstLoss };
 }
 
 let wasmReady: Promise<boolean> | null = null;
@@ -131,21 +137,30 @@ const tfCrossEntropy = tf.customGrad(((logits: tf.Tensor, onehot: tf.Tensor, sav
 }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (logits: tf.Tensor, onehot: tf.Tensor) => tf.Scalar;
 
 /** The same model in tfjs: W [in, out] variables, relu, softmax cross-entropy, momentum SGD or Adam. */
-function tfSetup(c: Config) {
+function tfSetup(c: Config, init: Record<string, Tensor>) {
   registerTfGradients();
   const { x, y } = dataset(c);
   const C = c.sizes[c.sizes.length - 1], F = c.sizes[0];
   const ws: tf.Variable[] = [], bs: tf.Variable[] = [];
-  const rng = new Rng(7);
   for (let i = 0; i < c.sizes.length - 1; i++) {
-    const bound = 1 / Math.sqrt(c.sizes[i]);
-    ws.push(tf.variable(tf.tensor2d(Float32Array.from({ length: c.sizes[i] * c.sizes[i + 1] }, () => rng.uniform(-bound, bound)), [c.sizes[i], c.sizes[i + 1]])));
-    bs.push(tf.variable(tf.tensor1d(Float32Array.from({ length: c.sizes[i + 1] }, () => rng.uniform(-bound, bound)))));
+    // timbre's initial weights, transposed to tfjs's [in, out] layout.
+    const w = init[`${2 * i}.weight`], b = init[`${2 * i}.bias`];
+    ws.push(tf.variable(tf.transpose(tf.tensor2d(w.data.slice(), [c.sizes[i + 1], c.sizes[i]]))));
+    bs.push(tf.variable(tf.tensor1d(b.data.slice())));
   }
   const xAll = tf.tensor2d(x.data.slice(), [ROWS, F]);
   const yAll = tf.cast(tf.oneHot(tf.tensor1d(y, 'int32'), C), 'float32');
   const opt = c.opt === 'sgd' ? tf.train.momentum(c.lr, 0.9) : tf.train.adam(c.lr);
   const rngShuffle = new Rng(3);
+  const forward = (xb: tf.Tensor): tf.Tensor => {
+    let h: tf.Tensor = xb;
+    for (let i = 0; i < ws.length; i++) {
+      h = tf.add(tf.matMul(h, ws[i]), bs[i]);
+      if (i < ws.length - 1) h = tf.relu(h);
+    }
+    return h;
+  };
+  const firstLoss = tf.tidy(() => tfCrossEntropy(forward(tf.slice(xAll, 0, c.batch)), tf.slice(yAll, 0, c.batch)).dataSync()[0]);
   let last = 0;
   const epoch = (): void => {
     const perm = tf.tensor1d(rngShuffle.permutation(ROWS), 'int32');
@@ -153,30 +168,31 @@ function tfSetup(c: Config) {
       const n = Math.min(c.batch, ROWS - s);
       const idx = tf.slice(perm, s, n);
       const xb = tf.gather(xAll, idx), yb = tf.gather(yAll, idx);
-      const cost = opt.minimize(() => {
-        let h: tf.Tensor = xb;
-        for (let i = 0; i < ws.length; i++) {
-          h = tf.add(tf.matMul(h, ws[i]), bs[i]);
-          if (i < ws.length - 1) h = tf.relu(h);
-        }
-        return tfCrossEntropy(h, yb);
-      }, s + c.batch >= ROWS);
+      const cost = opt.minimize(() => tfCrossEntropy(forward(xb), yb), s + c.batch >= ROWS);
       if (cost !== null) { last = cost.dataSync()[0]; cost.dispose(); }
       tf.dispose([idx, xb, yb]);
     }
     perm.dispose();
   };
   const dispose = (): void => { tf.dispose([...ws, ...bs, xAll, yAll]); opt.dispose(); };
-  return { epoch, loss: () => last, dispose };
+  return { epoch, loss: () => last, dispose, firstLoss };
 }
 
-function torchRun(c: Config, warmup: number, epochs: number): { ms: number[]; note?: string } {
+function torchRun(c: Config, warmup: number, epochs: number, file: string): { ms: number[]; note?: string; firstLoss?: number } {
   const probe = spawnSync('/usr/bin/python3', ['-c', 'import torch'], { encoding: 'utf8' });
   if (probe.status !== 0) return { ms: [], note: `torch skipped: /usr/bin/python3 -c "import torch" failed (${(probe.stderr || '').trim().split('\n').pop()})` };
-  const cfg = { sizes: c.sizes, rows: ROWS, batch: c.batch, opt: c.opt, lr: c.lr, epochs, warmup };
+  const cfg = { sizes: c.sizes, rows: ROWS, batch: c.batch, opt: c.opt, lr: c.lr, epochs, warmup, file };
   const r = spawnSync('/usr/bin/python3', [path.join(benchDir, 'torch_mlp.py'), JSON.stringify(cfg)], { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: '1' } });
   if (r.status !== 0) return { ms: [], note: `torch failed: ${r.stderr.trim().split('\n').pop()}` };
-  return JSON.parse(r.stdout.trim().split('\n').pop() as string);
+  const out = JSON.parse(r.stdout.trim().split('\n').pop() as string) as { ms: number[]; first_loss: number };
+  return { ms: out.ms, firstLoss: out.first_loss };
+}
+
+/** Throws unless a peer's initial-weights loss on the first batch equals timbre's (same weights, same rows). */
+function checkLoss(impl: string, c: Config, got: number | undefined, want: number): void {
+  if (got === undefined || !(Math.abs(got - want) <= 1e-5 * Math.abs(want))) {
+    throw new Error(`mlp bench: ${impl} ${c.name}: first-batch loss ${got} differs from timbre's ${want}: the models are not the same`);
+  }
 }
 
 function getGc(): () => void {
@@ -216,13 +232,23 @@ export async function run(opts: BenchOptions): Promise<void> {
     ? { timbre: [1, 3], 'tfjs-wasm': [1, 2], 'tfjs-cpu': [0, 1], torch: [1, 3] }
     : { timbre: [2, 7], 'tfjs-wasm': [1, 5], 'tfjs-cpu': [1, 3], torch: [2, 7] };
   const startBackend: Backend = getBackend();
+  const tmp = mkdtempSync(path.join(tmpdir(), 'timbre-mlp-bench-'));
   for (const c of CONFIGS) {
     if (!want(c.name)) continue;
     const ms: Partial<Record<Impl, number>> = {};
+    // Reference model and data (scalar kernels), shared with the peers: tfjs copies the weights, torch reads the file.
+    setBackend('scalar');
+    const ref = timbreSetup(c);
+    const init: Record<string, Tensor> = {};
+    for (const [k, t] of Object.entries(ref.model.stateDict())) init[k] = t.clone();
+    const file = path.join(tmp, `${c.name}.safetensors`);
+    saveSafetensors(file, { ...init, 'data.x': ref.x, 'data.y': fromArray(Array.from(ref.y), [ROWS]) });
+    setBackend(startBackend);
     for (const [impl, backend] of [['timbre', 'scalar'], ['timbre-simd', 'simd']] as const) {
       if (!want(impl) && only.some((o) => ['timbre', 'timbre-simd', 'tfjs', 'torch'].some((k) => o.startsWith(k)))) continue;
       try { setBackend(backend); } catch (e) { notes.push(`${impl}: ${(e as Error).message}`); continue; }
       const t = timbreSetup(c); // built after setBackend: buffers live where that backend wants them
+      checkLoss(impl, c, t.firstLoss, ref.firstLoss);
       const [w, n] = plan.timbre;
       const m = median(timeEpochs(t.epoch, w, n));
       if (!Number.isFinite(t.loss())) throw new Error(`mlp bench: timbre ${c.name} loss is ${t.loss()}`);
@@ -233,7 +259,8 @@ export async function run(opts: BenchOptions): Promise<void> {
     for (const [impl, backend] of [['tfjs-wasm', 'wasm'], ['tfjs-cpu', 'cpu']] as const) {
       if (only.some((o) => o.startsWith('tfjs') || o.startsWith('torch') || o.startsWith('timbre')) && !want(impl)) continue;
       await useTfBackend(backend);
-      const t = tfSetup(c);
+      const t = tfSetup(c, init);
+      checkLoss(impl, c, t.firstLoss, ref.firstLoss);
       const [w, n] = plan[impl];
       const m = median(timeEpochs(t.epoch, w, n));
       if (!Number.isFinite(t.loss())) throw new Error(`mlp bench: ${impl} ${c.name} loss is ${t.loss()}`);
@@ -243,17 +270,20 @@ export async function run(opts: BenchOptions): Promise<void> {
     }
     if (!only.some((o) => o.startsWith('tfjs') || o.startsWith('timbre')) || want('torch')) {
       const [w, n] = plan.torch;
-      const r = torchRun(c, w, n);
+      const r = torchRun(c, w, n, file);
       if (r.ms.length > 0) {
+        checkLoss('torch', c, r.firstLoss, ref.firstLoss);
         ms.torch = median(r.ms);
         records.push({ bench: 'mlp-epoch', config: c.name, impl: 'torch', ms: ms.torch });
       } else if (r.note !== undefined && !notes.includes(r.note)) notes.push(r.note);
     }
-    console.log(`\n${c.name}: ${c.sizes.join('→')}, batch ${c.batch}, ${c.opt === 'sgd' ? 'SGD momentum 0.9' : 'Adam'} lr ${c.lr}, ${ROWS} rows (ms/epoch, median; ${clock} clock)`);
+    console.log(`\n${c.name}: initial loss ${ref.firstLoss.toFixed(6)} on the first batch, equal (1e-5) in every impl measured`);
+    console.log(`${c.name}: ${c.sizes.join('→')}, batch ${c.batch}, ${c.opt === 'sgd' ? 'SGD momentum 0.9' : 'Adam'} lr ${c.lr}, ${ROWS} rows (ms/epoch, median; ${clock} clock)`);
     printTable(['impl', 'ms/epoch', 'timbre (scalar) speed-up', 'timbre-simd speed-up'],
       (['timbre', 'timbre-simd', 'tfjs-wasm', 'tfjs-cpu', 'torch'] as Impl[]).filter((i) => ms[i] !== undefined)
         .map((i) => [i, ms[i] as number, ratio(ms[i], ms.timbre), ratio(ms[i], ms['timbre-simd'])]));
   }
+  rmSync(tmp, { recursive: true, force: true });
   for (const n of notes) console.log(`note: ${n}`);
   if (want('heap') || only.length === 0) {
     for (const backend of ['scalar', 'simd'] as const) {
