@@ -53,3 +53,9 @@ export {
   audioSummary, summarizeSegments, segmentDurations, audioFeatureNames, audioFeatureValues, COV_PAIRS, COV_SIZE,
   type AudioSummary, type AudioSummaryOptions, type SegmentStats,
 } from './features/audio.js';
+export { extractMsd, plannedFiles, type ExtractOptions, type ExtractResult } from './extract/extract.js';
+export { mergeShards, type MergeResult } from './extract/merge.js';
+export { listMsdFiles, shardFiles, parseShard, shardedName, fnv1a, type InputFile, type Shard } from './extract/files.js';
+export { SONGCSV_COLUMNS, EXTENDED_COLUMNS, songCsvCells, extendedCells } from './extract/rows.js';
+export { MsdReadPool } from './extract/pool.js';
+export { addExtractCommand } from './cli/extract.js';

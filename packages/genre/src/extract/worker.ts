@@ -15,10 +15,33 @@ export interface BatchTask {
   readonly part: string;
 }
 
+/** A read-only task (MsdReadPool): read every field of every song, write nothing. */
+export interface ReadTask {
+  readonly read: readonly string[];
+}
+
 /** Messages a worker sends back. */
 export type WorkerMessage =
   | { readonly type: 'file'; readonly songs: number; readonly ok: boolean }
-  | { readonly type: 'done'; readonly batch: number; readonly songs: number; readonly errors: number };
+  | { readonly type: 'done'; readonly batch: number; readonly songs: number; readonly errors: number }
+  | { readonly type: 'read'; readonly songs: number; readonly errors: string[]; readonly checksum: number };
+
+/** Reads every song of every file (all getters); returns a checksum so the work cannot be skipped. */
+export function readAll(paths: readonly string[]): { songs: number; errors: string[]; checksum: number } {
+  let songs = 0, checksum = 0;
+  const errors: string[] = [];
+  for (const p of paths) {
+    try {
+      for (const s of readSongs(p)) {
+        songs++;
+        checksum += s.segments_timbre.rows + s.artist_terms.length + s.title.length + s.duration;
+      }
+    } catch (e) {
+      errors.push(e instanceof Error ? e.message : String(e));
+    }
+  }
+  return { songs, errors, checksum };
+}
 
 /** Processes one batch; exported so the main thread can run it inline (workers: 0) or in tests. */
 export function runBatch(task: BatchTask, onFile?: (songs: number, ok: boolean) => void): { songs: number; errors: number } {
@@ -50,7 +73,11 @@ export function runBatch(task: BatchTask, onFile?: (songs: number, ok: boolean) 
 // which may itself be a worker, e.g. under a test runner).
 if (parentPort !== null && (workerData as { msdExtractWorker?: boolean } | null)?.msdExtractWorker === true) {
   const port = parentPort;
-  port.on('message', (task: BatchTask) => {
+  port.on('message', (task: BatchTask | ReadTask) => {
+    if ('read' in task) {
+      port.postMessage({ type: 'read', ...readAll(task.read) } satisfies WorkerMessage);
+      return;
+    }
     const r = runBatch(task, (songs, ok) => port.postMessage({ type: 'file', songs, ok } satisfies WorkerMessage));
     port.postMessage({ type: 'done', batch: task.batch, songs: r.songs, errors: r.errors } satisfies WorkerMessage);
   });
