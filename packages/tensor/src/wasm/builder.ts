@@ -28,7 +28,7 @@ export const Op = {
 
 /** SIMD128 opcodes (after the 0xFD prefix, LEB128-encoded). */
 export const Simd = {
-  v128_load: 0x00, v128_load32_splat: 0x09, v128_store: 0x0b, v128_const: 0x0c,
+  v128_load: 0x00, v128_load32_splat: 0x09, v128_store: 0x0b, v128_const: 0x0c, i8x16_shuffle: 0x0d,
   i32x4_splat: 0x11, f32x4_splat: 0x13, f32x4_extract_lane: 0x1f, f32x4_replace_lane: 0x20,
   f32x4_eq: 0x41, f32x4_ne: 0x42, f32x4_lt: 0x43, f32x4_gt: 0x44, f32x4_le: 0x45, f32x4_ge: 0x46,
   v128_not: 0x4d, v128_and: 0x4e, v128_andnot: 0x4f, v128_or: 0x50, v128_xor: 0x51, v128_bitselect: 0x52,
@@ -128,6 +128,12 @@ export class FuncBuilder {
   v128Store(offset = 0): this { return this.simdMem(Simd.v128_store, offset, 4); }
   splatLoad(offset = 0): this { return this.simdMem(Simd.v128_load32_splat, offset, 2); }
   f32x4(v: number): this { return this.f32(v).simd(Simd.f32x4_splat); }
+  /** i8x16.shuffle expressed in 32-bit lanes: lanes 0-3 pick from the first operand, 4-7 from the second. */
+  shuffle32(lanes: readonly [number, number, number, number]): this {
+    const bytes: number[] = [];
+    for (const l of lanes) bytes.push(4 * l, 4 * l + 1, 4 * l + 2, 4 * l + 3);
+    return this.simd(Simd.i8x16_shuffle, ...bytes);
+  }
 
   block(): this { this.code.push(Op.block, 0x40); return this; }
   loop(): this { this.code.push(Op.loop, 0x40); return this; }

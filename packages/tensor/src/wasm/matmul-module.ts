@@ -49,11 +49,45 @@ function packContig(mb: ModuleBuilder, w: number): FuncBuilder {
   return f;
 }
 
-/** dst[k*w + c] = src[c*ld + k] for c < nv, 0 for nv ≤ c < w; k < kc. Walks each source row once. */
+/**
+ * dst[k*w + c] = src[c*ld + k] for c < nv, 0 for nv ≤ c < w; k < kc. Full panels (nv = w) move 4×4
+ * blocks with two rounds of shuffles (a register transpose); edges and the K remainder go one by one.
+ */
 function packStrided(mb: ModuleBuilder, w: number): FuncBuilder {
   const f = mb.func(`pack_strided${w}`, [I32, I32, I32, I32, I32], [], false);
   const [dst, src, ld, kc, nv] = f.params;
-  const k = f.local(I32), c = f.local(I32), d = f.local(I32), s = f.local(I32);
+  const k = f.local(I32), c = f.local(I32), d = f.local(I32), s = f.local(I32), k4 = f.local(I32), ldB = f.local(I32);
+  const sr = [f.local(I32), f.local(I32), f.local(I32), f.local(I32)];
+  const r = [f.local(V128), f.local(V128), f.local(V128), f.local(V128)];
+  const t = [f.local(V128), f.local(V128), f.local(V128), f.local(V128)];
+  f.get(nv).i32(w).op(Op.i32_eq).if();
+  f.get(kc).i32(-4).op(Op.i32_and).set(k4);
+  f.get(ld).i32(4).op(Op.i32_mul).set(ldB);
+  for (let c0 = 0; c0 < w; c0 += 4) {
+    f.get(src).i32(c0).get(ldB).op(Op.i32_mul).op(Op.i32_add).set(sr[0]);
+    for (let q = 1; q < 4; q++) f.get(sr[q - 1]).get(ldB).op(Op.i32_add).set(sr[q]);
+    f.get(dst).i32(c0 * 4).op(Op.i32_add).set(d);
+    f.for(k, 0, k4, 4, () => {
+      for (let q = 0; q < 4; q++) f.get(sr[q]).v128Load().set(r[q]).get(sr[q]).i32(16).op(Op.i32_add).set(sr[q]);
+      f.get(r[0]).get(r[1]).shuffle32([0, 4, 1, 5]).set(t[0]); // a0 b0 a1 b1
+      f.get(r[0]).get(r[1]).shuffle32([2, 6, 3, 7]).set(t[1]); // a2 b2 a3 b3
+      f.get(r[2]).get(r[3]).shuffle32([0, 4, 1, 5]).set(t[2]); // c0 d0 c1 d1
+      f.get(r[2]).get(r[3]).shuffle32([2, 6, 3, 7]).set(t[3]); // c2 d2 c3 d3
+      f.get(d).get(t[0]).get(t[2]).shuffle32([0, 1, 4, 5]).v128Store(0);
+      f.get(d).get(t[0]).get(t[2]).shuffle32([2, 3, 6, 7]).v128Store(w * 4);
+      f.get(d).get(t[1]).get(t[3]).shuffle32([0, 1, 4, 5]).v128Store(2 * w * 4);
+      f.get(d).get(t[1]).get(t[3]).shuffle32([2, 3, 6, 7]).v128Store(3 * w * 4);
+      f.get(d).i32(4 * w * 4).op(Op.i32_add).set(d);
+    });
+    f.for(k, k4, kc, 1, () => {
+      for (let q = 0; q < 4; q++) {
+        f.get(d).get(sr[q]).f32Load().f32Store(q * 4);
+        f.get(sr[q]).i32(4).op(Op.i32_add).set(sr[q]);
+      }
+      f.get(d).i32(w * 4).op(Op.i32_add).set(d);
+    });
+  }
+  f.else();
   f.for(c, 0, w, 1, () => {
     f.get(dst).get(c).i32(4).op(Op.i32_mul).op(Op.i32_add).set(d);
     f.get(c).get(nv).op(Op.i32_lt_s).if();
@@ -69,6 +103,7 @@ function packStrided(mb: ModuleBuilder, w: number): FuncBuilder {
     });
     f.end();
   });
+  f.end();
   return f;
 }
 
