@@ -24,6 +24,8 @@ import { runPipeline, type PipelineOptions } from '../train/pipeline.js';
 import { listH5Files, predictInputs } from '../train/predict.js';
 import { trainAndEvaluate } from '../train/run.js';
 import { makeBar } from './progress.js';
+import { addExtractCommand } from './extract.js';
+import { addModelCommands } from './models.js';
 
 // ---- option parsers (commander calls them with the raw string) ----
 const int = (name: string) => (v: string): number => {
@@ -123,6 +125,12 @@ export function buildProgram(): Command {
     .option('--json', 'print one JSON object on stdout instead of text')
     .showHelpAfterError('(add --help for usage)')
     .configureOutput({ outputError: (str, write) => write(str) });
+  // `--json` may come anywhere; commands that declare their own --json (models, compare, …) see it too.
+  program.hook('preAction', (_root, action) => {
+    if (program.opts<Globals>().json === true && action.options.some((opt) => opt.attributeName() === 'json')) action.setOptionValue('json', true);
+  });
+
+  addExtractCommand(program); // extract, merge (the MSD extractor)
 
   program.command('labels')
     .description('make a label file (track_id<TAB>genre) from last.fm, last.fm JSON or tagtraum .cls')
@@ -327,6 +335,7 @@ export function buildProgram(): Command {
       ].join('\n'), r);
     });
 
+  addModelCommands(program); // models, compare, search, fit (trees, linear models, ensembles, HP search)
   return program;
 }
 

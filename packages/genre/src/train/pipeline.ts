@@ -1,7 +1,8 @@
 // The whole pipeline as one call: (extract) → labels → preprocess → train over seeds → save →
 // evaluate the saved model → HTML report. Used by `timbre run` and examples/genre.ts.
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { extractMsd } from '../extract/extract.js';
 import { writeFileAtomic } from '../data/atomic.js';
 import { writeCsvAtomic } from '../data/csv.js';
 import { readLabels, writeLabelFile, type LabelRuleOptions } from '../labels/label.js';
@@ -72,8 +73,21 @@ export interface PipelineResult {
   readonly classNames: readonly string[];
 }
 
-/** Default extraction: the MSD reader over every .h5 file, one table row per song. */
+/**
+ * Default extraction: the MSD extractor (worker threads, resumable) writes SongCSV.csv next to
+ * `outCsv` and the extended CSV (every scalar + timbre/pitch means and variances) to `outCsv`.
+ */
 export async function extractSongTable(msdDir: string, outCsv: string, onProgress?: (done: number, total: number) => void): Promise<{ songs: number; errors: { file: string; reason: string }[] }> {
+  const r = await extractMsd({
+    input: msdDir, output: join(dirname(outCsv), 'SongCSV.csv'), extendedOutput: outCsv, progress: false,
+    ...(onProgress ? { onProgress: (done: number, total: number) => onProgress(done, total) } : {}),
+  });
+  if (r.songs === 0) throw new Error(`extract: ${msdDir}: no song could be read from ${r.files} file(s)${r.errors[0] ? ` (first error: ${r.errors[0].reason})` : ''}`);
+  return { songs: r.songs, errors: r.errors };
+}
+
+/** Extraction in this thread with the MSD reader only (no workers): for small inputs and tests. */
+export async function extractSongTableInline(msdDir: string, outCsv: string, onProgress?: (done: number, total: number) => void): Promise<{ songs: number; errors: { file: string; reason: string }[] }> {
   const files = listH5Files(msdDir);
   if (files.length === 0) throw new Error(`extract: ${msdDir}: no .h5 files found`);
   const songs: Song[] = [];
@@ -106,8 +120,9 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineResult> {
   let extract: PipelineResult['extract'];
   if (o.msd !== undefined) {
     o.onStep?.('extract');
-    files.songs = join(o.out, 'songs.csv');
+    files.songs = join(o.out, 'SongCSV.extended.csv');
     extract = await (o.extract ?? extractSongTable)(o.msd, files.songs, o.onExtract);
+    if (o.extract === undefined) files.songcsv = join(o.out, 'SongCSV.csv');
     table = files.songs;
   }
   let labels = o.labels;
