@@ -141,7 +141,15 @@ export class CrossEntropyLoss {
   }
 }
 
-/** Mean squared error between input and target of the same shape; reduction 'mean' (default), 'sum' or 'none'. */
+/**
+ * Mean squared error between input and target of the same shape; reduction 'mean' (default), 'sum' or 'none'.
+ *
+ * ```ts
+ * const mse = new MSELoss();
+ * mse.forward(fromArray([1, 2, 3]), fromArray([1, 0, 0])).item(); // (0 + 4 + 9) / 3
+ * const dInput = mse.backward();
+ * ```
+ */
 export class MSELoss {
   readonly reduction: Reduction;
   #errs = new BufferSlots();

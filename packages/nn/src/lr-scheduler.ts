@@ -62,7 +62,13 @@ export class StepLR extends LRScheduler {
   }
 }
 
-/** lr = etaMin + (baseLr − etaMin)·(1 + cos(π·epoch/tMax))/2 (CosineAnnealingLR's closed form, no restarts). */
+/**
+ * lr = etaMin + (baseLr − etaMin)·(1 + cos(π·epoch/tMax))/2 (CosineAnnealingLR's closed form, no restarts).
+ *
+ * ```ts
+ * const sched = new CosineAnnealingLR(opt, { tMax: 50, etaMin: 1e-5 });
+ * ```
+ */
 export class CosineAnnealingLR extends LRScheduler {
   readonly tMax: number;
   readonly etaMin: number;
@@ -82,6 +88,10 @@ export class CosineAnnealingLR extends LRScheduler {
 /**
  * Linear warm-up (torch.optim.lr_scheduler.LinearLR): the factor goes linearly from startFactor to endFactor
  * over totalIters steps, then stays: lr = baseLr·(start + (end − start)·min(epoch, totalIters)/totalIters).
+ *
+ * ```ts
+ * const warmup = new LinearLR(opt, { startFactor: 0.1, totalIters: 5 }); // 5 epochs from lr/10 to lr
+ * ```
  */
 export class LinearLR extends LRScheduler {
   readonly startFactor: number;

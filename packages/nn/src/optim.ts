@@ -209,6 +209,10 @@ export class Adam extends Optimizer {
 /**
  * AdamW (torch.optim.AdamW): Adam with decoupled weight decay, p *= 1 − lr·wd before the Adam update.
  * weightDecay defaults to 0.01 as in PyTorch.
+ *
+ * ```ts
+ * const opt = new AdamW(model.parameters(), { lr: 1e-3, weightDecay: 0.05 });
+ * ```
  */
 export class AdamW extends Adam {
   protected override readonly decoupled: boolean = true;
