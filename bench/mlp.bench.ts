@@ -203,11 +203,12 @@ function getGc(): () => void {
 }
 
 /** 10 timbre epochs; heapUsed after a forced GC at each epoch end, and the bytes the epoch added before any GC. */
-function heapCheck(c: Config): void {
+function heapCheck(c: Config): { backend: Backend; kibAddedDuringEpoch: number[]; heapUsedAfterGcMiB: number[] } {
   const gc = getGc();
   const t = timbreSetup(c);
   t.epoch(); // first epoch allocates the layer buffers
   const rows: (string | number)[][] = [];
+  const added: number[] = [], after: number[] = [];
   for (let e = 1; e <= 10; e++) {
     gc();
     const h0 = process.memoryUsage().heapUsed;
@@ -216,9 +217,12 @@ function heapCheck(c: Config): void {
     gc();
     const h2 = process.memoryUsage().heapUsed;
     rows.push([String(e), (h1 - h0) / 1024, h2 / 1024 / 1024, wasmHeapStats().liveBytes / 1024]);
+    added.push(Math.round((h1 - h0) / 102.4) / 10);
+    after.push(Math.round(h2 / 1024 / 1024 * 1000) / 1000);
   }
   console.log(`\nheap over 10 timbre epochs (${c.name}, ${getBackend()} kernels, ${Math.ceil(ROWS / c.batch)} steps/epoch):`);
   printTable(['epoch', 'KiB added during epoch', 'heapUsed after GC MiB', 'wasm live KiB'], rows);
+  return { backend: getBackend(), kibAddedDuringEpoch: added, heapUsedAfterGcMiB: after };
 }
 
 export async function run(opts: BenchOptions): Promise<void> {
@@ -285,15 +289,16 @@ export async function run(opts: BenchOptions): Promise<void> {
   }
   rmSync(tmp, { recursive: true, force: true });
   for (const n of notes) console.log(`note: ${n}`);
+  const heap: ReturnType<typeof heapCheck>[] = [];
   if (want('heap') || only.length === 0) {
     for (const backend of ['scalar', 'simd'] as const) {
       try { setBackend(backend); } catch { continue; }
-      heapCheck(CONFIGS[0]);
+      heap.push(heapCheck(CONFIGS[0]));
     }
     setBackend(startBackend);
   }
   if (records.length > 0) {
-    const file = writeResults('mlp', records, { machine, quick, clock, rows: ROWS, notes, configs: CONFIGS });
+    const file = writeResults('mlp', records, { machine, quick, clock, rows: ROWS, notes, configs: CONFIGS, heap });
     console.log(`\nwrote ${file}  (${formatMachine(machine)})`);
   }
 }
