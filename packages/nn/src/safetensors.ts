@@ -7,6 +7,8 @@ import { readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { Tensor, sizeOf, zeros } from '@timbre/tensor';
 
 const BYTES: Record<string, number> = { F32: 4, F64: 8, I64: 8, I32: 4, F16: 2, BF16: 2 };
+/** Float32Array memory is in the platform's byte order: on little-endian hosts F32 data is copied as raw bytes (bit-exact, NaN payloads too). */
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
 /** Tensors and string metadata read from a safetensors file (values converted to float32 tensors). */
 export interface SafetensorsContents {
@@ -46,7 +48,12 @@ export function encodeSafetensors(tensors: Record<string, Tensor>, metadata: Rec
   let pos = 8 + hb.length;
   for (const name of names) {
     const d = tensors[name].data;
-    for (let i = 0; i < d.length; i++, pos += 4) view.setFloat32(pos, d[i], true);
+    if (LITTLE_ENDIAN) {
+      out.set(new Uint8Array(d.buffer, d.byteOffset, d.byteLength), pos);
+      pos += d.byteLength;
+    } else {
+      for (let i = 0; i < d.length; i++, pos += 4) view.setFloat32(pos, d[i], true);
+    }
   }
   return out;
 }
@@ -88,6 +95,11 @@ export function decodeSafetensors(bytes: Uint8Array, source = 'safetensors'): Sa
     }
     const t = zeros(shape);
     const d = t.data, at = dataStart + begin;
+    if (dtype === 'F32' && LITTLE_ENDIAN) {
+      new Uint8Array(d.buffer, d.byteOffset, d.byteLength).set(bytes.subarray(at, at + size * 4));
+      tensors[name] = t;
+      continue;
+    }
     for (let i = 0; i < size; i++) {
       const p = at + i * width;
       switch (dtype) {

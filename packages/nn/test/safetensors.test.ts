@@ -48,6 +48,7 @@ describe('safetensors', () => {
     const rng = new Rng(4);
     const t = { 'a.weight': randn([3, 5], rng), 'a.bias': randn([3], rng), scalar: randn([], rng) };
     t['a.bias'].data[1] = -0; t['a.bias'].data[2] = 3.4028234663852886e38; // −0 and float32 max survive
+    new Uint32Array(t['a.weight'].data.buffer, t['a.weight'].data.byteOffset, 15)[4] = 0x7fc01234; // a NaN payload too
     const bytes = encodeSafetensors(t, { format: 'pt', note: 'ünïcode' });
     const { header, data } = specParse(bytes);
     expect((8 + Number(new DataView(bytes.buffer).getBigUint64(0, true))) % 8).toBe(0);
@@ -58,6 +59,9 @@ describe('safetensors', () => {
     }
     const back = decodeSafetensors(bytes);
     expect(Object.keys(back.tensors)).toEqual(Object.keys(t));
+    for (const [k, v] of Object.entries(t)) {
+      expect(new Uint32Array(back.tensors[k].data.slice().buffer)).toEqual(new Uint32Array(v.data.slice().buffer));
+    }
     expect(back.tensors.scalar.shape).toEqual([]);
   });
 
