@@ -1,5 +1,5 @@
 // Ensembles over the classic models: averaging, bagging, seeds, blends, snapshots and SAMME.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { Rng } from '@timbre/tensor';
 import { LogisticRegression } from '../src/models/logistic-regression.js';
 import { GBDT } from '../src/models/gbdt.js';
@@ -9,7 +9,10 @@ import {
   type SnapshotSource,
 } from '../src/models/ensemble.js';
 import { accuracy, argmaxRows } from '../src/models/common.js';
+import { SnapshotMlp } from '../src/models/snapshot-mlp.js';
 import type { Classifier, Dataset } from '../src/models/types.js';
+
+vi.setConfig({ testTimeout: 60_000 }); // the machine is shared; these fit real models
 
 /** Three classes in rings around the origin plus noise features: linear models fail, stumps are weak. */
 function rings(rows: number, seed: number, noise = 0.15): Dataset {
@@ -118,6 +121,23 @@ describe('SnapshotEnsemble', () => {
     snap.fit(train);
     expect(asked).toBe(3);
     expect(Array.from(snap.predictProba(test.x, test.rows))).toEqual(Array.from(averageProba(snap.members, null, test.x, test.rows)));
+  });
+});
+
+describe('SnapshotMlp', () => {
+  it('one cyclic-LR run gives `count` different snapshots whose average learns the rings', () => {
+    const train = rings(300, 15), test = rings(300, 16);
+    const src = new SnapshotMlp({ hidden: [32], epochsPerCycle: 15, lr: 0.01, dropout: 0, seed: 3 });
+    const snap = new SnapshotEnsemble(src, { count: 3 });
+    snap.fit(train);
+    expect(snap.members.length).toBe(3);
+    const p0 = snap.members[0].predictProba(test.x, test.rows), p2 = snap.members[2].predictProba(test.x, test.rows);
+    expect(Array.from(p0)).not.toEqual(Array.from(p2));
+    expect(acc(snap, test)).toBeGreaterThan(0.7);
+    expect(acc(snap.members[2], test)).toBeGreaterThan(0.7);
+    const again = new SnapshotEnsemble(new SnapshotMlp({ hidden: [32], epochsPerCycle: 15, lr: 0.01, dropout: 0, seed: 3 }), { count: 3 });
+    again.fit(train);
+    expect(Array.from(again.predictProba(test.x, test.rows))).toEqual(Array.from(snap.predictProba(test.x, test.rows)));
   });
 });
 

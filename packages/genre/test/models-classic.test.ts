@@ -1,6 +1,6 @@
 // Classic models: logistic regression against sklearn, trees on separable/noisy synthetic data and NaN.
 import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { Rng } from '@timbre/tensor';
 import { LogisticRegression } from '../src/models/logistic-regression.js';
 import { GBDT } from '../src/models/gbdt.js';
@@ -8,6 +8,8 @@ import { RandomForest } from '../src/models/random-forest.js';
 import { Binner, MISSING } from '../src/models/binning.js';
 import { accuracy, argmaxRows, macroF1 } from '../src/models/common.js';
 import type { Dataset } from '../src/models/types.js';
+
+vi.setConfig({ testTimeout: 60_000 }); // the machine is shared; these fit real models
 
 const fixture = JSON.parse(readFileSync(new URL('./fixtures/logreg-sklearn.json', import.meta.url), 'utf8'));
 

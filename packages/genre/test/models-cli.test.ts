@@ -8,6 +8,8 @@ import { Rng } from '@timbre/tensor';
 import { addModelCommands } from '../src/cli/models.js';
 import { writePrepared, type PreparedData } from '../src/preprocess/preprocess.js';
 
+vi.setConfig({ testTimeout: 60_000 }); // the machine is shared; these fit real models
+
 const dir = mkdtempSync(join(tmpdir(), 'timbre-models-cli-'));
 const csv = join(dir, 'prepared.csv');
 

@@ -2,7 +2,7 @@
 import { mkdtempSync, readFileSync, appendFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { Rng } from '@timbre/tensor';
 import { gridPoints, paramsToOptions, sampleParams, MLP_SPACE, type SearchSpace } from '../src/search/space.js';
 import { tpeSuggest, type Observation } from '../src/search/tpe.js';
@@ -11,6 +11,8 @@ import { crossValPredict } from '../src/search/cv.js';
 import { searchReportSection } from '../src/search/report.js';
 import { LogisticRegression } from '../src/models/logistic-regression.js';
 import type { Dataset } from '../src/models/types.js';
+
+vi.setConfig({ testTimeout: 60_000 }); // the machine is shared; these fit real models
 
 /** Two noisy classes, 40 artists; each artist's songs share an offset (so row-level CV would leak). */
 function artists(seed: number, rows = 240): Dataset {

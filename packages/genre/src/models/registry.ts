@@ -7,7 +7,8 @@ import { checkDataset, checkMatrix } from './common.js';
 import { LogisticRegression, type LogisticRegressionOptions } from './logistic-regression.js';
 import { GBDT, type GBDTOptions } from './gbdt.js';
 import { RandomForest, type RandomForestOptions } from './random-forest.js';
-import { BaggingClassifier, BlendClassifier, SammeClassifier, SeedEnsemble, VotingClassifier } from './ensemble.js';
+import { BaggingClassifier, BlendClassifier, SammeClassifier, SeedEnsemble, SnapshotEnsemble, VotingClassifier } from './ensemble.js';
+import { SnapshotMlp, type SnapshotMlpOptions } from './snapshot-mlp.js';
 import { MlpClassifier, mlpOptions, type MlpOptions } from '../train/mlp.js';
 
 /** JSON-serialisable model options. */
@@ -142,6 +143,9 @@ registerModel('samme', (o, seed) => {
     nEstimators: num(o, 'nEstimators', 5), learningRate: num(o, 'learningRate', 1), mode, seed,
   });
 }, 'SAMME boosting (sample-weighted loss by default) of { base }, default MLPs');
+registerModel('snapshot', (o, seed) => new SnapshotEnsemble(
+  new SnapshotMlp({ ...(rest(o, 'count') as SnapshotMlpOptions), seed }), { count: num(o, 'count', 5) },
+), 'snapshot ensemble: one MLP run with cyclic cosine LR, a snapshot per cycle ({ count, epochsPerCycle, lr, hidden, … })');
 registerModel('blend', (o, seed) => {
   const members = memberList(o, 'members', [{ model: 'mlp' }, { model: 'gbdt' }]);
   const w = o.weights;
