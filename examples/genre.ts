@@ -54,7 +54,7 @@ if (!real) {
 const r = await runPipeline({
   msd: msd!, labels: labels!, out, synthetic: !real, preset: args.preset, seeds, features: args.features,
   ...(args.epochs ? { overrides: { epochs: Number(args.epochs) } } : {}),
-  command: `npm run genre -- ${process.argv.slice(2).join(' ')}`.trim(),
+  command: `npm run genre${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
   onStep: (s) => console.log(`[${secs()}s] ${s}`),
   onSeedDone: (run) => console.log(`[${secs()}s]   seed ${run.seed}: test accuracy ${(run.test.accuracy * 100).toFixed(1)} %, macro-F1 ${(run.test.macroF1 * 100).toFixed(1)} % (${run.history.epochsRun} epochs, best ${run.history.bestEpoch})`),
 });

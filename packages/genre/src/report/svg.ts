@@ -75,7 +75,9 @@ function axes(o: ChartOptions, xlo: number, xhi: number, ylo: number, yhi: numbe
 }
 
 function legend(items: { name: string; color: string; dashed?: boolean }[], x: number, y: number): string {
-  return items.map((it, i) => {
+  const w = 30 + Math.max(...items.map((it) => it.name.length)) * 6.2;
+  // A white card behind the legend so curves passing under it stay readable around it.
+  return `<rect x="${x - 6}" y="${y - 10}" width="${w.toFixed(0)}" height="${items.length * 16 + 4}" fill="#fff" fill-opacity="0.85" stroke="#ddd"/>` + items.map((it, i) => {
     const yy = y + i * 16;
     return `<line x1="${x}" x2="${x + 18}" y1="${yy}" y2="${yy}" stroke="${it.color}" stroke-width="2.5"${it.dashed ? ' stroke-dasharray="5 3"' : ''}/>`
       + `<text x="${x + 24}" y="${yy + 4}" font-size="11">${escapeHtml(it.name)}</text>`;
