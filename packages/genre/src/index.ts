@@ -49,6 +49,12 @@ export { runPipeline, extractSongTable, type PipelineOptions, type PipelineResul
 export { renderReport, writeReport, htmlTable, type ReportInput, type ReportSection, type ReportHistory } from './report/html.js';
 export { lineChart, scatterChart, heatmap, barChart, escapeHtml, niceTicks, PALETTE, type Series, type ChartOptions } from './report/svg.js';
 export { generateSyntheticCorpus, generateSyntheticSongs, SYNTHETIC_GENRES, type SyntheticCorpus, type SyntheticCorpusOptions, type SyntheticTrack } from './msd/synthetic.js';
+export type { SyntheticGenreProfile } from './msd/synthetic.js';
+export { encodeMsdFile, writeMsdFile, msdTree, type MsdWriteOptions } from './msd/writer.js';
+export {
+  encodeHdf5, encodeCompound, encodeFixedStrings, encodeFloat64, encodeInt32, datatypeSize,
+  type H5Datatype, type H5Attribute, type H5Dataset as H5WriteDataset, type H5Group as H5WriteGroup, type H5WriteOptions,
+} from './msd/hdf5-writer.js';
 export {
   audioSummary, summarizeSegments, segmentDurations, audioFeatureNames, audioFeatureValues, COV_PAIRS, COV_SIZE,
   type AudioSummary, type AudioSummaryOptions, type SegmentStats,

@@ -79,9 +79,14 @@ export function datatypeSize(type: H5Datatype): number {
 // Byte buffer that grows; addresses are offsets from the start of the file (base address 0).
 
 class ByteWriter {
-  buf = new Uint8Array(1 << 16);
-  view = new DataView(this.buf.buffer);
+  buf: Uint8Array;
+  view: DataView;
   length = 0;
+
+  constructor(capacity: number) {
+    this.buf = new Uint8Array(Math.max(1024, capacity));
+    this.view = new DataView(this.buf.buffer);
+  }
 
   ensure(extra: number): void {
     const need = this.length + extra;
@@ -535,7 +540,7 @@ export function encodeHdf5(root: H5Group, options: H5WriteOptions = {}): Uint8Ar
   if (!Number.isInteger(opts.deflateLevel) || opts.deflateLevel < 0 || opts.deflateLevel > 9) {
     throw new RangeError(`hdf5: deflateLevel must be an integer in 0..9, got ${opts.deflateLevel}`);
   }
-  const w = new ByteWriter();
+  const w = new ByteWriter(estimateSize(root));
   const sb = w.alloc(96);
   const rootHeader = writeGroup(w, root, '/', opts);
   // the root group's B-tree and heap, cached in the root symbol-table entry's scratch pad
@@ -560,7 +565,14 @@ export function encodeHdf5(root: H5Group, options: H5WriteOptions = {}): Uint8Ar
   w.u32(e + 16, 1); // cache type 1: scratch pad holds the B-tree and heap addresses
   w.u64(e + 24, rootStab.btree);
   w.u64(e + 32, rootStab.heap);
-  return w.buf.slice(0, eof);
+  return w.buf.subarray(0, eof);
+}
+
+/** Raw data bytes plus a generous allowance for headers, heaps and B-tree nodes (avoids regrowth). */
+function estimateSize(g: H5Group): number {
+  let n = 4096;
+  for (const c of g.children) n += c.kind === 'group' ? estimateSize(c) : c.data.length + 6144;
+  return n;
 }
 
 function findStab(w: ByteWriter, header: number): { btree: number; heap: number } {
@@ -572,11 +584,11 @@ function findStab(w: ByteWriter, header: number): { btree: number; heap: number 
 // ---------------------------------------------------------------------------------------------
 // Element encoders
 
-/** float64 little-endian bytes of `values`. */
+/** float64 little-endian bytes of `values` (may be a view sharing memory with a Float64Array argument). */
 export function encodeFloat64(values: ArrayLike<number>): Uint8Array {
-  if (LITTLE_ENDIAN) {
-    const f = values instanceof Float64Array ? values.slice() : Float64Array.from(values);
-    return new Uint8Array(f.buffer, 0, f.length * 8);
+  if (LITTLE_ENDIAN) { // a view of the caller's Float64Array (no copy), else a converted copy
+    const f = values instanceof Float64Array ? values : Float64Array.from(values);
+    return new Uint8Array(f.buffer, f.byteOffset, f.length * 8);
   }
   const out = new Uint8Array(values.length * 8);
   const v = new DataView(out.buffer);

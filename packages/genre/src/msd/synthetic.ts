@@ -124,6 +124,7 @@ const GENRE_SEP = 0.45, ARTIST_SPREAD = 0.45, SONG_SPREAD = 0.5;
 const MAJOR_PROFILE = [6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88];
 const MINOR_PROFILE = [6.33, 2.68, 3.52, 5.38, 2.6, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17];
 const TIME_SIGNATURES = [1, 3, 4, 5, 7];
+const CHORD_DEGREES = [0, 5, 7, 9, 2]; // I, IV, V, vi, ii above the key
 const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
 const HEX = '0123456789abcdef';
 const GENERIC_TERMS = ['synthetic', 'instrumental', 'vocal', 'live', 'seen live', 'experimental', 'lo-fi'];
@@ -334,6 +335,9 @@ function makeSong(rng: Rng, artist: SyntheticArtist, songIndex: number, release:
   const profile = mode === 1 ? MAJOR_PROFILE : MINOR_PROFILE;
   const tonal = clamp(p.tonality + 0.1 * rng.normal(), 0.05, 0.95);
   const coupling = p.timbreCoupling;
+  const inKey = new Float64Array(12);
+  for (let c = 0; c < 12; c++) inKey[c] = profile[(c - key + 12) % 12] / 6.35;
+  const noiseScale = 1.1 - tonal;
   let section = 0;
   for (let s = 0; s < nSeg; s++) {
     const t = segStarts[s];
@@ -345,12 +349,11 @@ function makeSong(rng: Rng, artist: SyntheticArtist, songIndex: number, release:
       timbre[row + k] = round3(songTimbre[k] + sectionShift[sh + k] + segScale[k] * noise);
     }
     // chroma: the key profile (strength = tonality) plus a random chord root, scaled so the max is 1
-    const root = (key + [0, 5, 7, 9, 2][rng.int(5)]) % 12;
+    const root = (key + CHORD_DEGREES[rng.int(5)]) % 12;
     let max = 0;
     for (let c = 0; c < 12; c++) {
-      const inKey = profile[(c - key + 12) % 12] / 6.35;
       const chord = c === root || c === (root + 4) % 12 || c === (root + 7) % 12 ? 0.5 : 0;
-      const v = tonal * (inKey + chord) + (1 - tonal) * rng.uniform() + 0.1 * rng.uniform();
+      const v = tonal * (inKey[c] + chord) + noiseScale * rng.uniform();
       pitches[row + c] = v;
       if (v > max) max = v;
     }
