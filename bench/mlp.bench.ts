@@ -1,5 +1,6 @@
 // MLP training-epoch benchmark (issue 4): one epoch over 8,000 random rows, softmax cross-entropy, shuffled
-// mini-batches. timbre (scalar TypeScript kernels, the issue's goal; and the WebAssembly SIMD backend) vs
+// mini-batches. timbre (the default WebAssembly SIMD kernels; timbre-scalar: the TypeScript kernels, issue 4's goal;
+// timbre-2cores: SIMD plus the worker thread, issue 8; wall clock only, CPU time would add both threads) vs
 // tfjs-backend-wasm, tfjs-backend-cpu and PyTorch 1-thread (bench/torch_mlp.py) on the same shapes/optimisers.
 // Writes bench/results/mlp.json: [{ bench: "mlp-epoch", config, impl, ms }] (median ms per epoch), and prints the
 // heap after a forced GC at the end of each of 10 timbre epochs (flat = the training loop allocates nothing).
@@ -14,7 +15,9 @@ import '@tensorflow/tfjs-backend-cpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { Rng, Tensor, fromArray, getBackend, randn, setBackend, wasmHeapStats, type Backend } from '@timbre/tensor';
+import {
+  Rng, Tensor, fromArray, getBackend, randn, setBackend, setParallel, wasmHeapStats, whenParallelReady, type Backend,
+} from '@timbre/tensor';
 import {
   Adam, CrossEntropyLoss, DataLoader, Linear, ReLU, SGD, Sequential, saveSafetensors, type Module, type Optimizer,
 } from '@timbre/nn';
@@ -24,7 +27,10 @@ import { writeResults } from './lib/results.js';
 import { printTable, ratio } from './lib/table.js';
 import { clock, now } from './lib/timing.js';
 
-type Impl = 'timbre' | 'timbre-simd' | 'tfjs-wasm' | 'tfjs-cpu' | 'torch';
+// timbre = the default path (WebAssembly SIMD kernels where the runtime has them, one core); timbre-scalar =
+// the TypeScript kernels (TIMBRE_BACKEND=scalar); timbre-2cores = SIMD with the worker thread taking half of
+// every product above the crossover (only for configs where some product crosses it).
+type Impl = 'timbre' | 'timbre-scalar' | 'timbre-2cores' | 'tfjs-wasm' | 'tfjs-cpu' | 'torch';
 interface MlpRecord { bench: 'mlp-epoch'; config: string; impl: Impl; ms: number }
 interface Config { name: string; sizes: number[]; batch: number; opt: 'sgd' | 'adam'; lr: number }
 
@@ -248,9 +254,14 @@ export async function run(opts: BenchOptions): Promise<void> {
     const file = path.join(tmp, `${c.name}.safetensors`);
     saveSafetensors(file, { ...init, 'data.x': ref.x, 'data.y': fromArray(Array.from(ref.y), [ROWS]) });
     setBackend(startBackend);
-    for (const [impl, backend] of [['timbre', 'scalar'], ['timbre-simd', 'simd']] as const) {
-      if (!want(impl) && only.some((o) => ['timbre', 'timbre-simd', 'tfjs', 'torch'].some((k) => o.startsWith(k)))) continue;
+    const minFlops = Number(process.env.TIMBRE_PARALLEL_MIN_FLOPS || 2 ** 24);
+    let biggest = 0; // flops of the largest product of a training step (forward, dx and dW are the same size)
+    for (let i = 0; i < c.sizes.length - 1; i++) biggest = Math.max(biggest, 2 * c.batch * c.sizes[i] * c.sizes[i + 1]);
+    for (const [impl, backend] of [['timbre-scalar', 'scalar'], ['timbre', 'simd'], ['timbre-2cores', 'simd']] as const) {
+      if (!want(impl) && only.some((o) => ['timbre', 'tfjs', 'torch'].some((k) => o.startsWith(k)))) continue;
+      if (impl === 'timbre-2cores' && (biggest < minFlops || !(await whenParallelReady()))) continue;
       try { setBackend(backend); } catch (e) { notes.push(`${impl}: ${(e as Error).message}`); continue; }
+      setParallel({ enabled: impl === 'timbre-2cores', minFlops });
       const t = timbreSetup(c); // built after setBackend: buffers live where that backend wants them
       checkLoss(impl, c, t.firstLoss, ref.firstLoss);
       const [w, n] = plan.timbre;
@@ -259,6 +270,7 @@ export async function run(opts: BenchOptions): Promise<void> {
       ms[impl] = m;
       records.push({ bench: 'mlp-epoch', config: c.name, impl, ms: m });
     }
+    setParallel({ enabled: false });
     setBackend(startBackend);
     for (const [impl, backend] of [['tfjs-wasm', 'wasm'], ['tfjs-cpu', 'cpu']] as const) {
       if (only.some((o) => o.startsWith('tfjs') || o.startsWith('torch') || o.startsWith('timbre')) && !want(impl)) continue;
@@ -283,9 +295,9 @@ export async function run(opts: BenchOptions): Promise<void> {
     }
     console.log(`\n${c.name}: initial loss ${ref.firstLoss.toFixed(6)} on the first batch, equal (1e-5) in every impl measured`);
     console.log(`${c.name}: ${c.sizes.join('→')}, batch ${c.batch}, ${c.opt === 'sgd' ? 'SGD momentum 0.9' : 'Adam'} lr ${c.lr}, ${ROWS} rows (ms/epoch, median; ${clock} clock)`);
-    printTable(['impl', 'ms/epoch', 'timbre (scalar) speed-up', 'timbre-simd speed-up'],
-      (['timbre', 'timbre-simd', 'tfjs-wasm', 'tfjs-cpu', 'torch'] as Impl[]).filter((i) => ms[i] !== undefined)
-        .map((i) => [i, ms[i] as number, ratio(ms[i], ms.timbre), ratio(ms[i], ms['timbre-simd'])]));
+    printTable(['impl', 'ms/epoch', 'timbre speed-up', 'timbre-scalar speed-up', 'timbre-2cores speed-up'],
+      (['timbre', 'timbre-2cores', 'timbre-scalar', 'tfjs-wasm', 'tfjs-cpu', 'torch'] as Impl[]).filter((i) => ms[i] !== undefined)
+        .map((i) => [i, ms[i] as number, ratio(ms[i], ms.timbre), ratio(ms[i], ms['timbre-scalar']), ratio(ms[i], ms['timbre-2cores'])]));
   }
   rmSync(tmp, { recursive: true, force: true });
   for (const n of notes) console.log(`note: ${n}`);

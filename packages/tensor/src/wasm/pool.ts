@@ -46,7 +46,9 @@ function envNumber(name: string, fallback: number): number {
 
 /** Products with fewer flops (2·M·N·K) than this stay on one thread. */
 let minFlops = envNumber('TIMBRE_PARALLEL_MIN_FLOPS', 2 ** 24);
-let enabled = envNumber('TIMBRE_THREADS', 2) >= 2;
+/** TIMBRE_THREADS=1 forbids the worker altogether; setParallel toggles its use at run time. */
+const allowed = envNumber('TIMBRE_THREADS', 2) >= 2;
+let enabled = allowed;
 
 let worker: Worker | null = null;
 let failed = false;
@@ -97,7 +99,7 @@ export function parallelReady(): boolean {
  */
 export function parallelMatmul(layout: 'NN' | 'NT' | 'TN', C: number, A: number, B: number, bias: number,
                                M: number, K: number, N: number, alpha: number, beta: number, act: number): boolean {
-  if (!enabled || failed || 2 * M * N * K < minFlops) return false;
+  if (!enabled || !allowed || failed || 2 * M * N * K < minFlops) return false;
   if (worker === null) { start(); return false; }
   const I = ctrl as Int32Array, F = ctrlF as Float32Array;
   if (Atomics.load(I, READY) !== 1) return false;
@@ -149,14 +151,14 @@ function ownScratch(n: number): number {
 
 /**
  * Starts the worker now (instead of on the first large product) and resolves once it can take work;
- * false when worker threads are unavailable or disabled.
+ * false when worker threads are unavailable or forbidden (TIMBRE_THREADS=1). Does not change setParallel's switch.
  *
  * ```ts
  * await whenParallelReady(); // then large products use both cores
  * ```
  */
 export async function whenParallelReady(): Promise<boolean> {
-  if (!enabled) return false;
+  if (!allowed) return false;
   if (worker === null && !failed) start();
   while (!failed && !parallelReady()) await new Promise((r) => setTimeout(r, 5));
   return parallelReady();
