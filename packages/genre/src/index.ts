@@ -65,3 +65,27 @@ export { listMsdFiles, shardFiles, parseShard, shardedName, fnv1a, type InputFil
 export { SONGCSV_COLUMNS, EXTENDED_COLUMNS, songCsvCells, extendedCells } from './extract/rows.js';
 export { MsdReadPool } from './extract/pool.js';
 export { addExtractCommand } from './cli/extract.js';
+export type { Dataset, Classifier, TrainHistory } from './models/types.js';
+export { LogisticRegression, type LogisticRegressionOptions } from './models/logistic-regression.js';
+export { GBDT, type GBDTOptions } from './models/gbdt.js';
+export { RandomForest, type RandomForestOptions } from './models/random-forest.js';
+export { Binner, MISSING, type FlatTree } from './models/binning.js';
+export { lbfgs, type LbfgsOptions, type LbfgsResult, type Objective } from './models/lbfgs.js';
+export { sampleWeights, classWeights, type ClassWeight, type ClassifierFactory } from './models/common.js';
+export {
+  averageProba, VotingClassifier, BlendClassifier, BaggingClassifier, SeedEnsemble, SnapshotEnsemble, SammeClassifier,
+  type BlendOptions, type BaggingOptions, type SammeOptions, type SnapshotSource,
+} from './models/ensemble.js';
+export { SnapshotMlp, type SnapshotMlpOptions } from './models/snapshot-mlp.js';
+export { registerModel, createModel, listModels, MajorityClassifier, type ModelFactory, type ModelOptions } from './models/registry.js';
+export { loadTagtraum, loadGenre2, parseCsv, fitStandardizer, applyStandardizer, type RealDataset, type Standardizer, type TagtraumOptions } from './data/real.js';
+export { crossValPredict, type CvOptions, type CvResult } from './search/cv.js';
+export {
+  MLP_SPACE, GBDT_SPACE, gridPoints, sampleParams, paramsToOptions, checkSpace,
+  type SearchSpace, type ParamSpec, type Params, type ParamValue,
+} from './search/space.js';
+export { tpeSuggest, type TpeOptions, type Observation } from './search/tpe.js';
+export { evaluateTrial, type ObjectiveSpec, type TrialScore } from './search/objective.js';
+export { runSearch, readJournal, type SearchOptions, type SearchResult, type TrialRecord, type Strategy } from './search/search.js';
+export { searchReportSection, searchPlotSvg, searchTableHtml } from './search/report.js';
+export { addModelCommands } from './cli/models.js';
