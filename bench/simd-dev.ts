@@ -10,7 +10,7 @@ const quick = process.argv.includes('--quick');
 // processes hold the core. One thread only: with the worker, CPU time would add both threads.
 const cpuMs = (): number => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
 const shapes: [number, number, number][] = [[64, 64, 64], [128, 128, 128], [256, 256, 256], [512, 512, 512], [1024, 1024, 1024],
-  [64, 30, 256], [64, 256, 128], [64, 128, 64], [64, 64, 16], [256, 256, 128]];
+  [64, 30, 256], [64, 256, 128], [64, 128, 64], [64, 64, 16], [256, 256, 128], [256, 64, 30], [32, 128, 15], [32, 32, 13]];
 const fns = { NN: matmulNNSimd, NT: matmulNTSimd, TN: matmulTNSimd };
 const arr = (n: number): Float32Array => { const a = allocFloat32(n) ?? new Float32Array(n); for (let i = 0; i < n; i++) a[i] = ((i * 7919) % 1000) / 1000 - 0.5; return a; };
 setParallel({ enabled: false });

@@ -120,7 +120,7 @@ function microKernel(mb: ModuleBuilder, relaxed: boolean): FuncBuilder {
   for (let i = 0; i < MR * 2; i++) acc.push(f.local(V128));
   const b0 = f.local(V128), b1 = f.local(V128), a = f.local(V128);
   const av = f.local(V128), bv = f.local(V128), t = f.local(V128);
-  const p = f.local(I32), ldcB = f.local(I32), i = f.local(I32), j = f.local(I32), q = f.local(I32);
+  const p = f.local(I32), ldcB = f.local(I32), j = f.local(I32), q = f.local(I32);
   const v = f.local(F32);
   f.loop();
   f.get(bp).v128Load(0).set(b0).get(bp).v128Load(16).set(b1);
@@ -138,10 +138,13 @@ function microKernel(mb: ModuleBuilder, relaxed: boolean): FuncBuilder {
 
   f.get(alpha).simd(Simd.f32x4_splat).set(av).get(beta).simd(Simd.f32x4_splat).set(bv);
   f.get(ldc).i32(4).op(Op.i32_mul).set(ldcB);
-  f.get(mr).i32(MR).op(Op.i32_eq).get(nr).i32(NR).op(Op.i32_eq).op(Op.i32_and).if();
+  // Write-back, one 4-lane half-row at a time: whole halves as vectors, the last partial half of an
+  // edge tile lane by lane through `tile`; rows ≥ mr are skipped.
   f.get(c).set(p);
   for (let r = 0; r < MR; r++) {
+    f.i32(r).get(mr).op(Op.i32_lt_s).if();
     for (let h = 0; h < 2; h++) {
+      f.get(nr).i32(4 * h + 4).op(Op.i32_ge_s).if();
       f.get(acc[r * 2 + h]).get(av).simd(Simd.f32x4_mul).set(t);
       f.get(beta).f32(0).op(Op.f32_ne).if();
       f.get(t).get(p).v128Load(h * 16).get(bv).simd(Simd.f32x4_mul).simd(Simd.f32x4_add).set(t);
@@ -153,29 +156,28 @@ function microKernel(mb: ModuleBuilder, relaxed: boolean): FuncBuilder {
       f.f32x4(0).get(t).simd(Simd.f32x4_pmax).set(t);
       f.end();
       f.get(p).get(t).v128Store(h * 16);
+      f.else();
+      f.get(nr).i32(4 * h).op(Op.i32_gt_s).if();
+      f.get(tile).get(acc[r * 2 + h]).v128Store();
+      f.for(j, 4 * h, nr, 1, () => {
+        f.get(tile).get(j).i32(4 * h).op(Op.i32_sub).i32(4).op(Op.i32_mul).op(Op.i32_add).f32Load();
+        f.get(alpha).op(Op.f32_mul).set(v);
+        f.get(p).get(j).i32(4).op(Op.i32_mul).op(Op.i32_add).set(q);
+        f.get(beta).f32(0).op(Op.f32_ne).if();
+        f.get(v).get(q).f32Load().get(beta).op(Op.f32_mul).op(Op.f32_add).set(v);
+        f.end();
+        f.get(bias).if();
+        f.get(v).get(bias).get(j).i32(4).op(Op.i32_mul).op(Op.i32_add).f32Load().op(Op.f32_add).set(v);
+        f.end();
+        f.get(act).if().get(v).f32(0).get(v).f32(0).op(Op.f32_gt).op(Op.select).set(v).end();
+        f.get(q).get(v).f32Store();
+      });
+      f.end();
+      f.end();
     }
     f.get(p).get(ldcB).op(Op.i32_add).set(p);
+    f.end();
   }
-  f.else();
-  for (let r = 0; r < MR; r++) for (let h = 0; h < 2; h++) f.get(tile).get(acc[r * 2 + h]).v128Store((r * NR + h * 4) * 4);
-  f.get(c).set(p);
-  f.for(i, 0, mr, 1, () => {
-    f.for(j, 0, nr, 1, () => {
-      f.get(tile).get(i).i32(NR).op(Op.i32_mul).get(j).op(Op.i32_add).i32(4).op(Op.i32_mul).op(Op.i32_add).f32Load();
-      f.get(alpha).op(Op.f32_mul).set(v);
-      f.get(p).get(j).i32(4).op(Op.i32_mul).op(Op.i32_add).set(q);
-      f.get(beta).f32(0).op(Op.f32_ne).if();
-      f.get(v).get(q).f32Load().get(beta).op(Op.f32_mul).op(Op.f32_add).set(v);
-      f.end();
-      f.get(bias).if();
-      f.get(v).get(bias).get(j).i32(4).op(Op.i32_mul).op(Op.i32_add).f32Load().op(Op.f32_add).set(v);
-      f.end();
-      f.get(act).if().get(v).f32(0).get(v).f32(0).op(Op.f32_gt).op(Op.select).set(v).end();
-      f.get(q).get(v).f32Store();
-    });
-    f.get(p).get(ldcB).op(Op.i32_add).set(p);
-  });
-  f.end();
   return f;
 }
 
