@@ -27,7 +27,9 @@ export interface MeasureOptions {
   maxTotalMs?: number;
   /**
    * Duration in ms of a call the caller has already made (e.g. the correctness check). If it is
-   * longer than maxTotalMs / 2, that call counts as the warm-up and none is repeated.
+   * longer than maxTotalMs / 2, that call counts as the warm-up and none is repeated; if it is
+   * longer than maxTotalMs, it is also the only sample (a call that slow is past JIT warm-up
+   * effects, and repeating it would blow the time budget).
    */
   firstCallMs?: number;
 }
@@ -55,6 +57,9 @@ export function measure(fn: () => void, options: MeasureOptions = {}): Measureme
   const { samples = 7, sampleMs = 100, warmupMs = 200, maxTotalMs = 10000, firstCallMs } = options;
   // Warm-up: lets V8 tier up (and tfjs compile/allocate) before anything is recorded.
   let perCall: number;
+  if (firstCallMs !== undefined && firstCallMs > maxTotalMs) {
+    return { medianMs: firstCallMs, minMs: firstCallMs, samplesMs: [firstCallMs], iters: 1 };
+  }
   if (firstCallMs !== undefined && firstCallMs > maxTotalMs / 2) {
     perCall = firstCallMs; // a very slow function: the caller's call was the warm-up
   } else {
