@@ -1,9 +1,10 @@
 // Development benchmark for the WebAssembly SIMD kernels (issue 8): GFLOPS per shape and layout,
-// operands in the module's memory. Run: npx tsx --conditions=source bench/simd-dev.ts [--quick]
+// operands in the module's memory. Run: npx tsx --conditions=source bench/simd-dev.ts [--quick] [--cross]
+// --cross: one core vs two cores (wall clock, best of 15 interleaved runs) to find the crossover.
 import { matmulNNSimd, matmulNTSimd, matmulTNSimd } from '../packages/tensor/src/wasm/matmul.js';
 import { allocFloat32 } from '../packages/tensor/src/wasm/memory.js';
 import { usesRelaxed } from '../packages/tensor/src/wasm/module.js';
-import { setParallel } from '../packages/tensor/src/wasm/pool.js';
+import { setParallel, whenParallelReady } from '../packages/tensor/src/wasm/pool.js';
 
 const quick = process.argv.includes('--quick');
 // CPU time of this process (not wall time): on the shared, loaded machine it leaves out the time other
@@ -33,4 +34,26 @@ for (const [M, K, N] of shapes) {
     row.push(`${L} ${(flops / times[2] / 1e6).toFixed(1).padStart(6)}`);
   }
   console.log(`${M}x${K}x${N}`.padEnd(14), row.join('   '));
+}
+
+if (process.argv.includes('--cross')) {
+  await whenParallelReady();
+  console.log('\none core vs two cores, NT, wall clock (best of 15 interleaved runs):');
+  for (const [M, K, N] of [[64, 64, 64], [64, 128, 64], [64, 256, 128], [128, 128, 128], [64, 512, 256], [256, 256, 128],
+    [256, 256, 256], [512, 512, 512], [1024, 1024, 1024]] as [number, number, number][]) {
+    const A = arr(M * K), B = arr(N * K), C = arr(M * N);
+    const flops = 2 * M * N * K, reps = Math.max(1, Math.round(2e7 / flops));
+    const best = [Infinity, Infinity];
+    for (let trial = 0; trial < 15; trial++) {
+      for (const par of [0, 1]) {
+        setParallel({ enabled: par === 1, minFlops: 0 });
+        const t = performance.now();
+        for (let i = 0; i < reps; i++) matmulNTSimd(C, A, B, null, M, K, N, 1, 0);
+        best[par] = Math.min(best[par], (performance.now() - t) / reps);
+      }
+    }
+    console.log(`${M}x${K}x${N}`.padEnd(14), `${(flops / 1e6).toFixed(1)} Mflop`.padStart(13), '  1 core', (flops / best[0] / 1e6).toFixed(1).padStart(6),
+      '  2 cores', (flops / best[1] / 1e6).toFixed(1).padStart(6), '  speed-up', (best[0] / best[1]).toFixed(2));
+  }
+  setParallel({ enabled: false });
 }
