@@ -123,11 +123,12 @@ export async function extractMsd(opts: ExtractOptions): Promise<ExtractResult> {
     format: 'extract |{bar}| {percentage}% | {value}/{total} files | {songs} songs | {rate} songs/s | ETA {eta_formatted}',
     stream: process.stderr, etaBuffer: 50, hideCursor: true,
   }) : null;
-  const startedAt = performance.now();
+  let startedAt = -1; // the rate clock starts with the first finished file (worker start-up excluded)
   bar?.start(files.length, doneFiles, { songs: 0, rate: '0' });
   const tick = (n: number): void => {
     doneFiles++;
     songs += n;
+    if (startedAt < 0) startedAt = performance.now();
     const secs = (performance.now() - startedAt) / 1000;
     bar?.update(doneFiles, { songs, rate: secs > 0 ? (songs / secs).toFixed(0) : '0' });
     opts.onProgress?.(doneFiles, files.length, songs);

@@ -56,7 +56,8 @@ const HOST_LE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 type Layout =
   | { readonly kind: 'compact'; readonly start: number; readonly size: number }
   | { readonly kind: 'contiguous'; readonly address: number | null; readonly size: number }
-  | { readonly kind: 'chunked'; readonly address: number | null; readonly chunk: readonly number[]; readonly elementSize: number };
+  | { readonly kind: 'chunked'; readonly address: number | null; readonly chunk: readonly number[]; readonly elementSize: number }
+  | { readonly kind: 'single-chunk'; readonly address: number | null; readonly size: number; readonly mask: number; readonly filtered: boolean };
 
 interface ChunkRef {
   readonly size: number;
@@ -200,9 +201,10 @@ function parseLayout(view: DataView, at: number, rank: number): Layout {
     }
     throw new H5Corrupt(`layout class ${cls} unsupported`);
   }
-  if (version === 3) {
+  if (version === 3 || version === 4) { // v4 (HDF5 1.10 "latest") only changes the chunked layout
     const cls = view.getUint8(at + 1);
     const p = at + 2;
+    if (version === 4 && cls === 2) return parseLayoutV4Chunked(view, p, rank);
     if (cls === 0) return { kind: 'compact', start: p + 2, size: view.getUint16(p, true) };
     if (cls === 1) return { kind: 'contiguous', address: readU64(view, p, 'data address'), size: u64OrThrow(view, p + 8, 'data size') };
     if (cls === 2) {
@@ -216,6 +218,28 @@ function parseLayout(view: DataView, at: number, rank: number): Layout {
     throw new H5Corrupt(`layout class ${cls} unsupported`);
   }
   throw new H5Corrupt(`data layout message version ${version} unsupported (HDF5 1.10+ "latest" format)`);
+}
+
+/** Version-4 chunked layout: only the "single chunk" index is supported (fixed/extensible arrays and v2 B-trees are not). */
+function parseLayoutV4Chunked(view: DataView, p: number, rank: number): Layout {
+  const flags = view.getUint8(p), nd = view.getUint8(p + 1), enc = view.getUint8(p + 2);
+  if (nd !== rank + 1) throw new H5Corrupt(`chunk rank ${nd - 1} does not match dataset rank ${rank}`);
+  if (enc < 1 || enc > 8) throw new H5Corrupt(`chunk dimension encoding of ${enc} bytes`);
+  let q = p + 3 + nd * enc;
+  const indexType = view.getUint8(q);
+  q += 1;
+  const names: Record<number, string> = { 2: 'implicit', 3: 'fixed array', 4: 'extensible array', 5: 'version-2 B-tree' };
+  if (indexType !== 1) {
+    throw new H5Corrupt(`chunk index "${names[indexType] ?? indexType}" (HDF5 1.10+ format) is not supported; rewrite the file with libver="earliest" (h5repack) or PyTables`);
+  }
+  const filtered = (flags & 0x02) !== 0;
+  let size = -1, mask = 0;
+  if (filtered) {
+    size = u64OrThrow(view, q, 'filtered chunk size');
+    mask = view.getUint32(q + 8, true);
+    q += 12;
+  }
+  return { kind: 'single-chunk', address: readU64(view, q, 'chunk address'), size, mask, filtered };
 }
 
 /** One message of an object header: type, flags and where its body lies in the file. */
@@ -367,6 +391,11 @@ export class H5Dataset {
     if (L.kind === 'contiguous') {
       if (L.address === null) throw new H5Corrupt(`${this.length} elements but no data stored`);
       return new Uint8Array(f.slice(L.address, total, 'contiguous data'));
+    }
+    if (L.kind === 'single-chunk') {
+      if (L.address === null) throw new H5Corrupt(`${this.length} elements but no chunk stored`);
+      const ref: ChunkRef = { size: L.filtered ? L.size : total, mask: L.mask, offset: this.shape.map(() => 0), address: L.address };
+      return new Uint8Array(L.filtered ? this.#decodeChunk(ref, total, elem) : f.slice(L.address, total, 'chunk'));
     }
     if (L.elementSize !== elem) throw new H5Corrupt(`chunk element size ${L.elementSize} != datatype size ${elem}`);
     if (L.address === null) throw new H5Corrupt(`${this.length} elements but no chunk stored`);
