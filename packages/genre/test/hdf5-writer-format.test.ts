@@ -2,6 +2,7 @@
 // by the project's reader (compound tables, which jsfive cannot decode), in both storage layouts.
 import { describe, expect, it } from 'vitest';
 import * as hdf5 from 'jsfive';
+import { Rng } from '@timbre/tensor';
 import {
   encodeCompound, encodeFixedStrings, encodeFloat64, encodeHdf5, encodeInt32, datatypeSize,
   type H5Dataset, type H5Datatype, type H5Group,
@@ -174,5 +175,37 @@ describe('bad input', () => {
     const d = ds('x', I32, [1], encodeInt32([1]));
     expect(() => encodeHdf5({ kind: 'group', name: '/', children: [d, d] })).toThrow(/duplicate child name "x"/);
     expect(() => encodeHdf5(root(ds('a/b', I32, [1], encodeInt32([1]))))).toThrow(/bad child name/);
+  });
+});
+
+describe('random shapes and chunk shapes (seeded)', () => {
+  // 40 datasets of rank 1..3 with random (sometimes zero) dims and chunk shapes smaller or larger than
+  // the data, so chunks split every dimension and edge chunks are partial in several dims at once.
+  const rng = new Rng(20260);
+  const cases = Array.from({ length: 40 }, (_, c) => {
+    const rank = 1 + rng.int(3);
+    const shape = Array.from({ length: rank }, (_, d) => (d === 0 && rng.uniform() < 0.1 ? 0 : 1 + rng.int(d === 0 ? 60 : 9)));
+    const chunkShape = shape.map((d) => 1 + rng.int(Math.max(1, d + 3)));
+    const n = shape.reduce((a, b) => a * b, 1);
+    const isInt = c % 3 === 0;
+    const values = Array.from({ length: n }, () => (isInt ? rng.int(2000) - 1000 : rng.normal() * 100));
+    return { name: `d${c}`, shape, chunkShape, values, isInt };
+  });
+  const tree: H5Group = { kind: 'group', name: '/', children: cases.map((k) => ds(k.name, k.isInt ? I32 : F64, k.shape,
+    k.isInt ? encodeInt32(k.values) : encodeFloat64(k.values),
+    { maxShape: k.shape.map((d, i) => (i === 0 ? null : d)), chunkShape: k.chunkShape })) };
+
+  it.each(['chunked', 'contiguous'] as const)('%s: jsfive and the project reader read every element back', (storage) => {
+    const bytes = encodeHdf5(tree, { storage });
+    const f = openJsfive(bytes);
+    const h5 = new H5File(bytes);
+    for (const k of cases) {
+      const where = `${k.name} shape [${k.shape}] chunk [${k.chunkShape}]`;
+      expect(f.get(k.name).shape, where).toEqual(k.shape);
+      expect(Array.from(f.get(k.name).value as number[]), where).toEqual(k.values);
+      const d = h5.dataset(`/${k.name}`)!;
+      expect(d.shape, where).toEqual(k.shape);
+      expect(Array.from(d.readNumbers()), where).toEqual(k.values);
+    }
   });
 });
