@@ -13,7 +13,7 @@
 // never seen); the tuned MLP's configuration is then used in every fold — see docs/measured.md for
 // what that means for its numbers.
 
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadGenre2, loadTagtraum, type RealDataset } from '../src/data/real.js';
@@ -59,7 +59,7 @@ function datasetsFromArgs(): DsName[] {
 }
 
 const tunedPath = (ds: DsName) => join(docs, `tuned-mlp-${ds}.json`);
-const resultsPath = (ds: DsName) => join(docs, `measured-${ds}.json`);
+const resultsPath = (ds: DsName, part = '') => join(docs, `measured-${ds}${part === '' ? '' : `.${part}`}.json`);
 
 /** TPE search for the MLP on the training part of seed 0 / fold 0 (5 folds), 3-fold inner CV. */
 async function tune(name: DsName): Promise<void> {
@@ -117,10 +117,20 @@ function entries(name: DsName): Entry[] {
     { label: `bagging ${k} × MLP`, model: 'bagging', options: { nEstimators: k, base: { model: 'mlp', options: mlpBest } } },
     { label: `seed ensemble ${k} × MLP`, model: 'seeds', options: { nEstimators: k, base: { model: 'mlp', options: mlpBest } } },
     { label: `SAMME ${k} × MLP`, model: 'samme', options: { nEstimators: k, base: { model: 'mlp', options: mlpBest } } },
+    { label: `snapshot ensemble ${k} × MLP`, model: 'snapshot', options: snapshotOptions(mlpBest, k, name === 'genre2' ? 8 : 20),
+      note: `one run, cyclic cosine LR, ${name === 'genre2' ? 8 : 20} epochs per cycle` },
     { label: 'blend MLP + GBDT', model: 'blend', options: { members: [{ model: 'mlp', options: mlpBest }, { model: 'gbdt', options: { nRounds: 300, learningRate: 0.05 } }] } },
     { label: 'blend MLP + GBDT + logreg', model: 'blend', options: { members: [{ model: 'mlp', options: mlpBest }, { model: 'gbdt', options: { nRounds: 300, learningRate: 0.05 } }, { model: 'logreg', options: {} }], step: 0.1 } },
   );
   return list;
+}
+
+/** The tuned MLP's architecture and optimiser settings for a snapshot run. */
+function snapshotOptions(mlp: ModelOptions, count: number, epochsPerCycle: number): ModelOptions {
+  const o: ModelOptions = { count, epochsPerCycle };
+  for (const key of ['hidden', 'dropout', 'lr', 'weightDecay', 'batchSize', 'classWeights']) if (mlp[key] !== undefined) o[key] = mlp[key];
+  if (o.hidden === undefined) o.hidden = [128, 64];
+  return o;
 }
 
 interface Row {
@@ -131,54 +141,68 @@ interface Row {
   accuracy: number[];
   macroF1: number[];
   seconds: number[];
+  /** CPU seconds of this process per seed (user + system): the machine is shared, wall time is not comparable. */
+  cpuSeconds: number[];
 }
 
 async function compare(name: DsName): Promise<void> {
   const ds = DATASETS[name].load();
   const seeds = Number(arg('seeds', '3')), folds = Number(arg('folds', '5'));
-  const only = arg('only', '');
+  const only = arg('only', '').split(',').map((x) => x.trim()).filter(Boolean);
+  const part = arg('part', '');
   console.log(ds.notes.join('\n'));
-  const prev: { rows: Row[] } | null = existsSync(resultsPath(name)) ? JSON.parse(readFileSync(resultsPath(name), 'utf8')) : null;
   const rows: Row[] = [];
   for (const e of entries(name)) {
-    if (only !== '' && !e.label.includes(only)) {
-      const old = prev?.rows.find((r) => r.label === e.label);
-      if (old) rows.push(old);
-      continue;
-    }
-    const row: Row = { ...e, accuracy: [], macroF1: [], seconds: [] };
+    if (only.length > 0 && !only.some((o) => e.label.startsWith(o))) continue;
+    const row: Row = { ...e, accuracy: [], macroF1: [], seconds: [], cpuSeconds: [] };
     for (let s = 0; s < seeds; s++) {
-      const t0 = performance.now();
+      const t0 = performance.now(), c0 = process.cpuUsage();
       const r = crossValPredict(ds, (seed) => createModel(e.model, e.options, seed), { folds, seed: s, validFraction: 0.15 });
+      const c = process.cpuUsage(c0);
       row.seconds.push((performance.now() - t0) / 1000);
+      row.cpuSeconds.push((c.user + c.system) / 1e6);
       row.accuracy.push(r.accuracy);
       row.macroF1.push(r.macroF1);
     }
-    console.log(`${name} ${e.label.padEnd(40)} acc ${fmt(row.accuracy, 100, 1)}  F1 ${fmt(row.macroF1, 1, 3)}  ${(row.seconds.reduce((a, b) => a + b, 0)).toFixed(0)} s`);
+    console.log(`${name} ${e.label.padEnd(40)} acc ${fmt(row.accuracy, 100, 1)}  F1 ${fmt(row.macroF1, 1, 3)}  ` +
+      `cpu ${sum(row.cpuSeconds).toFixed(0)} s, wall ${sum(row.seconds).toFixed(0)} s`);
     rows.push(row);
-    writeFileAtomic(resultsPath(name), JSON.stringify({ dataset: name, title: DATASETS[name].title, notes: ds.notes, seeds, folds, rows }, null, 2) + '\n');
+    writeFileAtomic(resultsPath(name, part), JSON.stringify({ dataset: name, title: DATASETS[name].title, notes: ds.notes, seeds, folds, rows }, null, 2) + '\n');
   }
 }
+
+const sum = (v: number[]) => v.reduce((a, b) => a + b, 0);
 
 function fmt(v: number[], scale: number, digits: number): string {
   const m = meanStd(v);
   return `${(m.mean * scale).toFixed(digits)} ± ${(m.std * scale).toFixed(digits)}`;
 }
 
+/** Rows of every results file of a dataset (measured-<ds>.json and measured-<ds>.<part>.json), in entry order. */
+function loadRows(name: DsName): { title: string; notes: string[]; seeds: number; folds: number; rows: Row[] } | null {
+  const files = readdirSync(docs).filter((f) => f.startsWith(`measured-${name}`) && f.endsWith('.json'));
+  if (files.length === 0) return null;
+  const all = files.map((f) => JSON.parse(readFileSync(join(docs, f), 'utf8')) as { title: string; notes: string[]; seeds: number; folds: number; rows: Row[] });
+  const order = entries(name).map((e) => e.label);
+  const rows = all.flatMap((a) => a.rows).sort((a, b) => order.indexOf(a.label) - order.indexOf(b.label));
+  return { ...all[0], rows };
+}
+
 function table(): void {
   const parts: string[] = [];
   for (const name of ['tagtraum', 'genre2'] as DsName[]) {
-    if (!existsSync(resultsPath(name))) continue;
-    const r = JSON.parse(readFileSync(resultsPath(name), 'utf8')) as { title: string; notes: string[]; seeds: number; folds: number; rows: Row[] };
+    const r = loadRows(name);
+    if (r === null) continue;
     parts.push(`### ${r.title}\n`);
-    parts.push(`${r.notes.slice(1).join('; ')}. ${r.folds}-fold artist-disjoint CV × ${r.seeds} seeds.\n`);
-    parts.push('| model | accuracy % | macro-F1 | time (s, all seeds × folds) |');
-    parts.push('|---|---|---|---|');
+    parts.push(`${r.notes.slice(1).map((n) => n.replace(dataDir, '../shared/data')).join('; ')}. ${r.folds}-fold artist-disjoint CV × ${r.seeds} seeds (mean ± std over seeds).\n`);
+    parts.push('| model | accuracy % | macro-F1 | CPU s (all folds × seeds) | wall s |');
+    parts.push('|---|---|---|---|---|');
     const best = Math.max(...r.rows.map((x) => meanStd(x.macroF1).mean));
     for (const x of r.rows) {
       const f1 = meanStd(x.macroF1).mean;
       const b = f1 === best ? '**' : '';
-      parts.push(`| ${x.label}${x.note ? ` (${x.note})` : ''} | ${fmt(x.accuracy, 100, 1)} | ${b}${fmt(x.macroF1, 1, 3)}${b} | ${x.seconds.reduce((a, c) => a + c, 0).toFixed(0)} |`);
+      parts.push(`| ${x.label}${x.note ? ` (${x.note})` : ''} | ${fmt(x.accuracy, 100, 1)} | ${b}${fmt(x.macroF1, 1, 3)}${b} | ` +
+        `${x.cpuSeconds ? sum(x.cpuSeconds).toFixed(0) : '—'} | ${sum(x.seconds).toFixed(0)} |`);
     }
     parts.push('');
   }
