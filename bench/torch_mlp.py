@@ -3,8 +3,11 @@ Usage: /usr/bin/python3 bench/torch_mlp.py CONFIG_JSON  ->  prints {"ms": [per-e
 CONFIG_JSON: {"sizes": [...], "rows": 8000, "batch": 64, "opt": "sgd"|"adam", "lr": float, "epochs": int, "warmup": int,
 "file": safetensors written by the bench with timbre's initial weights (PyTorch names) plus data.x [rows, in], data.y [rows]}.
 Also prints first_loss: the initial weights' loss on rows [0, batch), which the bench compares with timbre's."""
-import json, struct, sys, time
+import json, os, struct, sys, time
 import torch, torch.nn as nn
+
+# Same clock as bench/lib/timing.ts: wall time, or this process's CPU time with BENCH_CLOCK=cpu.
+clock = time.process_time if os.environ.get("BENCH_CLOCK") == "cpu" else time.perf_counter
 
 
 def read_safetensors(path):
@@ -58,7 +61,7 @@ for _ in range(cfg["warmup"]):
     epoch()
 ms = []
 for _ in range(cfg["epochs"]):
-    t0 = time.perf_counter()
+    t0 = clock()
     epoch()
-    ms.append((time.perf_counter() - t0) * 1000)
+    ms.append((clock() - t0) * 1000)
 print(json.dumps({"ms": ms, "first_loss": first_loss, "torch": torch.__version__, "threads": torch.get_num_threads()}))
