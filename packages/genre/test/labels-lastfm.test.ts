@@ -30,7 +30,7 @@ beforeAll(async () => {
     if (q.get('method') !== 'track.gettoptags' || q.get('format') !== 'json') return json(400, JSON.stringify({ error: 3, message: 'Invalid Method' }));
     switch (artist) {
       case 'Slow': // first answer arrives after the client's timeout
-        if (n === 1) { setTimeout(() => json(200, tagsBody([['jazz', 100]])), 600); return; }
+        if (n === 1) { setTimeout(() => { if (!res.writableEnded && !res.destroyed) json(200, tagsBody([['jazz', 100]])); }, 4000); return; }
         return json(200, tagsBody([['jazz', 100]]));
       case 'Busy': // two 429s, then fine
         if (n <= 2) { res.writeHead(429, { 'retry-after': '0' }); return res.end('Too Many Requests'); }
@@ -68,7 +68,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const fast = { minIntervalMs: 2, backoffMs: 5, maxBackoffMs: 20, timeoutMs: 200, maxRetries: 3 };
+const fast = { minIntervalMs: 2, backoffMs: 5, maxBackoffMs: 20, timeoutMs: 1500, maxRetries: 3 }; // generous timeout: the machine may be busy
 
 describe('LastfmClient against a faulty fake last.fm', () => {
   const events: LastfmEvent[] = [];
@@ -88,7 +88,7 @@ describe('LastfmClient against a faulty fake last.fm', () => {
     expect(seen.get('Broken')).toBe(3);
     expect(seen.get('Limited')).toBe(2);
     expect(events.filter((e) => e.type === 'retry').map((e) => (e as { reason: string }).reason)).toEqual([
-      'timed out after 200 ms', 'HTTP 429', 'HTTP 429', 'HTTP 500', 'HTTP 503', 'last.fm error 29 (Rate Limit Exceded)',
+      'timed out after 1500 ms', 'HTTP 429', 'HTTP 429', 'HTTP 500', 'HTTP 503', 'last.fm error 29 (Rate Limit Exceded)',
     ]);
     // Exponential backoff: delays double per attempt, capped.
     expect(events.filter((e) => e.type === 'retry' && e.artist === 'Busy').map((e) => (e as { delayMs: number }).delayMs)).toEqual([5, 10]);
