@@ -3,7 +3,8 @@
 //
 //   npx tsx --conditions=source packages/genre/scripts/compare.ts tune    [--dataset tagtraum|genre2] [--trials 12]
 //   npx tsx --conditions=source packages/genre/scripts/compare.ts compare [--dataset tagtraum|genre2] [--seeds 3] [--folds 5]
-//   npx tsx --conditions=source packages/genre/scripts/compare.ts table   (docs/measured.md from the saved results)
+//   npx tsx --conditions=source packages/genre/scripts/compare.ts fold0   [--dataset …]  (seed 0 / fold 0 only: the clean tuning check)
+//   npx tsx --conditions=source packages/genre/scripts/compare.ts table   (the markdown table from the saved results)
 //
 // Protocol: for seed s, stratifiedGroupKFold(y, folds, { groups: artists, seed: s }); in each fold an
 // artist-disjoint 15% of the training part is the validation set (early stopping, blend weights);
@@ -209,9 +210,28 @@ function table(): void {
   console.log(parts.join('\n'));
 }
 
+/**
+ * The clean check of tuning: seed 0, fold 0 only — the fold whose training part the search used, so
+ * its test artists were never seen while tuning. Same models as the table, one fit each.
+ */
+async function fold0(name: DsName): Promise<void> {
+  const ds = DATASETS[name].load();
+  const pick = ['logistic regression (C=1)', 'GBDT', 'GBDT (balanced)', 'MLP seed preset', 'MLP default preset', 'MLP tuned (TPE)', 'blend MLP + GBDT'];
+  const out: { label: string; accuracy: number; macroF1: number; cpuSeconds: number }[] = [];
+  for (const e of entries(name).filter((x) => pick.includes(x.label))) {
+    const c0 = process.cpuUsage();
+    const r = crossValPredict(ds, (seed) => createModel(e.model, e.options, seed), { folds: 5, seed: 0, validFraction: 0.15, onlyFolds: [0] });
+    const c = process.cpuUsage(c0);
+    out.push({ label: e.label, accuracy: r.accuracy, macroF1: r.macroF1, cpuSeconds: (c.user + c.system) / 1e6 });
+    console.log(`${name} fold0 ${e.label.padEnd(30)} acc ${(100 * r.accuracy).toFixed(1)} F1 ${r.macroF1.toFixed(3)}`);
+  }
+  writeFileAtomic(join(docs, `fold0-${name}.json`), JSON.stringify({ dataset: name, rows: out }, null, 2) + '\n');
+}
+
 const cmd = process.argv[2] ?? 'compare';
 if (!existsSync(docs)) mkdirSync(docs, { recursive: true });
 if (cmd === 'tune') for (const d of datasetsFromArgs()) await tune(d);
 else if (cmd === 'compare') for (const d of datasetsFromArgs()) await compare(d);
+else if (cmd === 'fold0') for (const d of datasetsFromArgs()) await fold0(d);
 else if (cmd === 'table') table();
-else throw new RangeError(`compare: unknown command ${cmd} (tune, compare or table)`);
+else throw new RangeError(`compare: unknown command ${cmd} (tune, compare, fold0 or table)`);

@@ -82,6 +82,11 @@ describe('crossValPredict', () => {
     for (let i = 0; i < ds.rows; i++) expect(r.proba[i * 2] + r.proba[i * 2 + 1]).toBeCloseTo(1, 5);
     expect(r.foldMacroF1.length).toBe(4);
     expect(r.accuracy).toBeGreaterThan(0.7);
+    // one fold only: the same model and split as fold 1 of the full run
+    const one = crossValPredict(ds, () => new LogisticRegression(), { folds: 4, seed: 2, onlyFolds: [1] });
+    expect(one.foldAccuracy).toEqual([r.foldAccuracy[1]]);
+    expect(one.accuracy).toBe(r.foldAccuracy[1]);
+    expect(Number.isNaN(one.proba[Array.from(one.fold).indexOf(-1) * 2])).toBe(true);
   });
 });
 

@@ -17,10 +17,12 @@ export interface CvOptions {
   validFraction?: number;
   /** Split by artist (ds.groups) — default true. False = row-level stratified folds (flatters models). */
   byGroup?: boolean;
+  /** Fit only these folds (default all); pooled scores then cover their test rows only. */
+  onlyFolds?: readonly number[];
 }
 
 export interface CvResult {
-  /** Out-of-fold class probabilities [rows, classes]. */
+  /** Out-of-fold class probabilities [rows, classes] (NaN for rows of folds not run). */
   proba: Float32Array;
   /** argmax of proba. */
   pred: Int32Array;
@@ -44,15 +46,16 @@ export interface CvResult {
  */
 export function crossValPredict(ds: Dataset, make: (seed: number, fold: number) => Classifier, options: CvOptions = {}): CvResult {
   checkDataset('crossValPredict', ds);
-  const { folds: k = 5, seed = 0, validFraction = 0.15, byGroup = true } = options;
+  const { folds: k = 5, seed = 0, validFraction = 0.15, byGroup = true, onlyFolds } = options;
   if (byGroup && ds.groups === undefined) throw new RangeError('crossValPredict: the dataset has no groups (artists); pass byGroup: false for row-level folds');
   const groups = byGroup ? ds.groups! : null;
   const folds = stratifiedGroupKFold(ds.y, k, { groups, seed, classes: ds.classes });
   const K = ds.classes;
-  const proba = new Float32Array(ds.rows * K);
-  const fold = new Int32Array(ds.rows);
+  const proba = new Float32Array(ds.rows * K).fill(NaN);
+  const fold = new Int32Array(ds.rows).fill(-1);
   const foldAccuracy: number[] = [], foldMacroF1: number[] = [];
   folds.forEach((f, fi) => {
+    if (onlyFolds !== undefined && !onlyFolds.includes(fi)) return;
     const trainAll = subsetDataset(ds, f.train);
     let trainRaw = trainAll, validRaw: Dataset | undefined;
     if (validFraction > 0) {
@@ -78,5 +81,12 @@ export function crossValPredict(ds: Dataset, make: (seed: number, fold: number) 
     foldMacroF1.push(macroF1(test.y, pr, K));
   });
   const pred = argmaxRows(proba, ds.rows, K);
-  return { proba, pred, accuracy: accuracy(ds.y, pred), macroF1: macroF1(ds.y, pred, K), foldAccuracy, foldMacroF1, fold };
+  let yRun = ds.y, pRun = pred;
+  if (onlyFolds !== undefined) {
+    const idx: number[] = [];
+    for (let i = 0; i < ds.rows; i++) if (fold[i] >= 0) idx.push(i);
+    yRun = Int32Array.from(idx, (i) => ds.y[i]);
+    pRun = Int32Array.from(idx, (i) => pred[i]);
+  }
+  return { proba, pred, accuracy: accuracy(yRun, pRun), macroF1: macroF1(yRun, pRun, K), foldAccuracy, foldMacroF1, fold };
 }
