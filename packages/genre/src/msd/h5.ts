@@ -531,12 +531,16 @@ export class H5File {
     this.#groups.set('/', this.#root);
   }
 
-  /** The group at `path` ('/', '/metadata'), or null if it does not exist. */
-  group(path: string): Group | null {
+  /** True if the group at `path` ('/', '/metadata') exists. */
+  hasGroup(path: string): boolean {
+    return this.#group(path) !== null;
+  }
+
+  #group(path: string): Group | null {
     const hit = this.#groups.get(path);
     if (hit !== undefined) return hit;
     const cut = path.lastIndexOf('/');
-    const parent = this.group(cut <= 0 ? '/' : path.slice(0, cut));
+    const parent = this.#group(cut <= 0 ? '/' : path.slice(0, cut));
     const name = path.slice(cut + 1);
     if (parent === null || !parent.keys.includes(name)) return null;
     const g = parent.get(name);
@@ -548,7 +552,7 @@ export class H5File {
   /** The dataset at `path`, or null if it (or its group) does not exist. */
   dataset(path: string): H5Dataset | null {
     const cut = path.lastIndexOf('/');
-    const parent = this.group(cut <= 0 ? '/' : path.slice(0, cut));
+    const parent = this.#group(cut <= 0 ? '/' : path.slice(0, cut));
     const name = path.slice(cut + 1);
     if (parent === null || !parent.keys.includes(name)) return null;
     const target = parent._links[name];

@@ -47,7 +47,7 @@ export class MsdFile {
     for (const path of TABLES) {
       tables[path] = this.#at(path, () => {
         const group = path.slice(0, path.lastIndexOf('/'));
-        if (h5.group(group) === null) throw new MsdFormatError(file, `missing group ${group} (not an MSD song file?)`);
+        if (!h5.hasGroup(group)) throw new MsdFormatError(file, `missing group ${group} (not an MSD song file?)`);
         return this.#dataset(path).readTable();
       });
     }
