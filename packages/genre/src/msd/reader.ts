@@ -203,7 +203,7 @@ export class MsdFile {
       throw new MsdFormatError(this.file, `song ${index}: ${column} gives rows [${start}, ${end}) of ${rows}`, spec.path);
     }
     if ('rows' in whole) {
-      return { rows: end - start, cols: 12, data: whole.data.subarray(start * 12, end * 12) };
+      return { rows: end - start, cols: 12, data: whole.data.slice(start * 12, end * 12) };
     }
     return whole.slice(start, end) as ArrayValue; // typed arrays: copy, so songs don't pin the whole aggregate
   }
