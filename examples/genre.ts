@@ -2,7 +2,8 @@
 //   Default: a seeded SYNTHETIC MSD-format corpus (made by timbre's own HDF5 writer) → extract → labels
 //   → preprocess → train (MLP on @timbre/nn, several seeds) → evaluate → HTML report, in runs/genre/.
 //   Real data: npm run genre -- --msd <MillionSongSubset/data> --labels <msd_tagtraum_cd1.cls> [--out runs/real]
-//   Other flags: --songs N (synthetic corpus size), --seed N, --preset default|seed, --seeds 1,2,3, --epochs N.
+//   Other flags: --songs N (synthetic corpus size), --seed N, --preset default|seed, --seeds 1,2,3, --epochs N,
+//   --features SPEC, --min-class-count N.
 import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -19,6 +20,7 @@ const { values: args } = parseArgs({
     seeds: { type: 'string', default: '1,2,3' },
     epochs: { type: 'string' },
     features: { type: 'string', default: 'auto' },
+    'min-class-count': { type: 'string', default: '10' },
   },
 });
 
@@ -53,10 +55,14 @@ if (!real) {
 
 const r = await runPipeline({
   msd: msd!, labels: labels!, out, synthetic: !real, preset: args.preset, seeds, features: args.features,
+  minClassCount: Number(args['min-class-count']),
   ...(args.epochs ? { overrides: { epochs: Number(args.epochs) } } : {}),
   command: `npm run genre${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
   onStep: (s) => console.log(`[${secs()}s] ${s}`),
   onSeedDone: (run) => console.log(`[${secs()}s]   seed ${run.seed}: test accuracy ${(run.test.accuracy * 100).toFixed(1)} %, macro-F1 ${(run.test.macroF1 * 100).toFixed(1)} % (${run.history.epochsRun} epochs, best ${run.history.bestEpoch})`),
+}).catch((e: unknown) => {
+  console.error(`genre: ${(e as Error).message ?? String(e)}`);
+  process.exit(1);
 });
 
 const tag = r.synthetic ? ' [SYNTHETIC data]' : '';

@@ -211,7 +211,10 @@ export async function preprocess(options: PreprocessOptions): Promise<{ data: Pr
   }
   if (final.length === 0) throw new Error(`preprocess: ${input}: no usable row left (dropped: ${JSON.stringify(dropped)})`);
   const classNames = [...new Set(final.map((k) => k.genre))].sort();
-  if (classNames.length < 2) throw new Error(`preprocess: ${input}: only one class left (${classNames[0]}); need at least two`);
+  if (classNames.length < 2) {
+    const rareNote = rare.length > 0 ? `; rare classes ${rareClasses === 'drop' ? 'dropped' : 'merged'}: ${rare.map((r) => `${r.name} (${r.count})`).join(', ')} — lower minClassCount (--min-class-count) to keep them` : '';
+    throw new Error(`preprocess: ${input}: only one class left (${classNames[0]}, ${final.length} rows); need at least two${rareNote}`);
+  }
   const classId = new Map(classNames.map((c, i) => [c, i] as const));
 
   // Encode.
