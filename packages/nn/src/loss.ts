@@ -18,6 +18,11 @@ export interface CrossEntropyLossOptions {
   reduction?: Reduction;
   /** Label smoothing ε in [0, 1] (default 0): target = (1−ε)·onehot + ε/C, combined with weights like PyTorch. */
   labelSmoothing?: number;
+  /**
+   * Rows with this label contribute nothing and are left out of the 'mean' denominator (PyTorch's ignore_index).
+   * Default null: every label must be a class id. (PyTorch defaults to −100; set `ignoreIndex: -100` for that.)
+   */
+  ignoreIndex?: number | null;
 }
 
 function checkReduction(op: string, r: string): void {
@@ -38,18 +43,24 @@ export class CrossEntropyLoss {
   readonly reduction: Reduction;
   readonly labelSmoothing: number;
   readonly weight: Tensor | null;
+  readonly ignoreIndex: number | null;
   #losses = new BufferSlots();    // [B] per-sample losses
   #probs = new BufferSlots();     // [B, C] softmax, saved for backward
   #dlogits = new BufferSlots();
   #dloss = new BufferSlots();     // [B] d(reduced)/d(loss_b)
   #scalar = zeros([]);
   #labels: Int32Array | null = null;
+  #kernelLabels: Int32Array | null = null;
+  #labelBuf: Int32Array | null = null;
+  #nIgnored = 0;
   #B = 0;
   #C = 0;
   #denominator = 1;
 
   constructor(options: CrossEntropyLossOptions = {}) {
-    const { weight = null, reduction = 'mean', labelSmoothing = 0 } = options;
+    const { weight = null, reduction = 'mean', labelSmoothing = 0, ignoreIndex = null } = options;
+    if (ignoreIndex !== null && !Number.isInteger(ignoreIndex)) throw new RangeError(`CrossEntropyLoss: ignoreIndex must be an integer or null, got ${ignoreIndex}`);
+    this.ignoreIndex = ignoreIndex;
     checkReduction('CrossEntropyLoss', reduction);
     if (!(labelSmoothing >= 0 && labelSmoothing <= 1)) {
       throw new RangeError(`CrossEntropyLoss: label_smoothing must be between 0.0 and 1.0. Got: ${labelSmoothing}`);
@@ -85,30 +96,44 @@ export class CrossEntropyLoss {
     if (w !== null && w.size !== C) {
       throw new ShapeError(`${op}: weight ${formatShape(w.shape)} does not match logits ${formatShape(logits.shape)} (weight.shape[0]=${w.size}, logits.shape[1]=${C})`);
     }
+    const ignore = this.ignoreIndex ?? NaN; // NaN equals no label: nothing is ignored
+    let nIgnored = 0;
     for (let b = 0; b < B; b++) {
       const y = labels[b];
-      if (y < 0 || y >= C) throw new RangeError(`${op}: label ${y} at index ${b} is out of range for ${C} classes (expected 0..${C - 1})`);
+      if ((y < 0 || y >= C) && y !== ignore) {
+        throw new RangeError(`${op}: label ${y} at index ${b} is out of range for ${C} classes (expected 0..${C - 1}` +
+          `${this.ignoreIndex === null ? '' : ` or ignoreIndex ${this.ignoreIndex}`})`);
+      }
+      if (y === ignore) nIgnored++;
+    }
+    // The kernels know nothing of ignored rows: they see label 0 there, and the rows' losses (here) and
+    // per-row gradient scales (in backward) are zeroed, which drops them exactly.
+    let kernelLabels = labels;
+    if (nIgnored > 0) {
+      if (this.#labelBuf === null || this.#labelBuf.length !== B) this.#labelBuf = new Int32Array(B);
+      kernelLabels = this.#labelBuf;
+      for (let b = 0; b < B; b++) kernelLabels[b] = labels[b] === ignore ? 0 : labels[b];
     }
     const losses = this.#losses.vec(B), probs = this.#probs.get(B, C);
-    crossEntropyForward(losses.data, probs.data, logits.data, labels, w === null ? null : w.data, B, C, this.labelSmoothing);
-    let total = 0;
+    crossEntropyForward(losses.data, probs.data, logits.data, kernelLabels, w === null ? null : w.data, B, C, this.labelSmoothing);
     const ld = losses.data;
+    if (nIgnored > 0) for (let b = 0; b < B; b++) if (labels[b] === ignore) ld[b] = 0;
+    let total = 0;
     for (let b = 0; b < B; b++) total += ld[b];
     let denom = 1;
     if (this.reduction === 'mean') {
-      if (w === null) denom = B;
-      else {
-        denom = 0;
-        for (let b = 0; b < B; b++) denom += w.data[labels[b]];
-      }
+      denom = 0; // Σ w[label] over the rows not ignored (the row count without weights), as PyTorch
+      for (let b = 0; b < B; b++) if (labels[b] !== ignore) denom += w === null ? 1 : w.data[labels[b]];
     }
     if (!Number.isFinite(total)) throw nonFinite(op, logits, total);
     this.#labels = labels;
+    this.#kernelLabels = kernelLabels;
+    this.#nIgnored = nIgnored;
     this.#B = B;
     this.#C = C;
     this.#denominator = denom;
     if (this.reduction === 'none') return losses;
-    this.#scalar.data[0] = total / denom; // B = 0 under 'mean' gives NaN, like PyTorch
+    this.#scalar.data[0] = total / denom; // no rows (or all ignored) under 'mean' gives NaN, like PyTorch
     return this.#scalar;
   }
 
@@ -133,10 +158,11 @@ export class CrossEntropyLoss {
       const g = dout === undefined ? 1 : dout.data[0];
       dloss.fill(g / this.#denominator);
     }
+    if (this.#nIgnored > 0) for (let b = 0; b < B; b++) if (labels[b] === this.ignoreIndex) dloss[b] = 0;
     const d = this.#dlogits.get(B, C);
     d.data.fill(0);
-    crossEntropyBackward(d.data, dloss, this.#probs.get(B, C).data, labels, this.weight === null ? null : this.weight.data,
-      B, C, this.labelSmoothing);
+    crossEntropyBackward(d.data, dloss, this.#probs.get(B, C).data, this.#kernelLabels as Int32Array,
+      this.weight === null ? null : this.weight.data, B, C, this.labelSmoothing);
     return d;
   }
 }

@@ -120,6 +120,19 @@ describe('gradcheck: losses', () => {
       expect(maxRelError(analytic, numericalGradient(L, x.data, 1e-2), 1e-2)).toBeLessThan(1e-2);
     });
   }
+  it('CrossEntropyLoss ignoreIndex: equals the loss over the remaining rows (weighted mean), and its gradient', () => {
+    const w = [0.5, 2, 1, 3];
+    const z = randn([5, 4], rng);
+    const withIgnore = new CrossEntropyLoss({ weight: w, labelSmoothing: 0.1, ignoreIndex: -100 });
+    const l = withIgnore.forward(z, Int32Array.from([0, -100, 1, -100, 2])).item();
+    const kept = fromArray([...z.data.subarray(0, 4), ...z.data.subarray(8, 12), ...z.data.subarray(16, 20)], [3, 4]);
+    const plain = new CrossEntropyLoss({ weight: w, labelSmoothing: 0.1 });
+    expect(l).toBeCloseTo(plain.forward(kept, Int32Array.from([0, 1, 2])).item(), 6);
+    const d = withIgnore.backward(), dk = plain.backward();
+    expect(Array.from(d.data.subarray(4, 8))).toEqual([0, 0, 0, 0]);
+    for (let i = 0; i < 4; i++) expect(d.data[8 + i]).toBeCloseTo(dk.data[4 + i], 6);
+    expect(() => withIgnore.forward(z, Int32Array.from([0, -1, 1, 1, 2]))).toThrow('label -1 at index 1 is out of range for 4 classes (expected 0..3 or ignoreIndex -100)');
+  });
   it('MSELoss matches its definition', () => {
     const l = new MSELoss().forward(fromArray([1, 2, 3]), fromArray([1, 0, 0])).item();
     expect(l).toBeCloseTo((0 + 4 + 9) / 3, 6);
