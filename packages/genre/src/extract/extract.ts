@@ -91,7 +91,9 @@ export async function extractMsd(opts: ExtractOptions): Promise<ExtractResult> {
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`extract: batchSize must be a positive integer, got ${batchSize}`);
   const input = resolve(opts.input);
   if (!existsSync(input)) throw new Error(`extract: ${opts.input}: no such file or directory`);
-  const files = shardFiles(listMsdFiles(input), shard);
+  const all = listMsdFiles(input);
+  if (all.length === 0) throw new Error(`extract: no .h5 files under ${opts.input}`);
+  const files = shardFiles(all, shard); // a shard of a small input may be empty: it then writes header-only files
 
   if (opts.restart === true) rmSync(work, { recursive: true, force: true });
   const manifest: Manifest = { version: 1, input, shard, batchSize, files: files.map((f) => f.rel) };
