@@ -144,6 +144,14 @@ describe('extractMsd', () => {
   });
 });
 
+describe('extract input checks', () => {
+  it('rejects a missing input and a tree without .h5 files', async () => {
+    await expect(extractMsd({ input: join(tmp, 'nowhere'), output: join(tmp, 'x', 'a.csv'), workers: 0 })).rejects.toThrow(/no such file or directory/);
+    mkdirSync(join(tmp, 'empty-tree', 'A'), { recursive: true });
+    await expect(extractMsd({ input: join(tmp, 'empty-tree'), output: join(tmp, 'x', 'a.csv'), workers: 0 })).rejects.toThrow(/no \.h5 files under/);
+  });
+});
+
 describe('sharding helpers', () => {
   it('parses i/n, takes the index from the batch system, and rejects bad specs', () => {
     expect(parseShard('3/16', {})).toEqual({ index: 3, count: 16 });
