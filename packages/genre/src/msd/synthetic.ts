@@ -436,20 +436,20 @@ function makeSong(rng: Rng, artist: SyntheticArtist, songIndex: number, release:
   };
 }
 
-/**
- * Generates the songs of a synthetic corpus in memory (no files): artists nested in genres, several
- * songs per artist. Deterministic in `seed`. `generateSyntheticCorpus` writes these to disk.
- *
- * @example
- * const { songs, genres } = generateSyntheticSongs({ songs: 50, seed: 1 });
- * songs[0].song.track_id; // 'TRSYN…'
- */
-export function generateSyntheticSongs(options: Omit<SyntheticCorpusOptions, 'dir' | 'storage'>):
-  { songs: { song: Song; genre: string }[]; genres: string[]; artists: number } {
+interface CorpusPlan {
+  readonly genres: string[];
+  readonly artists: SyntheticArtist[];
+  readonly sizes: number[]; // songs per artist
+  readonly rng: Rng;
+}
+
+/** Draws the artists (genre, size, artist-level fields); songs are drawn later, one at a time. */
+function planCorpus(options: Omit<SyntheticCorpusOptions, 'dir' | 'storage'>): CorpusPlan {
   const { songs: nSongs, seed } = options;
   if (!Number.isInteger(nSongs) || nSongs < 1) throw new RangeError(`generateSyntheticCorpus: songs must be a positive integer, got ${nSongs}`);
   const perArtist = options.songsPerArtist ?? 4;
   if (!(perArtist >= 1)) throw new RangeError(`generateSyntheticCorpus: songsPerArtist must be >= 1, got ${perArtist}`);
+  if (!Number.isFinite(seed)) throw new RangeError(`generateSyntheticCorpus: seed must be a finite number, got ${seed}`);
   const profiles = resolveGenres(options.genres);
   const models = genreModels(profiles);
   const rng = new Rng(seed);
@@ -466,26 +466,35 @@ export function generateSyntheticSongs(options: Omit<SyntheticCorpusOptions, 'di
     sizes.push(size);
     total += size;
   }
-  // make sure every genre has at least one artist when there are enough artists
+  // every genre gets an artist when there are enough artists: re-draw an artist of a genre that has several
+  const count = new Array<number>(models.length).fill(0);
+  for (const a of artists) count[a.genreIndex]++;
   for (let gi = 0; gi < models.length && artists.length >= models.length; gi++) {
-    if (!artists.some((a) => a.genreIndex === gi)) {
-      const victim = artists.length - 1 - gi;
-      artists[victim] = makeArtist(rng, victim, models[gi], gi);
-    }
+    if (count[gi] > 0) continue;
+    let victim = artists.length - 1;
+    while (count[artists[victim].genreIndex] < 2) victim--;
+    count[artists[victim].genreIndex]--;
+    artists[victim] = makeArtist(rng, victim, models[gi], gi);
+    count[gi]++;
   }
+  const byGenre = models.map((_, gi) => artists.filter((a) => a.genreIndex === gi));
   for (const a of artists) {
-    const same = artists.filter((b) => b !== a && b.genreIndex === a.genreIndex);
-    const other = artists.filter((b) => b.genreIndex !== a.genreIndex);
-    const n = Math.min(same.length + other.length, rng.int(12));
+    const same = byGenre[a.genreIndex];
+    const n = Math.min(artists.length - 1, rng.int(12));
     const sim = new Set<string>();
-    while (sim.size < n) {
-      const pool = same.length > 0 && (other.length === 0 || rng.uniform() < 0.8) ? same : other;
-      sim.add(pool[rng.int(pool.length)].id);
+    for (let tries = 0; sim.size < n && tries < 100; tries++) {
+      const b = same.length > 1 && rng.uniform() < 0.8 ? same[rng.int(same.length)] : artists[rng.int(artists.length)];
+      if (b !== a) sim.add(b.id);
     }
     a.similar = [...sim];
   }
+  return { genres: profiles.map((p) => p.name), artists, sizes, rng };
+}
 
-  const out: { song: Song; genre: string }[] = [];
+/** The songs of a plan, in order, drawn lazily (memory stays bounded for big corpora). */
+function* planSongs(plan: CorpusPlan): Generator<{ song: Song; genre: string }> {
+  const { artists, sizes, rng } = plan;
+  let index = 0;
   for (let ai = 0; ai < artists.length; ai++) {
     const a = artists[ai];
     let release = '', release7d = 0;
@@ -494,10 +503,23 @@ export function generateSyntheticSongs(options: Omit<SyntheticCorpusOptions, 'di
         release = `Synthetic Release ${ai + 1}.${k / 4 + 1}`;
         release7d = 1 + rng.int(900000);
       }
-      out.push({ song: makeSong(rng, a, out.length, release, release7d), genre: a.genre.profile.name });
+      yield { song: makeSong(rng, a, index++, release, release7d), genre: a.genre.profile.name };
     }
   }
-  return { songs: out, genres: profiles.map((p) => p.name), artists: artists.length };
+}
+
+/**
+ * Generates the songs of a synthetic corpus in memory (no files): artists nested in genres, several
+ * songs per artist. Deterministic in `seed`; the same songs `generateSyntheticCorpus` writes.
+ *
+ * @example
+ * const { songs, genres } = generateSyntheticSongs({ songs: 50, seed: 1 });
+ * songs[0].song.track_id; // 'TRSYN…'
+ */
+export function generateSyntheticSongs(options: Omit<SyntheticCorpusOptions, 'dir' | 'storage'>):
+  { songs: { song: Song; genre: string }[]; genres: string[]; artists: number } {
+  const plan = planCorpus(options);
+  return { songs: [...planSongs(plan)], genres: plan.genres, artists: plan.artists.length };
 }
 
 /**
@@ -511,11 +533,11 @@ export function generateSyntheticSongs(options: Omit<SyntheticCorpusOptions, 'di
  * corpus.files.length; // 600
  */
 export async function generateSyntheticCorpus(options: SyntheticCorpusOptions): Promise<SyntheticCorpus> {
-  const { songs, genres, artists } = generateSyntheticSongs(options);
+  const plan = planCorpus(options);
   const files: string[] = [];
   const tracks: SyntheticTrack[] = [];
   const made = new Set<string>();
-  for (const { song, genre } of songs) {
+  for (const { song, genre } of planSongs(plan)) { // one song in memory at a time
     const id = song.track_id;
     const sub = join(options.dir, 'data', id[2], id[3], id[4]);
     if (!made.has(sub)) { await mkdir(sub, { recursive: true }); made.add(sub); }
@@ -526,7 +548,7 @@ export async function generateSyntheticCorpus(options: SyntheticCorpusOptions): 
   }
   const labelsPath = join(options.dir, 'labels.cls');
   await writeTextAtomic(labelsPath, tracks.map((t) => `${t.trackId}\t${t.genre}\n`).join(''));
-  return { files, labelsPath, tracks, genres, artists };
+  return { files, labelsPath, tracks, genres: plan.genres, artists: plan.artists.length };
 }
 
 let tempCounter = 0;
