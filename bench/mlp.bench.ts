@@ -260,6 +260,11 @@ export async function run(opts: BenchOptions): Promise<void> {
     for (const [impl, backend] of [['timbre-scalar', 'scalar'], ['timbre', 'simd'], ['timbre-2cores', 'simd']] as const) {
       if (!want(impl) && only.some((o) => ['timbre', 'tfjs', 'torch'].some((k) => o.startsWith(k)))) continue;
       if (impl === 'timbre-2cores' && (biggest < minFlops || !(await whenParallelReady()))) continue;
+      if (impl === 'timbre-2cores' && clock === 'cpu') {
+        const note = 'timbre-2cores skipped: BENCH_CLOCK=cpu would add the worker thread\'s CPU time (use the wall clock)';
+        if (!notes.includes(note)) notes.push(note);
+        continue;
+      }
       try { setBackend(backend); } catch (e) { notes.push(`${impl}: ${(e as Error).message}`); continue; }
       setParallel({ enabled: impl === 'timbre-2cores', minFlops });
       const t = timbreSetup(c); // built after setBackend: buffers live where that backend wants them
