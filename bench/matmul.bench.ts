@@ -37,7 +37,8 @@ const IMPLS: Impl[] = ['timbre', 'timbre-2cores', 'timbre-scalar', 'naive', 'tfj
 // called directly so the result does not depend on which backend the dispatcher picks.
 const FAST: Record<Layout, Kernel> = { NN: matmulNNPacked, NT: matmulNTPacked, TN: matmulTNPacked };
 const DEFAULT: Record<Layout, Kernel> = { NN: matmulNN, NT: matmulNT, TN: matmulTN };
-/** Products from this many flops up run on two cores in the default path (pool.ts). */
+/** timbre-2cores rows are measured on products from this many flops up (the library's own default crossover,
+ * TIMBRE_PARALLEL_MIN_FLOPS, is higher: see packages/tensor/docs/simd.md). */
 const PARALLEL_MIN_FLOPS = Number(process.env.TIMBRE_PARALLEL_MIN_FLOPS || 2 ** 24);
 /** Copies `a` into a buffer allocated the way tensors are (WebAssembly memory under the SIMD backend). */
 const tensorBuffer = (a: Float32Array): Float32Array => { const t = zeros([a.length]).data; t.set(a); return t; };

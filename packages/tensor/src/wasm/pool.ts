@@ -1,22 +1,27 @@
-// Second core: one worker thread shares the WebAssembly memory and the compiled module; a large product
-// is split in two column (or row) halves, the worker runs one while this thread runs the other.
-// Hand-off is a control block in the shared memory (Atomics.wait/notify: microseconds, no messages).
-// The worker is created on the first large product, used once it reports ready, and unref'd, so it
-// never keeps the process alive. TIMBRE_THREADS=1 disables it; TIMBRE_PARALLEL_MIN_FLOPS sets the
-// crossover (default measured with bench/simd-dev.ts, see docs/simd.md).
+// Second core: one worker thread shares the WebAssembly memory and the compiled module. A large
+// product is cut into column (or row) chunks that both threads claim from a shared counter, so when
+// the worker is slow to wake or descheduled (a loaded machine) this thread simply takes more chunks:
+// two cores never make a product much slower than one. Hand-off is a control block in the shared
+// memory (Atomics: microseconds, no messages). The worker starts on the first large product, is used
+// once it reports ready, and is unref'd, so it never keeps the process alive. TIMBRE_THREADS=1 forbids
+// it; TIMBRE_PARALLEL_MIN_FLOPS sets the crossover (see docs/simd.md).
 
 import { Worker } from 'node:worker_threads';
 import { matmulScratchBytes } from './matmul-module.js';
 import { rawAlloc, wasmMemory } from './memory.js';
 import { kernelModule, simdKernels } from './module.js';
 
-// Control block layout (Int32 slots; alpha and beta as Float32 in slots 13 and 14).
-const SEQ = 0, DONE = 1, LAYOUT = 2, READY = 31, CTRL_SLOTS = 32;
-/** Columns per worker call, as in matmul.ts (its scratch is sized for this many). */
-const MAX_HALF_N = 4096;
+// Control block (Int32 slots). NEXT packs the job tag (seq << 16) and the next unclaimed chunk in its
+// low 16 bits; a thread claims chunk c with compareExchange(tag | c → tag | c+1), so a worker waking
+// late for a finished job (other tag) can never claim a chunk of the next one.
+const SEQ = 0, NEXT = 1, WDONE = 2, LAYOUT = 3, READY = 31, CTRL_SLOTS = 32;
+// Slots 4..: C, A, B, bias, M, K, N, alpha (f32), beta (f32), scratch, act, byRows, chunk, nChunks.
+/** Most columns (or rows) in a chunk; the worker's scratch is sized for it. */
+const MAX_CHUNK = 4096;
+const CLOSED = 0xffff;
 
 // Plain JavaScript, run with `eval: true`: no file to resolve, so it works the same from TypeScript
-// source (tsx, vitest) and from dist.
+// source (tsx, vitest) and from dist. chunk() is the same arithmetic as runChunk below.
 const WORKER_SOURCE = `
 const { workerData } = require('node:worker_threads');
 const { module, memory, ctrl } = workerData;
@@ -24,17 +29,49 @@ const k = new WebAssembly.Instance(module, { env: { memory, exp: Math.exp, log: 
 const I = new Int32Array(memory.buffer, ctrl, ${CTRL_SLOTS});
 const F = new Float32Array(memory.buffer, ctrl, ${CTRL_SLOTS});
 const fns = [k.mm_NN, k.mm_NT, k.mm_TN];
+${runChunkSource()}
 Atomics.store(I, ${READY}, 1);
 let seen = 0;
 for (;;) {
   Atomics.wait(I, ${SEQ}, seen);
   seen = Atomics.load(I, ${SEQ});
   if (seen < 0) break;
-  fns[I[${LAYOUT}]](I[3], I[4], I[5], I[6], I[7], I[8], I[9], I[10], I[11], I[12], F[13], F[14], I[15], I[16]);
-  Atomics.store(I, ${DONE}, seen);
-  Atomics.notify(I, ${DONE});
+  const tag = (seen << 16) >>> 0;
+  const layout = I[${LAYOUT}], C = I[4], A = I[5], B = I[6], bias = I[7], M = I[8], K = I[9], N = I[10];
+  const alpha = F[11], beta = F[12], scratch = I[13], act = I[14], byRows = I[15], cs = I[16], n = I[17];
+  for (;;) {
+    const w = Atomics.load(I, ${NEXT}) >>> 0;
+    if (((w & 0xffff0000) >>> 0) !== tag) break;
+    const c = w & 0xffff;
+    if (c >= n) break;
+    if ((Atomics.compareExchange(I, ${NEXT}, w | 0, (w + 1) | 0) >>> 0) !== w) continue;
+    runChunk(fns[layout], layout, C, A, B, bias, M, K, N, alpha, beta, scratch, act, byRows, cs, c);
+    Atomics.add(I, ${WDONE}, 1);
+    Atomics.notify(I, ${WDONE});
+  }
 }
 `;
+
+/** Source of runChunk, shared by this thread and the worker (so both cut chunks identically). */
+function runChunkSource(): string {
+  return `function runChunk(fn, layout, C, A, B, bias, M, K, N, alpha, beta, scratch, act, byRows, cs, c) {
+  const lda = layout === 2 ? M : K, ldb = layout === 1 ? K : N;
+  if (byRows) {
+    const i0 = c * cs, m = Math.min(cs, M - i0);
+    fn(C + i0 * N * 4, N, A + (layout === 2 ? i0 * 4 : i0 * K * 4), lda, B, ldb, bias, m, K, N, alpha, beta, scratch, act);
+  } else {
+    const j0 = c * cs, nn = Math.min(cs, N - j0);
+    fn(C + j0 * 4, N, A, lda, B + (layout === 1 ? j0 * K * 4 : j0 * 4), ldb, bias === 0 ? 0 : bias + j0 * 4, M, K, nn, alpha, beta, scratch, act);
+  }
+}`;
+}
+
+type Fn = (C: number, ldc: number, A: number, lda: number, B: number, ldb: number, bias: number, M: number, K: number,
+           N: number, alpha: number, beta: number, scratch: number, act: number) => void;
+// Built from the same source string as the worker's copy, so both threads cut chunks identically.
+const runChunk = new Function(`${runChunkSource()}; return runChunk;`)() as (fn: Fn, layout: number, C: number, A: number, B: number,
+  bias: number, M: number, K: number, N: number, alpha: number, beta: number, scratch: number, act: number, byRows: number,
+  cs: number, c: number) => void;
 
 function envNumber(name: string, fallback: number): number {
   const v = process.env[name];
@@ -44,28 +81,37 @@ function envNumber(name: string, fallback: number): number {
   return x;
 }
 
-/** Products with fewer flops (2·M·N·K) than this stay on one thread. */
-let minFlops = envNumber('TIMBRE_PARALLEL_MIN_FLOPS', 2 ** 24);
+/**
+ * Products with fewer flops (2·M·N·K) than this stay on one thread. 2²⁹ (≈ 640³) is the crossover
+ * measured on the shared 2-core bench machine under load (bench/simd-dev.ts --cross): below it the
+ * second core, busy with other processes, made products slower. On an idle machine it is far lower.
+ */
+let minFlops = envNumber('TIMBRE_PARALLEL_MIN_FLOPS', 2 ** 29);
 /** TIMBRE_THREADS=1 forbids the worker altogether; setParallel toggles its use at run time. */
 const allowed = envNumber('TIMBRE_THREADS', 2) >= 2;
 let enabled = allowed;
+/** When false this thread claims no chunk and the worker computes them all (tests use it to exercise the worker). */
+let share = true;
 
 let worker: Worker | null = null;
 let failed = false;
 let ctrl: Int32Array | null = null, ctrlF: Float32Array | null = null;
-let scratch = 0, seq = 0;
-let calls = 0;
+let workerScratch = 0, seq = 0;
+let calls = 0, workerChunks = 0;
 
-/** How many products ran on two threads so far (tests check the split really happened). */
+/** How many products ran with the worker taking part, and how many chunks it computed (tests, docs). */
 export function parallelCalls(): number {
   return calls;
+}
+export function parallelWorkerChunks(): number {
+  return workerChunks;
 }
 
 function start(): void {
   try {
     const memory = wasmMemory();
     const ptr = rawAlloc(CTRL_SLOTS * 4);
-    scratch = rawAlloc(matmulScratchBytes(MAX_HALF_N));
+    workerScratch = rawAlloc(matmulScratchBytes(MAX_CHUNK));
     ctrl = new Int32Array(memory.buffer, ptr, CTRL_SLOTS);
     ctrlF = new Float32Array(memory.buffer, ptr, CTRL_SLOTS);
     worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { module: kernelModule(), memory, ctrl: ptr } });
@@ -81,10 +127,11 @@ function start(): void {
  * Use (or stop using) the second core. `minFlops` sets the crossover. Returns the previous settings.
  * Benchmarks call this to time one and two cores in one process.
  */
-export function setParallel(options: { enabled?: boolean; minFlops?: number }): { enabled: boolean; minFlops: number } {
-  const prev = { enabled, minFlops };
+export function setParallel(options: { enabled?: boolean; minFlops?: number; share?: boolean }): { enabled: boolean; minFlops: number; share: boolean } {
+  const prev = { enabled, minFlops, share };
   if (options.enabled !== undefined) enabled = options.enabled;
   if (options.minFlops !== undefined) minFlops = options.minFlops;
+  if (options.share !== undefined) share = options.share;
   return prev;
 }
 
@@ -93,9 +140,16 @@ export function parallelReady(): boolean {
   return ctrl !== null && !failed && Atomics.load(ctrl, READY) === 1;
 }
 
+let own = 0, ownBytes = 0;
+function ownScratch(): number {
+  const bytes = matmulScratchBytes(MAX_CHUNK);
+  if (bytes > ownBytes) { own = rawAlloc(bytes); ownBytes = bytes; }
+  return own;
+}
+
 /**
- * Runs the product on two threads when it is large enough and the worker is ready; returns false
- * (caller runs it alone) otherwise. Pointers are byte offsets; C, A, B contiguous as in matmul.ts.
+ * Runs the product with the worker's help when it is large enough and the worker is ready; returns
+ * false (caller runs it alone) otherwise. Pointers are byte offsets; C, A, B contiguous as in matmul.ts.
  */
 export function parallelMatmul(layout: 'NN' | 'NT' | 'TN', C: number, A: number, B: number, bias: number,
                                M: number, K: number, N: number, alpha: number, beta: number, act: number): boolean {
@@ -103,50 +157,52 @@ export function parallelMatmul(layout: 'NN' | 'NT' | 'TN', C: number, A: number,
   if (worker === null) { start(); return false; }
   const I = ctrl as Int32Array, F = ctrlF as Float32Array;
   if (Atomics.load(I, READY) !== 1) return false;
-  const lda = layout === 'TN' ? M : K, ldb = layout === 'NT' ? K : N;
-  // Split the columns (each half packs only its half of B) when there are enough; else split rows.
-  let c0: number, a0: number, b0: number, bias0: number, m0: number, n0: number, m1: number, n1: number;
-  if (N >= 16) {
-    const j = Math.ceil(N / 16) * 8; // multiple of the 8-column panel
-    if (N - j > MAX_HALF_N || j > MAX_HALF_N) return false;
-    m0 = M; n0 = j; m1 = M; n1 = N - j;
-    c0 = C + j * 4; a0 = A; b0 = B + (layout === 'NT' ? j * K * 4 : j * 4); bias0 = bias === 0 ? 0 : bias + j * 4;
-  } else {
-    if (M < 8) return false;
-    const i = Math.ceil(M / 8) * 4;
-    m0 = i; n0 = N; m1 = M - i; n1 = N;
-    c0 = C + i * N * 4; a0 = A + (layout === 'TN' ? i * 4 : i * K * 4); b0 = B; bias0 = bias;
-  }
-  // Worker: the second half.
-  I[LAYOUT] = layout === 'NN' ? 0 : layout === 'NT' ? 1 : 2;
-  I[3] = c0; I[4] = N; I[5] = a0; I[6] = lda; I[7] = b0; I[8] = ldb; I[9] = bias0;
-  I[10] = m1; I[11] = K; I[12] = n1; F[13] = alpha; F[14] = beta; I[15] = scratch; I[16] = act;
-  seq = (seq + 1) & 0x3fffffff;
+  // Chunks: columns in multiples of the 8-wide panel when N allows (each chunk packs only its part of
+  // B), else rows in multiples of 4; about 8 chunks so a late worker still finds work to take.
+  const byRows = N < 32 ? 1 : 0;
+  const extent = byRows ? M : N, unit = byRows ? 4 : 8;
+  if (extent < 2 * unit) return false;
+  let cs = Math.ceil(extent / 8 / unit) * unit;
+  if (cs > MAX_CHUNK) cs = MAX_CHUNK;
+  const n = Math.ceil(extent / cs);
+  if (n > CLOSED - 1) return false;
+  const li = layout === 'NN' ? 0 : layout === 'NT' ? 1 : 2;
+
+  seq = (seq + 1) & 0x7fff;
   if (seq === 0) seq = 1;
+  const tag = (seq << 16) >>> 0;
+  Atomics.store(I, NEXT, (tag | CLOSED) | 0); // close first: a late worker's claim fails before params change
+  I[LAYOUT] = li; I[4] = C; I[5] = A; I[6] = B; I[7] = bias; I[8] = M; I[9] = K; I[10] = N;
+  F[11] = alpha; F[12] = beta; I[13] = workerScratch; I[14] = act; I[15] = byRows; I[16] = cs; I[17] = n;
+  Atomics.store(I, WDONE, 0);
+  Atomics.store(I, NEXT, tag | 0);
   Atomics.store(I, SEQ, seq);
   Atomics.notify(I, SEQ);
-  // This thread: the first half.
+
   const k = simdKernels();
-  const fn = layout === 'NN' ? k.mm_NN : layout === 'NT' ? k.mm_NT : k.mm_TN;
-  fn(C, N, A, lda, B, ldb, bias, m0, K, n0, alpha, beta, ownScratch(n0), act);
-  // Wait for the worker (bounded: a dead worker must not hang the process).
+  const fn = (li === 0 ? k.mm_NN : li === 1 ? k.mm_NT : k.mm_TN) as Fn;
+  const s = ownScratch();
+  let mine = 0;
+  while (share) {
+    const w = Atomics.load(I, NEXT) >>> 0;
+    const c = w & 0xffff;
+    if (c >= n) break;
+    if ((Atomics.compareExchange(I, NEXT, w | 0, (w + 1) | 0) >>> 0) !== w) continue;
+    runChunk(fn, li, C, A, B, bias, M, K, N, alpha, beta, s, act, byRows, cs, c);
+    mine++;
+  }
+  // Wait for chunks the worker claimed (bounded: a dead worker must not hang the process).
   let waited = 0;
-  while (Atomics.load(I, DONE) !== seq) {
-    const r = Atomics.wait(I, DONE, Atomics.load(I, DONE), 1000);
-    if (r === 'timed-out' && ++waited >= 60) {
+  for (;;) {
+    const done = Atomics.load(I, WDONE);
+    if (mine + done >= n) break;
+    if (Atomics.wait(I, WDONE, done, 1000) === 'timed-out' && ++waited >= 60) {
       failed = true;
       throw new Error('timbre: the matmul worker thread stopped responding (set TIMBRE_THREADS=1 to run on one core)');
     }
   }
-  calls++;
+  if (mine < n) { calls++; workerChunks += n - mine; }
   return true;
-}
-
-let own = 0, ownBytes = 0;
-function ownScratch(n: number): number {
-  const bytes = matmulScratchBytes(Math.max(n, MAX_HALF_N));
-  if (bytes > ownBytes) { own = rawAlloc(bytes); ownBytes = bytes; }
-  return own;
 }
 
 /**
