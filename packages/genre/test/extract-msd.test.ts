@@ -10,6 +10,8 @@ import { extractMsd } from '../src/extract/extract.js';
 import { mergeShards } from '../src/extract/merge.js';
 import { fnv1a, parseShard, shardedName } from '../src/extract/files.js';
 import { addExtractCommand } from '../src/cli/extract.js';
+import { MsdReadPool } from '../src/extract/pool.js';
+import { readAll } from '../src/extract/worker.js';
 import { BAD_DIR, DATA, H5_ROOT, listH5, loadCsv, loadLooseCsv } from './msd-helpers.js';
 
 let tmp = '', input = '';
@@ -141,6 +143,23 @@ describe('extractMsd', () => {
     expect(log.join('')).toMatch(/285 songs from 285\/290 files/);
     expect(read(out)).toBe(first!.song);
     expect(read(join(tmp, 'cli', 'songs.errors.csv'))).toBe(first!.err);
+  });
+});
+
+describe('MsdReadPool', () => {
+  it('reads every file on 2 worker threads with the same result as this thread', { timeout: 120_000 }, async () => {
+    const paths = listH5(H5_ROOT).slice(0, 100);
+    const pool = await MsdReadPool.start(2);
+    try {
+      const r = await pool.read([...paths, join(BAD_DIR, 'empty.h5')], 16);
+      const local = readAll(paths);
+      expect(r.songs).toBe(100);
+      expect(r.errors).toHaveLength(1);
+      expect(r.errors[0]).toMatch(/empty\.h5: empty file/);
+      expect(r.checksum).toBeCloseTo(local.checksum, 6);
+    } finally {
+      await pool.close();
+    }
   });
 });
 
