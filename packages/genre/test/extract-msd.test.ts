@@ -176,6 +176,8 @@ describe('sharding helpers', () => {
     expect(parseShard('3/16', {})).toEqual({ index: 3, count: 16 });
     expect(parseShard('/4', { JOB_COMPLETION_INDEX: '2' })).toEqual({ index: 2, count: 4 });
     expect(parseShard('4', { SLURM_ARRAY_TASK_ID: '3' })).toEqual({ index: 3, count: 4 });
+    expect(parseShard('12', { SLURM_ARRAY_TASK_ID: '11' })).toEqual({ index: 11, count: 12 });
+    expect(parseShard(' 0 / 1 ', {})).toEqual({ index: 0, count: 1 });
     expect(() => parseShard('/4', {})).toThrow(/neither JOB_COMPLETION_INDEX nor SLURM_ARRAY_TASK_ID/);
     expect(() => parseShard('4/4', {})).toThrow(/not in \[0, 3\]/);
     expect(() => parseShard('/4', { SLURM_ARRAY_TASK_ID: '7' })).toThrow(/from SLURM_ARRAY_TASK_ID/);

@@ -66,12 +66,12 @@ export function shardFiles(files: readonly InputFile[], shard: Shard | null): In
  * JOB_COMPLETION_INDEX (Kubernetes Indexed Job) or SLURM_ARRAY_TASK_ID (Slurm job array).
  */
 export function parseShard(spec: string, env: Record<string, string | undefined> = process.env): Shard {
-  const m = /^\s*(\d*)\s*\/?\s*(\d+)\s*$/.exec(spec);
+  const m = /^\s*(\d*)\s*\/\s*(\d+)\s*$/.exec(spec) ?? /^\s*()(\d+)\s*$/.exec(spec);
   if (m === null) throw new RangeError(`--shard: "${spec}" is not i/n (e.g. 3/16) or /n with the index from JOB_COMPLETION_INDEX or SLURM_ARRAY_TASK_ID`);
   const count = Number(m[2]);
   let indexText = m[1];
   let from = 'the argument';
-  if (indexText === '' || !spec.includes('/')) {
+  if (indexText === '') {
     const k8s = env.JOB_COMPLETION_INDEX, slurm = env.SLURM_ARRAY_TASK_ID;
     if (k8s !== undefined && k8s !== '') { indexText = k8s; from = 'JOB_COMPLETION_INDEX'; }
     else if (slurm !== undefined && slurm !== '') { indexText = slurm; from = 'SLURM_ARRAY_TASK_ID'; }
