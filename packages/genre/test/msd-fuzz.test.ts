@@ -1,6 +1,7 @@
 // Seeded, bounded fuzzing of the reader: real MSD files with bytes flipped, zeroed, overwritten or
-// cut at random offsets (biased to the first 16 KB, where headers, B-trees and heaps live). Every
-// case must parse or throw an MsdFormatError naming the file; a worker parses so a hang is caught.
+// cut at random offsets (biased to the first 16 KB, where headers, B-trees and heaps live), plus the
+// 3-song PyTables aggregate fixture. Every case must parse or throw an MsdFormatError naming the
+// file; a worker parses so a hang is caught.
 import { afterAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import type { Worker } from 'node:worker_threads';
@@ -43,7 +44,8 @@ describe('reader fuzz', () => {
   it(`${CASES} corrupted real files: no hang, no crash, only MsdFormatErrors naming the file`, { timeout: 300_000 }, async () => {
     const rng = new Rng(20261126);
     const files = listH5(H5_ROOT);
-    const sources = Array.from({ length: 12 }, () => files[rng.int(files.length)]).map((p) => readFileSync(p));
+    const sources = Array.from({ length: 11 }, () => files[rng.int(files.length)]).map((p) => readFileSync(p));
+    sources.push(readFileSync(new URL('./fixtures/msd-aggregate.h5', import.meta.url))); // multi-song tables, idx slicing
     const w = startWorker(new URL('./msd-fuzz-worker.ts', import.meta.url));
     worker = w;
     const counts: Record<FuzzReply['kind'], number> = { ok: 0, 'msd-error': 0, 'other-error': 0, 'non-error': 0 };
