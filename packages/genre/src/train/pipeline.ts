@@ -11,6 +11,7 @@ import { formatMeanStd } from '../metrics/summary.js';
 import { readSongs } from '../msd/reader.js';
 import type { Song } from '../msd/song.js';
 import { preprocess, type PreprocessReport } from '../preprocess/preprocess.js';
+import { readSongTable } from '../preprocess/table.js';
 import type { KeyEncoding } from '../preprocess/features.js';
 import type { ScalerKind } from '../preprocess/scaler.js';
 import { renderReport, type ReportSection } from '../report/html.js';
@@ -129,6 +130,14 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineResult> {
   if (labels !== undefined) {
     o.onStep?.('labels');
     const lab = await readLabels(labels, o.labelRule);
+    // Keep only the labels of songs in the table (a tagtraum file labels the whole MSD).
+    const t = await readSongTable(table!);
+    const idCol = t.columns.indexOf('track_id');
+    if (idCol >= 0) {
+      const ids = new Set(t.rows.map((r) => r[idCol]));
+      for (const id of [...lab.labels.keys()]) if (!ids.has(id)) lab.labels.delete(id);
+      lab.counts.labelled = lab.labels.size;
+    }
     files.labels = join(o.out, 'labels.cls');
     writeLabelFile(files.labels, lab.labels, `${synthetic ? 'SYNTHETIC labels. ' : ''}genre labels from ${labels} (${lab.counts.labelled} tracks)`);
     labels = files.labels;
