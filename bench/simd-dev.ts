@@ -1,8 +1,14 @@
 // Development benchmark for the WebAssembly SIMD kernels (issue 8): GFLOPS per shape and layout,
 // operands in the module's memory. Run: npx tsx --conditions=source bench/simd-dev.ts [--quick] [--cross]
 // --cross: one core vs two cores (wall clock, best of 15 interleaved runs) to find the crossover.
+// --peers: timbre SIMD (NN/NT/TN) vs tfjs-backend-wasm, interleaved, best of N wall-clock runs each: on a
+// loaded shared machine the best run is the one least disturbed, for every implementation alike.
 import { matmulNNSimd, matmulNTSimd, matmulTNSimd } from '../packages/tensor/src/wasm/matmul.js';
 import { allocFloat32 } from '../packages/tensor/src/wasm/memory.js';
+import { createRequire } from 'node:module';
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { usesRelaxed } from '../packages/tensor/src/wasm/module.js';
 import { setParallel, whenParallelReady } from '../packages/tensor/src/wasm/pool.js';
 
@@ -16,7 +22,7 @@ const fns = { NN: matmulNNSimd, NT: matmulNTSimd, TN: matmulTNSimd };
 const arr = (n: number): Float32Array => { const a = allocFloat32(n) ?? new Float32Array(n); for (let i = 0; i < n; i++) a[i] = ((i * 7919) % 1000) / 1000 - 0.5; return a; };
 setParallel({ enabled: false });
 console.log(`node ${process.version}, relaxed madd: ${usesRelaxed()}, GFLOPS from CPU time, one thread`);
-for (const [M, K, N] of shapes) {
+for (const [M, K, N] of process.argv.includes('--peers') ? [] : shapes) {
   const A = arr(M * K), B = arr(K * N), C = arr(M * N);
   const row: string[] = [];
   for (const L of ['NN', 'NT', 'TN'] as const) {
@@ -56,4 +62,37 @@ if (process.argv.includes('--cross')) {
       '  2 cores', (flops / best[1] / 1e6).toFixed(1).padStart(6), '  speed-up', (best[0] / best[1]).toFixed(2));
   }
   setParallel({ enabled: false });
+}
+
+if (process.argv.includes('--peers')) {
+  const require = createRequire(import.meta.url);
+  setWasmPaths(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm')) + path.sep);
+  if (!(await tf.setBackend('wasm'))) throw new Error('simd-dev: tfjs wasm backend did not initialise');
+  const trials = quick ? 7 : 15;
+  console.log(`\ntimbre SIMD (one core) vs tfjs-backend-wasm, GFLOPS, best of ${trials} interleaved wall-clock runs:`);
+  for (const [M, K, N] of shapes) {
+    const A = arr(M * K), B = arr(K * N), C = arr(M * N);
+    const flops = 2 * M * N * K, reps = Math.max(1, Math.round(2e7 / flops));
+    const tA = tf.tensor2d(A, [M, K]), tB = tf.tensor2d(B, [K, N]), tAt = tf.tensor2d(A, [K, M]), tBt = tf.tensor2d(B, [N, K]);
+    const runs: [string, () => void][] = [
+      ['NN', () => matmulNNSimd(C, A, B, null, M, K, N, 1, 0)],
+      ['NT', () => matmulNTSimd(C, A, B, null, M, K, N, 1, 0)],
+      ['TN', () => matmulTNSimd(C, A, B, null, M, K, N, 1, 0)],
+      ['tf NN', () => { const c = tf.matMul(tA, tB); c.dataSync(); c.dispose(); }],
+      ['tf NT', () => { const c = tf.matMul(tA, tBt, false, true); c.dataSync(); c.dispose(); }],
+      ['tf TN', () => { const c = tf.matMul(tAt, tB, true, false); c.dataSync(); c.dispose(); }],
+    ];
+    const best = runs.map(() => Infinity);
+    for (let t = 0; t < trials; t++) {
+      runs.forEach(([, f], i) => {
+        const t0 = performance.now();
+        for (let r = 0; r < reps; r++) f();
+        best[i] = Math.min(best[i], (performance.now() - t0) / reps);
+      });
+    }
+    const g = best.map((ms) => flops / ms / 1e6);
+    console.log(`${M}x${K}x${N}`.padEnd(14), runs.map(([name], i) => `${name} ${g[i].toFixed(1).padStart(5)}`).join('  '),
+      `  NN/tf ${(g[0] / g[3]).toFixed(2)}x  NT/tf ${(g[1] / g[4]).toFixed(1)}x  TN/tf ${(g[2] / g[5]).toFixed(1)}x`);
+    tf.dispose([tA, tB, tAt, tBt]);
+  }
 }
