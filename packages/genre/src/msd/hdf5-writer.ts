@@ -303,6 +303,9 @@ function chooseChunkShape(ds: H5Dataset): number[] {
   return chunk;
 }
 
+/** A chunk as stored in the file (after the filters) and its offset in the dataset. */
+interface StoredChunk { readonly offset: readonly number[]; readonly bytes: Uint8Array }
+
 function writeDataset(w: ByteWriter, ds: H5Dataset, path: string, opts: Required<H5WriteOptions>): number {
   checkDataset(ds, path);
   const elem = datatypeSize(ds.type);
@@ -331,7 +334,10 @@ function writeDataset(w: ByteWriter, ds: H5Dataset, path: string, opts: Required
       fp.u16(1).u16(0).u16(1).u16(1).u32(opts.deflateLevel).u32(0);
       messages.push({ type: 0x0b, flags: 1, body: fp.done() });
     }
-    const btree = writeChunks(w, ds, chunk, elem, deflate, shuffle, opts.deflateLevel);
+    const stored: StoredChunk[] = splitChunks(ds, chunk, elem).map((c) => ({
+      offset: c.offset, bytes: deflate ? deflateSync(shuffle ? shuffleBytes(c.raw, elem) : c.raw, { level: opts.deflateLevel }) : c.raw,
+    }));
+    const btree = writeChunks(w, ds, chunk, elem, stored);
     const layout = new Bytes().u8(3).u8(2).u8(rank + 1).u64(btree);
     for (const c of chunk) layout.u32(c);
     layout.u32(elem);
@@ -342,16 +348,14 @@ function writeDataset(w: ByteWriter, ds: H5Dataset, path: string, opts: Required
 }
 
 /**
- * Writes every chunk (edge chunks padded with zeros to the full chunk shape, as HDF5 does) and one
- * v1 B-tree leaf node of type 1 indexing them. Returns the B-tree address (UNDEF when no element).
+ * Cuts the dataset into chunks in row-major order of chunk coordinates; edge chunks are padded with
+ * zeros to the full chunk shape, as HDF5 stores them. None when the dataset has no element.
  */
-function writeChunks(w: ByteWriter, ds: H5Dataset, chunk: readonly number[], elem: number,
-                     deflate: boolean, shuffle: boolean, level: number): bigint {
+function splitChunks(ds: H5Dataset, chunk: readonly number[], elem: number): { offset: number[]; raw: Uint8Array }[] {
   const shape = ds.shape, rank = shape.length;
   let n = 1;
   for (const d of shape) n *= d;
-  if (n === 0) return UNDEF;
-  // number of chunks along each dimension, row-major order of chunk coordinates
+  if (n === 0) return [];
   const counts = shape.map((d, i) => Math.ceil(d / chunk[i]));
   let nChunks = 1;
   for (const c of counts) nChunks *= c;
@@ -363,23 +367,31 @@ function writeChunks(w: ByteWriter, ds: H5Dataset, chunk: readonly number[], ele
   const rowStride = new Array<number>(rank); // elements per step in each dim of the dataset
   let s = 1;
   for (let d = rank - 1; d >= 0; d--) { rowStride[d] = s; s *= shape[d]; }
-
-  const entries: { offset: number[]; size: number; addr: number }[] = [];
+  const out: { offset: number[]; raw: Uint8Array }[] = [];
   const coord = new Array<number>(rank).fill(0);
-  const raw = new Uint8Array(chunkElems * elem);
   for (let c = 0; c < nChunks; c++) {
     const offset = coord.map((k, i) => k * chunk[i]);
-    raw.fill(0);
+    const raw = new Uint8Array(chunkElems * elem);
     copyChunk(raw, ds.data, shape, chunk, offset, rowStride, elem);
-    let stored: Uint8Array = raw;
-    if (deflate) stored = deflateSync(shuffle ? shuffleBytes(raw, elem) : raw, { level });
-    const addr = w.append(stored);
-    entries.push({ offset, size: stored.length, addr });
+    out.push({ offset, raw });
     for (let d = rank - 1; d >= 0; d--) { // next chunk coordinate
       if (++coord[d] < counts[d]) break;
       coord[d] = 0;
     }
   }
+  return out;
+}
+
+/**
+ * Writes the stored chunks and one v1 B-tree leaf node of type 1 indexing them. Returns the B-tree
+ * address (UNDEF when there is no chunk: nothing allocated, as HDF5 does for empty datasets).
+ */
+function writeChunks(w: ByteWriter, ds: H5Dataset, chunk: readonly number[], elem: number,
+                     stored: readonly StoredChunk[]): bigint {
+  const rank = ds.shape.length;
+  if (stored.length === 0) return UNDEF;
+  const entries: { offset: readonly number[]; size: number; addr: number }[] = [];
+  for (const c of stored) entries.push({ offset: c.offset, size: c.bytes.length, addr: w.append(c.bytes) });
 
   const keySize = 8 + 8 * (rank + 1);
   const nodeSize = 24 + 2 * CHUNK_K * 8 + (2 * CHUNK_K + 1) * keySize;
@@ -529,6 +541,10 @@ function compareBytes(a: Uint8Array, b: Uint8Array): number {
  *   { kind: 'dataset', name: 'x', type: { class: 'float64' }, shape: [2], data: encodeFloat64([1, 2]) }] });
  */
 export function encodeHdf5(root: H5Group, options: H5WriteOptions = {}): Uint8Array {
+  return encodeWith(root, normalizeOptions(options));
+}
+
+function normalizeOptions(options: H5WriteOptions): Required<H5WriteOptions> {
   const opts: Required<H5WriteOptions> = {
     storage: options.storage ?? 'chunked',
     deflateLevel: options.deflateLevel ?? 1,
@@ -540,6 +556,10 @@ export function encodeHdf5(root: H5Group, options: H5WriteOptions = {}): Uint8Ar
   if (!Number.isInteger(opts.deflateLevel) || opts.deflateLevel < 0 || opts.deflateLevel > 9) {
     throw new RangeError(`hdf5: deflateLevel must be an integer in 0..9, got ${opts.deflateLevel}`);
   }
+  return opts;
+}
+
+function encodeWith(root: H5Group, opts: Required<H5WriteOptions>): Uint8Array {
   const w = new ByteWriter(estimateSize(root));
   const sb = w.alloc(96);
   const rootHeader = writeGroup(w, root, '/', opts);
