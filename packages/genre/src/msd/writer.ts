@@ -118,6 +118,7 @@ export function msdTree(songs: readonly Song[], options: MsdWriteOptions = {}): 
       let at = 0;
       for (const s of songs) {
         const a = (s as unknown as Record<string, ArrayLike<number>>)[spec.field];
+        if (a instanceof Float64Array || a instanceof Int32Array) { flat.set(a, at); at += a.length; continue; }
         for (let k = 0; k < a.length; k++) flat[at++] = a[k];
       }
       if (spec.kind === 'i32') { type = { class: 'int32' }; data = encodeInt32(flat, spec.path); }
