@@ -20,7 +20,7 @@ export interface H5Attribute {
 }
 
 /**
- * A dataset: `data` holds the row-major elements already encoded with `type` (see `encodeColumns`,
+ * A dataset: `data` holds the row-major elements already encoded with `type` (see `encodeCompound`,
  * `encodeFloat64`, ...). `maxShape` entries of `null` are unlimited (PyTables EArrays and Tables are
  * unlimited along dim 0). `chunkShape` is used when the file is written with chunked storage.
  */

@@ -212,7 +212,7 @@ export async function writeMsdFile(path: string, songs: readonly Song[], options
   try {
     bytes = encodeMsdFile(songs, options);
   } catch (e) {
-    if (e instanceof Error) e.message = `${basename(path)}: ${e.message}`;
+    if (e instanceof Error) e.message = `writeMsdFile: ${basename(path)}: ${e.message}`;
     throw e;
   }
   const tmp = `${path}.tmp-${process.pid}-${tempCounter++}`;
