@@ -39,6 +39,7 @@ const free = new Map<number, number[]>();
 const knownBuffers = new WeakSet<ArrayBufferLike>();
 let heapF32: Float32Array = new Float32Array(0);
 let heapU8: Uint8Array = new Uint8Array(0);
+let heapI32: Int32Array = new Int32Array(0);
 const parents = new WeakMap<Float32Array, Float32Array>();
 
 // The held value is a token into `tokens` (ptr, size); a plain number keeps the registry cheap.
@@ -67,12 +68,19 @@ function refreshViews(): void {
   knownBuffers.add(buf);
   heapF32 = new Float32Array(buf);
   heapU8 = new Uint8Array(buf);
+  heapI32 = new Int32Array(buf);
 }
 
 /** A Float32Array over the whole memory (refreshed when it grows: re-read it after any allocation). */
 export function heap(): Float32Array {
   wasmMemory();
   return heapF32;
+}
+
+/** An Int32Array over the whole memory (same refresh rule as `heap`). */
+export function heapInt32(): Int32Array {
+  wasmMemory();
+  return heapI32;
 }
 
 /** True when `a` is a view of the module's memory (so kernels can use it in place). */

@@ -1,7 +1,7 @@
 // Pointers for kernel arguments: arrays in the module's memory are used in place; others are copied
 // into temporary blocks (stage), and outputs copied back (unstage) — correct, only slower.
 
-import { heap, inWasm, rawAlloc, rawFree } from './memory.js';
+import { heap, heapInt32, inWasm, rawAlloc, rawFree } from './memory.js';
 
 const staged: number[] = []; // (ptr, bytes) pairs of this call's temporary blocks
 
@@ -11,9 +11,9 @@ export function stage(a: Float32Array | Int32Array, n: number, copy: boolean): n
   const ptr = rawAlloc(Math.max(n, 1) * 4);
   staged.push(ptr, Math.max(n, 1) * 4);
   if (copy && n > 0) {
-    const h = heap();
-    if (a instanceof Float32Array) h.set(n === a.length ? a : a.subarray(0, n), ptr >> 2);
-    else new Int32Array(h.buffer, ptr, n).set(n === a.length ? a : a.subarray(0, n));
+    // Whole-memory views are cached, so staging allocates nothing when the array is used whole.
+    if (a instanceof Float32Array) heap().set(n === a.length ? a : a.subarray(0, n), ptr >> 2);
+    else heapInt32().set(n === a.length ? a : a.subarray(0, n), ptr >> 2);
   }
   return ptr;
 }
