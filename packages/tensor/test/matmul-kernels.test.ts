@@ -60,6 +60,13 @@ describe('fast matmul kernels vs naive', () => {
         check(fast, naive, M, K, N, rng, alpha, beta, t % 2 === 0, name);
       }
     });
+    it(`${name}: several depth blocks (K > 512), wide N`, () => {
+      const rng = new Rng(106);
+      check(fast, naive, 9, 1100, 7, rng, 1, 0, true, name);
+      check(fast, naive, 6, 1030, 5, rng, -0.5, 0.75, true, name);
+      check(fast, naive, 5, 3, 4101, rng, 1.5, 0, true, name);
+      check(fast, naive, 3, 520, 4099, rng, 1, -1, false, name);
+    });
     it(`${name}: K = 0 gives beta·C + bias`, () => {
       const rng = new Rng(103);
       check(fast, naive, 5, 0, 6, rng, 1, 0.5, true, name);
@@ -67,7 +74,7 @@ describe('fast matmul kernels vs naive', () => {
     });
     it(`${name}: beta = 0 never reads C (NaN in C does not leak)`, () => {
       const rng = new Rng(104);
-      for (const [M, K, N] of [[9, 5, 11], [64, 30, 256], [130, 17, 3]]) {
+      for (const [M, K, N] of [[9, 5, 11], [64, 30, 256], [130, 17, 3], [5, 700, 6]]) {
         const A = randArray(M * K, rng), B = randArray(K * N, rng), bias = randArray(N, rng);
         const C = new Float32Array(M * N).fill(NaN);
         fast(C, A, B, bias, M, K, N, 1.5, 0);
