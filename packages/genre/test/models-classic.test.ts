@@ -178,6 +178,39 @@ describe('GBDT', () => {
   });
 });
 
+describe('known cases', () => {
+  // one feature, classes split cleanly at x = 2.5; 3 of the 4 left rows are class 0
+  const x = Float32Array.from([1, 1, 2, 2, 3, 3, 4, 4]), y = Int32Array.from([0, 0, 0, 1, 1, 1, 1, 1]);
+  const ds: Dataset = { x, y, rows: 8, features: 1, classes: 2 };
+
+  it('GBDT: one round of one split has leaf values -lr·G/(H+λ) from the prior start', () => {
+    const lr = 0.5, lambda = 1;
+    const gb = new GBDT({ nRounds: 1, maxLeaves: 2, learningRate: lr, lambda, minSamplesLeaf: 1, earlyStoppingRounds: 0 });
+    gb.fit(ds);
+    const p1 = 5 / 8; // prior of class 1 = softmax of the log-prior base score
+    const t = gb.trees[0][1];
+    expect(t.feature[0]).toBe(0);
+    expect(t.threshold[0]).toBe(2.5);
+    const leaf = (rows: number[]) => {
+      let G = 0, H = 0;
+      for (const i of rows) { G += p1 - y[i]; H += p1 * (1 - p1); }
+      return -lr * G / (H + lambda);
+    };
+    expect(t.value[t.left[0]]).toBeCloseTo(leaf([0, 1, 2, 3]), 12);
+    expect(t.value[t.right[0]]).toBeCloseTo(leaf([4, 5, 6, 7]), 12);
+    expect(gb.baseScore[1] - gb.baseScore[0]).toBeCloseTo(Math.log(5 / 3), 12);
+  });
+
+  it('RandomForest: a depth-1 tree without bootstrap splits at the midpoint and stores class fractions', () => {
+    const rf = new RandomForest({ nTrees: 1, maxDepth: 1, bootstrap: false, maxFeatures: 1.0 });
+    rf.fit(ds);
+    // gini prefers x <= 2.5 (left 3:1, right 0:4) over x <= 1.5 (2:0 | 1:5)
+    expect(rf.trees[0].threshold[0]).toBe(2.5);
+    const p = rf.predictProba(Float32Array.from([0, 10]), 2);
+    expect(Array.from(p)).toEqual([0.75, 0.25, 0, 1]);
+  });
+});
+
 describe('RandomForest', () => {
   it('fits XOR and multiclass blobs; seeded; probabilities sum to 1', () => {
     const train = xor(600, 0.1, 1), test = xor(600, 0.1, 2);
