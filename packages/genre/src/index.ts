@@ -42,8 +42,8 @@ export {
   type MlpOptions, type MlpHistory, type EpochLog, type ClassWeighting,
 } from './train/mlp.js';
 export { makeDatasets, datasetFromPrepared, type SplitDatasets } from './train/datasets.js';
-export { trainAndEvaluate, type TrainRunOptions, type TrainRunResult, type SeedRun, type RunSummary } from './train/run.js';
-export { saveGenreModel, loadGenreModel, modelPaths, type ModelMeta } from './train/model-io.js';
+export { trainAndEvaluate, makeMlpModel, ensembleSize, ensembleSeeds, PRESET_ENSEMBLE, type TrainRunOptions, type TrainRunResult, type SeedRun, type RunSummary } from './train/run.js';
+export { saveGenreModel, loadGenreModel, modelPaths, SAVABLE_MODELS, type ModelMeta, type SaveModelArgs } from './train/model-io.js';
 export { predictTable, predictInputs, encodeForModel, songsToTable, listH5Files, type Prediction, type RawTable } from './train/predict.js';
 export { runPipeline, extractSongTable, type PipelineOptions, type PipelineResult } from './train/pipeline.js';
 export { renderReport, writeReport, htmlTable, type ReportInput, type ReportSection, type ReportHistory } from './report/html.js';

@@ -19,10 +19,11 @@ import type { ScalerKind } from '../preprocess/scaler.js';
 import { renderReport } from '../report/html.js';
 import { datasetFromPrepared } from '../train/datasets.js';
 import type { ClassWeighting, MlpOptions } from '../train/mlp.js';
-import { loadGenreModel, saveGenreModel } from '../train/model-io.js';
+import { loadGenreModel, saveGenreModel, SAVABLE_MODELS } from '../train/model-io.js';
 import { runPipeline, type PipelineOptions } from '../train/pipeline.js';
 import { listH5Files, predictInputs } from '../train/predict.js';
-import { trainAndEvaluate } from '../train/run.js';
+import { ensembleSize, trainAndEvaluate } from '../train/run.js';
+import { listModels } from '../models/registry.js';
 import { makeBar } from './progress.js';
 import { addExtractCommand } from './extract.js';
 import { addModelCommands } from './models.js';
@@ -44,6 +45,12 @@ const seedsArg = (v: string): number[] => {
   // "5" = seeds 1..5; "1,7,9" = those seeds.
   if (/^\d+$/.test(v.trim())) { const n = Number(v); if (n < 1) throw new InvalidArgumentError('--seeds must be >= 1'); return Array.from({ length: n }, (_, i) => i + 1); }
   return intList('--seeds')(v);
+};
+const jsonArg = (v: string): Record<string, unknown> => {
+  let o: unknown;
+  try { o = JSON.parse(v); } catch (e) { throw new InvalidArgumentError(`--model-options must be a JSON object: ${(e as Error).message}`); }
+  if (o === null || typeof o !== 'object' || Array.isArray(o)) throw new InvalidArgumentError('--model-options must be a JSON object such as {"nRounds":300}');
+  return o as Record<string, unknown>;
 };
 const patienceArg = (v: string): number | null => (v === 'none' ? null : int('--patience')(v));
 
@@ -71,6 +78,19 @@ function ruleOptions(o: { rule?: string; vocabulary?: string; minCount?: number 
   return out;
 }
 
+/** Model choice from CLI flags: the MLP (with an ensemble size) or a registry model. */
+function modelChoice(o: Record<string, unknown>): { ensemble: number; model?: string; modelOptions?: Record<string, unknown> } {
+  const model = o.model as string | undefined;
+  if (model !== undefined && model !== 'mlp') {
+    if (o.ensemble !== undefined && o.ensemble !== 1) throw new Error(`--ensemble applies to the MLP only, not to --model ${model} (try --model seeds)`);
+    if (!listModels().some((m) => m.name === model)) throw new Error(`--model: unknown model "${model}" (known: ${listModels().map((m) => m.name).join(', ')})`);
+    if (!SAVABLE_MODELS.includes(model)) throw new Error(`--model ${model}: the pipeline saves only mlp and ${SAVABLE_MODELS.join(', ')} (use \`timbre compare\` to measure ${model})`);
+    return { ensemble: 1, model, modelOptions: (o.modelOptions as Record<string, unknown> | undefined) ?? {} };
+  }
+  if (o.modelOptions !== undefined) throw new Error('--model-options needs --model (MLP settings have their own flags)');
+  return { ensemble: ensembleSize(o.preset as string, o.ensemble as number | undefined) };
+}
+
 /** MLP overrides from CLI flags (only the ones given). */
 function mlpOverrides(o: Record<string, unknown>): Partial<MlpOptions> {
   const out: Partial<MlpOptions> = {};
@@ -89,6 +109,9 @@ function mlpOverrides(o: Record<string, unknown>): Partial<MlpOptions> {
 function addTrainOptions(c: Command): Command {
   return c
     .addOption(new Option('--preset <name>', 'MLP preset').choices(['default', 'seed']).default('default'))
+    .option('--ensemble <k>', 'seed ensemble of K MLPs per model, probabilities averaged (1 = one MLP; default: the preset\'s)', int('--ensemble'))
+    .option('--model <name>', 'a registry model instead of the MLP: gbdt, rf, logreg, … (see `timbre models`; saved: gbdt, rf, logreg)')
+    .option('--model-options <json>', 'options of --model as JSON, e.g. \'{"nRounds":300}\'', jsonArg)
     .option('--seeds <list>', 'seeds: a count ("5" = 1..5) or a list ("1,2,3")', seedsArg, [1, 2, 3])
     .option('--resplit', 'draw a new artist-disjoint split for every seed (mean ± std then includes split variance)')
     .addOption(new Option('--scaler <kind>', 'feature scaling fitted on the training split').choices(['standard', 'minmax']).default('standard'))
@@ -103,12 +126,15 @@ function addTrainOptions(c: Command): Command {
     .option('--patience <n>', 'early-stopping patience on validation macro-F1, or "none"', patienceArg);
 }
 
-function trainProgress(json: boolean | undefined, seeds: readonly number[], maxEpochs: number) {
+function trainProgress(json: boolean | undefined, seeds: readonly number[], maxEpochs: number, members = 1) {
   const bar = makeBar(!json);
   let seedIdx = 0;
   return {
-    onEpoch: (seed: number, log: { epoch: number; trainLoss: number; validMacroF1: number }) => {
-      if (log.epoch === 1) bar.start(maxEpochs, `seed ${seed} (${++seedIdx}/${seeds.length})`);
+    onEpoch: (seed: number, log: { epoch: number; trainLoss: number; validMacroF1: number }, member = 0) => {
+      if (log.epoch === 1) {
+        if (member === 0) seedIdx++;
+        bar.start(maxEpochs, `seed ${seed} (${seedIdx}/${seeds.length})${members > 1 ? ` member ${member + 1}/${members}` : ''}`);
+      }
       bar.update(log.epoch, `loss ${log.trainLoss.toFixed(3)} valid F1 ${Number.isFinite(log.validMacroF1) ? log.validMacroF1.toFixed(3) : '–'}`);
     },
     onSeedDone: () => bar.stop(),
@@ -210,7 +236,7 @@ export function buildProgram(): Command {
     });
 
   addTrainOptions(program.command('train')
-    .description('train the MLP on preprocessed data over several seeds; save the first seed\'s model')
+    .description('train the MLP (or a seed ensemble of MLPs, or --model gbdt|rf|logreg) on preprocessed data over several seeds; save the first seed\'s model')
     .argument('<preprocessed>', 'preprocessed_data.csv')
     .option('-o, --output <base>', 'model path without extension (writes .safetensors and .json)', 'model')
     .option('--report <html>', 'also write the HTML report'))
@@ -218,28 +244,32 @@ export function buildProgram(): Command {
       const { json } = cmd.optsWithGlobals<Globals>();
       const data = await readPrepared(file);
       const overrides = mlpOverrides(o);
-      const prog = trainProgress(json, o.seeds, overrides.epochs ?? (o.preset === 'seed' ? 1000 : 300));
+      const choice = modelChoice(o);
+      const prog = trainProgress(json, o.seeds, overrides.epochs ?? (o.preset === 'seed' ? 1000 : 300), choice.ensemble);
       let r;
       try {
-        r = trainAndEvaluate(data, { preset: o.preset, overrides, seeds: o.seeds, scaler: o.scaler as ScalerKind, resplit: !!o.resplit, onEpoch: prog.onEpoch, onSeedDone: prog.onSeedDone });
+        r = trainAndEvaluate(data, { preset: o.preset, overrides, seeds: o.seeds, scaler: o.scaler as ScalerKind, resplit: !!o.resplit, ...choice, onEpoch: prog.onEpoch, onSeedDone: prog.onSeedDone });
       } finally { prog.stop(); }
       const runs = r.runs.map((x) => ({ seed: x.seed, accuracy: x.test.accuracy, macroF1: x.test.macroF1, balancedAccuracy: x.test.balancedAccuracy, epochs: x.history.epochsRun, bestEpoch: x.history.bestEpoch }));
       const paths = saveGenreModel(o.output, {
         classifier: r.model, preset: o.preset, scaler: r.scaler, featureNames: data.featureNames, featureGroups: inferGroups(data.featureNames),
-        keyEncoding: inferKeyEncoding(data.featureNames), classNames: data.classNames, metrics: { summary: r.summary, runs }, info: { data: file },
+        keyEncoding: inferKeyEncoding(data.featureNames), classNames: data.classNames, metrics: { model: r.modelName, ensemble: r.ensemble, summary: r.summary, runs }, info: { data: file },
+        ...(choice.modelOptions ? { modelOptions: choice.modelOptions } : {}),
       });
+      const what = r.modelName !== 'mlp' ? r.modelName : r.ensemble > 1 ? `${o.preset} MLP × ${r.ensemble} (seed ensemble)` : `${o.preset} MLP`;
+      const settings = r.modelName !== 'mlp' ? { model: r.modelName, modelOptions: JSON.stringify(choice.modelOptions ?? {}) } : { preset: o.preset, ensemble: r.ensemble, ...r.options };
       if (o.report) {
         writeFileAtomic(o.report, renderReport({
-          title: `Genre classification — ${o.preset} MLP`, classNames: data.classNames, test: r.runs[0].test, baseline: r.runs[0].baseline,
-          summary: r.summary as never, runs, history: r.runs[0].history, settings: { preset: o.preset, ...r.options, data: file },
+          title: `Genre classification — ${what}`, classNames: data.classNames, test: r.runs[0].test, baseline: r.runs[0].baseline,
+          summary: r.summary as never, runs, history: r.runs[0].history, settings: { ...settings, data: file },
         }));
       }
       const s = r.summary;
       print(json, [
-        `saved ${paths.json} and ${paths.weights}${o.report ? ` and ${o.report}` : ''}`,
+        `saved ${paths.json}${paths.weights !== null ? ` and ${paths.weights}` : ''}${o.report ? ` and ${o.report}` : ''} (${what})`,
         `test over ${o.seeds.length} seed(s): accuracy ${formatMeanStd(s.accuracy)} %, macro-F1 ${formatMeanStd(s.macroF1)} %, balanced accuracy ${formatMeanStd(s.balancedAccuracy)} %`,
         `majority class: accuracy ${formatMeanStd(s.baselineAccuracy)} %, macro-F1 ${formatMeanStd(s.baselineMacroF1)} %`,
-      ].join('\n'), { model: paths, preset: o.preset, options: r.options, summary: s, runs });
+      ].join('\n'), { model: paths, modelName: r.modelName, ensemble: r.ensemble, preset: o.preset, options: r.options, summary: s, runs });
     });
 
   program.command('evaluate')
@@ -313,11 +343,12 @@ export function buildProgram(): Command {
       const { json } = cmd.optsWithGlobals<Globals>();
       const bar = makeBar(!json);
       const overrides = mlpOverrides(o);
-      const prog = trainProgress(json, o.seeds, overrides.epochs ?? (o.preset === 'seed' ? 1000 : 300));
+      const choice = modelChoice(o);
+      const prog = trainProgress(json, o.seeds, overrides.epochs ?? (o.preset === 'seed' ? 1000 : 300), choice.ensemble);
       const opts: PipelineOptions = {
         out: o.out, ...(o.msd ? { msd: o.msd } : {}), ...(o.songs ? { songs: o.songs } : {}), ...(o.labels ? { labels: o.labels } : {}),
         joins: o.join, features: o.features, minClassCount: o.minClassCount, split: o.split, splitSeed: o.splitSeed,
-        preset: o.preset, overrides, seeds: o.seeds, resplit: !!o.resplit, scaler: o.scaler, synthetic: !!o.synthetic,
+        preset: o.preset, overrides, seeds: o.seeds, resplit: !!o.resplit, scaler: o.scaler, synthetic: !!o.synthetic, ...choice,
         command: `timbre ${process.argv.slice(2).join(' ')}`,
         onStep: (s) => { bar.stop(); if (!json && process.stderr.isTTY) process.stderr.write(`• ${s}\n`); },
         onExtract: (d, t) => { if (d === 1) bar.start(t, 'extract'); bar.update(d); },
@@ -329,7 +360,7 @@ export function buildProgram(): Command {
       print(json, [
         ...(r.synthetic ? ['SYNTHETIC data (generated, not real music)'] : []),
         `rows: ${r.preprocess.kept} kept of ${r.preprocess.rowsRead}; classes ${r.classNames.length}; split train ${r.preprocess.split.train} / valid ${r.preprocess.split.valid} / test ${r.preprocess.split.test}`,
-        `test (${r.preset} preset, ${r.runs.length} seeds): accuracy ${formatMeanStd(s.accuracy)} %, macro-F1 ${formatMeanStd(s.macroF1)} %`,
+        `test (${r.model !== 'mlp' ? r.model : `${r.preset} preset${r.ensemble > 1 ? `, ensemble of ${r.ensemble} MLPs` : ''}`}, ${r.runs.length} seeds): accuracy ${formatMeanStd(s.accuracy)} %, macro-F1 ${formatMeanStd(s.macroF1)} %`,
         `majority class: accuracy ${formatMeanStd(s.baselineAccuracy)} %, macro-F1 ${formatMeanStd(s.baselineMacroF1)} %`,
         ...Object.entries(r.files).map(([k, v]) => `  ${k}: ${v}`),
       ].join('\n'), r);

@@ -126,4 +126,27 @@ export class LogisticRegression implements Classifier {
     softmaxRows(z, z, rows, this.classes);
     return Float32Array.from(z);
   }
+
+  /** The fitted model as plain JSON (weights as number arrays); `LogisticRegression.fromJSON` reads it back. */
+  toJSON(): object {
+    if (this.coef === null || this.intercept === null) throw new Error('LogisticRegression.toJSON: the model is not fitted');
+    return {
+      kind: this.kind, options: { C: this.C, classWeight: this.classWeight, fitIntercept: this.fitIntercept, maxIter: this.maxIter, tol: this.tol },
+      classes: this.classes, features: this.features, coef: Array.from(this.coef), intercept: Array.from(this.intercept),
+    };
+  }
+
+  /** Rebuilds a fitted model from `toJSON()` output (shapes checked). */
+  static fromJSON(o: any): LogisticRegression {
+    const m = new LogisticRegression(o?.options ?? {});
+    const K = o?.classes, F = o?.features;
+    if (!Number.isInteger(K) || !Number.isInteger(F) || !Array.isArray(o.coef) || !Array.isArray(o.intercept) || o.coef.length !== K * F || o.intercept.length !== K) {
+      throw new RangeError(`LogisticRegression.fromJSON: expected coef of classes*features = ${K}*${F} numbers and ${K} intercepts, got ${o?.coef?.length} and ${o?.intercept?.length}`);
+    }
+    m.classes = K;
+    m.features = F;
+    m.coef = Float64Array.from(o.coef);
+    m.intercept = Float64Array.from(o.intercept);
+    return m;
+  }
 }

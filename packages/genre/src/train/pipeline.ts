@@ -17,6 +17,7 @@ import type { ScalerKind } from '../preprocess/scaler.js';
 import { renderReport, type ReportSection } from '../report/html.js';
 import { datasetFromPrepared } from './datasets.js';
 import type { EpochLog, MlpOptions } from './mlp.js';
+import type { ModelOptions } from '../models/registry.js';
 import { loadGenreModel, saveGenreModel } from './model-io.js';
 import { listH5Files, songsToTable } from './predict.js';
 import { trainAndEvaluate, type RunSummary, type SeedRun } from './run.js';
@@ -39,6 +40,11 @@ export interface PipelineOptions {
   splitSeed?: number;
   preset?: string;
   overrides?: Partial<MlpOptions>;
+  /** MLPs per model: a seed ensemble of this many (default: the preset's, see `PRESET_ENSEMBLE`). */
+  ensemble?: number;
+  /** A registry model instead of the MLP (gbdt, rf, logreg, … — saved models: gbdt, rf, logreg). */
+  model?: string;
+  modelOptions?: ModelOptions;
   seeds?: readonly number[];
   resplit?: boolean;
   scaler?: ScalerKind;
@@ -50,7 +56,7 @@ export interface PipelineOptions {
   /** Progress hooks (the CLI draws bars with them). */
   onStep?: (step: string) => void;
   onExtract?: (done: number, total: number) => void;
-  onEpoch?: (seed: number, log: EpochLog) => void;
+  onEpoch?: (seed: number, log: EpochLog, member: number) => void;
   onSeedDone?: (run: SeedRun) => void;
   /**
    * Extraction to use for `msd` (default: read every .h5 with the MSD reader and write song-level
@@ -67,6 +73,9 @@ export interface PipelineResult {
   readonly preprocess: PreprocessReport;
   readonly preset: string;
   readonly options: MlpOptions;
+  /** Ensemble size of the MLP (1 = one network) and the model's name ('mlp' or a registry model). */
+  readonly ensemble: number;
+  readonly model: string;
   readonly summary: RunSummary;
   readonly runs: readonly { seed: number; accuracy: number; macroF1: number; balancedAccuracy: number; baselineAccuracy: number; baselineMacroF1: number; epochs: number; bestEpoch: number; seconds: number }[];
   /** Test metrics of the saved model, recomputed after loading it back from disk. */
@@ -153,20 +162,22 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineResult> {
   const preset = o.preset ?? 'default';
   const r = trainAndEvaluate(data, {
     preset, overrides: o.overrides ?? {}, seeds: o.seeds ?? [1, 2, 3], scaler: o.scaler ?? 'standard', resplit: o.resplit ?? false,
-    random: o.split === 'random', ...(o.onEpoch ? { onEpoch: o.onEpoch } : {}), ...(o.onSeedDone ? { onSeedDone: o.onSeedDone } : {}),
+    random: o.split === 'random', ...(o.ensemble !== undefined ? { ensemble: o.ensemble } : {}),
+    ...(o.model !== undefined ? { model: o.model, modelOptions: o.modelOptions ?? {} } : {}), ...(o.onEpoch ? { onEpoch: o.onEpoch } : {}), ...(o.onSeedDone ? { onSeedDone: o.onSeedDone } : {}),
   });
   const runs = r.runs.map((x) => ({
     seed: x.seed, accuracy: x.test.accuracy, macroF1: x.test.macroF1, balancedAccuracy: x.test.balancedAccuracy,
     baselineAccuracy: x.baseline.accuracy, baselineMacroF1: x.baseline.macroF1, epochs: x.history.epochsRun, bestEpoch: x.history.bestEpoch, seconds: x.seconds,
   }));
-  const metrics = { synthetic, summary: r.summary, runs, test: r.runs[0].test, baseline: r.runs[0].baseline };
+  const metrics = { synthetic, model: r.modelName, ensemble: r.ensemble, summary: r.summary, runs, test: r.runs[0].test, baseline: r.runs[0].baseline };
   const paths = saveGenreModel(join(o.out, 'model'), {
     classifier: r.model, preset, scaler: r.scaler, featureNames: data.featureNames, featureGroups: data.featureGroups,
-    keyEncoding: report.keyEncoding, classNames: data.classNames, metrics: { synthetic, summary: r.summary, runs },
+    keyEncoding: report.keyEncoding, classNames: data.classNames, metrics: { synthetic, model: r.modelName, ensemble: r.ensemble, summary: r.summary, runs },
+    ...(o.modelOptions !== undefined ? { modelOptions: o.modelOptions } : {}),
     info: { synthetic, input: report.input, labels: report.labelSource, split: report.split },
   });
   files.model = paths.json;
-  files.weights = paths.weights;
+  if (paths.weights !== null) files.weights = paths.weights;
 
   // Evaluate: load the saved model back and score the first seed's test rows with it.
   o.onStep?.('evaluate');
@@ -179,18 +190,19 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineResult> {
 
   o.onStep?.('report');
   files.report = join(o.out, 'report.html');
-  const title = o.title ?? `Genre classification — ${preset} MLP${synthetic ? ' (SYNTHETIC data)' : ''}`;
+  const what = r.modelName !== 'mlp' ? r.modelName : r.ensemble > 1 ? `${preset} MLP × ${r.ensemble} (seed ensemble)` : `${preset} MLP`;
+  const title = o.title ?? `Genre classification — ${what}${synthetic ? ' (SYNTHETIC data)' : ''}`;
   writeFileAtomic(files.report, renderReport({
     title, synthetic, classNames: data.classNames, test: r.runs[0].test, baseline: r.runs[0].baseline,
     summary: r.summary as unknown as Record<string, import('../metrics/summary.js').MeanStd>,
     runs: runs.map((x) => ({ seed: x.seed, accuracy: x.accuracy, macroF1: x.macroF1, balancedAccuracy: x.balancedAccuracy, epochs: x.epochs, bestEpoch: x.bestEpoch })),
     history: r.runs[0].history, data: report,
-    settings: { preset, ...r.options, seeds: (o.seeds ?? [1, 2, 3]).join(', '), scaler: o.scaler ?? 'standard', resplit: o.resplit ?? false },
+    settings: { ...(r.modelName !== 'mlp' ? { model: r.modelName, modelOptions: JSON.stringify(o.modelOptions ?? {}) } : { preset, ensemble: r.ensemble, ...r.options }), seeds: (o.seeds ?? [1, 2, 3]).join(', '), scaler: o.scaler ?? 'standard', resplit: o.resplit ?? false },
     subtitle: `accuracy ${formatMeanStd(r.summary.accuracy)} %, macro-F1 ${formatMeanStd(r.summary.macroF1)} % (majority class ${formatMeanStd(r.summary.baselineAccuracy)} / ${formatMeanStd(r.summary.baselineMacroF1)})`,
     ...(o.command ? { command: o.command } : {}), ...(o.sections ? { sections: o.sections } : {}),
   }));
   return {
-    out: o.out, files, synthetic, ...(extract ? { extract } : {}), preprocess: report, preset, options: r.options,
+    out: o.out, files, synthetic, ...(extract ? { extract } : {}), preprocess: report, preset, options: r.options, ensemble: r.ensemble, model: r.modelName,
     summary: r.summary, runs, savedModelTest, classNames: data.classNames,
   };
 }

@@ -7,7 +7,7 @@ import { readSongs } from '../msd/reader.js';
 import { featureDefs, type FeatureDef } from '../preprocess/features.js';
 import { applyScaler } from '../preprocess/scaler.js';
 import { readSongTable } from '../preprocess/table.js';
-import type { MlpClassifier } from './mlp.js';
+import type { Classifier } from '../models/types.js';
 import type { ModelMeta } from './model-io.js';
 
 /** A table of canonical columns and string values ('' = missing). */
@@ -122,7 +122,7 @@ export function encodeForModel(table: RawTable, meta: Pick<ModelMeta, 'featureNa
 }
 
 /** Predicts every row of a table; rows missing a vital value come back with genre null and a reason. */
-export function predictTable(classifier: MlpClassifier, meta: ModelMeta, table: RawTable): Prediction[] {
+export function predictTable(classifier: Classifier, meta: ModelMeta, table: RawTable): Prediction[] {
   const { x, bad } = encodeForModel(table, meta);
   const F = meta.featureNames.length, C = meta.classNames.length;
   const good: number[] = [];
@@ -157,7 +157,7 @@ export function predictTable(classifier: MlpClassifier, meta: ModelMeta, table: 
  * ```
  */
 export async function predictInputs(
-  classifier: MlpClassifier, meta: ModelMeta, inputs: readonly string[], onFile?: (done: number, total: number) => void,
+  classifier: Classifier, meta: ModelMeta, inputs: readonly string[], onFile?: (done: number, total: number) => void,
 ): Promise<{ predictions: Prediction[]; errors: { file: string; reason: string }[] }> {
   const predictions: Prediction[] = [];
   const errors: { file: string; reason: string }[] = [];

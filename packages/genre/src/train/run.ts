@@ -1,12 +1,58 @@
 // Training runs over several seeds with the majority baseline beside them: what `timbre train`,
 // `timbre run` and the example call. Each seed varies the initialisation and batch order; with
-// `resplit`, also the artist-disjoint split (so mean ± std includes split variance).
+// `resplit`, also the artist-disjoint split (so mean ± std includes split variance). The model is the
+// MLP of a preset, a seed ensemble of K such MLPs (`ensemble: K`, probabilities averaged), or any
+// registry model (`model: 'gbdt'`, …).
 import type { PreparedData } from '../preprocess/preprocess.js';
 import type { ScalerKind, ScalerState } from '../preprocess/scaler.js';
 import { argmaxRows, evaluatePredictions, majorityBaseline, type ClassificationMetrics } from '../metrics/classification.js';
 import { meanStd, type MeanStd } from '../metrics/summary.js';
+import { SeedEnsemble } from '../models/ensemble.js';
+import { createModel, type ModelOptions } from '../models/registry.js';
+import type { Classifier, TrainHistory } from '../models/types.js';
 import { makeDatasets, type SplitDatasets } from './datasets.js';
 import { MlpClassifier, mlpOptions, type EpochLog, type MlpHistory, type MlpOptions } from './mlp.js';
+
+/**
+ * Seed-ensemble size of each preset when `ensemble` is not given: how many MLPs (different seeds,
+ * probabilities averaged) one trained model is. Measured in the README ("Seed ensembles").
+ */
+export const PRESET_ENSEMBLE: Readonly<Record<string, number>> = { seed: 1, default: 1 };
+
+/** The ensemble size for a preset, or `explicit` when given (checked: an integer in 1..100). */
+export function ensembleSize(preset: string, explicit?: number): number {
+  const k = explicit ?? PRESET_ENSEMBLE[preset] ?? 1;
+  if (!Number.isInteger(k) || k < 1 || k > 100) throw new RangeError(`ensemble: the number of members must be an integer in 1..100, got ${k}`);
+  return k;
+}
+
+/** Seeds of the K members for a run seed: member 0 uses the run seed itself (so K = 1 is the single MLP), member i seed + 1000·i. */
+export function ensembleSeeds(seed: number, k: number): number[] {
+  return Array.from({ length: k }, (_, i) => seed + 1000 * i);
+}
+
+/**
+ * The pipeline's MLP model for one run: a single `MlpClassifier` when k = 1, else a `SeedEnsemble` of
+ * k of them that differ only in seed (see `ensembleSeeds`). `onEpoch(member, log)` sees every member's epochs.
+ *
+ * ```ts
+ * const model = makeMlpModel(mlpOptions('default', { seed: 1 }), 5);
+ * model.fit(train, valid);
+ * ```
+ */
+export function makeMlpModel(options: MlpOptions, k: number, onEpoch?: (member: number, log: EpochLog) => void): MlpClassifier | SeedEnsemble {
+  const seeds = ensembleSeeds(options.seed, k);
+  const make = (s: number): MlpClassifier => {
+    const m = new MlpClassifier({ ...options, seed: s });
+    if (onEpoch) { const i = seeds.indexOf(s); m.onEpoch = (log) => onEpoch(i, log); }
+    return m;
+  };
+  return k === 1 ? make(options.seed) : new SeedEnsemble(make, { seeds });
+}
+
+function emptyHistory(h?: TrainHistory | void): MlpHistory {
+  return { trainLoss: h?.trainLoss ?? [], validLoss: h?.validLoss ?? [], validMetric: h?.validMetric ?? [], validAccuracy: [], bestEpoch: 0, epochsRun: h?.trainLoss.length ?? 0 };
+}
 
 /** One seed's result. */
 export interface SeedRun {
@@ -14,7 +60,10 @@ export interface SeedRun {
   readonly test: ClassificationMetrics;
   readonly valid: ClassificationMetrics | null;
   readonly baseline: ClassificationMetrics & { predictedClass: number };
+  /** The MLP's history (member 0's for an ensemble; loss curves only, or empty, for other models). */
   readonly history: MlpHistory;
+  /** Ensemble members' epochs (one entry for a single MLP; empty for non-MLP models). */
+  readonly members: readonly { seed: number; epochsRun: number; bestEpoch: number }[];
   readonly rows: { train: number; valid: number; test: number };
   readonly seconds: number;
 }
@@ -37,23 +86,37 @@ export interface TrainRunOptions {
   resplit?: boolean;
   /** Row-level split when re-splitting (not artist-disjoint). */
   random?: boolean;
-  onEpoch?: (seed: number, log: EpochLog) => void;
+  /**
+   * MLPs per trained model: a seed ensemble of this many members (probabilities averaged); 1 = one
+   * MLP. Default: `PRESET_ENSEMBLE[preset]`.
+   */
+  ensemble?: number;
+  /** A registry model instead of the MLP ('gbdt', 'rf', 'logreg', …; see `listModels`); preset, overrides and ensemble then do not apply. */
+  model?: string;
+  /** Options of `model` (JSON, as for `createModel`). */
+  modelOptions?: ModelOptions;
+  /** Per-epoch progress: run seed, the epoch's log, and which ensemble member (0 for a single MLP). */
+  onEpoch?: (seed: number, log: EpochLog, member: number) => void;
   onSeedDone?: (run: SeedRun) => void;
 }
 
 export interface TrainRunResult {
   readonly preset: string;
   readonly options: MlpOptions;
+  /** Ensemble size (1 = one MLP; 1 also for non-MLP models). */
+  readonly ensemble: number;
+  /** 'mlp' or the registry model's name. */
+  readonly modelName: string;
   readonly runs: readonly SeedRun[];
   readonly summary: RunSummary;
   /** The first seed's model, its scaler and split: what gets saved. */
-  readonly model: MlpClassifier;
+  readonly model: Classifier;
   readonly scaler: ScalerState;
   readonly datasets: SplitDatasets;
 }
 
 /**
- * Trains the MLP once per seed and scores each on its test split, beside the majority baseline.
+ * Trains the model (MLP, seed ensemble of MLPs, or a registry model) once per seed and scores each on its test split, beside the majority baseline.
  *
  * ```ts
  * const r = trainAndEvaluate(data, { preset: 'default', seeds: [1, 2, 3] });
@@ -63,9 +126,13 @@ export interface TrainRunResult {
 export function trainAndEvaluate(data: PreparedData, options: TrainRunOptions = {}): TrainRunResult {
   const { preset = 'default', overrides = {}, seeds = [1, 2, 3], scaler = 'standard', resplit = false, random = false } = options;
   if (seeds.length === 0) throw new RangeError('trainAndEvaluate: no seeds');
+  const modelName = options.model ?? 'mlp';
+  const isMlp = modelName === 'mlp';
+  if (!isMlp && options.ensemble !== undefined && options.ensemble !== 1) throw new RangeError(`trainAndEvaluate: ensemble ${options.ensemble} applies to the MLP only, not to model "${modelName}" (use model "seeds" or "bagging" with its own options)`);
+  const K = isMlp ? ensembleSize(preset, options.ensemble) : 1;
   const C = data.classNames.length;
   const runs: SeedRun[] = [];
-  let first: { model: MlpClassifier; datasets: SplitDatasets } | null = null;
+  let first: { model: Classifier; datasets: SplitDatasets } | null = null;
   let opts: MlpOptions | null = null;
   for (const seed of seeds) {
     const t0 = performance.now();
@@ -74,14 +141,24 @@ export function trainAndEvaluate(data: PreparedData, options: TrainRunOptions = 
     const o = mlpOptions(preset, { ...overrides, seed });
     opts ??= o;
     const useValid = ds.valid.rows > 0;
-    if (o.patience !== null && !useValid) throw new RangeError('trainAndEvaluate: early stopping needs a validation split, and it is empty');
-    const model = new MlpClassifier(o);
-    if (options.onEpoch) model.onEpoch = (log) => options.onEpoch!(seed, log);
-    const history = model.fit(ds.train, useValid ? ds.valid : undefined);
+    if (isMlp && o.patience !== null && !useValid) throw new RangeError('trainAndEvaluate: early stopping needs a validation split, and it is empty');
+    let model: Classifier, history: MlpHistory, members: SeedRun['members'];
+    if (isMlp) {
+      const m = makeMlpModel(o, K, options.onEpoch ? (i, log) => options.onEpoch!(seed, log, i) : undefined);
+      m.fit(ds.train, useValid ? ds.valid : undefined);
+      const mlps = m instanceof SeedEnsemble ? (m.members as MlpClassifier[]) : [m];
+      history = mlps[0].history!;
+      members = mlps.map((x) => ({ seed: x.options.seed, epochsRun: x.history!.epochsRun, bestEpoch: x.history!.bestEpoch }));
+      model = m;
+    } else {
+      model = createModel(modelName, options.modelOptions ?? {}, seed);
+      history = emptyHistory(model.fit(ds.train, useValid ? ds.valid : undefined));
+      members = [];
+    }
     const test = evaluatePredictions(ds.test.y, argmaxRows(model.predictProba(ds.test.x, ds.test.rows), C), C);
     const valid = useValid ? evaluatePredictions(ds.valid.y, argmaxRows(model.predictProba(ds.valid.x, ds.valid.rows), C), C) : null;
     const run: SeedRun = {
-      seed, test, valid, baseline: majorityBaseline(ds.train.y, ds.test.y, C), history,
+      seed, test, valid, baseline: majorityBaseline(ds.train.y, ds.test.y, C), history, members,
       rows: { train: ds.train.rows, valid: ds.valid.rows, test: ds.test.rows }, seconds: (performance.now() - t0) / 1000,
     };
     runs.push(run);
@@ -90,7 +167,7 @@ export function trainAndEvaluate(data: PreparedData, options: TrainRunOptions = 
   }
   const pick = (f: (r: SeedRun) => number) => meanStd(runs.map(f));
   return {
-    preset, options: opts!, runs,
+    preset, options: opts!, ensemble: K, modelName, runs,
     summary: {
       accuracy: pick((r) => r.test.accuracy), balancedAccuracy: pick((r) => r.test.balancedAccuracy), macroF1: pick((r) => r.test.macroF1),
       baselineAccuracy: pick((r) => r.baseline.accuracy), baselineMacroF1: pick((r) => r.baseline.macroF1),
