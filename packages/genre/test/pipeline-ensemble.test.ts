@@ -214,6 +214,8 @@ describe('registry models in the pipeline', () => {
     const b = await cli('train', csv, '--model', 'bagging', '-o', join(dir, 'x'));
     expect(b.code).toBe(1);
     expect(b.err).toMatch(/saves only mlp and gbdt, rf, logreg/);
+    const d = await cli('train', csv, '--model', 'gbdt', '--weight-decay', '0.1', '-o', join(dir, 'x'));
+    expect(d.err).toMatch(/--weight-decay is an MLP setting/);
     const c = await cli('train', csv, '--model', 'nope', '-o', join(dir, 'x'));
     expect(c.err).toMatch(/unknown model "nope"/);
   });

@@ -83,6 +83,8 @@ function modelChoice(o: Record<string, unknown>): { ensemble: number; model?: st
   const model = o.model as string | undefined;
   if (model !== undefined && model !== 'mlp') {
     if (o.ensemble !== undefined && o.ensemble !== 1) throw new Error(`--ensemble applies to the MLP only, not to --model ${model} (try --model seeds)`);
+    const mlpFlags = Object.keys(mlpOverrides(o));
+    if (mlpFlags.length > 0) throw new Error(`--${mlpFlags[0].replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} is an MLP setting; --model ${model} takes --model-options JSON instead`);
     if (!listModels().some((m) => m.name === model)) throw new Error(`--model: unknown model "${model}" (known: ${listModels().map((m) => m.name).join(', ')})`);
     if (!SAVABLE_MODELS.includes(model)) throw new Error(`--model ${model}: the pipeline saves only mlp and ${SAVABLE_MODELS.join(', ')} (use \`timbre compare\` to measure ${model})`);
     return { ensemble: 1, model, modelOptions: (o.modelOptions as Record<string, unknown> | undefined) ?? {} };
