@@ -41,7 +41,7 @@ export {
   MlpClassifier, MLP_PRESETS, mlpOptions, classWeightsFor,
   type MlpOptions, type MlpHistory, type EpochLog, type ClassWeighting,
 } from './train/mlp.js';
-export { makeDatasets, datasetFromPrepared, type SplitDatasets } from './train/datasets.js';
+export { makeDatasets, datasetFromPrepared, splitRows, type SplitDatasets, type SplitSpec } from './train/datasets.js';
 export { trainAndEvaluate, makeMlpModel, ensembleSize, ensembleSeeds, PRESET_ENSEMBLE, type TrainRunOptions, type TrainRunResult, type SeedRun, type RunSummary } from './train/run.js';
 export { saveGenreModel, loadGenreModel, modelPaths, SAVABLE_MODELS, type ModelMeta, type SaveModelArgs } from './train/model-io.js';
 export { predictTable, predictInputs, encodeForModel, songsToTable, listH5Files, type Prediction, type RawTable } from './train/predict.js';

@@ -205,6 +205,25 @@ describe('registry models in the pipeline', () => {
     expect(JSON.parse(readFileSync(`${base}.json`, 'utf8')).memberSeeds).toEqual([2, 1002]);
   });
 
+  it('after train --resplit, evaluate scores the test rows of the model\'s own split (not the stored split it partly trained on)', async () => {
+    const csv = join(dir, 'pp-resplit.csv'), base = join(dir, 'resplit-cli');
+    await writePrepared(csv, data);
+    const t = await cli('--json', 'train', csv, '--resplit', '--ensemble', '1', '--epochs', '25', '--patience', '5', '--seeds', '3,8', '-o', base);
+    expect(t.code, t.err).toBe(0);
+    const tj = JSON.parse(t.out);
+    expect(JSON.parse(readFileSync(`${base}.json`, 'utf8')).split).toEqual({ resplitSeed: 3, random: false, rows: data.rows });
+    const e = await cli('--json', 'evaluate', `${base}.json`, csv);
+    expect(e.code, e.err).toBe(0);
+    expect(JSON.parse(e.out).metrics.macroF1).toBeCloseTo(tj.runs[0].macroF1, 12);
+    expect(JSON.parse(e.out).metrics.accuracy).toBeCloseTo(tj.runs[0].accuracy, 12);
+    // On data with another row count the split cannot be redrawn: a clear error, not a leaky score.
+    const fewer = join(dir, 'pp-fewer.csv');
+    await writePrepared(fewer, prepared(300));
+    const f = await cli('evaluate', `${base}.json`, fewer);
+    expect(f.code).toBe(1);
+    expect(f.err).toMatch(/re-split \(seed 3\) of 360 rows.*has 300/);
+  });
+
   it('refuses --ensemble with --model, and models the pipeline cannot save', async () => {
     const csv = join(dir, 'pp.csv');
     await writePrepared(csv, data);

@@ -17,7 +17,7 @@ import { readSongTable } from '../preprocess/table.js';
 import type { KeyEncoding } from '../preprocess/features.js';
 import type { ScalerKind } from '../preprocess/scaler.js';
 import { renderReport } from '../report/html.js';
-import { datasetFromPrepared } from '../train/datasets.js';
+import { datasetFromPrepared, splitRows, type SplitSpec } from '../train/datasets.js';
 import type { ClassWeighting, MlpOptions } from '../train/mlp.js';
 import { loadGenreModel, saveGenreModel, SAVABLE_MODELS } from '../train/model-io.js';
 import { runPipeline, type PipelineOptions } from '../train/pipeline.js';
@@ -256,6 +256,7 @@ export function buildProgram(): Command {
       const paths = saveGenreModel(o.output, {
         classifier: r.model, preset: o.preset, scaler: r.scaler, featureNames: data.featureNames, featureGroups: inferGroups(data.featureNames),
         keyEncoding: inferKeyEncoding(data.featureNames), classNames: data.classNames, metrics: { model: r.modelName, ensemble: r.ensemble, summary: r.summary, runs }, info: { data: file },
+        split: { ...r.split, rows: data.rows },
         ...(choice.modelOptions ? { modelOptions: choice.modelOptions } : {}),
       });
       const what = r.modelName !== 'mlp' ? r.modelName : r.ensemble > 1 ? `${o.preset} MLP × ${r.ensemble} (seed ensemble)` : `${o.preset} MLP`;
@@ -286,15 +287,19 @@ export function buildProgram(): Command {
       if (data.featureNames.join(',') !== meta.featureNames.join(',')) {
         throw new Error(`evaluate: ${file} has features [${data.featureNames.slice(0, 5).join(', ')}, …] (${data.featureNames.length}), the model expects ${meta.featureNames.length} different ones: preprocess it with the model's feature set`);
       }
-      const idx: number[] = [];
-      for (let i = 0; i < data.rows; i++) if (o.part === 'all' || SPLIT_NAMES[data.split[i]] === (o.part as SplitName)) idx.push(i);
+      // Score the rows the model never saw: a model trained with --resplit carries the seed of its
+      // own split, which generally differs from the file's stored split column.
+      const spec: SplitSpec = meta.split ?? {};
+      if (spec.resplitSeed !== undefined && meta.split!.rows !== data.rows) {
+        throw new Error(`evaluate: ${modelPath} was trained on a re-split (seed ${spec.resplitSeed}) of ${meta.split!.rows} rows, but ${file} has ${data.rows}: the split cannot be redrawn; use --part all on new data`);
+      }
+      const parts = splitRows(data, spec);
+      const idx = o.part === 'all' ? Int32Array.from({ length: data.rows }, (_, i) => i) : parts[o.part as SplitName];
       if (idx.length === 0) throw new Error(`evaluate: ${file} has no ${o.part} rows`);
-      const ds = datasetFromPrepared(data, Int32Array.from(idx), meta.scaler);
+      const ds = datasetFromPrepared(data, idx, meta.scaler);
       const C = meta.classNames.length;
       const m = evaluatePredictions(ds.y, argmaxRows(classifier.predictProba(ds.x, ds.rows), C), C);
-      const trainIdx: number[] = [];
-      for (let i = 0; i < data.rows; i++) if (data.split[i] === 0) trainIdx.push(i);
-      const base = majorityBaseline(Int32Array.from(trainIdx, (i) => data.y[i]), ds.y, C);
+      const base = majorityBaseline(Int32Array.from(parts.train, (i) => data.y[i]), ds.y, C);
       print(json, [
         `${o.part} rows: ${ds.rows}`,
         `accuracy ${pct(m.accuracy)} %, macro-F1 ${pct(m.macroF1)} %, balanced accuracy ${pct(m.balancedAccuracy)} %`,

@@ -3,7 +3,7 @@
 import type { Dataset } from '../models/types.js';
 import { trainValidTestSplit } from '../data/split.js';
 import { applyScaler, fitScaler, type ScalerKind, type ScalerState } from '../preprocess/scaler.js';
-import type { PreparedData } from '../preprocess/preprocess.js';
+import { splitIndices, type PreparedData } from '../preprocess/preprocess.js';
 
 /** Train/valid/test Datasets and the scaler fitted on train. */
 export interface SplitDatasets {
@@ -33,6 +33,32 @@ export function datasetFromPrepared(data: PreparedData, idx: Int32Array, scaler:
   };
 }
 
+/** How a saved model's split was drawn, so `evaluate` can score the rows the model never saw. */
+export interface SplitSpec {
+  /** Seed of a fresh stratified split (`--resplit`); absent = the stored `split` column. */
+  readonly resplitSeed?: number;
+  /** Random instead of artist-disjoint (only with resplitSeed). */
+  readonly random?: boolean;
+  readonly validFraction?: number;
+  readonly testFraction?: number;
+}
+
+/**
+ * Row indices of train / valid / test: the stored `split` column by default, or a fresh
+ * artist-disjoint (or random) stratified split from `resplitSeed` — the same rows every time for the
+ * same data and seed.
+ */
+export function splitRows(data: PreparedData, spec: SplitSpec = {}): { train: Int32Array; valid: Int32Array; test: Int32Array } {
+  if (spec.resplitSeed !== undefined) {
+    const s = trainValidTestSplit(data.y, {
+      classes: data.classNames.length, seed: spec.resplitSeed, groups: spec.random ? null : data.groups,
+      validFraction: spec.validFraction ?? 0.15, testFraction: spec.testFraction ?? 0.15,
+    });
+    return { train: s.train, valid: s.valid, test: s.test };
+  }
+  return { train: splitIndices(data, 'train'), valid: splitIndices(data, 'valid'), test: splitIndices(data, 'test') };
+}
+
 /**
  * Scaled datasets for a split: the stored `split` column by default, or a fresh artist-disjoint
  * (or random) stratified split from `resplitSeed`.
@@ -43,20 +69,9 @@ export function datasetFromPrepared(data: PreparedData, idx: Int32Array, scaler:
  */
 export function makeDatasets(
   data: PreparedData,
-  options: { scaler?: ScalerKind; resplitSeed?: number; random?: boolean; validFraction?: number; testFraction?: number } = {},
+  options: SplitSpec & { scaler?: ScalerKind } = {},
 ): SplitDatasets {
-  let train: Int32Array, valid: Int32Array, test: Int32Array;
-  if (options.resplitSeed !== undefined) {
-    const s = trainValidTestSplit(data.y, {
-      classes: data.classNames.length, seed: options.resplitSeed, groups: options.random ? null : data.groups,
-      validFraction: options.validFraction ?? 0.15, testFraction: options.testFraction ?? 0.15,
-    });
-    ({ train, valid, test } = s);
-  } else {
-    const parts: number[][] = [[], [], []];
-    for (let i = 0; i < data.rows; i++) parts[data.split[i]].push(i);
-    [train, valid, test] = parts.map((p) => Int32Array.from(p));
-  }
+  const { train, valid, test } = splitRows(data, options);
   if (train.length === 0) throw new RangeError('makeDatasets: the training split is empty');
   const scaler = fitScaler(gather(data, train), train.length, data.featureNames, options.scaler ?? 'standard');
   return {

@@ -16,6 +16,7 @@ import { LogisticRegression } from '../models/logistic-regression.js';
 import { RandomForest } from '../models/random-forest.js';
 import type { Classifier } from '../models/types.js';
 import { MlpClassifier, type MlpHistory, type MlpOptions } from './mlp.js';
+import type { SplitSpec } from './datasets.js';
 
 /** Registry models that can be saved in the model JSON, with their readers. */
 const JSON_MODELS: Readonly<Record<string, (fitted: unknown) => Classifier>> = {
@@ -52,6 +53,8 @@ export interface ModelMeta {
   readonly scaler: ScalerState;
   /** Anything the caller wants kept (test metrics, data counts, synthetic flag, …). */
   readonly metrics?: unknown;
+  /** The split the model was trained on: a `--resplit` seed, or absent for the stored split column. */
+  readonly split?: SplitSpec & { rows: number };
   /** Training history (member 0's for an ensemble). */
   readonly history?: MlpHistory;
   readonly info?: Record<string, unknown>;
@@ -77,6 +80,8 @@ export interface SaveModelArgs {
   classifier: Classifier; preset: string; scaler: ScalerState; featureNames: readonly string[];
   featureGroups: readonly FeatureGroup[]; keyEncoding: KeyEncoding; classNames: readonly string[];
   metrics?: unknown; info?: Record<string, unknown>;
+  /** How the model's train/valid/test split was drawn (with the row count it applies to). */
+  split?: SplitSpec & { rows: number };
   /** Non-MLP models: the registry options they were made with (kept in the JSON). */
   modelOptions?: Record<string, unknown>;
 }
@@ -99,6 +104,7 @@ export function saveGenreModel(path: string, m: SaveModelArgs): { json: string; 
   const common = {
     featureNames: [...m.featureNames], featureGroups: [...m.featureGroups], keyEncoding: m.keyEncoding, classNames: [...m.classNames], scaler: m.scaler,
     ...(m.metrics !== undefined ? { metrics: m.metrics } : {}),
+    ...(m.split !== undefined ? { split: m.split } : {}),
   };
   const checkShape = (features: number, classes: number, what: string) => {
     if (m.featureNames.length !== features) throw new RangeError(`saveGenreModel: ${m.featureNames.length} feature names for ${what} of ${features} inputs`);

@@ -175,6 +175,7 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineResult> {
     keyEncoding: report.keyEncoding, classNames: data.classNames, metrics: { synthetic, model: r.modelName, ensemble: r.ensemble, summary: r.summary, runs },
     ...(o.modelOptions !== undefined ? { modelOptions: o.modelOptions } : {}),
     info: { synthetic, input: report.input, labels: report.labelSource, split: report.split },
+    split: { ...r.split, rows: data.rows },
   });
   files.model = paths.json;
   if (paths.weights !== null) files.weights = paths.weights;

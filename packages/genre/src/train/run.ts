@@ -10,7 +10,7 @@ import { meanStd, type MeanStd } from '../metrics/summary.js';
 import { SeedEnsemble } from '../models/ensemble.js';
 import { createModel, type ModelOptions } from '../models/registry.js';
 import type { Classifier, TrainHistory } from '../models/types.js';
-import { makeDatasets, type SplitDatasets } from './datasets.js';
+import { makeDatasets, type SplitDatasets, type SplitSpec } from './datasets.js';
 import { MlpClassifier, mlpOptions, type EpochLog, type MlpHistory, type MlpOptions } from './mlp.js';
 
 /**
@@ -113,6 +113,8 @@ export interface TrainRunResult {
   readonly model: Classifier;
   readonly scaler: ScalerState;
   readonly datasets: SplitDatasets;
+  /** How the saved (first seed's) model's split was drawn; `evaluate` redraws it from this. */
+  readonly split: SplitSpec;
 }
 
 /**
@@ -173,5 +175,6 @@ export function trainAndEvaluate(data: PreparedData, options: TrainRunOptions = 
       baselineAccuracy: pick((r) => r.baseline.accuracy), baselineMacroF1: pick((r) => r.baseline.macroF1),
     },
     model: first!.model, scaler: first!.datasets.scaler, datasets: first!.datasets,
+    split: resplit ? { resplitSeed: seeds[0], random } : {},
   };
 }
