@@ -68,8 +68,9 @@ const r = await runPipeline({
 const tag = r.synthetic ? ' [SYNTHETIC data]' : '';
 console.log(`\nResult${tag}: ${r.preprocess.kept} songs, ${r.classNames.length} genres, artist-disjoint split ` +
   `(train ${r.preprocess.split.train} / valid ${r.preprocess.split.valid} / test ${r.preprocess.split.test})`);
-console.log(`  ${r.preset} MLP over ${seeds.length} seeds: accuracy ${formatMeanStd(r.summary.accuracy)} %, macro-F1 ${formatMeanStd(r.summary.macroF1)} %`);
-console.log(`  majority class:             accuracy ${formatMeanStd(r.summary.baselineAccuracy)} %, macro-F1 ${formatMeanStd(r.summary.baselineMacroF1)} %`);
+const what = r.ensemble > 1 ? `${r.preset} preset (seed ensemble of ${r.ensemble} MLPs)` : `${r.preset} MLP`;
+console.log(`  ${what} over ${seeds.length} seeds: accuracy ${formatMeanStd(r.summary.accuracy)} %, macro-F1 ${formatMeanStd(r.summary.macroF1)} %`);
+console.log(`  majority class: accuracy ${formatMeanStd(r.summary.baselineAccuracy)} %, macro-F1 ${formatMeanStd(r.summary.baselineMacroF1)} %`);
 console.log(`  saved model reloaded from disk scores ${(r.savedModelTest.accuracy * 100).toFixed(1)} % on its test split`);
 if (r.extract && r.extract.errors.length > 0) console.log(`  ${r.extract.errors.length} .h5 files skipped (unreadable)`);
 for (const [k, v] of Object.entries(r.files)) console.log(`  ${k.padEnd(12)} ${v}`);
