@@ -8,7 +8,7 @@ import {
   averageProba, BaggingClassifier, BlendClassifier, SammeClassifier, SeedEnsemble, SnapshotEnsemble, VotingClassifier,
   type SnapshotSource,
 } from '../src/models/ensemble.js';
-import { accuracy, argmaxRows } from '../src/models/common.js';
+import { accuracy, argmaxRows } from '../src/metrics/classification.js';
 import { SnapshotMlp } from '../src/models/snapshot-mlp.js';
 import type { Classifier, Dataset } from '../src/models/types.js';
 
@@ -27,7 +27,7 @@ function rings(rows: number, seed: number, noise = 0.15): Dataset {
   return { x, y, rows, features: F, classes: 3, groups: Array.from({ length: rows }, (_, i) => `a${i % 97}`) };
 }
 
-const acc = (m: Classifier, ds: Dataset) => accuracy(ds.y, argmaxRows(m.predictProba(ds.x, ds.rows), ds.rows, ds.classes));
+const acc = (m: Classifier, ds: Dataset) => accuracy(ds.y, argmaxRows(m.predictProba(ds.x, ds.rows), ds.classes));
 const stump = (seed: number) => new RandomForest({ nTrees: 1, maxDepth: 1, bootstrap: false, maxFeatures: 1.0, seed });
 
 describe('averageProba / VotingClassifier', () => {

@@ -6,7 +6,7 @@ import { LogisticRegression } from '../src/models/logistic-regression.js';
 import { GBDT } from '../src/models/gbdt.js';
 import { RandomForest } from '../src/models/random-forest.js';
 import { Binner, MISSING } from '../src/models/binning.js';
-import { accuracy, argmaxRows, macroF1 } from '../src/models/common.js';
+import { accuracy, argmaxRows, macroF1 } from '../src/metrics/classification.js';
 import type { Dataset } from '../src/models/types.js';
 
 vi.setConfig({ testTimeout: 60_000 }); // the machine is shared; these fit real models
@@ -40,7 +40,7 @@ function xor(rows: number, flip: number, seed: number): Dataset {
 }
 
 function evaluate(model: { predictProba(x: Float32Array, rows: number): Float32Array }, ds: Dataset) {
-  const pred = argmaxRows(model.predictProba(ds.x, ds.rows), ds.rows, ds.classes);
+  const pred = argmaxRows(model.predictProba(ds.x, ds.rows), ds.classes);
   return { acc: accuracy(ds.y, pred), f1: macroF1(ds.y, pred, ds.classes) };
 }
 
@@ -83,7 +83,7 @@ describe('LogisticRegression', () => {
     const ds: Dataset = { x, y, rows, features: 1, classes: 2 };
     const plain = new LogisticRegression(), bal = new LogisticRegression({ classWeight: 'balanced' });
     plain.fit(ds); bal.fit(ds);
-    const countRare = (m: LogisticRegression) => argmaxRows(m.predictProba(x, rows), rows, 2).reduce((a, v) => a + v, 0);
+    const countRare = (m: LogisticRegression) => argmaxRows(m.predictProba(x, rows), 2).reduce((a, v) => a + v, 0);
     expect(countRare(bal)).toBeGreaterThan(countRare(plain) + 20);
   });
 });
@@ -169,7 +169,7 @@ describe('GBDT', () => {
     const plain = new GBDT({ nRounds: 50, learningRate: 0.1, seed: 1 }), bal = new GBDT({ nRounds: 50, learningRate: 0.1, seed: 1, classWeight: 'balanced' });
     plain.fit(train); bal.fit(train);
     const balancedAcc = (m: GBDT) => {
-      const pred = argmaxRows(m.predictProba(test.x, test.rows), test.rows, 2);
+      const pred = argmaxRows(m.predictProba(test.x, test.rows), 2);
       const hit = [0, 0], n = [0, 0];
       for (let i = 0; i < test.rows; i++) { n[test.y[i]]++; if (pred[i] === test.y[i]) hit[test.y[i]]++; }
       return (hit[0] / n[0] + hit[1] / n[1]) / 2;

@@ -2,6 +2,7 @@
 // class weights, softmax and argmax. Feature matrices are row-major Float32Array [rows, features].
 
 import type { Classifier, Dataset } from './types.js';
+import { argmaxRows } from '../metrics/classification.js';
 
 /** Class weighting: none, sklearn's "balanced" (n / (C · count_c)), or explicit per-class weights. */
 export type ClassWeight = 'balanced' | readonly number[] | null;
@@ -113,52 +114,9 @@ export function softmaxRows(out: Float32Array | Float64Array, logits: Float32Arr
   }
 }
 
-/** Index of the largest value of each row of proba [rows, C] (first on ties). */
-export function argmaxRows(proba: Float32Array | Float64Array, rows: number, C: number): Int32Array {
-  const out = new Int32Array(rows);
-  for (let r = 0; r < rows; r++) {
-    const o = r * C;
-    let best = 0, bv = proba[o];
-    for (let c = 1; c < C; c++) if (proba[o + c] > bv) { bv = proba[o + c]; best = c; }
-    out[r] = best;
-  }
-  return out;
-}
-
 /** Predicted classes of a fitted classifier. */
 export function predict(model: Classifier, x: Float32Array, rows: number, classes: number): Int32Array {
-  return argmaxRows(model.predictProba(x, rows), rows, classes);
-}
-
-/** Mean multinomial log-loss of proba [rows, C] against y (probabilities clipped at 1e-15). */
-export function logLoss(proba: Float32Array | Float64Array, y: Int32Array, C: number): number {
-  let s = 0;
-  for (let i = 0; i < y.length; i++) s -= Math.log(Math.max(proba[i * C + y[i]], 1e-15));
-  return s / y.length;
-}
-
-/** Macro-F1 over the classes present in y or in the predictions (sklearn's default label set). */
-export function macroF1(yTrue: Int32Array, yPred: Int32Array, C: number): number {
-  const tp = new Float64Array(C), fp = new Float64Array(C), fn = new Float64Array(C);
-  for (let i = 0; i < yTrue.length; i++) {
-    const t = yTrue[i], p = yPred[i];
-    if (t === p) tp[t]++;
-    else { fp[p]++; fn[t]++; }
-  }
-  let sum = 0, n = 0;
-  for (let c = 0; c < C; c++) {
-    if (tp[c] + fp[c] + fn[c] === 0) continue;
-    sum += (2 * tp[c]) / (2 * tp[c] + fp[c] + fn[c]);
-    n++;
-  }
-  return n === 0 ? 0 : sum / n;
-}
-
-/** Fraction of rows where yPred equals yTrue. */
-export function accuracy(yTrue: Int32Array, yPred: Int32Array): number {
-  let k = 0;
-  for (let i = 0; i < yTrue.length; i++) if (yTrue[i] === yPred[i]) k++;
-  return yTrue.length === 0 ? 0 : k / yTrue.length;
+  return argmaxRows(model.predictProba(x, rows), classes);
 }
 
 /** Throws unless `v` is a finite number in [lo, hi] (integers only when `integer`). */

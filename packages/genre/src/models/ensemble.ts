@@ -4,7 +4,8 @@
 
 import { Rng } from '@timbre/tensor';
 import type { Classifier, Dataset, TrainHistory } from './types.js';
-import { argmaxRows, checkDataset, checkMatrix, checkOption, logLoss, macroF1, subsetRows, type ClassifierFactory } from './common.js';
+import { argmaxRows, logLoss, macroF1 } from '../metrics/classification.js';
+import { checkDataset, checkMatrix, checkOption, subsetRows, type ClassifierFactory } from './common.js';
 
 /** Weighted average of member probabilities; weights are normalised to sum 1. */
 export function averageProba(members: readonly Classifier[], weights: readonly number[] | null, x: Float32Array, rows: number): Float32Array {
@@ -123,7 +124,7 @@ export class BlendClassifier extends VotingClassifier {
           const p = probs[m], a = w[m] / steps;
           for (let j = 0; j < mix.length; j++) mix[j] += a * p[j];
         }
-        const f1 = macroF1(valid.y, argmaxRows(mix, n, K), K), ll = logLoss(mix, valid.y, K);
+        const f1 = macroF1(valid.y, argmaxRows(mix, K), K), ll = logLoss(valid.y, mix, K);
         const better = best === null ||
           (this.criterion === 'macroF1' ? f1 > best.f1 + 1e-12 || (Math.abs(f1 - best.f1) <= 1e-12 && ll < best.ll) : ll < best.ll);
         if (better) best = { w: w.map((v) => v / steps), f1, ll };
@@ -347,7 +348,7 @@ export class SammeClassifier implements Classifier {
         for (let i = 0; i < n; i++) weights[i] = w[i] * n; // mean 1
         model.fit({ ...train, weights }, valid);
       }
-      const pred = argmaxRows(model.predictProba(train.x, n), n, K);
+      const pred = argmaxRows(model.predictProba(train.x, n), K);
       let err = 0;
       for (let i = 0; i < n; i++) if (pred[i] !== train.y[i]) err += w[i];
       this.errors.push(err);
@@ -377,7 +378,7 @@ export class SammeClassifier implements Classifier {
     for (let m = 0; m < this.members.length; m++) {
       const p = this.members[m].predictProba(x, rows);
       checkMatrix('SammeClassifier.predictProba', p, rows, K);
-      const pred = argmaxRows(p, rows, K), a = this.alphas[m];
+      const pred = argmaxRows(p, K), a = this.alphas[m];
       // the hard vote, plus a tiny share of the member's probabilities to break exact ties
       for (let i = 0; i < rows; i++) {
         votes[i * K + pred[i]] += a;

@@ -6,8 +6,9 @@ import { Rng } from '@timbre/tensor';
 import type { Classifier, Dataset, TrainHistory } from './types.js';
 import { Binner, MISSING, TreeBuilder, leafOf, partition, treeFromJSON, treeToJSON, type FlatTree } from './binning.js';
 import {
-  argmaxRows, checkDataset, checkMatrix, checkOption, datasetWeights, macroF1, softmaxRows, type ClassWeight,
+  checkDataset, checkMatrix, checkOption, datasetWeights, softmaxRows, type ClassWeight,
 } from './common.js';
+import { argmaxRows, macroF1 } from '../metrics/classification.js';
 
 export interface GBDTOptions {
   /** Boosting rounds (default 200). With a validation set, the best round is kept. */
@@ -188,7 +189,7 @@ export class GBDT implements Classifier {
         for (let i = 0; i < vRows; i++) vl -= Math.log(Math.max(vP[i * K + valid.y[i]], 1e-15));
         vl /= vRows;
         history.validLoss.push(vl);
-        history.validMetric.push(macroF1(valid.y, argmaxRows(vP, vRows, K), K));
+        history.validMetric.push(macroF1(valid.y, argmaxRows(vP, K), K));
         if (vl < best - 1e-12) { best = vl; bestRound = round + 1; }
         else if (o.earlyStoppingRounds > 0 && round + 1 - bestRound >= o.earlyStoppingRounds) break;
       }

@@ -6,7 +6,8 @@
 import type { Classifier, Dataset } from '../models/types.js';
 import { stratifiedGroupKFold, subsetDataset, trainValidTestSplit } from '../data/split.js';
 import { applyStandardizer, fitStandardizer } from '../data/real.js';
-import { accuracy, argmaxRows, checkDataset, macroF1 } from '../models/common.js';
+import { checkDataset } from '../models/common.js';
+import { accuracy, argmaxRows, macroF1 } from '../metrics/classification.js';
 
 export interface CvOptions {
   /** Folds (default 5). */
@@ -76,11 +77,11 @@ export function crossValPredict(ds: Dataset, make: (seed: number, fold: number) 
       proba.set(p.subarray(r * K, r * K + K), f.test[r] * K);
       fold[f.test[r]] = fi;
     }
-    const pr = argmaxRows(p, test.rows, K);
+    const pr = argmaxRows(p, K);
     foldAccuracy.push(accuracy(test.y, pr));
     foldMacroF1.push(macroF1(test.y, pr, K));
   });
-  const pred = argmaxRows(proba, ds.rows, K);
+  const pred = argmaxRows(proba, K);
   let yRun = ds.y, pRun = pred;
   if (onlyFolds !== undefined) {
     const idx: number[] = [];
