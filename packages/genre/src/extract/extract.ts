@@ -4,7 +4,8 @@
 // place only when complete. Rows come out in relative-path order whatever the worker count.
 
 import { availableParallelism } from 'node:os';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { writeFileAtomic } from '../data/atomic.js';
 import { resolve } from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import { SingleBar } from 'cli-progress';
@@ -108,8 +109,7 @@ export async function extractMsd(opts: ExtractOptions): Promise<ExtractResult> {
     }
   } else {
     mkdirSync(work, { recursive: true });
-    writeFileSync(`${manifestPath}.tmp`, JSON.stringify(manifest));
-    renameSync(`${manifestPath}.tmp`, manifestPath);
+    writeFileAtomic(manifestPath, JSON.stringify(manifest));
   }
 
   const batches: BatchTask[] = [];

@@ -3,7 +3,7 @@
 // Protocol: in {batch, files, part}; out {type:'file', songs} per file, then {type:'done', batch, songs, errors}.
 
 import { parentPort, workerData } from 'node:worker_threads';
-import { renameSync, writeFileSync } from 'node:fs';
+import { writeFileAtomic } from '../data/atomic.js';
 import { readSongs } from '../msd/reader.js';
 import { extendedCells, songCsvCells } from './rows.js';
 import type { InputFile } from './files.js';
@@ -63,9 +63,8 @@ export function runBatch(task: BatchTask, onFile?: (songs: number, ok: boolean) 
     songs += n;
     onFile?.(n, ok);
   }
-  const tmp = `${task.part}.${process.pid}.tmp`;
-  writeFileSync(tmp, lines.length > 0 ? lines.join('\n') + '\n' : '');
-  renameSync(tmp, task.part); // the part exists only once complete: it is the journal entry
+  // the part exists only once complete: it is the journal entry
+  writeFileAtomic(task.part, lines.length > 0 ? lines.join('\n') + '\n' : '');
   return { songs, errors };
 }
 

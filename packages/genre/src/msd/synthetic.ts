@@ -2,11 +2,12 @@
 // writer.ts) plus tagtraum-style labels. Genres shape the song-level fields and, more strongly, the
 // timbre/pitch segments; artists nest in genres. Nothing here is real music data.
 
-import { mkdir, open, rename, unlink } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Rng } from '@timbre/tensor';
 import type { Matrix12, Song } from './song.js';
 import { writeMsdFile, type MsdWriteOptions } from './writer.js';
+import { writeFileAtomic } from '../data/atomic.js';
 
 /** What a genre does to the songs of its artists (means and spreads of the generative model). */
 export interface SyntheticGenreProfile {
@@ -547,20 +548,7 @@ export async function generateSyntheticCorpus(options: SyntheticCorpusOptions): 
     tracks.push({ trackId: id, genre, artistId: song.artist_id, path });
   }
   const labelsPath = join(options.dir, 'labels.cls');
-  await writeTextAtomic(labelsPath, tracks.map((t) => `${t.trackId}\t${t.genre}\n`).join(''));
+  writeFileAtomic(labelsPath, tracks.map((t) => `${t.trackId}\t${t.genre}\n`).join(''));
   return { files, labelsPath, tracks, genres: plan.genres, artists: plan.artists.length };
 }
 
-let tempCounter = 0;
-
-async function writeTextAtomic(path: string, text: string): Promise<void> {
-  const tmp = `${path}.tmp-${process.pid}-${tempCounter++}`;
-  try {
-    const h = await open(tmp, 'wx');
-    try { await h.writeFile(text); } finally { await h.close(); }
-    await rename(tmp, path);
-  } catch (e) {
-    await unlink(tmp).catch(() => undefined);
-    throw e;
-  }
-}
