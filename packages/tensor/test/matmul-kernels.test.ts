@@ -67,6 +67,14 @@ describe('fast matmul kernels vs naive', () => {
       check(fast, naive, 5, 3, 4101, rng, 1.5, 0, true, name);
       check(fast, naive, 3, 520, 4099, rng, 1, -1, false, name);
     });
+    it(`${name}: narrow C (N ≤ 16, A read in place) with ragged M and N, alpha/beta/bias`, () => {
+      const rng = new Rng(107);
+      for (const [M, K, N] of [[64, 64, 16], [65, 64, 16], [67, 30, 13], [66, 512, 15], [5, 17, 4], [3, 9, 16], [130, 7, 1]]) {
+        for (const [alpha, beta, withBias] of [[1, 0, true], [-0.5, 1, false], [2, -0.75, true]] as const) {
+          check(fast, naive, M, K, N, rng, alpha, beta, withBias, name);
+        }
+      }
+    });
     it(`${name}: K = 0 gives beta·C + bias`, () => {
       const rng = new Rng(103);
       check(fast, naive, 5, 0, 6, rng, 1, 0.5, true, name);
