@@ -99,8 +99,10 @@ export async function run(opts: BenchOptions): Promise<void> {
   // --quick: every third file (95), so a loaded machine still finishes in about a minute
   const files = listMsdFiles(DATA).map((f) => f.path).filter((_, i) => !opts.quick || i % 3 === 0);
   const want = (impl: string): boolean => opts.only === undefined || opts.only.some((o) => impl.includes(o));
-  const rounds = opts.quick ? 2 : 5;
-  console.log(`${files.length} files, ${rounds} timed passes per implementation (median), interleaved`);
+  const rounds = opts.quick ? 2 : 7;
+  // Warm-up passes per pool before timing: the reader's code keeps getting faster for about three passes (JIT tiers).
+  const warmups = opts.quick ? 1 : 3;
+  console.log(`${files.length} files, ${rounds} timed passes per implementation (median) after ${warmups} warm-up passes, interleaved`);
 
   await h5wasm.ready;
   checkAgainstH5wasm(files);
@@ -126,7 +128,7 @@ export async function run(opts: BenchOptions): Promise<void> {
   const times: Record<Impl, number[]> = { 'timbre-1worker': [], 'timbre-2workers': [], pytables: [], h5wasm: [] };
   let songsTimbre = 0;
   try {
-    for (const p of Object.values(pools)) await p!.read(files); // warm-up pass (JIT, page cache)
+    for (let w = 0; w < warmups; w++) for (const p of Object.values(pools)) await p!.read(files); // JIT, page cache
     for (let r = 0; r < rounds; r++) {
       for (const impl of ['timbre-1worker', 'timbre-2workers'] as const) {
         const pool = pools[impl];
@@ -179,7 +181,7 @@ export async function run(opts: BenchOptions): Promise<void> {
   for (const n of notes) console.log(`note: ${n}`);
   const records = (Object.keys(fps) as Impl[]).map((impl) => ({ bench: 'extract', impl, filesPerSec: fps[impl]! }));
   const file = writeResults('extract', records, {
-    machine, quick: opts.quick, clock: 'wall', files: files.length, rounds, passSeconds: times, notes, endToEnd,
+    machine, quick: opts.quick, clock: 'wall', files: files.length, rounds, warmups, passSeconds: times, notes, endToEnd,
     what: 'all getters per song; timbre on warm MsdReadPool threads (start-up not timed); h5wasm in the main thread; PyTables via bench/pytables_extract.py',
   });
   console.log(`wrote ${file}`);
