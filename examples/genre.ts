@@ -3,8 +3,9 @@
 //   → preprocess → train (MLP on @timbre/nn, several seeds) → evaluate → HTML report, in runs/genre/.
 //   Real data: npm run genre -- --msd <MillionSongSubset/data> --labels <msd_tagtraum_cd1.cls> [--out runs/real]
 //   Other flags: --songs N (synthetic corpus size), --seed N, --preset default|seed, --seeds 1,2,3, --epochs N,
-//   --features SPEC, --min-class-count N.
+//   --features SPEC, --min-class-count N, --jobs N (seeds trained at once; default: the number of cores).
 import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatMeanStd, generateSyntheticCorpus, runPipeline } from '@timbre/genre';
@@ -21,6 +22,7 @@ const { values: args } = parseArgs({
     epochs: { type: 'string' },
     features: { type: 'string', default: 'auto' },
     'min-class-count': { type: 'string', default: '10' },
+    jobs: { type: 'string', default: String(availableParallelism()) },
   },
 });
 
@@ -55,7 +57,7 @@ if (!real) {
 
 const r = await runPipeline({
   msd: msd!, labels: labels!, out, synthetic: !real, preset: args.preset, seeds, features: args.features,
-  minClassCount: Number(args['min-class-count']),
+  minClassCount: Number(args['min-class-count']), jobs: Number(args.jobs),
   ...(args.epochs ? { overrides: { epochs: Number(args.epochs) } } : {}),
   command: `npm run genre${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
   onStep: (s) => console.log(`[${secs()}s] ${s}`),

@@ -43,6 +43,7 @@ export {
 } from './train/mlp.js';
 export { makeDatasets, datasetFromPrepared, splitRows, type SplitDatasets, type SplitSpec } from './train/datasets.js';
 export { trainAndEvaluate, makeMlpModel, ensembleSize, ensembleSeeds, PRESET_ENSEMBLE, type TrainRunOptions, type TrainRunResult, type SeedRun, type RunSummary } from './train/run.js';
+export { trainAndEvaluateParallel, type ParallelTrainOptions } from './train/parallel.js';
 export { saveGenreModel, loadGenreModel, modelPaths, SAVABLE_MODELS, type ModelMeta, type SaveModelArgs } from './train/model-io.js';
 export { predictTable, predictInputs, encodeForModel, songsToTable, listH5Files, type Prediction, type RawTable } from './train/predict.js';
 export { runPipeline, extractSongTable, type PipelineOptions, type PipelineResult } from './train/pipeline.js';

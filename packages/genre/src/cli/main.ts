@@ -3,6 +3,7 @@
 // Human output on stdout by default, one JSON object with --json; errors on stderr with exit code 1.
 // Every file is written atomically, so a failed command leaves nothing half-written.
 import { readFileSync, statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { writeFileAtomic } from '../data/atomic.js';
 import { writeCsvAtomic } from '../data/csv.js';
@@ -22,7 +23,8 @@ import type { ClassWeighting, MlpOptions } from '../train/mlp.js';
 import { loadGenreModel, saveGenreModel, SAVABLE_MODELS } from '../train/model-io.js';
 import { runPipeline, type PipelineOptions } from '../train/pipeline.js';
 import { listH5Files, predictInputs } from '../train/predict.js';
-import { ensembleSize, trainAndEvaluate } from '../train/run.js';
+import { trainAndEvaluateParallel } from '../train/parallel.js';
+import { ensembleSize, type SeedRun } from '../train/run.js';
 import { listModels } from '../models/registry.js';
 import { makeBar } from './progress.js';
 import { addExtractCommand } from './extract.js';
@@ -116,6 +118,7 @@ function addTrainOptions(c: Command): Command {
     .option('--model-options <json>', 'options of --model as JSON, e.g. \'{"nRounds":300}\'', jsonArg)
     .option('--seeds <list>', 'seeds: a count ("5" = 1..5) or a list ("1,2,3")', seedsArg, [1, 2, 3])
     .option('--resplit', 'draw a new artist-disjoint split for every seed (mean ± std then includes split variance)')
+    .option('-j, --jobs <n>', 'seeds trained at once, on this thread and worker threads (same results as 1; default: the number of cores)', int('--jobs'), availableParallelism())
     .addOption(new Option('--scaler <kind>', 'feature scaling fitted on the training split').choices(['standard', 'minmax']).default('standard'))
     .option('--epochs <n>', 'maximum epochs', int('--epochs'))
     .option('--lr <x>', 'learning rate', float('--lr'))
@@ -128,8 +131,21 @@ function addTrainOptions(c: Command): Command {
     .option('--patience <n>', 'early-stopping patience on validation macro-F1, or "none"', patienceArg);
 }
 
-function trainProgress(json: boolean | undefined, seeds: readonly number[], maxEpochs: number, members = 1) {
+function trainProgress(json: boolean | undefined, seeds: readonly number[], maxEpochs: number, members = 1, jobs = 1) {
   const bar = makeBar(!json);
+  const threads = Math.min(jobs, seeds.length);
+  if (threads > 1) {
+    // Seeds finish out of order on several threads: one bar over seeds, no per-epoch updates.
+    let done = 0;
+    return {
+      onEpoch: undefined,
+      onSeedDone: (run: SeedRun) => {
+        if (done === 0) bar.start(seeds.length, `seeds on ${threads} threads`);
+        bar.update(++done, `seed ${run.seed}: macro-F1 ${(run.test.macroF1 * 100).toFixed(1)} %`);
+      },
+      stop: () => bar.stop(),
+    };
+  }
   let seedIdx = 0;
   return {
     onEpoch: (seed: number, log: { epoch: number; trainLoss: number; validMacroF1: number }, member = 0) => {
@@ -247,10 +263,13 @@ export function buildProgram(): Command {
       const data = await readPrepared(file);
       const overrides = mlpOverrides(o);
       const choice = modelChoice(o);
-      const prog = trainProgress(json, o.seeds, overrides.epochs ?? (o.preset === 'seed' ? 1000 : 300), choice.ensemble);
+      const prog = trainProgress(json, o.seeds, overrides.epochs ?? (o.preset === 'seed' ? 1000 : 300), choice.ensemble, o.jobs);
       let r;
       try {
-        r = trainAndEvaluate(data, { preset: o.preset, overrides, seeds: o.seeds, scaler: o.scaler as ScalerKind, resplit: !!o.resplit, ...choice, onEpoch: prog.onEpoch, onSeedDone: prog.onSeedDone });
+        r = await trainAndEvaluateParallel(data, {
+          preset: o.preset, overrides, seeds: o.seeds, scaler: o.scaler as ScalerKind, resplit: !!o.resplit, ...choice, jobs: o.jobs,
+          ...(prog.onEpoch ? { onEpoch: prog.onEpoch } : {}), onSeedDone: prog.onSeedDone,
+        });
       } finally { prog.stop(); }
       const runs = r.runs.map((x) => ({ seed: x.seed, accuracy: x.test.accuracy, macroF1: x.test.macroF1, balancedAccuracy: x.test.balancedAccuracy, epochs: x.history.epochsRun, bestEpoch: x.history.bestEpoch }));
       const paths = saveGenreModel(o.output, {
@@ -351,15 +370,15 @@ export function buildProgram(): Command {
       const bar = makeBar(!json);
       const overrides = mlpOverrides(o);
       const choice = modelChoice(o);
-      const prog = trainProgress(json, o.seeds, overrides.epochs ?? (o.preset === 'seed' ? 1000 : 300), choice.ensemble);
+      const prog = trainProgress(json, o.seeds, overrides.epochs ?? (o.preset === 'seed' ? 1000 : 300), choice.ensemble, o.jobs);
       const opts: PipelineOptions = {
         out: o.out, ...(o.msd ? { msd: o.msd } : {}), ...(o.songs ? { songs: o.songs } : {}), ...(o.labels ? { labels: o.labels } : {}),
         joins: o.join, features: o.features, minClassCount: o.minClassCount, split: o.split, splitSeed: o.splitSeed,
-        preset: o.preset, overrides, seeds: o.seeds, resplit: !!o.resplit, scaler: o.scaler, synthetic: !!o.synthetic, ...choice,
+        preset: o.preset, overrides, seeds: o.seeds, resplit: !!o.resplit, scaler: o.scaler, synthetic: !!o.synthetic, ...choice, jobs: o.jobs,
         command: `timbre ${process.argv.slice(2).join(' ')}`,
         onStep: (s) => { bar.stop(); if (!json && process.stderr.isTTY) process.stderr.write(`• ${s}\n`); },
         onExtract: (d, t) => { if (d === 1) bar.start(t, 'extract'); bar.update(d); },
-        onEpoch: prog.onEpoch, onSeedDone: prog.onSeedDone,
+        ...(prog.onEpoch ? { onEpoch: prog.onEpoch } : {}), onSeedDone: prog.onSeedDone,
       };
       let r;
       try { r = await runPipeline(opts); } finally { bar.stop(); prog.stop(); }

@@ -20,7 +20,8 @@ import type { EpochLog, MlpOptions } from './mlp.js';
 import type { ModelOptions } from '../models/registry.js';
 import { loadGenreModel, saveGenreModel } from './model-io.js';
 import { listH5Files, songsToTable } from './predict.js';
-import { trainAndEvaluate, type RunSummary, type SeedRun } from './run.js';
+import { trainAndEvaluateParallel } from './parallel.js';
+import type { RunSummary, SeedRun } from './run.js';
 
 export interface PipelineOptions {
   /** A directory (or file) of MSD .h5 files to extract first. */
@@ -57,7 +58,9 @@ export interface PipelineOptions {
   onStep?: (step: string) => void;
   onExtract?: (done: number, total: number) => void;
   onEpoch?: (seed: number, log: EpochLog, member: number) => void;
-  onSeedDone?: (run: SeedRun) => void;
+  onSeedDone?: (run: SeedRun, thread: number) => void;
+  /** Seeds trained at once (this thread and worker threads; same results as 1). Default 1. */
+  jobs?: number;
   /**
    * Extraction to use for `msd` (default: read every .h5 with the MSD reader and write song-level
    * fields + timbre/pitch means and variances). Must write a CSV song table to `outCsv`.
@@ -160,7 +163,8 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineResult> {
   });
   o.onStep?.('train');
   const preset = o.preset ?? 'default';
-  const r = trainAndEvaluate(data, {
+  const r = await trainAndEvaluateParallel(data, {
+    jobs: o.jobs ?? 1,
     preset, overrides: o.overrides ?? {}, seeds: o.seeds ?? [1, 2, 3], scaler: o.scaler ?? 'standard', resplit: o.resplit ?? false,
     random: o.split === 'random', ...(o.ensemble !== undefined ? { ensemble: o.ensemble } : {}),
     ...(o.model !== undefined ? { model: o.model, modelOptions: o.modelOptions ?? {} } : {}), ...(o.onEpoch ? { onEpoch: o.onEpoch } : {}), ...(o.onSeedDone ? { onSeedDone: o.onSeedDone } : {}),

@@ -97,7 +97,8 @@ export interface TrainRunOptions {
   modelOptions?: ModelOptions;
   /** Per-epoch progress: run seed, the epoch's log, and which ensemble member (0 for a single MLP). */
   onEpoch?: (seed: number, log: EpochLog, member: number) => void;
-  onSeedDone?: (run: SeedRun) => void;
+  /** After each seed: its run and the thread that trained it (0 = the calling thread, i = worker thread i of `trainAndEvaluateParallel`). */
+  onSeedDone?: (run: SeedRun, thread: number) => void;
 }
 
 export interface TrainRunResult {
@@ -117,8 +118,75 @@ export interface TrainRunResult {
   readonly split: SplitSpec;
 }
 
+/** One seed's training outcome inside this module: the result plus what `TrainRunResult` keeps of the first seed. */
+export interface SeedOutcome { run: SeedRun; model: Classifier; datasets: SplitDatasets; opts: MlpOptions }
+
+/** The checks every run does before training (the same message whichever entry point is used). */
+function checkRun(options: TrainRunOptions): { seeds: readonly number[]; modelName: string; K: number } {
+  const { preset = 'default', seeds = [1, 2, 3] } = options;
+  if (seeds.length === 0) throw new RangeError('trainAndEvaluate: no seeds');
+  const modelName = options.model ?? 'mlp';
+  const isMlp = modelName === 'mlp';
+  if (!isMlp && options.ensemble !== undefined && options.ensemble !== 1) throw new RangeError(`trainAndEvaluate: ensemble ${options.ensemble} applies to the MLP only, not to model "${modelName}" (use model "seeds" or "bagging" with its own options)`);
+  return { seeds, modelName, K: isMlp ? ensembleSize(preset, options.ensemble) : 1 };
+}
+
+/**
+ * Trains and scores one seed: split (re-drawn when `resplit`), model, test and validation metrics, the
+ * majority baseline. Exported for the worker threads of `trainAndEvaluateParallel`; use `trainAndEvaluate`.
+ */
+export function trainSeed(data: PreparedData, options: TrainRunOptions, seed: number): SeedOutcome {
+  const { preset = 'default', overrides = {}, scaler = 'standard', resplit = false, random = false } = options;
+  const { modelName, K } = checkRun(options);
+  const isMlp = modelName === 'mlp';
+  const C = data.classNames.length;
+  const t0 = performance.now();
+  const ds = makeDatasets(data, { scaler, ...(resplit ? { resplitSeed: seed, random } : {}) });
+  if (ds.test.rows === 0) throw new RangeError('trainAndEvaluate: the test split is empty (too few artists or rows?)');
+  const o = mlpOptions(preset, { ...overrides, seed });
+  const useValid = ds.valid.rows > 0;
+  if (isMlp && o.patience !== null && !useValid) throw new RangeError('trainAndEvaluate: early stopping needs a validation split, and it is empty');
+  let model: Classifier, history: MlpHistory, members: SeedRun['members'];
+  if (isMlp) {
+    const m = makeMlpModel(o, K, options.onEpoch ? (i, log) => options.onEpoch!(seed, log, i) : undefined);
+    m.fit(ds.train, useValid ? ds.valid : undefined);
+    const mlps = m instanceof SeedEnsemble ? (m.members as MlpClassifier[]) : [m];
+    history = mlps[0].history!;
+    members = mlps.map((x) => ({ seed: x.options.seed, epochsRun: x.history!.epochsRun, bestEpoch: x.history!.bestEpoch }));
+    model = m;
+  } else {
+    model = createModel(modelName, options.modelOptions ?? {}, seed);
+    history = emptyHistory(model.fit(ds.train, useValid ? ds.valid : undefined));
+    members = [];
+  }
+  const test = evaluatePredictions(ds.test.y, argmaxRows(model.predictProba(ds.test.x, ds.test.rows), C), C);
+  const valid = useValid ? evaluatePredictions(ds.valid.y, argmaxRows(model.predictProba(ds.valid.x, ds.valid.rows), C), C) : null;
+  const run: SeedRun = {
+    seed, test, valid, baseline: majorityBaseline(ds.train.y, ds.test.y, C), history, members,
+    rows: { train: ds.train.rows, valid: ds.valid.rows, test: ds.test.rows }, seconds: (performance.now() - t0) / 1000,
+  };
+  return { run, model, datasets: ds, opts: o };
+}
+
+/** The result of a run from its seeds' runs (in seed order) and the first seed's outcome (for trainAndEvaluateParallel). */
+export function assembleRun(options: TrainRunOptions, runs: readonly SeedRun[], first: SeedOutcome): TrainRunResult {
+  const { preset = 'default', resplit = false, random = false } = options;
+  const { seeds, modelName, K } = checkRun(options);
+  const pick = (f: (r: SeedRun) => number) => meanStd(runs.map(f));
+  return {
+    preset, options: first.opts, ensemble: K, modelName, runs,
+    summary: {
+      accuracy: pick((r) => r.test.accuracy), balancedAccuracy: pick((r) => r.test.balancedAccuracy), macroF1: pick((r) => r.test.macroF1),
+      baselineAccuracy: pick((r) => r.baseline.accuracy), baselineMacroF1: pick((r) => r.baseline.macroF1),
+    },
+    model: first.model, scaler: first.datasets.scaler, datasets: first.datasets,
+    split: resplit ? { resplitSeed: seeds[0], random } : {},
+  };
+}
+
 /**
  * Trains the model (MLP, seed ensemble of MLPs, or a registry model) once per seed and scores each on its test split, beside the majority baseline.
+ * One thread; `trainAndEvaluateParallel` spreads the seeds over worker threads with the same results.
  *
  * ```ts
  * const r = trainAndEvaluate(data, { preset: 'default', seeds: [1, 2, 3] });
@@ -126,55 +194,14 @@ export interface TrainRunResult {
  * ```
  */
 export function trainAndEvaluate(data: PreparedData, options: TrainRunOptions = {}): TrainRunResult {
-  const { preset = 'default', overrides = {}, seeds = [1, 2, 3], scaler = 'standard', resplit = false, random = false } = options;
-  if (seeds.length === 0) throw new RangeError('trainAndEvaluate: no seeds');
-  const modelName = options.model ?? 'mlp';
-  const isMlp = modelName === 'mlp';
-  if (!isMlp && options.ensemble !== undefined && options.ensemble !== 1) throw new RangeError(`trainAndEvaluate: ensemble ${options.ensemble} applies to the MLP only, not to model "${modelName}" (use model "seeds" or "bagging" with its own options)`);
-  const K = isMlp ? ensembleSize(preset, options.ensemble) : 1;
-  const C = data.classNames.length;
+  const { seeds } = checkRun(options);
   const runs: SeedRun[] = [];
-  let first: { model: Classifier; datasets: SplitDatasets } | null = null;
-  let opts: MlpOptions | null = null;
+  let first: SeedOutcome | null = null;
   for (const seed of seeds) {
-    const t0 = performance.now();
-    const ds = makeDatasets(data, { scaler, ...(resplit ? { resplitSeed: seed, random } : {}) });
-    if (ds.test.rows === 0) throw new RangeError('trainAndEvaluate: the test split is empty (too few artists or rows?)');
-    const o = mlpOptions(preset, { ...overrides, seed });
-    opts ??= o;
-    const useValid = ds.valid.rows > 0;
-    if (isMlp && o.patience !== null && !useValid) throw new RangeError('trainAndEvaluate: early stopping needs a validation split, and it is empty');
-    let model: Classifier, history: MlpHistory, members: SeedRun['members'];
-    if (isMlp) {
-      const m = makeMlpModel(o, K, options.onEpoch ? (i, log) => options.onEpoch!(seed, log, i) : undefined);
-      m.fit(ds.train, useValid ? ds.valid : undefined);
-      const mlps = m instanceof SeedEnsemble ? (m.members as MlpClassifier[]) : [m];
-      history = mlps[0].history!;
-      members = mlps.map((x) => ({ seed: x.options.seed, epochsRun: x.history!.epochsRun, bestEpoch: x.history!.bestEpoch }));
-      model = m;
-    } else {
-      model = createModel(modelName, options.modelOptions ?? {}, seed);
-      history = emptyHistory(model.fit(ds.train, useValid ? ds.valid : undefined));
-      members = [];
-    }
-    const test = evaluatePredictions(ds.test.y, argmaxRows(model.predictProba(ds.test.x, ds.test.rows), C), C);
-    const valid = useValid ? evaluatePredictions(ds.valid.y, argmaxRows(model.predictProba(ds.valid.x, ds.valid.rows), C), C) : null;
-    const run: SeedRun = {
-      seed, test, valid, baseline: majorityBaseline(ds.train.y, ds.test.y, C), history, members,
-      rows: { train: ds.train.rows, valid: ds.valid.rows, test: ds.test.rows }, seconds: (performance.now() - t0) / 1000,
-    };
-    runs.push(run);
-    options.onSeedDone?.(run);
-    first ??= { model, datasets: ds };
+    const outcome = trainSeed(data, options, seed);
+    runs.push(outcome.run);
+    options.onSeedDone?.(outcome.run, 0);
+    first ??= outcome;
   }
-  const pick = (f: (r: SeedRun) => number) => meanStd(runs.map(f));
-  return {
-    preset, options: opts!, ensemble: K, modelName, runs,
-    summary: {
-      accuracy: pick((r) => r.test.accuracy), balancedAccuracy: pick((r) => r.test.balancedAccuracy), macroF1: pick((r) => r.test.macroF1),
-      baselineAccuracy: pick((r) => r.baseline.accuracy), baselineMacroF1: pick((r) => r.baseline.macroF1),
-    },
-    model: first!.model, scaler: first!.datasets.scaler, datasets: first!.datasets,
-    split: resplit ? { resplitSeed: seeds[0], random } : {},
-  };
+  return assembleRun(options, runs, first!);
 }
