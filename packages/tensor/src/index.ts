@@ -22,7 +22,8 @@ export { matmulNNNaive, matmulNTNaive, matmulTNNaive } from './kernels/matmul-na
 export { matmulNNPacked, matmulNTPacked, matmulTNPacked } from './kernels/matmul-packed.js';
 export {
   reluForward, reluBackward, leakyReluForward, leakyReluBackward, tanhForward, tanhBackward, sigmoidForward,
-  sigmoidBackward, geluForward, geluBackward, erfc, dropoutForward, dropoutBackward, biasBackward,
+  sigmoidBackward, geluForward, geluBackward, geluTanhForward, geluTanhBackward, erfc, dropoutForward, dropoutBackward,
+  biasBackward,
 } from './kernels/activation.js';
 export { crossEntropyForward, crossEntropyBackward, squaredErrorForward, squaredErrorBackward } from './kernels/cross-entropy.js';
 export { sgdStep, adamStep, sumOfSquares, scaleInPlaceKernel } from './kernels/optim.js';

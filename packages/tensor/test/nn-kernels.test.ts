@@ -3,9 +3,9 @@
 import { describe, expect, it } from 'vitest';
 import {
   Rng, adamStep, batchNormBackward, batchNormNormalize, batchNormStats, biasBackward, crossEntropyBackward, crossEntropyForward,
-  dropoutBackward, dropoutForward, erfc, geluBackward, geluForward, leakyReluBackward, leakyReluForward, randn, reluBackward,
-  reluForward, scaleInPlaceKernel, sgdStep, sigmoidBackward, sigmoidForward, squaredErrorBackward, squaredErrorForward,
-  sumOfSquares, tanhBackward, tanhForward,
+  dropoutBackward, dropoutForward, erfc, geluBackward, geluForward, geluTanhBackward, geluTanhForward, leakyReluBackward,
+  leakyReluForward, randn, reluBackward, reluForward, scaleInPlaceKernel, sgdStep, sigmoidBackward, sigmoidForward,
+  squaredErrorBackward, squaredErrorForward, sumOfSquares, tanhBackward, tanhForward,
 } from '../src/index.js';
 
 const SIZES = [1, 7, 33, 65];
@@ -19,6 +19,7 @@ function close(a: ArrayLike<number>, b: ArrayLike<number>, tol = 1e-6): void {
 
 describe('activation kernels', () => {
   const phi = (x: number) => 0.5 * erfcRef(-x / Math.SQRT2);
+  const geluU = (x: number) => Math.sqrt(2 / Math.PI) * (x + 0.044715 * x ** 3);
   const cases: [string, (o: Float32Array, x: Float32Array, n: number) => void,
     (dx: Float32Array, d: Float32Array, s: Float32Array, n: number) => void, (x: number) => number, (x: number, y: number) => number, boolean][] = [
     ['relu', reluForward, reluBackward, (x) => Math.max(x, 0), (x) => (x > 0 ? 1 : 0), false],
@@ -26,6 +27,9 @@ describe('activation kernels', () => {
     ['tanh', tanhForward, tanhBackward, Math.tanh, (_x, y) => 1 - y * y, true],
     ['sigmoid', sigmoidForward, sigmoidBackward, (x) => 1 / (1 + Math.exp(-x)), (_x, y) => y * (1 - y), true],
     ['gelu', geluForward, geluBackward, (x) => x * phi(x), (x) => phi(x) + x * Math.exp(-x * x / 2) / Math.sqrt(2 * Math.PI), false],
+    // The tanh form's definition written literally (1 + tanh, not the kernel's sigmoid rewrite); fine in float64 for |x| ≲ 6.
+    ['geluTanh', geluTanhForward, geluTanhBackward, (x) => 0.5 * x * (1 + Math.tanh(geluU(x))),
+      (x) => 0.5 * (1 + Math.tanh(geluU(x))) + 0.5 * x * (1 - Math.tanh(geluU(x)) ** 2) * Math.sqrt(2 / Math.PI) * (1 + 3 * 0.044715 * x * x), false],
   ];
   for (const [name, fwd, bwd, f, df, usesOutput] of cases) {
     for (const n of SIZES) {

@@ -107,6 +107,36 @@ export function geluBackward(dx: Float32Array, dout: Float32Array, x: Float32Arr
   }
 }
 
+const SQRT_2_OVER_PI = 0.7978845608028654;
+const GELU_KAPPA = 0.044715;
+
+/**
+ * GELU, PyTorch's approximate='tanh' form: out = ½·x·(1 + tanh(u)), u = √(2/π)·(x + 0.044715·x³).
+ * Evaluated as x / (1 + e^(−2u)), the same value since 1 + tanh(u) = 2·sigmoid(2u): no cancellation in
+ * 1 + tanh(u) for negative x, and e^(−2u) = ∞ just gives −0 for very negative x. Overwrites out.
+ */
+export function geluTanhForward(out: Float32Array, x: Float32Array, n: number): void {
+  for (let i = 0; i < n; i++) {
+    const v = x[i];
+    const u = SQRT_2_OVER_PI * (v + GELU_KAPPA * v * v * v);
+    out[i] = v / (1 + Math.exp(-2 * u));
+  }
+}
+
+/**
+ * dx += dout · (½(1 + tanh u) + ½x(1 − tanh²u)·u′), u′ = √(2/π)(1 + 3·0.044715·x²); with s = sigmoid(2u)
+ * that is s + 2x·s(1 − s)·u′. Accumulates.
+ */
+export function geluTanhBackward(dx: Float32Array, dout: Float32Array, x: Float32Array, n: number): void {
+  for (let i = 0; i < n; i++) {
+    const v = x[i];
+    const u = SQRT_2_OVER_PI * (v + GELU_KAPPA * v * v * v);
+    const s = 1 / (1 + Math.exp(-2 * u));
+    const du = SQRT_2_OVER_PI * (1 + 3 * GELU_KAPPA * v * v);
+    dx[i] += dout[i] * (s + 2 * v * s * (1 - s) * du);
+  }
+}
+
 // mask: [n], already scaled (0 or 1/(1−p) for inverted dropout).
 /** out = x · mask. Overwrites out. */
 export function dropoutForward(out: Float32Array, x: Float32Array, mask: Float32Array, n: number): void {
