@@ -2,8 +2,8 @@
 // (the input, or the output for Tanh/Sigmoid) and reuses its output and dx buffers.
 
 import {
-  Tensor, geluBackward, geluForward, leakyReluBackward, leakyReluForward, reluBackward, reluForward, sigmoidBackward,
-  sigmoidForward, tanhBackward, tanhForward,
+  Tensor, geluBackward, geluForward, geluTanhBackward, geluTanhForward, leakyReluBackward, leakyReluForward, reluBackward,
+  reluForward, sigmoidBackward, sigmoidForward, tanhBackward, tanhForward,
 } from '@timbre/tensor';
 import { BufferSlots, Module, expectGradShape, expectSaved, type ModuleConfig } from './module.js';
 
@@ -98,13 +98,37 @@ export class Sigmoid extends Elementwise {
   config(): ModuleConfig { return { type: 'Sigmoid' }; }
 }
 
+/** GELU's `approximate` option, as in PyTorch: 'none' (exact erf form) or 'tanh'. */
+export type GELUApproximate = 'none' | 'tanh';
+
 /**
- * GELU in PyTorch's default exact form (`approximate='none'`): x·Φ(x) = ½x(1 + erf(x/√2)), with an
- * erfc approximation accurate to ~1e-7 relative. The tanh approximation is not provided.
+ * GELU, PyTorch's `nn.GELU(approximate=...)`. `'none'` (default) is the exact x·Φ(x) = ½x(1 + erf(x/√2)), with an
+ * erfc approximation accurate to ~1e-7 relative; `'tanh'` is ½x(1 + tanh(√(2/π)(x + 0.044715x³))), the form
+ * GPT-2/BERT checkpoints were trained with. Each has its own hand-written backward.
+ *
+ * ```ts
+ * const act = new GELU({ approximate: 'tanh' });
+ * act.forward(fromArray([-1, 0, 1])).toArray(); // [-0.1588, 0, 0.8412]
+ * ```
  */
 export class GELU extends Elementwise {
   protected readonly name = 'GELU';
-  protected run(out: Float32Array, x: Float32Array, n: number): void { geluForward(out, x, n); }
-  protected grad(dx: Float32Array, dout: Float32Array, x: Float32Array, n: number): void { geluBackward(dx, dout, x, n); }
-  config(): ModuleConfig { return { type: 'GELU' }; }
+  readonly approximate: GELUApproximate;
+  constructor(options: { approximate?: GELUApproximate } = {}) {
+    super();
+    const { approximate = 'none' } = options;
+    if (approximate !== 'none' && approximate !== 'tanh') {
+      throw new RangeError(`GELU: approximate must be 'none' or 'tanh', got ${JSON.stringify(approximate)}`);
+    }
+    this.approximate = approximate;
+  }
+  protected run(out: Float32Array, x: Float32Array, n: number): void {
+    if (this.approximate === 'tanh') geluTanhForward(out, x, n);
+    else geluForward(out, x, n);
+  }
+  protected grad(dx: Float32Array, dout: Float32Array, x: Float32Array, n: number): void {
+    if (this.approximate === 'tanh') geluTanhBackward(dx, dout, x, n);
+    else geluBackward(dx, dout, x, n);
+  }
+  config(): ModuleConfig { return { type: 'GELU', approximate: this.approximate }; }
 }

@@ -1,7 +1,7 @@
 // @timbre/nn: layers, losses and optimisers with hand-written backward passes, matching PyTorch.
 export { Module, Parameter, BufferSlots, manualSeed, defaultRng, type ModuleConfig } from './module.js';
 export { Linear, type LinearOptions } from './linear.js';
-export { ReLU, LeakyReLU, Tanh, Sigmoid, GELU } from './activation.js';
+export { ReLU, LeakyReLU, Tanh, Sigmoid, GELU, type GELUApproximate } from './activation.js';
 export { Dropout } from './dropout.js';
 export { BatchNorm1d, type BatchNorm1dOptions } from './batchnorm.js';
 export { Sequential } from './sequential.js';
@@ -9,7 +9,10 @@ export { CrossEntropyLoss, MSELoss, type CrossEntropyLossOptions, type Reduction
 export { Optimizer, SGD, Adam, AdamW, type SGDOptions, type AdamOptions, type OptimizerState } from './optim.js';
 export { DataLoader, type Batch, type DataLoaderOptions } from './data.js';
 export { gradcheck, numericalGradient, maxRelError, type GradcheckResult } from './gradcheck.js';
-export { LRScheduler, StepLR, CosineAnnealingLR, LinearLR, ReduceLROnPlateau, clipGradNorm, type ReduceLROnPlateauOptions } from './lr-scheduler.js';
+export {
+  LRScheduler, StepLR, CosineAnnealingLR, LinearLR, SequentialLR, ReduceLROnPlateau, clipGradNorm, type ReduceLROnPlateauOptions,
+  type SequentialLROptions,
+} from './lr-scheduler.js';
 export { EarlyStopping } from './early-stopping.js';
 export {
   encodeSafetensors, decodeSafetensors, saveSafetensors, loadSafetensors, writeFileAtomic, type SafetensorsContents,

@@ -1,21 +1,36 @@
-// Learning-rate schedulers (PyTorch's closed forms) and gradient-norm clipping. Schedulers write `optimizer.lr`;
-// call `scheduler.step()` once per epoch after `optimizer.step()`, as in PyTorch.
+// Learning-rate schedulers (PyTorch's closed forms; SequentialLR chains them) and gradient-norm clipping.
+// Schedulers write `optimizer.lr`; call `scheduler.step()` once per epoch after `optimizer.step()`, as in PyTorch.
 
 import { scaleInPlaceKernel, sumOfSquares } from '@timbre/tensor';
 import type { Parameter } from './module.js';
 import type { Optimizer } from './optim.js';
 
+/**
+ * PyTorch's `param_group['initial_lr']`: the first scheduler made on an optimiser records its lr here
+ * (`setdefault`), and every scheduler on that optimiser scales from it. So a CosineAnnealingLR made after a
+ * LinearLR warm-up (which already lowered `optimizer.lr`) still decays from the real starting lr.
+ */
+const initialLrs = new WeakMap<Optimizer, number>();
+
 /** Base of the epoch-indexed schedulers: `lastEpoch` counts `step()` calls; lr = f(baseLr, lastEpoch). */
 export abstract class LRScheduler {
   readonly optimizer: Optimizer;
-  /** The optimiser's lr when the scheduler was made. */
+  /**
+   * The lr this scheduler scales from: the optimiser's lr when the first scheduler on it was made (PyTorch's
+   * `initial_lr`), the same for every scheduler on that optimiser.
+   */
   readonly baseLr: number;
   /** Number of `step()` calls so far (PyTorch's `last_epoch`, starting at 0 after construction). */
   lastEpoch = 0;
 
   constructor(optimizer: Optimizer) {
     this.optimizer = optimizer;
-    this.baseLr = optimizer.lr;
+    let initial = initialLrs.get(optimizer);
+    if (initial === undefined) {
+      initial = optimizer.lr;
+      initialLrs.set(optimizer, initial);
+    }
+    this.baseLr = initial;
     // PyTorch applies the epoch-0 value at construction.
   }
 
@@ -113,6 +128,97 @@ export class LinearLR extends LRScheduler {
   lrAt(epoch: number): number {
     const t = Math.min(epoch, this.totalIters) / this.totalIters;
     return this.baseLr * (this.startFactor + (this.endFactor - this.startFactor) * t);
+  }
+}
+
+/** Options of `SequentialLR`. */
+export interface SequentialLROptions {
+  /** The schedulers to run one after another, all made on the same optimiser. */
+  schedulers: readonly LRScheduler[];
+  /** Strictly increasing epochs at which the next scheduler takes over; one fewer than `schedulers`. */
+  milestones: readonly number[];
+}
+
+/**
+ * Runs `schedulers[0]` until epoch `milestones[0]`, then `schedulers[1]` from its own epoch 0 (reset there, as
+ * PyTorch's `step(0)` does), and so on (torch.optim.lr_scheduler.SequentialLR). Build the child schedulers
+ * first, on the same optimiser; from then on step only the SequentialLR. Every child scales from the
+ * optimiser's initial lr (see `LRScheduler.baseLr`), so lr = schedulers[i].lrAt(epoch − milestones[i−1]).
+ *
+ * ```ts
+ * const warmup = new LinearLR(opt, { startFactor: 0.1, totalIters: 5 });
+ * const cosine = new CosineAnnealingLR(opt, { tMax: 45 });
+ * const sched = new SequentialLR(opt, { schedulers: [warmup, cosine], milestones: [5] }); // 50 epochs
+ * ```
+ */
+export class SequentialLR extends LRScheduler {
+  readonly schedulers: readonly LRScheduler[];
+  readonly milestones: readonly number[];
+
+  constructor(optimizer: Optimizer, options: SequentialLROptions) {
+    super(optimizer);
+    const { schedulers, milestones } = options;
+    if (!Array.isArray(schedulers) || schedulers.length === 0) throw new RangeError('SequentialLR: schedulers must be a non-empty array');
+    if (!Array.isArray(milestones)) throw new TypeError('SequentialLR: milestones must be an array of epochs');
+    for (let i = 0; i < schedulers.length; i++) {
+      const s = schedulers[i];
+      if (!(s instanceof LRScheduler)) {
+        throw new TypeError(`SequentialLR: schedulers[${i}] is not an epoch scheduler (StepLR, CosineAnnealingLR, LinearLR, …)` +
+          (s instanceof ReduceLROnPlateau ? '; ReduceLROnPlateau needs a metric and cannot be chained' : ''));
+      }
+      if (s instanceof SequentialLR) throw new TypeError(`SequentialLR: schedulers[${i}] is a SequentialLR (help: list its schedulers and milestones in this one)`);
+      if (s.optimizer !== optimizer) {
+        throw new RangeError(`SequentialLR: schedulers[${i}] belongs to a different optimizer than the one passed in (help: build every scheduler on the same optimizer)`);
+      }
+    }
+    if (milestones.length !== schedulers.length - 1) {
+      throw new RangeError(`SequentialLR: expected ${schedulers.length - 1} milestones for ${schedulers.length} schedulers ` +
+        `(one fewer than the schedulers), got ${milestones.length}`);
+    }
+    for (let i = 0; i < milestones.length; i++) {
+      const m = milestones[i];
+      if (!Number.isInteger(m) || m <= 0) throw new RangeError(`SequentialLR: milestones[${i}] must be a positive integer epoch, got ${m}`);
+      if (i > 0 && m <= milestones[i - 1]) {
+        throw new RangeError(`SequentialLR: milestones must be strictly increasing, got milestones[${i - 1}]=${milestones[i - 1]}, milestones[${i}]=${m}`);
+      }
+    }
+    this.schedulers = Object.freeze(schedulers.slice());
+    this.milestones = Object.freeze(milestones.slice());
+    // As PyTorch: undo the construction step of every child (twice for a scheduler listed twice), then redo it for
+    // the first only (lr back to its epoch 0). A later child starts from its epoch 0 at its milestone whatever its count.
+    for (const s of this.schedulers) s.lastEpoch--;
+    this.schedulers[0].lastEpoch++;
+    this.init();
+  }
+
+  /** Index of the scheduler in charge at `epoch` (bisect_right over the milestones). */
+  #index(epoch: number): number {
+    let i = 0;
+    while (i < this.milestones.length && this.milestones[i] <= epoch) i++;
+    return i;
+  }
+
+  /**
+   * The closed form: schedulers[i].lrAt(epoch − milestones[i − 1]) for the scheduler in charge. It equals the
+   * stepped lr unless schedulers[0] is listed again later: PyTorch then undoes its construction step twice, which
+   * shifts its first run one epoch late, and `step()` reproduces that.
+   */
+  lrAt(epoch: number): number {
+    const i = this.#index(epoch);
+    return this.schedulers[i].lrAt(i === 0 ? epoch : epoch - this.milestones[i - 1]);
+  }
+
+  /** Advances one epoch: steps the scheduler in charge, or restarts the next one at its epoch 0 on a milestone. */
+  override step(): void {
+    this.lastEpoch++;
+    const i = this.#index(this.lastEpoch);
+    const s = this.schedulers[i];
+    if (i > 0 && this.milestones[i - 1] === this.lastEpoch) {
+      s.lastEpoch = 0;
+      this.optimizer.lr = s.lrAt(0);
+    } else {
+      s.step();
+    }
   }
 }
 

@@ -31,7 +31,7 @@ export function buildModule(config: ModuleConfig): Module {
     case 'LeakyReLU': return new LeakyReLU({ negativeSlope: c.negativeSlope });
     case 'Tanh': return new Tanh();
     case 'Sigmoid': return new Sigmoid();
-    case 'GELU': return new GELU();
+    case 'GELU': return new GELU({ approximate: c.approximate }); // absent (files before the option) = 'none'
     case 'Dropout': return new Dropout(c.p);
     case 'BatchNorm1d': return new BatchNorm1d(c.numFeatures, { eps: c.eps, momentum: c.momentum, affine: c.affine, trackRunningStats: c.trackRunningStats });
     default: throw new TypeError(`buildModule: unknown module type ${JSON.stringify(config.type)}`);
