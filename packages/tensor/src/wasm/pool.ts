@@ -19,6 +19,8 @@ const SEQ = 0, NEXT = 1, WDONE = 2, LAYOUT = 3, READY = 31, CTRL_SLOTS = 32;
 /** Most columns (or rows) in a chunk; the worker's scratch is sized for it. */
 const MAX_CHUNK = 4096;
 const CLOSED = 0xffff;
+/** How long (ms) either thread spins on the control block before sleeping in Atomics.wait. */
+const SPIN_MS = 0.5;
 
 // Plain JavaScript, run with `eval: true`: no file to resolve, so it works the same from TypeScript
 // source (tsx, vitest) and from dist. chunk() is the same arithmetic as runChunk below.
@@ -33,6 +35,9 @@ ${runChunkSource()}
 Atomics.store(I, ${READY}, 1);
 let seen = 0;
 for (;;) {
+  // Spin a little before sleeping: during training the next product follows within microseconds, and
+  // waking from Atomics.wait costs tens of microseconds on a VM.
+  for (const t0 = performance.now(); Atomics.load(I, ${SEQ}) === seen && performance.now() - t0 < ${SPIN_MS};) {}
   Atomics.wait(I, ${SEQ}, seen);
   seen = Atomics.load(I, ${SEQ});
   if (seen < 0) break;
@@ -195,6 +200,7 @@ export function parallelMatmul(layout: 'NN' | 'NT' | 'TN', C: number, A: number,
   }
   // Wait for chunks the worker claimed (bounded: a dead worker must not hang the process).
   let waited = 0;
+  for (const t0 = performance.now(); mine + Atomics.load(I, WDONE) < n && performance.now() - t0 < SPIN_MS;) { /* spin */ }
   for (;;) {
     const done = Atomics.load(I, WDONE);
     if (mine + done >= n) break;
