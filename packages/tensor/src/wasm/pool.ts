@@ -115,6 +115,10 @@ export function parallelWorkerChunks(): number {
 
 function start(): void {
   try {
+    // This thread's instance first. Measured (V8 11.3): when the worker instantiated the shared module
+    // before this thread did, this thread's kernels kept running slower code for good (an MLP epoch
+    // 110-130 ms instead of 75; fast again with --no-liftoff, so its calls stayed on the baseline tier).
+    simdKernels();
     runChunk = new Function(`${runChunkSource()}; return runChunk;`)() as RunChunk;
     const memory = wasmMemory();
     const ptr = rawAlloc(CTRL_SLOTS * 4);
