@@ -254,9 +254,9 @@ export async function run(opts: BenchOptions): Promise<void> {
     const file = path.join(tmp, `${c.name}.safetensors`);
     saveSafetensors(file, { ...init, 'data.x': ref.x, 'data.y': fromArray(Array.from(ref.y), [ROWS]) });
     setBackend(startBackend);
-    // timbre-2cores: products from 2²⁴ flops up (or TIMBRE_PARALLEL_MIN_FLOPS) use the worker; the library's
+    // timbre-2cores: products from 2²¹ flops up (or TIMBRE_PARALLEL_MIN_FLOPS) use the worker; the library's
     // default crossover is higher (packages/tensor/docs/simd.md), so the default path stays on one core here.
-    const minFlops = Number(process.env.TIMBRE_PARALLEL_MIN_FLOPS || 2 ** 24);
+    const minFlops = Number(process.env.TIMBRE_PARALLEL_MIN_FLOPS || 2 ** 21);
     let biggest = 0; // flops of the largest product of a training step (forward, dx and dW are the same size)
     for (let i = 0; i < c.sizes.length - 1; i++) biggest = Math.max(biggest, 2 * c.batch * c.sizes[i] * c.sizes[i + 1]);
     for (const [impl, backend] of [['timbre-scalar', 'scalar'], ['timbre', 'simd'], ['timbre-2cores', 'simd']] as const) {

@@ -19,6 +19,12 @@ const SEQ = 0, NEXT = 1, WDONE = 2, LAYOUT = 3, READY = 31, CTRL_SLOTS = 32;
 /** Most columns (or rows) in a chunk; the worker's scratch is sized for it. */
 const MAX_CHUNK = 4096;
 const CLOSED = 0xffff;
+/**
+ * Products below this many flops are cut into 2 chunks, larger ones into about 8. Measured with the MLP
+ * bench's model (30→256→128→64→16) and a 2²¹ crossover: 2 chunks below 2²⁶ gave 66 / 47 ms per epoch at
+ * batch 64 / 256, 8 chunks 79 / 52, one core 73 / 66.
+ */
+const FEW_CHUNKS_FLOPS = 2 ** 26;
 /** How long (ms) either thread spins on the control block before sleeping in Atomics.wait. */
 const SPIN_MS = 0.5;
 
@@ -169,11 +175,14 @@ export function parallelMatmul(layout: 'NN' | 'NT' | 'TN', C: number, A: number,
   const I = ctrl as Int32Array, F = ctrlF as Float32Array;
   if (Atomics.load(I, READY) !== 1) return false;
   // Chunks: columns in multiples of the 8-wide panel when N allows (each chunk packs only its part of
-  // B), else rows in multiples of 4; about 8 chunks so a late worker still finds work to take.
+  // B), else rows in multiples of 4; about 8 chunks so a late worker still finds work to take, but
+  // only 2 below FEW_CHUNKS_FLOPS: every column chunk packs all of A again, which on small products
+  // costs more than a late worker (the spinning worker is rarely late).
   const byRows = N < 32 ? 1 : 0;
   const extent = byRows ? M : N, unit = byRows ? 4 : 8;
   if (extent < 2 * unit) return false;
-  let cs = Math.ceil(extent / 8 / unit) * unit;
+  const parts = 2 * M * N * K < FEW_CHUNKS_FLOPS ? 2 : 8;
+  let cs = Math.ceil(extent / parts / unit) * unit;
   if (cs > MAX_CHUNK) cs = MAX_CHUNK;
   const n = Math.ceil(extent / cs);
   if (n > CLOSED - 1) return false;
