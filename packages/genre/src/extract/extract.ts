@@ -15,7 +15,7 @@ import { ERROR_COLUMNS, EXTENDED_COLUMNS, SONGCSV_COLUMNS } from './rows.js';
 import { runBatch } from './worker.js';
 import type { BatchTask, WorkerMessage } from './worker.js';
 import { siblingModule, startWorker } from './spawn.js';
-import { CsvSink } from './sink.js';
+import { CsvSink, writeSinks } from './sink.js';
 
 /** Options of {@link extractMsd}. */
 export interface ExtractOptions {
@@ -204,7 +204,7 @@ async function joinParts(batches: readonly BatchTask[], output: string, extended
   const err = new CsvSink(errorsOutput, ERROR_COLUMNS);
   const errors: { file: string; reason: string }[] = [];
   let n = 0;
-  try {
+  await writeSinks([song, ext, err], async () => {
     for (const t of batches) {
       const text = readFileSync(t.part, 'utf8');
       for (const line of text.split('\n')) {
@@ -220,14 +220,7 @@ async function joinParts(batches: readonly BatchTask[], output: string, extended
         }
       }
     }
-    await Promise.all([song.close(), ext.close(), err.close()]);
-  } catch (e) {
-    for (const s of [song, ext, err]) s.discard();
-    throw e;
-  }
-  song.commit();
-  ext.commit();
-  err.commit();
+  });
   return { songs: n, errors };
 }
 

@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { parseFile } from 'fast-csv';
 import { ERROR_COLUMNS, EXTENDED_COLUMNS, SONGCSV_COLUMNS } from './rows.js';
 import { siblingOutput } from './extract.js';
-import { CsvSink } from './sink.js';
+import { CsvSink, writeSinks } from './sink.js';
 
 /** What {@link mergeShards} did. */
 export interface MergeResult {
@@ -76,7 +76,7 @@ export async function mergeShards(inputs: readonly string[], output: string): Pr
   const err = new CsvSink(errOut, ERROR_COLUMNS);
   let n = 0;
   const errors: string[][] = [];
-  try {
+  await writeSinks([song, ext, err], async () => {
     const heads = shards.map((s) => ({
       songs: csvRows(s.path, SONGCSV_COLUMNS), exts: csvRows(siblingOutput(s.path, '.extended.csv'), EXTENDED_COLUMNS),
       path: s.path, song: null as string[] | null, ext: null as string[] | null,
@@ -108,13 +108,6 @@ export async function mergeShards(inputs: readonly string[], output: string): Pr
     for (const s of shards) for await (const r of csvRows(siblingOutput(s.path, '.errors.csv'), ERROR_COLUMNS)) errors.push(r);
     errors.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
     for (const r of errors) await err.write(r);
-    await Promise.all([song.close(), ext.close(), err.close()]);
-  } catch (e) {
-    for (const s of [song, ext, err]) s.discard();
-    throw e;
-  }
-  song.commit();
-  ext.commit();
-  err.commit();
+  });
   return { shards: shards.length, songs: n, errors: errors.length, output: out, extendedOutput: extOut, errorsOutput: errOut };
 }
