@@ -8,7 +8,7 @@ import { AdamW, CrossEntropyLoss, Dropout, Linear, ReLU, Sequential, type Module
 import type { Classifier, Dataset } from './types.js';
 import { checkDataset, checkMatrix, checkOption, softmaxRows } from './common.js';
 import { averageProba, type SnapshotSource } from './ensemble.js';
-import { classWeightsFor, type ClassWeighting } from '../train/mlp.js';
+import { classWeightsFor, gatherBatch, type ClassWeighting } from '../train/mlp.js';
 
 export interface SnapshotMlpOptions {
   /** Hidden widths (default [128, 64]). */
@@ -116,11 +116,7 @@ export class SnapshotMlp implements SnapshotSource {
         const perm = order.permutation(N);
         for (let start = 0; start < N; start += B) {
           const m = Math.min(B, N - start);
-          for (let r = 0; r < m; r++) {
-            const i = perm[start + r];
-            xb.set(train.x.subarray(i * F, (i + 1) * F), r * F);
-            yb[r] = train.y[i];
-          }
+          gatherBatch(train, perm, start, m, xb, yb);
           // cosine annealing within the cycle: lr at step t of T is lr/2·(1 + cos(π t / T))
           opt.lr = (o.lr / 2) * (1 + Math.cos((Math.PI * step) / stepsPerCycle));
           step++;

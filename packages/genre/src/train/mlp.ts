@@ -91,6 +91,21 @@ function checkOptions(o: MlpOptions): void {
   if (o.patience !== null && (!Number.isInteger(o.patience) || o.patience < 0)) throw new RangeError(`mlp: patience must be a non-negative integer or null, got ${o.patience}`);
 }
 
+/**
+ * Copies rows perm[start], …, perm[start + m − 1] of `data` into the first m rows of `xb` / `yb` (and
+ * their sample weights, 1 when `data` has none, into `wb`): the mini-batch gather of the MLP trainers.
+ */
+export function gatherBatch(data: Dataset, perm: ArrayLike<number>, start: number, m: number,
+                            xb: Float32Array, yb: Int32Array, wb: Float32Array | null = null): void {
+  const F = data.features, sw = data.weights;
+  for (let r = 0; r < m; r++) {
+    const i = perm[start + r];
+    xb.set(data.x.subarray(i * F, (i + 1) * F), r * F);
+    yb[r] = data.y[i];
+    if (wb !== null) wb[r] = sw ? sw[i] : 1;
+  }
+}
+
 /** Per-class loss weights for labels `y` (classes absent from y get weight 0... then 1 to stay finite). */
 export function classWeightsFor(y: Int32Array, classes: number, kind: ClassWeighting): Float32Array | null {
   if (kind === 'none') return null;
@@ -179,7 +194,6 @@ export class MlpClassifier implements Classifier {
     const lossFn = new CrossEntropyLoss({ weight: cw, reduction: 'none', labelSmoothing: o.labelSmoothing });
     const stopper = o.patience !== null ? new EarlyStopping(model, { patience: o.patience, mode: 'max' }) : null;
     const order = rng.fork();
-    const sw = train.weights;
     const hist = { trainLoss: [] as number[], validLoss: [] as number[], validMetric: [] as number[], validAccuracy: [] as number[] };
     const B = o.batchSize;
     const xb = new Float32Array(B * F), yb = new Int32Array(B), wb = new Float32Array(B);
@@ -193,12 +207,7 @@ export class MlpClassifier implements Classifier {
       let lossSum = 0, weightSum = 0;
       for (let start = 0; start < N; start += B) {
         const m = Math.min(B, N - start);
-        for (let r = 0; r < m; r++) {
-          const i = perm[start + r];
-          xb.set(train.x.subarray(i * F, (i + 1) * F), r * F);
-          yb[r] = train.y[i];
-          wb[r] = sw ? sw[i] : 1;
-        }
+        gatherBatch(train, perm, start, m, xb, yb, wb);
         const xt = new Tensor(m === B ? xb : xb.slice(0, m * F), [m, F]);
         const yt = m === B ? yb : yb.slice(0, m);
         model.zeroGrad();
