@@ -9,7 +9,7 @@
 import type { Worker } from 'node:worker_threads';
 import { siblingModule, startWorker } from '../extract/spawn.js';
 import type { PreparedData } from '../preprocess/preprocess.js';
-import { trainAndEvaluate, trainSeed, assembleRun, type SeedRun, type TrainRunOptions, type TrainRunResult } from './run.js';
+import { assembleRun, checkRun, trainAndEvaluate, trainSeed, type SeedRun, type TrainRunOptions, type TrainRunResult } from './run.js';
 import type { SeedWorkerData, SeedWorkerMessage } from './seed-worker.js';
 
 /** Options of `trainAndEvaluateParallel`: those of `trainAndEvaluate` plus the thread count. */
@@ -34,7 +34,7 @@ export interface ParallelTrainOptions extends TrainRunOptions {
 export async function trainAndEvaluateParallel(data: PreparedData, options: ParallelTrainOptions = {}): Promise<TrainRunResult> {
   const { jobs = 1, ...rest } = options;
   if (!Number.isInteger(jobs) || jobs < 1) throw new RangeError(`trainAndEvaluateParallel: jobs must be an integer >= 1, got ${jobs}`);
-  const seeds = rest.seeds ?? [1, 2, 3];
+  const { seeds } = checkRun(rest); // bad options fail here, before any worker starts
   const nWorkers = Math.min(jobs, seeds.length) - 1;
   if (nWorkers <= 0) return trainAndEvaluate(data, rest);
 

@@ -121,8 +121,8 @@ export interface TrainRunResult {
 /** One seed's training outcome inside this module: the result plus what `TrainRunResult` keeps of the first seed. */
 export interface SeedOutcome { run: SeedRun; model: Classifier; datasets: SplitDatasets; opts: MlpOptions }
 
-/** The checks every run does before training (the same message whichever entry point is used). */
-function checkRun(options: TrainRunOptions): { seeds: readonly number[]; modelName: string; K: number } {
+/** The checks every run does before training (the same message whichever entry point is used): the seeds, model name and ensemble size. */
+export function checkRun(options: TrainRunOptions): { seeds: readonly number[]; modelName: string; K: number } {
   const { preset = 'default', seeds = [1, 2, 3] } = options;
   if (seeds.length === 0) throw new RangeError('trainAndEvaluate: no seeds');
   const modelName = options.model ?? 'mlp';
