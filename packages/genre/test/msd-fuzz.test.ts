@@ -5,8 +5,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import type { Worker } from 'node:worker_threads';
-import { Rng } from '@timbre/tensor';
-import { startWorker } from '../src/extract/spawn.js';
+import { Rng, startWorker } from '@timbre/tensor';
 import { H5_ROOT, listH5 } from './msd-helpers.js';
 import type { FuzzReply } from './msd-fuzz-worker.js';
 

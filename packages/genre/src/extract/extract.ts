@@ -14,7 +14,7 @@ import type { InputFile, Shard } from './files.js';
 import { ERROR_COLUMNS, EXTENDED_COLUMNS, SONGCSV_COLUMNS } from './rows.js';
 import { runBatch } from './worker.js';
 import type { BatchTask, WorkerMessage } from './worker.js';
-import { siblingModule, startWorker } from './spawn.js';
+import { siblingModule, startWorker } from '@timbre/tensor';
 import { CsvSink, writeSinks } from './sink.js';
 
 /** Options of {@link extractMsd}. */

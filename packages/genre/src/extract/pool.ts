@@ -3,7 +3,7 @@
 // anything that wants parallel reading without extraction.
 
 import type { Worker } from 'node:worker_threads';
-import { siblingModule, startWorker } from './spawn.js';
+import { siblingModule, startWorker } from '@timbre/tensor';
 import type { WorkerMessage } from './worker.js';
 
 /**

@@ -9,10 +9,9 @@
 
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import type { Worker } from 'node:worker_threads';
-import { Rng } from '@timbre/tensor';
+import { Rng, siblingModule, startWorker } from '@timbre/tensor';
 import type { Dataset } from '../models/types.js';
 import { writeFileAtomic } from '../data/atomic.js';
-import { siblingModule, startWorker } from '../extract/spawn.js';
 import { evaluateTrial, type ObjectiveSpec, type TrialScore } from './objective.js';
 import { checkSpace, gridPoints, sampleParams, type Params, type SearchSpace } from './space.js';
 import { tpeSuggest, type TpeOptions } from './tpe.js';

@@ -7,7 +7,7 @@
 // worker has made its first claim (worker start-up: ~0.1 s from dist/, ~1 s from TypeScript source),
 // so each worker gets a seed whenever there are enough.
 import type { Worker } from 'node:worker_threads';
-import { siblingModule, startWorker } from '../extract/spawn.js';
+import { siblingModule, startWorker } from '@timbre/tensor';
 import type { PreparedData } from '../preprocess/preprocess.js';
 import { assembleRun, checkRun, trainAndEvaluate, trainSeed, type SeedRun, type TrainRunOptions, type TrainRunResult } from './run.js';
 import type { SeedWorkerData, SeedWorkerMessage } from './seed-worker.js';
