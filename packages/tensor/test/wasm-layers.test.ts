@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { biasBackward, reluBackward, reluForward } from '../src/kernels/activation.js';
 import { crossEntropyBackward, crossEntropyForward } from '../src/kernels/cross-entropy.js';
+import { addKernel } from '../src/kernels/elementwise.js';
 import { adamStep, sgdStep } from '../src/kernels/optim.js';
 import { Rng } from '../src/rng.js';
 import {
-  adamStepSimd, biasBackwardSimd, crossEntropyBackwardSimd, crossEntropyForwardSimd, reluBackwardSimd, reluForwardSimd, sgdStepSimd,
+  adamStepSimd, addSimd, biasBackwardSimd, crossEntropyBackwardSimd, crossEntropyForwardSimd, reluBackwardSimd, reluForwardSimd, sgdStepSimd,
 } from '../src/wasm/layers.js';
 import { allocFloat32 } from '../src/wasm/memory.js';
 import { hasSimd } from '../src/wasm/module.js';
@@ -41,6 +42,16 @@ describe.runIf(hasSimd())('SIMD layer kernels equal the scalar kernels', () => {
       const dout = rand(n, rng, w), dx = rand(n, rng, w), dx2 = dx.slice();
       reluBackwardSimd(dx, dout, x, n); scalar(() => reluBackward(dx2, dout, x, n));
       expect(Array.from(dx)).toEqual(Array.from(dx2));
+    }
+  });
+  it('add (out = a + b, in place or not; exact like the scalar loop)', () => {
+    for (const n of sizes) for (const w of [true, false]) {
+      const a = rand(n, rng, w), b = rand(n, rng, w), out = rand(n, rng, w), want = new Float32Array(n);
+      scalar(() => addKernel(want, a, b, n));
+      addSimd(out, a, b, n);
+      expect(Array.from(out)).toEqual(Array.from(want));
+      addSimd(a, a, b, n); // in place, as addInPlace and DataParallel's all-reduce call it
+      expect(Array.from(a)).toEqual(Array.from(want));
     }
   });
   it('bias backward', () => {

@@ -1,9 +1,15 @@
 // Elementwise kernels over flat Float32Arrays: binary (tensor-tensor, tensor-scalar), unary, and
 // in-place updates. n = number of elements. Kernels trust their arguments; ops/ checks shapes.
 // `out` may alias an input: every kernel reads element i before writing element i.
+// Under the SIMD backend, addKernel runs its WebAssembly version (wasm/layers.ts) when its arrays live in
+// WebAssembly memory: DataParallel adds every parameter's gradient with it once per step.
+import { useSimd } from '../wasm/backend.js';
+import { addSimd } from '../wasm/layers.js';
+import { inWasm } from '../wasm/memory.js';
 
 // a: [n], b: [n] -> out: [n]
 export function addKernel(out: Float32Array, a: Float32Array, b: Float32Array, n: number): void {
+  if (n >= 64 && useSimd() && inWasm(out) && inWasm(a) && inWasm(b)) { addSimd(out, a, b, n); return; } // [simd]
   for (let i = 0; i < n; i++) out[i] = a[i] + b[i];
 }
 export function subKernel(out: Float32Array, a: Float32Array, b: Float32Array, n: number): void {

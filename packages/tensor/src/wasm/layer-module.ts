@@ -53,6 +53,14 @@ function hsum64(f: FuncBuilder, v: Local): void {
 }
 
 export function addLayerKernels(mb: ModuleBuilder, expImport: number, logImport: number): void {
+  // add(out, a, b, n): out = a + b (out may be a). DataParallel's gradient all-reduce, addInPlace.
+  {
+    const f = mb.func('add', [I32, I32, I32, I32], []);
+    const [out, a, b, n] = f.params;
+    lanes(f, n,
+      (o) => { at(f, out, o); at(f, a, o).v128Load(); at(f, b, o).v128Load().simd(Simd.f32x4_add).v128Store(); },
+      (o) => { at(f, out, o); at(f, a, o).f32Load(); at(f, b, o).f32Load().op(Op.f32_add).f32Store(); });
+  }
   // relu_fwd(out, x, n): out = x > 0 ? x : 0 (pmax(0, x) maps NaN to 0 like the scalar kernel).
   {
     const f = mb.func('relu_fwd', [I32, I32, I32], []);

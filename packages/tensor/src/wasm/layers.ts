@@ -5,6 +5,14 @@
 import { simdKernels } from './module.js';
 import { copyBack, stage, unstage } from './stage.js';
 
+/** out = a + b (out may be a). Overwrites out. */
+export function addSimd(out: Float32Array, a: Float32Array, b: Float32Array, n: number): void {
+  const pa = stage(a, n, true), pb = stage(b, n, true), po = out === a ? pa : stage(out, n, false);
+  simdKernels().add(po, pa, pb, n);
+  copyBack(out, po, n);
+  unstage();
+}
+
 /** out = max(x, 0). Overwrites out. */
 export function reluForwardSimd(out: Float32Array, x: Float32Array, n: number): void {
   const px = stage(x, n, true), po = stage(out, n, false);

@@ -42,6 +42,7 @@ export interface KernelExports {
         M: number, K: number, N: number, alpha: number, beta: number, scratch: number, act: number): void;
   mm_NT: KernelExports['mm_NN'];
   mm_TN: KernelExports['mm_NN'];
+  add(out: number, a: number, b: number, n: number): void;
   relu_fwd(out: number, x: number, n: number): void;
   relu_bwd(dx: number, dout: number, x: number, n: number): void;
   bias_bwd(dBias: number, dout: number, B: number, N: number): void;
