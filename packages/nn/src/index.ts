@@ -17,4 +17,5 @@ export { EarlyStopping } from './early-stopping.js';
 export {
   encodeSafetensors, decodeSafetensors, saveSafetensors, loadSafetensors, writeFileAtomic, type SafetensorsContents,
 } from './safetensors.js';
+export { DataParallel, type DataParallelOptions } from './data-parallel.js';
 export { buildModule, saveModel, loadModel, saveOptimizer, loadOptimizer } from './serialize.js';

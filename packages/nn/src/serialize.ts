@@ -34,6 +34,8 @@ export function buildModule(config: ModuleConfig): Module {
     case 'GELU': return new GELU({ approximate: c.approximate }); // absent (files before the option) = 'none'
     case 'Dropout': return new Dropout(c.p);
     case 'BatchNorm1d': return new BatchNorm1d(c.numFeatures, { eps: c.eps, momentum: c.momentum, affine: c.affine, trackRunningStats: c.trackRunningStats });
+    case 'DataParallel':
+      throw new TypeError('buildModule: a DataParallel config: save and load its .module (help: saveModel(path, dp.module))');
     default: throw new TypeError(`buildModule: unknown module type ${JSON.stringify(config.type)}`);
   }
 }

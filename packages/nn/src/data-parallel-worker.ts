@@ -1,0 +1,72 @@
+// Worker-thread side of DataParallel: rebuilds the module, then serves jobs from its control block until
+// told to exit. Forward: copy the module's state and this worker's rows in, run the replica, copy the
+// output out. Backward: copy dout in, zero and compute the replica's gradients, copy them (and dx) out.
+// Errors are reported through STATUS and the port, never thrown past the loop (the caller is blocked
+// in Atomics.wait and would not see an 'error' event).
+
+import { receiveMessageOnPort, workerData } from 'node:worker_threads';
+import { Tensor, zeros } from '@timbre/tensor';
+import {
+  CTRL_SLOTS, DONE, IN, INPUT_GRAD, NEW_BUFFER, OP, OP_BACKWARD, OP_EXIT, OP_FORWARD, OUT, READY, ROWS, SEQ, SPIN_MS, STATUS,
+  TRAINING, layout, type DataParallelBuffer, type DataParallelWorkerData,
+} from './data-parallel.js';
+import { buildModule } from './serialize.js';
+
+function serve(wd: DataParallelWorkerData): void {
+  const I = new Int32Array(wd.ctrl);
+  if (I.length !== CTRL_SLOTS) throw new Error('DataParallel worker: bad control block');
+  const replica = buildModule(wd.config);
+  const state = Object.values(replica.stateDict());
+  const params = replica.parameters();
+  const stateSize = state.reduce((s, t) => s + t.size, 0), gradSize = params.reduce((s, t) => s + t.size, 0);
+  let data: Float32Array = new Float32Array(0);
+  let x: Tensor | null = null, dout: Tensor | null = null;
+  Atomics.store(I, READY, 1);
+  Atomics.notify(I, READY);
+  let seen = 0;
+  for (;;) {
+    for (const t0 = performance.now(); Atomics.load(I, SEQ) === seen && performance.now() - t0 < SPIN_MS;) { /* spin */ }
+    Atomics.wait(I, SEQ, seen);
+    seen = Atomics.load(I, SEQ);
+    const op = I[OP];
+    if (op === OP_EXIT) break;
+    try {
+      if (I[NEW_BUFFER] === 1) {
+        const m = receiveMessageOnPort(wd.port);
+        if (m === undefined) throw new Error('DataParallel worker: no buffer arrived with the job');
+        const b = m.message as DataParallelBuffer;
+        data = new Float32Array(b.buffer, b.byteOffset, b.length);
+        I[NEW_BUFFER] = 0;
+      }
+      const rows = I[ROWS], inCols = I[IN], outCols = I[OUT];
+      const lay = layout(stateSize, gradSize, rows, inCols, outCols);
+      if (lay.end > data.length) throw new Error(`DataParallel worker: buffer of ${data.length} floats, job needs ${lay.end}`);
+      if (op === OP_FORWARD) {
+        let o = lay.state;
+        for (const t of state) { t.data.set(data.subarray(o, o + t.size)); o += t.size; }
+        replica.train(I[TRAINING] === 1);
+        if (x === null || x.shape[0] !== rows || x.shape[1] !== inCols) x = zeros([rows, inCols]);
+        x.data.set(data.subarray(lay.x, lay.x + rows * inCols));
+        const out = replica.forward(x);
+        data.set(out.data, lay.out);
+      } else if (op === OP_BACKWARD) {
+        if (dout === null || dout.shape[0] !== rows || dout.shape[1] !== outCols) dout = zeros([rows, outCols]);
+        dout.data.set(data.subarray(lay.dout, lay.dout + rows * outCols));
+        replica.zeroGrad();
+        const dx = replica.backward(dout, I[INPUT_GRAD] === 1);
+        let o = lay.grad;
+        for (const p of params) { data.set(p.grad.data, o); o += p.size; }
+        if (dx !== null) data.set(dx.data, lay.dx);
+      }
+      I[STATUS] = 0;
+    } catch (e) {
+      I[STATUS] = 1;
+      wd.port.postMessage(e instanceof Error ? e.message : String(e));
+    }
+    Atomics.store(I, DONE, seen);
+    Atomics.notify(I, DONE);
+  }
+}
+
+const wd = workerData as DataParallelWorkerData | null;
+if (wd !== null && typeof wd === 'object' && wd.dataParallel === true) serve(wd);

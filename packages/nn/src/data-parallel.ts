@@ -1,0 +1,360 @@
+// DataParallel: one model trained on several cores, like torch.nn.DataParallel with threads for devices.
+// Each forward cuts the batch by rows: this thread runs the wrapped module on the first rows, worker
+// threads run replicas (rebuilt from module.config()) on the rest. Backward cuts dout the same way and
+// adds the replicas' parameter gradients into the module's own, so an optimiser over module.parameters()
+// steps with the gradient of the whole batch (equal to one thread's up to the order of float32 sums).
+// Replicas receive the module's parameters and buffers before every forward, so the optimiser runs here only.
+// Hand-off is a control block and a data buffer per worker in SharedArrayBuffers (Atomics: microseconds,
+// no messages on the hot path); each thread spins briefly before sleeping, as the matmul pool does.
+
+import { availableParallelism } from 'node:os';
+import { MessageChannel, receiveMessageOnPort, type MessagePort, type Worker } from 'node:worker_threads';
+import { ShapeError, Tensor, addInPlace, formatShape, setParallel, siblingModule, startWorker, zeros } from '@timbre/tensor';
+import { BufferSlots, Module, type ModuleConfig, type Parameter } from './module.js';
+import { buildModule } from './serialize.js';
+
+// Control block slots (Int32). SEQ: job number (this thread bumps it); DONE: the last job the worker
+// finished; STATUS: 0 ok, 1 the job threw (message on the port); the rest describe the job.
+export const SEQ = 0, DONE = 1, STATUS = 2, OP = 3, ROWS = 4, IN = 5, OUT = 6, INPUT_GRAD = 7, TRAINING = 8,
+  NEW_BUFFER = 9, READY = 10, CTRL_SLOTS = 16;
+export const OP_FORWARD = 1, OP_BACKWARD = 2, OP_EXIT = 3;
+/** How long (ms) a thread spins on the control block before sleeping in Atomics.wait. */
+export const SPIN_MS = 0.5;
+/** A worker silent this long (ms) inside one job is taken for dead. */
+const JOB_TIMEOUT_MS = 60_000;
+
+/** What a worker receives: the module to rebuild and its control block and port. */
+export interface DataParallelWorkerData {
+  readonly dataParallel: true;
+  readonly config: ModuleConfig;
+  readonly ctrl: SharedArrayBuffer;
+  readonly port: MessagePort;
+}
+
+/** A data buffer sent to a worker: `length` floats at `byteOffset` of `buffer`. */
+export interface DataParallelBuffer { buffer: SharedArrayBuffer; byteOffset: number; length: number }
+
+/** Options of `DataParallel`. */
+export interface DataParallelOptions {
+  /**
+   * Threads sharing each batch, this one included (default: the machine's cores, `os.availableParallelism()`).
+   * 1 runs the module alone. TIMBRE_THREADS=1 in the environment also forbids workers.
+   */
+  threads?: number;
+  /** Batches with fewer rows per thread than this run on this thread alone (default 8). */
+  minRowsPerThread?: number;
+}
+
+/** Offsets (in floats) of one worker's regions in its data buffer, for `rows` rows. */
+export interface Layout { state: number; grad: number; x: number; out: number; dout: number; dx: number; end: number }
+
+/** The data buffer layout shared by both sides: state (params + buffers), param grads, then the row regions. */
+export function layout(stateSize: number, gradSize: number, rows: number, inCols: number, outCols: number): Layout {
+  const state = 0, grad = stateSize, x = grad + gradSize, out = x + rows * inCols, dout = out + rows * outCols;
+  const dx = dout + rows * outCols, end = dx + rows * inCols;
+  return { state, grad, x, out, dout, dx, end };
+}
+
+/** Width of the module's output for an input of `width` columns (every built-in layer but Linear keeps it). */
+function outputWidth(c: ModuleConfig, width: number): number {
+  switch (c.type) {
+    case 'Sequential': return (c.layers as ModuleConfig[]).reduce((w, l) => outputWidth(l, w), width);
+    case 'Linear': return c.outFeatures as number;
+    default: return width;
+  }
+}
+
+function envThreads(): number {
+  const v = process.env.TIMBRE_THREADS;
+  if (v === undefined || v === '') return Infinity;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new RangeError(`TIMBRE_THREADS must be a positive integer, got '${v}'`);
+  return n;
+}
+
+/** One worker thread and its shared buffers. */
+class Replica {
+  readonly ctrl: Int32Array;
+  data: Float32Array = new Float32Array(0);
+  /** Keeps the WebAssembly block behind `data` allocated. */
+  block: Tensor | null = null;
+  views: Tensor[] = [];
+  startError = '';
+  lay: Layout | null = null;
+  rows = 0; row0 = 0; seq = 0;
+  failed = false;
+  readonly port: MessagePort;
+  readonly worker: Worker;
+
+  constructor(config: ModuleConfig) {
+    this.ctrl = new Int32Array(new SharedArrayBuffer(CTRL_SLOTS * 4));
+    const { port1, port2 } = new MessageChannel();
+    this.port = port1;
+    const workerData: DataParallelWorkerData = { dataParallel: true, config, ctrl: this.ctrl.buffer as SharedArrayBuffer, port: port2 };
+    // Replicas multiply on one core each: the matmul pool's extra worker would only compete with them.
+    this.worker = startWorker(siblingModule(import.meta.url, 'data-parallel-worker'), workerData,
+      { env: { ...process.env, TIMBRE_THREADS: '1' }, transferList: [port2] });
+    this.worker.unref();
+    this.port.unref();
+    this.worker.on('error', (e) => { this.failed = true; this.startError = e.message; });
+    this.worker.on('exit', () => { this.failed = true; });
+  }
+
+  get ready(): boolean {
+    return !this.failed && Atomics.load(this.ctrl, READY) === 1;
+  }
+
+  /**
+   * Makes room for `need` floats, sending the new buffer to the worker (it picks it up with the job).
+   * Under the SIMD backend the buffer is a block of this thread's WebAssembly memory (shared, so the
+   * worker can map it), so the gradient all-reduce runs as a SIMD kernel with no copy.
+   */
+  reserve(need: number): void {
+    if (need <= this.data.length) return;
+    const n = Math.ceil(need * 1.25);
+    const t = zeros([n]);
+    this.block = t;
+    this.data = t.data.buffer instanceof SharedArrayBuffer ? t.data : new Float32Array(new SharedArrayBuffer(n * 4));
+    this.views = [];
+    const msg: DataParallelBuffer = { buffer: this.data.buffer as SharedArrayBuffer, byteOffset: this.data.byteOffset, length: n };
+    this.port.postMessage(msg);
+    this.ctrl[NEW_BUFFER] = 1;
+  }
+
+  /** Tensors over this buffer's gradient region, one per parameter (cached until the buffer changes). */
+  gradViews(params: readonly Parameter[]): Tensor[] {
+    if (this.views.length === 0) {
+      let o = (this.lay as Layout).grad;
+      for (const p of params) { this.views.push(new Tensor(this.data.subarray(o, o + p.size), p.shape)); o += p.size; }
+    }
+    return this.views;
+  }
+
+  post(op: number): void {
+    this.ctrl[OP] = op;
+    this.seq = (this.seq + 1) | 0;
+    Atomics.store(this.ctrl, SEQ, this.seq);
+    Atomics.notify(this.ctrl, SEQ);
+  }
+
+  /** Waits for the posted job; throws the worker's error, or after JOB_TIMEOUT_MS of silence. */
+  wait(who: string): void {
+    const I = this.ctrl, seq = this.seq;
+    for (const t0 = performance.now(); Atomics.load(I, DONE) !== seq && performance.now() - t0 < SPIN_MS;) { /* spin */ }
+    for (const t0 = performance.now(); Atomics.load(I, DONE) !== seq;) {
+      Atomics.wait(I, DONE, Atomics.load(I, DONE), 1000);
+      if (Atomics.load(I, DONE) !== seq && performance.now() - t0 > JOB_TIMEOUT_MS) {
+        this.failed = true;
+        throw new Error(`${who}: a worker thread stopped responding (set TIMBRE_THREADS=1 or threads: 1 to train on one thread)`);
+      }
+    }
+    if (I[STATUS] !== 0) {
+      const m = receiveMessageOnPort(this.port);
+      throw new Error(`${who}: in a worker thread: ${m === undefined ? 'unknown error' : String(m.message)}`);
+    }
+  }
+}
+
+/**
+ * Trains one module on several threads by splitting every batch by rows (torch.nn.DataParallel, with
+ * worker threads as the devices). Build the optimiser over `module.parameters()` (or this wrapper's
+ * parameters: the same objects); only this thread's module is updated, replicas copy it before each forward.
+ *
+ * Semantics as in PyTorch: BatchNorm1d normalises each thread's rows with their own statistics and its
+ * running statistics follow this thread's rows; Dropout masks in workers come from the workers' generators.
+ * Workers start in the background (about 0.1 s from dist/, 1 s from TypeScript source); until they are
+ * ready, or for batches too small to split, the module runs here alone. Only built-in layers can be
+ * replicated (the replica is `buildModule(module.config())`).
+ *
+ * ```ts
+ * const model = new Sequential(new Linear(30, 256), new ReLU(), new Linear(256, 16));
+ * const dp = new DataParallel(model);          // threads: os.availableParallelism()
+ * await dp.ready();                            // optional: wait for the workers
+ * const opt = new SGD(model.parameters(), { lr: 0.01, momentum: 0.9 });
+ * const loss = lossFn.forward(dp.forward(x), y);
+ * dp.backward(lossFn.backward(), false);       // model's .grad now holds the whole batch's gradient
+ * opt.step();
+ * await dp.close();
+ * ```
+ */
+export class DataParallel extends Module {
+  /** The wrapped module (PyTorch's `.module`): its parameters are the ones trained. */
+  readonly module: Module;
+  readonly threads: number;
+  readonly #minRows: number;
+  readonly #replicas: Replica[] = [];
+  readonly #state: Tensor[];
+  readonly #config: ModuleConfig;
+  readonly #params: Parameter[];
+  readonly #stateSize: number;
+  readonly #gradSize: number;
+  #split: Replica[] | null = null; // the replicas taking part in the last forward (null: it ran here alone)
+  #rows0 = 0; // this thread's rows in the last forward
+  #in = 0; #outCols = 0; #batch = 0;
+  readonly #out = new BufferSlots();
+  readonly #dx = new BufferSlots();
+  #closed = false;
+
+  constructor(module: Module, options: DataParallelOptions = {}) {
+    super();
+    if (!(module instanceof Module)) throw new TypeError('DataParallel: module must be a Module');
+    if (module instanceof DataParallel) throw new TypeError('DataParallel: the module is already a DataParallel (wrap its .module instead)');
+    const { threads = availableParallelism(), minRowsPerThread = 8 } = options;
+    if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`DataParallel: threads must be an integer >= 1, got ${threads}`);
+    if (!Number.isInteger(minRowsPerThread) || minRowsPerThread < 1) {
+      throw new RangeError(`DataParallel: minRowsPerThread must be an integer >= 1, got ${minRowsPerThread}`);
+    }
+    this.module = module;
+    this.#config = module.config();
+    this.threads = Math.min(threads, envThreads());
+    this.#minRows = minRowsPerThread;
+    this.#state = Object.values(module.stateDict());
+    this.#params = module.parameters();
+    this.#stateSize = this.#state.reduce((s, t) => s + t.size, 0);
+    this.#gradSize = this.#params.reduce((s, t) => s + t.size, 0);
+    if (this.threads > 1) {
+      const config = this.#config;
+      try {
+        buildModule(config); // fails here, with the layer's name, for what a worker could not rebuild
+      } catch (e) {
+        throw new TypeError(`DataParallel: the module cannot be replicated in a worker thread: ${(e as Error).message} ` +
+          '(help: replicas are rebuilt with buildModule, which knows the built-in layers; pass { threads: 1 } to run here)');
+      }
+      for (let i = 1; i < this.threads; i++) this.#replicas.push(new Replica(config));
+    }
+  }
+
+  /**
+   * Resolves once every worker can take rows (true), or false when there are none or one failed to
+   * start. Training before it resolves is correct, just on fewer threads.
+   */
+  async ready(): Promise<boolean> {
+    if (this.#replicas.length === 0) return false;
+    while (this.#replicas.some((r) => !r.ready && !r.failed)) await new Promise((r) => setTimeout(r, 5));
+    const bad = this.#replicas.find((r) => r.failed);
+    if (bad !== undefined && bad.startError !== '') throw new Error(`DataParallel: a worker thread failed to start: ${bad.startError}`);
+    return bad === undefined;
+  }
+
+  /** Stops the workers; later calls run on this thread alone. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const r of this.#replicas) {
+      if (r.ready) r.post(OP_EXIT);
+      r.port.close();
+    }
+    await Promise.all(this.#replicas.map((r) => r.worker.terminate()));
+  }
+
+  /** How many threads took part in the last forward (1 when it ran here alone). */
+  get lastThreads(): number {
+    return this.#split === null ? 1 : this.#split.length + 1;
+  }
+
+  forward(x: Tensor): Tensor {
+    const B = x.shape[0];
+    const active = this.#closed ? [] : this.#replicas.filter((r) => r.ready);
+    const T = active.length + 1;
+    if (T === 1 || x.shape.length !== 2 || B < T * this.#minRows) {
+      this.#split = null;
+      return this.module.forward(x);
+    }
+    const inCols = x.shape[1], outCols = outputWidth(this.#config, inCols);
+    // Rows: this thread takes ceil(B / T), the workers share the rest in order.
+    const each = Math.floor(B / T), rows0 = B - each * (T - 1);
+    let row = rows0;
+    for (const r of active) {
+      const lay = layout(this.#stateSize, this.#gradSize, each, inCols, outCols);
+      r.reserve(lay.end);
+      r.lay = lay; r.rows = each; r.row0 = row;
+      const d = r.data, I = r.ctrl;
+      let o = lay.state;
+      for (const t of this.#state) { d.set(t.data, o); o += t.size; }
+      d.set(x.data.subarray(row * inCols, (row + each) * inCols), lay.x);
+      I[ROWS] = each; I[IN] = inCols; I[OUT] = outCols; I[TRAINING] = this.training ? 1 : 0;
+      r.post(OP_FORWARD);
+      row += each;
+    }
+    this.#split = active;
+    this.#rows0 = rows0; this.#in = inCols; this.#outCols = outCols; this.#batch = B;
+    const own = this.#together(active, 'DataParallel.forward', () => this.module.forward(x.subarray(0, rows0)));
+    if (own.shape.length !== 2 || own.shape[1] !== outCols) {
+      throw new ShapeError(`DataParallel.forward: the module's output ${formatShape(own.shape)} is not [${rows0}, ${outCols}]`);
+    }
+    const out = this.#out.get(B, outCols);
+    out.data.set(own.data, 0);
+    for (const r of active) {
+      const lay = r.lay as Layout;
+      out.data.set(r.data.subarray(lay.out, lay.out + r.rows * outCols), r.row0 * outCols);
+    }
+    return out;
+  }
+
+  backward(dout: Tensor): Tensor;
+  backward(dout: Tensor, inputGrad: boolean): Tensor | null;
+  backward(dout: Tensor, inputGrad = true): Tensor | null {
+    const active = this.#split;
+    if (active === null) return this.module.backward(dout, inputGrad);
+    const B = this.#batch, outCols = this.#outCols, inCols = this.#in;
+    if (dout.shape.length !== 2 || dout.shape[0] !== B || dout.shape[1] !== outCols) {
+      throw new ShapeError(`DataParallel.backward: dout ${formatShape(dout.shape)} does not match the output [${B}, ${outCols}]`);
+    }
+    for (const r of active) {
+      const lay = r.lay as Layout;
+      r.data.set(dout.data.subarray(r.row0 * outCols, (r.row0 + r.rows) * outCols), lay.dout);
+      r.ctrl[INPUT_GRAD] = inputGrad ? 1 : 0;
+      r.post(OP_BACKWARD);
+    }
+    const own = this.#together(active, 'DataParallel.backward', () => this.module.backward(dout.subarray(0, this.#rows0), inputGrad));
+    // All-reduce: the replicas' gradients (their rows' share of the batch loss) add into the module's.
+    const ps = this.#params;
+    for (const r of active) {
+      const views = r.gradViews(ps);
+      for (let i = 0; i < ps.length; i++) addInPlace(ps[i].grad, views[i]);
+    }
+    if (!inputGrad || own === null) return null;
+    const dx = this.#dx.get(B, inCols);
+    dx.data.set(own.data, 0);
+    for (const r of active) {
+      const lay = r.lay as Layout;
+      dx.data.set(r.data.subarray(lay.dx, lay.dx + r.rows * inCols), r.row0 * inCols);
+    }
+    return dx;
+  }
+
+  /**
+   * Runs `own` (this thread's share) while the posted jobs run, then waits for every worker. The first
+   * error wins (this thread's, whose message names the layer), but the workers are always waited for,
+   * so the next job never meets one still busy with this one.
+   */
+  #together<T>(active: Replica[], who: string, own: () => T): T {
+    // The matmul pool's worker would compete with the replicas for the cores.
+    const prev = setParallel({ enabled: false });
+    let result: T | undefined, failure: unknown = null;
+    try {
+      result = own();
+    } catch (e) {
+      failure = e;
+    }
+    setParallel({ enabled: prev.enabled });
+    for (const r of active) {
+      try {
+        r.wait(who);
+      } catch (e) {
+        failure ??= e;
+      }
+    }
+    if (failure !== null) throw failure;
+    return result as T;
+  }
+
+  override namedChildren(): [string, Module][] {
+    return [['module', this.module]];
+  }
+
+  /** `{ type: 'DataParallel', module }`. Save and load `.module` (as in PyTorch): buildModule rejects this config. */
+  config(): ModuleConfig {
+    return { type: 'DataParallel', module: this.module.config() };
+  }
+}

@@ -1,0 +1,169 @@
+// DataParallel: one model on two threads must compute what it computes on one — the loss, the input
+// gradient and every parameter gradient (up to the order of float32 sums) — and train to the same weights.
+// Every test that claims two threads checks `lastThreads`, so a worker that never started fails them.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Rng, ShapeError, Tensor, randn } from '@timbre/tensor';
+import {
+  BatchNorm1d, CrossEntropyLoss, DataParallel, Linear, Module, ReLU, SGD, Sequential, Tanh, buildModule, gradcheck, type ModuleConfig,
+} from '../src/index.js';
+import { maxRel } from './helpers.js';
+
+function mlp(seed: number, widths = [12, 32, 16, 5]): Sequential {
+  const rng = new Rng(seed);
+  return new Sequential(
+    new Linear(widths[0], widths[1], { rng }), new ReLU(), new Linear(widths[1], widths[2], { rng }), new Tanh(),
+    new Linear(widths[2], widths[3], { rng }));
+}
+
+function labels(n: number, classes: number, rng: Rng): Int32Array {
+  return Int32Array.from({ length: n }, () => rng.int(classes));
+}
+
+/** Loss, input gradient and parameter gradients of one forward/backward of `m` (a module or its DataParallel). */
+function step(m: Module, params: Module, x: Tensor, y: Int32Array) {
+  const lossFn = new CrossEntropyLoss();
+  params.zeroGrad();
+  const loss = lossFn.forward(m.forward(x), y).item();
+  const dx = (m.backward(lossFn.backward(), true) as Tensor).clone();
+  return { loss, dx, grads: params.parameters().map((p) => p.grad.clone()) };
+}
+
+describe('DataParallel on two threads', () => {
+  let dp: DataParallel;
+  const model = mlp(1);
+  beforeAll(async () => {
+    dp = new DataParallel(model, { threads: 2 });
+    expect(await dp.ready()).toBe(true);
+  }, 30_000);
+  afterAll(async () => { await dp.close(); });
+
+  it('gives the loss, input gradient and parameter gradients of one thread (odd and even batches)', () => {
+    const single = mlp(1);
+    const rng = new Rng(5);
+    for (const B of [64, 37, 16]) {
+      const x = randn([B, 12], rng), y = labels(B, 5, rng);
+      const want = step(single, single, x, y);
+      const got = step(dp, model, x, y);
+      expect(dp.lastThreads).toBe(2);
+      expect(Math.abs(got.loss - want.loss)).toBeLessThan(1e-6 * Math.abs(want.loss) + 1e-7);
+      // Float32 sums in another order (each half, then the halves): agreement to ~1e-5 of each tensor's scale.
+      expect(maxRel(got.dx.data, want.dx.data)).toBeLessThan(1e-4);
+      for (let i = 0; i < want.grads.length; i++) expect(maxRel(got.grads[i].data, want.grads[i].data)).toBeLessThan(1e-4);
+    }
+  });
+
+  it('passes gradcheck (central differences) through both threads', async () => {
+    // Small and smooth, as gradcheck.test.ts's MLP: central differences across a ReLU kink, or of a wide
+    // float32 layer, miss the gradient on one thread too.
+    const r = new Rng(3);
+    const smooth = new Sequential(new Linear(4, 8, { rng: r }), new Tanh(), new Linear(8, 6, { rng: r }), new Tanh(), new Linear(6, 3, { rng: r }));
+    const twin = new DataParallel(smooth, { threads: 2, minRowsPerThread: 4 });
+    expect(await twin.ready()).toBe(true);
+    const res = gradcheck(twin, randn([16, 4], new Rng(9)), { rng: new Rng(10), h: 3e-3, floor: 1e-2 });
+    expect(twin.lastThreads).toBe(2);
+    expect(Object.keys(res.errors)).toHaveLength(1 + smooth.parameters().length); // input and every parameter
+    expect(res.maxRelError).toBeLessThan(1e-2);
+    await twin.close();
+  }, 30_000);
+
+  it('trains to the weights one thread reaches (30 SGD steps with momentum)', () => {
+    const a = mlp(3), b = mlp(3);
+    const twin = new DataParallel(b, { threads: 2 });
+    return twin.ready().then(async (ok) => {
+      expect(ok).toBe(true);
+      const rng = new Rng(11);
+      const x = randn([48 * 30, 12], rng), y = labels(48 * 30, 5, rng);
+      const optA = new SGD(a.parameters(), { lr: 0.05, momentum: 0.9 }), optB = new SGD(b.parameters(), { lr: 0.05, momentum: 0.9 });
+      const lfA = new CrossEntropyLoss(), lfB = new CrossEntropyLoss();
+      let threads = 0;
+      for (let s = 0; s < 30; s++) {
+        const xb = x.subarray(s * 48, (s + 1) * 48), yb = y.subarray(s * 48, (s + 1) * 48);
+        optA.zeroGrad(); lfA.forward(a.forward(xb), yb); a.backward(lfA.backward(), false); optA.step();
+        optB.zeroGrad(); lfB.forward(twin.forward(xb), yb); twin.backward(lfB.backward(), false); optB.step();
+        threads = Math.max(threads, twin.lastThreads);
+      }
+      expect(threads).toBe(2);
+      const pa = a.parameters(), pb = b.parameters();
+      for (let i = 0; i < pa.length; i++) expect(maxRel(pb[i].data, pa[i].data)).toBeLessThan(1e-4);
+      await twin.close();
+    });
+  }, 30_000);
+
+  it('runs small batches on this thread alone', () => {
+    const rng = new Rng(2);
+    const x = randn([15, 12], rng);
+    const want = mlp(1).forward(x).clone();
+    const got = dp.forward(x);
+    expect(dp.lastThreads).toBe(1);
+    expect(maxRel(got.data, want.data)).toBeLessThan(1e-6);
+  });
+
+  it('names both shapes when dout does not match the output', () => {
+    const rng = new Rng(4);
+    dp.forward(randn([32, 12], rng));
+    expect(dp.lastThreads).toBe(2);
+    expect(() => dp.backward(randn([32, 4], rng))).toThrow(ShapeError);
+    expect(() => dp.backward(randn([32, 4], rng))).toThrow(/dout \[32, 4\] does not match the output \[32, 5\]/);
+  });
+
+  it("reports this thread's error for a bad input and stays usable", () => {
+    const rng = new Rng(6);
+    expect(() => dp.forward(randn([32, 11], rng))).toThrow(/Linear\.forward: input \[16, 11\]/);
+    const x = randn([32, 12], rng);
+    expect(maxRel(dp.forward(x).data, mlp(1).forward(x).data)).toBeLessThan(1e-6); // model unchanged by the earlier tests' zeroGrad-only use
+    expect(dp.lastThreads).toBe(2);
+  });
+});
+
+describe('DataParallel replicas copy buffers and modes', () => {
+  it('BatchNorm1d in eval mode uses the running statistics of this thread on every thread', async () => {
+    const rng = new Rng(8);
+    const net = (): Sequential => { const r = new Rng(4); return new Sequential(new Linear(6, 10, { rng: r }), new BatchNorm1d(10), new ReLU(), new Linear(10, 3, { rng: r })); };
+    const model = net();
+    const dp = new DataParallel(model, { threads: 2 });
+    expect(await dp.ready()).toBe(true);
+    for (let i = 0; i < 5; i++) dp.forward(randn([32, 6], rng)); // training mode: running stats move
+    const bn = model.layers[1] as BatchNorm1d;
+    expect(Array.from((bn.runningMean as Tensor).data).some((v) => v !== 0)).toBe(true);
+    dp.eval();
+    const x = randn([40, 6], rng);
+    const got = dp.forward(x).clone();
+    expect(dp.lastThreads).toBe(2);
+    const ref = net();
+    ref.loadStateDict(model.stateDict());
+    ref.eval();
+    expect(maxRel(got.data, ref.forward(x).data)).toBeLessThan(1e-5);
+    await dp.close();
+    expect(dp.forward(x).data.length).toBe(40 * 3); // after close: this thread alone
+    expect(dp.lastThreads).toBe(1);
+  }, 30_000);
+});
+
+describe('DataParallel arguments', () => {
+  it('threads: 1 starts no worker and is the module itself', async () => {
+    const model = mlp(1);
+    const dp = new DataParallel(model, { threads: 1 });
+    expect(await dp.ready()).toBe(false);
+    const x = randn([64, 12], new Rng(1));
+    expect(maxRel(dp.forward(x).data, mlp(1).forward(x).data)).toBe(0);
+    expect(dp.lastThreads).toBe(1);
+  });
+
+  it('names parameters like torch.nn.DataParallel and refuses to be saved as an architecture', () => {
+    const dp = new DataParallel(mlp(1), { threads: 1 });
+    expect(Object.keys(dp.stateDict())[0]).toBe('module.0.weight');
+    expect(() => buildModule(dp.config())).toThrow(/save and load its \.module/);
+  });
+
+  it('rejects bad options and modules a worker cannot rebuild', () => {
+    expect(() => new DataParallel(mlp(1), { threads: 0 })).toThrow(RangeError);
+    expect(() => new DataParallel(mlp(1), { minRowsPerThread: 0 })).toThrow(RangeError);
+    expect(() => new DataParallel(new DataParallel(mlp(1), { threads: 1 }))).toThrow(/already a DataParallel/);
+    class Custom extends Module {
+      forward(x: Tensor): Tensor { return x; }
+      backward(d: Tensor): Tensor { return d; }
+      config(): ModuleConfig { return { type: 'Custom' }; }
+    }
+    expect(() => new DataParallel(new Sequential(new Linear(2, 2), new Custom()), { threads: 2 })).toThrow(/cannot be replicated.*Custom/);
+  });
+});
