@@ -1,6 +1,6 @@
 // MLP training-epoch benchmark (issue 4): one epoch over 8,000 random rows, softmax cross-entropy, shuffled
 // mini-batches. timbre (the default WebAssembly SIMD kernels; timbre-scalar: the TypeScript kernels, issue 4's goal;
-// timbre-2cores: SIMD plus the worker thread, issue 8; wall clock only, CPU time would add both threads) vs
+// timbre-2cores: SIMD with nn's DataParallel on two threads, issue 8; wall clock only, CPU time would add both threads) vs
 // tfjs-backend-wasm, tfjs-backend-cpu and PyTorch 1-thread (bench/torch_mlp.py) on the same shapes/optimisers.
 // Writes bench/results/mlp.json: [{ bench: "mlp-epoch", config, impl, ms }] (median ms per epoch), and prints the
 // heap after a forced GC at the end of each of 10 timbre epochs (flat = the training loop allocates nothing).
@@ -16,10 +16,10 @@ import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import {
-  Rng, Tensor, fromArray, getBackend, randn, setBackend, setParallel, wasmHeapStats, whenParallelReady, type Backend,
+  Rng, Tensor, fromArray, getBackend, randn, setBackend, setParallel, wasmHeapStats, type Backend,
 } from '@timbre/tensor';
 import {
-  Adam, CrossEntropyLoss, DataLoader, Linear, ReLU, SGD, Sequential, saveSafetensors, type Module, type Optimizer,
+  Adam, CrossEntropyLoss, DataLoader, DataParallel, Linear, ReLU, SGD, Sequential, saveSafetensors, type Module, type Optimizer,
 } from '@timbre/nn';
 import type { BenchOptions } from './run.js';
 import { formatMachine, machineInfo } from './lib/machine.js';
@@ -28,8 +28,8 @@ import { printTable, ratio } from './lib/table.js';
 import { clock, now } from './lib/timing.js';
 
 // timbre = the default path (WebAssembly SIMD kernels where the runtime has them, one core); timbre-scalar =
-// the TypeScript kernels (TIMBRE_BACKEND=scalar); timbre-2cores = SIMD with the worker thread taking half of
-// every product above the crossover (only for configs where some product crosses it).
+// the TypeScript kernels (TIMBRE_BACKEND=scalar); timbre-2cores = SIMD with the model wrapped in DataParallel
+// (each batch split by rows between this thread and a worker's replica; gradients added before the step).
 type Impl = 'timbre' | 'timbre-scalar' | 'timbre-2cores' | 'tfjs-wasm' | 'tfjs-cpu' | 'torch';
 interface MlpRecord { bench: 'mlp-epoch'; config: string; impl: Impl; ms: number }
 interface Config { name: string; sizes: number[]; batch: number; opt: 'sgd' | 'adam'; lr: number }
@@ -66,7 +66,8 @@ function dataset(c: Config): { x: ReturnType<typeof randn>; y: Int32Array } {
   return { x, y };
 }
 
-function timbreSetup(c: Config) {
+/** timbre's model, data and epoch; with `threads` > 1 the model trains through DataParallel (call close()). */
+function timbreSetup(c: Config, threads = 1) {
   const rng = new Rng(7);
   const layers: Module[] = [];
   for (let i = 0; i < c.sizes.length - 1; i++) {
@@ -78,19 +79,23 @@ function timbreSetup(c: Config) {
   const { x, y } = dataset(c);
   const loader = new DataLoader(x, y, { batchSize: c.batch, shuffle: true, rng: new Rng(3) });
   const lossFn = new CrossEntropyLoss();
+  const net: Module = threads > 1 ? new DataParallel(model, { threads }) : model;
   // Correctness anchor: the loss of the initial weights on rows [0, batch), compared across implementations.
   const firstLoss = lossFn.forward(model.forward(x.slice(0, c.batch)), y.slice(0, c.batch)).item();
   let last = 0;
   const epoch = (): void => {
     for (const b of loader) {
       opt.zeroGrad();
-      const loss = lossFn.forward(model.forward(b.x), b.y);
-      model.backward(lossFn.backward(), false);
+      const loss = lossFn.forward(net.forward(b.x), b.y);
+      net.backward(lossFn.backward(), false);
       opt.step();
       last = loss.data[0];
     }
   };
-  return { epoch, loss: () => last, model, x, y, firstLoss };
+  const ready = (): Promise<boolean> => (net instanceof DataParallel ? net.ready() : Promise.resolve(true));
+  const close = (): Promise<void> => (net instanceof DataParallel ? net.close() : Promise.resolve());
+  const threadsUsed = (): number => (net instanceof DataParallel ? net.lastThreads : 1);
+  return { epoch, loss: () => last, model, x, y, firstLoss, ready, close, threadsUsed };
 }
 
 let wasmReady: Promise<boolean> | null = null;
@@ -254,25 +259,34 @@ export async function run(opts: BenchOptions): Promise<void> {
     const file = path.join(tmp, `${c.name}.safetensors`);
     saveSafetensors(file, { ...init, 'data.x': ref.x, 'data.y': fromArray(Array.from(ref.y), [ROWS]) });
     setBackend(startBackend);
-    // timbre-2cores: products from 2²¹ flops up (or TIMBRE_PARALLEL_MIN_FLOPS) use the worker; the library's
-    // default crossover is higher (packages/tensor/docs/simd.md), so the default path stays on one core here.
-    const minFlops = Number(process.env.TIMBRE_PARALLEL_MIN_FLOPS || 2 ** 21);
-    let biggest = 0; // flops of the largest product of a training step (forward, dx and dW are the same size)
-    for (let i = 0; i < c.sizes.length - 1; i++) biggest = Math.max(biggest, 2 * c.batch * c.sizes[i] * c.sizes[i + 1]);
     for (const [impl, backend] of [['timbre-scalar', 'scalar'], ['timbre', 'simd'], ['timbre-2cores', 'simd']] as const) {
       if (!want(impl) && only.some((o) => ['timbre', 'tfjs', 'torch'].some((k) => o.startsWith(k)))) continue;
-      if (impl === 'timbre-2cores' && (biggest < minFlops || !(await whenParallelReady()))) continue;
       if (impl === 'timbre-2cores' && clock === 'cpu') {
         const note = 'timbre-2cores skipped: BENCH_CLOCK=cpu would add the worker thread\'s CPU time (use the wall clock)';
         if (!notes.includes(note)) notes.push(note);
         continue;
       }
+      if (impl === 'timbre-2cores') {
+        let params = 0;
+        for (let i = 0; i < c.sizes.length - 1; i++) params += (c.sizes[i] + 1) * c.sizes[i + 1];
+        if (2 * (c.batch / 2) * params < 2 ** 21) { // DataParallel's default minFlopsPerThread
+          notes.push(`timbre-2cores: ${c.name} gives each thread ${(c.batch * params / 1e6).toFixed(1)} Mflop per forward, below DataParallel's 2.1 (it would train on one thread)`);
+          continue;
+        }
+      }
       try { setBackend(backend); } catch (e) { notes.push(`${impl}: ${(e as Error).message}`); continue; }
-      setParallel({ enabled: impl === 'timbre-2cores', minFlops });
-      const t = timbreSetup(c); // built after setBackend: buffers live where that backend wants them
+      setParallel({ enabled: false }); // one core per thread: timbre-2cores splits batches, not products
+      const t = timbreSetup(c, impl === 'timbre-2cores' ? 2 : 1); // built after setBackend: buffers live where that backend wants them
+      if (!(await t.ready())) {
+        notes.push(`${impl}: the DataParallel worker did not start`);
+        await t.close();
+        continue;
+      }
       checkLoss(impl, c, t.firstLoss, ref.firstLoss);
       const [w, n] = plan.timbre;
       const m = median(timeEpochs(t.epoch, w, n));
+      if (impl === 'timbre-2cores' && t.threadsUsed() !== 2) throw new Error(`mlp bench: ${c.name} timbre-2cores ran on ${t.threadsUsed()} thread(s)`);
+      await t.close();
       if (!Number.isFinite(t.loss())) throw new Error(`mlp bench: timbre ${c.name} loss is ${t.loss()}`);
       ms[impl] = m;
       records.push({ bench: 'mlp-epoch', config: c.name, impl, ms: m });

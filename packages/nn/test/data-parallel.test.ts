@@ -32,7 +32,7 @@ describe('DataParallel on two threads', () => {
   let dp: DataParallel;
   const model = mlp(1);
   beforeAll(async () => {
-    dp = new DataParallel(model, { threads: 2 });
+    dp = new DataParallel(model, { threads: 2, minFlopsPerThread: 0 }); // test models are tiny: split every batch
     expect(await dp.ready()).toBe(true);
   }, 30_000);
   afterAll(async () => { await dp.close(); });
@@ -57,7 +57,7 @@ describe('DataParallel on two threads', () => {
     // float32 layer, miss the gradient on one thread too.
     const r = new Rng(3);
     const smooth = new Sequential(new Linear(4, 8, { rng: r }), new Tanh(), new Linear(8, 6, { rng: r }), new Tanh(), new Linear(6, 3, { rng: r }));
-    const twin = new DataParallel(smooth, { threads: 2, minRowsPerThread: 4 });
+    const twin = new DataParallel(smooth, { threads: 2, minRowsPerThread: 4, minFlopsPerThread: 0 });
     expect(await twin.ready()).toBe(true);
     const res = gradcheck(twin, randn([16, 4], new Rng(9)), { rng: new Rng(10), h: 3e-3, floor: 1e-2 });
     expect(twin.lastThreads).toBe(2);
@@ -68,7 +68,7 @@ describe('DataParallel on two threads', () => {
 
   it('trains to the weights one thread reaches (30 SGD steps with momentum)', () => {
     const a = mlp(3), b = mlp(3);
-    const twin = new DataParallel(b, { threads: 2 });
+    const twin = new DataParallel(b, { threads: 2, minFlopsPerThread: 0 });
     return twin.ready().then(async (ok) => {
       expect(ok).toBe(true);
       const rng = new Rng(11);
@@ -98,6 +98,18 @@ describe('DataParallel on two threads', () => {
     expect(maxRel(got.data, want.data)).toBeLessThan(1e-6);
   });
 
+  it('keeps batches with too little work per thread here (default minFlopsPerThread)', async () => {
+    const small = new DataParallel(mlp(1), { threads: 2 }); // ~1,000 parameters: 2·32·1000 flops per thread
+    expect(await small.ready()).toBe(true);
+    small.forward(randn([64, 12], new Rng(1)));
+    expect(small.lastThreads).toBe(1);
+    const wide = new DataParallel(mlp(1, [12, 512, 256, 5]), { threads: 2 }); // ~140,000: 9·10⁶ flops per thread
+    expect(await wide.ready()).toBe(true);
+    wide.forward(randn([64, 12], new Rng(1)));
+    expect(wide.lastThreads).toBe(2);
+    await Promise.all([small.close(), wide.close()]);
+  }, 30_000);
+
   it('names both shapes when dout does not match the output', () => {
     const rng = new Rng(4);
     dp.forward(randn([32, 12], rng));
@@ -120,7 +132,7 @@ describe('DataParallel replicas copy buffers and modes', () => {
     const rng = new Rng(8);
     const net = (): Sequential => { const r = new Rng(4); return new Sequential(new Linear(6, 10, { rng: r }), new BatchNorm1d(10), new ReLU(), new Linear(10, 3, { rng: r })); };
     const model = net();
-    const dp = new DataParallel(model, { threads: 2 });
+    const dp = new DataParallel(model, { threads: 2, minFlopsPerThread: 0 }); // test models are tiny: split every batch
     expect(await dp.ready()).toBe(true);
     for (let i = 0; i < 5; i++) dp.forward(randn([32, 6], rng)); // training mode: running stats move
     const bn = model.layers[1] as BatchNorm1d;
@@ -158,6 +170,7 @@ describe('DataParallel arguments', () => {
   it('rejects bad options and modules a worker cannot rebuild', () => {
     expect(() => new DataParallel(mlp(1), { threads: 0 })).toThrow(RangeError);
     expect(() => new DataParallel(mlp(1), { minRowsPerThread: 0 })).toThrow(RangeError);
+    expect(() => new DataParallel(mlp(1), { minFlopsPerThread: NaN })).toThrow(RangeError);
     expect(() => new DataParallel(new DataParallel(mlp(1), { threads: 1 }))).toThrow(/already a DataParallel/);
     class Custom extends Module {
       forward(x: Tensor): Tensor { return x; }
