@@ -245,7 +245,10 @@ export async function run(opts: BenchOptions): Promise<void> {
   const notes: string[] = [];
   const plan = quick
     ? { timbre: [1, 3], 'tfjs-wasm': [1, 2], 'tfjs-cpu': [0, 1], torch: [1, 3] }
-    : { timbre: [2, 7], 'tfjs-wasm': [1, 5], 'tfjs-cpu': [1, 3], torch: [2, 7] };
+    : { timbre: [6, 7], 'tfjs-wasm': [1, 5], 'tfjs-cpu': [1, 3], torch: [2, 7] };
+  // timbre warms up for 6 epochs: V8 optimises the small JavaScript functions around the kernels only
+  // after 2-6 epochs (--trace-opt), and with both cores training (timbre-2cores) its background
+  // compiles pre-empt the training threads; 6 epochs reach the steady state a long training runs in.
   const startBackend: Backend = getBackend();
   const tmp = mkdtempSync(path.join(tmpdir(), 'timbre-mlp-bench-'));
   for (const c of CONFIGS) {
