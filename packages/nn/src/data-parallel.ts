@@ -293,13 +293,7 @@ export class DataParallel extends Module {
     if (own.shape.length !== 2 || own.shape[1] !== outCols) {
       throw new ShapeError(`DataParallel.forward: the module's output ${formatShape(own.shape)} is not [${rows0}, ${outCols}]`);
     }
-    const out = this.#out.get(B, outCols);
-    out.data.set(own.data, 0);
-    for (const r of active) {
-      const lay = r.lay as Layout;
-      out.data.set(r.data.subarray(lay.out, lay.out + r.rows * outCols), r.row0 * outCols);
-    }
-    return out;
+    return this.#gather(this.#out, own, outCols, 'out', active);
   }
 
   backward(dout: Tensor): Tensor;
@@ -325,13 +319,18 @@ export class DataParallel extends Module {
       for (let i = 0; i < ps.length; i++) addInPlace(ps[i].grad, views[i]);
     }
     if (!inputGrad || own === null) return null;
-    const dx = this.#dx.get(B, inCols);
-    dx.data.set(own.data, 0);
+    return this.#gather(this.#dx, own, inCols, 'dx', active);
+  }
+
+  /** The whole batch's [B, cols]: this thread's rows from `own`, each replica's from its `region`. */
+  #gather(slots: BufferSlots, own: Tensor, cols: number, region: 'out' | 'dx', active: Replica[]): Tensor {
+    const t = slots.get(this.#batch, cols);
+    t.data.set(own.data, 0);
     for (const r of active) {
-      const lay = r.lay as Layout;
-      dx.data.set(r.data.subarray(lay.dx, lay.dx + r.rows * inCols), r.row0 * inCols);
+      const o = (r.lay as Layout)[region];
+      t.data.set(r.data.subarray(o, o + r.rows * cols), r.row0 * cols);
     }
-    return dx;
+    return t;
   }
 
   /**
