@@ -41,14 +41,18 @@ export interface DataParallelOptions {
    * 1 runs the module alone. TIMBRE_THREADS=1 in the environment also forbids workers.
    */
   threads?: number;
-  /** Batches with fewer rows per thread than this run on this thread alone (default 8). */
+  /**
+   * Fewest rows a thread gets (default 8): a batch uses only as many threads as it has rows for, and
+   * runs on this thread alone below twice this.
+   */
   minRowsPerThread?: number;
   /**
-   * Batches whose forward pass gives each thread fewer flops than this (2 · rows · parameters) run on
-   * this thread alone (default 2²¹). Splitting costs about 0.1-0.2 ms per step (two hand-offs, copying
-   * the parameters out and the gradients back); measured with the MLP bench's models, it pays from
-   * about 3·10⁶ flops per thread (30→256→128→64→16 at batch 64: 57-67 ms per epoch instead of 72-75)
-   * and loses below (15→128→64→32→13 at batch 32: 42 ms instead of 29).
+   * Fewest forward-pass flops (2 · rows · parameters) a thread gets (default 2²¹): a batch uses only as
+   * many threads as it has work for, and runs on this thread alone below twice this. A split costs
+   * about 0.1-0.2 ms per step (two hand-offs, the parameters copied out and the gradients back);
+   * measured with the MLP bench's models it pays from about 3·10⁶ flops per thread (30→256→128→64→16
+   * at batch 64: 57-67 ms per epoch instead of 72-75) and loses below (15→128→64→32→13 at batch 32:
+   * 42 ms instead of 29).
    */
   minFlopsPerThread?: number;
 }
@@ -265,9 +269,11 @@ export class DataParallel extends Module {
 
   forward(x: Tensor): Tensor {
     const B = x.shape[0];
-    const active = this.#closed ? [] : this.#replicas.filter((r) => r.ready);
+    // As many threads as the batch has work for (minRowsPerThread, minFlopsPerThread), up to the ready ones.
+    const fit = Math.min(Math.floor(B / this.#minRows), this.#minFlops > 0 ? Math.floor(2 * B * this.#gradSize / this.#minFlops) : Infinity);
+    const active = this.#closed || x.shape.length !== 2 ? [] : this.#replicas.filter((r) => r.ready).slice(0, Math.max(0, fit - 1));
     const T = active.length + 1;
-    if (T === 1 || x.shape.length !== 2 || B < T * this.#minRows || 2 * (B / T) * this.#gradSize < this.#minFlops) {
+    if (T === 1) {
       this.#split = null;
       return this.module.forward(x);
     }

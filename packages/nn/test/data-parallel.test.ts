@@ -127,6 +127,25 @@ describe('DataParallel on two threads', () => {
   });
 });
 
+describe('DataParallel on three threads', () => {
+  it('splits each batch over as many threads as it has rows for, with one thread\'s gradients', async () => {
+    const model = mlp(2);
+    const dp = new DataParallel(model, { threads: 3, minFlopsPerThread: 0 });
+    expect(await dp.ready()).toBe(true);
+    const single = mlp(2);
+    const rng = new Rng(12);
+    for (const [B, threads] of [[16, 2], [25, 3], [64, 3]] as const) {
+      const x = randn([B, 12], rng), y = labels(B, 5, rng);
+      const want = step(single, single, x, y);
+      const got = step(dp, model, x, y);
+      expect(dp.lastThreads).toBe(threads);
+      expect(maxRel(got.dx.data, want.dx.data)).toBeLessThan(1e-4);
+      for (let i = 0; i < want.grads.length; i++) expect(maxRel(got.grads[i].data, want.grads[i].data)).toBeLessThan(1e-4);
+    }
+    await dp.close();
+  }, 30_000);
+});
+
 describe('DataParallel replicas copy buffers and modes', () => {
   it('BatchNorm1d in eval mode uses the running statistics of this thread on every thread', async () => {
     const rng = new Rng(8);
