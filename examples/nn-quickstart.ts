@@ -57,12 +57,15 @@ console.log(`test accuracy ${(acc * 100).toFixed(1)}%`);
 // Save (safetensors, PyTorch names) and load
 const dir = mkdtempSync(join(tmpdir(), 'timbre-quickstart-'));
 saveModel(join(dir, 'model.safetensors'), model, { extras: { classes: ['first', 'second', 'third'] } });
-saveOptimizer(join(dir, 'model.optim.safetensors'), opt);
+saveOptimizer(join(dir, 'model.optim.safetensors'), opt, { scheduler: sched }); // the scheduler's state rides along
 const { module: loaded, extras } = loadModel(join(dir, 'model.safetensors'));
 const accLoaded = accuracy(loaded as Sequential);
 console.log(`loaded from ${dir}: classes ${JSON.stringify((extras as { classes: string[] }).classes)}, test accuracy ${(accLoaded * 100).toFixed(1)}%`);
 if (accLoaded !== acc) throw new Error('quickstart: the loaded model does not reproduce the saved one');
-// To resume training: a fresh optimiser over the loaded parameters, then its saved state.
+// To resume training: a fresh optimiser over the loaded parameters and a scheduler with the same options,
+// then their saved states.
 const resumed = new Adam(loaded.parameters(), { lr: 0.01 });
-loadOptimizer(join(dir, 'model.optim.safetensors'), resumed);
-console.log(`optimiser resumed at lr ${resumed.lr}`);
+const resumedSched = new StepLR(resumed, { stepSize: 10, gamma: 0.5 });
+loadOptimizer(join(dir, 'model.optim.safetensors'), resumed, { scheduler: resumedSched });
+if (resumed.lr !== opt.lr || resumedSched.lastEpoch !== sched.lastEpoch) throw new Error('quickstart: the optimiser or scheduler did not resume');
+console.log(`optimiser resumed at lr ${resumed.lr}, scheduler at epoch ${resumedSched.lastEpoch}`);

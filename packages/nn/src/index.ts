@@ -11,7 +11,7 @@ export { DataLoader, type Batch, type DataLoaderOptions } from './data.js';
 export { gradcheck, numericalGradient, maxRelError, type GradcheckResult } from './gradcheck.js';
 export {
   LRScheduler, StepLR, CosineAnnealingLR, LinearLR, SequentialLR, ReduceLROnPlateau, clipGradNorm, type ReduceLROnPlateauOptions,
-  type SequentialLROptions,
+  type SequentialLROptions, type SchedulerState,
 } from './lr-scheduler.js';
 export { EarlyStopping } from './early-stopping.js';
 export {

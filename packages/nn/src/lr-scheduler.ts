@@ -12,14 +12,42 @@ import type { Optimizer } from './optim.js';
  */
 const initialLrs = new WeakMap<Optimizer, number>();
 
+/**
+ * A scheduler's state as JSON, PyTorch's `state_dict()` keys in snake_case: the step count, the lr it
+ * scales from, and what else it carries (SequentialLR its children's states, ReduceLROnPlateau its
+ * best metric and counters; `best` is null while no metric has been seen). Hyper-parameters are not
+ * in it: build the scheduler with the same options, then `loadStateDict`.
+ */
+export interface SchedulerState {
+  type: string;
+  last_epoch: number;
+  base_lr?: number;
+  schedulers?: SchedulerState[];
+  best?: number | null;
+  num_bad_epochs?: number;
+  cooldown_counter?: number;
+}
+
+/** Throws unless `state` is an object of scheduler `type` whose listed fields are finite numbers (or null where allowed). */
+function checkState(op: string, type: string, state: SchedulerState, fields: string[], nullable: string[] = []): void {
+  if (state === null || typeof state !== 'object') throw new TypeError(`${op}: state must be an object from stateDict()`);
+  if (state.type !== type) throw new TypeError(`${op}: state is for ${String(state.type)}, not ${type}`);
+  const rec = state as unknown as Record<string, unknown>;
+  for (const f of fields) {
+    const v = rec[f];
+    if (v === null && nullable.includes(f)) continue;
+    if (typeof v !== 'number' || !Number.isFinite(v)) throw new RangeError(`${op}: state.${f} must be a finite number, got ${JSON.stringify(v)}`);
+  }
+  // −1: a SequentialLR child not yet started (PyTorch's value before the first step).
+  if (!Number.isInteger(state.last_epoch) || state.last_epoch < -1) {
+    throw new RangeError(`${op}: state.last_epoch must be an integer >= -1, got ${state.last_epoch}`);
+  }
+}
+
 /** Base of the epoch-indexed schedulers: `lastEpoch` counts `step()` calls; lr = f(baseLr, lastEpoch). */
 export abstract class LRScheduler {
   readonly optimizer: Optimizer;
-  /**
-   * The lr this scheduler scales from: the optimiser's lr when the first scheduler on it was made (PyTorch's
-   * `initial_lr`), the same for every scheduler on that optimiser.
-   */
-  readonly baseLr: number;
+  #baseLr: number;
   /** Number of `step()` calls so far (PyTorch's `last_epoch`, starting at 0 after construction). */
   lastEpoch = 0;
 
@@ -30,8 +58,41 @@ export abstract class LRScheduler {
       initial = optimizer.lr;
       initialLrs.set(optimizer, initial);
     }
-    this.baseLr = initial;
+    this.#baseLr = initial;
     // PyTorch applies the epoch-0 value at construction.
+  }
+
+  /**
+   * The lr this scheduler scales from: the optimiser's lr when the first scheduler on it was made (PyTorch's
+   * `initial_lr`), the same for every scheduler on that optimiser (restored by `loadStateDict`).
+   */
+  get baseLr(): number {
+    return this.#baseLr;
+  }
+
+  /**
+   * The state to resume from (JSON-able; see `SchedulerState`). `saveOptimizer(path, opt, { scheduler })`
+   * stores it beside the optimiser's.
+   *
+   * ```ts
+   * const state = sched.stateDict();          // { type: 'StepLR', last_epoch: 12, base_lr: 0.1 }
+   * // later: same optimiser options and scheduler options, then
+   * fresh.loadStateDict(state);               // the next step() gives the lr of epoch 13
+   * ```
+   */
+  stateDict(): SchedulerState {
+    return { type: this.constructor.name, last_epoch: this.lastEpoch, base_lr: this.#baseLr };
+  }
+
+  /**
+   * Restores `stateDict()`'s state. Like PyTorch it leaves `optimizer.lr` alone: restore the optimiser
+   * too (`loadOptimizer`), or the lr stays where construction put it until the next `step()`.
+   */
+  loadStateDict(state: SchedulerState): void {
+    checkState(`${this.constructor.name}.loadStateDict`, this.constructor.name, state, ['last_epoch', 'base_lr']);
+    this.lastEpoch = state.last_epoch;
+    this.#baseLr = state.base_lr as number;
+    initialLrs.set(this.optimizer, this.#baseLr); // schedulers made on this optimiser later scale from it too
   }
 
   /** The lr for `epoch` (closed form). */
@@ -208,6 +269,26 @@ export class SequentialLR extends LRScheduler {
     return this.schedulers[i].lrAt(i === 0 ? epoch : epoch - this.milestones[i - 1]);
   }
 
+  /** Also the children's states, in order. */
+  override stateDict(): SchedulerState {
+    return { ...super.stateDict(), schedulers: this.schedulers.map((s) => s.stateDict()) };
+  }
+
+  override loadStateDict(state: SchedulerState): void {
+    const op = 'SequentialLR.loadStateDict';
+    checkState(op, 'SequentialLR', state, ['last_epoch', 'base_lr']);
+    const children = state.schedulers;
+    if (!Array.isArray(children) || children.length !== this.schedulers.length) {
+      throw new RangeError(`${op}: state has ${Array.isArray(children) ? children.length : 'no'} child states, this SequentialLR has ${this.schedulers.length} schedulers`);
+    }
+    this.schedulers.forEach((s, i) => {
+      if (children[i]?.type !== s.constructor.name) throw new TypeError(`${op}: child state ${i} is for ${String(children[i]?.type)}, not ${s.constructor.name}`);
+    });
+    super.loadStateDict(state);
+    // A scheduler listed twice gets the state of its last listing, as PyTorch's loop leaves it.
+    this.schedulers.forEach((s, i) => s.loadStateDict(children[i]));
+  }
+
   /** Advances one epoch: steps the scheduler in charge, or restarts the next one at its epoch 0 on a milestone. */
   override step(): void {
     this.lastEpoch++;
@@ -305,6 +386,23 @@ export class ReduceLROnPlateau {
 
   getLastLr(): number {
     return this.optimizer.lr;
+  }
+
+  /** The state to resume from (`best` null until a metric is seen); see `LRScheduler.stateDict`. */
+  stateDict(): SchedulerState {
+    return {
+      type: 'ReduceLROnPlateau', last_epoch: this.lastEpoch, best: Number.isFinite(this.best) ? this.best : null,
+      num_bad_epochs: this.numBadEpochs, cooldown_counter: this.cooldownCounter,
+    };
+  }
+
+  /** Restores `stateDict()`'s state (the lr itself comes back with the optimiser, as in PyTorch). */
+  loadStateDict(state: SchedulerState): void {
+    checkState('ReduceLROnPlateau.loadStateDict', 'ReduceLROnPlateau', state, ['last_epoch', 'best', 'num_bad_epochs', 'cooldown_counter'], ['best']);
+    this.lastEpoch = state.last_epoch;
+    this.best = state.best === null || state.best === undefined ? (this.mode === 'min' ? Infinity : -Infinity) : state.best;
+    this.numBadEpochs = state.num_bad_epochs as number;
+    this.cooldownCounter = state.cooldown_counter as number;
   }
 }
 

@@ -8,6 +8,7 @@ import { Dropout } from './dropout.js';
 import { GELU, LeakyReLU, ReLU, Sigmoid, Tanh } from './activation.js';
 import { Linear } from './linear.js';
 import type { Module, ModuleConfig } from './module.js';
+import type { LRScheduler, ReduceLROnPlateau, SchedulerState } from './lr-scheduler.js';
 import type { Optimizer, OptimizerState } from './optim.js';
 import { loadSafetensors, saveSafetensors } from './safetensors.js';
 import { Sequential } from './sequential.js';
@@ -83,19 +84,42 @@ export function loadModel(path: string, options: { into?: Module; strict?: boole
 /**
  * Saves an optimiser's state (moment buffers, step counts, hyper-parameters) to its own safetensors file:
  * tensors `state.<paramIndex>.<buffer>` and `__metadata__.optimizer` = JSON { type, paramGroups, step }.
+ * With `scheduler`, its `stateDict()` goes along in `__metadata__.scheduler`, so one file resumes both.
+ *
+ * ```ts
+ * saveOptimizer('ckpt.optim.safetensors', opt, { scheduler: sched });
+ * ```
  */
-export function saveOptimizer(path: string, optimizer: Optimizer): void {
+export function saveOptimizer(path: string, optimizer: Optimizer, options: { scheduler?: LRScheduler | ReduceLROnPlateau } = {}): void {
   const { tensors, meta } = optimizer.stateDict();
-  saveSafetensors(path, tensors, { format: 'timbre-optimizer', optimizer: JSON.stringify(meta) });
+  const metadata: Record<string, string> = { format: 'timbre-optimizer', optimizer: JSON.stringify(meta) };
+  if (options.scheduler !== undefined) {
+    if (options.scheduler.optimizer !== optimizer) throw new RangeError('saveOptimizer: the scheduler belongs to a different optimizer');
+    metadata.scheduler = JSON.stringify(options.scheduler.stateDict());
+  }
+  saveSafetensors(path, tensors, metadata);
 }
 
-/** Restores state saved by `saveOptimizer` into an optimiser of the same type over the same parameters. */
-export function loadOptimizer(path: string, optimizer: Optimizer): void {
+/**
+ * Restores state saved by `saveOptimizer` into an optimiser of the same type over the same parameters,
+ * and with `scheduler` the scheduler's state saved with it (a scheduler built with the same options).
+ *
+ * ```ts
+ * const opt = new SGD(model.parameters(), { lr: 0.1, momentum: 0.9 });
+ * const sched = new StepLR(opt, { stepSize: 30 });
+ * loadOptimizer('ckpt.optim.safetensors', opt, { scheduler: sched }); // training resumes where it stopped
+ * ```
+ */
+export function loadOptimizer(path: string, optimizer: Optimizer, options: { scheduler?: LRScheduler | ReduceLROnPlateau } = {}): void {
   const { tensors, metadata } = loadSafetensors(path);
   if (metadata.optimizer === undefined) throw new RangeError(`${path}: not an optimiser file (no __metadata__.optimizer)`);
+  if (options.scheduler !== undefined && metadata.scheduler === undefined) {
+    throw new RangeError(`${path}: no scheduler state in this file (help: save it with saveOptimizer(path, opt, { scheduler }))`);
+  }
   const state: OptimizerState = { tensors, meta: JSON.parse(metadata.optimizer) };
   try {
     optimizer.loadStateDict(state);
+    if (options.scheduler !== undefined) options.scheduler.loadStateDict(JSON.parse(metadata.scheduler) as SchedulerState);
   } catch (e) {
     (e as Error).message = `${path}: ${(e as Error).message}`;
     throw e;
