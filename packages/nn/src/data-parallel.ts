@@ -240,8 +240,9 @@ export class DataParallel extends Module {
   }
 
   /**
-   * Resolves once every worker can take rows (true), or false when there are none or one failed to
-   * start. Training before it resolves is correct, just on fewer threads.
+   * Resolves once every worker can take rows (true); false when there are no workers (`threads: 1`,
+   * TIMBRE_THREADS=1) or one exited; rejects with the worker's error when one failed to start.
+   * Training before it resolves is correct, just on fewer threads.
    */
   async ready(): Promise<boolean> {
     if (this.#replicas.length === 0) return false;
