@@ -19,6 +19,10 @@ function serve(wd: DataParallelWorkerData): void {
   const state = Object.values(replica.stateDict());
   const params = replica.parameters();
   const stateSize = state.reduce((s, t) => s + t.size, 0), gradSize = params.reduce((s, t) => s + t.size, 0);
+  if (stateSize !== wd.stateSize || gradSize !== wd.gradSize) {
+    throw new Error(`DataParallel worker: the replica rebuilt from config() has ${stateSize} state / ${gradSize} parameter floats, ` +
+      `the module ${wd.stateSize} / ${wd.gradSize} (help: the module's config() must describe all of it)`);
+  }
   let data: Float32Array = new Float32Array(0);
   let x: Tensor | null = null, dout: Tensor | null = null;
   Atomics.store(I, READY, 1);

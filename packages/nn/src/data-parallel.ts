@@ -29,6 +29,9 @@ export interface DataParallelWorkerData {
   readonly config: ModuleConfig;
   readonly ctrl: SharedArrayBuffer;
   readonly port: MessagePort;
+  /** Floats of the module's state (parameters + buffers) and of its parameters: the replica must match. */
+  readonly stateSize: number;
+  readonly gradSize: number;
 }
 
 /** A data buffer sent to a worker: `length` floats at `byteOffset` of `buffer`. */
@@ -98,11 +101,13 @@ class Replica {
   readonly port: MessagePort;
   readonly worker: Worker;
 
-  constructor(config: ModuleConfig) {
+  constructor(config: ModuleConfig, stateSize: number, gradSize: number) {
     this.ctrl = new Int32Array(new SharedArrayBuffer(CTRL_SLOTS * 4));
     const { port1, port2 } = new MessageChannel();
     this.port = port1;
-    const workerData: DataParallelWorkerData = { dataParallel: true, config, ctrl: this.ctrl.buffer as SharedArrayBuffer, port: port2 };
+    const workerData: DataParallelWorkerData = {
+      dataParallel: true, config, ctrl: this.ctrl.buffer as SharedArrayBuffer, port: port2, stateSize, gradSize,
+    };
     // Replicas multiply on one core each: the matmul pool's extra worker would only compete with them.
     this.worker = startWorker(siblingModule(import.meta.url, 'data-parallel-worker'), workerData,
       { env: { ...process.env, TIMBRE_THREADS: '1' }, transferList: [port2] });
@@ -235,7 +240,7 @@ export class DataParallel extends Module {
         throw new TypeError(`DataParallel: the module cannot be replicated in a worker thread: ${(e as Error).message} ` +
           '(help: replicas are rebuilt with buildModule, which knows the built-in layers; pass { threads: 1 } to run here)');
       }
-      for (let i = 1; i < this.threads; i++) this.#replicas.push(new Replica(config));
+      for (let i = 1; i < this.threads; i++) this.#replicas.push(new Replica(config, this.#stateSize, this.#gradSize));
     }
   }
 

@@ -2,9 +2,10 @@
 // gradient and every parameter gradient (up to the order of float32 sums) — and train to the same weights.
 // Every test that claims two threads checks `lastThreads`, so a worker that never started fails them.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Rng, ShapeError, Tensor, randn } from '@timbre/tensor';
+import { Rng, ShapeError, Tensor, randn, zeros } from '@timbre/tensor';
 import {
-  BatchNorm1d, CrossEntropyLoss, DataParallel, Linear, Module, ReLU, SGD, Sequential, Tanh, buildModule, gradcheck, type ModuleConfig,
+  BatchNorm1d, CrossEntropyLoss, DataParallel, Linear, Module, Parameter, ReLU, SGD, Sequential, Tanh, buildModule, gradcheck,
+  type ModuleConfig,
 } from '../src/index.js';
 import { maxRel } from './helpers.js';
 
@@ -198,4 +199,17 @@ describe('DataParallel arguments', () => {
     }
     expect(() => new DataParallel(new Sequential(new Linear(2, 2), new Custom()), { threads: 2 })).toThrow(/cannot be replicated.*Custom/);
   });
+
+  it('refuses to start a replica that config() does not fully describe', async () => {
+    class WithExtra extends Sequential { // an extra parameter that config() (inherited: Sequential) leaves out
+      readonly extra = new Parameter(zeros([3]));
+      protected override ownParameters(): [string, Parameter][] { return [['extra', this.extra]]; }
+    }
+    const dp = new DataParallel(new WithExtra(new Linear(4, 4)), { threads: 2, minFlopsPerThread: 0 });
+    await expect(dp.ready()).rejects.toThrow(/failed to start.*20 state \/ 20 parameter floats, the module 23 \/ 23/);
+    const x = randn([32, 4], new Rng(1));
+    dp.forward(x); // still usable, on this thread
+    expect(dp.lastThreads).toBe(1);
+    await dp.close();
+  }, 30_000);
 });
