@@ -9,6 +9,9 @@ import {
 } from '../src/index.js';
 import { maxRel } from './helpers.js';
 
+/** TIMBRE_THREADS=1 (or 0) forbids workers: the multi-thread tests then have nothing to test. */
+const threadsAllowed = !(Number(process.env.TIMBRE_THREADS ?? 2) < 2);
+
 function mlp(seed: number, widths = [12, 32, 16, 5]): Sequential {
   const rng = new Rng(seed);
   return new Sequential(
@@ -29,7 +32,7 @@ function step(m: Module, params: Module, x: Tensor, y: Int32Array) {
   return { loss, dx, grads: params.parameters().map((p) => p.grad.clone()) };
 }
 
-describe('DataParallel on two threads', () => {
+describe.runIf(threadsAllowed)('DataParallel on two threads', () => {
   let dp: DataParallel;
   const model = mlp(1);
   beforeAll(async () => {
@@ -128,7 +131,7 @@ describe('DataParallel on two threads', () => {
   });
 });
 
-describe('DataParallel on three threads', () => {
+describe.runIf(threadsAllowed)('DataParallel on three threads', () => {
   it('splits each batch over as many threads as it has rows for, with one thread\'s gradients', async () => {
     const model = mlp(2);
     const dp = new DataParallel(model, { threads: 3, minFlopsPerThread: 0 });
@@ -147,7 +150,7 @@ describe('DataParallel on three threads', () => {
   }, 30_000);
 });
 
-describe('DataParallel replicas copy buffers and modes', () => {
+describe.runIf(threadsAllowed)('DataParallel replicas copy buffers and modes', () => {
   it('BatchNorm1d in eval mode uses the running statistics of this thread on every thread', async () => {
     const rng = new Rng(8);
     const net = (): Sequential => { const r = new Rng(4); return new Sequential(new Linear(6, 10, { rng: r }), new BatchNorm1d(10), new ReLU(), new Linear(10, 3, { rng: r })); };
@@ -181,6 +184,23 @@ describe('DataParallel arguments', () => {
     expect(dp.lastThreads).toBe(1);
   });
 
+  it('TIMBRE_THREADS=1 keeps it on this thread whatever threads asks for', async () => {
+    const prev = process.env.TIMBRE_THREADS;
+    process.env.TIMBRE_THREADS = '1';
+    try {
+      const dp = new DataParallel(mlp(1), { threads: 4, minFlopsPerThread: 0 });
+      expect(dp.threads).toBe(1);
+      expect(await dp.ready()).toBe(false);
+      dp.forward(randn([64, 12], new Rng(1)));
+      expect(dp.lastThreads).toBe(1);
+      process.env.TIMBRE_THREADS = 'two';
+      expect(() => new DataParallel(mlp(1), { threads: 2 })).toThrow(/TIMBRE_THREADS must be a positive integer, got 'two'/);
+    } finally {
+      if (prev === undefined) delete process.env.TIMBRE_THREADS;
+      else process.env.TIMBRE_THREADS = prev;
+    }
+  });
+
   it('names parameters like torch.nn.DataParallel and refuses to be saved as an architecture', () => {
     const dp = new DataParallel(mlp(1), { threads: 1 });
     expect(Object.keys(dp.stateDict())[0]).toBe('module.0.weight');
@@ -197,10 +217,11 @@ describe('DataParallel arguments', () => {
       backward(d: Tensor): Tensor { return d; }
       config(): ModuleConfig { return { type: 'Custom' }; }
     }
-    expect(() => new DataParallel(new Sequential(new Linear(2, 2), new Custom()), { threads: 2 })).toThrow(/cannot be replicated.*Custom/);
+    // Checked only when workers would start (with TIMBRE_THREADS=1 nothing is replicated).
+    if (threadsAllowed) expect(() => new DataParallel(new Sequential(new Linear(2, 2), new Custom()), { threads: 2 })).toThrow(/cannot be replicated.*Custom/);
   });
 
-  it('refuses to start a replica that config() does not fully describe', async () => {
+  it.runIf(threadsAllowed)('refuses to start a replica that config() does not fully describe', async () => {
     class WithExtra extends Sequential { // an extra parameter that config() (inherited: Sequential) leaves out
       readonly extra = new Parameter(zeros([3]));
       protected override ownParameters(): [string, Parameter][] { return [['extra', this.extra]]; }
