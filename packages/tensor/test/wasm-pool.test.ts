@@ -6,6 +6,9 @@ import { allocFloat32 } from '../src/wasm/memory.js';
 import { hasSimd } from '../src/wasm/module.js';
 import { parallelCalls, parallelReady, parallelWorkerChunks, setParallel } from '../src/wasm/pool.js';
 
+/** TIMBRE_THREADS=1 (or 0) forbids the worker: its tests then have nothing to test. */
+const threadsAllowed = !(Number(process.env.TIMBRE_THREADS ?? 2) < 2);
+
 const naive = { NN: matmulNNNaive, NT: matmulNTNaive, TN: matmulTNNaive };
 const simd = { NN: matmulNNSimd, NT: matmulNTSimd, TN: matmulTNSimd };
 
@@ -15,7 +18,7 @@ function randArray(n: number, rng: Rng): Float32Array {
   return a;
 }
 
-describe.runIf(hasSimd())('two-thread matmul (worker on the shared memory)', () => {
+describe.runIf(hasSimd() && threadsAllowed)('two-thread matmul (worker on the shared memory)', () => {
   // share: false makes the worker compute every chunk, so its code path is what the results test.
   const prev = setParallel({ enabled: true, minFlops: 0, share: false });
   afterAll(() => { setParallel(prev); });
