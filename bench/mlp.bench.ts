@@ -249,6 +249,7 @@ export async function run(opts: BenchOptions): Promise<void> {
   // timbre warms up for 6 epochs: V8 optimises the small JavaScript functions around the kernels only
   // after 2-6 epochs (--trace-opt), and with both cores training (timbre-2cores) its background
   // compiles pre-empt the training threads; 6 epochs reach the steady state a long training runs in.
+  if (quick) notes.push('--quick: timbre warms up for 1 epoch, so its rows (timbre-2cores most) include V8 still optimising; use the full run for numbers');
   const startBackend: Backend = getBackend();
   const tmp = mkdtempSync(path.join(tmpdir(), 'timbre-mlp-bench-'));
   for (const c of CONFIGS) {
