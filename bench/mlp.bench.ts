@@ -95,7 +95,8 @@ function timbreSetup(c: Config, threads = 1) {
   const ready = (): Promise<boolean> => (net instanceof DataParallel ? net.ready() : Promise.resolve(true));
   const close = (): Promise<void> => (net instanceof DataParallel ? net.close() : Promise.resolve());
   const threadsUsed = (): number => (net instanceof DataParallel ? net.lastThreads : 1);
-  return { epoch, loss: () => last, model, x, y, firstLoss, ready, close, threadsUsed };
+  const threadsFor = (rows: number): number => (net instanceof DataParallel ? net.threadsFor(rows) : 1);
+  return { epoch, loss: () => last, model, x, y, firstLoss, ready, close, threadsUsed, threadsFor };
 }
 
 let wasmReady: Promise<boolean> | null = null;
@@ -270,19 +271,16 @@ export async function run(opts: BenchOptions): Promise<void> {
         if (!notes.includes(note)) notes.push(note);
         continue;
       }
-      if (impl === 'timbre-2cores') {
-        let params = 0;
-        for (let i = 0; i < c.sizes.length - 1; i++) params += (c.sizes[i] + 1) * c.sizes[i + 1];
-        if (2 * (c.batch / 2) * params < 2 ** 21) { // DataParallel's default minFlopsPerThread
-          notes.push(`timbre-2cores: ${c.name} gives each thread ${(c.batch * params / 1e6).toFixed(1)} Mflop per forward, below DataParallel's 2.1 (it would train on one thread)`);
-          continue;
-        }
-      }
       try { setBackend(backend); } catch (e) { notes.push(`${impl}: ${(e as Error).message}`); continue; }
       setParallel({ enabled: false }); // one core per thread: timbre-2cores splits batches, not products
       const t = timbreSetup(c, impl === 'timbre-2cores' ? 2 : 1); // built after setBackend: buffers live where that backend wants them
       if (!(await t.ready())) {
         notes.push(`${impl}: the DataParallel worker did not start`);
+        await t.close();
+        continue;
+      }
+      if (impl === 'timbre-2cores' && t.threadsFor(c.batch) < 2) { // DataParallel's own rule (minFlopsPerThread, minRowsPerThread)
+        notes.push(`timbre-2cores: ${c.name}: DataParallel keeps batches of ${c.batch} on one thread (too little work per thread to split)`);
         await t.close();
         continue;
       }

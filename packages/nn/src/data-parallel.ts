@@ -9,7 +9,7 @@
 
 import { availableParallelism } from 'node:os';
 import { MessageChannel, receiveMessageOnPort, type MessagePort, type Worker } from 'node:worker_threads';
-import { ShapeError, Tensor, addInPlace, formatShape, setParallel, siblingModule, startWorker, zeros } from '@timbre/tensor';
+import { ShapeError, Tensor, addInPlace, formatShape, setParallel, siblingModule, startWorker, threadLimit, zeros } from '@timbre/tensor';
 import { BufferSlots, Module, type ModuleConfig, type Parameter } from './module.js';
 import { buildModule } from './serialize.js';
 
@@ -79,14 +79,6 @@ function outputWidth(c: ModuleConfig, width: number): number {
   }
 }
 
-function envThreads(): number {
-  const v = process.env.TIMBRE_THREADS;
-  if (v === undefined || v === '') return Infinity;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new RangeError(`TIMBRE_THREADS must be a positive integer, got '${v}'`);
-  return n;
-}
-
 /** One worker thread and its shared buffers. */
 class Replica {
   readonly ctrl: Int32Array;
@@ -130,8 +122,9 @@ class Replica {
     if (need <= this.data.length) return;
     const n = Math.ceil(need * 1.25);
     const t = zeros([n]);
-    this.block = t;
-    this.data = t.data.buffer instanceof SharedArrayBuffer ? t.data : new Float32Array(new SharedArrayBuffer(n * 4));
+    const shared = t.data.buffer instanceof SharedArrayBuffer; // false on the scalar backend
+    this.block = shared ? t : null;
+    this.data = shared ? t.data : new Float32Array(new SharedArrayBuffer(n * 4));
     this.views = [];
     const msg: DataParallelBuffer = { buffer: this.data.buffer as SharedArrayBuffer, byteOffset: this.data.byteOffset, length: n };
     this.port.postMessage(msg);
@@ -224,7 +217,7 @@ export class DataParallel extends Module {
     }
     this.module = module;
     this.#config = module.config();
-    this.threads = Math.min(threads, envThreads());
+    this.threads = Math.min(threads, threadLimit());
     if (!(minFlopsPerThread >= 0)) throw new RangeError(`DataParallel: minFlopsPerThread must be a number >= 0, got ${minFlopsPerThread}`);
     this.#minRows = minRowsPerThread;
     this.#minFlops = minFlopsPerThread;
@@ -268,6 +261,18 @@ export class DataParallel extends Module {
     await Promise.all(this.#replicas.map((r) => r.worker.terminate()));
   }
 
+  /**
+   * How many threads a batch of `rows` rows would use now: as many as it has work for (at least
+   * `minRowsPerThread` rows and `minFlopsPerThread` forward flops each), up to the ready workers + this one.
+   */
+  threadsFor(rows: number): number {
+    if (this.#closed) return 1;
+    const fit = Math.min(Math.floor(rows / this.#minRows), this.#minFlops > 0 ? Math.floor(2 * rows * this.#gradSize / this.#minFlops) : Infinity);
+    let ready = 0;
+    for (const r of this.#replicas) if (r.ready) ready++;
+    return Math.max(1, Math.min(fit, ready + 1));
+  }
+
   /** How many threads took part in the last forward (1 when it ran here alone). */
   get lastThreads(): number {
     return this.#split === null ? 1 : this.#split.length + 1;
@@ -275,9 +280,7 @@ export class DataParallel extends Module {
 
   forward(x: Tensor): Tensor {
     const B = x.shape[0];
-    // As many threads as the batch has work for (minRowsPerThread, minFlopsPerThread), up to the ready ones.
-    const fit = Math.min(Math.floor(B / this.#minRows), this.#minFlops > 0 ? Math.floor(2 * B * this.#gradSize / this.#minFlops) : Infinity);
-    const active = this.#closed || x.shape.length !== 2 ? [] : this.#replicas.filter((r) => r.ready).slice(0, Math.max(0, fit - 1));
+    const active = x.shape.length !== 2 ? [] : this.#replicas.filter((r) => r.ready).slice(0, this.threadsFor(B) - 1);
     const T = active.length + 1;
     if (T === 1) {
       this.#split = null;

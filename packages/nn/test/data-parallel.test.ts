@@ -9,7 +9,7 @@ import {
 } from '../src/index.js';
 import { maxRel } from './helpers.js';
 
-/** TIMBRE_THREADS=1 (or 0) forbids workers: the multi-thread tests then have nothing to test. */
+/** TIMBRE_THREADS=1 forbids workers: the multi-thread tests then have nothing to test. */
 const threadsAllowed = !(Number(process.env.TIMBRE_THREADS ?? 2) < 2);
 
 function mlp(seed: number, widths = [12, 32, 16, 5]): Sequential {
@@ -105,10 +105,13 @@ describe.runIf(threadsAllowed)('DataParallel on two threads', () => {
   it('keeps batches with too little work per thread here (default minFlopsPerThread)', async () => {
     const small = new DataParallel(mlp(1), { threads: 2 }); // ~1,000 parameters: 2·32·1000 flops per thread
     expect(await small.ready()).toBe(true);
+    expect(small.threadsFor(64)).toBe(1);
     small.forward(randn([64, 12], new Rng(1)));
     expect(small.lastThreads).toBe(1);
     const wide = new DataParallel(mlp(1, [12, 512, 256, 5]), { threads: 2 }); // ~140,000: 9·10⁶ flops per thread
     expect(await wide.ready()).toBe(true);
+    expect(wide.threadsFor(64)).toBe(2);
+    expect(wide.threadsFor(8)).toBe(1); // 8 rows: fewer than minRowsPerThread (8) per thread
     wide.forward(randn([64, 12], new Rng(1)));
     expect(wide.lastThreads).toBe(2);
     await Promise.all([small.close(), wide.close()]);

@@ -28,4 +28,4 @@ export {
 export { crossEntropyForward, crossEntropyBackward, squaredErrorForward, squaredErrorBackward } from './kernels/cross-entropy.js';
 export { sgdStep, adamStep, sumOfSquares, scaleInPlaceKernel } from './kernels/optim.js';
 export { batchNormStats, batchNormNormalize, batchNormBackward } from './kernels/batchnorm.js';
-export { startWorker, siblingModule, type StartWorkerOptions } from './worker.js';
+export { startWorker, siblingModule, threadLimit, type StartWorkerOptions } from './worker.js';

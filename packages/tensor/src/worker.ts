@@ -19,6 +19,18 @@ function tsxApi(): string {
   }
 }
 
+/**
+ * The most threads timbre may use, from TIMBRE_THREADS (a positive integer; unset = no limit). 1 keeps
+ * everything on the calling thread: no matmul worker, no DataParallel replicas.
+ */
+export function threadLimit(): number {
+  const v = typeof process !== 'undefined' ? process.env.TIMBRE_THREADS : undefined;
+  if (v === undefined || v === '') return Infinity;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new RangeError(`TIMBRE_THREADS must be a positive integer, got '${v}'`);
+  return n;
+}
+
 /** Options of `startWorker` beyond the entry and its data. */
 export interface StartWorkerOptions {
   /** The worker's environment (default: a copy of this process's). */

@@ -6,7 +6,7 @@ import { allocFloat32 } from '../src/wasm/memory.js';
 import { hasSimd } from '../src/wasm/module.js';
 import { parallelCalls, parallelReady, parallelWorkerChunks, setParallel } from '../src/wasm/pool.js';
 
-/** TIMBRE_THREADS=1 (or 0) forbids the worker: its tests then have nothing to test. */
+/** TIMBRE_THREADS=1 forbids the worker: its tests then have nothing to test. */
 const threadsAllowed = !(Number(process.env.TIMBRE_THREADS ?? 2) < 2);
 
 const naive = { NN: matmulNNNaive, NT: matmulNTNaive, TN: matmulTNNaive };

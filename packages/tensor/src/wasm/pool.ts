@@ -10,6 +10,7 @@ import { Worker } from 'node:worker_threads';
 import { matmulScratchBytes } from './matmul-module.js';
 import { rawAlloc, wasmMemory } from './memory.js';
 import { kernelModule, simdKernels } from './module.js';
+import { threadLimit } from '../worker.js';
 
 // Control block (Int32 slots). NEXT packs the job tag (seq << 16) and the next unclaimed chunk in its
 // low 16 bits; a thread claims chunk c with compareExchange(tag | c → tag | c+1), so a worker waking
@@ -100,7 +101,7 @@ function envNumber(name: string, fallback: number): number {
  */
 let minFlops = envNumber('TIMBRE_PARALLEL_MIN_FLOPS', 2 ** 29);
 /** TIMBRE_THREADS=1 forbids the worker altogether; setParallel toggles its use at run time. */
-const allowed = envNumber('TIMBRE_THREADS', 2) >= 2;
+const allowed = threadLimit() >= 2;
 let enabled = allowed;
 /** When false this thread claims no chunk and the worker computes them all (tests use it to exercise the worker). */
 let share = true;
