@@ -189,6 +189,6 @@ export async function run(opts: BenchOptions): Promise<void> {
   const file = writeResults('extract', records, {
     machine, quick: opts.quick, clock: 'wall', files: files.length, rounds, warmups, passSeconds: times, notes, endToEnd,
     what: 'all getters per song; timbre on warm MsdReadPool threads (start-up not timed); h5wasm in the main thread; PyTables via bench/pytables_extract.py; every timed pass right after an untimed pass of the same implementation',
-  });
-  console.log(`wrote ${file}`);
+  }, opts.only ?? []);
+  if (file !== null) console.log(`wrote ${file}`);
 }

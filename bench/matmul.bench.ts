@@ -182,10 +182,6 @@ export async function run(opts: BenchOptions): Promise<void> {
     'scalar/tfjs-cpu', '2cores/1', '/NN'], rows);
   console.log(`(GFLOPS; timbre = default ${getBackend()} kernels on one core, 2cores = with the worker thread, scalar = TypeScript kernels;`);
   console.log(' ratios are timbre / peer in the same layout; /NN is this layout vs timbre NN; one core peaks at ≈ 113 GFLOPS with 256-bit FMA, ≈ 56 with 128-bit SIMD)');
-  if (only.length > 0) {
-    console.log('(filtered run: bench/results/matmul.json not written)');
-    return;
-  }
-  const file = writeResults('matmul', records, { machine, quick, clock, command: `${clock === 'cpu' ? 'BENCH_CLOCK=cpu ' : ''}npm run bench -- matmul${quick ? ' --quick' : ''}` });
-  console.log(`wrote ${path.relative(process.cwd(), file)}`);
+  const file = writeResults('matmul', records, { machine, quick, clock, command: `${clock === 'cpu' ? 'BENCH_CLOCK=cpu ' : ''}npm run bench -- matmul${quick ? ' --quick' : ''}` }, only);
+  if (file !== null) console.log(`wrote ${path.relative(process.cwd(), file)}`);
 }

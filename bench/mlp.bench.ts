@@ -333,7 +333,7 @@ export async function run(opts: BenchOptions): Promise<void> {
     setBackend(startBackend);
   }
   if (records.length > 0) {
-    const file = writeResults('mlp', records, { machine, quick, clock, rows: ROWS, notes, configs: CONFIGS, heap });
-    console.log(`\nwrote ${file}  (${formatMachine(machine)})`);
+    const file = writeResults('mlp', records, { machine, quick, clock, rows: ROWS, notes, configs: CONFIGS, heap }, only);
+    if (file !== null) console.log(`\nwrote ${file}  (${formatMachine(machine)})`);
   }
 }

@@ -17,10 +17,16 @@ function writeAtomic(file: string, text: string): void {
 
 /**
  * Writes `records` (the format the suite's issue specifies) to bench/results/<name>.json and
- * the run's context to bench/results/<name>.meta.json. Returns the results path.
+ * the run's context to bench/results/<name>.meta.json. Returns the results path, or null for a
+ * filtered run (`only` non-empty: part of the suite), which must not replace a full run's results.
  */
-export function writeResults(name: string, records: unknown[], meta: { machine: MachineInfo; quick: boolean; [k: string]: unknown }): string {
+export function writeResults(name: string, records: unknown[], meta: { machine: MachineInfo; quick: boolean; [k: string]: unknown },
+                             only: readonly string[] = []): string | null {
   const file = path.join(resultsDir, `${name}.json`);
+  if (only.length > 0) {
+    console.log(`(filtered run: ${path.relative(process.cwd(), file)} not written)`);
+    return null;
+  }
   writeAtomic(file, JSON.stringify(records, null, 2) + '\n');
   writeAtomic(path.join(resultsDir, `${name}.meta.json`), JSON.stringify(meta, null, 2) + '\n');
   return file;
