@@ -76,6 +76,25 @@ describe('audio summaries of the real files', () => {
     }
   });
 
+  it('with equal ddofs the variances are exactly the covariance diagonal (weighted too); covariance is computed once, on access', () => {
+    const s = songs[5], n = s.segments_timbre.rows;
+    const diag = Array.from({ length: 12 }, (_, c) => COV_PAIRS.findIndex(([i, j]) => i === c && j === c));
+    const w = new Float64Array(n);
+    for (let k = 0; k < n; k++) w[k] = 0.5 + (k % 5) / 4;
+    for (const weights of [null, w]) {
+      for (const ddof of [0, 1]) {
+        const st = summarizeSegments(s.segments_pitches, weights, { varianceDdof: ddof, covarianceDdof: ddof });
+        const cov = st.covariance;
+        expect(cov).toHaveLength(78);
+        for (let c = 0; c < 12; c++) expect(st.variance[c]).toBe(cov[diag[c]]);
+        expect(st.covariance).toBe(cov); // the same array on every access
+      }
+    }
+    // too few segments for the covariance ddof is still an error when summarising, not on access
+    const one = { rows: 1, cols: 12, data: s.segments_timbre.data.slice(0, 12) };
+    expect(() => summarizeSegments(one)).toThrow(/too few for ddof 1/);
+  });
+
   it('duration weights: unit weights change nothing; integer weights equal repeated segments', () => {
     const s = songs[11];
     const m = s.segments_timbre, n = m.rows;

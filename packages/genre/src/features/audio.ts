@@ -36,7 +36,8 @@ export interface AudioSummaryOptions {
 export interface SegmentStats {
   readonly mean: Float64Array;     // [12]
   readonly variance: Float64Array; // [12]
-  readonly covariance: Float64Array; // [78], order of COV_PAIRS
+  /** [78], order of COV_PAIRS; computed on first access (the summary keeps the matrix until then). */
+  readonly covariance: Float64Array;
 }
 
 /** The audio summary of one song. */
@@ -96,31 +97,44 @@ export function summarizeSegments(m: Matrix12, weights: Float64Array | null = nu
     for (let c = 0; c < C; c++) mean[c] += w * x[row + c];
   }
   for (let c = 0; c < C; c++) mean[c] /= v1;
-  // centred cross products, upper triangle, accumulated in float64
-  const cross = new Float64Array(COV_SIZE);
-  const d = new Float64Array(C);
-  for (let k = 0; k < N; k++) {
-    const w = weights === null ? 1 : weights[k], row = k * C;
-    for (let c = 0; c < C; c++) d[c] = x[row + c] - mean[c];
-    let p = 0;
-    for (let i = 0; i < C; i++) {
-      const wdi = w * d[i];
-      for (let j = i; j < C; j++) cross[p++] += wdi * d[j];
-    }
-  }
   const varDen = v1 - varDdof * v2 / v1, covDen = v1 - covDdof * v2 / v1;
   if (!(varDen > 0) || !(covDen > 0)) {
     throw new RangeError(`summarizeSegments: ${N} segment(s) are too few for ddof ${Math.max(varDdof, covDdof)}`);
   }
-  const variance = new Float64Array(C), covariance = new Float64Array(COV_SIZE);
-  let p = 0;
-  for (let i = 0; i < C; i++) {
-    for (let j = i; j < C; j++, p++) {
-      covariance[p] = cross[p] / covDen;
-      if (i === j) variance[i] = cross[p] / varDen;
+  // Centred squares in float64. Each term is (w·dᵢ)·dᵢ, the diagonal term of the cross products below,
+  // so the variances are bit-identical to the covariance triangle's diagonal.
+  const variance = new Float64Array(C), d = new Float64Array(C);
+  for (let k = 0; k < N; k++) {
+    const w = weights === null ? 1 : weights[k], row = k * C;
+    for (let c = 0; c < C; c++) {
+      const dc = x[row + c] - mean[c];
+      variance[c] += (w * dc) * dc;
     }
   }
-  return { mean, variance, covariance };
+  for (let c = 0; c < C; c++) variance[c] /= varDen;
+  // The 78 covariances cost 6x the rest; computed on first access only (extraction never reads them).
+  let covariance: Float64Array | null = null;
+  return {
+    mean,
+    variance,
+    get covariance(): Float64Array {
+      if (covariance === null) {
+        const cross = new Float64Array(COV_SIZE);
+        for (let k = 0; k < N; k++) {
+          const w = weights === null ? 1 : weights[k], row = k * C;
+          for (let c = 0; c < C; c++) d[c] = x[row + c] - mean[c];
+          let p = 0;
+          for (let i = 0; i < C; i++) {
+            const wdi = w * d[i];
+            for (let j = i; j < C; j++) cross[p++] += wdi * d[j];
+          }
+        }
+        for (let p = 0; p < COV_SIZE; p++) cross[p] /= covDen;
+        covariance = cross;
+      }
+      return covariance;
+    },
+  };
 }
 
 /**
