@@ -91,7 +91,7 @@ describe('audio summaries of the real files', () => {
       }
     }
     // too few segments for the covariance ddof is still an error when summarising, not on access
-    const one = { rows: 1, cols: 12, data: s.segments_timbre.data.slice(0, 12) };
+    const one = { rows: 1, cols: 12 as const, data: s.segments_timbre.data.slice(0, 12) };
     expect(() => summarizeSegments(one)).toThrow(/too few for ddof 1/);
   });
 
