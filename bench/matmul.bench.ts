@@ -15,7 +15,7 @@ import type { BenchOptions } from './run.js';
 import { formatMachine, machineInfo } from './lib/machine.js';
 import { writeResults } from './lib/results.js';
 import { printTable, ratio } from './lib/table.js';
-import { clock, matmulGflops, measure, measureOptions, now } from './lib/timing.js';
+import { clock, matmulGflops, measureInterleaved, measureOptions, now, type InterleavedCase } from './lib/timing.js';
 
 type Layout = 'NN' | 'NT' | 'TN';
 type Impl = 'timbre' | 'timbre-scalar' | 'timbre-2cores' | 'naive' | 'tfjs-cpu' | 'tfjs-wasm';
@@ -115,11 +115,17 @@ export async function run(opts: BenchOptions): Promise<void> {
     const add = (layout: Layout, impl: Impl, ms: number) =>
       records.push({ bench: 'matmul', shape: name, layout, impl, gflops: Math.round(matmulGflops(M, K, N, ms) * 1000) / 1000 });
 
+    // Every implementation and layout is first checked against the naive reference, then all are timed
+    // together round by round (measureInterleaved), so a slow phase of the machine hits each alike.
+    const cases: (InterleavedCase & { impl: Impl; layout: Layout })[] = [];
+    const tensors: tf.Tensor[] = [];
     const twoCores = getBackend() === 'simd' && 2 * M * N * K >= PARALLEL_MIN_FLOPS && (await whenParallelReady());
+    const startParallel = setParallel({ enabled: false });
     for (const impl of ['timbre', 'timbre-2cores', 'timbre-scalar', 'naive'] as const) {
       if (!impls.includes(impl) || (impl === 'naive' && !slowOk) || (impl === 'timbre-2cores' && !twoCores)) continue;
       const dispatched = impl === 'timbre' || impl === 'timbre-2cores';
-      const prevParallel = setParallel({ enabled: impl === 'timbre-2cores', minFlops: PARALLEL_MIN_FLOPS });
+      const enter = () => { setParallel({ enabled: impl === 'timbre-2cores', minFlops: PARALLEL_MIN_FLOPS }); };
+      enter();
       const Cd = dispatched ? zeros([M * N]).data : C;
       for (const layout of LAYOUTS) {
         const k = dispatched ? DEFAULT[layout] : impl === 'timbre-scalar' ? FAST[layout] : NAIVE[layout];
@@ -130,15 +136,18 @@ export async function run(opts: BenchOptions): Promise<void> {
         k(C, a, b, null, M, K, N, 1, 0);
         const firstCallMs = now() - t0;
         check(`${impl} ${layout} ${name}`, C, ref, K);
-        add(layout, impl, measure(() => k(C, a, b, null, M, K, N, 1, 0), { ...mo, firstCallMs }).medianMs);
+        cases.push({ impl, layout, enter, firstCallMs, fn: () => k(C, a, b, null, M, K, N, 1, 0) });
       }
-      setParallel(prevParallel);
     }
+    setParallel({ enabled: false });
     for (const [impl, backend] of [['tfjs-cpu', 'cpu'], ['tfjs-wasm', 'wasm']] as const) {
       if (!impls.includes(impl) || (impl === 'tfjs-cpu' && !slowOk)) continue;
-      await useBackend(backend);
+      const enter = () => useBackend(backend);
+      await enter();
+      // tensors live on the backend they were made on; each case only runs with its own backend active
       const tA = tf.tensor2d(A, [M, K]), tB = tf.tensor2d(B, [K, N]);
       const tAt = tf.tensor2d(At, [K, M]), tBt = tf.tensor2d(Bt, [N, K]);
+      tensors.push(tA, tB, tAt, tBt);
       const calls: Record<Layout, () => tf.Tensor> = {
         NN: () => tf.matMul(tA, tB),
         NT: () => tf.matMul(tA, tBt, false, true),
@@ -146,18 +155,20 @@ export async function run(opts: BenchOptions): Promise<void> {
       };
       for (const layout of LAYOUTS) {
         const f = calls[layout];
-        // Timed: the product and reading it back into a Float32Array (what our kernel delivers).
-        const once = () => { const c = f(); c.dataSync(); c.dispose(); };
         const t0 = now();
         const c = f();
         const got = c.dataSync() as Float32Array;
         const firstCallMs = now() - t0;
         check(`${impl} ${layout} ${name}`, got, ref, K);
         c.dispose();
-        add(layout, impl, measure(once, { ...mo, firstCallMs }).medianMs);
+        // Timed: the product and reading it back into a Float32Array (what our kernel delivers).
+        cases.push({ impl, layout, enter, firstCallMs, fn: () => { const r = f(); r.dataSync(); r.dispose(); } });
       }
-      tf.dispose([tA, tB, tAt, tBt]);
     }
+    const timings = await measureInterleaved(cases, mo);
+    cases.forEach((c, i) => add(c.layout, c.impl, timings[i].medianMs));
+    tf.dispose(tensors); // the engine frees each tensor on the backend that holds it
+    setParallel(startParallel);
     const row = records.filter((r) => r.shape === name).map((r) => `${r.impl}/${r.layout} ${r.gflops.toFixed(2)}`);
     console.log(`  ${name}: ${row.join('  ')}`);
   }

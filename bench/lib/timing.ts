@@ -52,14 +52,14 @@ export function measureOptions(quick: boolean): Required<Omit<MeasureOptions, 'f
     : { samples: 7, sampleMs: 100, warmupMs: 200, maxTotalMs: 10000 };
 }
 
-/** Times `fn` (synchronous) and returns the median per-call time. */
-export function measure(fn: () => void, options: MeasureOptions = {}): Measurement {
+/** Warm-up and calibration: calls per sample and how many samples fit the budget (0: `fn` is too slow to repeat). */
+interface Plan { iters: number; n: number; firstMs?: number }
+
+function calibrate(fn: () => void, options: MeasureOptions): Plan {
   const { samples = 7, sampleMs = 100, warmupMs = 200, maxTotalMs = 10000, firstCallMs } = options;
   // Warm-up: lets V8 tier up (and tfjs compile/allocate) before anything is recorded.
   let perCall: number;
-  if (firstCallMs !== undefined && firstCallMs > maxTotalMs) {
-    return { medianMs: firstCallMs, minMs: firstCallMs, samplesMs: [firstCallMs], iters: 1 };
-  }
+  if (firstCallMs !== undefined && firstCallMs > maxTotalMs) return { iters: 1, n: 0, firstMs: firstCallMs };
   if (firstCallMs !== undefined && firstCallMs > maxTotalMs / 2) {
     perCall = firstCallMs; // a very slow function: the caller's call was the warm-up
   } else {
@@ -76,19 +76,65 @@ export function measure(fn: () => void, options: MeasureOptions = {}): Measureme
   }
   const iters = Math.max(1, Math.round(sampleMs / Math.max(perCall, 1e-6)));
   const n = Math.max(1, Math.min(samples, Math.floor(maxTotalMs / Math.max(perCall * iters, 1e-6))));
-  const samplesMs: number[] = [];
-  for (let s = 0; s < n; s++) {
-    const t0 = now();
-    for (let i = 0; i < iters; i++) fn();
-    samplesMs.push((now() - t0) / iters);
-  }
+  return { iters, n };
+}
+
+/** One sample: the per-call time of `iters` consecutive calls. */
+function sample(fn: () => void, iters: number): number {
+  const t0 = now();
+  for (let i = 0; i < iters; i++) fn();
+  return (now() - t0) / iters;
+}
+
+function summarize(samplesMs: number[], iters: number): Measurement {
   const sorted = samplesMs.slice().sort((a, b) => a - b);
   const mid = sorted.length >> 1;
   const medianMs = sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
   return { medianMs, minMs: sorted[0], samplesMs, iters };
 }
 
+/** Times `fn` (synchronous) and returns the median per-call time. */
+export function measure(fn: () => void, options: MeasureOptions = {}): Measurement {
+  const plan = calibrate(fn, options);
+  if (plan.firstMs !== undefined) return summarize([plan.firstMs], 1);
+  const samplesMs: number[] = [];
+  for (let s = 0; s < plan.n; s++) samplesMs.push(sample(fn, plan.iters));
+  return summarize(samplesMs, plan.iters);
+}
+
 /** GFLOP/s of an M×K×N matrix product (2·M·N·K flops) taking `ms` milliseconds. */
 export function matmulGflops(M: number, K: number, N: number, ms: number): number {
   return (2 * M * N * K) / (ms * 1e6);
+}
+
+/** One contender of {@link measureInterleaved}: `enter` switches to it (backend, threads), `fn` is one call. */
+export interface InterleavedCase {
+  readonly fn: () => void;
+  readonly enter?: () => void | Promise<void>;
+  /** Duration in ms of a call already made (see MeasureOptions.firstCallMs). */
+  readonly firstCallMs?: number;
+}
+
+/**
+ * Times several implementations of the same work round by round: each is warmed up and calibrated
+ * (as by {@link measure}), then round r takes sample r of every case in turn, so a slow phase of a
+ * shared machine (they last about a minute here) hits every contender alike instead of whichever
+ * happened to be measured then. Returns one Measurement per case, in order.
+ */
+export async function measureInterleaved(cases: readonly InterleavedCase[], options: MeasureOptions = {}): Promise<Measurement[]> {
+  const plans: Plan[] = [];
+  for (const c of cases) {
+    await c.enter?.();
+    plans.push(calibrate(c.fn, { ...options, firstCallMs: c.firstCallMs }));
+  }
+  const samplesMs = cases.map((_, i) => (plans[i].firstMs !== undefined ? [plans[i].firstMs!] : []));
+  const rounds = Math.max(0, ...plans.map((p) => p.n));
+  for (let r = 0; r < rounds; r++) {
+    for (let i = 0; i < cases.length; i++) {
+      if (r >= plans[i].n) continue;
+      await cases[i].enter?.();
+      samplesMs[i].push(sample(cases[i].fn, plans[i].iters));
+    }
+  }
+  return samplesMs.map((xs, i) => summarize(xs, plans[i].iters));
 }
