@@ -100,13 +100,16 @@ export async function run(opts: BenchOptions): Promise<void> {
   const files = listMsdFiles(DATA).map((f) => f.path).filter((_, i) => !opts.quick || i % 3 === 0);
   const want = (impl: string): boolean => opts.only === undefined || opts.only.some((o) => impl.includes(o));
   const rounds = opts.quick ? 2 : 7;
-  // Warm-up passes per pool before timing: the reader's code keeps getting faster for about three passes (JIT tiers).
+  // Warm-up before timing: the reader's code keeps getting faster until each worker thread has read the files
+  // about three times (JIT tiers). Each of n workers reads 1/n of a pass, so a pool of n gets n times the
+  // warm-up passes (with 3 for both pools, the two-worker passes were still speeding up through the timed
+  // rounds: 0.41 s in the first, 0.31 s in the last, against a steady one-worker 0.54-0.63 s).
   const warmups = opts.quick ? 1 : 3;
   // LEAD_IN: every timed pass, of every implementation, directly follows an untimed pass of the same
   // implementation, so each is measured running, as in a real extraction that reads for minutes. Without
   // it the worker threads start each timed pass after 6-7 s idle (the other implementations' passes) and
   // the second worker's gain read 1.47-1.49x; with it 1.83-1.94x (standalone pools, back to back: 1.7-1.9x).
-  console.log(`${files.length} files, ${rounds} timed passes per implementation (median), each right after an untimed pass of the same implementation, after ${warmups} warm-up passes, interleaved`);
+  console.log(`${files.length} files, ${rounds} timed passes per implementation (median), each right after an untimed pass of the same implementation, after ${warmups} warm-up passes per worker thread, interleaved`);
 
   await h5wasm.ready;
   checkAgainstH5wasm(files);
@@ -132,7 +135,7 @@ export async function run(opts: BenchOptions): Promise<void> {
   const times: Record<Impl, number[]> = { 'timbre-1worker': [], 'timbre-2workers': [], pytables: [], h5wasm: [] };
   let songsTimbre = 0;
   try {
-    for (let w = 0; w < warmups; w++) for (const p of Object.values(pools)) await p!.read(files); // JIT, page cache
+    for (const p of Object.values(pools)) for (let w = 0; w < warmups * p!.size; w++) await p!.read(files); // JIT, page cache
     for (let r = 0; r < rounds; r++) {
       for (const impl of ['timbre-1worker', 'timbre-2workers'] as const) {
         const pool = pools[impl];
