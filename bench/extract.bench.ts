@@ -19,6 +19,13 @@ import { printTable, ratio } from './lib/table.js';
 
 type Impl = 'timbre-1worker' | 'timbre-2workers' | 'pytables' | 'h5wasm';
 
+/**
+ * Run under the flag the `timbre` and `genre` scripts use (package.json): with V8's parallel GC helper
+ * threads, two extraction workers on two cores read 739-806 files/s, with --single-threaded-gc 879-944
+ * (one worker unchanged: 451-474 vs 446-494; standalone pools, three alternating runs each).
+ */
+export const nodeFlags = ['--single-threaded-gc'];
+
 const benchDir = path.dirname(fileURLToPath(import.meta.url));
 const DATA = path.resolve(benchDir, '..', '..', 'shared', 'data', 'msd10k-h5', 'data');
 const PYTHON = '/usr/bin/python3';
@@ -191,7 +198,7 @@ export async function run(opts: BenchOptions): Promise<void> {
   const records = (Object.keys(fps) as Impl[]).map((impl) => ({ bench: 'extract', impl, filesPerSec: fps[impl]! }));
   const file = writeResults('extract', records, {
     machine, quick: opts.quick, clock: 'wall', files: files.length, rounds, warmups, passSeconds: times, notes, endToEnd,
-    what: 'all getters per song; timbre on warm MsdReadPool threads (start-up not timed); h5wasm in the main thread; PyTables via bench/pytables_extract.py; every timed pass right after an untimed pass of the same implementation',
+    what: 'all getters per song; timbre on warm MsdReadPool threads (start-up not timed); h5wasm in the main thread; PyTables via bench/pytables_extract.py; every timed pass right after an untimed pass of the same implementation; this process runs with ' + nodeFlags.join(' ') + ' (as npm run timbre / genre)',
   }, opts.only ?? []);
   if (file !== null) console.log(`wrote ${file}`);
 }

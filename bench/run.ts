@@ -1,6 +1,7 @@
 // npm run bench [-- [--quick] [suite ...] [filter ...]]: runs every bench/*.bench.ts (or only the
 // named suites) in one process. Each suite exports `run({ quick, only })`; words that are not
 // suite names are passed to the suites as `only` filters (e.g. `npm run bench -- matmul 256x`).
+import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -13,7 +14,11 @@ export interface BenchOptions {
   only?: string[];
 }
 
-interface Suite { run(opts: BenchOptions): Promise<void> }
+interface Suite {
+  run(opts: BenchOptions): Promise<void>;
+  /** Node/V8 flags the suite must run under (start-up only, e.g. --single-threaded-gc); run.ts re-runs it in a child process with them. */
+  nodeFlags?: readonly string[];
+}
 
 const benchDir = path.dirname(fileURLToPath(import.meta.url));
 
@@ -43,7 +48,15 @@ async function main(): Promise<number> {
     try {
       const mod = (await import(pathToFileURL(path.join(benchDir, `${name}.bench.ts`)).href)) as Partial<Suite>;
       if (typeof mod.run !== 'function') throw new Error(`bench/${name}.bench.ts does not export run(opts)`);
-      await mod.run({ quick, ...(only.length > 0 ? { only } : {}) });
+      const missing = (mod.nodeFlags ?? []).filter((f) => !process.execArgv.includes(f));
+      if (missing.length > 0) {
+        // V8 flags such as --single-threaded-gc cannot be set once the process runs: same command, this suite only, in a child
+        console.log(`(${name} runs in a child process with ${missing.join(' ')})`);
+        const r = spawnSync(process.execPath, [...missing, ...process.execArgv, process.argv[1], name, ...(quick ? ['--quick'] : []), ...only], { stdio: 'inherit' });
+        if (r.status !== 0) throw new Error(`the child process exited with ${r.status ?? r.signal}`);
+      } else {
+        await mod.run({ quick, ...(only.length > 0 ? { only } : {}) });
+      }
     } catch (err) {
       failed++;
       console.error(`bench: suite ${name} failed:`, err);
