@@ -43,7 +43,6 @@ export class CsvSink {
   }
 }
 
-
 /**
  * Fills several sinks together: runs `fill`, then closes them all and renames each into place; if
  * anything throws, discards them all, so no output appears unless every one is complete.

@@ -103,7 +103,7 @@ export function summarizeSegments(m: Matrix12, weights: Float64Array | null = nu
   }
   // Centred squares in float64. Each term is (w·dᵢ)·dᵢ, the diagonal term of the cross products below,
   // so the variances are bit-identical to the covariance triangle's diagonal.
-  const variance = new Float64Array(C), d = new Float64Array(C);
+  const variance = new Float64Array(C);
   for (let k = 0; k < N; k++) {
     const w = weights === null ? 1 : weights[k], row = k * C;
     for (let c = 0; c < C; c++) {
@@ -119,7 +119,7 @@ export function summarizeSegments(m: Matrix12, weights: Float64Array | null = nu
     variance,
     get covariance(): Float64Array {
       if (covariance === null) {
-        const cross = new Float64Array(COV_SIZE);
+        const cross = new Float64Array(COV_SIZE), d = new Float64Array(C);
         for (let k = 0; k < N; k++) {
           const w = weights === null ? 1 : weights[k], row = k * C;
           for (let c = 0; c < C; c++) d[c] = x[row + c] - mean[c];
