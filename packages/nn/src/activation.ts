@@ -36,7 +36,7 @@ abstract class Elementwise extends Module {
     expectGradShape(this.name, dout, this.out as Tensor);
     if (!inputGrad) return null;
     const dx = this.#dxs.like(saved);
-    dx.data.fill(0);
+    dx.zero();
     this.grad(dx.data, dout.data, saved.data, saved.size);
     return dx;
   }

@@ -112,7 +112,7 @@ export class BatchNorm1d extends Module {
     expectGradShape('BatchNorm1d', dout, xhat);
     const B = xhat.shape[0], C = this.numFeatures;
     const dx = this.#dxs.get(B, C);
-    dx.data.fill(0);
+    dx.zero();
     // dx is always computed here: the kernel shares the per-feature sums with dGamma/dBeta.
     batchNormBackward(dx.data, this.weight?.grad.data ?? null, this.bias?.grad.data ?? null, dout.data, xhat.data,
       (this.#savedVar as Tensor).data, this.weight?.data ?? null, B, C, this.eps, this.#usedBatchStats);

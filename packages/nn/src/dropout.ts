@@ -56,7 +56,7 @@ export class Dropout extends Module {
     const mask = this.#savedMask;
     if (mask === null) return dout;
     const dx = this.#dxs.like(dout);
-    dx.data.fill(0);
+    dx.zero();
     dropoutBackward(dx.data, dout.data, mask.data, dout.size);
     return dx;
   }

@@ -160,7 +160,7 @@ export class CrossEntropyLoss {
     }
     if (this.#nIgnored > 0) for (let b = 0; b < B; b++) if (labels[b] === this.ignoreIndex) dloss[b] = 0;
     const d = this.#dlogits.get(B, C);
-    d.data.fill(0);
+    d.zero();
     crossEntropyBackward(d.data, dloss, this.#probs.get(B, C).data, this.#kernelLabels as Int32Array,
       this.weight === null ? null : this.weight.data, B, C, this.labelSmoothing);
     return d;
@@ -227,7 +227,7 @@ export class MSELoss {
       dloss.data.fill(this.reduction === 'mean' ? g / n : g);
     }
     const dx = this.#dx.like(input);
-    dx.data.fill(0);
+    dx.zero();
     squaredErrorBackward(dx.data, dloss.data, input.data, target.data, n);
     return dx;
   }

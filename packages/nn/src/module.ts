@@ -25,7 +25,7 @@ export class Parameter extends Tensor {
 
   /** Sets the gradient to zero. */
   zeroGrad(): void {
-    this.grad.data.fill(0);
+    this.grad.zero();
   }
 }
 

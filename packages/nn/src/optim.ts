@@ -33,7 +33,7 @@ export abstract class Optimizer {
   /** Sets every parameter's gradient to zero. */
   zeroGrad(): void {
     const ps = this.params;
-    for (let i = 0; i < ps.length; i++) ps[i].grad.data.fill(0);
+    for (let i = 0; i < ps.length; i++) ps[i].grad.zero();
   }
 
   /** Applies one update using the current gradients. */

@@ -18,6 +18,7 @@ export { getBackend, setBackend, type Backend } from './wasm/backend.js';
 export { heapStats as wasmHeapStats } from './wasm/memory.js';
 export { setParallel, whenParallelReady, parallelCalls } from './wasm/pool.js';
 export { linearReluForwardSimd } from './wasm/matmul.js';
+export { copyFloat32, fillFloat32 } from './wasm/layers.js';
 export { matmulNNNaive, matmulNTNaive, matmulTNNaive } from './kernels/matmul-naive.js';
 export { matmulNNPacked, matmulNTPacked, matmulTNPacked } from './kernels/matmul-packed.js';
 export {

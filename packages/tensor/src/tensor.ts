@@ -2,6 +2,7 @@
 // fields, assigned in the same order, so V8 keeps one hidden class for all of them.
 
 import { ShapeError, formatShape, sameShape, sizeOf, stridesOf } from './shape.js';
+import { copyFloat32, fillFloat32 } from './wasm/layers.js';
 import { keepAlive } from './wasm/memory.js';
 
 /** Nested arrays of numbers, as accepted by `fromArray`. */
@@ -118,13 +119,13 @@ export class Tensor {
 
   /** Sets every element to `value`. Mutates this tensor and returns it. */
   fill(value: number): this {
-    this.data.fill(value);
+    fillFloat32(this.data, value);
     return this;
   }
 
   /** Sets every element to 0. Mutates this tensor and returns it. */
   zero(): this {
-    this.data.fill(0);
+    fillFloat32(this.data, 0);
     return this;
   }
 
@@ -133,7 +134,7 @@ export class Tensor {
     if (!sameShape(src.shape, this.shape)) {
       throw new ShapeError(`Tensor.copyFrom: source ${formatShape(src.shape)} does not match destination ${formatShape(this.shape)}`);
     }
-    this.data.set(src.data);
+    copyFloat32(this.data, src.data);
     return this;
   }
 

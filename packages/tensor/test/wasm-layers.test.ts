@@ -5,8 +5,10 @@ import { addKernel } from '../src/kernels/elementwise.js';
 import { adamStep, sgdStep } from '../src/kernels/optim.js';
 import { Rng } from '../src/rng.js';
 import {
-  adamStepSimd, addSimd, biasBackwardSimd, crossEntropyBackwardSimd, crossEntropyForwardSimd, reluBackwardSimd, reluForwardSimd, sgdStepSimd,
+  adamStepSimd, addSimd, biasBackwardSimd, copyFloat32, crossEntropyBackwardSimd, crossEntropyForwardSimd, fillFloat32, reluBackwardSimd,
+  reluForwardSimd, sgdStepSimd,
 } from '../src/wasm/layers.js';
+import { fromArray } from '../src/creation.js';
 import { allocFloat32 } from '../src/wasm/memory.js';
 import { hasSimd } from '../src/wasm/module.js';
 import { getBackend, setBackend } from '../src/wasm/backend.js';
@@ -110,6 +112,44 @@ describe.runIf(hasSimd())('SIMD layer kernels equal the scalar kernels', () => {
         expect(maxDiff(m1, m2)).toBeLessThan(1e-5);
         expect(maxDiff(v1, v2)).toBeLessThan(1e-5);
       }
+    }
+  });
+});
+
+describe.runIf(hasSimd())('bulk fill and copy (memory.fill / memory.copy on WebAssembly memory)', () => {
+  const rng = new Rng(22);
+  // Below 256 elements and outside WebAssembly memory they fall back to TypedArray fill/set.
+  const sizes = [0, 1, 5, 255, 256, 257, 1023, 4099];
+  it('fillFloat32 equals TypedArray.fill for 0, -0, NaN and ordinary values, and touches nothing past the array', () => {
+    for (const n of sizes) for (const w of [true, false]) for (const v of [0, -0, NaN, 1.5, -3e38, 1 / 3]) {
+      const block = rand(n + 8, rng, w);
+      const a = block.subarray(4, 4 + n), guard = [...block.subarray(0, 4), ...block.subarray(4 + n)];
+      const want = a.slice().fill(v);
+      fillFloat32(a, v);
+      const bad = a.findIndex((x, i) => !Object.is(x, want[i])); // Object.is: -0 and NaN must come out as such
+      expect(bad, `n=${n} wasm=${w} v=${v}: first wrong element`).toBe(-1);
+      expect([...block.subarray(0, 4), ...block.subarray(4 + n)]).toEqual(guard);
+    }
+  });
+  it('copyFloat32 equals TypedArray.set, within and across memories, overlapping or not', () => {
+    for (const n of sizes) for (const [wd, ws] of [[true, true], [true, false], [false, true], [false, false]]) {
+      const src = rand(n, rng, ws), dst = rand(n, rng, wd);
+      copyFloat32(dst, src);
+      expect(dst).toEqual(src);
+    }
+    const block = rand(3000, rng, true), want = block.slice();
+    want.set(want.subarray(0, 2000), 500);
+    copyFloat32(block.subarray(500, 2500), block.subarray(0, 2000)); // overlapping: memmove semantics
+    expect(block).toEqual(want);
+    expect(() => copyFloat32(new Float32Array(3), new Float32Array(4))).toThrow(/source has 4 elements, destination 3/);
+  });
+  it('Tensor.fill, zero and copyFrom, small (TypedArray path) and large (bulk path)', () => {
+    for (const n of [3, 1000]) {
+      const t = fromArray(Array.from({ length: n }, (_, i) => i));
+      expect(Array.from(t.fill(2.5).data)).toEqual(new Array(n).fill(2.5));
+      expect(Array.from(t.zero().data)).toEqual(new Array(n).fill(0));
+      const s = fromArray(Array.from({ length: n }, (_, i) => -i));
+      expect(Array.from(t.copyFrom(s).data)).toEqual(Array.from(s.data));
     }
   });
 });

@@ -62,6 +62,9 @@ export interface KernelExports {
   mm_NT: KernelExports['mm_NN'];
   mm_TN: KernelExports['mm_NN'];
   add(out: number, a: number, b: number, n: number): void;
+  mem_copy(dst: number, src: number, bytes: number): void;
+  mem_zero(dst: number, bytes: number): void;
+  fill(out: number, value: number, n: number): void;
   relu_fwd(out: number, x: number, n: number): void;
   relu_bwd(dx: number, dout: number, x: number, n: number): void;
   bias_bwd(dBias: number, dout: number, B: number, N: number): void;
