@@ -9,6 +9,7 @@ export { addRow, subRow, mulRow, divRow } from './ops/broadcast.js';
 export { sum, mean, max, min, argmax, argmin, type ReduceOptions } from './ops/reduce.js';
 export { transpose } from './ops/transpose.js';
 export { cat, stack } from './ops/concat.js';
+export { indexSelect } from './ops/index-select.js';
 export {
   addInPlace, subInPlace, mulInPlace, divInPlace, scaleInPlace, axpyInPlace, addRowInPlace, mulRowInPlace,
   clampInPlace, reluInPlace,
@@ -27,6 +28,7 @@ export {
   biasBackward,
 } from './kernels/activation.js';
 export { crossEntropyForward, crossEntropyBackward, squaredErrorForward, squaredErrorBackward } from './kernels/cross-entropy.js';
+export { gatherRows } from './kernels/gather.js';
 export { sgdStep, adamStep, sumOfSquares, scaleInPlaceKernel } from './kernels/optim.js';
 export { batchNormStats, batchNormNormalize, batchNormBackward } from './kernels/batchnorm.js';
 export { startWorker, siblingModule, threadLimit, type StartWorkerOptions } from './worker.js';

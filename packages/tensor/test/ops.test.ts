@@ -5,6 +5,7 @@ import {
   Rng, ShapeError, Tensor, abs, add, addInPlace, addRow, addRowInPlace, axpyInPlace, cat, clamp, clampInPlace,
   div, divInPlace, divRow, exp, fromArray, log, mul, mulInPlace, mulRow, mulRowInPlace, neg, rand, randn,
   relu, reluInPlace, scaleInPlace, sigmoid, sqrt, stack, sub, subInPlace, subRow, tanh, transpose, zeros,
+  indexSelect, gatherRows, getBackend, setBackend,
 } from '../src/index.js';
 
 const rng = new Rng(123);
@@ -153,6 +154,56 @@ describe('cat and stack', () => {
     expect(s.shape).toEqual([3, 2]);
     expect(s.toArray()).toEqual([[1, 2], [3, 4], [5, 6]]);
     expect(() => stack([zeros([2]), zeros([3])])).toThrow(/stack: tensors\[1\] \[3\] does not match tensors\[0\] \[2\]/);
+  });
+});
+
+describe('indexSelect and the row gather', () => {
+  it('picks rows in index order, repeats allowed, on both backends and for 1-, 2- and 3-D tensors', () => {
+    for (const backend of ['simd', 'scalar'] as const) {
+      const prev = getBackend();
+      if (backend === 'simd' && prev !== 'simd') continue; // no SIMD in this runtime
+      setBackend(backend);
+      try {
+        for (const shape of [[50], [50, 3], [50, 30], [50, 4, 5]]) {
+          const x = randn(shape, rng), rowLen = x.size / 50;
+          const idx = [49, 0, 7, 7, 23, 1, 48, 0, 12, 33, 2, 2];
+          const y = indexSelect(x, idx);
+          expect(y.shape).toEqual([idx.length, ...shape.slice(1)]);
+          const want: number[] = [];
+          for (const r of idx) for (let j = 0; j < rowLen; j++) want.push(x.data[r * rowLen + j]);
+          expect(Array.from(y.data), `${backend} ${shape}`).toEqual(want);
+          const out = zeros([idx.length, ...shape.slice(1)]);
+          expect(indexSelect(x, Int32Array.from(idx), out)).toBe(out);
+          expect(Array.from(out.data)).toEqual(want);
+        }
+      } finally {
+        setBackend(prev);
+      }
+    }
+  });
+  it('gatherRows reads index[start ..], from an index in or outside WebAssembly memory', () => {
+    const x = randn([300, 16], rng);
+    const plain = Int32Array.from({ length: 300 }, (_, i) => (i * 7) % 300);
+    // The same indices in a block of WebAssembly memory (under the SIMD backend): the kernel then reads them in place.
+    const block = zeros([300]);
+    const shared = new Int32Array(block.data.buffer, block.data.byteOffset, 300);
+    shared.set(plain);
+    for (const [order, start] of [[plain, 0], [plain, 5], [plain, 200], [shared, 0], [shared, 5], [shared, 200]] as const) {
+      const got = zeros([64, 16]), want = new Float32Array(64 * 16);
+      gatherRows(got.data, x.data, 16, order, start, 64);
+      for (let r = 0; r < 64; r++) want.set(x.data.subarray(order[start + r] * 16, order[start + r] * 16 + 16), r * 16);
+      expect(got.data).toEqual(want);
+    }
+    expect(block.size).toBe(300); // keeps the block (and `shared`) alive to here
+  });
+  it('errors name the index, its value and the shape', () => {
+    const x = zeros([4, 2]);
+    expect(() => indexSelect(x, [0, 4])).toThrow(/indexSelect: index\[1\] = 4 is out of range for x \[4, 2\] \(expected an integer in 0..3\)/);
+    expect(() => indexSelect(x, [-1])).toThrow(/index\[0\] = -1 is out of range/);
+    expect(() => indexSelect(x, [1.5])).toThrow(/index\[0\] = 1.5 is out of range/);
+    expect(() => indexSelect(zeros([]), [0])).toThrow(/0-d/);
+    expect(() => indexSelect(x, [0, 1], zeros([3, 2]))).toThrow(/indexSelect: out \[3, 2\] does not match the result's shape \[2, 2\]/);
+    expect(() => indexSelect(x, [0], x.subarray(0, 1))).toThrow(/must not share memory with x/);
   });
 });
 

@@ -3,7 +3,7 @@
 // C = classes, n = element count. Arrays outside WebAssembly memory are staged (see stage.ts).
 
 import { simdKernels } from './module.js';
-import { inWasm } from './memory.js';
+import { heapInt32, inWasm, rawAlloc, rawFree } from './memory.js';
 import { copyBack, stage, unstage } from './stage.js';
 
 /** out = a + b (out may be a). Overwrites out. */
@@ -117,4 +117,19 @@ export function copyFloat32(dst: Float32Array, src: Float32Array): void {
   if (src.length !== dst.length) throw new RangeError(`copyFloat32: source has ${src.length} elements, destination ${dst.length}`);
   if (dst.length < BULK_MIN || !inWasm(dst) || !inWasm(src)) dst.set(src);
   else simdKernels().mem_copy(dst.byteOffset, src.byteOffset, dst.byteLength);
+}
+
+/**
+ * dst row r = src row index[start + r] for r < count; rows of rowLen floats; dst and src in WebAssembly
+ * memory. The indices are trusted (kernels/gather.ts). Copies them in unless `index` lies in WebAssembly memory.
+ */
+export function gatherRowsSimd(dst: Float32Array, src: Float32Array, rowLen: number, index: Int32Array, start: number, count: number): void {
+  if (inWasm(index)) {
+    simdKernels().gather_rows(dst.byteOffset, src.byteOffset, index.byteOffset + start * 4, count, rowLen * 4);
+    return;
+  }
+  const bytes = Math.max(count, 1) * 4, p = rawAlloc(bytes), h = heapInt32(), o = p >> 2;
+  for (let r = 0; r < count; r++) h[o + r] = index[start + r];
+  simdKernels().gather_rows(dst.byteOffset, src.byteOffset, p, count, rowLen * 4);
+  rawFree(p, bytes);
 }

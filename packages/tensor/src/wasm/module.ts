@@ -65,6 +65,7 @@ export interface KernelExports {
   mem_copy(dst: number, src: number, bytes: number): void;
   mem_zero(dst: number, bytes: number): void;
   fill(out: number, value: number, n: number): void;
+  gather_rows(dst: number, src: number, idx: number, rows: number, rowBytes: number): void;
   relu_fwd(out: number, x: number, n: number): void;
   relu_bwd(dx: number, dout: number, x: number, n: number): void;
   bias_bwd(dBias: number, dout: number, B: number, N: number): void;
