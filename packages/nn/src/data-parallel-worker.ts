@@ -8,7 +8,7 @@ import { receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { Tensor, zeros } from '@timbre/tensor';
 import {
   CTRL_SLOTS, DONE, IN, INPUT_GRAD, NEW_BUFFER, OP, OP_BACKWARD, OP_EXIT, OP_FORWARD, OUT, READY, ROWS, SEQ, SPIN_MS, STATUS,
-  TRAINING, layout, type DataParallelBuffer, type DataParallelWorkerData,
+  SPIN_CHECK, TRAINING, layout, type DataParallelBuffer, type DataParallelWorkerData,
 } from './data-parallel.js';
 import { buildModule } from './serialize.js';
 
@@ -29,7 +29,7 @@ function serve(wd: DataParallelWorkerData): void {
   Atomics.notify(I, READY);
   let seen = 0;
   for (;;) {
-    for (const t0 = performance.now(); Atomics.load(I, SEQ) === seen && performance.now() - t0 < SPIN_MS;) { /* spin */ }
+    for (let n = 1, t0 = performance.now(); Atomics.load(I, SEQ) === seen; n++) if ((n & SPIN_CHECK) === 0 && performance.now() - t0 >= SPIN_MS) break;
     Atomics.wait(I, SEQ, seen);
     seen = Atomics.load(I, SEQ);
     const op = I[OP];
