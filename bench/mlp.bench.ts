@@ -245,11 +245,13 @@ export async function run(opts: BenchOptions): Promise<void> {
   const records: MlpRecord[] = [];
   const notes: string[] = [];
   const plan = quick
-    ? { timbre: [1, 3], 'tfjs-wasm': [1, 2], 'tfjs-cpu': [0, 1], torch: [1, 3] }
-    : { timbre: [6, 7], 'tfjs-wasm': [1, 5], 'tfjs-cpu': [1, 3], torch: [2, 7] };
+    ? { timbre: [1, 3], 'timbre-2cores': [1, 3], 'tfjs-wasm': [1, 2], 'tfjs-cpu': [0, 1], torch: [1, 3] }
+    : { timbre: [6, 7], 'timbre-2cores': [20, 7], 'tfjs-wasm': [1, 5], 'tfjs-cpu': [1, 3], torch: [2, 7] };
   // timbre warms up for 6 epochs: V8 optimises the small JavaScript functions around the kernels only
-  // after 2-6 epochs (--trace-opt), and with both cores training (timbre-2cores) its background
-  // compiles pre-empt the training threads; 6 epochs reach the steady state a long training runs in.
+  // after 2-6 epochs (--trace-opt); 6 epochs reach the steady state a long training runs in. With both
+  // cores training (timbre-2cores) the worker thread's code is optimised as well, and its background
+  // compiles pre-empt the training threads: wide-bs256's epochs measured 55-70 ms over the first 20
+  // epochs of a run, 44-50 after (three runs), so timbre-2cores warms up for 20 epochs.
   if (quick) notes.push('--quick: timbre warms up for 1 epoch, so its rows (timbre-2cores most) include V8 still optimising; use the full run for numbers');
   const startBackend: Backend = getBackend();
   const tmp = mkdtempSync(path.join(tmpdir(), 'timbre-mlp-bench-'));
@@ -285,7 +287,7 @@ export async function run(opts: BenchOptions): Promise<void> {
         continue;
       }
       checkLoss(impl, c, t.firstLoss, ref.firstLoss);
-      const [w, n] = plan.timbre;
+      const [w, n] = plan[impl === 'timbre-2cores' ? 'timbre-2cores' : 'timbre'];
       const m = median(timeEpochs(t.epoch, w, n));
       if (impl === 'timbre-2cores' && t.threadsUsed() !== 2) throw new Error(`mlp bench: ${c.name} timbre-2cores ran on ${t.threadsUsed()} thread(s)`);
       await t.close();

@@ -18,8 +18,14 @@ import { buildModule } from './serialize.js';
 export const SEQ = 0, DONE = 1, STATUS = 2, OP = 3, ROWS = 4, IN = 5, OUT = 6, INPUT_GRAD = 7, TRAINING = 8,
   NEW_BUFFER = 9, READY = 10, CTRL_SLOTS = 16;
 export const OP_FORWARD = 1, OP_BACKWARD = 2, OP_EXIT = 3;
-/** How long (ms) a thread spins on the control block before sleeping in Atomics.wait. */
-export const SPIN_MS = 0.5;
+/**
+ * How long (ms) a thread spins on the control block before sleeping in Atomics.wait. Waking a sleeping
+ * thread takes 0.1-1.5 ms on this VM, and a step's serial work sometimes passes 0.5 ms (the thread was
+ * pre-empted): measured at the MLP bench's batch 256 over 20 epochs, spinning 0.5 ms let the main thread
+ * sleep 46-50 times and left 1.1 ms of wake-up latency in 1 % of jobs (main thread waiting 100-180 ms in
+ * all); spinning 2 ms, 2 sleeps, 1 % of wake-ups above 8-38 µs, 48-51 ms waiting.
+ */
+export const SPIN_MS = 2;
 /**
  * The spin reads the clock once every SPIN_CHECK + 1 loads: performance.now() allocates, and reading it on
  * every load made each thread allocate ~4 MB per MLP-bench epoch, a scavenge per epoch on both threads.
