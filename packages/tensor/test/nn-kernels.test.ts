@@ -5,7 +5,7 @@ import {
   Rng, adamStep, batchNormBackward, batchNormNormalize, batchNormStats, biasBackward, crossEntropyBackward, crossEntropyForward,
   dropoutBackward, dropoutForward, erfc, geluBackward, geluForward, geluTanhBackward, geluTanhForward, leakyReluBackward,
   leakyReluForward, randn, reluBackward, reluForward, scaleInPlaceKernel, sgdStep, sigmoidBackward, sigmoidForward,
-  squaredErrorBackward, squaredErrorForward, sumOfSquares, tanhBackward, tanhForward,
+  squaredErrorBackward, squaredErrorForward, sumOfSquares, tanhBackward, tanhForward, zeros,
 } from '../src/index.js';
 
 const SIZES = [1, 7, 33, 65];
@@ -120,6 +120,21 @@ describe('optimiser kernels', () => {
       const q = vec(n), q0 = q.slice(), bq = new Float32Array(n);
       sgdStep(q, g, bq, n, 0.1, 0.9, 0, 0, true, true);
       for (let i = 0; i < n; i++) expect(q[i]).toBeCloseTo(q0[i] - 0.1 * (g[i] + 0.9 * g[i]), 5);
+    }
+  });
+  it('sgdStep with no weight decay leaves g alone, as PyTorch does (an infinite parameter stays infinite, not NaN)', () => {
+    for (const wasm of [false, true]) { // plain arrays: the scalar kernel; WebAssembly memory: the SIMD one where present
+      for (const [momentum, nesterov] of [[0, false], [0.9, false], [0.9, true]] as const) {
+        for (const first of [true, false]) {
+          const n = 37, mk = (): Float32Array => (wasm ? zeros([n]).data : new Float32Array(n));
+          const p = mk(), g = mk(), buf = mk();
+          p.fill(1); p[3] = Infinity; p[36] = -Infinity; g.fill(0.5);
+          sgdStep(p, g, buf, n, 0.1, momentum, 0, 0, nesterov, first);
+          expect(p[3]).toBe(Infinity);
+          expect(p[36]).toBe(-Infinity);
+          expect(Array.from(buf).every(Number.isFinite)).toBe(true);
+        }
+      }
     }
   });
   it('adamStep: bias-corrected moments, L2 vs decoupled decay, amsgrad max', () => {

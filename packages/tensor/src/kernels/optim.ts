@@ -9,18 +9,20 @@ import { inWasm } from '../wasm/memory.js';
 
 /**
  * SGD step. With momentum: buf = g on the first step (first = true), else buf = μ·buf + (1−dampening)·g;
- * the step direction is g + μ·buf for Nesterov, else buf. g includes weightDecay·param (L2).
+ * the step direction is g + μ·buf for Nesterov, else buf. g includes weightDecay·param (L2) when weightDecay
+ * is not 0 (as PyTorch: a zero decay never touches g, so an infinite parameter does not turn it into NaN).
  */
 export function sgdStep(param: Float32Array, grad: Float32Array, buf: Float32Array, n: number, lr: number, momentum: number,
                         dampening: number, weightDecay: number, nesterov: boolean, first: boolean): void {
   if (useSimd() && inWasm(param) && inWasm(grad) && inWasm(buf)) { sgdStepSimd(param, grad, buf, n, lr, momentum, dampening, weightDecay, nesterov, first); return; } // [simd]
+  const decay = weightDecay !== 0;
   if (momentum === 0) {
-    for (let i = 0; i < n; i++) param[i] -= lr * (grad[i] + weightDecay * param[i]);
+    for (let i = 0; i < n; i++) param[i] -= lr * (decay ? grad[i] + weightDecay * param[i] : grad[i]);
     return;
   }
   const keep = 1 - dampening;
   for (let i = 0; i < n; i++) {
-    const g = grad[i] + weightDecay * param[i];
+    const g = decay ? grad[i] + weightDecay * param[i] : grad[i];
     const v = first ? g : momentum * buf[i] + keep * g;
     buf[i] = v;
     param[i] -= lr * (nesterov ? g + momentum * v : v);

@@ -239,6 +239,9 @@ export function addLayerKernels(mb: ModuleBuilder, expImport: number, logImport:
     });
   }
   // sgd(p, g, buf, n, lr, momentum, dampening, weightDecay, nesterov, first): kernels/optim.ts sgdStep.
+  // One loop per case (no momentum / first step / later steps, × nesterov, × weight decay), chosen
+  // once per call: the branches inside the loop cost a third of its time (50 k parameters with
+  // momentum: 18.7 µs with them).
   {
     const f = mb.func('sgd', [I32, I32, I32, I32, F32, F32, F32, F32, I32, I32], []);
     const [p, g, buf, n, lr, mom, damp, wd] = f.params;
@@ -248,33 +251,61 @@ export function addLayerKernels(mb: ModuleBuilder, expImport: number, logImport:
     f.f32(1).get(damp).op(Op.f32_sub).set(keep);
     f.get(lr).simd(Simd.f32x4_splat).set(lrv).get(mom).simd(Simd.f32x4_splat).set(mv);
     f.get(keep).simd(Simd.f32x4_splat).set(kv).get(wd).simd(Simd.f32x4_splat).set(wdv);
-    lanes(f, n,
-      (o) => {
-        at(f, g, o).v128Load(); at(f, p, o).v128Load().get(wdv).simd(Simd.f32x4_mul).simd(Simd.f32x4_add).set(gv);
-        f.get(mom).f32(0).op(Op.f32_eq).if();
-        f.get(gv).set(vv);
-        f.else();
-        f.get(first).if().get(gv).set(vv).else();
-        at(f, buf, o).v128Load().get(mv).simd(Simd.f32x4_mul).get(gv).get(kv).simd(Simd.f32x4_mul).simd(Simd.f32x4_add).set(vv);
-        f.end();
-        at(f, buf, o).get(vv).v128Store();
-        f.get(nesterov).if().get(gv).get(vv).get(mv).simd(Simd.f32x4_mul).simd(Simd.f32x4_add).set(vv).end();
-        f.end();
-        at(f, p, o); at(f, p, o).v128Load().get(vv).get(lrv).simd(Simd.f32x4_mul).simd(Simd.f32x4_sub).v128Store();
-      },
-      (o) => {
-        at(f, g, o).f32Load(); at(f, p, o).f32Load().get(wd).op(Op.f32_mul).op(Op.f32_add).set(gs);
-        f.get(mom).f32(0).op(Op.f32_eq).if();
-        f.get(gs).set(vs);
-        f.else();
-        f.get(first).if().get(gs).set(vs).else();
-        at(f, buf, o).f32Load().get(mom).op(Op.f32_mul).get(gs).get(keep).op(Op.f32_mul).op(Op.f32_add).set(vs);
-        f.end();
-        at(f, buf, o).get(vs).f32Store();
-        f.get(nesterov).if().get(gs).get(vs).get(mom).op(Op.f32_mul).op(Op.f32_add).set(vs).end();
-        f.end();
-        at(f, p, o); at(f, p, o).f32Load().get(vs).get(lr).op(Op.f32_mul).op(Op.f32_sub).f32Store();
-      });
+    type Mode = 'plain' | 'first' | 'momentum';
+    // g' = g (+ wd·p when wd ≠ 0); buf = g' (first) or μ·buf + (1 − dampening)·g'; v = g' (plain), buf, or
+    // g' + μ·buf (nesterov); p −= lr·v. The same operations, in the same order, as the scalar kernel.
+    const loop = (mode: Mode, nest: boolean, decay: boolean): void => {
+      lanes(f, n,
+        (o) => {
+          at(f, g, o).v128Load();
+          if (decay) at(f, p, o).v128Load().get(wdv).simd(Simd.f32x4_mul).simd(Simd.f32x4_add);
+          f.set(gv);
+          if (mode === 'plain') f.get(gv).set(vv);
+          else {
+            if (mode === 'first') f.get(gv).set(vv);
+            else at(f, buf, o).v128Load().get(mv).simd(Simd.f32x4_mul).get(gv).get(kv).simd(Simd.f32x4_mul).simd(Simd.f32x4_add).set(vv);
+            at(f, buf, o).get(vv).v128Store();
+            if (nest) f.get(gv).get(vv).get(mv).simd(Simd.f32x4_mul).simd(Simd.f32x4_add).set(vv);
+          }
+          at(f, p, o); at(f, p, o).v128Load().get(vv).get(lrv).simd(Simd.f32x4_mul).simd(Simd.f32x4_sub).v128Store();
+        },
+        (o) => {
+          at(f, g, o).f32Load();
+          if (decay) at(f, p, o).f32Load().get(wd).op(Op.f32_mul).op(Op.f32_add);
+          f.set(gs);
+          if (mode === 'plain') f.get(gs).set(vs);
+          else {
+            if (mode === 'first') f.get(gs).set(vs);
+            else at(f, buf, o).f32Load().get(mom).op(Op.f32_mul).get(gs).get(keep).op(Op.f32_mul).op(Op.f32_add).set(vs);
+            at(f, buf, o).get(vs).f32Store();
+            if (nest) f.get(gs).get(vs).get(mom).op(Op.f32_mul).op(Op.f32_add).set(vs);
+          }
+          at(f, p, o); at(f, p, o).f32Load().get(vs).get(lr).op(Op.f32_mul).op(Op.f32_sub).f32Store();
+        });
+    };
+    const byDecay = (mode: Mode, nest: boolean): void => {
+      f.get(wd).f32(0).op(Op.f32_ne).if();
+      loop(mode, nest, true);
+      f.else();
+      loop(mode, nest, false);
+      f.end();
+    };
+    const byNesterov = (mode: Mode): void => {
+      f.get(nesterov).if();
+      byDecay(mode, true);
+      f.else();
+      byDecay(mode, false);
+      f.end();
+    };
+    f.get(mom).f32(0).op(Op.f32_eq).if();
+    byDecay('plain', false);
+    f.else();
+    f.get(first).if();
+    byNesterov('first');
+    f.else();
+    byNesterov('momentum');
+    f.end();
+    f.end();
   }
   // adam(p, g, m, v, vmax, n, stepSize, beta1, beta2, eps, l2, decay, bc2Sqrt): kernels/optim.ts adamStep
   // with stepSize = lr/bc1, decay = 1 − lr·wd (AdamW) or 1, l2 = wd (Adam) or 0 precomputed.
