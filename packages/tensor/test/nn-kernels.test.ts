@@ -137,6 +137,18 @@ describe('optimiser kernels', () => {
       }
     }
   });
+  it('adamStep with no weight decay leaves g alone too (Adam and AdamW, with and without AMSGrad)', () => {
+    for (const wasm of [false, true]) {
+      for (const decoupled of [false, true]) for (const ams of [false, true]) {
+        const n = 37, mk = (): Float32Array => (wasm ? zeros([n]).data : new Float32Array(n));
+        const p = mk(), g = mk(), m = mk(), v = mk(), vmax = ams ? mk() : null;
+        p.fill(1); p[3] = Infinity; p[36] = -Infinity; g.fill(0.5);
+        adamStep(p, g, m, v, vmax, n, 0.01, 0.9, 0.999, 1e-8, 0, decoupled, 1);
+        expect([p[3], p[36]]).toEqual([Infinity, -Infinity]);
+        expect(Array.from(m).every(Number.isFinite) && Array.from(v).every(Number.isFinite)).toBe(true);
+      }
+    }
+  });
   it('adamStep: bias-corrected moments, L2 vs decoupled decay, amsgrad max', () => {
     for (const decoupled of [false, true]) {
       const n = 33, p = vec(n), g = vec(n), m = vec(n, 0.1), v = Float32Array.from(vec(n), (x) => x * x), vmax = Float32Array.from(v, (x) => x * 1.5);

@@ -45,7 +45,7 @@ export function adamStep(param: Float32Array, grad: Float32Array, expAvg: Float3
   const b1c = 1 - beta1, b2c = 1 - beta2;
   for (let i = 0; i < n; i++) {
     const p = param[i] * decay;
-    const g = grad[i] + l2 * p;
+    const g = l2 !== 0 ? grad[i] + l2 * p : grad[i]; // as PyTorch: no L2 term at all when weightDecay is 0
     const m = beta1 * expAvg[i] + b1c * g;
     let v = beta2 * expAvgSq[i] + b2c * g * g;
     expAvg[i] = m;

@@ -319,33 +319,45 @@ export function addLayerKernels(mb: ModuleBuilder, expImport: number, logImport:
     names.forEach((s, i) => { f.get(s).simd(Simd.f32x4_splat).set(V[i]); });
     f.f32x4(1).get(b1v).simd(Simd.f32x4_sub).set(b1c).f32x4(1).get(b2v).simd(Simd.f32x4_sub).set(b2c);
     const ps = f.local(F32), gs = f.local(F32), ms = f.local(F32), vs = f.local(F32), ts = f.local(F32);
-    lanes(f, n,
+    // One loop per case (L2 term or not, AMSGrad or not), chosen once per call, as for sgd above; the
+    // L2 term is left out when l2 is 0, as PyTorch (an infinite parameter must not make g NaN).
+    const loop = (withL2: boolean, ams: boolean): void => lanes(f, n,
       (o) => {
         at(f, p, o).v128Load().get(dv).simd(Simd.f32x4_mul).set(pv);
-        at(f, g, o).v128Load().get(l2v).get(pv).simd(Simd.f32x4_mul).simd(Simd.f32x4_add).set(gv);
+        at(f, g, o).v128Load();
+        if (withL2) f.get(l2v).get(pv).simd(Simd.f32x4_mul).simd(Simd.f32x4_add);
+        f.set(gv);
         f.get(b1v); at(f, m, o).v128Load().simd(Simd.f32x4_mul).get(b1c).get(gv).simd(Simd.f32x4_mul).simd(Simd.f32x4_add).set(mvv);
         f.get(b2v); at(f, v, o).v128Load().simd(Simd.f32x4_mul).get(b2c).get(gv).simd(Simd.f32x4_mul).get(gv).simd(Simd.f32x4_mul).simd(Simd.f32x4_add).set(vvv);
         at(f, m, o).get(mvv).v128Store(); at(f, v, o).get(vvv).v128Store();
-        f.get(vmax).if();
-        f.get(vvv); at(f, vmax, o).v128Load().simd(Simd.f32x4_pmax).set(vvv); // pmax(v, vmax) = vmax > v ? vmax : v
-        at(f, vmax, o).get(vvv).v128Store();
-        f.end();
+        if (ams) {
+          f.get(vvv); at(f, vmax, o).v128Load().simd(Simd.f32x4_pmax).set(vvv); // pmax(v, vmax) = vmax > v ? vmax : v
+          at(f, vmax, o).get(vvv).v128Store();
+        }
         f.get(vvv).simd(Simd.f32x4_sqrt).get(bcv).simd(Simd.f32x4_div).get(epsv).simd(Simd.f32x4_add).set(t);
         at(f, p, o).get(pv).get(ssv).get(mvv).simd(Simd.f32x4_mul).get(t).simd(Simd.f32x4_div).simd(Simd.f32x4_sub).v128Store();
       },
       (o) => {
         at(f, p, o).f32Load().get(decay).op(Op.f32_mul).set(ps);
-        at(f, g, o).f32Load().get(l2).get(ps).op(Op.f32_mul).op(Op.f32_add).set(gs);
+        at(f, g, o).f32Load();
+        if (withL2) f.get(l2).get(ps).op(Op.f32_mul).op(Op.f32_add);
+        f.set(gs);
         f.get(beta1); at(f, m, o).f32Load().op(Op.f32_mul).f32(1).get(beta1).op(Op.f32_sub).get(gs).op(Op.f32_mul).op(Op.f32_add).set(ms);
         f.get(beta2); at(f, v, o).f32Load().op(Op.f32_mul).f32(1).get(beta2).op(Op.f32_sub).get(gs).op(Op.f32_mul).get(gs).op(Op.f32_mul).op(Op.f32_add).set(vs);
         at(f, m, o).get(ms).f32Store(); at(f, v, o).get(vs).f32Store();
-        f.get(vmax).if();
-        at(f, vmax, o).f32Load().set(ts);
-        f.get(ts).get(vs).get(ts).get(vs).op(Op.f32_gt).op(Op.select).set(vs);
-        at(f, vmax, o).get(vs).f32Store();
-        f.end();
+        if (ams) {
+          at(f, vmax, o).f32Load().set(ts);
+          f.get(ts).get(vs).get(ts).get(vs).op(Op.f32_gt).op(Op.select).set(vs);
+          at(f, vmax, o).get(vs).f32Store();
+        }
         f.get(vs).op(Op.f32_sqrt).get(bc2Sqrt).op(Op.f32_div).get(eps).op(Op.f32_add).set(ts);
         at(f, p, o).get(ps).get(stepSize).get(ms).op(Op.f32_mul).get(ts).op(Op.f32_div).op(Op.f32_sub).f32Store();
       });
+    const byAms = (withL2: boolean): void => { f.get(vmax).if(); loop(withL2, true); f.else(); loop(withL2, false); f.end(); };
+    f.get(l2).f32(0).op(Op.f32_ne).if();
+    byAms(true);
+    f.else();
+    byAms(false);
+    f.end();
   }
 }
