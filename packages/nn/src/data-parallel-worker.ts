@@ -5,16 +5,18 @@
 // in Atomics.wait and would not see an 'error' event).
 
 import { receiveMessageOnPort, workerData } from 'node:worker_threads';
-import { Tensor, zeros } from '@timbre/tensor';
+import { Tensor, adoptArena, wasmOffset, zeros } from '@timbre/tensor';
 import {
   CTRL_SLOTS, DONE, IN, INPUT_GRAD, NEW_BUFFER, OP, OP_BACKWARD, OP_EXIT, OP_FORWARD, OUT, READY, ROWS, SEQ, SPIN_MS, STATUS,
-  SPIN_CHECK, TRAINING, layout, type DataParallelBuffer, type DataParallelWorkerData,
+  SPIN_CHECK, TRAINING, layout, type DataParallelBuffer, type DataParallelHello, type DataParallelWorkerData,
 } from './data-parallel.js';
 import { buildModule } from './serialize.js';
 
 function serve(wd: DataParallelWorkerData): void {
   const I = new Int32Array(wd.ctrl);
   if (I.length !== CTRL_SLOTS) throw new Error('DataParallel worker: bad control block');
+  // Allocate inside the main thread's arena (before any tensor exists here), so it can reach the replica's tensors.
+  if (wd.arena !== null) adoptArena(wd.arena.memory, wd.arena.start, wd.arena.end);
   const replica = buildModule(wd.config);
   const state = Object.values(replica.stateDict());
   const params = replica.parameters();
@@ -23,6 +25,10 @@ function serve(wd: DataParallelWorkerData): void {
     throw new Error(`DataParallel worker: the replica rebuilt from config() has ${stateSize} state / ${gradSize} parameter floats, ` +
       `the module ${wd.stateSize} / ${wd.gradSize} (help: the module's config() must describe all of it)`);
   }
+  // Where the state and the gradients lie in the main thread's memory (-1: not in the arena, copied through `data`).
+  const offsets = (ts: readonly Tensor[]): number[] => ts.map((t) => (wd.arena === null ? -1 : wasmOffset(t.data)));
+  const hello: DataParallelHello = { state: offsets(state), grads: offsets(params.map((p) => p.grad)) };
+  wd.port.postMessage(hello);
   let data: Float32Array = new Float32Array(0);
   let x: Tensor | null = null, dout: Tensor | null = null;
   Atomics.store(I, READY, 1);
@@ -46,8 +52,10 @@ function serve(wd: DataParallelWorkerData): void {
       const lay = layout(stateSize, gradSize, rows, inCols, outCols);
       if (lay.end > data.length) throw new Error(`DataParallel worker: buffer of ${data.length} floats, job needs ${lay.end}`);
       if (op === OP_FORWARD) {
-        let o = lay.state;
-        for (const t of state) { t.data.set(data.subarray(o, o + t.size)); o += t.size; }
+        // The main thread wrote the tensors in the arena itself; the others come from the buffer.
+        for (let i = 0, o = lay.state; i < state.length; o += state[i].size, i++) {
+          if (hello.state[i] < 0) state[i].data.set(data.subarray(o, o + state[i].size));
+        }
         replica.train(I[TRAINING] === 1);
         if (x === null || x.shape[0] !== rows || x.shape[1] !== inCols) x = zeros([rows, inCols]);
         x.data.set(data.subarray(lay.x, lay.x + rows * inCols));
@@ -58,8 +66,10 @@ function serve(wd: DataParallelWorkerData): void {
         dout.data.set(data.subarray(lay.dout, lay.dout + rows * outCols));
         replica.zeroGrad();
         const dx = replica.backward(dout, I[INPUT_GRAD] === 1);
-        let o = lay.grad;
-        for (const p of params) { data.set(p.grad.data, o); o += p.size; }
+        // The main thread adds the gradients in the arena where they lie; the others go out through the buffer.
+        for (let i = 0, o = lay.grad; i < params.length; o += params[i].size, i++) {
+          if (hello.grads[i] < 0) data.set(params[i].grad.data, o);
+        }
         if (dx !== null) data.set(dx.data, lay.dx);
       }
       I[STATUS] = 0;

@@ -2,7 +2,7 @@
 // gradient and every parameter gradient (up to the order of float32 sums) — and train to the same weights.
 // Every test that claims two threads checks `lastThreads`, so a worker that never started fails them.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Rng, ShapeError, Tensor, randn, zeros } from '@timbre/tensor';
+import { Rng, ShapeError, Tensor, getBackend, randn, wasmHeapStats, zeros } from '@timbre/tensor';
 import {
   BatchNorm1d, CrossEntropyLoss, DataParallel, Linear, Module, Parameter, ReLU, SGD, Sequential, Tanh, buildModule, gradcheck,
   type ModuleConfig,
@@ -70,9 +70,14 @@ describe.runIf(threadsAllowed)('DataParallel on two threads', () => {
     await twin.close();
   }, 30_000);
 
-  it('trains to the weights one thread reaches (30 SGD steps with momentum)', () => {
+  // arenaMB: the worker allocates in a block of this thread's memory (default, SIMD backend: state written and
+  // gradients added in place) or in its own (0: both through the shared buffer).
+  it.each([[64], [0]])('trains to the weights one thread reaches (30 SGD steps with momentum; arenaMB %i)', (arenaMB) => {
     const a = mlp(3), b = mlp(3);
-    const twin = new DataParallel(b, { threads: 2, minFlopsPerThread: 0 });
+    const top0 = wasmHeapStats().topBytes;
+    const twin = new DataParallel(b, { threads: 2, minFlopsPerThread: 0, arenaMB });
+    // The arena is a block of this thread's memory: reserved here under the SIMD backend, not with arenaMB 0.
+    if (getBackend() === 'simd') expect(wasmHeapStats().topBytes - top0 >= arenaMB * 2 ** 20).toBe(true);
     return twin.ready().then(async (ok) => {
       expect(ok).toBe(true);
       const rng = new Rng(11);
@@ -87,6 +92,7 @@ describe.runIf(threadsAllowed)('DataParallel on two threads', () => {
         threads = Math.max(threads, twin.lastThreads);
       }
       expect(threads).toBe(2);
+      expect(twin.inPlace).toBe(arenaMB > 0 && getBackend() === 'simd');
       const pa = a.parameters(), pb = b.parameters();
       for (let i = 0; i < pa.length; i++) expect(maxRel(pb[i].data, pa[i].data)).toBeLessThan(1e-4);
       await twin.close();
@@ -214,6 +220,7 @@ describe('DataParallel arguments', () => {
     expect(() => new DataParallel(mlp(1), { threads: 0 })).toThrow(RangeError);
     expect(() => new DataParallel(mlp(1), { minRowsPerThread: 0 })).toThrow(RangeError);
     expect(() => new DataParallel(mlp(1), { minFlopsPerThread: NaN })).toThrow(RangeError);
+    expect(() => new DataParallel(mlp(1), { arenaMB: -1 })).toThrow(/arenaMB must be an integer >= 0, got -1/);
     expect(() => new DataParallel(new DataParallel(mlp(1), { threads: 1 }))).toThrow(/already a DataParallel/);
     class Custom extends Module {
       forward(x: Tensor): Tensor { return x; }
@@ -223,6 +230,15 @@ describe('DataParallel arguments', () => {
     // Checked only when workers would start (with TIMBRE_THREADS=1 nothing is replicated).
     if (threadsAllowed) expect(() => new DataParallel(new Sequential(new Linear(2, 2), new Custom()), { threads: 2 })).toThrow(/cannot be replicated.*Custom/);
   });
+
+  it.runIf(threadsAllowed && getBackend() === 'simd')('stops with an error naming arenaMB when a worker outgrows its arena', async () => {
+    // 1 MiB lent; each thread's half of the batch needs 4096 × 256 floats (4 MiB) per activation.
+    const m = new Sequential(new Linear(30, 256, { rng: new Rng(2) }), new ReLU(), new Linear(256, 4, { rng: new Rng(3) }));
+    const dp = new DataParallel(m, { threads: 2, minFlopsPerThread: 0, arenaMB: 1 });
+    expect(await dp.ready()).toBe(true);
+    expect(() => dp.forward(randn([8192, 30], new Rng(4)))).toThrow(/in a worker thread: .*arena is full.*arenaMB/);
+    await dp.close();
+  }, 30_000);
 
   it.runIf(threadsAllowed)('refuses to start a replica that config() does not fully describe', async () => {
     class WithExtra extends Sequential { // an extra parameter that config() (inherited: Sequential) leaves out

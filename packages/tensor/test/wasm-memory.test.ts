@@ -55,3 +55,42 @@ describe.runIf(hasSimd())('WebAssembly memory allocator', () => {
     expect((view as unknown as Float32Array).every((v) => v === 7)).toBe(true);
   });
 });
+
+describe.runIf(hasSimd() && getBackend() === 'simd')('arenas lent to worker threads (SIMD backend: reserveArena lends nothing on the scalar one)', () => {
+  it('a worker that adopts an arena allocates inside it, and the lender sees its tensors in place', async () => {
+    const { Worker } = await import('node:worker_threads');
+    const { reserveArena, wasmView } = await import('../src/wasm/arena.js');
+    const arena = reserveArena(1 << 20);
+    expect(arena).not.toBeNull();
+    const { memory, start, end } = arena!;
+    // The worker runs the TypeScript source through tsx, adopts [start, end) and reports where its tensors went.
+    const url = new URL('../src/wasm/memory.ts', import.meta.url).href;
+    const creation = new URL('../src/creation.ts', import.meta.url).href;
+    const code = `
+      const { workerData, parentPort } = require('node:worker_threads');
+      (async () => {
+        const { register } = await import('tsx/esm/api'); register();
+        const m = await import(${JSON.stringify(url)});
+        const c = await import(${JSON.stringify(creation)});
+        m.adoptArena(workerData.memory, workerData.start, workerData.end);
+        const small = c.zeros([1000]); small.data.fill(7);
+        const big = c.zeros([1 << 20]); // 4 MiB: more than the arena holds, so an ordinary array
+        let full = '';
+        try { m.rawAlloc(2 << 20); } catch (e) { full = e.message; }
+        let twice = '';
+        try { m.adoptArena(workerData.memory, workerData.start, workerData.end); } catch (e) { twice = e.message; }
+        parentPort.postMessage({ offset: m.inWasm(small.data) ? small.data.byteOffset : -1, bigInWasm: m.inWasm(big.data), full, twice });
+      })().catch((e) => parentPort.postMessage({ error: String(e) }));`;
+    const w = new Worker(code, { eval: true, workerData: { memory, start, end } });
+    const msg = await new Promise<{ offset: number; bigInWasm: boolean; full: string; twice: string; error?: string }>((res) => w.once('message', res));
+    await w.terminate();
+    expect(msg.error).toBeUndefined();
+    expect(msg.offset >= start && msg.offset + 4000 <= end).toBe(true);
+    expect(Array.from(wasmView(msg.offset, 1000)).every((v) => v === 7)).toBe(true); // written by the worker, read here in place
+    expect(msg.bigInWasm).toBe(false);
+    expect(msg.full).toMatch(/arena is full/);
+    expect(msg.twice).toMatch(/already uses a WebAssembly memory/);
+    expect(() => wasmView(-4, 1)).toThrow(RangeError);
+    expect(arena!.block.length).toBe((end - start) / 4); // keeps the block reserved to here
+  }, 30_000);
+});

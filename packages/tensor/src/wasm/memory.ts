@@ -33,6 +33,13 @@ function classBytes(bytes: number): number {
 
 let memory: WasmMemory | null = null;
 let top = ALIGN;
+/**
+ * End (exclusive) of the region this thread may allocate in. Infinity for a thread that owns its memory;
+ * a worker that adopted an arena of another thread's memory (adoptArena) stays inside [start, limit).
+ */
+let limit = Infinity;
+/** Bytes of an adopted arena kept free for temporary blocks (staging, matmul scratch): tensors stop short of it. */
+let reserve = 0;
 let live = 0;
 let trackedLive = 0; // live bytes of registry-tracked tensors, compared with the budget
 const free = new Map<number, number[]>();
@@ -52,6 +59,25 @@ const registry = new FinalizationRegistry<number>((token) => {
 });
 const tokens = new Map<number, [number, number]>();
 let nextToken = 1;
+
+/**
+ * Makes this thread allocate inside `[start, end)` of `mem` (another thread's memory, which reserved that
+ * block for it) instead of creating a memory of its own. For worker threads whose tensors the owning thread
+ * reads and writes in place (DataParallel's replicas). Must run before this thread allocates anything.
+ * When the arena is full, new tensors fall back to ordinary Float32Arrays (`allocFloat32` returns null)
+ * and leave the last quarter of the arena to temporary blocks; a temporary block that does not fit throws.
+ */
+export function adoptArena(mem: WasmMemory, start: number, end: number): void {
+  if (memory !== null) throw new Error('adoptArena: this thread already uses a WebAssembly memory');
+  if (!(start >= ALIGN && end <= mem.buffer.byteLength && end - start >= PAGE)) {
+    throw new RangeError(`adoptArena: [${start}, ${end}) is not a block of at least ${PAGE} bytes inside the memory`);
+  }
+  memory = mem;
+  top = Math.ceil(start / ALIGN) * ALIGN;
+  limit = end;
+  reserve = Math.floor((end - top) / 4);
+  refreshViews();
+}
 
 /** The shared memory (created on first use). */
 export function wasmMemory(): WasmMemory {
@@ -108,6 +134,7 @@ export function rawAlloc(bytes: number): number {
   } else {
     ptr = top;
     const end = ptr + size;
+    if (end > limit) throw new RangeError(`wasm memory: this thread's arena is full (${bytes} more bytes wanted; it ends at byte ${limit})`);
     const have = (memory as WasmMemory).buffer.byteLength;
     if (end > have) {
       const pages = Math.ceil((end - have) / PAGE);
@@ -146,6 +173,7 @@ export function allocFloat32(n: number): Float32Array | null {
   if (n < MIN_WASM_ELEMENTS) return null;
   const size = classBytes(n * 4);
   if (trackedLive + size > budgetBytes()) return null;
+  if (limit !== Infinity && !(free.get(size)?.length) && top + size > limit - reserve) return null; // adopted arena nearly full
   const ptr = rawAlloc(n * 4);
   trackedLive += size;
   const view = new Float32Array(heapF32.buffer, ptr, n);
@@ -153,6 +181,11 @@ export function allocFloat32(n: number): Float32Array | null {
   tokens.set(token, [ptr, size]);
   registry.register(view, token);
   return view;
+}
+
+/** True when `bytes` more of tracked blocks stay within `share` of the budget (arenas take at most half of it). */
+export function withinBudget(bytes: number, share: number): boolean {
+  return trackedLive + classBytes(bytes) <= share * budgetBytes();
 }
 
 /** Allocator statistics (for tests and the docs). */
