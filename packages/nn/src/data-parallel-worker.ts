@@ -5,10 +5,10 @@
 // in Atomics.wait and would not see an 'error' event).
 
 import { receiveMessageOnPort, workerData } from 'node:worker_threads';
-import { Tensor, adoptArena, wasmOffset, zeros } from '@timbre/tensor';
+import { Tensor, adoptArena, spinWhile, wasmOffset, zeros } from '@timbre/tensor';
 import {
   CTRL_SLOTS, DONE, IN, INPUT_GRAD, NEW_BUFFER, OP, OP_BACKWARD, OP_EXIT, OP_FORWARD, OUT, READY, ROWS, SEQ, SPIN_MS, STATUS,
-  SPIN_CHECK, TRAINING, layout, type DataParallelBuffer, type DataParallelHello, type DataParallelWorkerData,
+  TRAINING, layout, type DataParallelBuffer, type DataParallelHello, type DataParallelWorkerData,
 } from './data-parallel.js';
 import { buildModule } from './serialize.js';
 
@@ -35,7 +35,7 @@ function serve(wd: DataParallelWorkerData): void {
   Atomics.notify(I, READY);
   let seen = 0;
   for (;;) {
-    for (let n = 1, t0 = performance.now(); Atomics.load(I, SEQ) === seen; n++) if ((n & SPIN_CHECK) === 0 && performance.now() - t0 >= SPIN_MS) break;
+    spinWhile(() => Atomics.load(I, SEQ) === seen, SPIN_MS);
     Atomics.wait(I, SEQ, seen);
     seen = Atomics.load(I, SEQ);
     const op = I[OP];

@@ -13,7 +13,7 @@
 import { availableParallelism } from 'node:os';
 import { MessageChannel, receiveMessageOnPort, type MessagePort, type Worker } from 'node:worker_threads';
 import {
-  ShapeError, Tensor, addInPlace, copyFloat32, formatShape, reserveArena, setParallel, siblingModule, startWorker, threadLimit, wasmView, zeros,
+  ShapeError, Tensor, addInPlace, copyFloat32, formatShape, reserveArena, setParallel, siblingModule, spinWhile, startWorker, threadLimit, wasmView, zeros,
   type Arena,
 } from '@timbre/tensor';
 import { BufferSlots, Module, type ModuleConfig, type Parameter } from './module.js';
@@ -32,11 +32,6 @@ export const OP_FORWARD = 1, OP_BACKWARD = 2, OP_EXIT = 3;
  * all); spinning 2 ms, 2 sleeps, 1 % of wake-ups above 8-38 µs, 48-51 ms waiting.
  */
 export const SPIN_MS = 2;
-/**
- * The spin reads the clock once every SPIN_CHECK + 1 loads: performance.now() allocates, and reading it on
- * every load made each thread allocate ~4 MB per MLP-bench epoch, a scavenge per epoch on both threads.
- */
-export const SPIN_CHECK = 127;
 /** A worker silent this long (ms) inside one job is taken for dead. */
 const JOB_TIMEOUT_MS = 60_000;
 
@@ -143,14 +138,19 @@ class Replica {
   arenaState: (Float32Array | null)[] | null = null;
   arenaGrads: (Float32Array | null)[] | null = null;
   #hello = false;
+  readonly #state: readonly Tensor[];
+  readonly #params: readonly Parameter[];
 
-  constructor(config: ModuleConfig, stateSize: number, gradSize: number, arena: Arena | null) {
+  constructor(config: ModuleConfig, state: readonly Tensor[], params: readonly Parameter[], arena: Arena | null) {
     this.arena = arena;
+    this.#state = state;
+    this.#params = params;
     this.ctrl = new Int32Array(new SharedArrayBuffer(CTRL_SLOTS * 4));
     const { port1, port2 } = new MessageChannel();
     this.port = port1;
     const workerData: DataParallelWorkerData = {
-      dataParallel: true, config, ctrl: this.ctrl.buffer as SharedArrayBuffer, port: port2, stateSize, gradSize,
+      dataParallel: true, config, ctrl: this.ctrl.buffer as SharedArrayBuffer, port: port2,
+      stateSize: state.reduce((n, t) => n + t.size, 0), gradSize: params.reduce((n, p) => n + p.size, 0),
       arena: arena === null ? null : { memory: arena.memory, start: arena.start, end: arena.end },
     };
     // Replicas multiply on one core each: the matmul pool's extra worker would only compete with them.
@@ -168,23 +168,16 @@ class Replica {
     return true;
   }
 
-  /** The worker's first message (on the port before READY was stored): where its replica's tensors lie. */
+  /** The worker's first message (on the port before READY was stored): views of its replica's tensors in the arena. */
   #readHello(): void {
     this.#hello = true;
     const m = receiveMessageOnPort(this.port);
-    this.#pending = m === undefined ? null : (m.message as DataParallelHello);
-  }
-  #pending: DataParallelHello | null = null;
-
-  /** Builds the arena views once the module's tensor sizes are known (first use). */
-  bindArena(state: readonly Tensor[], params: readonly Parameter[]): void {
-    const h = this.#pending;
-    if (h === null) return;
-    this.#pending = null;
+    if (m === undefined) return;
+    const h = m.message as DataParallelHello;
     const views = (offs: number[], ts: readonly Tensor[]): (Float32Array | null)[] | null =>
       offs.length === ts.length && offs.some((o) => o >= 0) ? offs.map((o, i) => (o >= 0 ? wasmView(o, ts[i].size) : null)) : null;
-    this.arenaState = views(h.state, state);
-    this.arenaGrads = views(h.grads, params);
+    this.arenaState = views(h.state, this.#state);
+    this.arenaGrads = views(h.grads, this.#params);
   }
 
   /**
@@ -211,16 +204,17 @@ class Replica {
    * memory.copy under the SIMD backend (the buffer and the state are both in this thread's memory): 10 µs
    * for the MLP bench's 50k floats where TypedArray.set took 30 (the lines are cached on the worker's core).
    */
-  stateViews(state: readonly Tensor[]): Float32Array[] {
+  stateViews(): Float32Array[] {
     if (this.#stateViews.length === 0) {
       let o = (this.lay as Layout).state;
-      for (const t of state) { this.#stateViews.push(this.data.subarray(o, o + t.size)); o += t.size; }
+      for (const t of this.#state) { this.#stateViews.push(this.data.subarray(o, o + t.size)); o += t.size; }
     }
     return this.#stateViews;
   }
 
   /** Tensors over this buffer's gradient region, one per parameter (cached until the buffer changes). */
-  gradViews(params: readonly Parameter[]): Tensor[] {
+  gradViews(): Tensor[] {
+    const params = this.#params;
     if (this.views.length === 0) {
       let o = (this.lay as Layout).grad;
       for (let i = 0; i < params.length; i++) {
@@ -242,7 +236,7 @@ class Replica {
   /** Waits for the posted job; throws the worker's error, or after JOB_TIMEOUT_MS of silence. */
   wait(who: string): void {
     const I = this.ctrl, seq = this.seq;
-    for (let n = 1, t0 = performance.now(); Atomics.load(I, DONE) !== seq; n++) if ((n & SPIN_CHECK) === 0 && performance.now() - t0 >= SPIN_MS) break;
+    spinWhile(() => Atomics.load(I, DONE) !== seq, SPIN_MS);
     for (const t0 = performance.now(); Atomics.load(I, DONE) !== seq;) {
       Atomics.wait(I, DONE, Atomics.load(I, DONE), 1000);
       if (Atomics.load(I, DONE) !== seq && performance.now() - t0 > JOB_TIMEOUT_MS) {
@@ -330,7 +324,7 @@ export class DataParallel extends Module {
       }
       for (let i = 1; i < this.threads; i++) {
         const arena = arenaMB === 0 ? null : reserveArena(arenaBytes(arenaMB, this.#stateSize));
-        this.#replicas.push(new Replica(config, this.#stateSize, this.#gradSize, arena));
+        this.#replicas.push(new Replica(config, this.#state, this.#params, arena));
       }
     }
   }
@@ -375,7 +369,7 @@ export class DataParallel extends Module {
    * True when every worker's replica lives in an arena of this thread's memory, so forward writes the
    * state into it and backward adds its gradients in place (`arenaMB`; tensors under 16 floats still go
    * through the shared buffer); false when all go through the buffer (arenaMB 0, the scalar backend, the
-   * memory budget) or before the first split.
+   * memory budget) or before the workers are ready.
    */
   get inPlace(): boolean {
     return this.#replicas.length > 0 && this.#replicas.every((r) => r.arenaState !== null && r.arenaGrads !== null);
@@ -403,9 +397,8 @@ export class DataParallel extends Module {
       r.reserve(lay.end);
       r.lay = lay; r.rows = each; r.row0 = row;
       const d = r.data, I = r.ctrl;
-      r.bindArena(this.#state, this.#params);
       // Into the replica's own tensors where they lie in this thread's memory, else into the buffer's state region.
-      const own = r.arenaState, region = r.stateViews(this.#state);
+      const own = r.arenaState, region = r.stateViews();
       for (let i = 0; i < region.length; i++) copyFloat32(own?.[i] ?? region[i], this.#state[i].data);
       d.set(x.data.subarray(row * inCols, (row + each) * inCols), lay.x);
       I[ROWS] = each; I[IN] = inCols; I[OUT] = outCols; I[TRAINING] = this.training ? 1 : 0;
@@ -440,7 +433,7 @@ export class DataParallel extends Module {
     // All-reduce: the replicas' gradients (their rows' share of the batch loss) add into the module's.
     const ps = this.#params;
     for (const r of active) {
-      const views = r.gradViews(ps);
+      const views = r.gradViews();
       for (let i = 0; i < ps.length; i++) addInPlace(ps[i].grad, views[i]);
     }
     if (!inputGrad || own === null) return null;

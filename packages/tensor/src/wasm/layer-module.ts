@@ -24,6 +24,19 @@ function lanes(f: FuncBuilder, n: Local, vec: (off: Local) => void, tail: (off: 
 /** memory.copy and memory.fill on memory 0 (0xFC prefix, then the sub-opcode and memory indices). */
 const BULK_COPY = [0xfc, 0x0a, 0x00, 0x00] as const, BULK_FILL = [0xfc, 0x0b, 0x00] as const;
 
+/**
+ * `if (cond) yes() else no()` where `cond` pushes an i32 and each branch emits whole statements: the
+ * optimiser kernels choose one specialised loop per call with it.
+ */
+function ifElse(f: FuncBuilder, cond: () => void, yes: () => void, no: () => void): void {
+  cond();
+  f.if();
+  yes();
+  f.else();
+  no();
+  f.end();
+}
+
 /** ptr + off on the stack. */
 function at(f: FuncBuilder, ptr: Local, off: Local): FuncBuilder {
   return f.get(ptr).get(off).op(Op.i32_add);
@@ -283,29 +296,11 @@ export function addLayerKernels(mb: ModuleBuilder, expImport: number, logImport:
           at(f, p, o); at(f, p, o).f32Load().get(vs).get(lr).op(Op.f32_mul).op(Op.f32_sub).f32Store();
         });
     };
-    const byDecay = (mode: Mode, nest: boolean): void => {
-      f.get(wd).f32(0).op(Op.f32_ne).if();
-      loop(mode, nest, true);
-      f.else();
-      loop(mode, nest, false);
-      f.end();
-    };
-    const byNesterov = (mode: Mode): void => {
-      f.get(nesterov).if();
-      byDecay(mode, true);
-      f.else();
-      byDecay(mode, false);
-      f.end();
-    };
-    f.get(mom).f32(0).op(Op.f32_eq).if();
-    byDecay('plain', false);
-    f.else();
-    f.get(first).if();
-    byNesterov('first');
-    f.else();
-    byNesterov('momentum');
-    f.end();
-    f.end();
+    const byDecay = (mode: Mode, nest: boolean): void =>
+      ifElse(f, () => f.get(wd).f32(0).op(Op.f32_ne), () => loop(mode, nest, true), () => loop(mode, nest, false));
+    const byNesterov = (mode: Mode): void => ifElse(f, () => f.get(nesterov), () => byDecay(mode, true), () => byDecay(mode, false));
+    ifElse(f, () => f.get(mom).f32(0).op(Op.f32_eq), () => byDecay('plain', false),
+      () => ifElse(f, () => f.get(first), () => byNesterov('first'), () => byNesterov('momentum')));
   }
   // adam(p, g, m, v, vmax, n, stepSize, beta1, beta2, eps, l2, decay, bc2Sqrt): kernels/optim.ts adamStep
   // with stepSize = lr/bc1, decay = 1 − lr·wd (AdamW) or 1, l2 = wd (Adam) or 0 precomputed.
@@ -353,11 +348,7 @@ export function addLayerKernels(mb: ModuleBuilder, expImport: number, logImport:
         f.get(vs).op(Op.f32_sqrt).get(bc2Sqrt).op(Op.f32_div).get(eps).op(Op.f32_add).set(ts);
         at(f, p, o).get(ps).get(stepSize).get(ms).op(Op.f32_mul).get(ts).op(Op.f32_div).op(Op.f32_sub).f32Store();
       });
-    const byAms = (withL2: boolean): void => { f.get(vmax).if(); loop(withL2, true); f.else(); loop(withL2, false); f.end(); };
-    f.get(l2).f32(0).op(Op.f32_ne).if();
-    byAms(true);
-    f.else();
-    byAms(false);
-    f.end();
+    const byAms = (withL2: boolean): void => ifElse(f, () => f.get(vmax), () => loop(withL2, true), () => loop(withL2, false));
+    ifElse(f, () => f.get(l2).f32(0).op(Op.f32_ne), () => byAms(true), () => byAms(false));
   }
 }

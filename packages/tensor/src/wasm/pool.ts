@@ -10,7 +10,7 @@ import { Worker } from 'node:worker_threads';
 import { matmulScratchBytes } from './matmul-module.js';
 import { rawAlloc, wasmMemory } from './memory.js';
 import { kernelModule, simdKernels } from './module.js';
-import { threadLimit } from '../worker.js';
+import { SPIN_CHECK, spinWhile, threadLimit } from '../worker.js';
 
 // Control block (Int32 slots). NEXT packs the job tag (seq << 16) and the next unclaimed chunk in its
 // low 16 bits; a thread claims chunk c with compareExchange(tag | c → tag | c+1), so a worker waking
@@ -28,11 +28,6 @@ const CLOSED = 0xffff;
 const FEW_CHUNKS_FLOPS = 2 ** 26;
 /** How long (ms) either thread spins on the control block before sleeping in Atomics.wait. */
 const SPIN_MS = 0.5;
-/**
- * The spins read the clock once every SPIN_CHECK + 1 loads (about a microsecond): performance.now()
- * allocates, so reading it on every load filled the young generation within an epoch of training.
- */
-const SPIN_CHECK = 127;
 
 // Plain JavaScript, run with `eval: true`: no file to resolve, so it works the same from TypeScript
 // source (tsx, vitest) and from dist. chunk() is the same arithmetic as runChunk below.
@@ -48,7 +43,8 @@ Atomics.store(I, ${READY}, 1);
 let seen = 0;
 for (;;) {
   // Spin a little before sleeping: during training the next product follows within microseconds, and
-  // waking from Atomics.wait costs tens of microseconds on a VM.
+  // waking from Atomics.wait costs tens of microseconds on a VM. (spinWhile's loop, written out: this
+  // source is evaluated on its own and cannot import.)
   for (let n = 1, t0 = performance.now(); Atomics.load(I, ${SEQ}) === seen; n++) if ((n & ${SPIN_CHECK}) === 0 && performance.now() - t0 >= ${SPIN_MS}) break;
   Atomics.wait(I, ${SEQ}, seen);
   seen = Atomics.load(I, ${SEQ});
@@ -219,7 +215,7 @@ export function parallelMatmul(layout: 'NN' | 'NT' | 'TN', C: number, A: number,
   }
   // Wait for chunks the worker claimed (bounded: a dead worker must not hang the process).
   let waited = 0;
-  for (let spins = 1, t0 = performance.now(); mine + Atomics.load(I, WDONE) < n; spins++) if ((spins & SPIN_CHECK) === 0 && performance.now() - t0 >= SPIN_MS) break;
+  spinWhile(() => mine + Atomics.load(I, WDONE) < n, SPIN_MS);
   for (;;) {
     const done = Atomics.load(I, WDONE);
     if (mine + done >= n) break;
