@@ -8,8 +8,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import {
-  Rng, getBackend, matmulNN, matmulNNNaive, matmulNNPacked, matmulNT, matmulNTNaive, matmulNTPacked, matmulTN, matmulTNNaive,
-  matmulTNPacked, setParallel, whenParallelReady, zeros,
+  Rng, asmjsAvailable, getBackend, matmulNN, matmulNNAsm, matmulNNNaive, matmulNNPacked, matmulNT, matmulNTAsm, matmulNTNaive,
+  matmulNTPacked, matmulTN, matmulTNAsm, matmulTNNaive, matmulTNPacked, setParallel, whenParallelReady, zeros,
 } from '@timbre/tensor';
 import type { BenchOptions } from './run.js';
 import { formatMachine, machineInfo } from './lib/machine.js';
@@ -18,7 +18,7 @@ import { printTable, ratio } from './lib/table.js';
 import { clock, matmulGflops, measureInterleaved, measureOptions, now, type InterleavedCase } from './lib/timing.js';
 
 type Layout = 'NN' | 'NT' | 'TN';
-type Impl = 'timbre' | 'timbre-scalar' | 'timbre-2cores' | 'naive' | 'tfjs-cpu' | 'tfjs-wasm';
+type Impl = 'timbre' | 'timbre-scalar' | 'timbre-ts' | 'timbre-2cores' | 'naive' | 'tfjs-cpu' | 'tfjs-wasm';
 interface MatmulRecord { bench: 'matmul'; shape: string; layout: Layout; impl: Impl; gflops: number }
 type Kernel = typeof matmulNNPacked;
 
@@ -28,14 +28,17 @@ export const SHAPES: [number, number, number][] = [
   [64, 30, 256], [64, 256, 128], [64, 128, 64], [64, 64, 16], [256, 256, 128],
 ];
 const LAYOUTS: Layout[] = ['NN', 'NT', 'TN'];
-const IMPLS: Impl[] = ['timbre', 'timbre-2cores', 'timbre-scalar', 'naive', 'tfjs-cpu', 'tfjs-wasm'];
+const IMPLS: Impl[] = ['timbre', 'timbre-2cores', 'timbre-scalar', 'timbre-ts', 'naive', 'tfjs-cpu', 'tfjs-wasm'];
 // "timbre" is the default path: the kernels/matmul.ts dispatcher (WebAssembly SIMD where the runtime has
 // it, issue 8) on one core, operands allocated by @timbre/tensor (so in WebAssembly memory, no copies).
 // "timbre-2cores" is the same with the worker thread taking half of the product; it is only run on
 // shapes at or above the crossover (TIMBRE_PARALLEL_MIN_FLOPS) where the default path uses it.
-// "timbre-scalar" is the scalar TypeScript path issue 3 sets targets for (kernels/matmul-packed.ts),
-// called directly so the result does not depend on which backend the dispatcher picks.
-const FAST: Record<Layout, Kernel> = { NN: matmulNNPacked, NT: matmulNTPacked, TN: matmulTNPacked };
+// "timbre-scalar" is the scalar path issue 3 sets targets for, as the scalar backend runs it: the
+// asm.js macro-kernel (kernels/matmul-asm.ts) with the TypeScript packing; "timbre-ts" is the same
+// driver with the TypeScript macro-kernel (kernels/matmul-packed.ts), what runs where asm.js does not
+// compile. Both are called directly, so the result does not depend on which backend the dispatcher picks.
+const SCALAR: Record<Layout, Kernel> = { NN: matmulNNAsm, NT: matmulNTAsm, TN: matmulTNAsm };
+const TS: Record<Layout, Kernel> = { NN: matmulNNPacked, NT: matmulNTPacked, TN: matmulTNPacked };
 const DEFAULT: Record<Layout, Kernel> = { NN: matmulNN, NT: matmulNT, TN: matmulTN };
 /** timbre-2cores rows are measured on products from this many flops up (the library's own default crossover,
  * TIMBRE_PARALLEL_MIN_FLOPS, is higher: see packages/tensor/docs/simd.md). */
@@ -121,14 +124,14 @@ export async function run(opts: BenchOptions): Promise<void> {
     const tensors: tf.Tensor[] = [];
     const twoCores = getBackend() === 'simd' && 2 * M * N * K >= PARALLEL_MIN_FLOPS && (await whenParallelReady());
     const startParallel = setParallel({ enabled: false });
-    for (const impl of ['timbre', 'timbre-2cores', 'timbre-scalar', 'naive'] as const) {
+    for (const impl of ['timbre', 'timbre-2cores', 'timbre-scalar', 'timbre-ts', 'naive'] as const) {
       if (!impls.includes(impl) || (impl === 'naive' && !slowOk) || (impl === 'timbre-2cores' && !twoCores)) continue;
       const dispatched = impl === 'timbre' || impl === 'timbre-2cores';
       const enter = () => { setParallel({ enabled: impl === 'timbre-2cores', minFlops: PARALLEL_MIN_FLOPS }); };
       enter();
       const Cd = dispatched ? zeros([M * N]).data : C;
       for (const layout of LAYOUTS) {
-        const k = dispatched ? DEFAULT[layout] : impl === 'timbre-scalar' ? FAST[layout] : NAIVE[layout];
+        const k = dispatched ? DEFAULT[layout] : impl === 'timbre-scalar' ? SCALAR[layout] : impl === 'timbre-ts' ? TS[layout] : NAIVE[layout];
         const [a, b] = dispatched ? inputs[layout].map(tensorBuffer) : inputs[layout];
         const C = Cd;
         C.fill(NaN);
@@ -182,16 +185,18 @@ export async function run(opts: BenchOptions): Promise<void> {
       if (ours === undefined && !records.some((r) => r.shape === shape && r.layout === layout)) continue;
       const nn = get(shape, 'NN', 'timbre');
       const two = get(shape, layout, 'timbre-2cores'), scalar = get(shape, layout, 'timbre-scalar');
-      rows.push([shape, layout, ours ?? NaN, two ?? '', scalar ?? NaN, get(shape, layout, 'naive') ?? NaN, get(shape, layout, 'tfjs-cpu') ?? NaN,
-        get(shape, layout, 'tfjs-wasm') ?? NaN, ratio(ours, get(shape, layout, 'naive')), ratio(ours, get(shape, layout, 'tfjs-cpu')),
-        ratio(ours, get(shape, layout, 'tfjs-wasm')), ratio(scalar, get(shape, layout, 'tfjs-cpu')), two === undefined ? '' : ratio(two, ours),
+      const ts = get(shape, layout, 'timbre-ts'), cpu = get(shape, layout, 'tfjs-cpu');
+      rows.push([shape, layout, ours ?? NaN, two ?? '', scalar ?? NaN, ts ?? NaN, get(shape, layout, 'naive') ?? NaN, cpu ?? NaN,
+        get(shape, layout, 'tfjs-wasm') ?? NaN, ratio(ours, get(shape, layout, 'naive')), ratio(ours, cpu),
+        ratio(ours, get(shape, layout, 'tfjs-wasm')), ratio(scalar, cpu), ratio(ts, cpu), two === undefined ? '' : ratio(two, ours),
         layout === 'NN' ? '' : ratio(ours, nn)]);
     }
   }
   console.log('');
-  printTable(['shape MxKxN', 'layout', 'timbre', '2cores', 'scalar', 'naive', 'tfjs-cpu', 'tfjs-wasm', '/naive', '/tfjs-cpu', '/tfjs-wasm',
-    'scalar/tfjs-cpu', '2cores/1', '/NN'], rows);
-  console.log(`(GFLOPS; timbre = default ${getBackend()} kernels on one core, 2cores = with the worker thread, scalar = TypeScript kernels;`);
+  printTable(['shape MxKxN', 'layout', 'timbre', '2cores', 'scalar', 'ts', 'naive', 'tfjs-cpu', 'tfjs-wasm', '/naive', '/tfjs-cpu',
+    '/tfjs-wasm', 'scalar/tfjs-cpu', 'ts/tfjs-cpu', '2cores/1', '/NN'], rows);
+  console.log(`(GFLOPS; timbre = default ${getBackend()} kernels on one core, 2cores = with the worker thread, scalar = the scalar backend's`);
+  console.log(` kernels (asm.js macro-kernel${asmjsAvailable() ? '' : ': NOT compiled here, so this row ran as ordinary JavaScript'}), ts = the TypeScript macro-kernel;`);
   console.log(' ratios are timbre / peer in the same layout; /NN is this layout vs timbre NN; one core peaks at ≈ 113 GFLOPS with 256-bit FMA, ≈ 56 with 128-bit SIMD)');
   const file = writeResults('matmul', records, { machine, quick, clock, command: `${clock === 'cpu' ? 'BENCH_CLOCK=cpu ' : ''}npm run bench -- matmul${quick ? ' --quick' : ''}` }, only);
   if (file !== null) console.log(`wrote ${path.relative(process.cwd(), file)}`);

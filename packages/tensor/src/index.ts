@@ -23,6 +23,7 @@ export { linearReluForwardSimd } from './wasm/matmul.js';
 export { copyFloat32, fillFloat32 } from './wasm/layers.js';
 export { matmulNNNaive, matmulNTNaive, matmulTNNaive } from './kernels/matmul-naive.js';
 export { matmulNNPacked, matmulNTPacked, matmulTNPacked } from './kernels/matmul-packed.js';
+export { matmulNNAsm, matmulNTAsm, matmulTNAsm, asmjsAvailable } from './kernels/matmul-asm.js';
 export {
   reluForward, reluBackward, leakyReluForward, leakyReluBackward, tanhForward, tanhBackward, sigmoidForward,
   sigmoidBackward, geluForward, geluBackward, geluTanhForward, geluTanhBackward, erfc, dropoutForward, dropoutBackward,

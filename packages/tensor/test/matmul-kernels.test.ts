@@ -3,15 +3,18 @@
 import { describe, expect, it } from 'vitest';
 import {
   Rng, ShapeError, getBackend, matmul, matmulNN, matmulNNNaive, matmulNNPacked, matmulNT, matmulNTNaive, matmulNTPacked,
-  matmulTN, matmulTNNaive, matmulTNPacked, randn, zeros,
+  matmulTN, matmulTNNaive, matmulTNPacked, matmulNNAsm, matmulNTAsm, matmulTNAsm, randn, zeros,
 } from '../src/index.js';
 
 type Kernel = typeof matmulNN;
-// The scalar packed kernels directly, and the dispatcher nn calls (whatever backend is active).
+// The scalar kernels directly (TypeScript and asm.js), and the dispatcher nn calls (whatever backend is active).
 const layouts: [string, Kernel, Kernel][] = [
   ['packed NN', matmulNNPacked, matmulNNNaive],
   ['packed NT', matmulNTPacked, matmulNTNaive],
   ['packed TN', matmulTNPacked, matmulTNNaive],
+  ['asm.js NN', matmulNNAsm, matmulNNNaive],
+  ['asm.js NT', matmulNTAsm, matmulNTNaive],
+  ['asm.js TN', matmulTNAsm, matmulTNNaive],
   [`dispatch(${getBackend()}) NN`, matmulNN, matmulNNNaive],
   [`dispatch(${getBackend()}) NT`, matmulNT, matmulNTNaive],
   [`dispatch(${getBackend()}) TN`, matmulTN, matmulTNNaive],

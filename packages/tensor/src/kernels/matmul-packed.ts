@@ -20,11 +20,11 @@
 //    panels, so copying it costs more than the strided reads it saves (measured on 64×64×16: +5-10 %).
 
 /** Rows of op(A) packed per block; MC·KC floats stay cache-resident while B panels stream. */
-const MC = 128;
+export const MC = 128;
 /** Depth of one block: K is split so a 4×KC panel is 8 KB and the scratch is bounded by KC·(MC + N). */
-const KC = 512;
+export const KC = 512;
 /** Up to this many columns of C, op(A) is read in place instead of packed (gemmNarrow). */
-const NARROW_N = 16;
+export const NARROW_N = 16;
 
 let scratch = new Float32Array(0);
 const edge = new Float64Array(16); // accumulators of a clipped edge tile
@@ -36,7 +36,7 @@ function ensureScratch(n: number): Float32Array {
 
 // Packs rows [i0, i0+mc) × depth [p0, p0+kc) of op(A) into P[0 ..): 4-row panels, panel p at
 // p*4*kc, element (k, r) at k*4 + r. Rows past M are zero. transA: A is stored [K, M], else [M, K].
-function packA(P: Float32Array, A: Float32Array, transA: boolean, i0: number, mc: number, p0: number, kc: number,
+export function packA(P: Float32Array, A: Float32Array, transA: boolean, i0: number, mc: number, p0: number, kc: number,
                M: number, K: number): void {
   for (let ip = 0; ip < mc; ip += 4) {
     const base = ip * kc, i = i0 + ip, rows = Math.min(4, M - i);
@@ -62,7 +62,7 @@ function packA(P: Float32Array, A: Float32Array, transA: boolean, i0: number, mc
 // Packs columns [j0, j0+nc) × depth [p0, p0+kc) of op(B) into P[off ..): 4-column panels, panel q
 // at off + q*4*kc, element (k, c) at k*4 + c. Columns past N are zero. transB: B is stored [N, K],
 // else [K, N].
-function packB(P: Float32Array, off: number, B: Float32Array, transB: boolean, j0: number, nc: number,
+export function packB(P: Float32Array, off: number, B: Float32Array, transB: boolean, j0: number, nc: number,
                p0: number, kc: number, K: number, N: number): void {
   for (let jp = 0; jp < nc; jp += 4) {
     const base = off + jp * kc, j = j0 + jp, cols = Math.min(4, N - j);
@@ -212,7 +212,7 @@ function storeEdge(C: Float32Array, T: Float64Array, bias: Float32Array | null, 
 // Shared driver: op(A) [M, K], op(B) [K, N] -> C [M, N]. Blocks of KC depth and MC rows
 // (GotoBLAS loop order; a column blocking level measured 3-4 % slower and is left out). The first depth block applies beta and the bias; later ones add
 // into C (beta = 1), so each element of C is rounded to float32 once per KC of depth.
-function gemmPacked(C: Float32Array, A: Float32Array, B: Float32Array, bias: Float32Array | null,
+export function gemmPacked(C: Float32Array, A: Float32Array, B: Float32Array, bias: Float32Array | null,
                     M: number, K: number, N: number, alpha: number, beta: number,
                     transA: boolean, transB: boolean): void {
   if (M === 0 || N === 0) return;
