@@ -120,6 +120,11 @@ type AsmModule = (stdlib: typeof globalThis, foreign: null, heap: ArrayBuffer) =
 
 /** Largest heap: byte offsets are int32 inside the kernel. Bigger products take the TypeScript kernel. */
 const MAX_HEAP_BYTES = 2 ** 30;
+/**
+ * Narrow products copy all of A into the heap, which only grows; above this many floats of A (16 MiB)
+ * they take the packed path, whose heap is bounded by the blocks (KC·(MC + N) + MC·N floats).
+ */
+const NARROW_MAX_A = 1 << 22;
 
 let asmModule: AsmModule | null = null;
 let kernel: AsmKernel | null = null;
@@ -202,7 +207,7 @@ function moveRows(C: Float32Array, i0: number, rows: number, N: number, Np: numb
 
 // Driver: op(A) [M, K], op(B) [K, N] -> C [M, N], blocked as matmul-packed.ts (KC deep, MC rows;
 // the first depth block applies beta and the bias, later ones add into C). Narrow products (N ≤ 16,
-// one depth block) copy A into the heap as it is and let the kernel read it with its own strides:
+// one depth block, A up to 16 MiB) copy A into the heap as it is and let the kernel read it with its own strides:
 // each A panel would serve at most 4 B panels, so packing it costs more than it saves (64×64×16:
 // +15 %), as in matmul-packed.ts. Returns false, having done nothing, when the operands would not
 // fit a heap.
@@ -211,7 +216,7 @@ function gemmAsm(C: Float32Array, A: Float32Array, B: Float32Array, bias: Float3
                  transA: boolean, transB: boolean): boolean {
   if (M === 0 || N === 0) return true;
   const Np = (N + 3) & ~3;
-  if (N <= NARROW_N && K > 0 && K <= KC) {
+  if (N <= NARROW_N && K > 0 && K <= KC && M * K <= NARROW_MAX_A) {
     // Heap: [A as stored, with 4 rows of slack that the last panel may read | B | C | bias]. The
     // slack (and, TN, the next row's start) only feeds C's padding rows, which are not copied out.
     const bOff = (M + 4) * K + 4, cOff = bOff + Np * K, Mp = (M + 3) & ~3, biasOff = cOff + Mp * Np;
