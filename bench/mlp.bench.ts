@@ -1,5 +1,5 @@
 // MLP training-epoch benchmark (issue 4): one epoch over 8,000 random rows, softmax cross-entropy, shuffled
-// mini-batches. timbre (the default WebAssembly SIMD kernels; timbre-scalar: the TypeScript kernels, issue 4's goal;
+// mini-batches. timbre (the default WebAssembly SIMD kernels; timbre-scalar: the scalar kernels, matmul in asm.js, issue 4's goal;
 // timbre-2cores: SIMD with nn's DataParallel on two threads, issue 8; wall clock only, CPU time would add both threads) vs
 // tfjs-backend-wasm, tfjs-backend-cpu and PyTorch 1-thread (bench/torch_mlp.py) on the same shapes/optimisers.
 // Writes bench/results/mlp.json: [{ bench: "mlp-epoch", config, impl, ms }] (median ms per epoch), and prints the
@@ -28,7 +28,7 @@ import { printTable, ratio } from './lib/table.js';
 import { clock, now } from './lib/timing.js';
 
 // timbre = the default path (WebAssembly SIMD kernels where the runtime has them, one core); timbre-scalar =
-// the TypeScript kernels (TIMBRE_BACKEND=scalar); timbre-2cores = SIMD with the model wrapped in DataParallel
+// the scalar kernels (TIMBRE_BACKEND=scalar: TypeScript, with matmul's macro-kernel in asm.js where it compiles); timbre-2cores = SIMD with the model wrapped in DataParallel
 // (each batch split by rows between this thread and a worker's replica; gradients added before the step).
 type Impl = 'timbre' | 'timbre-scalar' | 'timbre-2cores' | 'tfjs-wasm' | 'tfjs-cpu' | 'torch';
 interface MlpRecord { bench: 'mlp-epoch'; config: string; impl: Impl; ms: number }
