@@ -37,8 +37,6 @@ const IMPLS: Impl[] = ['timbre', 'timbre-2cores', 'timbre-scalar', 'timbre-ts', 
 // asm.js macro-kernel (kernels/matmul-asm.ts) with the TypeScript packing; "timbre-ts" is the same
 // driver with the TypeScript macro-kernel (kernels/matmul-packed.ts), what runs where asm.js does not
 // compile. Both are called directly, so the result does not depend on which backend the dispatcher picks.
-const SCALAR: Record<Layout, Kernel> = { NN: matmulNNAsm, NT: matmulNTAsm, TN: matmulTNAsm };
-const TS: Record<Layout, Kernel> = { NN: matmulNNPacked, NT: matmulNTPacked, TN: matmulTNPacked };
 const DEFAULT: Record<Layout, Kernel> = { NN: matmulNN, NT: matmulNT, TN: matmulTN };
 /** timbre-2cores rows are measured on products from this many flops up (the library's own default crossover,
  * TIMBRE_PARALLEL_MIN_FLOPS, is higher: see packages/tensor/docs/simd.md). */
@@ -46,6 +44,12 @@ const PARALLEL_MIN_FLOPS = Number(process.env.TIMBRE_PARALLEL_MIN_FLOPS || 2 ** 
 /** Copies `a` into a buffer allocated the way tensors are (WebAssembly memory under the SIMD backend). */
 const tensorBuffer = (a: Float32Array): Float32Array => { const t = zeros([a.length]).data; t.set(a); return t; };
 const NAIVE: Record<Layout, Kernel> = { NN: matmulNNNaive, NT: matmulNTNaive, TN: matmulTNNaive };
+/** The kernels called directly, by implementation. */
+const DIRECT: Record<'timbre-scalar' | 'timbre-ts' | 'naive', Record<Layout, Kernel>> = {
+  'timbre-scalar': { NN: matmulNNAsm, NT: matmulNTAsm, TN: matmulTNAsm },
+  'timbre-ts': { NN: matmulNNPacked, NT: matmulNTPacked, TN: matmulTNPacked },
+  naive: NAIVE,
+};
 /** In --quick mode the slow peers (naive, tfjs-cpu: ~0.1-1 GFLOPS) skip shapes above this many MACs. */
 const QUICK_SLOW_LIMIT = 256 * 256 * 256;
 
@@ -131,7 +135,7 @@ export async function run(opts: BenchOptions): Promise<void> {
       enter();
       const Cd = dispatched ? zeros([M * N]).data : C;
       for (const layout of LAYOUTS) {
-        const k = dispatched ? DEFAULT[layout] : impl === 'timbre-scalar' ? SCALAR[layout] : impl === 'timbre-ts' ? TS[layout] : NAIVE[layout];
+        const k = dispatched ? DEFAULT[layout] : DIRECT[impl][layout];
         const [a, b] = dispatched ? inputs[layout].map(tensorBuffer) : inputs[layout];
         const C = Cd;
         C.fill(NaN);

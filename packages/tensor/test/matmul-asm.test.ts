@@ -17,6 +17,13 @@ function randArray(n: number, rng: Rng): Float32Array {
   return a;
 }
 
+/** How many elements of a and b differ (Object.is: bit for bit, except NaN payloads). */
+function differing(a: Float32Array, b: Float32Array): number {
+  let n = 0;
+  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) n++;
+  return n;
+}
+
 // Compiles and links a copy of the source; resolves with the asm.js messages V8 reported (Node
 // turns them into process warnings, emitted on a later tick).
 async function asmMessages(source: string): Promise<string[]> {
@@ -63,9 +70,7 @@ describe('asm.js matmul kernel', () => {
           const c1 = randArray(M * N, rng), c2 = c1.slice();
           asm(c1, A, B, bias, M, K, N, alpha, beta);
           ts(c2, A, B, bias, M, K, N, alpha, beta);
-          let diff = 0;
-          for (let i = 0; i < M * N; i++) if (!Object.is(c1[i], c2[i])) diff++;
-          expect(diff, `${layout} ${M}x${K}x${N} alpha=${alpha} beta=${beta} bias=${withBias}`).toBe(0);
+          expect(differing(c1, c2), `${layout} ${M}x${K}x${N} alpha=${alpha} beta=${beta} bias=${withBias}`).toBe(0);
         }
       }
     }
@@ -81,9 +86,7 @@ describe('asm.js matmul kernel', () => {
     const big = new Float32Array(M * N), ref = new Float32Array(M * N);
     matmulNNAsm(big, A2, B2, null, M, K, N, 1, 0);
     matmulNNPacked(ref, A2, B2, null, M, K, N, 1, 0);
-    let diff = 0;
-    for (let i = 0; i < M * N; i++) if (big[i] !== ref[i]) diff++;
-    expect(diff).toBe(0);
+    expect(differing(big, ref)).toBe(0);
     matmulNNAsm(after, A, B, null, 40, 50, 30, 1, 0);
     expect(after).toEqual(before);
   });
@@ -95,9 +98,7 @@ describe('asm.js matmul kernel', () => {
     const c1 = new Float32Array(M * N), c2 = new Float32Array(M * N);
     matmulNNAsm(c1, A, B, bias, M, K, N, 1, 0);
     matmulNNPacked(c2, A, B, bias, M, K, N, 1, 0);
-    let diff = 0;
-    for (let i = 0; i < M * N; i++) if (c1[i] !== c2[i]) diff++;
-    expect(diff).toBe(0);
+    expect(differing(c1, c2)).toBe(0);
   });
 
   it('narrow products: the padding rows read stale heap (NaN here) and none of it reaches C', () => {

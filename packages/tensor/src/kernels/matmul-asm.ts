@@ -129,6 +129,7 @@ const NARROW_MAX_A = 1 << 22;
 let asmModule: AsmModule | null = null;
 let kernel: AsmKernel | null = null;
 let H = new Float32Array(0); // the heap, as floats
+let codegenRefused = false;
 
 let asmOn = typeof (globalThis as { WebAssembly?: unknown }).WebAssembly === 'object' &&
   (typeof process === 'undefined' || process.env.TIMBRE_ASMJS !== '0');
@@ -150,11 +151,12 @@ function ensureHeap(floats: number): boolean {
   if (H.length >= floats && kernel !== null) return true;
   let bytes = 1 << 16;
   while (bytes < floats * 4) bytes *= 2;
-  if (bytes > MAX_HEAP_BYTES) return false;
+  if (bytes > MAX_HEAP_BYTES || codegenRefused) return false;
   try {
     asmModule ??= new Function('stdlib', 'foreign', 'heap', ASM_SOURCE) as AsmModule;
   } catch {
-    asmOn = false; // --disallow-code-generation-from-strings
+    codegenRefused = true; // --disallow-code-generation-from-strings: not tried again
+    asmOn = false;
     return false;
   }
   const heap = new ArrayBuffer(bytes);
