@@ -17,16 +17,16 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadGenre2, loadTagtraum, type RealDataset } from '../src/data/real.js';
-import { stratifiedGroupKFold, subsetDataset } from '../src/data/split.js';
-import { writeFileAtomic } from '../src/data/atomic.js';
-import { crossValPredict } from '../src/search/cv.js';
-import { runSearch, type SearchResult } from '../src/search/search.js';
-import { MLP_SPACE, paramsToOptions } from '../src/search/space.js';
-import { searchReportSection } from '../src/search/report.js';
+import { loadGenre2, loadTagtraum, type RealDataset } from '../src/ml/real.js';
+import { stratifiedGroupKFold, subsetDataset } from '../src/ml/split.js';
+import { writeFileAtomic } from '../src/io/atomic.js';
+import { crossValPredict } from '../src/ml/cv.js';
+import { runSearch, type SearchResult } from '../src/ml/search/search.js';
+import { MLP_SPACE, paramsToOptions } from '../src/ml/search/space.js';
+import { searchReportSection } from '../src/report/search.js';
 import { escapeHtml } from '../src/report/svg.js';
-import { createModel, type ModelOptions } from '../src/models/registry.js';
-import { meanStd } from '../src/metrics/summary.js';
+import { createModel, type ModelOptions } from '../src/ml/registry.js';
+import { meanStd } from '../src/ml/summary.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const pkg = resolve(here, '..');

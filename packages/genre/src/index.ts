@@ -2,12 +2,12 @@
 export {
   trainValidTestSplit, trainTestSplit, stratifiedGroupKFold, subsetDataset, classCounts,
   type Split, type Fold, type SplitOptions,
-} from './data/split.js';
+} from './ml/split.js';
 export {
   confusionMatrix, accuracy, balancedAccuracy, macroF1, perClassScores, evaluatePredictions, argmaxRows, logLoss,
   majorityClass, majorityBaseline, type ClassScores, type ClassificationMetrics,
-} from './metrics/classification.js';
-export { meanStd, formatMeanStd, summarizeRuns, type MeanStd } from './metrics/summary.js';
+} from './ml/metrics.js';
+export { meanStd, formatMeanStd, summarizeRuns, type MeanStd } from './ml/summary.js';
 export {
   SEED_GENRES, DEFAULT_ALIASES, DEFAULT_VOCABULARY, normalizeTag, seedTagRule, topCountTagRule, tagsToGenre,
   vocabularyLookup, parseVocabulary, type Tag, type GenreVocabulary, type TagRule,
@@ -18,7 +18,7 @@ export {
   labelFromTrackTags, labelFromLastfm, readLabels, writeLabelFile,
   type LabelRuleOptions, type LabelCounts, type LabelResult, type TrackRef,
 } from './labels/label.js';
-export { writeFileAtomic, withAtomicFile } from './data/atomic.js';
+export { writeFileAtomic, withAtomicFile } from './io/atomic.js';
 export { readSongs, readSong, MsdFile, type ReadSongsOptions } from './msd/reader.js';
 export { MsdFormatError } from './msd/errors.js';
 export {
@@ -27,12 +27,12 @@ export {
   type SongFloatArrayField, type SongStringArrayField, type SongMatrixField, type SongsColumn,
 } from './msd/song.js';
 export type { H5Table, H5Column } from './msd/h5.js';
-export { writeCsvAtomic } from './data/csv.js';
+export { writeCsvAtomic } from './io/csv.js';
 export { readSongTable, canonicalColumns, cleanValue, type SongTable } from './preprocess/table.js';
 export {
   featureDefs, parseFeatureSpec, availableAudioGroups, FEATURE_GROUPS, type FeatureGroup, type FeatureDef, type KeyEncoding,
 } from './preprocess/features.js';
-export { fitScaler, applyScaler, checkScalerState, type ScalerKind, type ScalerState } from './preprocess/scaler.js';
+export { fitScaler, applyScaler, checkScalerState, type ScalerKind, type ScalerState } from './ml/scaler.js';
 export {
   preprocess, writePrepared, readPrepared, splitIndices, SPLIT_NAMES,
   type PreprocessOptions, type PreprocessReport, type PreparedData, type SplitName,
@@ -40,13 +40,13 @@ export {
 export {
   MlpClassifier, MLP_PRESETS, mlpOptions, classWeightsFor,
   type MlpOptions, type MlpHistory, type EpochLog, type ClassWeighting,
-} from './train/mlp.js';
-export { makeDatasets, datasetFromPrepared, splitRows, type SplitDatasets, type SplitSpec } from './train/datasets.js';
-export { trainAndEvaluate, makeMlpModel, ensembleSize, ensembleSeeds, PRESET_ENSEMBLE, type TrainRunOptions, type TrainRunResult, type SeedRun, type RunSummary } from './train/run.js';
-export { trainAndEvaluateParallel, type ParallelTrainOptions } from './train/parallel.js';
-export { saveGenreModel, loadGenreModel, modelPaths, SAVABLE_MODELS, type ModelMeta, type SaveModelArgs } from './train/model-io.js';
-export { predictTable, predictInputs, encodeForModel, songsToTable, listH5Files, type Prediction, type RawTable } from './train/predict.js';
-export { runPipeline, extractSongTable, type PipelineOptions, type PipelineResult } from './train/pipeline.js';
+} from './ml/mlp.js';
+export { makeDatasets, datasetFromPrepared, splitRows, type SplitDatasets, type SplitSpec } from './pipeline/datasets.js';
+export { trainAndEvaluate, makeMlpModel, ensembleSize, ensembleSeeds, PRESET_ENSEMBLE, type TrainRunOptions, type TrainRunResult, type SeedRun, type RunSummary } from './pipeline/run.js';
+export { trainAndEvaluateParallel, type ParallelTrainOptions } from './pipeline/parallel.js';
+export { saveGenreModel, loadGenreModel, modelPaths, SAVABLE_MODELS, type ModelMeta, type SaveModelArgs } from './pipeline/model-file.js';
+export { predictTable, predictInputs, encodeForModel, songsToTable, listH5Files, type Prediction, type RawTable } from './pipeline/predict.js';
+export { runPipeline, extractSongTable, type PipelineOptions, type PipelineResult } from './pipeline/pipeline.js';
 export { renderReport, writeReport, htmlTable, type ReportInput, type ReportSection, type ReportHistory } from './report/html.js';
 export { lineChart, scatterChart, heatmap, barChart, escapeHtml, niceTicks, PALETTE, type Series, type ChartOptions } from './report/svg.js';
 export { generateSyntheticCorpus, generateSyntheticSongs, SYNTHETIC_GENRES, type SyntheticCorpus, type SyntheticCorpusOptions, type SyntheticTrack } from './msd/synthetic.js';
@@ -59,34 +59,34 @@ export {
 export {
   audioSummary, summarizeSegments, segmentDurations, audioFeatureNames, audioFeatureValues, COV_PAIRS, COV_SIZE,
   type AudioSummary, type AudioSummaryOptions, type SegmentStats,
-} from './features/audio.js';
+} from './msd/audio.js';
 export { extractMsd, plannedFiles, type ExtractOptions, type ExtractResult } from './extract/extract.js';
 export { mergeShards, type MergeResult } from './extract/merge.js';
 export { listMsdFiles, shardFiles, parseShard, shardedName, fnv1a, type InputFile, type Shard } from './extract/files.js';
 export { SONGCSV_COLUMNS, EXTENDED_COLUMNS, songCsvCells, extendedCells } from './extract/rows.js';
 export { MsdReadPool } from './extract/pool.js';
 export { addExtractCommand } from './cli/extract.js';
-export type { Dataset, Classifier, TrainHistory } from './models/types.js';
-export { LogisticRegression, type LogisticRegressionOptions } from './models/logistic-regression.js';
-export { GBDT, type GBDTOptions } from './models/gbdt.js';
-export { RandomForest, type RandomForestOptions } from './models/random-forest.js';
-export { Binner, MISSING, type FlatTree } from './models/binning.js';
-export { lbfgs, type LbfgsOptions, type LbfgsResult, type Objective } from './models/lbfgs.js';
-export { sampleWeights, classWeights, type ClassWeight, type ClassifierFactory } from './models/common.js';
+export type { Dataset, Classifier, TrainHistory } from './ml/types.js';
+export { LogisticRegression, type LogisticRegressionOptions } from './ml/logistic-regression.js';
+export { GBDT, type GBDTOptions } from './ml/gbdt.js';
+export { RandomForest, type RandomForestOptions } from './ml/random-forest.js';
+export { Binner, MISSING, type FlatTree } from './ml/binning.js';
+export { lbfgs, type LbfgsOptions, type LbfgsResult, type Objective } from './ml/lbfgs.js';
+export { sampleWeights, classWeights, type ClassWeight, type ClassifierFactory } from './ml/common.js';
 export {
   averageProba, VotingClassifier, BlendClassifier, BaggingClassifier, SeedEnsemble, SnapshotEnsemble, SammeClassifier,
   type BlendOptions, type BaggingOptions, type SammeOptions, type SnapshotSource,
-} from './models/ensemble.js';
-export { SnapshotMlp, type SnapshotMlpOptions } from './models/snapshot-mlp.js';
-export { registerModel, createModel, listModels, MajorityClassifier, type ModelFactory, type ModelOptions } from './models/registry.js';
-export { loadTagtraum, loadGenre2, parseCsv, fitStandardizer, applyStandardizer, type RealDataset, type Standardizer, type TagtraumOptions } from './data/real.js';
-export { crossValPredict, type CvOptions, type CvResult } from './search/cv.js';
+} from './ml/ensemble.js';
+export { SnapshotMlp, type SnapshotMlpOptions } from './ml/snapshot-mlp.js';
+export { registerModel, createModel, listModels, MajorityClassifier, type ModelFactory, type ModelOptions } from './ml/registry.js';
+export { loadTagtraum, loadGenre2, parseCsv, fitStandardizer, applyStandardizer, type RealDataset, type Standardizer, type TagtraumOptions } from './ml/real.js';
+export { crossValPredict, type CvOptions, type CvResult } from './ml/cv.js';
 export {
   MLP_SPACE, GBDT_SPACE, gridPoints, sampleParams, paramsToOptions, checkSpace,
   type SearchSpace, type ParamSpec, type Params, type ParamValue,
-} from './search/space.js';
-export { tpeSuggest, type TpeOptions, type Observation } from './search/tpe.js';
-export { evaluateTrial, type ObjectiveSpec, type TrialScore } from './search/objective.js';
-export { runSearch, readJournal, type SearchOptions, type SearchResult, type TrialRecord, type Strategy } from './search/search.js';
-export { searchReportSection, searchPlotSvg, searchTableHtml } from './search/report.js';
+} from './ml/search/space.js';
+export { tpeSuggest, type TpeOptions, type Observation } from './ml/search/tpe.js';
+export { evaluateTrial, type ObjectiveSpec, type TrialScore } from './ml/search/objective.js';
+export { runSearch, readJournal, type SearchOptions, type SearchResult, type TrialRecord, type Strategy } from './ml/search/search.js';
+export { searchReportSection, searchPlotSvg, searchTableHtml } from './report/search.js';
 export { addModelCommands } from './cli/models.js';

@@ -7,7 +7,7 @@ import { readSongs } from '../src/index.js';
 import type { Song } from '../src/index.js';
 import {
   audioSummary, audioFeatureNames, audioFeatureValues, COV_PAIRS, segmentDurations, summarizeSegments,
-} from '../src/features/audio.js';
+} from '../src/msd/audio.js';
 import { DATA, H5_ROOT, listH5, loadCsv, readNpz } from './msd-helpers.js';
 
 const songs: Song[] = [];

@@ -1,16 +1,16 @@
 // Ensembles over the classic models: averaging, bagging, seeds, blends, snapshots and SAMME.
 import { describe, expect, it, vi } from 'vitest';
 import { Rng } from '@timbre/tensor';
-import { LogisticRegression } from '../src/models/logistic-regression.js';
-import { GBDT } from '../src/models/gbdt.js';
-import { RandomForest } from '../src/models/random-forest.js';
+import { LogisticRegression } from '../src/ml/logistic-regression.js';
+import { GBDT } from '../src/ml/gbdt.js';
+import { RandomForest } from '../src/ml/random-forest.js';
 import {
   averageProba, BaggingClassifier, BlendClassifier, SammeClassifier, SeedEnsemble, SnapshotEnsemble, VotingClassifier,
   type SnapshotSource,
-} from '../src/models/ensemble.js';
-import { accuracy, argmaxRows } from '../src/metrics/classification.js';
-import { SnapshotMlp } from '../src/models/snapshot-mlp.js';
-import type { Classifier, Dataset } from '../src/models/types.js';
+} from '../src/ml/ensemble.js';
+import { accuracy, argmaxRows } from '../src/ml/metrics.js';
+import { SnapshotMlp } from '../src/ml/snapshot-mlp.js';
+import type { Classifier, Dataset } from '../src/ml/types.js';
 
 vi.setConfig({ testTimeout: 60_000 }); // the machine is shared; these fit real models
 

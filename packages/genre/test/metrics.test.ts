@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { Rng } from '@timbre/tensor';
 import {
   accuracy, argmaxRows, balancedAccuracy, confusionMatrix, evaluatePredictions, logLoss, macroF1, majorityBaseline,
-} from '../src/metrics/classification.js';
-import { formatMeanStd, meanStd, summarizeRuns } from '../src/metrics/summary.js';
+} from '../src/ml/metrics.js';
+import { formatMeanStd, meanStd, summarizeRuns } from '../src/ml/summary.js';
 
 // Worked by hand: y_true = [0,0,0,1,1,2], y_pred = [0,0,1,1,2,2].
 // class 0: tp 2, pred 2, true 3 -> P 1, R 2/3, F1 0.8

@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Rng } from '@timbre/tensor';
-import type { Dataset } from '../src/models/types.js';
-import { MlpClassifier, MLP_PRESETS, classWeightsFor, mlpOptions } from '../src/train/mlp.js';
-import { loadGenreModel, saveGenreModel } from '../src/train/model-io.js';
-import { argmaxRows, evaluatePredictions } from '../src/metrics/classification.js';
-import { fitScaler } from '../src/preprocess/scaler.js';
+import type { Dataset } from '../src/ml/types.js';
+import { MlpClassifier, MLP_PRESETS, classWeightsFor, mlpOptions } from '../src/ml/mlp.js';
+import { loadGenreModel, saveGenreModel } from '../src/pipeline/model-file.js';
+import { argmaxRows, evaluatePredictions } from '../src/ml/metrics.js';
+import { fitScaler } from '../src/ml/scaler.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'timbre-mlp-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -6,8 +6,8 @@ import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { readSongs } from '../src/index.js';
-import { audioSummary, COV_PAIRS } from '../src/features/audio.js';
-import { parseCsv } from '../src/data/real.js';
+import { audioSummary, COV_PAIRS } from '../src/msd/audio.js';
+import { parseCsv } from '../src/ml/real.js';
 import { DATA, H5_ROOT, listH5 } from './msd-helpers.js';
 
 vi.setConfig({ testTimeout: 60_000 });

@@ -2,12 +2,12 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it, vi } from 'vitest';
 import { Rng } from '@timbre/tensor';
-import { LogisticRegression } from '../src/models/logistic-regression.js';
-import { GBDT } from '../src/models/gbdt.js';
-import { RandomForest } from '../src/models/random-forest.js';
-import { Binner, MISSING } from '../src/models/binning.js';
-import { accuracy, argmaxRows, macroF1 } from '../src/metrics/classification.js';
-import type { Dataset } from '../src/models/types.js';
+import { LogisticRegression } from '../src/ml/logistic-regression.js';
+import { GBDT } from '../src/ml/gbdt.js';
+import { RandomForest } from '../src/ml/random-forest.js';
+import { Binner, MISSING } from '../src/ml/binning.js';
+import { accuracy, argmaxRows, macroF1 } from '../src/ml/metrics.js';
+import type { Dataset } from '../src/ml/types.js';
 
 vi.setConfig({ testTimeout: 60_000 }); // the machine is shared; these fit real models
 

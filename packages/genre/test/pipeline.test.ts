@@ -7,9 +7,9 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateSyntheticCorpus } from '../src/msd/synthetic.js';
 import { readSongs } from '../src/msd/reader.js';
-import { runPipeline, type PipelineResult } from '../src/train/pipeline.js';
-import { loadGenreModel } from '../src/train/model-io.js';
-import { predictInputs, songsToTable } from '../src/train/predict.js';
+import { runPipeline, type PipelineResult } from '../src/pipeline/pipeline.js';
+import { loadGenreModel } from '../src/pipeline/model-file.js';
+import { predictInputs, songsToTable } from '../src/pipeline/predict.js';
 
 const shared = fileURLToPath(new URL('../../../../shared/data/', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'timbre-pipe-'));

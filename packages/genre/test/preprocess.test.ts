@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { canonicalColumns, readSongTable } from '../src/preprocess/table.js';
 import { featureDefs, parseFeatureSpec } from '../src/preprocess/features.js';
 import { preprocess, readPrepared, writePrepared } from '../src/preprocess/preprocess.js';
-import { applyScaler, fitScaler } from '../src/preprocess/scaler.js';
+import { applyScaler, fitScaler } from '../src/ml/scaler.js';
 
 const shared = fileURLToPath(new URL('../../../../shared/data/', import.meta.url));
 const TAGTRAUM = join(shared, 'msd10k-tagtraum-cd1-joined/msd10k_tagtraum_cd1.csv');

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { renderReport } from '../src/report/html.js';
 import { heatmap, lineChart, niceTicks } from '../src/report/svg.js';
-import { evaluatePredictions } from '../src/metrics/classification.js';
+import { evaluatePredictions } from '../src/ml/metrics.js';
 import { main } from '../src/cli/main.js';
 
 const shared = fileURLToPath(new URL('../../../../shared/data/', import.meta.url));

@@ -4,13 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { Rng } from '@timbre/tensor';
-import { gridPoints, paramsToOptions, sampleParams, MLP_SPACE, type SearchSpace } from '../src/search/space.js';
-import { tpeSuggest, type Observation } from '../src/search/tpe.js';
-import { readJournal, runSearch } from '../src/search/search.js';
-import { crossValPredict } from '../src/search/cv.js';
-import { searchReportSection } from '../src/search/report.js';
-import { LogisticRegression } from '../src/models/logistic-regression.js';
-import type { Dataset } from '../src/models/types.js';
+import { gridPoints, paramsToOptions, sampleParams, MLP_SPACE, type SearchSpace } from '../src/ml/search/space.js';
+import { tpeSuggest, type Observation } from '../src/ml/search/tpe.js';
+import { readJournal, runSearch } from '../src/ml/search/search.js';
+import { crossValPredict } from '../src/ml/cv.js';
+import { searchReportSection } from '../src/report/search.js';
+import { LogisticRegression } from '../src/ml/logistic-regression.js';
+import type { Dataset } from '../src/ml/types.js';
 
 vi.setConfig({ testTimeout: 60_000 }); // the machine is shared; these fit real models
 

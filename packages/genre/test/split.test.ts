@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '@timbre/tensor';
-import { classCounts, stratifiedGroupKFold, subsetDataset, trainTestSplit, trainValidTestSplit } from '../src/data/split.js';
+import { classCounts, stratifiedGroupKFold, subsetDataset, trainTestSplit, trainValidTestSplit } from '../src/ml/split.js';
 
 /** A labelled set of `nGroups` artists; each artist has 1–6 songs, mostly of one genre. */
 function makeData(nGroups: number, classes: number, seed: number): { y: Int32Array; groups: string[] } {

@@ -3,8 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '@timbre/tensor';
 import type { PreparedData } from '../src/preprocess/preprocess.js';
-import { trainAndEvaluateParallel } from '../src/train/parallel.js';
-import { trainAndEvaluate, type SeedRun } from '../src/train/run.js';
+import { trainAndEvaluateParallel } from '../src/pipeline/parallel.js';
+import { trainAndEvaluate, type SeedRun } from '../src/pipeline/run.js';
 
 /** 3 overlapping Gaussian classes in 6 features, 48 artists, a stored artist split. */
 function prepared(rows = 288): PreparedData {

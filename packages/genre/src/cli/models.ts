@@ -4,19 +4,19 @@
 // Wire them into the main program with addModelCommands(program).
 
 import { Command, InvalidArgumentError } from 'commander';
-import type { Dataset } from '../models/types.js';
-import { createModel, listModels, type ModelOptions } from '../models/registry.js';
-import { loadGenre2, loadTagtraum } from '../data/real.js';
-import { stratifiedGroupKFold, subsetDataset } from '../data/split.js';
-import { writeFileAtomic } from '../data/atomic.js';
-import { applyStandardizer, fitStandardizer } from '../data/real.js';
-import { argmaxRows, evaluatePredictions, majorityBaseline } from '../metrics/classification.js';
-import { meanStd } from '../metrics/summary.js';
+import type { Dataset } from '../ml/types.js';
+import { createModel, listModels, type ModelOptions } from '../ml/registry.js';
+import { loadGenre2, loadTagtraum } from '../ml/real.js';
+import { stratifiedGroupKFold, subsetDataset } from '../ml/split.js';
+import { writeFileAtomic } from '../io/atomic.js';
+import { applyStandardizer, fitStandardizer } from '../ml/real.js';
+import { argmaxRows, evaluatePredictions, majorityBaseline } from '../ml/metrics.js';
+import { meanStd } from '../ml/summary.js';
 import { readPrepared } from '../preprocess/preprocess.js';
-import { crossValPredict } from '../search/cv.js';
-import { runSearch, type Strategy } from '../search/search.js';
-import { GBDT_SPACE, MLP_SPACE, paramsToOptions, type SearchSpace } from '../search/space.js';
-import { searchReportSection } from '../search/report.js';
+import { crossValPredict } from '../ml/cv.js';
+import { runSearch, type Strategy } from '../ml/search/search.js';
+import { GBDT_SPACE, MLP_SPACE, paramsToOptions, type SearchSpace } from '../ml/search/space.js';
+import { searchReportSection } from '../report/search.js';
 import { escapeHtml } from '../report/svg.js';
 
 const int = (name: string) => (v: string): number => {

@@ -5,7 +5,7 @@
 
 import { availableParallelism } from 'node:os';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
-import { writeFileAtomic } from '../data/atomic.js';
+import { writeFileAtomic } from '../io/atomic.js';
 import { resolve } from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import { SingleBar } from 'cli-progress';

@@ -4,7 +4,7 @@
 
 import type { Song } from '../msd/song.js';
 import { SONG_SCALAR_FIELDS } from '../msd/song.js';
-import { audioFeatureNames, audioFeatureValues, audioSummary } from '../features/audio.js';
+import { audioFeatureNames, audioFeatureValues, audioSummary } from '../msd/audio.js';
 
 /** The seed's SongCSV header (SEED.md), without its trailing empty column. Genre comes from labelling, later. */
 export const SONGCSV_COLUMNS = [

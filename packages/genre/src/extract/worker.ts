@@ -3,7 +3,7 @@
 // Protocol: in {batch, files, part}; out {type:'file', songs} per file, then {type:'done', batch, songs, errors}.
 
 import { parentPort, workerData } from 'node:worker_threads';
-import { writeFileAtomic } from '../data/atomic.js';
+import { writeFileAtomic } from '../io/atomic.js';
 import { readSongs } from '../msd/reader.js';
 import { extendedCells, songCsvCells } from './rows.js';
 import type { InputFile } from './files.js';

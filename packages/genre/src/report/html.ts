@@ -2,10 +2,10 @@
 // loss and metric curves, confusion heat map, per-class bars, settings and data counts, plus any
 // extra sections other code passes in (e.g. a hyperparameter-search table and plot).
 // No network: inline CSS and SVG only, system fonts, no scripts.
-import type { ClassificationMetrics } from '../metrics/classification.js';
-import { formatMeanStd, type MeanStd } from '../metrics/summary.js';
+import type { ClassificationMetrics } from '../ml/metrics.js';
+import { formatMeanStd, type MeanStd } from '../ml/summary.js';
 import type { PreprocessReport } from '../preprocess/preprocess.js';
-import { writeFileAtomic } from '../data/atomic.js';
+import { writeFileAtomic } from '../io/atomic.js';
 import { barChart, escapeHtml, heatmap, lineChart } from './svg.js';
 
 /** An extra section: a title and trusted HTML (build it with the svg.ts helpers and escapeHtml). */

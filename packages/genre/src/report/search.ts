@@ -1,8 +1,8 @@
 // The hyperparameter search as a report section: a results table (best first) and an inline SVG
 // plot of each trial's score with the best-so-far line. Plain SVG, no scripts, no network.
 
-import { escapeHtml } from '../report/svg.js';
-import type { SearchResult, TrialRecord } from './search.js';
+import { escapeHtml } from './svg.js';
+import type { SearchResult, TrialRecord } from '../ml/search/search.js';
 
 function fmt(v: unknown): string {
   if (typeof v === 'number') {

@@ -2,7 +2,7 @@
 // class weights, softmax and argmax. Feature matrices are row-major Float32Array [rows, features].
 
 import type { Classifier, Dataset } from './types.js';
-import { argmaxRows } from '../metrics/classification.js';
+import { argmaxRows } from './metrics.js';
 
 /** Class weighting: none, sklearn's "balanced" (n / (C · count_c)), or explicit per-class weights. */
 export type ClassWeight = 'balanced' | readonly number[] | null;

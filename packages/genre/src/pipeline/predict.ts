@@ -5,10 +5,10 @@ import { join } from 'node:path';
 import type { Song } from '../msd/song.js';
 import { readSongs } from '../msd/reader.js';
 import { featureDefs, type FeatureDef } from '../preprocess/features.js';
-import { applyScaler } from '../preprocess/scaler.js';
+import { applyScaler } from '../ml/scaler.js';
 import { readSongTable } from '../preprocess/table.js';
-import type { Classifier } from '../models/types.js';
-import type { ModelMeta } from './model-io.js';
+import type { Classifier } from '../ml/types.js';
+import type { ModelMeta } from './model-file.js';
 
 /** A table of canonical columns and string values ('' = missing). */
 export interface RawTable {

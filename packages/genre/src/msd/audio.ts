@@ -10,7 +10,7 @@
 // Weighted statistics use numpy's `aweights` rules: mean = Σw·x/Σw, and the ddof correction divides
 // by Σw − ddof·Σw²/Σw (so unit weights give exactly the unweighted results).
 
-import type { Matrix12, Song } from '../msd/song.js';
+import type { Matrix12, Song } from './song.js';
 
 /** Number of (i, j) pairs with i <= j among 12 coefficients. */
 export const COV_SIZE = 78;

@@ -3,11 +3,11 @@
 // and blend weights only), imputation + scaling are fitted on the fold's training rows, and the
 // test fold is touched only to predict it.
 
-import type { Classifier, Dataset } from '../models/types.js';
-import { stratifiedGroupKFold, subsetDataset, trainValidTestSplit } from '../data/split.js';
-import { applyStandardizer, fitStandardizer } from '../data/real.js';
-import { checkDataset } from '../models/common.js';
-import { accuracy, argmaxRows, macroF1 } from '../metrics/classification.js';
+import type { Classifier, Dataset } from './types.js';
+import { stratifiedGroupKFold, subsetDataset, trainValidTestSplit } from './split.js';
+import { applyStandardizer, fitStandardizer } from './real.js';
+import { checkDataset } from './common.js';
+import { accuracy, argmaxRows, macroF1 } from './metrics.js';
 
 export interface CvOptions {
   /** Folds (default 5). */

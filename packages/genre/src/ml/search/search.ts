@@ -10,8 +10,8 @@
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import type { Worker } from 'node:worker_threads';
 import { Rng, siblingModule, startWorker } from '@timbre/tensor';
-import type { Dataset } from '../models/types.js';
-import { writeFileAtomic } from '../data/atomic.js';
+import type { Dataset } from '../types.js';
+import { writeFileAtomic } from '../../io/atomic.js';
 import { evaluateTrial, type ObjectiveSpec, type TrialScore } from './objective.js';
 import { checkSpace, gridPoints, sampleParams, type Params, type SearchSpace } from './space.js';
 import { tpeSuggest, type TpeOptions } from './tpe.js';

@@ -5,7 +5,7 @@
 // counter runs out (it listens for nothing).
 import { parentPort, workerData } from 'node:worker_threads';
 import type { PreparedData } from '../preprocess/preprocess.js';
-import type { EpochLog } from './mlp.js';
+import type { EpochLog } from '../ml/mlp.js';
 import { trainSeed, type SeedRun, type TrainRunOptions } from './run.js';
 
 export interface SeedWorkerData {

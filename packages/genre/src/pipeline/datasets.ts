@@ -1,8 +1,8 @@
 // PreparedData (+ a split) → scaled Datasets for the Classifier contract. The scaler is fitted on the
 // training rows only and returned so it can be saved with the model.
-import type { Dataset } from '../models/types.js';
-import { trainValidTestSplit } from '../data/split.js';
-import { applyScaler, fitScaler, type ScalerKind, type ScalerState } from '../preprocess/scaler.js';
+import type { Dataset } from '../ml/types.js';
+import { trainValidTestSplit } from '../ml/split.js';
+import { applyScaler, fitScaler, type ScalerKind, type ScalerState } from '../ml/scaler.js';
 import { splitIndices, type PreparedData } from '../preprocess/preprocess.js';
 
 /** Train/valid/test Datasets and the scaler fitted on train. */

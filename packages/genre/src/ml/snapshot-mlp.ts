@@ -8,7 +8,7 @@ import { AdamW, CrossEntropyLoss, Dropout, Linear, ReLU, Sequential, type Module
 import type { Classifier, Dataset } from './types.js';
 import { checkDataset, checkMatrix, checkOption, softmaxRows } from './common.js';
 import { averageProba, type SnapshotSource } from './ensemble.js';
-import { classWeightsFor, gatherBatch, type ClassWeighting } from '../train/mlp.js';
+import { classWeightsFor, gatherBatch, type ClassWeighting } from './mlp.js';
 
 export interface SnapshotMlpOptions {
   /** Hidden widths (default [128, 64]). */

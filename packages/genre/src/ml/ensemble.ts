@@ -4,7 +4,7 @@
 
 import { Rng } from '@timbre/tensor';
 import type { Classifier, Dataset, TrainHistory } from './types.js';
-import { argmaxRows, logLoss, macroF1 } from '../metrics/classification.js';
+import { argmaxRows, logLoss, macroF1 } from './metrics.js';
 import { checkDataset, checkMatrix, checkOption, subsetRows, type ClassifierFactory } from './common.js';
 
 /** Weighted average of member probabilities; weights are normalised to sum 1. */

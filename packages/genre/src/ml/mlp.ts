@@ -5,8 +5,8 @@ import {
   Adam, AdamW, CrossEntropyLoss, Dropout, EarlyStopping, Linear, ReLU, SGD, Sequential, buildModule,
   type Module, type ModuleConfig, type Optimizer,
 } from '@timbre/nn';
-import type { Classifier, Dataset, TrainHistory } from '../models/types.js';
-import { argmaxRows, evaluatePredictions } from '../metrics/classification.js';
+import type { Classifier, Dataset, TrainHistory } from './types.js';
+import { argmaxRows, evaluatePredictions } from './metrics.js';
 
 /** How classes are weighted in the loss: none, 'balanced' (n / (C·count), sklearn) or its square root. */
 export type ClassWeighting = 'none' | 'balanced' | 'sqrt';

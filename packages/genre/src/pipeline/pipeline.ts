@@ -3,22 +3,22 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { extractMsd } from '../extract/extract.js';
-import { writeFileAtomic } from '../data/atomic.js';
-import { writeCsvAtomic } from '../data/csv.js';
+import { writeFileAtomic } from '../io/atomic.js';
+import { writeCsvAtomic } from '../io/csv.js';
 import { readLabels, writeLabelFile, type LabelRuleOptions } from '../labels/label.js';
-import { argmaxRows, evaluatePredictions, type ClassificationMetrics } from '../metrics/classification.js';
-import { formatMeanStd } from '../metrics/summary.js';
+import { argmaxRows, evaluatePredictions, type ClassificationMetrics } from '../ml/metrics.js';
+import { formatMeanStd } from '../ml/summary.js';
 import { readSongs } from '../msd/reader.js';
 import type { Song } from '../msd/song.js';
 import { preprocess, type PreprocessReport } from '../preprocess/preprocess.js';
 import { readSongTable } from '../preprocess/table.js';
 import type { KeyEncoding } from '../preprocess/features.js';
-import type { ScalerKind } from '../preprocess/scaler.js';
+import type { ScalerKind } from '../ml/scaler.js';
 import { renderReport, type ReportSection } from '../report/html.js';
 import { datasetFromPrepared } from './datasets.js';
-import type { EpochLog, MlpOptions } from './mlp.js';
-import type { ModelOptions } from '../models/registry.js';
-import { loadGenreModel, saveGenreModel } from './model-io.js';
+import type { EpochLog, MlpOptions } from '../ml/mlp.js';
+import type { ModelOptions } from '../ml/registry.js';
+import { loadGenreModel, saveGenreModel } from './model-file.js';
 import { listH5Files, songsToTable } from './predict.js';
 import { trainAndEvaluateParallel } from './parallel.js';
 import type { RunSummary, SeedRun } from './run.js';
@@ -199,7 +199,7 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineResult> {
   const title = o.title ?? `Genre classification — ${what}${synthetic ? ' (SYNTHETIC data)' : ''}`;
   writeFileAtomic(files.report, renderReport({
     title, synthetic, classNames: data.classNames, test: r.runs[0].test, baseline: r.runs[0].baseline,
-    summary: r.summary as unknown as Record<string, import('../metrics/summary.js').MeanStd>,
+    summary: r.summary as unknown as Record<string, import('../ml/summary.js').MeanStd>,
     runs: runs.map((x) => ({ seed: x.seed, accuracy: x.accuracy, macroF1: x.macroF1, balancedAccuracy: x.balancedAccuracy, epochs: x.epochs, bestEpoch: x.bestEpoch })),
     history: r.runs[0].history, data: report,
     settings: { ...(r.modelName !== 'mlp' ? { model: r.modelName, modelOptions: JSON.stringify(o.modelOptions ?? {}) } : { preset, ensemble: r.ensemble, ...r.options }), seeds: (o.seeds ?? [1, 2, 3]).join(', '), scaler: o.scaler ?? 'standard', resplit: o.resplit ?? false },

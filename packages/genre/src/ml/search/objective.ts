@@ -1,9 +1,9 @@
 // The search objective: artist-disjoint cross-validated macro-F1 of a registered model with a
 // trial's parameters, computed on the dataset it is given (the caller passes the training part only).
 
-import type { Dataset } from '../models/types.js';
-import { createModel, type ModelOptions } from '../models/registry.js';
-import { crossValPredict, type CvOptions } from './cv.js';
+import type { Dataset } from '../types.js';
+import { createModel, type ModelOptions } from '../registry.js';
+import { crossValPredict, type CvOptions } from '../cv.js';
 import { paramsToOptions, type Params } from './space.js';
 
 /** What a trial trains and how it is scored (JSON: it travels to worker threads). */

@@ -7,15 +7,15 @@ import { readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { Tensor } from '@timbre/tensor';
 import { loadModel, loadSafetensors, saveModel, saveSafetensors, type Module, type ModuleConfig } from '@timbre/nn';
-import { writeFileAtomic } from '../data/atomic.js';
+import { writeFileAtomic } from '../io/atomic.js';
 import type { FeatureGroup, KeyEncoding } from '../preprocess/features.js';
-import { checkScalerState, type ScalerState } from '../preprocess/scaler.js';
-import { SeedEnsemble } from '../models/ensemble.js';
-import { GBDT } from '../models/gbdt.js';
-import { LogisticRegression } from '../models/logistic-regression.js';
-import { RandomForest } from '../models/random-forest.js';
-import type { Classifier } from '../models/types.js';
-import { MlpClassifier, type MlpHistory, type MlpOptions } from './mlp.js';
+import { checkScalerState, type ScalerState } from '../ml/scaler.js';
+import { SeedEnsemble } from '../ml/ensemble.js';
+import { GBDT } from '../ml/gbdt.js';
+import { LogisticRegression } from '../ml/logistic-regression.js';
+import { RandomForest } from '../ml/random-forest.js';
+import type { Classifier } from '../ml/types.js';
+import { MlpClassifier, type MlpHistory, type MlpOptions } from '../ml/mlp.js';
 import type { SplitSpec } from './datasets.js';
 
 /** Registry models that can be saved in the model JSON, with their readers. */

@@ -3,7 +3,7 @@
 // bucket whose per-class counts and size move closest to their targets. A random split is the
 // same thing with every row its own group.
 import { Rng } from '@timbre/tensor';
-import type { Dataset } from '../models/types.js';
+import type { Dataset } from './types.js';
 
 /** Row indices of one train/validation/test split (each sorted ascending). */
 export interface Split {

@@ -7,7 +7,7 @@
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Dataset } from '../models/types.js';
+import type { Dataset } from './types.js';
 
 /** Parses RFC 4180 CSV (quoted fields, doubled quotes, CRLF or LF) into rows of strings. */
 export function parseCsv(text: string): string[][] {

@@ -2,7 +2,7 @@
 // map from search parameters to model options (MLP widths/depth → hidden layer list).
 
 import type { Rng } from '@timbre/tensor';
-import type { ModelOptions } from '../models/registry.js';
+import type { ModelOptions } from '../registry.js';
 
 /** A value a parameter can take. */
 export type ParamValue = number | string | boolean | null;

@@ -2,7 +2,7 @@
 // then { index, params } messages, and answers { index, result } or { index, error }.
 
 import { parentPort, workerData } from 'node:worker_threads';
-import type { Dataset } from '../models/types.js';
+import type { Dataset } from '../types.js';
 import { evaluateTrial, type ObjectiveSpec } from './objective.js';
 import type { Params } from './space.js';
 

@@ -4,14 +4,14 @@
 // MLP of a preset, a seed ensemble of K such MLPs (`ensemble: K`, probabilities averaged), or any
 // registry model (`model: 'gbdt'`, …).
 import type { PreparedData } from '../preprocess/preprocess.js';
-import type { ScalerKind, ScalerState } from '../preprocess/scaler.js';
-import { argmaxRows, evaluatePredictions, majorityBaseline, type ClassificationMetrics } from '../metrics/classification.js';
-import { meanStd, type MeanStd } from '../metrics/summary.js';
-import { SeedEnsemble } from '../models/ensemble.js';
-import { createModel, type ModelOptions } from '../models/registry.js';
-import type { Classifier, TrainHistory } from '../models/types.js';
+import type { ScalerKind, ScalerState } from '../ml/scaler.js';
+import { argmaxRows, evaluatePredictions, majorityBaseline, type ClassificationMetrics } from '../ml/metrics.js';
+import { meanStd, type MeanStd } from '../ml/summary.js';
+import { SeedEnsemble } from '../ml/ensemble.js';
+import { createModel, type ModelOptions } from '../ml/registry.js';
+import type { Classifier, TrainHistory } from '../ml/types.js';
 import { makeDatasets, type SplitDatasets, type SplitSpec } from './datasets.js';
-import { MlpClassifier, mlpOptions, type EpochLog, type MlpHistory, type MlpOptions } from './mlp.js';
+import { MlpClassifier, mlpOptions, type EpochLog, type MlpHistory, type MlpOptions } from '../ml/mlp.js';
 
 /**
  * Seed-ensemble size of each preset when `ensemble` is not given: how many MLPs (different seeds,

@@ -8,7 +8,7 @@ import { Binner, MISSING, TreeBuilder, leafOf, partition, treeFromJSON, treeToJS
 import {
   checkDataset, checkMatrix, checkOption, datasetWeights, softmaxRows, type ClassWeight,
 } from './common.js';
-import { argmaxRows, macroF1 } from '../metrics/classification.js';
+import { argmaxRows, macroF1 } from './metrics.js';
 
 export interface GBDTOptions {
   /** Boosting rounds (default 200). With a validation set, the best round is kept. */

@@ -9,7 +9,7 @@ import { GBDT, type GBDTOptions } from './gbdt.js';
 import { RandomForest, type RandomForestOptions } from './random-forest.js';
 import { BaggingClassifier, BlendClassifier, SammeClassifier, SeedEnsemble, SnapshotEnsemble, VotingClassifier } from './ensemble.js';
 import { SnapshotMlp, type SnapshotMlpOptions } from './snapshot-mlp.js';
-import { MlpClassifier, mlpOptions, type MlpOptions } from '../train/mlp.js';
+import { MlpClassifier, mlpOptions, type MlpOptions } from './mlp.js';
 
 /** JSON-serialisable model options. */
 export type ModelOptions = Record<string, unknown>;
