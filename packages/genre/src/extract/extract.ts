@@ -7,14 +7,14 @@ import { availableParallelism } from 'node:os';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { writeFileAtomic } from '../io/atomic.js';
 import { resolve } from 'node:path';
-import type { Worker } from 'node:worker_threads';
 import { SingleBar } from 'cli-progress';
 import { listMsdFiles, shardFiles, shardedName } from './files.js';
 import type { InputFile, Shard } from './files.js';
 import { ERROR_COLUMNS, EXTENDED_COLUMNS, SONGCSV_COLUMNS } from './rows.js';
 import { runBatch } from './worker.js';
-import type { BatchTask, WorkerMessage } from './worker.js';
-import { siblingModule, startWorker } from '@timbre/tensor';
+import type { BatchTask, FileDone } from './worker.js';
+import { WorkerPool } from '../parallel/pool.js';
+import { siblingModule } from '@timbre/tensor';
 import { CsvSink, writeSinks } from './sink.js';
 
 /** Options of {@link extractMsd}. */
@@ -146,7 +146,7 @@ export async function extractMsd(opts: ExtractOptions): Promise<ExtractResult> {
   return { files: files.length, songs: errors.songs, errors: errors.errors, resumedBatches, output, extendedOutput, errorsOutput };
 }
 
-/** Runs the batches on `workers` threads (0 = inline), dispatching the next batch as one finishes. */
+/** Runs the batches on `workers` threads (0 = inline), a batch to whichever thread is free. */
 async function runPending(pending: BatchTask[], workers: number, tick: (songs: number) => void, signal?: AbortSignal): Promise<void> {
   if (!Number.isInteger(workers) || workers < 0) throw new RangeError(`extract: workers must be an integer >= 0, got ${workers}`);
   const aborted = (): Error => new Error('extract: interrupted; finished batches are kept, rerun the same command to resume');
@@ -158,41 +158,19 @@ async function runPending(pending: BatchTask[], workers: number, tick: (songs: n
     }
     return;
   }
-  const queue = pending.slice();
-  const pool: Worker[] = [];
+  if (pending.length === 0) return;
+  if (signal?.aborted === true) throw aborted();
+  const pool = await WorkerPool.start<BatchTask, { songs: number; errors: number }, FileDone>('extract', siblingModule(import.meta.url, 'worker'), Math.min(workers, pending.length));
   try {
-    await new Promise<void>((resolveAll, rejectAll) => {
-      let running = 0, failed = false;
-      const fail = (e: Error): void => { if (!failed) { failed = true; rejectAll(e); } };
-      signal?.addEventListener('abort', () => fail(aborted()), { once: true });
-      if (signal?.aborted === true) { fail(aborted()); return; }
-      const feed = (w: Worker): void => {
-        const t = queue.shift();
-        if (t === undefined) {
-          if (running === 0 && !failed) resolveAll();
-          return;
-        }
-        running++;
-        w.postMessage(t);
-      };
-      const n = Math.min(workers, queue.length);
-      if (n === 0) { resolveAll(); return; }
-      for (let i = 0; i < n; i++) {
-        const w = startWorker(siblingModule(import.meta.url, 'worker'), { msdExtractWorker: true });
-        pool.push(w);
-        w.on('message', (m: WorkerMessage) => {
-          if (m.type === 'file') tick(m.songs);
-          else { running--; if (!failed) feed(w); }
-        });
-        w.on('error', (e) => fail(new Error(`extract: a worker failed: ${e.message}`, { cause: e })));
-        w.on('exit', (code) => { if (code !== 0) fail(new Error(`extract: a worker exited with code ${code}`)); });
-      }
-      for (const w of pool) feed(w);
-    });
+    await pool.run(pending, { onProgress: (_, p) => tick(p.songs), ...(signal ? { signal } : {}) });
+  } catch (e) {
+    throw isAborted(signal) ? aborted() : e;
   } finally {
-    await Promise.all(pool.map((w) => w.terminate()));
+    await pool.close();
   }
 }
+
+const isAborted = (signal?: AbortSignal): boolean => signal?.aborted === true;
 
 interface PartLine { f: string; i?: number; s?: string[]; x?: string[]; e?: string }
 

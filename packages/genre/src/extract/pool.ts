@@ -1,10 +1,9 @@
 // A pool of warm reader threads: reads MSD files in parallel (every field of every song) without
 // writing anything. Used by the speed benchmark (worker start-up kept out of the timing) and by
 // anything that wants parallel reading without extraction.
-
-import type { Worker } from 'node:worker_threads';
-import { siblingModule, startWorker } from '@timbre/tensor';
-import type { WorkerMessage } from './worker.js';
+import { siblingModule } from '@timbre/tensor';
+import { WorkerPool } from '../parallel/pool.js';
+import type { ReadResult } from './worker.js';
 
 /**
  * Worker threads that each read a share of the files.
@@ -16,53 +15,33 @@ import type { WorkerMessage } from './worker.js';
  */
 export class MsdReadPool {
   readonly size: number;
-  readonly #workers: Worker[];
+  readonly #pool: WorkerPool<readonly string[], ReadResult>;
 
-  private constructor(workers: Worker[]) {
-    this.#workers = workers;
-    this.size = workers.length;
+  private constructor(pool: WorkerPool<readonly string[], ReadResult>) {
+    this.#pool = pool;
+    this.size = pool.size;
   }
 
-  /** Starts `size` workers and waits until each has answered once (modules loaded). */
+  /** Starts `size` workers and waits until each has loaded its modules. */
   static async start(size: number): Promise<MsdReadPool> {
     if (!Number.isInteger(size) || size < 1) throw new RangeError(`MsdReadPool.start: size must be an integer >= 1, got ${size}`);
-    const workers = Array.from({ length: size }, () => startWorker(siblingModule(import.meta.url, 'worker'), { msdExtractWorker: true }));
-    const pool = new MsdReadPool(workers);
-    await Promise.all(workers.map((w) => ask(w, [])));
-    return pool;
+    return new MsdReadPool(await WorkerPool.start('msd-read', siblingModule(import.meta.url, 'worker'), size));
   }
 
   /** Reads `paths` in batches of `batch` files handed to whichever worker is free; results are summed. */
-  async read(paths: readonly string[], batch = 8): Promise<{ songs: number; errors: string[]; checksum: number }> {
-    const queue: string[][] = [];
-    for (let i = 0; i < paths.length; i += batch) queue.push(paths.slice(i, i + batch));
-    const total = { songs: 0, errors: [] as string[], checksum: 0 };
-    await Promise.all(this.#workers.map(async (w) => {
-      for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
-        const r = await ask(w, next);
-        total.songs += r.songs;
-        total.errors.push(...r.errors);
-        total.checksum += r.checksum;
-      }
-    }));
+  async read(paths: readonly string[], batch = 8): Promise<ReadResult> {
+    const jobs: string[][] = [];
+    for (let i = 0; i < paths.length; i += batch) jobs.push(paths.slice(i, i + batch));
+    const total: ReadResult = { songs: 0, errors: [], checksum: 0 };
+    for (const r of await this.#pool.run(jobs)) {
+      total.songs += r.songs;
+      total.errors.push(...r.errors);
+      total.checksum += r.checksum;
+    }
     return total;
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.#workers.map((w) => w.terminate()));
+    await this.#pool.close();
   }
-}
-
-function ask(w: Worker, paths: readonly string[]): Promise<{ songs: number; errors: string[]; checksum: number }> {
-  return new Promise((resolve, reject) => {
-    const onMessage = (m: WorkerMessage): void => {
-      if (m.type !== 'read') return;
-      w.off('message', onMessage);
-      w.off('error', reject);
-      resolve(m);
-    };
-    w.on('message', onMessage);
-    w.once('error', reject);
-    w.postMessage({ read: paths });
-  });
 }

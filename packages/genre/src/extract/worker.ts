@@ -1,10 +1,9 @@
 // Extraction worker: reads a batch of MSD files and writes one part file (JSON lines, atomically)
 // with the SongCSV and extended cells of every song, or the reason a file was skipped.
-// Protocol: in {batch, files, part}; out {type:'file', songs} per file, then {type:'done', batch, songs, errors}.
 
-import { parentPort, workerData } from 'node:worker_threads';
 import { writeFileAtomic } from '../io/atomic.js';
 import { readSongs } from '../msd/reader.js';
+import { serveJobs } from '../parallel/pool.js';
 import { extendedCells, songCsvCells } from './rows.js';
 import type { InputFile } from './files.js';
 
@@ -15,19 +14,21 @@ export interface BatchTask {
   readonly part: string;
 }
 
-/** A read-only task (MsdReadPool): read every field of every song, write nothing. */
-export interface ReadTask {
-  readonly read: readonly string[];
+/** Progress of a batch: one message per file. */
+export interface FileDone {
+  readonly songs: number;
+  readonly ok: boolean;
 }
 
-/** Messages a worker sends back. */
-export type WorkerMessage =
-  | { readonly type: 'file'; readonly songs: number; readonly ok: boolean }
-  | { readonly type: 'done'; readonly batch: number; readonly songs: number; readonly errors: number }
-  | { readonly type: 'read'; readonly songs: number; readonly errors: string[]; readonly checksum: number };
+/** What reading a batch of files (MsdReadPool) gives. */
+export interface ReadResult {
+  songs: number;
+  errors: string[];
+  checksum: number;
+}
 
 /** Reads every song of every file (all getters); returns a checksum so the work cannot be skipped. */
-export function readAll(paths: readonly string[]): { songs: number; errors: string[]; checksum: number } {
+export function readAll(paths: readonly string[]): ReadResult {
   let songs = 0, checksum = 0;
   const errors: string[] = [];
   for (const p of paths) {
@@ -68,16 +69,6 @@ export function runBatch(task: BatchTask, onFile?: (songs: number, ok: boolean) 
   return { songs, errors };
 }
 
-// Only when started as an extraction worker (this module is also imported by the main thread,
-// which may itself be a worker, e.g. under a test runner).
-if (parentPort !== null && (workerData as { msdExtractWorker?: boolean } | null)?.msdExtractWorker === true) {
-  const port = parentPort;
-  port.on('message', (task: BatchTask | ReadTask) => {
-    if ('read' in task) {
-      port.postMessage({ type: 'read', ...readAll(task.read) } satisfies WorkerMessage);
-      return;
-    }
-    const r = runBatch(task, (songs, ok) => port.postMessage({ type: 'file', songs, ok } satisfies WorkerMessage));
-    port.postMessage({ type: 'done', batch: task.batch, songs: r.songs, errors: r.errors } satisfies WorkerMessage);
-  });
-}
+// In a pool's worker thread: extraction batches ('extract') or read-only batches ('msd-read').
+serveJobs<BatchTask, { songs: number; errors: number }, FileDone>('extract', (task, progress) => runBatch(task, (songs, ok) => progress({ songs, ok })));
+serveJobs<readonly string[], ReadResult>('msd-read', (paths) => readAll(paths));

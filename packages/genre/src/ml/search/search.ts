@@ -8,8 +8,8 @@
 // trial, appended with a single write. A torn last line (a crash mid-write) is ignored on resume.
 
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
-import type { Worker } from 'node:worker_threads';
-import { Rng, siblingModule, startWorker } from '@timbre/tensor';
+import { Rng, siblingModule } from '@timbre/tensor';
+import { WorkerPool } from '../../parallel/pool.js';
 import type { Dataset } from '../types.js';
 import { writeFileAtomic } from '../../io/atomic.js';
 import { evaluateTrial, type ObjectiveSpec, type TrialScore } from './objective.js';
@@ -83,55 +83,6 @@ export function readJournal(path: string): { header: JournalHeader; trials: Map<
   return { header, trials, torn };
 }
 
-/** A pool of search workers, one trial at a time each. */
-class Pool {
-  readonly #workers: Worker[] = [];
-  readonly #idle: Worker[] = [];
-  readonly #queue: { index: number; params: Params; resolve: (s: TrialScore) => void; reject: (e: Error) => void }[] = [];
-  readonly #pending = new Map<number, { resolve: (s: TrialScore) => void; reject: (e: Error) => void; worker: Worker }>();
-
-  constructor(size: number, dataset: Dataset, objective: ObjectiveSpec) {
-    const data = { x: dataset.x, y: dataset.y, rows: dataset.rows, features: dataset.features, classes: dataset.classes, groups: dataset.groups };
-    for (let i = 0; i < size; i++) {
-      const w = startWorker(siblingModule(import.meta.url, 'worker'), { dataset: data, objective });
-      w.on('message', (m: { ready?: boolean; index: number; result?: TrialScore; error?: string }) => {
-        if (m.ready) { this.#idle.push(w); this.#pump(); return; }
-        const p = this.#pending.get(m.index);
-        if (p === undefined) return;
-        this.#pending.delete(m.index);
-        if (m.error !== undefined) p.reject(new Error(`search: trial ${m.index} failed in a worker: ${m.error}`));
-        else p.resolve(m.result!);
-        this.#idle.push(w);
-        this.#pump();
-      });
-      w.on('error', (e) => this.#fail(w, e));
-      w.on('exit', (code) => { if (code !== 0) this.#fail(w, new Error(`search: a worker exited with code ${code}`)); });
-      this.#workers.push(w);
-    }
-  }
-
-  #fail(w: Worker, e: Error): void {
-    for (const [index, p] of this.#pending) if (p.worker === w) { this.#pending.delete(index); p.reject(e); }
-    for (const q of this.#queue.splice(0)) q.reject(e);
-  }
-
-  #pump(): void {
-    while (this.#idle.length > 0 && this.#queue.length > 0) {
-      const w = this.#idle.shift()!, job = this.#queue.shift()!;
-      this.#pending.set(job.index, { resolve: job.resolve, reject: job.reject, worker: w });
-      w.postMessage({ index: job.index, params: job.params });
-    }
-  }
-
-  run(index: number, params: Params): Promise<TrialScore> {
-    return new Promise((resolve, reject) => { this.#queue.push({ index, params, resolve, reject }); this.#pump(); });
-  }
-
-  async close(): Promise<void> {
-    await Promise.all(this.#workers.map((w) => w.terminate()));
-  }
-}
-
 function checkOptions(o: SearchOptions): void {
   checkSpace(o.space);
   if (!['grid', 'random', 'tpe'].includes(o.strategy)) throw new RangeError(`search: strategy must be grid, random or tpe, got ${o.strategy}`);
@@ -183,13 +134,14 @@ export async function runSearch(dataset: Dataset, objective: ObjectiveSpec, opti
     if (strategy === 'random') return sampleParams(space, rng);
     return tpeSuggest(space, history, rng, { ...options.tpe, startup });
   };
-  const pool = parallel > 1 ? new Pool(parallel, dataset, objective) : null;
+  const data: Dataset = { x: dataset.x, y: dataset.y, rows: dataset.rows, features: dataset.features, classes: dataset.classes, ...(dataset.groups ? { groups: dataset.groups } : {}) };
+  const pool = parallel > 1 ? await WorkerPool.start<Params, TrialScore>('search', siblingModule(import.meta.url, 'worker'), parallel, { dataset: data, objective }) : null;
   const finished: TrialRecord[] = [];
   let resumed = 0;
   try {
     for (let start = 0; start < total; start += parallel) {
       const history = finished.slice(); // trials of earlier batches only
-      const batch: Promise<void>[] = [];
+      const todo: { index: number; params: Params }[] = [];
       for (let index = start; index < Math.min(total, start + parallel); index++) {
         const params = propose(index, history);
         const old = done.get(index);
@@ -200,17 +152,18 @@ export async function runSearch(dataset: Dataset, objective: ObjectiveSpec, opti
           finished.push(old);
           resumed++;
           options.onTrial?.(old, true);
-          continue;
+        } else {
+          todo.push({ index, params });
         }
-        const run = pool !== null ? pool.run(index, params) : Promise.resolve().then(() => evaluateTrial(dataset, objective, params));
-        batch.push(run.then((score) => {
-          const rec: TrialRecord = { index, params, ...score };
-          if (options.journal !== undefined) appendFileSync(options.journal, JSON.stringify({ type: 'trial', ...rec }) + '\n');
-          finished.push(rec);
-          options.onTrial?.(rec, false);
-        }));
       }
-      await Promise.all(batch);
+      const record = (k: number, score: TrialScore): void => {
+        const rec: TrialRecord = { index: todo[k].index, params: todo[k].params, ...score };
+        if (options.journal !== undefined) appendFileSync(options.journal, JSON.stringify({ type: 'trial', ...rec }) + '\n');
+        finished.push(rec);
+        options.onTrial?.(rec, false);
+      };
+      if (pool !== null) await pool.run(todo.map((t) => t.params), { onResult: record });
+      else todo.forEach((t, k) => record(k, evaluateTrial(dataset, objective, t.params)));
       finished.sort((a, b) => a.index - b.index);
     }
   } finally {

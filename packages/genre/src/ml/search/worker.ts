@@ -1,18 +1,8 @@
-// Worker-thread entry of the search pool: receives the dataset and objective once (workerData),
-// then { index, params } messages, and answers { index, result } or { index, error }.
-
-import { parentPort, workerData } from 'node:worker_threads';
+// Worker-thread entry of the search pool: the dataset and objective arrive once (the pool's init),
+// then each job is one trial's params.
 import type { Dataset } from '../types.js';
-import { evaluateTrial, type ObjectiveSpec } from './objective.js';
+import { serveJobs } from '../../parallel/pool.js';
+import { evaluateTrial, type ObjectiveSpec, type TrialScore } from './objective.js';
 import type { Params } from './space.js';
 
-const { dataset, objective } = workerData as { dataset: Dataset; objective: ObjectiveSpec };
-
-parentPort!.on('message', (msg: { index: number; params: Params }) => {
-  try {
-    parentPort!.postMessage({ index: msg.index, result: evaluateTrial(dataset, objective, msg.params) });
-  } catch (e) {
-    parentPort!.postMessage({ index: msg.index, error: e instanceof Error ? (e.stack ?? e.message) : String(e) });
-  }
-});
-parentPort!.postMessage({ ready: true });
+serveJobs<Params, TrialScore, never, { dataset: Dataset; objective: ObjectiveSpec }>('search', (params, _progress, { dataset, objective }) => evaluateTrial(dataset, objective, params));
