@@ -15,7 +15,8 @@ export {
 } from './lr-scheduler.js';
 export { EarlyStopping } from './early-stopping.js';
 export {
-  encodeSafetensors, decodeSafetensors, saveSafetensors, loadSafetensors, writeFileAtomic, type SafetensorsContents,
+  encodeSafetensors, decodeSafetensors, saveSafetensors, loadSafetensors, type SafetensorsContents,
 } from './safetensors.js';
 export { DataParallel, type DataParallelOptions } from './data-parallel.js';
 export { buildModule, saveModel, loadModel, saveOptimizer, loadOptimizer } from './serialize.js';
+export { writeFileAtomic, withAtomicFile, commitTempFile, tempPathFor, type AtomicWriteOptions } from './atomic.js';
