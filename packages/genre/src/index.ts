@@ -18,7 +18,7 @@ export {
   labelFromTrackTags, labelFromLastfm, readLabels, writeLabelFile,
   type LabelRuleOptions, type LabelCounts, type LabelResult, type TrackRef,
 } from './labels/label.js';
-export { writeFileAtomic, withAtomicFile } from './io/atomic.js';
+export { writeFileAtomic, withAtomicFile } from '@timbre/nn';
 export { readSongs, readSong, MsdFile, type ReadSongsOptions } from './msd/reader.js';
 export { MsdFormatError } from './msd/errors.js';
 export {
@@ -27,12 +27,13 @@ export {
   type SongFloatArrayField, type SongStringArrayField, type SongMatrixField, type SongsColumn,
 } from './msd/song.js';
 export type { H5Table, H5Column } from './msd/h5.js';
-export { writeCsvAtomic } from './io/csv.js';
+export { readCsv, csvRows, CsvWriter, writeAll, writeCsvAtomic, type CsvText, type CsvCell } from './io/csv.js';
+export { WorkerPool, serveJobs, type RunOptions, type JobHandler } from './parallel/pool.js';
 export { readSongTable, canonicalColumns, cleanValue, type SongTable } from './preprocess/table.js';
 export {
   featureDefs, parseFeatureSpec, availableAudioGroups, FEATURE_GROUPS, type FeatureGroup, type FeatureDef, type KeyEncoding,
 } from './preprocess/features.js';
-export { fitScaler, applyScaler, checkScalerState, type ScalerKind, type ScalerState } from './ml/scaler.js';
+export { fitScaler, applyScaler, fitDatasetScaler, scaleDataset, checkScalerState, type ScalerKind, type ScalerState } from './ml/scaler.js';
 export {
   preprocess, writePrepared, readPrepared, splitIndices, SPLIT_NAMES,
   type PreprocessOptions, type PreprocessReport, type PreparedData, type SplitName,
@@ -44,7 +45,7 @@ export {
 export { makeDatasets, datasetFromPrepared, splitRows, type SplitDatasets, type SplitSpec } from './pipeline/datasets.js';
 export { trainAndEvaluate, makeMlpModel, ensembleSize, ensembleSeeds, PRESET_ENSEMBLE, type TrainRunOptions, type TrainRunResult, type SeedRun, type RunSummary } from './pipeline/run.js';
 export { trainAndEvaluateParallel, type ParallelTrainOptions } from './pipeline/parallel.js';
-export { saveGenreModel, loadGenreModel, modelPaths, SAVABLE_MODELS, type ModelMeta, type SaveModelArgs } from './pipeline/model-file.js';
+export { saveGenreModel, loadGenreModel, modelPaths, type ModelMeta, type SaveModelArgs } from './pipeline/model-file.js';
 export { predictTable, predictInputs, encodeForModel, songsToTable, listH5Files, type Prediction, type RawTable } from './pipeline/predict.js';
 export { runPipeline, extractSongTable, type PipelineOptions, type PipelineResult } from './pipeline/pipeline.js';
 export { renderReport, writeReport, htmlTable, type ReportInput, type ReportSection, type ReportHistory } from './report/html.js';
@@ -66,7 +67,7 @@ export { listMsdFiles, shardFiles, parseShard, shardedName, fnv1a, type InputFil
 export { SONGCSV_COLUMNS, EXTENDED_COLUMNS, songCsvCells, extendedCells } from './extract/rows.js';
 export { MsdReadPool } from './extract/pool.js';
 export { addExtractCommand } from './cli/extract.js';
-export type { Dataset, Classifier, TrainHistory } from './ml/types.js';
+export type { Dataset, Classifier, TrainHistory, ModelState } from './ml/types.js';
 export { LogisticRegression, type LogisticRegressionOptions } from './ml/logistic-regression.js';
 export { GBDT, type GBDTOptions } from './ml/gbdt.js';
 export { RandomForest, type RandomForestOptions } from './ml/random-forest.js';
@@ -78,8 +79,9 @@ export {
   type BlendOptions, type BaggingOptions, type SammeOptions, type SnapshotSource,
 } from './ml/ensemble.js';
 export { SnapshotMlp, type SnapshotMlpOptions } from './ml/snapshot-mlp.js';
-export { registerModel, createModel, listModels, MajorityClassifier, type ModelFactory, type ModelOptions } from './ml/registry.js';
-export { loadTagtraum, loadGenre2, parseCsv, fitStandardizer, applyStandardizer, type RealDataset, type Standardizer, type TagtraumOptions } from './ml/real.js';
+export { registerModel, createModel, listModels, type ModelFactory, type ModelOptions } from './ml/registry.js';
+export { MajorityClassifier } from './ml/majority.js';
+export { restoreModel, MODEL_KINDS } from './ml/model-state.js';
 export { crossValPredict, type CvOptions, type CvResult } from './ml/cv.js';
 export {
   MLP_SPACE, GBDT_SPACE, gridPoints, sampleParams, paramsToOptions, checkSpace,

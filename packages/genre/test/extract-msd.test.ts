@@ -12,7 +12,6 @@ import { fnv1a, parseShard, shardedName } from '../src/extract/files.js';
 import { addExtractCommand } from '../src/cli/extract.js';
 import { MsdReadPool } from '../src/extract/pool.js';
 import { readAll } from '../src/extract/worker.js';
-import { CsvSink, writeSinks } from '../src/extract/sink.js';
 import { BAD_DIR, DATA, H5_ROOT, listH5, loadCsv, loadLooseCsv } from './msd-helpers.js';
 
 let tmp = '', input = '';
@@ -160,24 +159,6 @@ describe('MsdReadPool', () => {
       expect(r.checksum).toBeCloseTo(local.checksum, 6);
     } finally {
       await pool.close();
-    }
-  });
-});
-
-describe('writeSinks', () => {
-  it('renames every output into place only when all are complete; a failure leaves none and no temp files', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'timbre-sinks-'));
-    try {
-      const a = new CsvSink(join(dir, 'ok', 'a.csv'), ['x']), b = new CsvSink(join(dir, 'ok', 'b.csv'), ['y']);
-      const n = await writeSinks([a, b], async () => { await a.write(['1']); await b.write(['2']); return 2; });
-      expect(n).toBe(2);
-      expect(readFileSync(join(dir, 'ok', 'a.csv'), 'utf8')).toBe('x\n1\n');
-      expect(readFileSync(join(dir, 'ok', 'b.csv'), 'utf8')).toBe('y\n2\n');
-      const c = new CsvSink(join(dir, 'bad', 'c.csv'), ['x']), d = new CsvSink(join(dir, 'bad', 'd.csv'), ['y']);
-      await expect(writeSinks([c, d], async () => { await c.write(['1']); throw new Error('row 7 is broken'); })).rejects.toThrow(/row 7/);
-      expect(readdirSync(join(dir, 'bad'))).toEqual([]);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

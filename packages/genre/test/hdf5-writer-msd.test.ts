@@ -175,9 +175,11 @@ describe('writeMsdFile is atomic', () => {
     expect(readFileSync(path, 'utf8')).toBe('previous content');
   });
 
-  it('an I/O error (missing directory) leaves nothing behind', async () => {
-    const path = join(dir, 'no-such-dir', 'TRSYNX.h5');
-    await expect(writeMsdFile(path, [base[0]])).rejects.toThrow(/ENOENT/);
-    expect(existsSync(join(dir, 'no-such-dir'))).toBe(false);
+  it('an I/O error (a file where the folder should be) leaves nothing behind', async () => {
+    const blocker = join(dir, 'not-a-dir');
+    writeFileSync(blocker, 'x');
+    const before = readdirSync(dir).sort();
+    await expect(writeMsdFile(join(blocker, 'TRSYNX.h5'), [base[0]])).rejects.toThrow(/ENOTDIR|EEXIST/);
+    expect(readdirSync(dir).sort()).toEqual(before);
   });
 });

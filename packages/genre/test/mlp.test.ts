@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Rng } from '@timbre/tensor';
+import { loadSafetensors } from '@timbre/nn';
 import type { Dataset } from '../src/ml/types.js';
 import { MlpClassifier, MLP_PRESETS, classWeightsFor, mlpOptions } from '../src/ml/mlp.js';
 import { loadGenreModel, saveGenreModel } from '../src/pipeline/model-file.js';
@@ -109,11 +110,13 @@ describe('saved models', () => {
     const names = ['a', 'b', 'c', 'd'];
     const scaler = fitScaler(Float64Array.from(train.x), train.rows, names);
     const p = saveGenreModel(join(dir, 'm'), { classifier: m, preset: 'default', scaler, featureNames: names, featureGroups: ['song'], keyEncoding: 'onehot', classNames: ['x', 'y', 'z'], metrics: { note: 1 } });
-    expect(p.json.endsWith('m.json') && p.weights.endsWith('m.safetensors')).toBe(true);
-    const { classifier, meta } = loadGenreModel(p.weights);
+    expect(p.json.endsWith('m.json') && p.weights!.endsWith('m.safetensors')).toBe(true);
+    const { classifier, meta } = loadGenreModel(p.weights!);
     expect(meta.classNames).toEqual(['x', 'y', 'z']);
     expect(meta.scaler).toEqual(scaler);
-    expect(meta.options).toEqual(m.options);
+    expect(meta.kind).toBe('mlp');
+    expect(meta.model.options).toEqual(m.options);
+    expect(loadSafetensors(p.weights!).metadata.architecture).toBe(JSON.stringify(m.model!.config())); // nn's loadModel and PyTorch tools read it
     expect(Array.from(classifier.predictProba(test.x, test.rows))).toEqual(Array.from(m.predictProba(test.x, test.rows)));
   });
 

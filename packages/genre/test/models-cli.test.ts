@@ -48,7 +48,7 @@ async function run(...args: string[]): Promise<string> {
 describe('timbre model commands', () => {
   it('models lists the registry', async () => {
     const list = JSON.parse(await run('models', '--json')) as { name: string }[];
-    expect(list.map((m) => m.name)).toEqual(expect.arrayContaining(['logreg', 'gbdt', 'rf', 'mlp', 'bagging', 'seeds', 'samme', 'blend', 'voting', 'majority']));
+    expect(list.map((m) => m.name)).toEqual(expect.arrayContaining(['logreg', 'gbdt', 'rf', 'mlp', 'bagging', 'seed-ensemble', 'samme', 'blend', 'voting', 'majority']));
   });
 
   it('fit trains a chosen model, scores the test split beside the baseline and saves JSON', async () => {

@@ -5,7 +5,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { writeFileAtomic } from '../io/atomic.js';
+import { writeFileAtomic } from '@timbre/nn';
 import { writeCsvAtomic } from '../io/csv.js';
 import { LastfmClient } from '../labels/lastfm.js';
 import { labelFromLastfm, readLabels, writeLabelFile, type LabelResult, type LabelRuleOptions, type TrackRef } from '../labels/label.js';
@@ -20,7 +20,7 @@ import type { ScalerKind } from '../ml/scaler.js';
 import { renderReport } from '../report/html.js';
 import { datasetFromPrepared, splitRows, type SplitSpec } from '../pipeline/datasets.js';
 import type { ClassWeighting, MlpOptions } from '../ml/mlp.js';
-import { loadGenreModel, saveGenreModel, SAVABLE_MODELS } from '../pipeline/model-file.js';
+import { loadGenreModel, saveGenreModel } from '../pipeline/model-file.js';
 import { runPipeline, type PipelineOptions } from '../pipeline/pipeline.js';
 import { listH5Files, predictInputs } from '../pipeline/predict.js';
 import { trainAndEvaluateParallel } from '../pipeline/parallel.js';
@@ -88,7 +88,6 @@ function modelChoice(o: Record<string, unknown>): { ensemble: number; model?: st
     const mlpFlags = Object.keys(mlpOverrides(o));
     if (mlpFlags.length > 0) throw new Error(`--${mlpFlags[0].replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} is an MLP setting; --model ${model} takes --model-options JSON instead`);
     if (!listModels().some((m) => m.name === model)) throw new Error(`--model: unknown model "${model}" (known: ${listModels().map((m) => m.name).join(', ')})`);
-    if (!SAVABLE_MODELS.includes(model)) throw new Error(`--model ${model}: the pipeline saves only mlp and ${SAVABLE_MODELS.join(', ')} (use \`timbre compare\` to measure ${model})`);
     return { ensemble: 1, model, modelOptions: (o.modelOptions as Record<string, unknown> | undefined) ?? {} };
   }
   if (o.modelOptions !== undefined) throw new Error('--model-options needs --model (MLP settings have their own flags)');

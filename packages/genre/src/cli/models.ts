@@ -8,7 +8,7 @@ import type { Dataset } from '../ml/types.js';
 import { createModel, listModels, type ModelOptions } from '../ml/registry.js';
 import { loadGenre2, loadTagtraum } from '../ml/real.js';
 import { stratifiedGroupKFold, subsetDataset } from '../ml/split.js';
-import { writeFileAtomic } from '../io/atomic.js';
+import { writeFileAtomic } from '@timbre/nn';
 import { applyStandardizer, fitStandardizer } from '../ml/real.js';
 import { argmaxRows, evaluatePredictions, majorityBaseline } from '../ml/metrics.js';
 import { meanStd } from '../ml/summary.js';

@@ -5,7 +5,7 @@
 
 import { availableParallelism } from 'node:os';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
-import { writeFileAtomic } from '../io/atomic.js';
+import { writeFileAtomic } from '@timbre/nn';
 import { resolve } from 'node:path';
 import { SingleBar } from 'cli-progress';
 import { listMsdFiles, shardFiles, shardedName } from './files.js';
@@ -15,7 +15,7 @@ import { runBatch } from './worker.js';
 import type { BatchTask, FileDone } from './worker.js';
 import { WorkerPool } from '../parallel/pool.js';
 import { siblingModule } from '@timbre/tensor';
-import { CsvSink, writeSinks } from './sink.js';
+import { CsvWriter, writeAll } from '../io/csv.js';
 
 /** Options of {@link extractMsd}. */
 export interface ExtractOptions {
@@ -177,12 +177,12 @@ interface PartLine { f: string; i?: number; s?: string[]; x?: string[]; e?: stri
 /** Joins the parts in batch order into the three outputs; SongNumber is the 1-based row number. */
 async function joinParts(batches: readonly BatchTask[], output: string, extendedOutput: string, errorsOutput: string):
     Promise<{ songs: number; errors: { file: string; reason: string }[] }> {
-  const song = new CsvSink(output, SONGCSV_COLUMNS);
-  const ext = new CsvSink(extendedOutput, EXTENDED_COLUMNS);
-  const err = new CsvSink(errorsOutput, ERROR_COLUMNS);
+  const song = new CsvWriter(output, SONGCSV_COLUMNS);
+  const ext = new CsvWriter(extendedOutput, EXTENDED_COLUMNS);
+  const err = new CsvWriter(errorsOutput, ERROR_COLUMNS);
   const errors: { file: string; reason: string }[] = [];
   let n = 0;
-  await writeSinks([song, ext, err], async () => {
+  await writeAll([song, ext, err], async () => {
     for (const t of batches) {
       const text = readFileSync(t.part, 'utf8');
       for (const line of text.split('\n')) {

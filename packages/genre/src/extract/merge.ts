@@ -1,14 +1,13 @@
 // Joins the outputs of sharded extractions (SongCSV.shard-iiii-of-nnnn.csv + .extended.csv +
 // .errors.csv) into one SongCSV, extended CSV and errors CSV, identical to an unsharded run: rows
 // are k-way merged by (relative file path, song index), which every shard already writes in order,
-// and SongNumber is renumbered. Streams with fast-csv, so memory stays flat for the full MSD.
+// and SongNumber is renumbered. Streams its inputs, so memory stays flat for the full MSD.
 
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { parseFile } from 'fast-csv';
 import { ERROR_COLUMNS, EXTENDED_COLUMNS, SONGCSV_COLUMNS } from './rows.js';
 import { siblingOutput } from './extract.js';
-import { CsvSink, writeSinks } from './sink.js';
+import { CsvWriter, csvRows, writeAll } from '../io/csv.js';
 
 /** What {@link mergeShards} did. */
 export interface MergeResult {
@@ -46,12 +45,11 @@ function collectShards(inputs: readonly string[]): { path: string; index: number
   return out.sort((a, b) => a.index - b.index);
 }
 
-/** Rows of a CSV as string arrays, header checked. */
-async function* csvRows(path: string, header: readonly string[]): AsyncGenerator<string[]> {
+/** Rows of a shard CSV as string arrays, header checked. */
+async function* shardRows(path: string, header: readonly string[]): AsyncGenerator<string[]> {
   if (!existsSync(path)) throw new Error(`merge: ${path} is missing (every shard writes SongCSV, extended and errors files)`);
   let first = true;
-  for await (const row of parseFile(path, { headers: false })) {
-    const r = row as string[];
+  for await (const r of csvRows(path, 'merge')) {
     if (first) {
       first = false;
       if (r.join(',') !== header.join(',')) throw new Error(`merge: ${path}: unexpected header (not written by this extractor?)`);
@@ -71,14 +69,14 @@ async function* csvRows(path: string, header: readonly string[]): AsyncGenerator
 export async function mergeShards(inputs: readonly string[], output: string): Promise<MergeResult> {
   const shards = collectShards(inputs);
   const out = resolve(output), extOut = siblingOutput(out, '.extended.csv'), errOut = siblingOutput(out, '.errors.csv');
-  const song = new CsvSink(out, SONGCSV_COLUMNS);
-  const ext = new CsvSink(extOut, EXTENDED_COLUMNS);
-  const err = new CsvSink(errOut, ERROR_COLUMNS);
+  const song = new CsvWriter(out, SONGCSV_COLUMNS);
+  const ext = new CsvWriter(extOut, EXTENDED_COLUMNS);
+  const err = new CsvWriter(errOut, ERROR_COLUMNS);
   let n = 0;
   const errors: string[][] = [];
-  await writeSinks([song, ext, err], async () => {
+  await writeAll([song, ext, err], async () => {
     const heads = shards.map((s) => ({
-      songs: csvRows(s.path, SONGCSV_COLUMNS), exts: csvRows(siblingOutput(s.path, '.extended.csv'), EXTENDED_COLUMNS),
+      songs: shardRows(s.path, SONGCSV_COLUMNS), exts: shardRows(siblingOutput(s.path, '.extended.csv'), EXTENDED_COLUMNS),
       path: s.path, song: null as string[] | null, ext: null as string[] | null,
     }));
     const advance = async (h: (typeof heads)[number]): Promise<void> => {
@@ -105,7 +103,7 @@ export async function mergeShards(inputs: readonly string[], output: string): Pr
       await ext.write(h.ext!);
       await advance(h);
     }
-    for (const s of shards) for await (const r of csvRows(siblingOutput(s.path, '.errors.csv'), ERROR_COLUMNS)) errors.push(r);
+    for (const s of shards) for await (const r of shardRows(siblingOutput(s.path, '.errors.csv'), ERROR_COLUMNS)) errors.push(r);
     errors.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
     for (const r of errors) await err.write(r);
   });

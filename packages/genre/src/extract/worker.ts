@@ -1,7 +1,7 @@
 // Extraction worker: reads a batch of MSD files and writes one part file (JSON lines, atomically)
 // with the SongCSV and extended cells of every song, or the reason a file was skipped.
 
-import { writeFileAtomic } from '../io/atomic.js';
+import { writeFileAtomic } from '@timbre/nn';
 import { readSongs } from '../msd/reader.js';
 import { serveJobs } from '../parallel/pool.js';
 import { extendedCells, songCsvCells } from './rows.js';

@@ -1,7 +1,7 @@
 // From tag sources to one genre per track: offline (lastfm_subset JSON, tagtraum .cls) or online
 // (last.fm), plus the label file this package reads and writes ("track_id<TAB>genre", .cls format).
 import { statSync } from 'node:fs';
-import { writeFileAtomic } from '../io/atomic.js';
+import { writeFileAtomic } from '@timbre/nn';
 import { LastfmClient, LastfmError } from './lastfm.js';
 import { readLastfmTags, readTagtraumCls, type TrackTags } from './offline.js';
 import { tagsToGenre, type GenreVocabulary, type TagRule } from './tags.js';

@@ -1,11 +1,12 @@
 // Artist-disjoint cross-validation of any Classifier: out-of-fold probabilities for every row.
 // Per fold: an artist-disjoint validation part is split off the training part (for early stopping
-// and blend weights only), imputation + scaling are fitted on the fold's training rows, and the
+// and blend weights only), imputation + scaling are fitted on the fold's training rows (a feature
+// with no value there is filled with 0), and the
 // test fold is touched only to predict it.
 
 import type { Classifier, Dataset } from './types.js';
 import { stratifiedGroupKFold, subsetDataset, trainValidTestSplit } from './split.js';
-import { applyStandardizer, fitStandardizer } from './real.js';
+import { fitDatasetScaler, scaleDataset } from './scaler.js';
 import { checkDataset } from './common.js';
 import { accuracy, argmaxRows, macroF1 } from './metrics.js';
 
@@ -66,10 +67,10 @@ export function crossValPredict(ds: Dataset, make: (seed: number, fold: number) 
       trainRaw = subsetDataset(trainAll, inner.train);
       validRaw = subsetDataset(trainAll, inner.valid);
     }
-    const scaler = fitStandardizer(trainRaw);
-    const train = applyStandardizer(scaler, trainRaw);
-    const valid = validRaw === undefined ? undefined : applyStandardizer(scaler, validRaw);
-    const test = applyStandardizer(scaler, subsetDataset(ds, f.test));
+    const scaler = fitDatasetScaler(trainRaw, 'standard', { emptyFeatures: 'zero' });
+    const train = scaleDataset(scaler, trainRaw);
+    const valid = validRaw === undefined ? undefined : scaleDataset(scaler, validRaw);
+    const test = scaleDataset(scaler, subsetDataset(ds, f.test));
     const model = make(seed * 100 + fi, fi);
     model.fit(train, valid);
     const p = model.predictProba(test.x, test.rows);

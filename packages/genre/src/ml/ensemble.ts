@@ -3,7 +3,7 @@
 // seeded factories, so an ensemble is as reproducible as its members.
 
 import { Rng } from '@timbre/tensor';
-import type { Classifier, Dataset, TrainHistory } from './types.js';
+import type { Classifier, Dataset, ModelState, TrainHistory } from './types.js';
 import { argmaxRows, logLoss, macroF1 } from './metrics.js';
 import { checkDataset, checkMatrix, checkOption, subsetRows, type ClassifierFactory } from './common.js';
 
@@ -40,6 +40,15 @@ function checkWeights(op: string, weights: readonly number[] | null, n: number):
   if (!(s > 0)) throw new RangeError(`${op}: weights sum to 0`);
 }
 
+/** The states of an ensemble's members (each must have `toState`). */
+export function memberStates(kind: string, members: readonly Classifier[]): ModelState[] {
+  if (members.length === 0) throw new Error(`${kind}.toState: the ensemble is not fitted`);
+  return members.map((m, i) => {
+    if (typeof m.toState !== 'function') throw new TypeError(`${kind}.toState: member ${i} ("${m.kind}") cannot be saved (it has no toState)`);
+    return m.toState();
+  });
+}
+
 /**
  * Soft voting: fits every member on the same data and averages their probabilities
  * (optionally weighted).
@@ -68,6 +77,11 @@ export class VotingClassifier implements Classifier {
 
   predictProba(x: Float32Array, rows: number): Float32Array {
     return averageProba(this.members, this.weights, x, rows);
+  }
+
+  /** Members' states and the mixture weights. */
+  toState(): ModelState {
+    return { kind: this.kind, weights: this.weights, members: memberStates(this.kind, this.members) };
   }
 }
 
@@ -211,6 +225,11 @@ export class BaggingClassifier implements Classifier {
     if (this.members.length === 0) throw new Error('BaggingClassifier.predictProba: call fit() first');
     return averageProba(this.members, null, x, rows);
   }
+
+  /** Members' states and the bagging options. */
+  toState(): ModelState {
+    return { kind: this.kind, options: { nEstimators: this.nEstimators, maxSamples: this.maxSamples, byGroup: this.byGroup, seed: this.seed }, members: memberStates(this.kind, this.members) };
+  }
 }
 
 /**
@@ -222,7 +241,7 @@ export class BaggingClassifier implements Classifier {
  * ```
  */
 export class SeedEnsemble implements Classifier {
-  readonly kind = 'seeds';
+  readonly kind = 'seed-ensemble';
   readonly factory: ClassifierFactory;
   readonly seeds: number[];
   members: Classifier[] = [];
@@ -245,6 +264,11 @@ export class SeedEnsemble implements Classifier {
   predictProba(x: Float32Array, rows: number): Float32Array {
     if (this.members.length === 0) throw new Error('SeedEnsemble.predictProba: call fit() first');
     return averageProba(this.members, null, x, rows);
+  }
+
+  /** Members' states and their seeds. */
+  toState(): ModelState {
+    return { kind: this.kind, seeds: this.seeds, members: memberStates(this.kind, this.members) };
   }
 }
 
@@ -281,6 +305,11 @@ export class SnapshotEnsemble implements Classifier {
   predictProba(x: Float32Array, rows: number): Float32Array {
     if (this.members.length === 0) throw new Error('SnapshotEnsemble.predictProba: call fit() first');
     return averageProba(this.members, null, x, rows);
+  }
+
+  /** The snapshots' states. */
+  toState(): ModelState {
+    return { kind: this.kind, count: this.count, members: memberStates(this.kind, this.members) };
   }
 }
 
@@ -389,5 +418,13 @@ export class SammeClassifier implements Classifier {
     const out = new Float32Array(rows * K);
     for (let j = 0; j < out.length; j++) out[j] = votes[j] / aSum;
     return out;
+  }
+
+  /** Members' states with their vote weights. */
+  toState(): ModelState {
+    return {
+      kind: this.kind, options: { nEstimators: this.nEstimators, learningRate: this.learningRate, mode: this.mode, seed: this.seed },
+      classes: this.classes, alphas: this.alphas, members: memberStates(this.kind, this.members),
+    };
   }
 }

@@ -3,7 +3,7 @@
 // leaf values -G/(H+λ). NaN handling follows the rule in binning.ts.
 
 import { Rng } from '@timbre/tensor';
-import type { Classifier, Dataset, TrainHistory } from './types.js';
+import type { Classifier, Dataset, TrainHistory, ModelState } from './types.js';
 import { Binner, MISSING, TreeBuilder, leafOf, partition, treeFromJSON, treeToJSON, type FlatTree } from './binning.js';
 import {
   checkDataset, checkMatrix, checkOption, datasetWeights, softmaxRows, type ClassWeight,
@@ -332,6 +332,11 @@ export class GBDT implements Classifier {
       for (let node = 0; node < t.feature.length; node++) if (t.feature[node] >= 0) imp[t.feature[node]] += 1;
     }
     return imp;
+  }
+
+  /** The fitted model as data (`restoreModel` reads it back). */
+  toState(): ModelState {
+    return { kind: this.kind, fitted: this.toJSON() };
   }
 
   toJSON(): object {

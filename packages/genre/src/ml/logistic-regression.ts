@@ -1,7 +1,7 @@
 // Multinomial logistic regression with an L2 penalty, fitted by L-BFGS in float64.
 // Objective (sklearn's, divided by n): (1/n)·[Σ_i w_i·CE_i + ||W||²/(2C)]; the intercept is not penalised.
 
-import type { Classifier, Dataset } from './types.js';
+import type { Classifier, Dataset, ModelState } from './types.js';
 import { checkDataset, checkMatrix, checkOption, datasetWeights, softmaxRows, type ClassWeight } from './common.js';
 import { lbfgs } from './lbfgs.js';
 
@@ -128,6 +128,11 @@ export class LogisticRegression implements Classifier {
   }
 
   /** The fitted model as plain JSON (weights as number arrays); `LogisticRegression.fromJSON` reads it back. */
+  /** The fitted model as data (`restoreModel` reads it back). */
+  toState(): ModelState {
+    return { kind: this.kind, fitted: this.toJSON() };
+  }
+
   toJSON(): object {
     if (this.coef === null || this.intercept === null) throw new Error('LogisticRegression.toJSON: the model is not fitted');
     return {

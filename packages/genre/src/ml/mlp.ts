@@ -5,7 +5,7 @@ import {
   Adam, AdamW, CrossEntropyLoss, Dropout, EarlyStopping, Linear, ReLU, SGD, Sequential, buildModule,
   type Module, type ModuleConfig, type Optimizer,
 } from '@timbre/nn';
-import type { Classifier, Dataset, TrainHistory } from './types.js';
+import type { Classifier, Dataset, TrainHistory, ModelState } from './types.js';
 import { argmaxRows, evaluatePredictions } from './metrics.js';
 
 /** How classes are weighted in the loss: none, 'balanced' (n / (C·count), sklearn) or its square root. */
@@ -278,11 +278,15 @@ export class MlpClassifier implements Classifier {
     return out;
   }
 
-  /** Rebuilds a trained classifier from its architecture and weights (see model-io.ts). */
-  static fromState(options: MlpOptions, architecture: ModuleConfig, features: number, classes: number, load: (m: Module) => void): MlpClassifier {
+  /** The fitted network: options, architecture and weights (PyTorch state-dict names). */
+  toState(): ModelState {
+    if (this.model === null) throw new Error('MlpClassifier.toState: the model is not trained');
+    return { kind: this.kind, options: this.options, architecture: this.model.config(), features: this.features, classes: this.classes, tensors: this.model.stateDict() };
+  }
+
+  /** A trained classifier around a network that already holds its weights (see `restoreModel`). */
+  static fromState(options: MlpOptions, model: Module, features: number, classes: number): MlpClassifier {
     const c = new MlpClassifier(options);
-    const model = buildModule(architecture);
-    load(model);
     model.eval();
     c.model = model;
     c.features = features;

@@ -3,7 +3,7 @@
 // Splits are searched on quantile bins (binning.ts), which also defines the NaN rule.
 
 import { Rng } from '@timbre/tensor';
-import type { Classifier, Dataset } from './types.js';
+import type { Classifier, Dataset, ModelState } from './types.js';
 import { Binner, MISSING, TreeBuilder, leafOf, partition, treeFromJSON, treeToJSON, type FlatTree } from './binning.js';
 import { checkDataset, checkMatrix, checkOption, datasetWeights, type ClassWeight } from './common.js';
 
@@ -213,6 +213,11 @@ export class RandomForest implements Classifier {
     const out = new Float32Array(rows * K);
     for (let j = 0; j < out.length; j++) out[j] = acc[j] / T;
     return out;
+  }
+
+  /** The fitted model as data (`restoreModel` reads it back). */
+  toState(): ModelState {
+    return { kind: this.kind, fitted: this.toJSON() };
   }
 
   toJSON(): object {

@@ -2,8 +2,8 @@
 // (`timbre train --model gbdt`), the comparison script and search workers (which only receive JSON)
 // make models the same way. registerModel adds more.
 
-import type { Classifier, Dataset } from './types.js';
-import { checkDataset, checkMatrix } from './common.js';
+import type { Classifier } from './types.js';
+import { MajorityClassifier } from './majority.js';
 import { LogisticRegression, type LogisticRegressionOptions } from './logistic-regression.js';
 import { GBDT, type GBDTOptions } from './gbdt.js';
 import { RandomForest, type RandomForestOptions } from './random-forest.js';
@@ -85,35 +85,6 @@ function rest(o: ModelOptions, ...keys: string[]): ModelOptions {
   return r;
 }
 
-/**
- * Always predicts the training class frequencies (so argmax = the majority class): the baseline.
- *
- * ```ts
- * const base = new MajorityClassifier(); base.fit(train);
- * ```
- */
-export class MajorityClassifier implements Classifier {
-  readonly kind = 'majority';
-  prior: Float32Array | null = null;
-  features = 0;
-
-  fit(train: Dataset): void {
-    checkDataset('MajorityClassifier.fit', train);
-    const p = new Float32Array(train.classes);
-    for (let i = 0; i < train.rows; i++) p[train.y[i]] += 1 / train.rows;
-    this.prior = p;
-    this.features = train.features;
-  }
-
-  predictProba(x: Float32Array, rows: number): Float32Array {
-    if (this.prior === null) throw new Error('MajorityClassifier.predictProba: call fit() first');
-    checkMatrix('MajorityClassifier.predictProba', x, rows, this.features);
-    const K = this.prior.length, out = new Float32Array(rows * K);
-    for (let i = 0; i < rows; i++) out.set(this.prior, i * K);
-    return out;
-  }
-}
-
 /** MLP options from { preset?: 'seed' | 'default', ...overrides } (see src/train/mlp.ts). */
 function mlpFrom(o: ModelOptions, seed: number): MlpClassifier {
   const preset = typeof o.preset === 'string' ? o.preset : 'default';
@@ -131,7 +102,7 @@ registerModel('bagging', (o, seed) => {
     nEstimators: num(o, 'nEstimators', 5), maxSamples: num(o, 'maxSamples', 1), byGroup: o.byGroup !== false, seed,
   });
 }, 'bootstrap aggregation (by artist) of { base: { model, options } }, default MLPs');
-registerModel('seeds', (o, seed) => {
+registerModel('seed-ensemble', (o, seed) => {
   const base = memberSpec(o, 'base', { model: 'mlp' });
   const n = num(o, 'nEstimators', 5);
   return new SeedEnsemble((s) => createModel(base.model, base.options ?? {}, s), { seeds: Array.from({ length: n }, (_, i) => seed * 1000 + i) });

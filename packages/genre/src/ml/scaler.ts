@@ -1,5 +1,8 @@
-// Imputation + scaling fitted on the training split only (the seed fitted on all rows, test included).
-// Serialisable to JSON so a saved model carries exactly the transform it was trained with.
+// The one imputation + scaling transform: missing values (NaN) become the training median, then each
+// feature is standardised or min-max scaled with statistics of the training rows only (fitting on all
+// rows would let test rows shape the transform). Serialisable to JSON so a saved model carries exactly
+// the transform it was trained with.
+import type { Dataset } from './types.js';
 
 /** 'standard' = (x − mean) / std; 'minmax' = (x − min) / (max − min), the seed's choice. */
 export type ScalerKind = 'standard' | 'minmax';
@@ -15,16 +18,22 @@ export interface ScalerState {
   readonly scale: readonly number[];
 }
 
+/** What to do with a feature that has no value in the training rows. */
+export interface ScalerFitOptions {
+  /** 'error' (default): throw, naming the feature; 'zero': fill it with 0 (it becomes a constant 0). */
+  readonly emptyFeatures?: 'error' | 'zero';
+}
+
 /**
  * Fits imputation and scaling on `x` [rows, features] (the training split). NaN entries are
- * missing values; a feature with no value at all is an error.
+ * missing values; a feature with no value at all is an error unless `emptyFeatures` is 'zero'.
  *
  * ```ts
  * const s = fitScaler(train.x, train.rows, names, 'standard');
  * const xTest = applyScaler(s, test.x, test.rows);
  * ```
  */
-export function fitScaler(x: Float32Array | Float64Array, rows: number, featureNames: readonly string[], kind: ScalerKind = 'standard'): ScalerState {
+export function fitScaler(x: Float32Array | Float64Array, rows: number, featureNames: readonly string[], kind: ScalerKind = 'standard', options: ScalerFitOptions = {}): ScalerState {
   const F = featureNames.length;
   if (x.length !== rows * F) throw new RangeError(`fitScaler: x has ${x.length} values, expected rows*features = ${rows}*${F}`);
   if (kind !== 'standard' && kind !== 'minmax') throw new RangeError(`fitScaler: unknown scaler "${String(kind)}" (expected standard or minmax)`);
@@ -34,9 +43,8 @@ export function fitScaler(x: Float32Array | Float64Array, rows: number, featureN
   for (let f = 0; f < F; f++) {
     let m = 0;
     for (let r = 0; r < rows; r++) { const v = x[r * F + f]; if (!Number.isNaN(v)) col[m++] = v; }
-    if (m === 0) throw new RangeError(`fitScaler: feature "${featureNames[f]}" has no value in the training rows`);
-    const vals = col.subarray(0, m).slice().sort();
-    const median = m % 2 === 1 ? vals[(m - 1) >> 1] : 0.5 * (vals[m / 2 - 1] + vals[m / 2]);
+    if (m === 0 && options.emptyFeatures !== 'zero') throw new RangeError(`fitScaler: feature "${featureNames[f]}" has no value in the training rows`);
+    const median = m === 0 ? 0 : medianOf(col.subarray(0, m).slice().sort());
     // Statistics over the imputed column, as the transformed data will look.
     let sum = 0, min = Infinity, max = -Infinity;
     for (let r = 0; r < rows; r++) {
@@ -55,6 +63,12 @@ export function fitScaler(x: Float32Array | Float64Array, rows: number, featureN
     else { shift.push(min); scale.push(max - min > 1e-12 ? max - min : 1); }
   }
   return { kind, featureNames: [...featureNames], fill, shift, scale };
+}
+
+/** The median of sorted values (the mean of the two middle ones for an even count). */
+export function medianOf(sorted: Float64Array): number {
+  const m = sorted.length;
+  return m % 2 === 1 ? sorted[(m - 1) >> 1] : 0.5 * (sorted[m / 2 - 1] + sorted[m / 2]);
 }
 
 /** Applies a fitted scaler to x [rows, features]; returns a new Float32Array. */
@@ -80,4 +94,27 @@ export function checkScalerState(v: unknown, source: string): ScalerState {
     && Array.isArray(s.featureNames) && [s.fill, s.shift, s.scale].every((a) => Array.isArray(a) && a.length === s.featureNames.length && a.every((n) => Number.isFinite(n)));
   if (!ok) throw new TypeError(`${source}: invalid scaler (expected kind, featureNames and equally long finite fill/shift/scale)`);
   return s;
+}
+
+/** Feature names of a dataset (`f0`, `f1`, … when it has none). */
+function namesOf(ds: Dataset): readonly string[] {
+  return ds.featureNames ?? Array.from({ length: ds.features }, (_, f) => `f${f}`);
+}
+
+/**
+ * `fitScaler` on a dataset's rows (pass the training part only).
+ *
+ * ```ts
+ * const s = fitDatasetScaler(train);
+ * const [trainX, testX] = [scaleDataset(s, train), scaleDataset(s, test)];
+ * ```
+ */
+export function fitDatasetScaler(train: Dataset, kind: ScalerKind = 'standard', options: ScalerFitOptions = {}): ScalerState {
+  return fitScaler(train.x, train.rows, namesOf(train), kind, options);
+}
+
+/** A copy of `ds` with its features transformed by `s` (names, labels and groups kept). */
+export function scaleDataset(s: ScalerState, ds: Dataset): Dataset {
+  if (ds.features !== s.featureNames.length) throw new RangeError(`scaleDataset: the scaler was fitted on ${s.featureNames.length} features, the dataset has ${ds.features}`);
+  return { ...ds, x: applyScaler(s, ds.x, ds.rows) };
 }

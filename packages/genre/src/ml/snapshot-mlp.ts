@@ -5,9 +5,9 @@
 
 import { Rng, Tensor } from '@timbre/tensor';
 import { AdamW, CrossEntropyLoss, Dropout, Linear, ReLU, Sequential, type Module } from '@timbre/nn';
-import type { Classifier, Dataset } from './types.js';
+import type { Classifier, Dataset, ModelState } from './types.js';
 import { checkDataset, checkMatrix, checkOption, softmaxRows } from './common.js';
-import { averageProba, type SnapshotSource } from './ensemble.js';
+import { averageProba, memberStates, type SnapshotSource } from './ensemble.js';
 import { classWeightsFor, gatherBatch, type ClassWeighting } from './mlp.js';
 
 export interface SnapshotMlpOptions {
@@ -27,7 +27,7 @@ export interface SnapshotMlpOptions {
 }
 
 /** A trained network frozen in eval mode. */
-class FrozenNet implements Classifier {
+export class FrozenNet implements Classifier {
   readonly kind = 'mlp-snapshot';
   readonly net: Module;
   readonly features: number;
@@ -50,6 +50,11 @@ class FrozenNet implements Classifier {
     const out = new Float32Array(rows * this.classes);
     softmaxRows(out, logits, rows, this.classes);
     return out;
+  }
+
+  /** Architecture and weights. */
+  toState(): ModelState {
+    return { kind: this.kind, architecture: this.net.config(), features: this.features, classes: this.classes, tensors: this.net.stateDict() };
   }
 }
 
@@ -141,5 +146,10 @@ export class SnapshotMlp implements SnapshotSource {
   predictProba(x: Float32Array, rows: number): Float32Array {
     if (this.members.length === 0) throw new Error('SnapshotMlp.predictProba: call fit() first');
     return averageProba(this.members, null, x, rows);
+  }
+
+  /** The last snapshot's state, with the options. */
+  toState(): ModelState {
+    return { kind: this.kind, options: this.options, members: memberStates(this.kind, this.members) };
   }
 }

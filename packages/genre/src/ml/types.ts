@@ -29,6 +29,16 @@ export interface TrainHistory {
   readonly validMetric: number[]; // macro-F1 on validation unless stated otherwise
 }
 
+/**
+ * A fitted model as data: JSON values plus `Tensor`s (network weights) under keys named `tensors`,
+ * enough for `restoreModel` to rebuild it. The model file stores the JSON part in its .json and the
+ * tensors in a safetensors file.
+ */
+export interface ModelState {
+  readonly kind: string;
+  readonly [key: string]: unknown;
+}
+
 /** A trained or trainable classifier. */
 export interface Classifier {
   /** A short name such as "mlp", "gbdt", "logreg". */
@@ -37,4 +47,6 @@ export interface Classifier {
   fit(train: Dataset, valid?: Dataset): TrainHistory | void;
   /** Class probabilities, row-major [rows, classes]. */
   predictProba(x: Float32Array, rows: number): Float32Array;
+  /** The fitted model as data (every model of the registry has it); throws if not fitted. */
+  toState?(): ModelState;
 }

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { Rng } from '@timbre/tensor';
 import type { Matrix12, Song } from './song.js';
 import { writeMsdFile, type MsdWriteOptions } from './writer.js';
-import { writeFileAtomic } from '../io/atomic.js';
+import { writeFileAtomic } from '@timbre/nn';
 
 /** What a genre does to the songs of its artists (means and spreads of the generative model). */
 export interface SyntheticGenreProfile {

@@ -2,7 +2,7 @@
 // MSD_SCHEMA.md) from typed Songs: the three compound `songs` tables with their idx_* columns, and every
 // array concatenated over the songs, so N songs make one aggregate file that the MSD getters slice.
 
-import { open, rename, unlink } from 'node:fs/promises';
+import { writeFileAtomic } from '@timbre/nn';
 import { basename } from 'node:path';
 import {
   encodeCompound, encodeFixedStrings, encodeFloat64, encodeHdf5, encodeInt32,
@@ -197,8 +197,6 @@ export function encodeMsdFile(songs: readonly Song[], options: MsdWriteOptions =
   return encodeHdf5(msdTree(songs, options), { storage: options.storage, deflateLevel: options.deflateLevel });
 }
 
-let tempCounter = 0;
-
 /**
  * Writes `songs` to `path` atomically: the bytes are encoded first (bad input throws before anything
  * touches the disk), written to a temporary file next to `path`, flushed, then renamed over `path`.
@@ -215,18 +213,5 @@ export async function writeMsdFile(path: string, songs: readonly Song[], options
     if (e instanceof Error) e.message = `writeMsdFile: ${basename(path)}: ${e.message}`;
     throw e;
   }
-  const tmp = `${path}.tmp-${process.pid}-${tempCounter++}`;
-  let handle;
-  try {
-    handle = await open(tmp, 'wx');
-    await handle.writeFile(bytes);
-    if (options.fsync !== false) await handle.sync();
-    await handle.close();
-    handle = undefined;
-    await rename(tmp, path);
-  } catch (e) {
-    if (handle !== undefined) await handle.close().catch(() => undefined);
-    await unlink(tmp).catch(() => undefined);
-    throw e;
-  }
+  writeFileAtomic(path, bytes, { fsync: options.fsync !== false });
 }

@@ -1,51 +1,35 @@
-// A saved genre model = <name>.json (feature names and groups, key encoding, scaler, classes, preset and
-// options, metrics, history) + for MLPs <name>.safetensors (weights + architecture, via @timbre/nn).
-// Kinds: 'mlp' (one network; PyTorch state-dict names), 'mlp-ensemble' (a seed ensemble: every member in
-// the one safetensors file under `members.<i>.` + PyTorch names, probabilities averaged), or a registry
-// model with toJSON/fromJSON (gbdt, rf, logreg), stored inside the JSON under `fitted`, no weights file.
+// The genre model file: <name>.json (the model's state, feature names and groups, key encoding,
+// scaler, classes, metrics, history) and, for models with network weights, <name>.safetensors. Every
+// model with `toState` (all of the registry's) is saved the same way: its state goes into the JSON with
+// each tensor replaced by a reference { "$tensor": name }, and the tensors into the safetensors file,
+// named by their path in the state without the `tensors` keys — PyTorch's state-dict names for one
+// MLP (`0.weight`), `members.<i>.0.weight` for an ensemble's members. Version 1 files (an MLP, a seed
+// ensemble of MLPs, or gbdt / rf / logreg) are read too.
 import { readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import type { Tensor } from '@timbre/tensor';
-import { loadModel, loadSafetensors, saveModel, saveSafetensors, type Module, type ModuleConfig } from '@timbre/nn';
-import { writeFileAtomic } from '../io/atomic.js';
+import { Tensor } from '@timbre/tensor';
+import { loadSafetensors, saveSafetensors, writeFileAtomic } from '@timbre/nn';
 import type { FeatureGroup, KeyEncoding } from '../preprocess/features.js';
 import { checkScalerState, type ScalerState } from '../ml/scaler.js';
-import { SeedEnsemble } from '../ml/ensemble.js';
-import { GBDT } from '../ml/gbdt.js';
-import { LogisticRegression } from '../ml/logistic-regression.js';
-import { RandomForest } from '../ml/random-forest.js';
-import type { Classifier } from '../ml/types.js';
-import { MlpClassifier, type MlpHistory, type MlpOptions } from '../ml/mlp.js';
+import type { Classifier, ModelState } from '../ml/types.js';
+import type { MlpHistory } from '../ml/mlp.js';
+import { modelShape, restoreModel } from '../ml/model-state.js';
 import type { SplitSpec } from './datasets.js';
-
-/** Registry models that can be saved in the model JSON, with their readers. */
-const JSON_MODELS: Readonly<Record<string, (fitted: unknown) => Classifier>> = {
-  gbdt: (o) => GBDT.fromJSON(o),
-  rf: (o) => RandomForest.fromJSON(o),
-  logreg: (o) => LogisticRegression.fromJSON(o),
-};
-
-/** Names of the non-MLP models `saveGenreModel` can store (they have toJSON/fromJSON). */
-export const SAVABLE_MODELS: readonly string[] = Object.keys(JSON_MODELS);
 
 /** The JSON half of a saved model. */
 export interface ModelMeta {
   readonly format: 'timbre-genre-model';
-  readonly version: 1;
-  /** 'mlp', 'mlp-ensemble', or a registry model saved in `fitted` ('gbdt', 'rf', 'logreg'). Old files: 'mlp'. */
+  readonly version: 2;
+  /** The model's kind: 'mlp', 'seed-ensemble', 'gbdt', … (the state's `kind`). */
   readonly kind: string;
-  /** File name of the weights, relative to the JSON file (MLP kinds only). */
+  /** The fitted model's state; tensors are { "$tensor": name } references into the weights file. */
+  readonly model: ModelState;
+  /** File name of the weights, relative to the JSON file (models with tensors only). */
   readonly weights?: string;
+  /** The MLP preset the model was trained with ('default', 'original'), or the registry model's name. */
   readonly preset: string;
-  /** MLP options (member 0's for an ensemble; members differ only in seed). */
-  readonly options?: MlpOptions;
-  /** Module config of the network (of every member, for an ensemble). */
-  readonly architecture?: ModuleConfig;
-  /** mlp-ensemble: the members' seeds, in the order of `members.<i>.` in the weights file. */
-  readonly memberSeeds?: readonly number[];
-  /** Non-MLP kinds: the options the model was created with, and its toJSON() output. */
+  /** Registry models: the options they were created with. */
   readonly modelOptions?: Record<string, unknown>;
-  readonly fitted?: unknown;
   readonly featureNames: readonly string[];
   readonly featureGroups: readonly FeatureGroup[];
   readonly keyEncoding: KeyEncoding;
@@ -55,7 +39,7 @@ export interface ModelMeta {
   readonly metrics?: unknown;
   /** The split the model was trained on: a `--resplit` seed, or absent for the stored split column. */
   readonly split?: SplitSpec & { rows: number };
-  /** Training history (member 0's for an ensemble). */
+  /** Training history (the first MLP's, for an ensemble of them). */
   readonly history?: MlpHistory;
   readonly info?: Record<string, unknown>;
 }
@@ -66,15 +50,6 @@ export function modelPaths(path: string): { json: string; weights: string } {
   return { json: `${base}.json`, weights: `${base}.safetensors` };
 }
 
-/** The trained MLP members of a seed ensemble of MLPs, or null if `c` is not one. */
-function mlpMembers(c: Classifier): MlpClassifier[] | null {
-  if (!(c instanceof SeedEnsemble) || c.members.length === 0) return null;
-  return c.members.every((m) => m instanceof MlpClassifier) ? (c.members as MlpClassifier[]) : null;
-}
-
-/** Prefix of member i's tensors in an ensemble weights file. */
-const memberPrefix = (i: number) => `members.${i}.`;
-
 /** What `saveGenreModel` stores beside the classifier. */
 export interface SaveModelArgs {
   classifier: Classifier; preset: string; scaler: ScalerState; featureNames: readonly string[];
@@ -82,89 +57,125 @@ export interface SaveModelArgs {
   metrics?: unknown; info?: Record<string, unknown>;
   /** How the model's train/valid/test split was drawn (with the row count it applies to). */
   split?: SplitSpec & { rows: number };
-  /** Non-MLP models: the registry options they were made with (kept in the JSON). */
+  /** Registry models: the options they were made with (kept in the JSON). */
   modelOptions?: Record<string, unknown>;
 }
 
-/**
- * Saves a trained classifier with everything needed to use it on new data: an `MlpClassifier`, a
- * `SeedEnsemble` of them (one safetensors file, keys `members.<i>.<PyTorch name>`), or a GBDT /
- * RandomForest / LogisticRegression (fitted model inside the JSON; `weights` is then null). Files are
- * written atomically, weights first and JSON last, so a JSON on disk always has its weights.
- *
- * ```ts
- * saveGenreModel('runs/model', { classifier: mlp, preset: 'default', scaler, featureNames, featureGroups, keyEncoding, classNames });
- * ```
- */
-export function saveGenreModel(path: string, m: SaveModelArgs & { classifier: MlpClassifier | SeedEnsemble }): { json: string; weights: string };
-export function saveGenreModel(path: string, m: SaveModelArgs): { json: string; weights: string | null };
-export function saveGenreModel(path: string, m: SaveModelArgs): { json: string; weights: string | null } {
-  const { json, weights } = modelPaths(path);
-  const c = m.classifier;
-  const common = {
-    featureNames: [...m.featureNames], featureGroups: [...m.featureGroups], keyEncoding: m.keyEncoding, classNames: [...m.classNames], scaler: m.scaler,
-    ...(m.metrics !== undefined ? { metrics: m.metrics } : {}),
-    ...(m.split !== undefined ? { split: m.split } : {}),
-  };
-  const checkShape = (features: number, classes: number, what: string) => {
-    if (m.featureNames.length !== features) throw new RangeError(`saveGenreModel: ${m.featureNames.length} feature names for ${what} of ${features} inputs`);
-    if (m.classNames.length !== classes) throw new RangeError(`saveGenreModel: ${m.classNames.length} class names for ${what} of ${classes} outputs`);
-  };
-  let meta: ModelMeta;
-  const members = mlpMembers(c);
-  if (c instanceof MlpClassifier) {
-    const model = c.model;
-    if (model === null) throw new Error('saveGenreModel: the classifier is not trained');
-    checkShape(c.features, c.classes, 'a model');
-    saveModel(weights, model, { extras: { format: 'timbre-genre-model', classNames: m.classNames } });
-    meta = {
-      format: 'timbre-genre-model', version: 1, weights: basename(weights), kind: 'mlp', preset: m.preset,
-      options: c.options, architecture: model.config(), ...common,
-      ...(c.history ? { history: c.history } : {}),
-      ...(m.info ? { info: m.info } : {}),
-    };
-  } else if (members !== null) {
-    const arch = members[0].model?.config();
-    const tensors: Record<string, Tensor> = {};
-    members.forEach((mm, i) => {
-      if (mm.model === null) throw new Error(`saveGenreModel: ensemble member ${i} is not trained`);
-      checkShape(mm.features, mm.classes, `ensemble member ${i}`);
-      if (JSON.stringify(mm.model.config()) !== JSON.stringify(arch)) throw new RangeError(`saveGenreModel: ensemble member ${i} has a different architecture from member 0`);
-      for (const [k, t] of Object.entries(mm.model.stateDict())) tensors[memberPrefix(i) + k] = t;
-    });
-    const seeds = members.map((mm) => mm.options.seed);
-    saveSafetensors(weights, tensors, {
-      format: 'pt', architecture: JSON.stringify(arch), members: String(members.length),
-      extras: JSON.stringify({ format: 'timbre-genre-model', kind: 'mlp-ensemble', classNames: m.classNames, memberSeeds: seeds }),
-    });
-    meta = {
-      format: 'timbre-genre-model', version: 1, weights: basename(weights), kind: 'mlp-ensemble', preset: m.preset,
-      options: members[0].options, architecture: arch!, memberSeeds: seeds, ...common,
-      ...(members[0].history ? { history: members[0].history } : {}),
-      ...(m.info ? { info: m.info } : {}),
-    };
-  } else {
-    const toJSON = (c as { toJSON?: () => object }).toJSON;
-    if (!(c.kind in JSON_MODELS) || typeof toJSON !== 'function') {
-      throw new RangeError(`saveGenreModel: cannot save a "${c.kind}" model (savable: mlp, a seed ensemble of MLPs, ${SAVABLE_MODELS.join(', ')})`);
-    }
-    const fitted = toJSON.call(c) as { features?: number; classes?: number };
-    if (fitted.features !== undefined && fitted.classes !== undefined) checkShape(fitted.features, fitted.classes, `a ${c.kind} model`);
-    meta = {
-      format: 'timbre-genre-model', version: 1, kind: c.kind, preset: m.preset, modelOptions: m.modelOptions ?? {}, fitted, ...common,
-      ...(m.info ? { info: m.info } : {}),
-    };
-    writeFileAtomic(json, JSON.stringify(meta) + '\n');
-    return { json, weights: null };
+/** The state's JSON with its tensors moved into `out` (named by path, `tensors` keys left out). */
+function splitTensors(v: unknown, path: readonly string[], out: Record<string, Tensor>): unknown {
+  if (v instanceof Tensor) {
+    const name = path.filter((p) => p !== 'tensors').join('.');
+    if (name in out) throw new Error(`saveGenreModel: two tensors of the model are both named "${name}"`);
+    out[name] = v;
+    return { $tensor: name };
   }
-  writeFileAtomic(json, JSON.stringify(meta, null, 1) + '\n');
-  return { json, weights };
+  if (ArrayBuffer.isView(v)) throw new TypeError(`saveGenreModel: the model state holds a typed array at ${path.join('.')}; states keep weights as Tensors and the rest as plain JSON`);
+  if (Array.isArray(v)) return v.map((x, i) => splitTensors(x, [...path, String(i)], out));
+  if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, splitTensors(x, [...path, k], out)]));
+  return v;
+}
+
+/** The state with every { "$tensor": name } replaced by the tensor; `used` collects the names. */
+function joinTensors(v: unknown, tensors: Record<string, Tensor>, used: Set<string>, file: string): unknown {
+  if (Array.isArray(v)) return v.map((x) => joinTensors(x, tensors, used, file));
+  if (v === null || typeof v !== 'object') return v;
+  const o = v as Record<string, unknown>;
+  if (typeof o.$tensor === 'string') {
+    const t = tensors[o.$tensor];
+    if (t === undefined) throw new Error(`model: ${file} has no tensor "${o.$tensor}" (the model description names it)`);
+    used.add(o.$tensor);
+    return t;
+  }
+  return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, joinTensors(x, tensors, used, file)]));
+}
+
+/** The training history worth keeping for reports: an MLP's, or the first MLP member's. */
+function historyOf(c: Classifier): MlpHistory | undefined {
+  const h = (c as { history?: MlpHistory | null }).history;
+  if (h) return h;
+  const members = (c as { members?: Classifier[] }).members;
+  return Array.isArray(members) && members.length > 0 ? historyOf(members[0]) : undefined;
+}
+
+/** An architecture for the weights file's metadata (so nn's `loadModel` and PyTorch tools can read one MLP). */
+function architectureOf(state: ModelState): string | undefined {
+  if (state.architecture !== undefined) return JSON.stringify(state.architecture);
+  const members = state.members as ModelState[] | undefined;
+  return Array.isArray(members) && members.length > 0 && members[0].architecture !== undefined ? JSON.stringify(members[0].architecture) : undefined;
 }
 
 /**
- * Loads a model saved by `saveGenreModel` (pass the .json, the .safetensors or the base path): an
- * `MlpClassifier`, a `SeedEnsemble` of them, or a GBDT / RandomForest / LogisticRegression. Files
- * from before ensembles (kind 'mlp') load as before.
+ * Saves a fitted classifier with everything needed to use it on new data. Any model with `toState`
+ * (every registry model) can be saved; the files are written atomically, weights first and JSON last,
+ * so a JSON on disk always has its weights.
+ *
+ * ```ts
+ * saveGenreModel('runs/model', { classifier, preset: 'default', scaler, featureNames, featureGroups, keyEncoding, classNames });
+ * ```
+ */
+export function saveGenreModel(path: string, m: SaveModelArgs): { json: string; weights: string | null } {
+  const { json, weights } = modelPaths(path);
+  const c = m.classifier;
+  if (typeof c.toState !== 'function') throw new TypeError(`saveGenreModel: a "${c.kind}" model cannot be saved (it has no toState)`);
+  const state = c.toState();
+  const shape = modelShape(c);
+  if (shape.features !== undefined && m.featureNames.length !== shape.features) throw new RangeError(`saveGenreModel: ${m.featureNames.length} feature names for a model of ${shape.features} inputs`);
+  if (shape.classes !== undefined && m.classNames.length !== shape.classes) throw new RangeError(`saveGenreModel: ${m.classNames.length} class names for a model of ${shape.classes} outputs`);
+  checkScalerState(m.scaler, 'saveGenreModel');
+  const tensors: Record<string, Tensor> = {};
+  const model = splitTensors(state, [], tensors) as ModelState;
+  const hasWeights = Object.keys(tensors).length > 0;
+  const history = historyOf(c);
+  const meta: ModelMeta = {
+    format: 'timbre-genre-model', version: 2, kind: state.kind, model, ...(hasWeights ? { weights: basename(weights) } : {}), preset: m.preset,
+    ...(m.modelOptions !== undefined ? { modelOptions: m.modelOptions } : {}),
+    featureNames: [...m.featureNames], featureGroups: [...m.featureGroups], keyEncoding: m.keyEncoding, classNames: [...m.classNames], scaler: m.scaler,
+    ...(m.metrics !== undefined ? { metrics: m.metrics } : {}),
+    ...(m.split !== undefined ? { split: m.split } : {}),
+    ...(history !== undefined ? { history } : {}),
+    ...(m.info !== undefined ? { info: m.info } : {}),
+  };
+  if (hasWeights) {
+    const arch = architectureOf(state);
+    const members = state.members as unknown[] | undefined;
+    saveSafetensors(weights, tensors, {
+      format: 'pt', ...(arch !== undefined ? { architecture: arch } : {}), ...(Array.isArray(members) ? { members: String(members.length) } : {}),
+      extras: JSON.stringify({ format: 'timbre-genre-model', kind: state.kind, classNames: m.classNames }),
+    });
+  }
+  writeFileAtomic(json, JSON.stringify(meta, null, 1) + '\n');
+  return { json, weights: hasWeights ? weights : null };
+}
+
+/** A version-1 description as a version-2 one (its weights file already uses the same tensor names). */
+function fromVersion1(v1: Record<string, unknown>, json: string): ModelMeta {
+  const kind = (v1.kind as string | undefined) ?? 'mlp';
+  const F = (v1.featureNames as unknown[]).length, C = (v1.classNames as unknown[]).length;
+  const ref = (prefix: string, names: readonly string[]) => Object.fromEntries(names.map((n) => [n, { $tensor: prefix + n }]));
+  let model: ModelState;
+  if (kind === 'mlp' || kind === 'mlp-ensemble') {
+    if (typeof v1.weights !== 'string') throw new Error(`model: ${json}: an ${kind} model needs a weights file`);
+    const { tensors } = loadSafetensors(join(dirname(json), v1.weights));
+    const mlp = (prefix: string, options: unknown): ModelState => ({
+      kind: 'mlp', options, architecture: v1.architecture, features: F, classes: C,
+      tensors: ref(prefix, Object.keys(tensors).filter((k) => k.startsWith(prefix)).map((k) => k.slice(prefix.length))),
+    });
+    if (kind === 'mlp') model = mlp('', v1.options);
+    else {
+      const seeds = v1.memberSeeds;
+      if (!Array.isArray(seeds) || seeds.length === 0) throw new Error(`model: ${json}: an mlp-ensemble needs a non-empty memberSeeds list`);
+      model = { kind: 'seed-ensemble', seeds, members: seeds.map((seed, i) => mlp(`members.${i}.`, { ...(v1.options as object), seed })) };
+    }
+  } else {
+    model = { kind, fitted: v1.fitted };
+  }
+  return { ...(v1 as unknown as ModelMeta), version: 2, kind: model.kind, model };
+}
+
+/**
+ * Loads a model saved by `saveGenreModel` (pass the .json, the .safetensors or the base path).
+ * Everything is checked against everything else: the state, the weights file (no tensor missing, none
+ * left over), the feature and class names and the scaler.
  *
  * ```ts
  * const { classifier, meta } = loadGenreModel('runs/model.json');
@@ -173,46 +184,30 @@ export function saveGenreModel(path: string, m: SaveModelArgs): { json: string; 
  */
 export function loadGenreModel(path: string): { classifier: Classifier; meta: ModelMeta } {
   const { json } = modelPaths(path);
-  let meta: ModelMeta;
-  try { meta = JSON.parse(readFileSync(json, 'utf8')) as ModelMeta; } catch (e) {
+  let raw: Record<string, unknown>;
+  try { raw = JSON.parse(readFileSync(json, 'utf8')) as Record<string, unknown>; } catch (e) {
     throw new Error(`model: ${json}: cannot read the model description (${(e as Error).message})`);
   }
-  if (meta === null || typeof meta !== 'object' || meta.format !== 'timbre-genre-model') throw new Error(`model: ${json}: not a timbre genre model (format field is ${JSON.stringify((meta as { format?: unknown })?.format)})`);
-  if (meta.version !== 1) throw new Error(`model: ${json}: unsupported version ${meta.version}`);
-  if (!Array.isArray(meta.featureNames) || !Array.isArray(meta.classNames)) throw new Error(`model: ${json}: missing featureNames or classNames`);
+  if (raw === null || typeof raw !== 'object' || raw.format !== 'timbre-genre-model') throw new Error(`model: ${json}: not a timbre genre model (format field is ${JSON.stringify((raw as { format?: unknown })?.format)})`);
+  if (raw.version !== 1 && raw.version !== 2) throw new Error(`model: ${json}: unsupported version ${JSON.stringify(raw.version)} (this timbre reads versions 1 and 2)`);
+  if (!Array.isArray(raw.featureNames) || !Array.isArray(raw.classNames)) throw new Error(`model: ${json}: missing featureNames or classNames`);
+  const meta = raw.version === 1 ? fromVersion1(raw, json) : (raw as unknown as ModelMeta);
   checkScalerState(meta.scaler, `model: ${json}`);
-  const F = meta.featureNames.length, C = meta.classNames.length;
-  const kind = meta.kind ?? 'mlp';
-  if (kind === 'mlp' || kind === 'mlp-ensemble') {
-    if (typeof meta.weights !== 'string' || meta.options === undefined || meta.architecture === undefined) throw new Error(`model: ${json}: an ${kind} model needs weights, options and architecture`);
-    const weights = join(dirname(json), meta.weights);
-    if (kind === 'mlp') {
-      const classifier = MlpClassifier.fromState(meta.options, meta.architecture, F, C, (m) => { loadModel(weights, { into: m }); });
-      return { classifier, meta };
-    }
-    const seeds = meta.memberSeeds;
-    if (!Array.isArray(seeds) || seeds.length === 0) throw new Error(`model: ${json}: an mlp-ensemble needs a non-empty memberSeeds list`);
-    const { tensors } = loadSafetensors(weights);
+  let state: unknown = meta.model;
+  if (meta.weights !== undefined) {
+    if (typeof meta.weights !== 'string') throw new Error(`model: ${json}: "weights" must be a file name`);
+    const file = join(dirname(json), meta.weights);
+    const { tensors } = loadSafetensors(file);
     const used = new Set<string>();
-    const members = seeds.map((seed, i) => MlpClassifier.fromState({ ...meta.options!, seed }, meta.architecture!, F, C, (mod: Module) => {
-      const sd: Record<string, Tensor> = {};
-      const pre = memberPrefix(i);
-      for (const [k, t] of Object.entries(tensors)) if (k.startsWith(pre)) { sd[k.slice(pre.length)] = t; used.add(k); }
-      try { mod.loadStateDict(sd, { strict: true }); } catch (e) {
-        throw new Error(`model: ${weights}: ensemble member ${i} (keys ${pre}*): ${(e as Error).message}`);
-      }
-    }));
+    state = joinTensors(meta.model, tensors, used, file);
     const extra = Object.keys(tensors).filter((k) => !used.has(k));
-    if (extra.length > 0) throw new Error(`model: ${weights}: ${extra.length} tensor(s) belong to no member of the ${seeds.length} in ${json} (e.g. ${extra[0]})`);
-    const ens = new SeedEnsemble((s) => new MlpClassifier({ ...meta.options!, seed: s }), { seeds: [...seeds] });
-    ens.members = members;
-    return { classifier: ens, meta };
+    if (extra.length > 0) throw new Error(`model: ${file}: ${extra.length} tensor(s) belong to no part of the model in ${json} (e.g. ${extra[0]})`);
   }
-  const read = JSON_MODELS[kind];
-  if (read === undefined) throw new Error(`model: ${json}: unknown model kind "${kind}" (known: mlp, mlp-ensemble, ${SAVABLE_MODELS.join(', ')})`);
-  let classifier: Classifier;
-  try { classifier = read(meta.fitted); } catch (e) { throw new Error(`model: ${json}: cannot rebuild the ${kind} model (${(e as Error).message})`); }
-  const shape = classifier as unknown as { features?: number; classes?: number };
-  if (shape.features !== F || shape.classes !== C) throw new Error(`model: ${json}: the ${kind} model has ${shape.features} inputs / ${shape.classes} classes, the description ${F} / ${C}`);
+  const classifier = restoreModel(state, `model: ${json}`);
+  const shape = modelShape(classifier);
+  const F = meta.featureNames.length, C = meta.classNames.length;
+  if ((shape.features !== undefined && shape.features !== F) || (shape.classes !== undefined && shape.classes !== C)) {
+    throw new Error(`model: ${json}: the ${meta.kind} model has ${shape.features} inputs / ${shape.classes} classes, the description ${F} feature names / ${C} class names`);
+  }
   return { classifier, meta };
 }

@@ -3,7 +3,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { extractMsd } from '../extract/extract.js';
-import { writeFileAtomic } from '../io/atomic.js';
+import { writeFileAtomic } from '@timbre/nn';
 import { writeCsvAtomic } from '../io/csv.js';
 import { readLabels, writeLabelFile, type LabelRuleOptions } from '../labels/label.js';
 import { argmaxRows, evaluatePredictions, type ClassificationMetrics } from '../ml/metrics.js';

@@ -1,11 +1,7 @@
 // SongCSV (or any accepted song table) + labels (+ joined feature tables) → preprocessed_data.csv:
 // one row per usable song with its genre, artist group, split and encoded (unscaled) features.
-// Scaling and imputation are fitted later on the training split only (see scaler.ts).
-import { createWriteStream } from 'node:fs';
-import { format as csvFormat } from 'fast-csv';
-import { parseString } from 'fast-csv';
-import { readFileSync } from 'node:fs';
-import { withAtomicFile } from '../io/atomic.js';
+// Scaling and imputation are fitted later on the training split only (see ml/scaler.ts).
+import { CsvWriter, readCsv, writeAll, type CsvCell } from '../io/csv.js';
 import { trainValidTestSplit } from '../ml/split.js';
 import { readLabels, type LabelRuleOptions } from '../labels/label.js';
 import { featureDefs, parseFeatureSpec, type FeatureDef, type FeatureGroup, type KeyEncoding } from './features.js';
@@ -272,25 +268,19 @@ export async function preprocess(options: PreprocessOptions): Promise<{ data: Pr
 const META = ['track_id', 'artist', 'title', 'group', 'split', 'genre'] as const;
 
 /**
- * Writes prepared data as CSV (fast-csv), atomically: META columns, then one column per feature
+ * Writes prepared data as CSV, atomically: META columns, then one column per feature
  * (empty = missing). Numbers keep full precision.
  */
 export async function writePrepared(path: string, data: PreparedData): Promise<void> {
   const F = data.featureNames.length;
-  await withAtomicFile(path, (tmp) => new Promise<void>((resolve, reject) => {
-    const out = createWriteStream(tmp);
-    const stream = csvFormat({ headers: [...META, ...data.featureNames] });
-    stream.on('error', reject);
-    out.on('error', reject);
-    out.on('finish', () => resolve());
-    stream.pipe(out);
+  const out = new CsvWriter(path, [...META, ...data.featureNames]);
+  await writeAll([out], async () => {
     for (let i = 0; i < data.rows; i++) {
-      const row: string[] = [data.trackIds[i], data.artists[i], data.titles[i], data.groups[i], SPLIT_NAMES[data.split[i]], data.classNames[data.y[i]]];
-      for (let f = 0; f < F; f++) { const v = data.x[i * F + f]; row.push(Number.isNaN(v) ? '' : String(v)); }
-      stream.write(row);
+      const row: CsvCell[] = [data.trackIds[i], data.artists[i], data.titles[i], data.groups[i], SPLIT_NAMES[data.split[i]], data.classNames[data.y[i]]];
+      for (let f = 0; f < F; f++) row.push(data.x[i * F + f]);
+      await out.write(row);
     }
-    stream.end();
-  }));
+  });
 }
 
 /**
@@ -301,15 +291,7 @@ export async function writePrepared(path: string, data: PreparedData): Promise<v
  * ```
  */
 export async function readPrepared(path: string, options: { classNames?: readonly string[] } = {}): Promise<PreparedData> {
-  let text: string;
-  try { text = readFileSync(path, 'utf8'); } catch { throw new Error(`preprocessed data: ${path}: cannot read the file`); }
-  const raw: string[][] = [];
-  await new Promise<void>((resolve, reject) => {
-    parseString(text, { headers: false, ignoreEmpty: true })
-      .on('error', (e: Error) => reject(new Error(`preprocessed data: ${path}: CSV parse error near row ${raw.length}: ${e.message}`)))
-      .on('data', (r: string[]) => { raw.push(r); })
-      .on('end', () => resolve());
-  });
+  const { rows: raw } = await readCsv(path, 'preprocessed data');
   if (raw.length < 2) throw new Error(`preprocessed data: ${path}: no data rows`);
   const header = raw[0];
   for (let i = 0; i < META.length; i++) {

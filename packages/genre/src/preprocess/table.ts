@@ -1,8 +1,7 @@
 // Reads the song tables this pipeline accepts (SongCSV, the extended SongCSV with Python bytes reprs,
 // the tagtraum-joined CSV, the MSD genre dataset text, feature tables such as final_song_level.csv)
-// with fast-csv, and maps their column names onto one canonical snake_case vocabulary.
-import { readFileSync } from 'node:fs';
-import { parseString } from 'fast-csv';
+// with the package's CSV reader, and maps their column names onto one canonical snake_case vocabulary.
+import { decodeBytesRepr, readCsv } from '../io/csv.js';
 
 /** A table with canonical column names; every value a string ('' = missing). */
 export interface SongTable {
@@ -90,46 +89,8 @@ export function cleanValue(v: string): string {
   return /^(nan|NaN|NAN|null|None)$/.test(s) ? '' : s;
 }
 
-// One field of a bytes-repr line: "b'…'" or "b"…"" (ending right before a comma or the line end),
-// or a plain field without quotes.
-const REPR_FIELD = /"b'(.*?)'"(?=,|$)|"b"(.*?)""(?=,|$)|"(.*?)"(?=,|$)|([^,]*)/y;
-
-/** Decodes Python bytes-literal escapes (\xNN as UTF-8 bytes, \\, \', \", \n, \t). */
-function decodeBytesRepr(s: string): string {
-  if (!s.includes('\\')) return s;
-  const bytes: number[] = [];
-  const enc = new TextEncoder();
-  for (let i = 0; i < s.length; i++) {
-    const ch = s[i];
-    if (ch === '\\' && i + 1 < s.length) {
-      const n = s[i + 1];
-      if (n === 'x' && /^[0-9a-fA-F]{2}$/.test(s.slice(i + 2, i + 4))) { bytes.push(parseInt(s.slice(i + 2, i + 4), 16)); i += 3; continue; }
-      const simple: Record<string, string> = { '\\': '\\', "'": "'", '"': '"', n: '\n', t: '\t', r: '\r' };
-      if (n in simple) { bytes.push(...enc.encode(simple[n])); i++; continue; }
-    }
-    bytes.push(...enc.encode(ch));
-  }
-  return new TextDecoder().decode(Uint8Array.from(bytes));
-}
-
-/** Splits one line of a not-quite-CSV file (bytes reprs, unescaped quotes inside quoted fields). */
-function splitTolerantLine(line: string): string[] {
-  const out: string[] = [];
-  let pos = 0;
-  for (;;) {
-    REPR_FIELD.lastIndex = pos;
-    const m = REPR_FIELD.exec(line)!; // the last alternative matches the empty string, so never null
-    const v = m[1] ?? m[2];
-    out.push(v !== undefined ? decodeBytesRepr(v) : m[3] !== undefined ? m[3].replace(/""/g, '"') : m[4]);
-    pos = REPR_FIELD.lastIndex;
-    if (pos >= line.length || line[pos] !== ',') break;
-    pos++;
-  }
-  return out;
-}
-
 /**
- * Reads a CSV table with fast-csv. Tolerates the extended SongCSV's invalid quoting
+ * Reads a CSV table (`readCsv`: fast-csv, or the tolerant tokenizer). Tolerates the extended SongCSV's invalid quoting
  * ("b"I Didn't Mean To""), strips bytes reprs, and records rows with the wrong number of
  * fields as `truncated` instead of failing (callers decide; preprocessing drops and reports them).
  *
@@ -139,30 +100,7 @@ function splitTolerantLine(line: string): string[] {
  * ```
  */
 export async function readSongTable(path: string): Promise<SongTable> {
-  let text: string;
-  try { text = readFileSync(path, 'utf8'); } catch { throw new Error(`preprocess: ${path}: cannot read the file`); }
-  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-  let raw: string[][] = [];
-  let tolerant = /(^|,)"b'/m.test(text.slice(0, 20000)); // Python-3 bytes reprs: never valid CSV
-  if (!tolerant) {
-    try {
-      await new Promise<void>((resolve, reject) => {
-        parseString(text, { headers: false, ignoreEmpty: true })
-          .on('error', (e: Error) => reject(new Error(`preprocess: ${path}: CSV parse error near data row ${raw.length}: ${e.message}`)))
-          .on('data', (r: string[]) => { raw.push(r); })
-          .on('end', () => resolve());
-      });
-    } catch (e) {
-      // Some real SongCSVs have unescaped quotes inside quoted fields ("Let's Call Him "Andre").
-      // Retry line by line with a tokenizer that ends a quoted field at a quote before a comma.
-      if (!/(^|,)"[^"\n]*"[^,\n]/m.test(text)) throw e;
-      tolerant = true;
-    }
-  }
-  if (tolerant) {
-    raw = [];
-    for (const line of text.split(/\r?\n/)) if (line.trim() !== '') raw.push(splitTolerantLine(line));
-  }
+  const { rows: raw, tolerant } = await readCsv(path, 'preprocess');
   if (raw.length === 0) throw new Error(`preprocess: ${path}: empty file (no header)`);
   let header = raw[0].map((h) => h.trim());
   // The seed's header ended in a comma: an all-empty, nameless last column. Drop it.

@@ -5,7 +5,7 @@
 import type { ClassificationMetrics } from '../ml/metrics.js';
 import { formatMeanStd, type MeanStd } from '../ml/summary.js';
 import type { PreprocessReport } from '../preprocess/preprocess.js';
-import { writeFileAtomic } from '../io/atomic.js';
+import { writeFileAtomic } from '@timbre/nn';
 import { barChart, escapeHtml, heatmap, lineChart } from './svg.js';
 
 /** An extra section: a title and trusted HTML (build it with the svg.ts helpers and escapeHtml). */

@@ -11,7 +11,7 @@ import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { Rng, siblingModule } from '@timbre/tensor';
 import { WorkerPool } from '../../parallel/pool.js';
 import type { Dataset } from '../types.js';
-import { writeFileAtomic } from '../../io/atomic.js';
+import { writeFileAtomic } from '@timbre/nn';
 import { evaluateTrial, type ObjectiveSpec, type TrialScore } from './objective.js';
 import { checkSpace, gridPoints, sampleParams, type Params, type SearchSpace } from './space.js';
 import { tpeSuggest, type TpeOptions } from './tpe.js';
