@@ -1,6 +1,7 @@
 // The last.fm client against a fake last.fm on 127.0.0.1 that throws every fault at it: slow, dead,
 // failing and huge answers, wrong and suspended keys, a server that echoes the key back. Time comes from a
 // fake clock (sleeps return at once, a request times out when the server decides to hang), so nothing waits.
+import { getEventListeners } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -280,6 +281,9 @@ describe('the API key never leaks', () => {
     expect(r).toEqual({ status: 'ok', tags: [{ name: 'rock ***', count: 100 }, { name: '******', count: 50 }] });
     expect(readFileSync(cacheFile, 'utf8')).not.toContain(KEY);
     expect(readFileSync(cacheFile, 'utf8')).toContain('rock ***');
+    const old = join(dir, 'old-cache.jsonl'); // a cache written before redaction existed
+    writeFileSync(old, JSON.stringify({ artist: 'Echo', title: 'Y', status: 'ok', tags: [[`rock ${KEY}`, 100]] }) + '\n');
+    expect(new LastfmClient({ apiKey: KEY, baseUrl, cacheFile: old }).cached('Echo', 'Y')).toEqual({ status: 'ok', tags: [{ name: 'rock ***', count: 100 }] });
   });
 
   it('the key is redacted from messages built from the artist, title or base URL', async () => {
@@ -389,6 +393,7 @@ describe('an abort ends every wait at once', () => {
     const stop = new AbortController();
     const lf = new LastfmClient({ apiKey: KEY, baseUrl, minIntervalMs: 3_600_000, signal: stop.signal });
     await lf.getTopTags('Someone', 'F');
+    expect(getEventListeners(stop.signal, 'abort')).toHaveLength(0); // nothing stays attached to a long-lived signal
     const waiting = lf.getTopTags('Someone', 'G');
     setImmediate(() => stop.abort());
     expect((await failure(waiting)).code).toBe('aborted');

@@ -253,7 +253,7 @@ export class LastfmClient {
       for (const line of lines) {
         if (line.trim() === '') continue;
         try {
-          const e = JSON.parse(line) as { artist: string; title: string; status: string; tags?: [string, number][]; message?: string };
+          const e = JSON.parse(this.#redact(line)) as { artist: string; title: string; status: string; tags?: [string, number][]; message?: string };
           if (e.status === 'ok' && Array.isArray(e.tags)) cache.set(cacheKey(e.artist, e.title), { status: 'ok', tags: e.tags.map(([name, count]) => ({ name, count })) });
           else if (e.status === 'not-found') cache.set(cacheKey(e.artist, e.title), { status: 'not-found', message: e.message ?? '' });
         } catch {
@@ -354,12 +354,18 @@ export class LastfmClient {
     url.searchParams.set('format', 'json');
     this.requests++;
     this.#emit({ type: 'request', artist, title, attempt });
+    // One controller per attempt, fed by the timeout and the caller's signal; it also tears the
+    // connection down however the attempt ends. Listeners, not AbortSignal.any, so that nothing stays
+    // attached to the caller's long-lived signal after the attempt.
     const timeout = this.#clock.timeout(timeoutMs);
-    const done = new AbortController(); // tears the connection down however the attempt ends
-    const signal = AbortSignal.any(this.#signal === undefined ? [timeout, done.signal] : [timeout, done.signal, this.#signal]);
+    const ctrl = new AbortController();
+    const stop = () => ctrl.abort();
+    timeout.addEventListener('abort', stop);
+    this.#signal?.addEventListener('abort', stop);
     let status: number, text: string;
     try {
-      const res = await fetch(url, { signal, headers: { 'user-agent': 'timbre-genre/0.1', accept: 'application/json' } });
+      if (timeout.aborted || this.#signal?.aborted) stop();
+      const res = await fetch(url, { signal: ctrl.signal, headers: { 'user-agent': 'timbre-genre/0.1', accept: 'application/json' } });
       status = res.status;
       text = await this.#readBody(res, artist, title);
     } catch (e) {
@@ -369,7 +375,9 @@ export class LastfmClient {
       const err = e as Error & { cause?: { code?: string; message?: string } };
       throw new Transient(this.#redact(`network error: ${err.cause?.code ?? err.cause?.message ?? err.message}`));
     } finally {
-      done.abort();
+      timeout.removeEventListener('abort', stop);
+      this.#signal?.removeEventListener('abort', stop);
+      ctrl.abort();
     }
     let body: unknown = undefined;
     try { body = JSON.parse(text); } catch { /* handled below */ }
