@@ -7,7 +7,7 @@ import { availableParallelism } from 'node:os';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { writeFileAtomic } from '@timbre/nn';
 import { writeCsvAtomic } from '../io/csv.js';
-import { LastfmClient } from '../labels/lastfm.js';
+import { LastfmClient, lastfmFlagOptions } from '../labels/lastfm.js';
 import { labelFromLastfm, readLabels, writeLabelFile, type LabelResult, type LabelRuleOptions, type TrackRef } from '../labels/label.js';
 import { parseVocabulary, type TagRule } from '../labels/tags.js';
 import { argmaxRows, evaluatePredictions, majorityBaseline } from '../ml/metrics.js';
@@ -187,7 +187,10 @@ export function buildProgram(): Command {
     .option('--lastfm-key <key>', 'last.fm API key (default: $LASTFM_API_KEY; never logged or stored)')
     .option('--base-url <url>', 'last.fm API endpoint', 'https://ws.audioscrobbler.com/2.0/')
     .option('--cache <file>', 'on-disk cache of last.fm answers (JSON lines)', '.cache/lastfm.jsonl')
-    .option('--rate <perSecond>', 'maximum last.fm requests per second', float('--rate'), 4)
+    .option('--rate <perSecond>', 'maximum last.fm requests per second (0.01 to 100; last.fm asks for at most 5)', float('--rate'), 4)
+    .option('--timeout <seconds>', 'per-request timeout', float('--timeout'), 15)
+    .option('--retries <n>', 'retries per track after the first attempt', int('--retries'), 5)
+    .option('--track-budget <seconds>', 'total time per track, retries and waits included', float('--track-budget'), 60)
     .requiredOption('-o, --output <file>', 'label file to write')
     .action(async (o, cmd: Command) => {
       const { json } = cmd.optsWithGlobals<Globals>();
@@ -197,13 +200,23 @@ export function buildProgram(): Command {
       let res: LabelResult;
       if (o.lastfm) {
         if (!o.songs) throw new Error('--lastfm needs --songs (a song table or a folder of .h5 files)');
+        // Ctrl-C / SIGTERM end the lookups at once; answers so far stay cached and no label file is written.
+        const stop = new AbortController();
+        const onSignal = (sig: NodeJS.Signals) => stop.abort(sig);
+        const client = new LastfmClient({
+          ...(o.lastfmKey ? { apiKey: o.lastfmKey } : {}), baseUrl: o.baseUrl, cacheFile: o.cache, signal: stop.signal,
+          ...lastfmFlagOptions({ rate: o.rate, timeout: o.timeout, retries: o.retries, trackBudget: o.trackBudget }),
+        });
         const tracks = await loadTrackRefs(o.songs);
-        const client = new LastfmClient({ ...(o.lastfmKey ? { apiKey: o.lastfmKey } : {}), baseUrl: o.baseUrl, cacheFile: o.cache, minIntervalMs: 1000 / o.rate });
         const bar = makeBar(!json);
         bar.start(tracks.length, 'last.fm');
+        process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
         try {
           res = await labelFromLastfm(tracks, client, { ...rule, onProgress: (d) => bar.update(d, `${client.cacheHits} cached`) });
-        } finally { bar.stop(); }
+        } finally {
+          process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
+          bar.stop();
+        }
       } else {
         res = await readLabels(o.lastfmJson ?? o.tagtraum, rule);
         if (o.songs) {

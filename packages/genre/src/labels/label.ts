@@ -2,7 +2,7 @@
 // (last.fm), plus the label file this package reads and writes ("track_id<TAB>genre", .cls format).
 import { statSync } from 'node:fs';
 import { writeFileAtomic } from '@timbre/nn';
-import { LastfmClient, LastfmError } from './lastfm.js';
+import { LastfmClient, LastfmError, PER_TRACK_ERRORS } from './lastfm.js';
 import { readLastfmTags, readTagtraumCls, type TrackTags } from './offline.js';
 import { tagsToGenre, type GenreVocabulary, type TagRule } from './tags.js';
 
@@ -22,7 +22,7 @@ export interface LabelCounts {
   noMatchingTag: number;
   /** last.fm does not know the track (error 6). */
   notFound: number;
-  /** Lookups that failed for good (retries exhausted); asked again on the next run. */
+  /** Lookups that failed (retries or time budget used up, answer too large); asked again on the next run. */
   failed: number;
 }
 
@@ -59,8 +59,9 @@ export interface TrackRef {
 
 /**
  * Looks every track up on last.fm (through the client's cache and rate limit) and applies the
- * rule. A bad API key or another permanent error stops the run; a track whose retries run out is
- * counted as failed and the run goes on.
+ * rule. A wrong or suspended API key, another permanent error or an abort stops the run with a
+ * `LastfmError` (answers so far stay in the client's cache); a track whose retries or time budget
+ * run out, or whose answer is too large, is counted as failed and the run goes on.
  *
  * ```ts
  * const res = await labelFromLastfm(songs, new LastfmClient({ cacheFile: 'runs/lastfm.jsonl' }));
@@ -89,8 +90,9 @@ export async function labelFromLastfm(
           else { labels.set(t.trackId, g); counts.labelled++; }
         }
       } catch (e) {
-        // Only "retries ran out" is per-track; anything else (bad key, suspended key, HTTP 4xx) is fatal.
-        if (!(e instanceof LastfmError) || e.code !== null || !/failed after \d+ attempts/.test(e.message)) throw e;
+        // Retries or the time budget ran out, or the answer was too large: that track fails, the run
+        // goes on. Anything else (wrong or suspended key, HTTP 4xx, an abort) stops the run.
+        if (!(e instanceof LastfmError) || !PER_TRACK_ERRORS.has(e.code)) throw e;
         counts.failed++;
         failures.push({ trackId: t.trackId, reason: e.message });
       }
