@@ -46,7 +46,8 @@ export { makeDatasets, datasetFromPrepared, splitRows, type SplitDatasets, type 
 export { trainAndEvaluate, makeMlpModel, ensembleSize, ensembleSeeds, PRESET_ENSEMBLE, type TrainRunOptions, type TrainRunResult, type SeedRun, type RunSummary } from './pipeline/run.js';
 export { trainAndEvaluateParallel, type ParallelTrainOptions } from './pipeline/parallel.js';
 export { saveGenreModel, loadGenreModel, modelPaths, type ModelMeta, type SaveModelArgs } from './pipeline/model-file.js';
-export { predictTable, predictInputs, encodeForModel, songsToTable, listH5Files, type Prediction, type RawTable } from './pipeline/predict.js';
+export { predictTable, predictInputs, encodeForModel, songsToTable, type Prediction, type RawTable } from './pipeline/predict.js';
+export { listFiles } from './io/files.js';
 export { runPipeline, extractSongTable, type PipelineOptions, type PipelineResult } from './pipeline/pipeline.js';
 export { renderReport, writeReport, htmlTable, type ReportInput, type ReportSection, type ReportHistory } from './report/html.js';
 export { lineChart, scatterChart, heatmap, barChart, escapeHtml, niceTicks, PALETTE, type Series, type ChartOptions } from './report/svg.js';

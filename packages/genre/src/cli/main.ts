@@ -22,7 +22,8 @@ import { datasetFromPrepared, splitRows, type SplitSpec } from '../pipeline/data
 import type { ClassWeighting, MlpOptions } from '../ml/mlp.js';
 import { loadGenreModel, saveGenreModel } from '../pipeline/model-file.js';
 import { runPipeline, type PipelineOptions } from '../pipeline/pipeline.js';
-import { listH5Files, predictInputs } from '../pipeline/predict.js';
+import { predictInputs } from '../pipeline/predict.js';
+import { listMsdFiles } from '../extract/files.js';
 import { trainAndEvaluateParallel } from '../pipeline/parallel.js';
 import { ensembleSize, type SeedRun } from '../pipeline/run.js';
 import { listModels } from '../ml/registry.js';
@@ -431,7 +432,7 @@ async function loadTrackRefs(path: string): Promise<TrackRef[]> {
   try { isDir = statSync(path).isDirectory(); } catch { throw new Error(`--songs ${path}: no such file or directory`); }
   if (isDir || path.endsWith('.h5')) {
     const out: TrackRef[] = [];
-    for (const f of listH5Files(path)) for (const s of readSongs(f)) out.push({ trackId: s.track_id, artist: s.artist_name, title: s.title });
+    for (const { path: f } of listMsdFiles(path)) for (const s of readSongs(f)) out.push({ trackId: s.track_id, artist: s.artist_name, title: s.title });
     return out;
   }
   const t = await readSongTable(path);

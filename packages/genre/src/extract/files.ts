@@ -1,14 +1,6 @@
 // Finding MSD files and splitting them into shards. Paths are compared relative to the input root
 // with '/' separators, so listings, shard membership and output order are the same on every machine.
-
-import { readdirSync, realpathSync, statSync } from 'node:fs';
-import { join, relative, sep } from 'node:path';
-
-/** One input file: absolute path and the '/'-separated path relative to the input root. */
-export interface InputFile {
-  readonly path: string;
-  readonly rel: string;
-}
+import { listFiles, type InputFile } from '../io/files.js';
 
 /** A shard: this process handles files whose path hash is `index` modulo `count`. */
 export interface Shard {
@@ -17,31 +9,11 @@ export interface Shard {
 }
 
 /**
- * Every `.h5` file under `root` (any depth: the MSD's data/A/B/C layout or anything else), sorted
- * by relative path. Symlinked directories are followed once (cycles are skipped). A file path is
- * accepted as a one-file input.
+ * Every `.h5` file under `root` (any depth: the MSD's data/A/B/C layout or anything else), sorted by
+ * relative path; a file path is a one-file input (see `listFiles`).
  */
 export function listMsdFiles(root: string): InputFile[] {
-  const st = statSync(root);
-  if (st.isFile()) return [{ path: root, rel: root.split(sep).pop()! }];
-  const out: InputFile[] = [];
-  const seen = new Set<string>();
-  const walk = (dir: string): void => {
-    const real = realpathSync(dir);
-    if (seen.has(real)) return;
-    seen.add(real);
-    for (const e of readdirSync(dir, { withFileTypes: true })) {
-      const p = join(dir, e.name);
-      let isDir = e.isDirectory(), isFile = e.isFile();
-      if (e.isSymbolicLink()) {
-        try { const s = statSync(p); isDir = s.isDirectory(); isFile = s.isFile(); } catch { continue; } // dangling link
-      }
-      if (isDir) walk(p);
-      else if (isFile && e.name.toLowerCase().endsWith('.h5')) out.push({ path: p, rel: relative(root, p).split(sep).join('/') });
-    }
-  };
-  walk(root);
-  return out.sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
+  return listFiles(root, '.h5');
 }
 
 /** FNV-1a (32-bit) of the UTF-8 bytes of `s`: a stable, dependency-free hash for sharding. */
@@ -92,3 +64,5 @@ export function shardedName(path: string, shard: Shard | null): string {
   const m = /^(.*?)(\.[^./\\]*)?$/.exec(path)!;
   return `${m[1]}.${tag}${m[2] ?? ''}`;
 }
+
+export type { InputFile };

@@ -19,7 +19,8 @@ import { datasetFromPrepared } from './datasets.js';
 import type { EpochLog, MlpOptions } from '../ml/mlp.js';
 import type { ModelOptions } from '../ml/registry.js';
 import { loadGenreModel, saveGenreModel } from './model-file.js';
-import { listH5Files, songsToTable } from './predict.js';
+import { songsToTable } from './predict.js';
+import { listMsdFiles } from '../extract/files.js';
 import { trainAndEvaluateParallel } from './parallel.js';
 import type { RunSummary, SeedRun } from './run.js';
 
@@ -101,7 +102,7 @@ export async function extractSongTable(msdDir: string, outCsv: string, onProgres
 
 /** Extraction in this thread with the MSD reader only (no workers): for small inputs and tests. */
 export async function extractSongTableInline(msdDir: string, outCsv: string, onProgress?: (done: number, total: number) => void): Promise<{ songs: number; errors: { file: string; reason: string }[] }> {
-  const files = listH5Files(msdDir);
+  const files = listMsdFiles(msdDir).map((f) => f.path);
   if (files.length === 0) throw new Error(`extract: ${msdDir}: no .h5 files found`);
   const songs: Song[] = [];
   const errors: { file: string; reason: string }[] = [];

@@ -1,7 +1,7 @@
 // Labels new songs with a saved model: rows of any accepted song table, or MSD .h5 files read with
 // the MSD reader (song-level fields + timbre/pitch means and population variances over segments).
-import { readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { statSync } from 'node:fs';
+import { listMsdFiles } from '../extract/files.js';
 import type { Song } from '../msd/song.js';
 import { readSongs } from '../msd/reader.js';
 import { featureDefs, type FeatureDef } from '../preprocess/features.js';
@@ -61,21 +61,6 @@ export function songsToTable(songs: readonly Song[]): RawTable {
   return { columns, rows };
 }
 
-/** Every .h5 file under `path` (a file or a directory tree), sorted. */
-export function listH5Files(path: string): string[] {
-  const st = statSync(path);
-  if (!st.isDirectory()) return [path];
-  const out: string[] = [];
-  const walk = (d: string) => {
-    for (const e of readdirSync(d, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
-      const p = join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (e.isFile() && e.name.toLowerCase().endsWith('.h5')) out.push(p);
-    }
-  };
-  walk(path);
-  return out;
-}
 
 /**
  * Encodes a table into the model's features (unscaled; NaN for missing imputable values).
@@ -165,7 +150,7 @@ export async function predictInputs(
   for (const input of inputs) {
     let st;
     try { st = statSync(input); } catch { throw new Error(`predict: ${input}: no such file or directory`); }
-    if (st.isDirectory() || input.toLowerCase().endsWith('.h5')) h5.push(...listH5Files(input));
+    if (st.isDirectory() || input.toLowerCase().endsWith('.h5')) h5.push(...listMsdFiles(input).map((f) => f.path));
     else {
       const t = await readSongTable(input);
       predictions.push(...predictTable(classifier, meta, { columns: t.columns, rows: t.rows }));
