@@ -1,10 +1,10 @@
 // Elementwise ops: add/sub/mul/div (tensor-tensor of the same shape, or tensor-scalar) and the
 // unary functions. Each takes an optional `out` of the result's shape; `out` may be an input.
 
+import { reluForward, sigmoidForward, tanhForward } from '../kernels/activation.js';
 import {
   absKernel, addKernel, addScalarKernel, clampKernel, divKernel, divScalarKernel, expKernel, logKernel,
-  mulKernel, mulScalarKernel, negKernel, reluKernel, sigmoidKernel, sqrtKernel, subKernel,
-  subScalarKernel, tanhKernel,
+  mulKernel, mulScalarKernel, negKernel, sqrtKernel, subKernel, subScalarKernel,
 } from '../kernels/elementwise.js';
 import { formatShape } from '../shape.js';
 import { Tensor } from '../tensor.js';
@@ -75,11 +75,11 @@ export function sqrt(x: Tensor, out?: Tensor): Tensor { return unary('sqrt', sqr
 /** |x| */
 export function abs(x: Tensor, out?: Tensor): Tensor { return unary('abs', absKernel, x, out); }
 /** max(x, 0) (NaN stays NaN). */
-export function relu(x: Tensor, out?: Tensor): Tensor { return unary('relu', reluKernel, x, out); }
+export function relu(x: Tensor, out?: Tensor): Tensor { return unary('relu', reluForward, x, out); }
 /** tanh(x) */
-export function tanh(x: Tensor, out?: Tensor): Tensor { return unary('tanh', tanhKernel, x, out); }
+export function tanh(x: Tensor, out?: Tensor): Tensor { return unary('tanh', tanhForward, x, out); }
 /** 1 / (1 + e^-x), computed without overflow for large |x|. */
-export function sigmoid(x: Tensor, out?: Tensor): Tensor { return unary('sigmoid', sigmoidKernel, x, out); }
+export function sigmoid(x: Tensor, out?: Tensor): Tensor { return unary('sigmoid', sigmoidForward, x, out); }
 
 /**
  * Clamps every element to [min, max] (PyTorch `clamp`; either bound may be omitted with

@@ -1,6 +1,7 @@
 // In-place ops: each mutates its first argument and returns it (PyTorch's `add_`, `mul_`, …).
 
-import { addKernel, addScalarKernel, axpyKernel, clampKernel, divKernel, divScalarKernel, mulKernel, mulScalarKernel, reluKernel, subKernel, subScalarKernel } from '../kernels/elementwise.js';
+import { addKernel, addScalarKernel, axpyKernel, clampKernel, divKernel, divScalarKernel, mulKernel, mulScalarKernel, subKernel, subScalarKernel } from '../kernels/elementwise.js';
+import { reluForward } from '../kernels/activation.js';
 import { addRowKernel, mulRowKernel } from '../kernels/broadcast.js';
 import { ShapeError, formatShape } from '../shape.js';
 import { Tensor } from '../tensor.js';
@@ -82,6 +83,6 @@ export function clampInPlace(x: Tensor, min: number, max: number): Tensor {
 /** max(x, 0) in place. Mutates x and returns it. */
 export function reluInPlace(x: Tensor): Tensor {
   if (!(x instanceof Tensor)) throw new TypeError('reluInPlace: x must be a Tensor');
-  reluKernel(x.data, x.data, x.size);
+  reluForward(x.data, x.data, x.size);
   return x;
 }
