@@ -43,7 +43,8 @@ abstract class Elementwise extends Module {
 }
 
 /**
- * max(x, 0), element-wise. The gradient at exactly 0 is 0, as in PyTorch.
+ * max(x, 0), element-wise, with PyTorch's edge cases: NaN stays NaN (its gradient passes through), and the gradient
+ * at exactly 0 is 0. Runs the same kernel as the `relu` op.
  *
  * ```ts
  * const act = new ReLU();

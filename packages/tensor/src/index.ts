@@ -6,7 +6,10 @@ export { zeros, ones, full, fromArray, rand, randn, arange } from './creation.js
 export { matmul, type MatmulOptions } from './ops/matmul.js';
 export { add, sub, mul, div, neg, exp, log, sqrt, abs, relu, tanh, sigmoid, clamp } from './ops/elementwise.js';
 export { addRow, subRow, mulRow, divRow } from './ops/broadcast.js';
-export { sum, mean, max, min, argmax, argmin, type ReduceOptions } from './ops/reduce.js';
+export {
+  sum, mean, variance, std, max, min, amax, amin, argmax, argmin, type ReduceOptions, type VarianceOptions, type MinMaxOptions,
+  type ValuesIndices,
+} from './ops/reduce.js';
 export { transpose } from './ops/transpose.js';
 export { cat, stack } from './ops/concat.js';
 export { indexSelect } from './ops/index-select.js';

@@ -1,9 +1,12 @@
 // The Tensor: a contiguous row-major Float32Array with a shape. Every tensor has the same four
 // fields, assigned in the same order, so V8 keeps one hidden class for all of them.
 
+import { formatTensor } from './format.js';
 import { ShapeError, formatShape, sameShape, sizeOf, stridesOf } from './shape.js';
 import { copyFloat32, fillFloat32 } from './wasm/layers.js';
 import { keepAlive } from './wasm/memory.js';
+
+const INSPECT = Symbol.for('nodejs.util.inspect.custom');
 
 /** Nested arrays of numbers, as accepted by `fromArray`. */
 export type NestedArray = number | readonly NestedArray[];
@@ -154,7 +157,16 @@ export class Tensor {
     return build(0, 0);
   }
 
+  /**
+   * The values as PyTorch prints them: `tensor([[ 1.5000,  2.0000], [ 3.2500, -4.0000]])` (4 decimals, scientific
+   * notation when the range needs it, summarised with `...` above 1000 elements). `console.log(t)` prints the same.
+   */
   toString(): string {
-    return `Tensor(${formatShape(this.shape)})`;
+    return formatTensor(this);
+  }
+
+  /** Node's util.inspect (console.log) hook, found by its registered symbol: no import of node:util needed. */
+  [INSPECT](): string {
+    return formatTensor(this);
   }
 }

@@ -1,6 +1,6 @@
-// Reductions and argmax/argmin against independent nested-loop references on 3-D tensors.
+// Reductions (sum, mean, amax, amin) and argmax/argmin against independent nested-loop references on 3-D tensors.
 import { describe, expect, it } from 'vitest';
-import { Rng, ShapeError, argmax, argmin, fromArray, max, mean, min, randn, sum, zeros } from '../src/index.js';
+import { Rng, ShapeError, amax, amin, argmax, argmin, fromArray, max, mean, min, randn, sum, zeros } from '../src/index.js';
 
 const rng = new Rng(9);
 
@@ -26,7 +26,7 @@ describe('reductions along a dimension', () => {
   const x = randn(shape, rng);
   for (const dim of [0, 1, 2]) {
     const outShape = shape.filter((_, i) => i !== dim);
-    for (const [name, fn, ref] of [['sum', sum, fsum], ['mean', mean, fmean], ['max', max, fmax], ['min', min, fmin]] as const) {
+    for (const [name, fn, ref] of [['sum', sum, fsum], ['mean', mean, fmean], ['amax', amax, fmax], ['amin', amin, fmin]] as const) {
       it(`${name} over dim ${dim}`, () => {
         const r = fn(x, dim);
         expect(r.shape).toEqual(outShape);
@@ -78,5 +78,6 @@ describe('reductions along a dimension', () => {
     expect(() => sum(zeros([2, 3]), 0, { out: zeros([2]) })).toThrow(ShapeError);
     expect(() => sum(zeros([2, 3]), 0, { out: zeros([2]) })).toThrow(/out \[2\] does not match the result's shape \[3\] \(x \[2, 3\]/);
     expect(() => max(zeros([2, 0]), 1)).toThrow(/max: cannot reduce an empty dimension of x \[2, 0\]/);
+    expect(() => amax(zeros([2, 0]), 1)).toThrow(/amax: cannot reduce an empty dimension of x \[2, 0\]/);
   });
 });

@@ -74,6 +74,17 @@ describe.runIf(hasSimd())('SIMD matmul equals the scalar reference', () => {
       expect(out.every((v) => v >= 0)).toBe(true);
     }
   });
+  it('fused Linear + ReLU keeps NaN (like reluForward and PyTorch), in the vector body and the edge columns', () => {
+    const B = 3, inF = 5, outF = 7; // outF = 7: columns 0..3 go through the vector store, 4..6 through the clipped one
+    const x = randArray(B * inF, rng, true), w = randArray(outF * inF, rng, false), out = randArray(B * outF, rng, true);
+    x[inF + 2] = NaN; // row 1 is NaN in every column
+    x[2 * inF] = -Infinity; // row 2: ±Inf by the sign of w[:, 0], so ReLU gives 0 or +Inf
+    linearReluForwardSimd(out, x, w, null, B, inF, outF);
+    for (let j = 0; j < outF; j++) {
+      expect(out[outF + j], `row 1, column ${j}`).toBeNaN();
+      expect(out[2 * outF + j], `row 2, column ${j}`).toBe(w[j * inF] > 0 ? 0 : Infinity);
+    }
+  });
   it('K = 0 gives beta·C + bias', () => {
     const C = Float32Array.of(1, 2, 3, 4), bias = Float32Array.of(10, 20);
     matmulNNSimd(C, new Float32Array(0), new Float32Array(0), bias, 2, 0, 2, 1, 2);

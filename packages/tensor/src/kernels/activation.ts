@@ -1,5 +1,6 @@
-// Activation kernels for nn layers: elementwise forward (overwrites out) and backward (accumulates into dx).
-// n = element count. Scalars (slope) come after the sizes, as in matmul's alpha/beta.
+// Activation kernels: elementwise forward (overwrites out) and backward (accumulates into dx), shared by the ops
+// (relu, tanh, sigmoid in ops/elementwise.ts) and the nn layers. NaN and ±Inf behave as in PyTorch 1.13 (checked by
+// nn's nonfinite.test.ts). n = element count. Scalars (slope) come after the sizes, as in matmul's alpha/beta.
 // Under the SIMD backend (wasm/backend.ts) the kernels marked [simd] run their WebAssembly version
 // (wasm/layers.ts, same contract) when their arrays already live in WebAssembly memory (no copies).
 import { useSimd } from '../wasm/backend.js';
@@ -8,19 +9,22 @@ import { inWasm } from '../wasm/memory.js';
 
 
 // x: [n] -> out: [n]
-/** out = max(x, 0). Overwrites out. */
+/** out = max(x, 0), written x < 0 ? 0 : x so that NaN stays NaN (as PyTorch). `out` may be x. Overwrites out. */
 export function reluForward(out: Float32Array, x: Float32Array, n: number): void {
   if (useSimd() && inWasm(out) && inWasm(x)) { reluForwardSimd(out, x, n); return; } // [simd]
   for (let i = 0; i < n; i++) {
     const v = x[i];
-    out[i] = v > 0 ? v : 0;
+    out[i] = v < 0 ? 0 : v;
   }
 }
 
-/** dx += dout · [x > 0]. Accumulates. (PyTorch's gradient at exactly 0 is 0 too.) */
+/**
+ * dx += x <= 0 ? 0 : dout. Accumulates. PyTorch's rule (threshold_backward on the output): the gradient at exactly 0
+ * is 0, and a NaN input passes the gradient through.
+ */
 export function reluBackward(dx: Float32Array, dout: Float32Array, x: Float32Array, n: number): void {
   if (useSimd() && inWasm(dx) && inWasm(dout) && inWasm(x)) { reluBackwardSimd(dx, dout, x, n); return; } // [simd]
-  for (let i = 0; i < n; i++) if (x[i] > 0) dx[i] += dout[i];
+  for (let i = 0; i < n; i++) if (!(x[i] <= 0)) dx[i] += dout[i];
 }
 
 /** out = x > 0 ? x : slope·x. Overwrites out. */
@@ -36,7 +40,7 @@ export function leakyReluBackward(dx: Float32Array, dout: Float32Array, x: Float
   for (let i = 0; i < n; i++) dx[i] += x[i] > 0 ? dout[i] : slope * dout[i];
 }
 
-/** out = tanh(x). Overwrites out. */
+/** out = tanh(x). `out` may be x. Overwrites out. */
 export function tanhForward(out: Float32Array, x: Float32Array, n: number): void {
   for (let i = 0; i < n; i++) out[i] = Math.tanh(x[i]);
 }
@@ -49,7 +53,7 @@ export function tanhBackward(dx: Float32Array, dout: Float32Array, y: Float32Arr
   }
 }
 
-/** out = 1 / (1 + e^−x), evaluated without overflow for large |x|. Overwrites out. */
+/** out = 1 / (1 + e^−x), evaluated without overflow for large |x|; NaN stays NaN. `out` may be x. Overwrites out. */
 export function sigmoidForward(out: Float32Array, x: Float32Array, n: number): void {
   for (let i = 0; i < n; i++) {
     const v = x[i];

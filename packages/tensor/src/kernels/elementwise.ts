@@ -1,5 +1,5 @@
 // Elementwise kernels over flat Float32Arrays: binary (tensor-tensor, tensor-scalar), unary, and
-// in-place updates. n = number of elements. Kernels trust their arguments; ops/ checks shapes.
+// in-place updates (relu, tanh and sigmoid live in activation.ts, shared with nn's layers). n = number of elements. Kernels trust their arguments; ops/ checks shapes.
 // `out` may alias an input: every kernel reads element i before writing element i.
 // Under the SIMD backend, addKernel runs its WebAssembly version (wasm/layers.ts) when its arrays live in
 // WebAssembly memory: DataParallel adds every parameter's gradient with it once per step.
@@ -51,28 +51,6 @@ export function sqrtKernel(out: Float32Array, x: Float32Array, n: number): void 
 }
 export function absKernel(out: Float32Array, x: Float32Array, n: number): void {
   for (let i = 0; i < n; i++) out[i] = Math.abs(x[i]);
-}
-/** max(x, 0); NaN stays NaN (as in PyTorch). */
-export function reluKernel(out: Float32Array, x: Float32Array, n: number): void {
-  for (let i = 0; i < n; i++) {
-    const v = x[i];
-    out[i] = v < 0 ? 0 : v;
-  }
-}
-export function tanhKernel(out: Float32Array, x: Float32Array, n: number): void {
-  for (let i = 0; i < n; i++) out[i] = Math.tanh(x[i]);
-}
-/** 1 / (1 + e^-x), written so that neither branch overflows: for x < 0 use e^x / (1 + e^x). */
-export function sigmoidKernel(out: Float32Array, x: Float32Array, n: number): void {
-  for (let i = 0; i < n; i++) {
-    const v = x[i];
-    if (v >= 0) {
-      out[i] = 1 / (1 + Math.exp(-v));
-    } else {
-      const e = Math.exp(v);
-      out[i] = e / (1 + e);
-    }
-  }
 }
 /** min(max(x, lo), hi); NaN stays NaN. */
 export function clampKernel(out: Float32Array, x: Float32Array, lo: number, hi: number, n: number): void {

@@ -86,3 +86,29 @@ export function argminAxisKernel(out: Int32Array, x: Float32Array, outer: number
     }
   }
 }
+
+// x: [outer, n, inner] -> out: [outer, inner]
+/**
+ * Variance along the axis: Σ(x − mean)² / max(0, n − correction), two passes in float64 (no cancellation for a large
+ * mean), as PyTorch's var(correction=…); its square root when `root` (std). n − correction ≤ 0 gives NaN or Inf, as
+ * in PyTorch. Overwrites out.
+ */
+export function varianceAxisKernel(out: Float32Array, x: Float32Array, outer: number, n: number, inner: number,
+                                   correction: number, root: boolean): void {
+  const denom = Math.max(0, n - correction);
+  for (let o = 0; o < outer; o++) {
+    const base = o * n * inner;
+    for (let i = 0; i < inner; i++) {
+      let s = 0;
+      for (let k = 0; k < n; k++) s += x[base + k * inner + i];
+      const m = s / n;
+      let ss = 0;
+      for (let k = 0; k < n; k++) {
+        const d = x[base + k * inner + i] - m;
+        ss += d * d;
+      }
+      const v = ss / denom;
+      out[o * inner + i] = root ? Math.sqrt(v) : v;
+    }
+  }
+}

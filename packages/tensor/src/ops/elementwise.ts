@@ -1,20 +1,25 @@
-// Elementwise ops: add/sub/mul/div (tensor-tensor of the same shape, or tensor-scalar) and the
-// unary functions. Each takes an optional `out` of the result's shape; `out` may be an input.
+// Elementwise ops: add/sub/mul/div (tensor-tensor with NumPy broadcasting, or tensor-scalar) and the
+// unary functions. Each takes an optional `out` of the result's shape; `out` may be an input of that shape.
 
+import { reluForward, sigmoidForward, tanhForward } from '../kernels/activation.js';
 import {
   absKernel, addKernel, addScalarKernel, clampKernel, divKernel, divScalarKernel, expKernel, logKernel,
-  mulKernel, mulScalarKernel, negKernel, reluKernel, sigmoidKernel, sqrtKernel, subKernel,
-  subScalarKernel, tanhKernel,
+  mulKernel, mulScalarKernel, negKernel, sqrtKernel, subKernel, subScalarKernel,
 } from '../kernels/elementwise.js';
-import { formatShape } from '../shape.js';
+import { addBroadcastKernel, divBroadcastKernel, mulBroadcastKernel, subBroadcastKernel } from '../kernels/broadcast.js';
+import { formatShape, sameShape } from '../shape.js';
 import { Tensor } from '../tensor.js';
-import { expectNoPartialOverlap, expectNumber, expectSameShape, outOrNew } from './check.js';
+import { broadcastPlan, broadcastShapes } from './broadcasting.js';
+import { expectNoPartialOverlap, expectNumber, outOrNew } from './check.js';
 
 type BinaryKernel = (out: Float32Array, a: Float32Array, b: Float32Array, n: number) => void;
 type ScalarKernel = (out: Float32Array, a: Float32Array, s: number, n: number) => void;
 type UnaryKernel = (out: Float32Array, x: Float32Array, n: number) => void;
+type BroadcastKernel = (out: Float32Array, a: Float32Array, b: Float32Array, aRow: Int32Array, bRow: Int32Array,
+                        sa: number, sb: number, rows: number, n: number) => void;
 
-function binary(op: string, tt: BinaryKernel, ts: ScalarKernel, a: Tensor, b: Tensor | number, out: Tensor | undefined): Tensor {
+function binary(op: string, tt: BinaryKernel, tb: BroadcastKernel, ts: ScalarKernel, a: Tensor, b: Tensor | number,
+                out: Tensor | undefined): Tensor {
   if (!(a instanceof Tensor)) throw new TypeError(`${op}: a must be a Tensor`);
   if (typeof b === 'number') {
     const o = outOrNew(op, out, a.shape, `a ${formatShape(a.shape)}`);
@@ -23,11 +28,17 @@ function binary(op: string, tt: BinaryKernel, ts: ScalarKernel, a: Tensor, b: Te
     return o;
   }
   if (!(b instanceof Tensor)) expectNumber(op, b, 'b');
-  expectSameShape(op, a, 'a', b, 'b');
-  const o = outOrNew(op, out, a.shape, `a ${formatShape(a.shape)}, b ${formatShape(b.shape)}`);
+  const same = sameShape(a.shape, b.shape);
+  const shape = same ? a.shape : broadcastShapes(op, a.shape, 'a', b.shape, 'b');
+  const o = outOrNew(op, out, shape, `a ${formatShape(a.shape)}, b ${formatShape(b.shape)}`);
   expectNoPartialOverlap(op, o.data, a.data, 'a');
   expectNoPartialOverlap(op, o.data, b.data, 'b');
-  tt(o.data, a.data, b.data, a.size);
+  if (same) {
+    tt(o.data, a.data, b.data, a.size);
+  } else {
+    const p = broadcastPlan(shape, a.shape, b.shape);
+    tb(o.data, a.data, b.data, p.aRow, p.bRow, p.sa, p.sb, p.rows, p.n);
+  }
   return o;
 }
 
@@ -40,28 +51,29 @@ function unary(op: string, k: UnaryKernel, x: Tensor, out: Tensor | undefined): 
 }
 
 /**
- * a + b, elementwise. `b` is a tensor of a's shape or a number. For a [R, C] plus a [C] row
- * vector use `addRow`.
+ * a + b, elementwise. `b` is a number or a tensor whose shape broadcasts with a's by NumPy's rules (shapes aligned
+ * at the last dimension, sizes equal or 1), as in PyTorch; the result has the broadcast shape.
  *
  * ```ts
- * add(x, y);            // new tensor
- * add(x, 1, x);         // x += 1, written through out
+ * add(x, y);                  // new tensor
+ * add(x, 1, x);               // x += 1, written through out
+ * sub(x, mean(x, 0));         // x [4, 3] minus its column means [3]
  * ```
  */
 export function add(a: Tensor, b: Tensor | number, out?: Tensor): Tensor {
-  return binary('add', addKernel, addScalarKernel, a, b, out);
+  return binary('add', addKernel, addBroadcastKernel, addScalarKernel, a, b, out);
 }
-/** a - b, elementwise (b: same-shape tensor or number). */
+/** a - b, elementwise (b: number or a tensor that broadcasts with a). */
 export function sub(a: Tensor, b: Tensor | number, out?: Tensor): Tensor {
-  return binary('sub', subKernel, subScalarKernel, a, b, out);
+  return binary('sub', subKernel, subBroadcastKernel, subScalarKernel, a, b, out);
 }
-/** a · b, elementwise (b: same-shape tensor or number). */
+/** a · b, elementwise (b: number or a tensor that broadcasts with a). */
 export function mul(a: Tensor, b: Tensor | number, out?: Tensor): Tensor {
-  return binary('mul', mulKernel, mulScalarKernel, a, b, out);
+  return binary('mul', mulKernel, mulBroadcastKernel, mulScalarKernel, a, b, out);
 }
-/** a / b, elementwise (b: same-shape tensor or number). Division by zero gives ±Infinity/NaN, as in IEEE. */
+/** a / b, elementwise (b: number or a tensor that broadcasts with a). Division by zero gives ±Infinity/NaN, as in IEEE. */
 export function div(a: Tensor, b: Tensor | number, out?: Tensor): Tensor {
-  return binary('div', divKernel, divScalarKernel, a, b, out);
+  return binary('div', divKernel, divBroadcastKernel, divScalarKernel, a, b, out);
 }
 
 /** -x */
@@ -75,11 +87,11 @@ export function sqrt(x: Tensor, out?: Tensor): Tensor { return unary('sqrt', sqr
 /** |x| */
 export function abs(x: Tensor, out?: Tensor): Tensor { return unary('abs', absKernel, x, out); }
 /** max(x, 0) (NaN stays NaN). */
-export function relu(x: Tensor, out?: Tensor): Tensor { return unary('relu', reluKernel, x, out); }
+export function relu(x: Tensor, out?: Tensor): Tensor { return unary('relu', reluForward, x, out); }
 /** tanh(x) */
-export function tanh(x: Tensor, out?: Tensor): Tensor { return unary('tanh', tanhKernel, x, out); }
+export function tanh(x: Tensor, out?: Tensor): Tensor { return unary('tanh', tanhForward, x, out); }
 /** 1 / (1 + e^-x), computed without overflow for large |x|. */
-export function sigmoid(x: Tensor, out?: Tensor): Tensor { return unary('sigmoid', sigmoidKernel, x, out); }
+export function sigmoid(x: Tensor, out?: Tensor): Tensor { return unary('sigmoid', sigmoidForward, x, out); }
 
 /**
  * Clamps every element to [min, max] (PyTorch `clamp`; either bound may be omitted with

@@ -1,40 +1,58 @@
 // In-place ops: each mutates its first argument and returns it (PyTorch's `add_`, `mul_`, …).
 
-import { addKernel, addScalarKernel, axpyKernel, clampKernel, divKernel, divScalarKernel, mulKernel, mulScalarKernel, reluKernel, subKernel, subScalarKernel } from '../kernels/elementwise.js';
-import { addRowKernel, mulRowKernel } from '../kernels/broadcast.js';
-import { ShapeError, formatShape } from '../shape.js';
+import { addKernel, addScalarKernel, axpyKernel, clampKernel, divKernel, divScalarKernel, mulKernel, mulScalarKernel, subKernel, subScalarKernel } from '../kernels/elementwise.js';
+import { reluForward } from '../kernels/activation.js';
+import {
+  addBroadcastKernel, addRowKernel, divBroadcastKernel, mulBroadcastKernel, mulRowKernel, subBroadcastKernel,
+} from '../kernels/broadcast.js';
+import { ShapeError, formatShape, sameShape } from '../shape.js';
 import { Tensor } from '../tensor.js';
+import { broadcastPlan, broadcastShapes } from './broadcasting.js';
 import { expectNoOverlap, expectNoPartialOverlap, expectNumber, expectSameShape } from './check.js';
 
 type BinaryKernel = (out: Float32Array, a: Float32Array, b: Float32Array, n: number) => void;
 type ScalarKernel = (out: Float32Array, a: Float32Array, s: number, n: number) => void;
+type BroadcastKernel = (out: Float32Array, a: Float32Array, b: Float32Array, aRow: Int32Array, bRow: Int32Array,
+                        sa: number, sb: number, rows: number, n: number) => void;
 
-function inPlace(op: string, tt: BinaryKernel, ts: ScalarKernel, x: Tensor, y: Tensor | number): Tensor {
+function inPlace(op: string, tt: BinaryKernel, tb: BroadcastKernel | null, ts: ScalarKernel, x: Tensor, y: Tensor | number): Tensor {
   if (!(x instanceof Tensor)) throw new TypeError(`${op}: x must be a Tensor`);
   if (typeof y === 'number') {
     ts(x.data, x.data, y, x.size);
     return x;
   }
   if (!(y instanceof Tensor)) expectNumber(op, y, 'y');
-  expectSameShape(op, x, 'x', y, 'y');
-  expectNoPartialOverlap(op, x.data, y.data, 'y');
-  tt(x.data, x.data, y.data, x.size);
+  if (tb === null || sameShape(x.shape, y.shape)) {
+    expectSameShape(op, x, 'x', y, 'y');
+    expectNoPartialOverlap(op, x.data, y.data, 'y');
+    tt(x.data, x.data, y.data, x.size);
+    return x;
+  }
+  // As PyTorch's add_: y broadcasts to x's shape; x itself cannot grow.
+  const shape = broadcastShapes(op, x.shape, 'x', y.shape, 'y');
+  if (!sameShape(shape, x.shape)) {
+    throw new ShapeError(`${op}: y ${formatShape(y.shape)} broadcasts with x ${formatShape(x.shape)} to ${formatShape(shape)}, ` +
+      `but an in-place result must keep x's shape (use the out-of-place op)`);
+  }
+  expectNoOverlap(op, x.data, y.data, 'y');
+  const p = broadcastPlan(shape, x.shape, y.shape);
+  tb(x.data, x.data, y.data, p.aRow, p.bRow, p.sa, p.sb, p.rows, p.n);
   return x;
 }
 
-/** x += y (y: same-shape tensor or number). Mutates x and returns it. */
-export function addInPlace(x: Tensor, y: Tensor | number): Tensor { return inPlace('addInPlace', addKernel, addScalarKernel, x, y); }
-/** x -= y. Mutates x and returns it. */
-export function subInPlace(x: Tensor, y: Tensor | number): Tensor { return inPlace('subInPlace', subKernel, subScalarKernel, x, y); }
-/** x *= y. Mutates x and returns it. */
-export function mulInPlace(x: Tensor, y: Tensor | number): Tensor { return inPlace('mulInPlace', mulKernel, mulScalarKernel, x, y); }
-/** x /= y. Mutates x and returns it. */
-export function divInPlace(x: Tensor, y: Tensor | number): Tensor { return inPlace('divInPlace', divKernel, divScalarKernel, x, y); }
+/** x += y (y: number or a tensor that broadcasts to x's shape). Mutates x and returns it. */
+export function addInPlace(x: Tensor, y: Tensor | number): Tensor { return inPlace('addInPlace', addKernel, addBroadcastKernel, addScalarKernel, x, y); }
+/** x -= y (y broadcasts to x's shape: `subInPlace(x, mean(x, 0))` centres the columns). Mutates x and returns it. */
+export function subInPlace(x: Tensor, y: Tensor | number): Tensor { return inPlace('subInPlace', subKernel, subBroadcastKernel, subScalarKernel, x, y); }
+/** x *= y (y broadcasts to x's shape). Mutates x and returns it. */
+export function mulInPlace(x: Tensor, y: Tensor | number): Tensor { return inPlace('mulInPlace', mulKernel, mulBroadcastKernel, mulScalarKernel, x, y); }
+/** x /= y (y broadcasts to x's shape). Mutates x and returns it. */
+export function divInPlace(x: Tensor, y: Tensor | number): Tensor { return inPlace('divInPlace', divKernel, divBroadcastKernel, divScalarKernel, x, y); }
 
 /** x *= s. Mutates x and returns it. */
 export function scaleInPlace(x: Tensor, s: number): Tensor {
   if (typeof s !== 'number') throw new TypeError(`scaleInPlace: s must be a number, got ${typeof s}`);
-  return inPlace('scaleInPlace', mulKernel, mulScalarKernel, x, s);
+  return inPlace('scaleInPlace', mulKernel, null, mulScalarKernel, x, s);
 }
 
 /**
@@ -82,6 +100,6 @@ export function clampInPlace(x: Tensor, min: number, max: number): Tensor {
 /** max(x, 0) in place. Mutates x and returns it. */
 export function reluInPlace(x: Tensor): Tensor {
   if (!(x instanceof Tensor)) throw new TypeError('reluInPlace: x must be a Tensor');
-  reluKernel(x.data, x.data, x.size);
+  reluForward(x.data, x.data, x.size);
   return x;
 }

@@ -111,26 +111,26 @@ export function addLayerKernels(mb: ModuleBuilder, expImport: number, logImport:
       (o) => { at(f, out, o); at(f, a, o).v128Load(); at(f, b, o).v128Load().simd(Simd.f32x4_add).v128Store(); },
       (o) => { at(f, out, o); at(f, a, o).f32Load(); at(f, b, o).f32Load().op(Op.f32_add).f32Store(); });
   }
-  // relu_fwd(out, x, n): out = x > 0 ? x : 0 (pmax(0, x) maps NaN to 0 like the scalar kernel).
+  // relu_fwd(out, x, n): out = x < 0 ? 0 : x, so NaN stays NaN (pmax(x, 0) = x < 0 ? 0 : x), as the scalar kernel.
   {
     const f = mb.func('relu_fwd', [I32, I32, I32], []);
     const [out, x, n] = f.params;
     lanes(f, n,
-      (o) => { at(f, out, o).f32x4(0); at(f, x, o).v128Load().simd(Simd.f32x4_pmax).v128Store(); },
-      (o) => { at(f, out, o); at(f, x, o).f32Load().f32(0); at(f, x, o).f32Load().f32(0).op(Op.f32_gt).op(Op.select).f32Store(); });
+      (o) => { at(f, out, o); at(f, x, o).v128Load().f32x4(0).simd(Simd.f32x4_pmax).v128Store(); },
+      (o) => { at(f, out, o).f32(0); at(f, x, o).f32Load(); at(f, x, o).f32Load().f32(0).op(Op.f32_lt).op(Op.select).f32Store(); });
   }
-  // relu_bwd(dx, dout, x, n): dx += x > 0 ? dout : 0. Accumulates.
+  // relu_bwd(dx, dout, x, n): dx += x <= 0 ? 0 : dout (a NaN input passes the gradient, as PyTorch). Accumulates.
   {
     const f = mb.func('relu_bwd', [I32, I32, I32, I32], []);
     const [dx, dout, x, n] = f.params;
     lanes(f, n,
       (o) => {
         at(f, dx, o); at(f, dx, o).v128Load();
-        at(f, dout, o).v128Load(); at(f, x, o).v128Load().f32x4(0).simd(Simd.f32x4_gt).simd(Simd.v128_and);
+        at(f, dout, o).v128Load(); at(f, x, o).v128Load().f32x4(0).simd(Simd.f32x4_le).simd(Simd.v128_andnot);
         f.simd(Simd.f32x4_add).v128Store();
       },
       (o) => {
-        at(f, x, o).f32Load().f32(0).op(Op.f32_gt).if();
+        at(f, x, o).f32Load().f32(0).op(Op.f32_le).op(Op.i32_eqz).if();
         at(f, dx, o); at(f, dx, o).f32Load(); at(f, dout, o).f32Load().op(Op.f32_add).f32Store();
         f.end();
       });

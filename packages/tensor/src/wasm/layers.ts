@@ -14,7 +14,7 @@ export function addSimd(out: Float32Array, a: Float32Array, b: Float32Array, n: 
   unstage();
 }
 
-/** out = max(x, 0). Overwrites out. */
+/** out = x < 0 ? 0 : x (NaN stays NaN). Overwrites out. */
 export function reluForwardSimd(out: Float32Array, x: Float32Array, n: number): void {
   const px = stage(x, n, true), po = stage(out, n, false);
   simdKernels().relu_fwd(po, px, n);
@@ -22,7 +22,7 @@ export function reluForwardSimd(out: Float32Array, x: Float32Array, n: number): 
   unstage();
 }
 
-/** dx += dout · [x > 0]. Accumulates. */
+/** dx += x <= 0 ? 0 : dout. Accumulates. */
 export function reluBackwardSimd(dx: Float32Array, dout: Float32Array, x: Float32Array, n: number): void {
   const pdx = stage(dx, n, true), pd = stage(dout, n, true), px = stage(x, n, true);
   simdKernels().relu_bwd(pdx, pd, px, n);

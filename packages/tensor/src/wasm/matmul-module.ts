@@ -155,8 +155,8 @@ function microKernel(mb: ModuleBuilder, relaxed: boolean): FuncBuilder {
       f.get(bias).if();
       f.get(t).get(bias).v128Load(h * 16).simd(Simd.f32x4_add).set(t);
       f.end();
-      f.get(act).if(); // ReLU as pmax(0, t) = 0 < t ? t : 0, which maps NaN to 0 like reluForward
-      f.f32x4(0).get(t).simd(Simd.f32x4_pmax).set(t);
+      f.get(act).if(); // ReLU as pmax(t, 0) = t < 0 ? 0 : t, which keeps NaN like reluForward (and PyTorch)
+      f.get(t).f32x4(0).simd(Simd.f32x4_pmax).set(t);
       f.end();
       f.get(p).get(t).v128Store(h * 16);
       f.else();
@@ -172,7 +172,7 @@ function microKernel(mb: ModuleBuilder, relaxed: boolean): FuncBuilder {
         f.get(bias).if();
         f.get(v).get(bias).get(j).i32(4).op(Op.i32_mul).op(Op.i32_add).f32Load().op(Op.f32_add).set(v);
         f.end();
-        f.get(act).if().get(v).f32(0).get(v).f32(0).op(Op.f32_gt).op(Op.select).set(v).end();
+        f.get(act).if().f32(0).get(v).get(v).f32(0).op(Op.f32_lt).op(Op.select).set(v).end(); // v < 0 ? 0 : v
         f.get(q).get(v).f32Store();
       });
       f.end();

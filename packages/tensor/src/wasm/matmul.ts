@@ -33,7 +33,7 @@ function run(layout: Layout, C: Float32Array, A: Float32Array, B: Float32Array, 
     for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) {
       let v = beta === 0 ? 0 : beta * C[i * N + j];
       if (bias !== null) v += bias[j];
-      C[i * N + j] = act === 1 ? (v > 0 ? v : 0) : v;
+      C[i * N + j] = act === 1 ? (v < 0 ? 0 : v) : v;
     }
     return;
   }
@@ -76,7 +76,7 @@ export function matmulTNSimd(C: Float32Array, A: Float32Array, B: Float32Array, 
 // x: [B, inF], w: [outF, inF], bias: [outF] | null -> out: [B, outF]
 /**
  * Fused Linear + ReLU forward: out = max(x·wᵀ + bias, 0) in one pass over the output (the ReLU is
- * applied in the matmul epilogue). Overwrites out. ReLU's backward mask is out > 0 (same as x > 0).
+ * applied in the matmul epilogue). Overwrites out. NaN stays NaN, as in reluForward.
  */
 export function linearReluForwardSimd(out: Float32Array, x: Float32Array, w: Float32Array, bias: Float32Array | null,
                                       B: number, inF: number, outF: number): void {
