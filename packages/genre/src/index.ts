@@ -92,4 +92,4 @@ export { tpeSuggest, type TpeOptions, type Observation } from './ml/search/tpe.j
 export { evaluateTrial, type ObjectiveSpec, type TrialScore } from './ml/search/objective.js';
 export { runSearch, readJournal, type SearchOptions, type SearchResult, type TrialRecord, type Strategy } from './ml/search/search.js';
 export { searchReportSection, searchPlotSvg, searchTableHtml } from './report/search.js';
-export { addModelCommands } from './cli/models.js';
+export { buildProgram, main } from './cli/main.js';

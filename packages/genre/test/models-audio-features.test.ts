@@ -2,19 +2,18 @@
 // every row of msd-genre-2class-subset whose .h5 file is in msd10k-h5 must have avg_timbre =
 // mean and var_timbre = population variance (ddof 0) of the file's segments_timbre, and the
 // covariance diagonal must be that variance × n/(n−1) (sample covariance, ddof 1).
-import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { readSongs } from '../src/index.js';
 import { audioSummary, COV_PAIRS } from '../src/msd/audio.js';
-import { parseCsv } from '../src/ml/real.js';
+import { readCsv } from '../src/io/csv.js';
 import { DATA, H5_ROOT, listH5 } from './msd-helpers.js';
 
 vi.setConfig({ testTimeout: 60_000 });
 
 describe('audio summaries vs the MSD genre dataset (2-class slice)', () => {
-  it('avg/var timbre of the rows whose .h5 files we have', () => {
-    const rows = parseCsv(readFileSync(join(DATA, 'msd-genre-2class-subset', 'msd_genre_dataset.txt'), 'utf8'));
+  it('avg/var timbre of the rows whose .h5 files we have', async () => {
+    const { rows } = await readCsv(join(DATA, 'msd-genre-2class-subset', 'msd_genre_dataset.txt'), 'test');
     const header = rows[0];
     const col = (n: string) => header.indexOf(n);
     const h5 = new Map(listH5(H5_ROOT).map((p) => [basename(p, '.h5'), p]));

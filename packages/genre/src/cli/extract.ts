@@ -1,20 +1,14 @@
-// The `extract` and `merge` commands (commander). main.ts calls addExtractCommand(program).
+// `timbre extract`: an MSD tree of .h5 files → SongCSV.csv, the extended CSV and the errors CSV.
 // Ctrl-C stops the workers; finished batches stay in the work directory and the same command resumes.
 
 import { availableParallelism } from 'node:os';
-import { Command, InvalidArgumentError } from 'commander';
+import type { Command } from 'commander';
 import { extractMsd } from '../extract/extract.js';
-import { mergeShards } from '../extract/merge.js';
 import { parseShard } from '../extract/files.js';
-
-const positiveInt = (name: string, min: number) => (v: string): number => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be an integer >= ${min}, got "${v}"`);
-  return n;
-};
+import { intAtLeast } from './options.js';
 
 /**
- * Adds `extract <msd-dir>` and `merge <shard-outputs...>` to a commander program.
+ * Adds `extract <msd-dir>` to a commander program.
  *
  * @example
  * const program = new Command('timbre');
@@ -29,10 +23,10 @@ export function addExtractCommand(program: Command): void {
     .option('-o, --output <csv>', 'SongCSV output', 'SongCSV.csv')
     .option('--extended <csv>', 'extended CSV (default: <output>.extended.csv)')
     .option('--errors <csv>', 'skipped files with the reason (default: <output>.errors.csv)')
-    .option('-j, --workers <n>', `worker threads (default: cores = ${availableParallelism()}; 0 = main thread)`, positiveInt('--workers', 0))
+    .option('-j, --workers <n>', `worker threads (default: cores = ${availableParallelism()}; 0 = main thread)`, intAtLeast('--workers', 0))
     .option('--shard <i/n>', 'process shard i of n (stable hash of the relative path); "/n" takes i from ' +
       'JOB_COMPLETION_INDEX (Kubernetes Indexed Job) or SLURM_ARRAY_TASK_ID (Slurm array); outputs get ".shard-iiii-of-nnnn"')
-    .option('--batch-size <n>', 'files per batch, the unit of resumption', positiveInt('--batch-size', 1), 32)
+    .option('--batch-size <n>', 'files per batch, the unit of resumption', intAtLeast('--batch-size', 1), 32)
     .option('--work-dir <dir>', 'where an unfinished run keeps its parts (default: <output>.work)')
     .option('--restart', 'discard the parts of an interrupted run instead of resuming it')
     .option('--keep-work', 'keep the work directory after success')
@@ -63,16 +57,5 @@ export function addExtractCommand(program: Command): void {
       } finally {
         process.off('SIGINT', onSigint);
       }
-    });
-
-  program.command('merge')
-    .description('join sharded extract outputs (NAME.shard-iiii-of-nnnn.csv, .extended.csv, .errors.csv) into one set, ' +
-      'identical to an unsharded run')
-    .argument('<shard-outputs...>', 'shard SongCSV files, or directories holding them')
-    .option('-o, --output <csv>', 'merged SongCSV (extended and errors CSVs go next to it)', 'SongCSV.csv')
-    .action(async (inputs: string[], o: { output: string }, cmd: Command) => {
-      const r = await mergeShards(inputs, o.output);
-      if ((cmd.optsWithGlobals() as { json?: boolean }).json === true) process.stdout.write(JSON.stringify(r) + '\n');
-      else process.stdout.write(`merge: ${r.songs} songs from ${r.shards} shards (${r.errors} skipped files)\n  ${r.output}\n  ${r.extendedOutput}\n  ${r.errorsOutput}\n`);
     });
 }

@@ -14,23 +14,31 @@ export interface SplitDatasets {
   readonly indices: { readonly train: Int32Array; readonly valid: Int32Array; readonly test: Int32Array };
 }
 
-function gather(data: PreparedData, idx: Int32Array): Float64Array {
+function gather(data: PreparedData, idx: ArrayLike<number>): Float64Array {
   const F = data.featureNames.length;
   const out = new Float64Array(idx.length * F);
   for (let r = 0; r < idx.length; r++) out.set(data.x.subarray(idx[r] * F, (idx[r] + 1) * F), r * F);
   return out;
 }
 
-/** A Dataset of rows `idx` of `data`, scaled with `scaler`. */
-export function datasetFromPrepared(data: PreparedData, idx: Int32Array, scaler: ScalerState): Dataset {
-  const F = data.featureNames.length;
+/** Everything of a Dataset of rows `idx` but the features. */
+function labelsOf(data: PreparedData, idx: ArrayLike<number>): Omit<Dataset, 'x'> {
   return {
-    x: applyScaler(scaler, gather(data, idx), idx.length),
     y: Int32Array.from(idx, (i) => data.y[i]),
-    rows: idx.length, features: F, classes: data.classNames.length,
+    rows: idx.length, features: data.featureNames.length, classes: data.classNames.length,
     featureNames: data.featureNames, classNames: data.classNames,
     groups: Array.from(idx, (i) => data.groups[i]),
   };
+}
+
+/** A Dataset of rows `idx` of `data` (all rows when omitted), unscaled: missing values stay NaN. */
+export function rawDataset(data: PreparedData, idx: ArrayLike<number> = Int32Array.from({ length: data.rows }, (_, i) => i)): Dataset {
+  return { ...labelsOf(data, idx), x: Float32Array.from(gather(data, idx)) };
+}
+
+/** A Dataset of rows `idx` of `data`, scaled with `scaler`. */
+export function datasetFromPrepared(data: PreparedData, idx: ArrayLike<number>, scaler: ScalerState): Dataset {
+  return { ...labelsOf(data, idx), x: applyScaler(scaler, gather(data, idx), idx.length) };
 }
 
 /** How a saved model's split was drawn, so `evaluate` can score the rows the model never saw. */

@@ -121,3 +121,21 @@ export function parseFeatureSpec(spec: string, columns: readonly string[]): Feat
   }
   return [...new Set(out)];
 }
+
+/** The feature groups that produced `names` (a preprocessed CSV stores names, not groups). */
+export function featureGroupsOf(names: readonly string[]): FeatureGroup[] {
+  const g: FeatureGroup[] = [];
+  const song = names.some((n) => /^(key_(\d+|sin|cos)|time_signature_(\d+|other)|mode|loudness|fade_out_length)$/.test(n));
+  if (song) g.push('song');
+  else if (names.includes('time_signature') && names.includes('key')) g.push('seed6');
+  if (names.some((n) => n.startsWith('timbre_'))) g.push('timbre');
+  if (names.some((n) => n.startsWith('pitch_'))) g.push('pitch');
+  return g;
+}
+
+/** The key encoding that produced `names`. */
+export function keyEncodingOf(names: readonly string[]): KeyEncoding {
+  if (names.includes('key_sin')) return 'sincos';
+  if (names.includes('key_0')) return 'onehot';
+  return 'numeric';
+}

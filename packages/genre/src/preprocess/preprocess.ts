@@ -4,7 +4,7 @@
 import { CsvWriter, readCsv, writeAll, type CsvCell } from '../io/csv.js';
 import { trainValidTestSplit } from '../ml/split.js';
 import { readLabels, type LabelRuleOptions } from '../labels/label.js';
-import { featureDefs, parseFeatureSpec, type FeatureDef, type FeatureGroup, type KeyEncoding } from './features.js';
+import { featureDefs, featureGroupsOf, parseFeatureSpec, type FeatureDef, type FeatureGroup, type KeyEncoding } from './features.js';
 import { readSongTable, type SongTable } from './table.js';
 
 /** Split parts, as stored in the `split` column. */
@@ -321,8 +321,7 @@ export async function readPrepared(path: string, options: { classNames?: readonl
       x[i * F + f] = v;
     }
   }
-  const featureGroups: FeatureGroup[] = [];
-  return { featureNames, featureGroups, classNames, rows: n, x, y, trackIds, artists, titles, groups, split };
+  return { featureNames, featureGroups: featureGroupsOf(featureNames), classNames, rows: n, x, y, trackIds, artists, titles, groups, split };
 }
 
 /** Row indices of one split part. */

@@ -1,45 +1,40 @@
-// The measured comparison (issue 7): every model on both real labelled sets, artist-disjoint
+// The measured comparison: every model on both real labelled sets, artist-disjoint
 // cross-validation, mean ± std over seeds, wall time per model.
 //
-//   npx tsx --conditions=source packages/genre/scripts/compare.ts tune    [--dataset tagtraum|genre2] [--trials 12]
-//   npx tsx --conditions=source packages/genre/scripts/compare.ts compare [--dataset tagtraum|genre2] [--seeds 3] [--folds 5]
-//   npx tsx --conditions=source packages/genre/scripts/compare.ts fold0   [--dataset …]  (seed 0 / fold 0 only: the clean tuning check)
-//   npx tsx --conditions=source packages/genre/scripts/compare.ts table   (the markdown table from the saved results)
+//   npx tsx --conditions=source bench/accuracy/compare.ts tune    [--dataset tagtraum|genre2] [--trials 12]
+//   npx tsx --conditions=source bench/accuracy/compare.ts compare [--dataset tagtraum|genre2] [--seeds 3] [--folds 5]
+//   npx tsx --conditions=source bench/accuracy/compare.ts fold0   [--dataset …]  (seed 0 / fold 0 only: the clean tuning check)
+//   npx tsx --conditions=source bench/accuracy/compare.ts table   (the markdown table from the saved results)
 //
 // Protocol: for seed s, stratifiedGroupKFold(y, folds, { groups: artists, seed: s }); in each fold an
 // artist-disjoint 15% of the training part is the validation set (early stopping, blend weights);
 // median imputation and standard scaling are fitted on the training rows. Accuracy and macro-F1 are
 // computed on the pooled out-of-fold predictions of each seed, then mean ± std over seeds.
 // "tune" runs a TPE search for the MLP on the training part of seed 0's fold 0 only (its test fold
-// never seen); the tuned MLP's configuration is then used in every fold — see docs/measured.md for
+// never seen); the tuned MLP's configuration is then used in every fold — see README.md for
 // what that means for its numbers.
 
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadGenre2, loadTagtraum, type RealDataset } from '../src/ml/real.js';
-import { stratifiedGroupKFold, subsetDataset } from '../src/ml/split.js';
-import { writeFileAtomic } from '../src/io/atomic.js';
-import { crossValPredict } from '../src/ml/cv.js';
-import { runSearch, type SearchResult } from '../src/ml/search/search.js';
-import { MLP_SPACE, paramsToOptions } from '../src/ml/search/space.js';
-import { searchReportSection } from '../src/report/search.js';
-import { escapeHtml } from '../src/report/svg.js';
-import { createModel, type ModelOptions } from '../src/ml/registry.js';
-import { meanStd } from '../src/ml/summary.js';
+import { writeFileAtomic } from '@timbre/nn';
+import {
+  createModel, crossValPredict, escapeHtml, meanStd, MLP_SPACE, paramsToOptions, runSearch, searchReportSection, stratifiedGroupKFold,
+  subsetDataset, type ModelOptions, type SearchResult,
+} from '@timbre/genre';
+import { loadGenre2, loadTagtraum, type RealDataset } from './real.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const pkg = resolve(here, '..');
-const docs = join(pkg, 'docs');
+const docs = join(here, 'results');
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 && i + 1 < process.argv.length ? process.argv[i + 1] : fallback;
 }
 
-const dataDir = resolve(arg('data', join(pkg, '../../../shared/data')));
+const dataDir = resolve(arg('data', join(here, '../../../shared/data')));
 type DsName = 'tagtraum' | 'genre2';
-const DATASETS: Record<DsName, { title: string; load: () => RealDataset; mlpBudget: ModelOptions }> = {
+const DATASETS: Record<DsName, { title: string; load: () => Promise<RealDataset>; mlpBudget: ModelOptions }> = {
   tagtraum: {
     title: 'msd10k-tagtraum-cd1-joined ⋈ timbre/pitch means (13 tagtraum classes)',
     load: () => loadTagtraum(dataDir),
@@ -65,7 +60,7 @@ const resultsPath = (ds: DsName, part = '') => join(docs, `measured-${ds}${part 
 /** TPE search for the MLP on the training part of seed 0 / fold 0 (5 folds), 3-fold inner CV. */
 async function tune(name: DsName): Promise<void> {
   const spec = DATASETS[name];
-  const ds = spec.load();
+  const ds = await spec.load();
   const folds = stratifiedGroupKFold(ds.y, 5, { groups: ds.groups, seed: 0, classes: ds.classes });
   const trainPart = subsetDataset(ds, folds[0].train);
   const trials = Number(arg('trials', '12'));
@@ -147,7 +142,7 @@ interface Row {
 }
 
 async function compare(name: DsName): Promise<void> {
-  const ds = DATASETS[name].load();
+  const ds = await DATASETS[name].load();
   const seeds = Number(arg('seeds', '3')), folds = Number(arg('folds', '5'));
   const only = arg('only', '').split(',').map((x) => x.trim()).filter(Boolean);
   const part = arg('part', '');
@@ -215,7 +210,7 @@ function table(): void {
  * its test artists were never seen while tuning. Same models as the table, one fit each.
  */
 async function fold0(name: DsName): Promise<void> {
-  const ds = DATASETS[name].load();
+  const ds = await DATASETS[name].load();
   const pick = ['logistic regression (C=1)', 'GBDT', 'GBDT (balanced)', 'MLP seed preset', 'MLP default preset', 'MLP tuned (TPE)', 'blend MLP + GBDT'];
   const out: { label: string; accuracy: number; macroF1: number; cpuSeconds: number }[] = [];
   for (const e of entries(name).filter((x) => pick.includes(x.label))) {

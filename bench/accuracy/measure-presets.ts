@@ -1,11 +1,11 @@
 // How the `default` MLP preset was chosen: candidate settings on the real labelled sets, each over
 // the same artist-disjoint re-splits (seeds 1..N). The choice is made on VALIDATION macro-F1 (test
 // numbers are printed too, but not used to choose). Usage:
-//   npx tsx --conditions=source packages/genre/scripts/measure-presets.ts [tagtraum|genre2] [seeds]
+//   npx tsx --conditions=source bench/accuracy/measure-presets.ts [tagtraum|genre2] [seeds]
 import { fileURLToPath } from 'node:url';
 import { formatMeanStd, meanStd, preprocess, trainAndEvaluate, type MlpOptions } from '@timbre/genre';
 
-const data = fileURLToPath(new URL('../../../../shared/data/', import.meta.url));
+const data = fileURLToPath(new URL('../../../shared/data/', import.meta.url));
 const which = process.argv[2] ?? 'tagtraum';
 const nSeeds = Number(process.argv[3] ?? 5);
 const seeds = Array.from({ length: nSeeds }, (_, i) => i + 1);

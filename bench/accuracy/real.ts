@@ -1,42 +1,12 @@
-// Minimal synchronous loaders for the two real labelled sets in ../shared/data, used by the model
-// comparison (scripts/compare.ts) and hyperparameter search:
+// Loaders for the two real labelled sets in ../shared/data, used by the model comparison
+// (compare.ts) to study timbre's models on real labels:
 //   tagtraum:  msd10k-tagtraum-cd1-joined (labels + song-level fields) ⋈ msd10k-timbre-pitch-means-mbgenre
 //              (12 timbre + 12 pitch means) on song_id;
 //   genre2:    msd-genre-2class-subset (loudness, tempo, …, avg/var timbre), truncated rows rejected.
-// Rows keep NaN for missing values; `standardize` imputes (train medians) and scales (train mean/std).
+// Rows keep NaN for missing values; the package's scaler imputes (train medians) and scales them per fold.
 
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Dataset } from './types.js';
-
-/** Parses RFC 4180 CSV (quoted fields, doubled quotes, CRLF or LF) into rows of strings. */
-export function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [], field = '', i = 0, quoted = false;
-  const n = text.length;
-  if (text.charCodeAt(0) === 0xfeff) i = 1; // BOM
-  while (i < n) {
-    const ch = text[i];
-    if (quoted) {
-      if (ch === '"') {
-        if (text[i + 1] === '"') { field += '"'; i += 2; continue; }
-        quoted = false; i++; continue;
-      }
-      field += ch; i++; continue;
-    }
-    if (ch === '"' && field === '') { quoted = true; i++; continue; }
-    if (ch === ',') { row.push(field); field = ''; i++; continue; }
-    if (ch === '\r' || ch === '\n') {
-      row.push(field); field = '';
-      rows.push(row); row = [];
-      i += ch === '\r' && text[i + 1] === '\n' ? 2 : 1;
-      continue;
-    }
-    field += ch; i++;
-  }
-  if (field !== '' || row.length > 0) { row.push(field); rows.push(row); }
-  return rows;
-}
+import { readCsv, type Dataset } from '@timbre/genre';
 
 /** A loaded real dataset plus what was dropped and why. */
 export interface RealDataset extends Dataset {
@@ -47,12 +17,10 @@ export interface RealDataset extends Dataset {
   readonly notes: string[];
 }
 
-function readCsvFile(path: string): { header: string[]; rows: string[][] } {
-  let text: string;
-  try { text = readFileSync(path, 'utf8'); } catch (e) { throw new Error(`real: cannot read ${path}: ${(e as Error).message}`); }
-  const all = parseCsv(text);
-  if (all.length === 0) throw new Error(`real: ${path} is empty`);
-  return { header: all[0], rows: all.slice(1).filter((r) => !(r.length === 1 && r[0] === '')) };
+async function readCsvFile(path: string): Promise<{ header: string[]; rows: string[][] }> {
+  const { rows } = await readCsv(path, 'real');
+  if (rows.length === 0) throw new Error(`real: ${path} is empty`);
+  return { header: rows[0], rows: rows.slice(1) };
 }
 
 function column(header: string[], name: string, file: string): number {
@@ -87,14 +55,14 @@ export interface TagtraumOptions {
  * Groups are artist names. Classes are the tagtraum majority genres present, sorted by name.
  *
  * ```ts
- * const ds = loadTagtraum('../shared/data');   // 871 rows with audio means, 13 classes
+ * const ds = await loadTagtraum('../shared/data');   // 871 rows with audio means, 13 classes
  * ```
  */
-export function loadTagtraum(dataDir: string, options: TagtraumOptions = {}): RealDataset {
+export async function loadTagtraum(dataDir: string, options: TagtraumOptions = {}): Promise<RealDataset> {
   const mode = options.features ?? 'song+audio';
   const labelsFile = join(dataDir, 'msd10k-tagtraum-cd1-joined', 'msd10k_tagtraum_cd1.csv');
   const audioFile = join(dataDir, 'msd10k-timbre-pitch-means-mbgenre', 'final_song_level.csv');
-  const L = readCsvFile(labelsFile);
+  const L = await readCsvFile(labelsFile);
   const notes: string[] = [`${labelsFile}: ${L.rows.length} rows`];
   const idx = (name: string) => column(L.header, name, labelsFile);
   const songCol = idx('song_id'), artistCol = idx('artist_name'), genreCol = idx('genre'), keyCol = idx('key');
@@ -102,7 +70,7 @@ export function loadTagtraum(dataDir: string, options: TagtraumOptions = {}): Re
   const audioNames = [...Array.from({ length: 12 }, (_, k) => `timbre_${k}_mean`), ...Array.from({ length: 12 }, (_, k) => `pitch_${k}_mean`)];
   const audio = new Map<string, Float64Array>();
   if (mode !== 'song') {
-    const A = readCsvFile(audioFile);
+    const A = await readCsvFile(audioFile);
     notes.push(`${audioFile}: ${A.rows.length} rows`);
     const aSong = column(A.header, 'song_id', audioFile);
     const aCols = audioNames.map((n) => column(A.header, n, audioFile));
@@ -161,12 +129,12 @@ export const GENRE2_FIELDS = [
  * The variances enter as log(var) (they span four orders of magnitude).
  *
  * ```ts
- * const ds = loadGenre2(dataDir); // ds.notes[1]: "rejected 72 truncated rows (lines 14, …)"
+ * const ds = await loadGenre2(dataDir); // ds.notes[1]: "rejected 72 truncated rows (lines 14, …)"
  * ```
  */
-export function loadGenre2(dataDir: string): RealDataset {
+export async function loadGenre2(dataDir: string): Promise<RealDataset> {
   const file = join(dataDir, 'msd-genre-2class-subset', 'msd_genre_dataset.txt');
-  const { header, rows } = readCsvFile(file);
+  const { header, rows } = await readCsvFile(file);
   const notes = [`${file}: ${rows.length} rows`];
   const genreCol = column(header, 'genre', file), artistCol = column(header, 'artist_name', file);
   const cols = GENRE2_FIELDS.map((n) => column(header, n, file));
@@ -203,46 +171,4 @@ function build(xs: number[], labels: string[], groups: string[], featureNames: s
   const y = Int32Array.from(labels, (l) => id.get(l)!);
   notes.push(`${rows} rows, ${F} features, ${classNames.length} classes, ${new Set(groups).size} artists`);
   return { x: Float32Array.from(xs), y, rows, features: F, classes: classNames.length, featureNames, classNames, groups, notes };
-}
-
-/** Per-feature train medians (for imputation) and mean/std after imputation. */
-export interface Standardizer {
-  readonly median: Float64Array;
-  readonly mean: Float64Array;
-  readonly std: Float64Array;
-}
-
-/** Fits median imputation + standard scaling on `train` only. Constant features get std 1. */
-export function fitStandardizer(train: Dataset): Standardizer {
-  const { x, rows: n, features: F } = train;
-  const median = new Float64Array(F), mean = new Float64Array(F), std = new Float64Array(F);
-  const col = new Float64Array(n);
-  for (let f = 0; f < F; f++) {
-    let m = 0;
-    for (let i = 0; i < n; i++) { const v = x[i * F + f]; if (!Number.isNaN(v)) col[m++] = v; }
-    const s = col.subarray(0, m).sort();
-    median[f] = m === 0 ? 0 : m % 2 === 1 ? s[(m - 1) / 2] : (s[m / 2 - 1] + s[m / 2]) / 2;
-    let sum = 0;
-    for (let i = 0; i < n; i++) { const v = x[i * F + f]; sum += Number.isNaN(v) ? median[f] : v; }
-    mean[f] = sum / n;
-    let ss = 0;
-    for (let i = 0; i < n; i++) { const v = x[i * F + f]; const d = (Number.isNaN(v) ? median[f] : v) - mean[f]; ss += d * d; }
-    const sd = Math.sqrt(ss / n);
-    std[f] = sd > 1e-12 ? sd : 1;
-  }
-  return { median, mean, std };
-}
-
-/** Applies a Standardizer: NaN → median, then (v - mean) / std. Returns a new dataset. */
-export function applyStandardizer(s: Standardizer, ds: Dataset): Dataset {
-  const F = ds.features;
-  if (s.mean.length !== F) throw new RangeError(`applyStandardizer: fitted on ${s.mean.length} features, dataset has ${F}`);
-  const x = new Float32Array(ds.x.length);
-  for (let i = 0; i < ds.rows; i++) {
-    for (let f = 0; f < F; f++) {
-      const v = ds.x[i * F + f];
-      x[i * F + f] = ((Number.isNaN(v) ? s.median[f] : v) - s.mean[f]) / s.std[f];
-    }
-  }
-  return { ...ds, x };
 }

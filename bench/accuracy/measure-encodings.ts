@@ -1,10 +1,10 @@
 // Key encoding and scaler, measured: the default MLP on tagtraum song-level fields (+ audio means),
 // five artist-disjoint re-splits, for key one-hot / sin-cos / raw number and standard / min-max scaling.
-//   npx tsx --conditions=source packages/genre/scripts/measure-encodings.ts [features] [seeds]
+//   npx tsx --conditions=source bench/accuracy/measure-encodings.ts [features] [seeds]
 import { fileURLToPath } from 'node:url';
 import { formatMeanStd, meanStd, preprocess, trainAndEvaluate, type KeyEncoding, type ScalerKind } from '@timbre/genre';
 
-const data = fileURLToPath(new URL('../../../../shared/data/', import.meta.url));
+const data = fileURLToPath(new URL('../../../shared/data/', import.meta.url));
 const features = process.argv[2] ?? 'song';
 const seeds = Array.from({ length: Number(process.argv[3] ?? 5) }, (_, i) => i + 1);
 const input = `${data}msd10k-tagtraum-cd1-joined/msd10k_tagtraum_cd1.csv`;

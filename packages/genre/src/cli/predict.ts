@@ -1,0 +1,36 @@
+// `timbre predict`: label new songs (MSD .h5 files or folders, or song table CSVs) with a saved model.
+import type { Command } from 'commander';
+import { writeCsvAtomic } from '../io/csv.js';
+import { loadGenreModel } from '../pipeline/model-file.js';
+import { predictInputs } from '../pipeline/predict.js';
+import { print, type Globals } from './options.js';
+import { makeBar } from './progress.js';
+
+/** Adds `predict` to the program. */
+export function addPredictCommand(program: Command): void {
+  program.command('predict')
+    .description('label new songs: MSD .h5 files/folders or song table CSVs')
+    .argument('<model>', 'model .json')
+    .argument('<inputs...>', '.h5 files, folders of them, or CSV song tables')
+    .option('-o, --output <csv>', 'write predictions to a CSV')
+    .action(async (modelPath: string, inputs: string[], o, cmd: Command) => {
+      const { json } = cmd.optsWithGlobals<Globals>();
+      const { classifier, meta } = loadGenreModel(modelPath);
+      const bar = makeBar(!json);
+      let res;
+      try {
+        res = await predictInputs(classifier, meta, inputs, (d, t) => { if (d === 1) bar.start(t, 'reading .h5'); bar.update(d); });
+      } finally { bar.stop(); }
+      if (o.output) {
+        await writeCsvAtomic(o.output, ['track_id', 'artist', 'title', 'genre', 'probability', 'reason'],
+          res.predictions.map((p) => [p.trackId, p.artist, p.title, p.genre ?? '', Number.isFinite(p.probability) ? p.probability.toFixed(4) : '', p.reason ?? '']));
+      }
+      const synthetic = (meta.info as { synthetic?: boolean } | undefined)?.synthetic === true;
+      print(json, [
+        ...(synthetic ? ['(model trained on SYNTHETIC data)'] : []),
+        ...res.predictions.slice(0, o.output ? 10 : Infinity).map((p) => `${p.trackId}\t${p.genre ?? '?'}\t${Number.isFinite(p.probability) ? p.probability.toFixed(3) : p.reason}\t${p.artist} — ${p.title}`),
+        ...(o.output ? [`… ${res.predictions.length} predictions written to ${o.output}`] : []),
+        ...res.errors.map((e) => `skipped ${e.file}: ${e.reason}`),
+      ].join('\n'), { synthetic, predictions: res.predictions, errors: res.errors });
+    });
+}
