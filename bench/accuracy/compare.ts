@@ -105,7 +105,7 @@ function entries(name: DsName): Entry[] {
     { label: 'random forest (200 trees)', model: 'rf', options: { nTrees: 200 } },
     { label: 'GBDT', model: 'gbdt', options: { nRounds: 300, learningRate: 0.05 } },
     { label: 'GBDT (balanced)', model: 'gbdt', options: { nRounds: 300, learningRate: 0.05, classWeight: 'balanced' } },
-    { label: 'MLP seed preset', model: 'mlp', options: { preset: 'seed', epochs: budget.epochs as number }, note: `seed design, ${budget.epochs as number} epochs instead of 1000` },
+    { label: 'MLP seed preset', model: 'mlp', options: { preset: 'original', epochs: budget.epochs as number }, note: `seed design, ${budget.epochs as number} epochs instead of 1000` },
     { label: 'MLP default preset', model: 'mlp', options: mlpDefault },
   ];
   if (tuned !== null) list.push({ label: 'MLP tuned (TPE)', model: 'mlp', options: tuned });

@@ -9,7 +9,7 @@ export {
 } from './ml/metrics.js';
 export { meanStd, formatMeanStd, summarizeRuns, type MeanStd } from './ml/summary.js';
 export {
-  SEED_GENRES, DEFAULT_ALIASES, DEFAULT_VOCABULARY, normalizeTag, seedTagRule, topCountTagRule, tagsToGenre,
+  ORIGINAL_GENRES, DEFAULT_ALIASES, DEFAULT_VOCABULARY, normalizeTag, originalTagRule, topCountTagRule, tagsToGenre,
   vocabularyLookup, parseVocabulary, type Tag, type GenreVocabulary, type TagRule,
 } from './labels/tags.js';
 export { LastfmClient, LastfmError, parseTopTags, type LastfmClientOptions, type TopTagsResult, type LastfmEvent } from './labels/lastfm.js';

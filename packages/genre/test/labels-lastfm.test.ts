@@ -230,7 +230,7 @@ describe('LastfmClient against a faulty fake last.fm', () => {
     const r = await labelFromLastfm(tracks, lf);
     expect(Object.fromEntries(r.labels)).toEqual({ T1: 'rap', T5: 'rock' });
     expect(r.counts).toEqual({ tracks: 6, labelled: 2, noMatchingTag: 1, notFound: 1, failed: 2 });
-    const seed = await labelFromLastfm(tracks.slice(0, 1), lf, { rule: 'seed' });
+    const seed = await labelFromLastfm(tracks.slice(0, 1), lf, { rule: 'original' });
     expect(seed.labels.get('T1')).toBe('rap'); // last of ["Hip Hop", "rap"] in the 17, "Hip Hop" isn't (case/space)
     const bad = new LastfmClient({ apiKey: 'nope', baseUrl, ...fast });
     await expect(labelFromLastfm(tracks, bad)).rejects.toThrow(/rejected the API key/);

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readLastfmTags, readTagtraumCls } from '../src/labels/offline.js';
 import { labelFromTrackTags, readLabels, writeLabelFile } from '../src/labels/label.js';
-import { normalizeTag, parseVocabulary, seedTagRule, tagsToGenre, topCountTagRule } from '../src/labels/tags.js';
+import { normalizeTag, parseVocabulary, originalTagRule, tagsToGenre, topCountTagRule } from '../src/labels/tags.js';
 
 const shared = fileURLToPath(new URL('../../../../shared/data/', import.meta.url));
 const sample = join(shared, 'lastfm-subset-sample/lastfm_tags_sample.json');
@@ -18,7 +18,7 @@ describe('tag rules', () => {
     const tracks = readLastfmTags(sample);
     expect(tracks).toHaveLength(5);
     expect(tracks[0].tags[0]).toEqual({ name: '60s', count: 100 });
-    const got = Object.fromEntries(tracks.map((t) => [t.trackId, seedTagRule(t.tags)]));
+    const got = Object.fromEntries(tracks.map((t) => [t.trackId, originalTagRule(t.tags)]));
     // Expected values from the PROVENANCE of the sample (the seed's extract.py rule).
     expect(got).toEqual({
       TRAAABD128F429CF47: 'rock', TRAAADZ128F9348C2E: null, TRAAAEF128F4273421: null,
@@ -34,7 +34,7 @@ describe('tag rules', () => {
     expect(topCountTagRule([{ name: 'Hip_Hop', count: 50 }, { name: 'jazz', count: 20 }])).toBe('hip-hop');
     expect(topCountTagRule([{ name: 'HIP-HOP', count: 50 }, { name: 'hip hop', count: 50 }])).toBe('hip-hop');
     expect(topCountTagRule([{ name: 'rock', count: 3 }], { minCount: 10 })).toBeNull();
-    expect(seedTagRule([{ name: 'Hip Hop', count: 90 }])).toBeNull(); // the seed has no aliases
+    expect(originalTagRule([{ name: 'Hip Hop', count: 90 }])).toBeNull(); // the seed has no aliases
     expect(normalizeTag('  R&B\t ')).toBe('r&b');
   });
 
@@ -48,7 +48,7 @@ describe('tag rules', () => {
   });
 
   it('labelFromTrackTags counts unmatched tracks', () => {
-    const r = labelFromTrackTags(readLastfmTags(sample), { rule: 'seed' });
+    const r = labelFromTrackTags(readLastfmTags(sample), { rule: 'original' });
     expect(r.counts).toEqual({ tracks: 5, labelled: 2, noMatchingTag: 3, notFound: 0, failed: 0 });
   });
 });

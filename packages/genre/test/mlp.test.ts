@@ -43,9 +43,9 @@ describe('MlpClassifier', () => {
   });
 
   it('the seed preset keeps the seed\'s design, with one output per class', () => {
-    const o = MLP_PRESETS.seed;
+    const o = MLP_PRESETS.original;
     expect([o.hidden, o.optimizer, o.lr, o.batchSize, o.dropout, o.weightDecay, o.classWeights, o.patience]).toEqual([[128, 64, 32], 'adam', 0.01, 32, 0, 0, 'none', null]);
-    const m = new MlpClassifier(mlpOptions('seed', { epochs: 2 }));
+    const m = new MlpClassifier(mlpOptions('original', { epochs: 2 }));
     m.fit(blobs(40, 17, 20, 4));
     const names = m.model!.namedParameters().map(([n, p]) => `${n}:${p.shape.join('x')}`);
     expect(names).toEqual(['0.weight:128x20', '0.bias:128', '2.weight:64x128', '2.bias:64', '4.weight:32x64', '4.bias:32', '6.weight:17x32', '6.bias:17']);

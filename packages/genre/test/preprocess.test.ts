@@ -80,8 +80,8 @@ describe('song tables', { timeout: 60000 }, () => {
 
 describe('features', () => {
   const cols = ['duration', 'key', 'key_confidence', 'tempo', 'time_signature', 'time_signature_confidence', 'mode', 'loudness', 'year', 'song_hotttnesss', 'timbre_mean_0', 'timbre_mean_1'];
-  it('seed6 is the seed\'s six columns', () => {
-    expect(featureDefs(['seed6'], cols).map((d) => d.name)).toEqual(['duration', 'key', 'key_confidence', 'tempo', 'time_signature', 'time_signature_confidence']);
+  it('original6 is the seed\'s six columns', () => {
+    expect(featureDefs(['original6'], cols).map((d) => d.name)).toEqual(['duration', 'key', 'key_confidence', 'tempo', 'time_signature', 'time_signature_confidence']);
   });
   it('encodes key one-hot or on the circle, time signature one-hot, year 0 as missing', () => {
     const get = (v: Record<string, number>) => (c: string) => v[c] ?? NaN;
@@ -103,10 +103,10 @@ describe('features', () => {
   });
   it('parses feature specs and refuses groups the table cannot give', () => {
     expect(parseFeatureSpec('auto', cols)).toEqual(['song', 'timbre']);
-    expect(parseFeatureSpec('seed6', cols)).toEqual(['seed6']);
+    expect(parseFeatureSpec('original6', cols)).toEqual(['original6']);
     expect(() => parseFeatureSpec('song,vibes', cols)).toThrow(/unknown feature group "vibes"/);
     expect(() => featureDefs(['pitch'], cols)).toThrow(/no pitch summary columns \(join a table with them: --join\)/);
-    expect(() => featureDefs(['seed6'], ['duration'])).toThrow(/seed6 needs column\(s\) key/);
+    expect(() => featureDefs(['original6'], ['duration'])).toThrow(/original6 needs column\(s\) key/);
   });
 });
 
@@ -176,7 +176,7 @@ describe('preprocess on real data', { timeout: 60000 }, () => {
   });
 
   it('extended SongCSV + tagtraum .cls labels joined by track id', async () => {
-    const { report } = await preprocess({ input: EXTENDED, labels: CLS, features: 'seed6', minClassCount: 1 });
+    const { report } = await preprocess({ input: EXTENDED, labels: CLS, features: 'original6', minClassCount: 1 });
     expect(report.dropped['no genre label']).toBe(10000 - report.kept);
     expect(report.kept).toBe(naive(TAGTRAUM).rows.length); // the same 1,082 labelled subset tracks
   });
@@ -204,7 +204,7 @@ describe('preprocess on real data', { timeout: 60000 }, () => {
   it('writePrepared replaces an existing file only when complete', async () => {
     const out = join(dir, 'keep.csv');
     writeFileSync(out, 'old');
-    const { data } = await preprocess({ input: TAGTRAUM, features: 'seed6' });
+    const { data } = await preprocess({ input: TAGTRAUM, features: 'original6' });
     await writePrepared(out, data);
     expect(readFileSync(out, 'utf8').startsWith('track_id,artist,title,group,split,genre,duration,key')).toBe(true);
   });

@@ -68,12 +68,12 @@ describe('timbre CLI', { timeout: 120000 }, () => {
     const rows = readFileSync(TAGTRAUM, 'utf8').trim().split('\n').length - 1;
     expect(Object.values(lj.genres as Record<string, number>).reduce((a, b) => a + b, 0)).toBe(rows);
 
-    const p = await cli('--json', 'preprocess', TAGTRAUM, '--features', 'seed6', '-o', pp);
+    const p = await cli('--json', 'preprocess', TAGTRAUM, '--features', 'original6', '-o', pp);
     expect(p.code, p.err).toBe(0);
     const pj = JSON.parse(p.out);
     expect(pj.features).toEqual(['duration', 'key', 'key_confidence', 'tempo', 'time_signature', 'time_signature_confidence']);
 
-    const t = await cli('--json', 'train', pp, '--preset', 'seed', '--epochs', '3', '--seeds', '2', '-o', model, '--report', join(dir, 'r.html'));
+    const t = await cli('--json', 'train', pp, '--preset', 'original', '--epochs', '3', '--seeds', '2', '-o', model, '--report', join(dir, 'r.html'));
     expect(t.code, t.err).toBe(0);
     const tj = JSON.parse(t.out);
     expect(tj.runs).toHaveLength(2);

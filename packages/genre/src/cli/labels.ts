@@ -17,7 +17,7 @@ export function addLabelsCommand(program: Command): void {
     .option('--lastfm', 'ask the last.fm API (track.getTopTags) for each song')
     .option('--lastfm-json <path>', 'offline last.fm tags: lastfm_subset .json file or folder')
     .option('--tagtraum <path>', 'a tagtraum .cls file')
-    .option('--rule <rule>', 'tag → genre rule: top-count (default) or seed (the last matching tag among the seed\'s 17)')
+    .option('--rule <rule>', 'tag → genre rule: top-count (default) or original (the original project\'s rule: the last matching tag among its 17)')
     .option('--vocabulary <json>', 'genre vocabulary: ["rock", …] or {"genres": […], "aliases": {"hip hop": "hip-hop"}}')
     .option('--min-count <n>', 'minimum tag count for the top-count rule', int('--min-count'))
     .option('--lastfm-key <key>', 'last.fm API key (default: $LASTFM_API_KEY; never logged or stored)')

@@ -52,7 +52,7 @@ export const pct = (v: number) => (v * 100).toFixed(1);
 export function ruleOptions(o: { rule?: string; vocabulary?: string; minCount?: number }): LabelRuleOptions {
   const out: LabelRuleOptions = {};
   if (o.rule !== undefined) {
-    if (o.rule !== 'seed' && o.rule !== 'top-count') throw new Error(`--rule must be seed or top-count, got "${o.rule}"`);
+    if (o.rule !== 'original' && o.rule !== 'top-count') throw new Error(`--rule must be original or top-count, got "${o.rule}"`);
     out.rule = o.rule as TagRule;
   }
   if (o.vocabulary !== undefined) {

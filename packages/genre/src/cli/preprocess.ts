@@ -11,7 +11,7 @@ export function addPreprocessCommand(program: Command): void {
     .argument('<table>', 'SongCSV, extended CSV, tagtraum-joined CSV or MSD genre dataset text')
     .option('--labels <file>', 'label file (.cls) or last.fm JSON; optional if the table has a genre column')
     .option('--join <csv>', 'feature table joined on track_id/song_id (repeatable)', collect, [])
-    .option('--features <spec>', 'auto | seed6 | song | song,timbre,pitch | …', 'auto')
+    .option('--features <spec>', 'auto | original6 | song | song,timbre,pitch | …', 'auto')
     .addOption(new Option('--key-encoding <enc>').choices(['onehot', 'sincos', 'numeric']).default('onehot'))
     .option('--min-class-count <n>', 'classes with fewer rows are dropped (or merged)', int('--min-class-count'), 10)
     .addOption(new Option('--rare <action>', 'what to do with rare classes').choices(['drop', 'merge']).default('drop'))

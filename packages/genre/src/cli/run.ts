@@ -25,7 +25,7 @@ export function addRunCommand(program: Command): void {
       const bar = makeBar(!json);
       const overrides = mlpOverrides(o);
       const choice = modelChoice(o);
-      const prog = trainProgress(json, o.seeds, overrides.epochs ?? (o.preset === 'seed' ? 1000 : 300), choice.ensemble, o.jobs);
+      const prog = trainProgress(json, o.seeds, overrides.epochs ?? (o.preset === 'original' ? 1000 : 300), choice.ensemble, o.jobs);
       const opts: PipelineOptions = {
         out: o.out, ...(o.msd ? { msd: o.msd } : {}), ...(o.songs ? { songs: o.songs } : {}), ...(o.labels ? { labels: o.labels } : {}),
         joins: o.join, features: o.features, minClassCount: o.minClassCount, split: o.split, splitSeed: o.splitSeed,

@@ -11,7 +11,7 @@ import { makeBar } from './progress.js';
 export function modelChoice(o: Record<string, unknown>): { ensemble: number; model?: string; modelOptions?: Record<string, unknown> } {
   const model = o.model as string | undefined;
   if (model !== undefined && model !== 'mlp') {
-    if (o.ensemble !== undefined && o.ensemble !== 1) throw new Error(`--ensemble applies to the MLP only, not to --model ${model} (try --model seeds)`);
+    if (o.ensemble !== undefined && o.ensemble !== 1) throw new Error(`--ensemble applies to the MLP only, not to --model ${model} (try --model seed-ensemble)`);
     const mlpFlags = Object.keys(mlpOverrides(o));
     if (mlpFlags.length > 0) throw new Error(`--${mlpFlags[0].replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} is an MLP setting; --model ${model} takes --model-options JSON instead`);
     if (!listModels().some((m) => m.name === model)) throw new Error(`--model: unknown model "${model}" (known: ${listModels().map((m) => m.name).join(', ')})`);
@@ -39,7 +39,7 @@ export function mlpOverrides(o: Record<string, unknown>): Partial<MlpOptions> {
 /** The flags `train` and `run` share: preset, model, seeds, split, scaler and the MLP's settings. */
 export function addTrainOptions(c: Command): Command {
   return c
-    .addOption(new Option('--preset <name>', 'MLP preset').choices(['default', 'seed']).default('default'))
+    .addOption(new Option('--preset <name>', 'MLP preset').choices(['default', 'original']).default('default'))
     .option('--ensemble <k>', 'seed ensemble of K MLPs per model, probabilities averaged (1 = one MLP; default: the preset\'s)', int('--ensemble'))
     .option('--model <name>', 'a registry model instead of the MLP: gbdt, rf, logreg, … (see `timbre models`; saved: gbdt, rf, logreg)')
     .option('--model-options <json>', 'options of --model as JSON, e.g. \'{"nRounds":300}\'', jsonArg('--model-options'))

@@ -23,7 +23,7 @@ export function addTrainCommand(program: Command): void {
       const data = await readPrepared(file);
       const overrides = mlpOverrides(o);
       const choice = modelChoice(o);
-      const prog = trainProgress(json, o.seeds, overrides.epochs ?? (o.preset === 'seed' ? 1000 : 300), choice.ensemble, o.jobs);
+      const prog = trainProgress(json, o.seeds, overrides.epochs ?? (o.preset === 'original' ? 1000 : 300), choice.ensemble, o.jobs);
       let r;
       try {
         r = await trainAndEvaluateParallel(data, {

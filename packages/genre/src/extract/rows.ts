@@ -1,4 +1,4 @@
-// The rows extraction writes: the seed's SongCSV columns (with its bugs fixed: full Duration and
+// The rows extraction writes: the original project's SongCSV columns (with its bugs fixed: full Duration and
 // AlbumID, no trailing comma) and an extended table with every scalar field plus timbre/pitch
 // means and population variances. Numbers print as the shortest round-trip decimal; NaN as ''.
 
@@ -6,7 +6,7 @@ import type { Song } from '../msd/song.js';
 import { SONG_SCALAR_FIELDS } from '../msd/song.js';
 import { audioFeatureNames, audioFeatureValues, audioSummary } from '../msd/audio.js';
 
-/** The seed's SongCSV header (SEED.md), without its trailing empty column. Genre comes from labelling, later. */
+/** The original project's SongCSV header (SEED.md), without its trailing empty column. Genre comes from labelling, later. */
 export const SONGCSV_COLUMNS = [
   'SongNumber', 'SongID', 'AlbumID', 'AlbumName', 'ArtistID', 'ArtistLatitude', 'ArtistLocation', 'ArtistLongitude',
   'ArtistName', 'Danceability', 'Duration', 'KeySignature', 'KeySignatureConfidence', 'Tempo', 'TimeSignature',

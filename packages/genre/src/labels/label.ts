@@ -7,7 +7,7 @@ import { readLastfmTags, readTagtraumCls, type TrackTags } from './offline.js';
 import { tagsToGenre, type GenreVocabulary, type TagRule } from './tags.js';
 
 export interface LabelRuleOptions {
-  /** 'top-count' (default) or 'seed'. */
+  /** 'top-count' (default) or 'original' (the original project's rule). */
   rule?: TagRule;
   vocabulary?: GenreVocabulary;
   /** Minimum tag count for the top-count rule (default 0). */
@@ -36,7 +36,7 @@ export interface LabelResult {
  * Genres for tracks whose tags are already at hand (lastfm_subset JSON).
  *
  * ```ts
- * labelFromTrackTags(readLastfmTags('lastfm_subset/'), { rule: 'seed' }).labels.get('TRAAABD128F429CF47'); // "rock"
+ * labelFromTrackTags(readLastfmTags('lastfm_subset/'), { rule: 'original' }).labels.get('TRAAABD128F429CF47'); // "rock"
  * ```
  */
 export function labelFromTrackTags(tracks: readonly TrackTags[], options: LabelRuleOptions = {}): LabelResult {

@@ -1,4 +1,4 @@
-// Tag → genre rules. The seed kept the LAST tag (in last.fm's order) whose lower-cased name is one
+// Tag → genre rules. The original project kept the LAST tag (in last.fm's order) whose lower-cased name is one
 // of its 17 genres; the default here keeps the highest-count tag after normalising case, spacing
 // and aliases ("Hip Hop" → "hip-hop"), over a configurable vocabulary.
 
@@ -8,13 +8,13 @@ export interface Tag {
   readonly count: number;
 }
 
-/** The seed's 17 genres, in its order. */
-export const SEED_GENRES: readonly string[] = [
+/** The original project's 17 genres, in its order. */
+export const ORIGINAL_GENRES: readonly string[] = [
   'rock', 'pop', 'metal', 'jazz', 'classical', 'hip-hop', 'edm', 'dance', 'rap', 'r&b', 'reggae',
   'alternative', 'indie', 'punk', 'folk', 'country', 'electronic',
 ];
 
-/** Default aliases: spelling variants and common sub-genre tags → one of SEED_GENRES. */
+/** Default aliases: spelling variants and common sub-genre tags → one of ORIGINAL_GENRES. */
 export const DEFAULT_ALIASES: Readonly<Record<string, string>> = {
   'hip hop': 'hip-hop', 'hiphop': 'hip-hop', 'hip-hop/rap': 'hip-hop',
   'rnb': 'r&b', 'r and b': 'r&b', "r'n'b": 'r&b', 'r n b': 'r&b', 'rhythm and blues': 'r&b',
@@ -33,11 +33,11 @@ export interface GenreVocabulary {
   readonly aliases?: Readonly<Record<string, string>>;
 }
 
-/** The seed's vocabulary with the default aliases. */
-export const DEFAULT_VOCABULARY: GenreVocabulary = { genres: SEED_GENRES, aliases: DEFAULT_ALIASES };
+/** The original project's vocabulary with the default aliases. */
+export const DEFAULT_VOCABULARY: GenreVocabulary = { genres: ORIGINAL_GENRES, aliases: DEFAULT_ALIASES };
 
 /** Which rule picks the genre from a track's tags. */
-export type TagRule = 'seed' | 'top-count';
+export type TagRule = 'original' | 'top-count';
 
 /**
  * Lower-cases, trims and collapses whitespace and "_" so "Hip_Hop " and "hip  hop" compare equal.
@@ -51,18 +51,18 @@ export function normalizeTag(tag: string): string {
 }
 
 /**
- * The seed's rule: the LAST tag, in the given order, whose lower-cased name is one of the 17
+ * The original project's rule: the LAST tag, in the given order, whose lower-cased name is one of the 17
  * genres (no alias, no other normalisation than case). Null when none matches.
  *
  * ```ts
- * seedTagRule([{ name: 'pop', count: 41 }, { name: 'Rock', count: 35 }]); // "rock"
+ * originalTagRule([{ name: 'pop', count: 41 }, { name: 'Rock', count: 35 }]); // "rock"
  * ```
  */
-export function seedTagRule(tags: readonly Tag[]): string | null {
+export function originalTagRule(tags: readonly Tag[]): string | null {
   let genre: string | null = null;
   for (const t of tags) {
     const lower = t.name.toLowerCase();
-    if (SEED_GENRES.includes(lower)) genre = lower;
+    if (ORIGINAL_GENRES.includes(lower)) genre = lower;
   }
   return genre;
 }
@@ -102,18 +102,18 @@ export function topCountTagRule(tags: readonly Tag[], options: { vocabulary?: Ge
 }
 
 /**
- * Applies a rule by name. `'seed'` ignores the vocabulary (the seed's fixed 17), `'top-count'`
+ * Applies a rule by name. `'original'` ignores the vocabulary (the original project's fixed 17), `'top-count'`
  * (default) uses it.
  *
  * ```ts
- * tagsToGenre(tags, { rule: 'seed' });
+ * tagsToGenre(tags, { rule: 'original' });
  * ```
  */
 export function tagsToGenre(tags: readonly Tag[], options: { rule?: TagRule; vocabulary?: GenreVocabulary; minCount?: number } = {}): string | null {
   const rule = options.rule ?? 'top-count';
-  if (rule === 'seed') return seedTagRule(tags);
+  if (rule === 'original') return originalTagRule(tags);
   if (rule === 'top-count') return topCountTagRule(tags, options);
-  throw new RangeError(`tagsToGenre: unknown rule "${String(rule)}" (expected "seed" or "top-count")`);
+  throw new RangeError(`tagsToGenre: unknown rule "${String(rule)}" (expected "original" or "top-count")`);
 }
 
 /**

@@ -29,7 +29,7 @@ export interface MlpOptions {
   labelSmoothing: number;
   /**
    * Early stopping on validation macro-F1 with this patience (epochs), restoring the best weights;
-   * null = train all epochs and keep the last weights (the seed's way). Needs a validation set.
+   * null = train all epochs and keep the last weights (the original project's way). Needs a validation set.
    */
   patience: number | null;
   /** Seed for initialisation, dropout and batch order. */
@@ -52,11 +52,11 @@ export interface MlpHistory extends TrainHistory {
   readonly epochsRun: number;
 }
 
-/** Named presets. `seed` is the original design; `default` the measured improvement. */
-export const MLP_PRESETS: Readonly<Record<'seed' | 'default', Readonly<MlpOptions>>> = {
-  // The seed: Linear(n→128→64→32→classes) + ReLU, Adam lr 0.01, batch 32, cross-entropy, 1000 epochs,
+/** Named presets. `original` is the original project's design (its bugs fixed); `default` the measured improvement. */
+export const MLP_PRESETS: Readonly<Record<'original' | 'default', Readonly<MlpOptions>>> = {
+  // The original project: Linear(n→128→64→32→classes) + ReLU, Adam lr 0.01, batch 32, cross-entropy, 1000 epochs,
   // no regularisation. Fixed: classes outputs (not 16), one label encoder, seeded before init.
-  seed: {
+  original: {
     hidden: [128, 64, 32], dropout: 0, optimizer: 'adam', lr: 0.01, weightDecay: 0, momentum: 0, batchSize: 32,
     epochs: 1000, classWeights: 'none', labelSmoothing: 0, patience: null, seed: 42,
   },
@@ -71,7 +71,7 @@ export const MLP_PRESETS: Readonly<Record<'seed' | 'default', Readonly<MlpOption
 /** Resolves a preset name plus overrides into full options (unknown keys rejected). */
 export function mlpOptions(preset: string = 'default', overrides: Partial<MlpOptions> = {}): MlpOptions {
   const base = (MLP_PRESETS as Record<string, MlpOptions>)[preset];
-  if (base === undefined) throw new RangeError(`mlp: unknown preset "${preset}" (expected ${Object.keys(MLP_PRESETS).join(' or ')})`);
+  if (base === undefined) throw new RangeError(`mlp: unknown preset "${preset}" (expected ${Object.keys(MLP_PRESETS).join(' or ')}${preset === 'seed' ? '; the original project\'s preset is called "original"' : ''})`);
   for (const k of Object.keys(overrides)) if (!(k in base)) throw new RangeError(`mlp: unknown option "${k}"`);
   const o: MlpOptions = { ...base, hidden: [...base.hidden] };
   for (const [k, v] of Object.entries(overrides)) if (v !== undefined) (o as unknown as Record<string, unknown>)[k] = v;
@@ -152,7 +152,7 @@ export class MlpClassifier implements Classifier {
     this.options = { ...options, hidden: [...options.hidden] };
   }
 
-  /** Builds the network; the Rng is seeded before any weight is drawn (the seed did this after). */
+  /** Builds the network; the Rng is seeded before any weight is drawn (the original project did this after). */
   #build(features: number, classes: number, rng: Rng): Module {
     const { hidden, dropout } = this.options;
     const layers: Module[] = [];
@@ -162,7 +162,7 @@ export class MlpClassifier implements Classifier {
       if (dropout > 0) layers.push(new Dropout(dropout, { rng: rng.fork() }));
       inF = h;
     }
-    layers.push(new Linear(inF, classes, { rng })); // as many outputs as classes (the seed had 16 for 17)
+    layers.push(new Linear(inF, classes, { rng })); // as many outputs as classes (the original project had 16 for 17)
     return new Sequential(...layers);
   }
 

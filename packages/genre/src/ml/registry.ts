@@ -85,7 +85,7 @@ function rest(o: ModelOptions, ...keys: string[]): ModelOptions {
   return r;
 }
 
-/** MLP options from { preset?: 'seed' | 'default', ...overrides } (see src/train/mlp.ts). */
+/** MLP options from { preset?: 'original' | 'default', ...overrides } (see src/train/mlp.ts). */
 function mlpFrom(o: ModelOptions, seed: number): MlpClassifier {
   const preset = typeof o.preset === 'string' ? o.preset : 'default';
   return new MlpClassifier(mlpOptions(preset, { ...(rest(o, 'preset') as Partial<MlpOptions>), seed }));

@@ -4,7 +4,7 @@
 // the transform it was trained with.
 import type { Dataset } from './types.js';
 
-/** 'standard' = (x − mean) / std; 'minmax' = (x − min) / (max − min), the seed's choice. */
+/** 'standard' = (x − mean) / std; 'minmax' = (x − min) / (max − min), the original project's choice. */
 export type ScalerKind = 'standard' | 'minmax';
 
 /** A fitted transform: missing values → training median, then shift and scale, per feature. */

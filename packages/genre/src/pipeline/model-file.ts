@@ -191,7 +191,9 @@ export function loadGenreModel(path: string): { classifier: Classifier; meta: Mo
   if (raw === null || typeof raw !== 'object' || raw.format !== 'timbre-genre-model') throw new Error(`model: ${json}: not a timbre genre model (format field is ${JSON.stringify((raw as { format?: unknown })?.format)})`);
   if (raw.version !== 1 && raw.version !== 2) throw new Error(`model: ${json}: unsupported version ${JSON.stringify(raw.version)} (this timbre reads versions 1 and 2)`);
   if (!Array.isArray(raw.featureNames) || !Array.isArray(raw.classNames)) throw new Error(`model: ${json}: missing featureNames or classNames`);
-  const meta = raw.version === 1 ? fromVersion1(raw, json) : (raw as unknown as ModelMeta);
+  const read = raw.version === 1 ? fromVersion1(raw, json) : (raw as unknown as ModelMeta);
+  // Files written before the original project's feature group was called original6 name it seed6.
+  const meta: ModelMeta = { ...read, featureGroups: read.featureGroups.map((g) => ((g as string) === 'seed6' ? 'original6' : g)) };
   checkScalerState(meta.scaler, `model: ${json}`);
   let state: unknown = meta.model;
   if (meta.weights !== undefined) {

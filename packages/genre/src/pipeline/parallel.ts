@@ -26,7 +26,7 @@ export interface ParallelTrainOptions extends TrainRunOptions {
  *
  * ```ts
  * import { availableParallelism } from 'node:os';
- * const r = await trainAndEvaluateParallel(data, { preset: 'seed', seeds: [1, 2, 3, 4, 5], jobs: availableParallelism() });
+ * const r = await trainAndEvaluateParallel(data, { preset: 'original', seeds: [1, 2, 3, 4, 5], jobs: availableParallelism() });
  * ```
  */
 export async function trainAndEvaluateParallel(data: PreparedData, options: ParallelTrainOptions = {}): Promise<TrainRunResult> {

@@ -70,7 +70,7 @@ export function songsToTable(songs: readonly Song[]): RawTable {
 export function encodeForModel(table: RawTable, meta: Pick<ModelMeta, 'featureNames' | 'featureGroups' | 'keyEncoding'>): { x: Float64Array; bad: (string | null)[] } {
   // Definitions by name: the model's groups first, then every other group (names mean the same in all).
   const byName = new Map<string, FeatureDef>();
-  for (const g of [...meta.featureGroups, 'song', 'seed6', 'timbre', 'pitch'] as const) {
+  for (const g of [...meta.featureGroups, 'song', 'original6', 'timbre', 'pitch'] as const) {
     try {
       for (const d of featureDefs([g], table.columns, { keyEncoding: meta.keyEncoding })) if (!byName.has(d.name)) byName.set(d.name, d);
     } catch { /* this table lacks the group: the check below names the missing features */ }

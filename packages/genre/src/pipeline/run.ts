@@ -17,7 +17,7 @@ import { MlpClassifier, mlpOptions, type EpochLog, type MlpHistory, type MlpOpti
  * Seed-ensemble size of each preset when `ensemble` is not given: how many MLPs (different seeds,
  * probabilities averaged) one trained model is. Measured in the README ("Seed ensembles").
  */
-export const PRESET_ENSEMBLE: Readonly<Record<string, number>> = { seed: 1, default: 5 };
+export const PRESET_ENSEMBLE: Readonly<Record<string, number>> = { original: 1, default: 5 };
 
 /** The ensemble size for a preset, or `explicit` when given (checked: an integer in 1..100). */
 export function ensembleSize(preset: string, explicit?: number): number {

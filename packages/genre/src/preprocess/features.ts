@@ -1,10 +1,10 @@
-// Feature sets and encodings. `seed6` is the seed's six columns as it used them; `song` is every
+// Feature sets and encodings. `original6` is the original project's six columns as it used them; `song` is every
 // usable song-level field with categorical fields encoded (key one-hot or on the circle, mode 0/1,
 // time signature one-hot); `timbre` / `pitch` are per-song segment summaries when the table has them.
 
-/** Named groups of features: the seed's six, all usable song-level fields, timbre and pitch summaries. */
-export type FeatureGroup = 'seed6' | 'song' | 'timbre' | 'pitch';
-export const FEATURE_GROUPS: readonly FeatureGroup[] = ['seed6', 'song', 'timbre', 'pitch'];
+/** Named groups of features: the original project's six, all usable song-level fields, timbre and pitch summaries. */
+export type FeatureGroup = 'original6' | 'song' | 'timbre' | 'pitch';
+export const FEATURE_GROUPS: readonly FeatureGroup[] = ['original6', 'song', 'timbre', 'pitch'];
 
 /** How the musical key (0–11) becomes numbers. */
 export type KeyEncoding = 'onehot' | 'sincos' | 'numeric';
@@ -35,7 +35,7 @@ const yearValue = (get: (c: string) => number): number => { const y = get('year'
 
 /**
  * The features of `groups` that the available `columns` allow, in a stable order. Groups that
- * need missing columns contribute what they can; `seed6` and audio groups require all their columns.
+ * need missing columns contribute what they can; `original6` and audio groups require all their columns.
  *
  * ```ts
  * featureDefs(['song', 'timbre'], table.columns, { keyEncoding: 'sincos' }).map((f) => f.name);
@@ -48,11 +48,11 @@ export function featureDefs(groups: readonly FeatureGroup[], columns: readonly s
   for (const g of groups) {
     if (!FEATURE_GROUPS.includes(g)) throw new RangeError(`features: unknown feature group "${g}" (expected ${FEATURE_GROUPS.join(', ')})`);
   }
-  if (groups.includes('seed6') && !groups.includes('song')) { // song is a superset of seed6
+  if (groups.includes('original6') && !groups.includes('song')) { // song is a superset of original6
     const six = ['duration', 'key', 'key_confidence', 'tempo', 'time_signature', 'time_signature_confidence'];
     const missing = six.filter((c) => !has(c));
-    if (missing.length > 0) throw new RangeError(`features: seed6 needs column(s) ${missing.join(', ')}, not in the table`);
-    for (const c of six) defs.push(plain(c, 'seed6'));
+    if (missing.length > 0) throw new RangeError(`features: original6 needs column(s) ${missing.join(', ')}, not in the table`);
+    for (const c of six) defs.push(plain(c, 'original6'));
   }
   if (groups.includes('song')) {
     for (const c of ['duration', 'tempo', 'loudness', 'key_confidence', 'mode_confidence', 'time_signature_confidence', 'end_of_fade_in']) {
@@ -106,7 +106,7 @@ export function availableAudioGroups(columns: readonly string[]): FeatureGroup[]
 
 /**
  * Parses a feature-set spec: comma-separated groups, or `auto` (song + whatever audio exists), or
- * `all`. Example: "seed6", "song,timbre,pitch".
+ * `all`. Example: "original6", "song,timbre,pitch".
  */
 export function parseFeatureSpec(spec: string, columns: readonly string[]): FeatureGroup[] {
   const s = spec.trim().toLowerCase();
@@ -116,7 +116,7 @@ export function parseFeatureSpec(spec: string, columns: readonly string[]): Feat
   for (const p of parts) {
     const g = p === 'audio' ? null : p;
     if (g === null) { out.push(...availableAudioGroups(columns)); continue; }
-    if (!FEATURE_GROUPS.includes(g as FeatureGroup)) throw new RangeError(`features: unknown feature group "${p}" in "${spec}" (expected seed6, song, timbre, pitch, audio, auto)`);
+    if (!FEATURE_GROUPS.includes(g as FeatureGroup)) throw new RangeError(`features: unknown feature group "${p}" in "${spec}" (expected original6, song, timbre, pitch, audio, auto)`);
     out.push(g as FeatureGroup);
   }
   return [...new Set(out)];
@@ -127,7 +127,7 @@ export function featureGroupsOf(names: readonly string[]): FeatureGroup[] {
   const g: FeatureGroup[] = [];
   const song = names.some((n) => /^(key_(\d+|sin|cos)|time_signature_(\d+|other)|mode|loudness|fade_out_length)$/.test(n));
   if (song) g.push('song');
-  else if (names.includes('time_signature') && names.includes('key')) g.push('seed6');
+  else if (names.includes('time_signature') && names.includes('key')) g.push('original6');
   if (names.some((n) => n.startsWith('timbre_'))) g.push('timbre');
   if (names.some((n) => n.startsWith('pitch_'))) g.push('pitch');
   return g;

@@ -19,7 +19,7 @@ export interface PreprocessOptions {
   labelRule?: LabelRuleOptions;
   /** Feature tables joined on track_id (or song_id): their audio and song-level columns fill gaps. */
   joins?: readonly string[];
-  /** Feature groups: "auto" (default: song + audio present), "seed6", "song,timbre,pitch", … */
+  /** Feature groups: "auto" (default: song + audio present), "original6", "song,timbre,pitch", … */
   features?: string;
   keyEncoding?: KeyEncoding;
   /** Classes with fewer rows are dropped or merged into "other" (default 10). */

@@ -103,7 +103,7 @@ export async function readSongTable(path: string): Promise<SongTable> {
   const { rows: raw, tolerant } = await readCsv(path, 'preprocess');
   if (raw.length === 0) throw new Error(`preprocess: ${path}: empty file (no header)`);
   let header = raw[0].map((h) => h.trim());
-  // The seed's header ended in a comma: an all-empty, nameless last column. Drop it.
+  // The original project's header ended in a comma: an all-empty, nameless last column. Drop it.
   while (header.length > 0 && header[header.length - 1] === '') header = header.slice(0, -1);
   if (header.length < 2) throw new Error(`preprocess: ${path}: the header has ${header.length} column(s); expected a CSV with a header row`);
   const columns = canonicalColumns(header);
