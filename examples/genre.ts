@@ -2,7 +2,7 @@
 //   Default: a seeded SYNTHETIC MSD-format corpus (made by timbre's own HDF5 writer) → extract → labels
 //   → preprocess → train (MLP on @timbre/nn, several seeds) → evaluate → HTML report, in runs/genre/.
 //   Real data: npm run genre -- --msd <MillionSongSubset/data> --labels <msd_tagtraum_cd1.cls> [--out runs/real]
-//   Other flags: --songs N (synthetic corpus size), --seed N, --preset default|seed, --seeds 1,2,3, --epochs N,
+//   Other flags: --songs N (synthetic corpus size), --seed N, --preset default|original, --seeds 1,2,3, --epochs N,
 //   --features SPEC, --min-class-count N, --jobs N (seeds trained at once; default: the number of cores).
 import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';

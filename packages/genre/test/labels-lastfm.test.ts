@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { LastfmClient, LastfmError, lastfmFlagOptions, parseTopTags, type LastfmClock, type LastfmEvent } from '../src/labels/lastfm.js';
 import { labelFromLastfm } from '../src/labels/label.js';
-import { main } from '../src/cli/main.js';
+import { runCli } from './cli-helpers.js';
 
 const KEY = 'k3y-s3cr3t-0123456789abcdef';
 const HUGE_TOTAL = 32 * 1024 * 1024; // what the "Huge" artist would send in full
@@ -401,19 +401,7 @@ describe('an abort ends every wait at once', () => {
   });
 });
 
-/** Runs the CLI in-process; captures stdout and stderr. */
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '', err = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => { out += String(s); return true; });
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => { err += String(s); return true; });
-  try {
-    const code = await main(['node', 'timbre', ...args]);
-    return { code, out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
+const cli = (args: string[]) => runCli(...args);
 
 describe('timbre labels --lastfm: errors are clear, nothing is lost', () => {
   const songs = (name: string, rows: [string, string, string][]) => {

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { Rng } from '@timbre/tensor';
 import { loadSafetensors } from '@timbre/nn';
-import { main } from '../src/cli/main.js';
+import { runCli } from './cli-helpers.js';
 import { argmaxRows, evaluatePredictions } from '../src/ml/metrics.js';
 import { SeedEnsemble } from '../src/ml/ensemble.js';
 import { GBDT } from '../src/ml/gbdt.js';
@@ -238,15 +238,4 @@ describe('registry models in the pipeline', () => {
   });
 });
 
-/** Runs the CLI in-process; captures stdout and stderr. */
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '', err = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => { out += String(s); return true; });
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => { err += String(s); return true; });
-  try {
-    return { code: await main(['node', 'timbre', ...args]), out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
+const cli = runCli;

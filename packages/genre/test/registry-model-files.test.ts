@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { Rng } from '@timbre/tensor';
-import { main } from '../src/cli/main.js';
+import { runCli } from './cli-helpers.js';
 import { listModels } from '../src/ml/registry.js';
 import { applyScaler } from '../src/ml/scaler.js';
 import { loadGenreModel } from '../src/pipeline/model-file.js';
@@ -47,17 +47,7 @@ function prepared(rows = 240): PreparedData {
   };
 }
 
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '', err = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => { out += String(s); return true; });
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => { err += String(s); return true; });
-  try {
-    return { code: await main(['node', 'timbre', ...args]), out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
+const cli = runCli;
 
 describe('model files of every registered model', () => {
   const data = prepared();

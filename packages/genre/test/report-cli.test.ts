@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it, vi } from 'vitest';
 import { renderReport } from '../src/report/html.js';
 import { heatmap, lineChart, niceTicks } from '../src/report/svg.js';
 import { evaluatePredictions } from '../src/ml/metrics.js';
-import { main } from '../src/cli/main.js';
+import { runCli } from './cli-helpers.js';
 
 const shared = fileURLToPath(new URL('../../../../shared/data/', import.meta.url));
 const TAGTRAUM = join(shared, 'msd10k-tagtraum-cd1-joined/msd10k_tagtraum_cd1.csv');
@@ -43,19 +43,7 @@ describe('report', () => {
   });
 });
 
-/** Runs the CLI in-process; captures stdout and stderr. */
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '', err = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => { out += String(s); return true; });
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => { err += String(s); return true; });
-  try {
-    const code = await main(['node', 'timbre', ...args]);
-    return { code, out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
+const cli = runCli;
 
 describe('timbre CLI', { timeout: 120000 }, () => {
   const pp = join(dir, 'pp.csv'), model = join(dir, 'model');

@@ -41,7 +41,7 @@ export interface ExtractOptions {
   readonly keepWork?: boolean;
   /** Draw a progress bar on stderr (default: when stderr is a TTY). */
   readonly progress?: boolean;
-  /** Called after every file: files done (including resumed batches), total files, songs this session. */
+  /** Called after every file: files done (including resumed batches), total files, songs read by this run. */
   readonly onProgress?: (doneFiles: number, totalFiles: number, songs: number) => void;
   /** Aborting stops the workers; finished batches stay on disk for the next run. */
   readonly signal?: AbortSignal;

@@ -21,7 +21,7 @@ export type Params = Record<string, ParamValue>;
 
 /**
  * The default MLP space: learning rate, weight decay, batch size, widths, depth, dropout and class
- * weighting (issue 7).
+ * weighting.
  */
 export const MLP_SPACE: SearchSpace = {
   lr: { type: 'float', low: 1e-4, high: 1e-2, log: true, grid: [3e-4, 1e-3, 3e-3] },
