@@ -73,7 +73,10 @@ console.log(`\nResult${tag}: ${r.preprocess.kept} songs, ${r.classNames.length} 
 const what = r.ensemble > 1 ? `${r.preset} preset (seed ensemble of ${r.ensemble} MLPs)` : `${r.preset} MLP`;
 console.log(`  ${what} over ${seeds.length} seeds: accuracy ${formatMeanStd(r.summary.accuracy)} %, macro-F1 ${formatMeanStd(r.summary.macroF1)} %`);
 console.log(`  majority class: accuracy ${formatMeanStd(r.summary.baselineAccuracy)} %, macro-F1 ${formatMeanStd(r.summary.baselineMacroF1)} %`);
-console.log(`  saved model reloaded from disk scores ${(r.savedModelTest.accuracy * 100).toFixed(1)} % on its test split`);
+const saved = r.savedModel;
+console.log(saved.fit !== undefined
+  ? `  saved model: fit on all ${saved.fit.rows} labelled songs${saved.fit.epochs !== undefined ? ` for ${saved.fit.epochs} epochs` : ''} (${saved.fit.from}); reloads ${saved.reloadsIdentically ? 'with identical' : 'with DIFFERENT'} predictions`
+  : `  saved model reloaded from disk scores ${(saved.test!.accuracy * 100).toFixed(1)} % on its test split`);
 if (r.extract && r.extract.errors.length > 0) console.log(`  ${r.extract.errors.length} .h5 files skipped (unreadable)`);
 for (const [k, v] of Object.entries(r.files)) console.log(`  ${k.padEnd(12)} ${v}`);
 console.log(`done in ${secs()} s — open ${r.files.report} in a browser`);

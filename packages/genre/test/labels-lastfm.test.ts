@@ -6,7 +6,7 @@ import { createServer, type Server } from 'node:http';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { LastfmClient, LastfmError, lastfmFlagOptions, parseTopTags, type LastfmClock, type LastfmEvent } from '../src/labels/lastfm.js';
 import { labelFromLastfm } from '../src/labels/label.js';
 import { runCli } from './cli-helpers.js';
@@ -123,6 +123,9 @@ beforeAll(async () => {
   baseUrl = `http://127.0.0.1:${addr.port}/2.0/`;
 });
 
+// Every test meets the fake server as new: its per-artist behaviour (two 429s, then an answer) counts from zero.
+beforeEach(() => { seen.clear(); });
+
 afterAll(async () => {
   server.closeAllConnections();
   await new Promise<void>((r) => server.close(() => r()));
@@ -190,8 +193,11 @@ describe('LastfmClient against a faulty fake last.fm', () => {
   });
 
   it('a rerun asks nothing twice: every answer (ok and not-found) comes from the disk cache', async () => {
+    const rerunCache = join(dir, 'rerun-cache.jsonl');
+    const first = fakeTimed({ cacheFile: rerunCache }).lf;
+    for (const [a, t] of [['Slow', 'A'], ['Busy', 'B'], ['Broken', 'C'], ['Unknown', 'E'], ['Untagged', 'G']]) await first.getTopTags(a, t);
     const before = queries.length;
-    const { lf } = fakeTimed({ cacheFile });
+    const { lf } = fakeTimed({ cacheFile: rerunCache });
     for (const [a, t] of [['Slow', 'A'], ['busy', 'b '], ['Broken', 'C'], ['Unknown', 'E'], ['Untagged', 'G']]) {
       await lf.getTopTags(a, t);
     }
@@ -201,8 +207,13 @@ describe('LastfmClient against a faulty fake last.fm', () => {
   });
 
   it('never writes the API key to the cache, events or error messages', async () => {
-    expect(readFileSync(cacheFile, 'utf8')).not.toContain(KEY);
-    expect(JSON.stringify(events)).not.toContain(KEY);
+    const keyCache = join(dir, 'key-cache.jsonl');
+    const seenEvents: LastfmEvent[] = [];
+    const { lf } = fakeTimed({ cacheFile: keyCache, onEvent: (e) => seenEvents.push(e) });
+    for (const [a, t] of [['Busy', 'B'], ['Unknown', 'E'], ['Someone', 'K']]) await lf.getTopTags(a, t);
+    expect(readFileSync(keyCache, 'utf8')).not.toContain(KEY);
+    expect(seenEvents.length).toBeGreaterThan(0);
+    expect(JSON.stringify(seenEvents)).not.toContain(KEY);
     const dead = new LastfmClient({ apiKey: KEY, baseUrl: 'http://127.0.0.1:1/', ...fast, maxRetries: 1 });
     const err = await failure(dead.getTopTags('Nobody', 'K'));
     expect(err.message).toMatch(/failed after 2 attempts: network error/);
@@ -221,7 +232,7 @@ describe('LastfmClient against a faulty fake last.fm', () => {
   });
 
   it('labelFromLastfm applies the rule and counts each outcome; a bad key stops the run', async () => {
-    const { lf } = fakeTimed({ maxRetries: 1 });
+    const { lf } = fakeTimed({ maxRetries: 2 }); // Busy answers on its third request; Garbage never does
     const tracks = [
       { trackId: 'T1', artist: 'Busy', title: 'B' }, { trackId: 'T2', artist: 'Unknown', title: 'E' },
       { trackId: 'T3', artist: 'Untagged', title: 'G' }, { trackId: 'T4', artist: 'Garbage', title: 'H' },

@@ -124,7 +124,11 @@ describe('saved models', () => {
     writeFileSync(join(dir, 'other.json'), JSON.stringify({ format: 'something' }));
     expect(() => loadGenreModel(join(dir, 'other.json'))).toThrow(/not a timbre genre model/);
     expect(() => loadGenreModel(join(dir, 'absent.json'))).toThrow(/absent.json: cannot read the model description/);
-    const good = JSON.parse(readFileSync(join(dir, 'm.json'), 'utf8'));
+    const m = new MlpClassifier(mlpOptions('default', { epochs: 1, patience: null, seed: 3 }));
+    m.fit(blobs(30, 3, 4, 13));
+    const names = ['a', 'b', 'c', 'd'];
+    saveGenreModel(join(dir, 'good'), { classifier: m, preset: 'default', scaler: fitScaler(new Float64Array(8), 2, names), featureNames: names, featureGroups: ['song'], keyEncoding: 'onehot', classNames: ['x', 'y', 'z'] });
+    const good = JSON.parse(readFileSync(join(dir, 'good.json'), 'utf8'));
     writeFileSync(join(dir, 'bad-scaler.json'), JSON.stringify({ ...good, scaler: { kind: 'standard', featureNames: ['a'], fill: [], shift: [], scale: [] } }));
     expect(() => loadGenreModel(join(dir, 'bad-scaler.json'))).toThrow(/invalid scaler/);
   });

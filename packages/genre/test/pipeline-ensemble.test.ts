@@ -155,7 +155,7 @@ describe('registry models in the pipeline', () => {
     const csv = join(dir, 'pp.csv'), base = join(dir, 'gbdt');
     await writePrepared(csv, data);
     const opts = { nRounds: 15, maxDepth: 3 };
-    const t = await cli('--json', 'train', csv, '--model', 'gbdt', '--model-options', JSON.stringify(opts), '--seeds', '1', '-o', base);
+    const t = await cli('--json', 'train', csv, '--model', 'gbdt', '--model-options', JSON.stringify(opts), '--seeds', '1', '--no-refit', '-o', base);
     expect(t.code, t.err).toBe(0);
     const tj = JSON.parse(t.out);
     expect(tj.modelName).toBe('gbdt');
@@ -193,7 +193,7 @@ describe('registry models in the pipeline', () => {
   it('timbre train --ensemble 2 saves an ensemble that evaluate scores as trainAndEvaluate did', async () => {
     const csv = join(dir, 'pp.csv'), base = join(dir, 'ens-cli');
     await writePrepared(csv, data);
-    const t = await cli('--json', 'train', csv, '--ensemble', '2', '--epochs', '25', '--patience', '5', '--seeds', '2,9', '-o', base);
+    const t = await cli('--json', 'train', csv, '--ensemble', '2', '--epochs', '25', '--patience', '5', '--seeds', '2,9', '--no-refit', '-o', base);
     expect(t.code, t.err).toBe(0);
     const tj = JSON.parse(t.out);
     expect(tj.ensemble).toBe(2);
@@ -209,7 +209,7 @@ describe('registry models in the pipeline', () => {
   it('after train --resplit, evaluate scores the test rows of the model\'s own split (not the stored split it partly trained on)', async () => {
     const csv = join(dir, 'pp-resplit.csv'), base = join(dir, 'resplit-cli');
     await writePrepared(csv, data);
-    const t = await cli('--json', 'train', csv, '--resplit', '--ensemble', '1', '--epochs', '25', '--patience', '5', '--seeds', '3,8', '-o', base);
+    const t = await cli('--json', 'train', csv, '--resplit', '--ensemble', '1', '--epochs', '25', '--patience', '5', '--seeds', '3,8', '--no-refit', '-o', base);
     expect(t.code, t.err).toBe(0);
     const tj = JSON.parse(t.out);
     expect(JSON.parse(readFileSync(`${base}.json`, 'utf8')).split).toEqual({ resplitSeed: 3, random: false, rows: data.rows });
@@ -223,6 +223,43 @@ describe('registry models in the pipeline', () => {
     const f = await cli('evaluate', `${base}.json`, fewer);
     expect(f.code).toBe(1);
     expect(f.err).toMatch(/re-split \(seed 3\) of 360 rows.*has 300/);
+  });
+
+  it('train refits the saved model on every labelled row, for the median best epoch of the evaluation', async () => {
+    const csv = join(dir, 'refit.csv');
+    await writePrepared(csv, data);
+    const base = join(dir, 'refit');
+    const t = await cli('--json', 'train', csv, '--ensemble', '2', '--epochs', '25', '--patience', '5', '--seeds', '2,9', '-o', base);
+    expect(t.code, t.err).toBe(0);
+    const tj = JSON.parse(t.out);
+    const { classifier, meta } = loadGenreModel(`${base}.json`);
+    const best = (tj.runs as unknown[]).length === 2 ? trainAndEvaluate(data, { preset: 'default', overrides: { epochs: 25, patience: 5 }, seeds: [2, 9], ensemble: 2 }).runs.flatMap((r) => r.members.map((m) => m.bestEpoch)).sort((a, b) => a - b) : [];
+    expect(meta.fit).toEqual({ refit: true, rows: data.rows, epochs: Math.round((best[1] + best[2]) / 2), from: "the median best epoch of the evaluation's 4 fits" });
+    expect(meta.split).toBeUndefined();
+    expect((classifier as SeedEnsemble).members).toHaveLength(2);
+    expect(meta.history?.epochsRun).toBe(meta.fit!.epochs); // trained for exactly that many epochs, no early stop
+    // Its evaluation is the artist-disjoint one, kept in the file; scoring a split of its own data is refused.
+    expect((meta.metrics as { summary: unknown }).summary).toEqual(tj.summary);
+    const e = await cli('--json', 'evaluate', `${base}.json`, csv);
+    expect(e.code).toBe(1);
+    expect(e.err).toMatch(/was refit on all 360 labelled rows.*--part all/);
+    expect(JSON.parse(e.out).error).toMatch(/was refit/); // --json errors are JSON on stdout too
+    expect((await cli('evaluate', `${base}.json`, csv, '--part', 'all')).code).toBe(0);
+  });
+
+  it('with no test rows (--test 0), train fits the final model only and says it is not evaluated', async () => {
+    const csv = join(dir, 'no-test.csv');
+    await writePrepared(csv, { ...data, split: data.split.map((p) => (p === 2 ? 0 : p)) as Int8Array });
+    const t = await cli('--json', 'train', csv, '--epochs', '20', '--patience', '4', '--ensemble', '1', '-o', join(dir, 'no-test'));
+    expect(t.code, t.err).toBe(0);
+    const tj = JSON.parse(t.out);
+    expect(tj.evaluated).toBe(false);
+    expect(tj.fit.refit).toBe(true);
+    expect(tj.fit.from).toMatch(/early-stopped on the validation split/);
+    expect(loadGenreModel(join(dir, 'no-test.json')).meta.fit?.rows).toBe(data.rows);
+    const n = await cli('train', csv, '--no-refit', '-o', join(dir, 'no-test2'));
+    expect(n.code).toBe(1);
+    expect(n.err).toMatch(/has no test rows, so there is nothing to evaluate/);
   });
 
   it('refuses --ensemble with --model, MLP flags with --model, and unknown models', async () => {

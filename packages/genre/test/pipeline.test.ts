@@ -41,12 +41,27 @@ describe('runPipeline on a synthetic corpus', () => {
     expect(readdirSync(join(dir, 'run')).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
 
-  it('learns the synthetic genres far above the majority class, and the saved model scores as trained', () => {
+  it('learns the synthetic genres far above the majority class; the saved model is refit on every row and reloads identically', () => {
     expect(result.preprocess.kept).toBe(150);
     expect(result.classNames).toHaveLength(3);
     expect(result.summary.accuracy.mean).toBeGreaterThan(result.summary.baselineAccuracy.mean + 0.2);
-    expect(result.savedModelTest.accuracy).toBe(result.runs[0].accuracy);
-    expect(result.savedModelTest.macroF1).toBe(result.runs[0].macroF1);
+    expect(result.savedModel.refit).toBe(true);
+    expect(result.savedModel.fit?.rows).toBe(150);
+    expect(result.savedModel.reloadsIdentically).toBe(true);
+    const { meta } = loadGenreModel(result.files.model);
+    expect(meta.fit?.refit).toBe(true);
+    expect(meta.split).toBeUndefined(); // no split of this data is unseen by a refit model
+  });
+
+  it('with refit false, the saved model is the first seed\'s and scores its test rows as the evaluation did', async () => {
+    const r = await runPipeline({
+      songs: join(dir, 'run', 'SongCSV.extended.csv'), labels: join(dir, 'run', 'labels.cls'), out: join(dir, 'run-no-refit'), synthetic: true, seeds: [1],
+      overrides: { epochs: 40, patience: 10 }, minClassCount: 2, refit: false,
+    });
+    expect(r.savedModel.refit).toBe(false);
+    expect(r.savedModel.test?.accuracy).toBe(r.runs[0].accuracy);
+    expect(r.savedModel.test?.macroF1).toBe(r.runs[0].macroF1);
+    expect(r.savedModel.reloadsIdentically).toBe(true);
   });
 
   it('predict gives the same answers from the .h5 files and from the extracted CSV', async () => {

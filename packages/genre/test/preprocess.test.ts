@@ -139,7 +139,24 @@ describe('preprocess on real data', { timeout: 60000 }, () => {
     expect(report.kept + dropped).toBe(report.rowsRead);
     expect(report.rowsRead).toBe(naive(TAGTRAUM).rows.length);
     expect(report.featureGroups).toEqual(['song', 'timbre', 'pitch']);
-    expect(report.dropped['no timbre summary']).toBeGreaterThan(0);
+    // Songs without a summary row keep their song-level fields: the summary is imputed and flagged.
+    const flag = data.featureNames.indexOf('timbre_missing'), t0 = data.featureNames.indexOf('timbre_mean_0');
+    expect(flag).toBeGreaterThan(t0);
+    let flagged = 0;
+    for (let i = 0; i < data.rows; i++) {
+      const missing = data.x[i * data.featureNames.length + flag] === 1;
+      if (missing) flagged++;
+      expect(Number.isNaN(data.x[i * data.featureNames.length + t0])).toBe(missing);
+    }
+    expect(report.imputed.timbre).toBe(flagged);
+    expect(flagged).toBeGreaterThan(100);
+    expect(report.dropped['no timbre summary (required)']).toBeUndefined();
+    // --require timbre keeps the strict behaviour: those rows are dropped, and nothing is imputed.
+    const strict = await preprocess({ input: TAGTRAUM, joins: [MBGENRE], minClassCount: 10, require: ['timbre'] });
+    expect(strict.report.dropped['no timbre summary (required)']).toBeGreaterThanOrEqual(flagged);
+    expect(strict.report.imputed.timbre).toBeUndefined();
+    expect(strict.data.featureNames).not.toContain('timbre_missing');
+    await expect(preprocess({ input: TAGTRAUM, joins: [MBGENRE], require: ['loudness'] })).rejects.toThrow(/--require loudness: not an imputable group or field/);
     expect(report.rareClasses.every((r) => r.count < 10)).toBe(true);
     expect(report.classes.every((c) => c.count >= 10)).toBe(true);
     // Artist-disjoint: no artist in two parts.
@@ -156,13 +173,18 @@ describe('preprocess on real data', { timeout: 60000 }, () => {
     const mbBy = new Map(mb.rows.map((r) => [r[mbSong], r]));
     const F = data.featureNames.length;
     const fi = (n: string) => data.featureNames.indexOf(n);
-    for (let i = 0; i < data.rows; i += 37) {
+    for (let i = 0; i < data.rows; i += 7) {
       const s = srcBy.get(data.trackIds[i])!;
       expect(data.x[i * F + fi('duration')]).toBe(Number(s[src.header.indexOf('duration')]));
-      const m = mbBy.get(s[src.header.indexOf('song_id')])!;
+      expect(data.classNames[data.y[i]]).toBe(s[src.header.indexOf('genre')]);
+      const m = mbBy.get(s[src.header.indexOf('song_id')]);
+      if (m === undefined) { // no summary row: imputed later, flagged now
+        expect(data.x[i * F + fi('timbre_mean_0')]).toBeNaN();
+        expect(data.x[i * F + fi('timbre_missing')]).toBe(1);
+        continue;
+      }
       expect(data.x[i * F + fi('timbre_mean_0')]).toBe(Number(m[mbT0]));
       expect(data.x[i * F + fi('pitch_mean_11')]).toBe(Number(m[mbP11]));
-      expect(data.classNames[data.y[i]]).toBe(s[src.header.indexOf('genre')]);
     }
     // The written CSV reads back to the same data.
     const back = await readPrepared(out);

@@ -1,6 +1,8 @@
 // trainAndEvaluateParallel: seeds spread over worker threads give exactly trainAndEvaluate's runs,
 // callbacks see every seed, and errors name the seed.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+
+vi.setConfig({ testTimeout: 60_000 }); // the machine is shared; these train real models
 import { Rng } from '@timbre/tensor';
 import type { PreparedData } from '../src/preprocess/preprocess.js';
 import { trainAndEvaluateParallel } from '../src/pipeline/parallel.js';

@@ -16,6 +16,9 @@ export function addEvaluateCommand(program: Command): void {
     .action(async (modelPath: string, file: string, o, cmd: Command) => {
       const { json } = cmd.optsWithGlobals<Globals>();
       const { classifier, meta } = loadGenreModel(modelPath);
+      if (meta.fit?.refit === true && o.part !== 'all') {
+        throw new Error(`evaluate: ${modelPath} was refit on all ${meta.fit.rows} labelled rows of its training data, so no ${o.part} split of that data is unseen by it: its artist-disjoint evaluation is stored in the model file (metrics); to score a split, train with --no-refit; to score other data, use --part all`);
+      }
       const data = await readPrepared(file, { classNames: meta.classNames });
       if (data.featureNames.join(',') !== meta.featureNames.join(',')) {
         throw new Error(`evaluate: ${file} has features [${data.featureNames.slice(0, 5).join(', ')}, …] (${data.featureNames.length}), the model expects ${meta.featureNames.length} different ones: preprocess it with the model's feature set`);

@@ -23,7 +23,7 @@ export function addPredictCommand(program: Command): void {
       } finally { bar.stop(); }
       if (o.output) {
         await writeCsvAtomic(o.output, ['track_id', 'artist', 'title', 'genre', 'probability', 'reason'],
-          res.predictions.map((p) => [p.trackId, p.artist, p.title, p.genre ?? '', Number.isFinite(p.probability) ? p.probability.toFixed(4) : '', p.reason ?? '']));
+          res.predictions.map((p) => [p.trackId, p.artist, p.title, p.genre ?? '', Number.isFinite(p.probability) ? p.probability.toFixed(4) : '', p.reason ?? (p.imputed ? `imputed: ${p.imputed.join(', ')}` : '')]));
       }
       const synthetic = (meta.info as { synthetic?: boolean } | undefined)?.synthetic === true;
       print(json, [
@@ -31,6 +31,14 @@ export function addPredictCommand(program: Command): void {
         ...res.predictions.slice(0, o.output ? 10 : Infinity).map((p) => `${p.trackId}\t${p.genre ?? '?'}\t${Number.isFinite(p.probability) ? p.probability.toFixed(3) : p.reason}\t${p.artist} — ${p.title}`),
         ...(o.output ? [`… ${res.predictions.length} predictions written to ${o.output}`] : []),
         ...res.errors.map((e) => `skipped ${e.file}: ${e.reason}`),
+        ...imputedSummary(res.predictions),
       ].join('\n'), { synthetic, predictions: res.predictions, errors: res.errors });
     });
+}
+
+/** "imputed: timbre for 12 of 40 songs" lines, one per group or field. */
+function imputedSummary(predictions: readonly { imputed?: readonly string[] }[]): string[] {
+  const counts = new Map<string, number>();
+  for (const p of predictions) for (const g of p.imputed ?? []) counts.set(g, (counts.get(g) ?? 0) + 1);
+  return [...counts].map(([g, n]) => `imputed ${g} (training medians) for ${n} of ${predictions.length} songs`);
 }

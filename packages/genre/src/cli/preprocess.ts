@@ -20,17 +20,19 @@ export function addPreprocessCommand(program: Command): void {
     .option('--test <fraction>', 'test fraction', float('--test'), 0.15)
     .option('--seed <n>', 'split seed', int('--seed'), 42)
     .option('--rule <rule>', 'tag rule for last.fm JSON labels')
+    .option('--require <group>', 'drop rows missing this imputable group or field (timbre, pitch, year, …) instead of imputing it (repeatable)', collect, [])
     .option('-o, --output <file>', 'output CSV', 'preprocessed_data.csv')
     .action(async (table: string, o, cmd: Command) => {
       const { json } = cmd.optsWithGlobals<Globals>();
       const { report } = await preprocess({
         input: table, ...(o.labels ? { labels: o.labels } : {}), labelRule: ruleOptions(o), joins: o.join, features: o.features,
         keyEncoding: o.keyEncoding as KeyEncoding, minClassCount: o.minClassCount, rareClasses: o.rare, split: o.split,
-        validFraction: o.valid, testFraction: o.test, seed: o.seed, output: o.output,
+        validFraction: o.valid, testFraction: o.test, seed: o.seed, require: o.require, output: o.output,
       });
       const lines = [
         `wrote ${report.kept} rows × ${report.features.length} features to ${o.output} (${report.format} format, ${report.rowsRead} rows read)`,
         ...Object.entries(report.dropped).map(([r, n]) => `  dropped ${n}: ${r}`),
+        ...Object.entries(report.imputed).map(([g, n]) => `  imputed ${g} for ${n} rows (training medians, flagged by ${g}_missing)`),
         ...(report.truncatedRows.count > 0 ? [`  truncated rows (data-row numbers): ${report.truncatedRows.examples.join(', ')}${report.truncatedRows.count > 10 ? ', …' : ''}`] : []),
         ...report.rareClasses.map((r) => `  rare class ${r.action === 'drop' ? 'dropped' : 'merged'}: ${r.name} (${r.count})`),
         `  classes: ${report.classes.map((c) => `${c.name} ${c.count}`).join(', ')}`,

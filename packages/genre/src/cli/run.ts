@@ -29,7 +29,7 @@ export function addRunCommand(program: Command): void {
       const opts: PipelineOptions = {
         out: o.out, ...(o.msd ? { msd: o.msd } : {}), ...(o.songs ? { songs: o.songs } : {}), ...(o.labels ? { labels: o.labels } : {}),
         joins: o.join, features: o.features, minClassCount: o.minClassCount, split: o.split, splitSeed: o.splitSeed,
-        preset: o.preset, overrides, seeds: o.seeds, resplit: !!o.resplit, scaler: o.scaler, synthetic: !!o.synthetic, ...choice, jobs: o.jobs,
+        preset: o.preset, overrides, seeds: o.seeds, resplit: !!o.resplit, refit: o.refit !== false, scaler: o.scaler, synthetic: !!o.synthetic, ...choice, jobs: o.jobs,
         command: `timbre ${process.argv.slice(2).join(' ')}`,
         onStep: (s) => { bar.stop(); if (!json && process.stderr.isTTY) process.stderr.write(`• ${s}\n`); },
         onExtract: (d, t) => { if (d === 1) bar.start(t, 'extract'); bar.update(d); },

@@ -44,6 +44,7 @@ export function addTrainOptions(c: Command): Command {
     .option('--model <name>', 'a registry model instead of the MLP: gbdt, rf, logreg, … (see `timbre models`; saved: gbdt, rf, logreg)')
     .option('--model-options <json>', 'options of --model as JSON, e.g. \'{"nRounds":300}\'', jsonArg('--model-options'))
     .option('--seeds <list>', 'seeds: a count ("5" = 1..5) or a list ("1,2,3")', seedsArg, [1, 2, 3])
+    .option('--no-refit', 'save the first seed\'s model as evaluated instead of refitting it on every labelled row')
     .option('--resplit', 'draw a new artist-disjoint split for every seed (mean ± std then includes split variance)')
     .option('-j, --jobs <n>', 'seeds trained at once, on this thread and worker threads (same results as 1; default: the number of cores)', int('--jobs'), availableParallelism())
     .addOption(new Option('--scaler <kind>', 'feature scaling fitted on the training split').choices(['standard', 'minmax']).default('standard'))

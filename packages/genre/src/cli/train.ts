@@ -4,10 +4,11 @@ import { writeFileAtomic } from '@timbre/nn';
 import type { ScalerKind } from '../ml/scaler.js';
 import { formatMeanStd } from '../ml/summary.js';
 import { featureGroupsOf, keyEncodingOf } from '../preprocess/features.js';
-import { readPrepared } from '../preprocess/preprocess.js';
+import { readPrepared, splitIndices } from '../preprocess/preprocess.js';
 import { renderReport } from '../report/html.js';
 import { saveGenreModel } from '../pipeline/model-file.js';
 import { trainAndEvaluateParallel } from '../pipeline/parallel.js';
+import { fitFinal, type FinalFit, type TrainRunOptions } from '../pipeline/run.js';
 import { print, type Globals } from './options.js';
 import { addTrainOptions, mlpOverrides, modelChoice, trainProgress } from './train-options.js';
 
@@ -23,21 +24,30 @@ export function addTrainCommand(program: Command): void {
       const data = await readPrepared(file);
       const overrides = mlpOverrides(o);
       const choice = modelChoice(o);
+      const options: TrainRunOptions = { preset: o.preset, overrides, seeds: o.seeds, scaler: o.scaler as ScalerKind, resplit: !!o.resplit, ...choice, refit: o.refit !== false };
+      const common = { preset: o.preset, featureNames: data.featureNames, featureGroups: featureGroupsOf(data.featureNames), keyEncoding: keyEncodingOf(data.featureNames), classNames: data.classNames, ...(choice.modelOptions ? { modelOptions: choice.modelOptions } : {}) };
+      const fitOf = (f: FinalFit) => ({ refit: true, rows: f.rows, ...(f.epochs !== undefined ? { epochs: f.epochs } : {}), ...(f.rounds !== undefined ? { rounds: f.rounds } : {}), from: f.from });
+      const fitLine = (f: FinalFit) => `fit on all ${f.rows} labelled rows${f.epochs !== undefined ? ` for ${f.epochs} epochs` : f.rounds !== undefined ? ` for ${f.rounds} rounds` : ''} (${f.from})`;
+      if (!o.resplit && splitIndices(data, 'test').length === 0) {
+        // No test rows (preprocessed with --test 0): only the final model is wanted.
+        if (o.refit === false) throw new Error(`train: ${file} has no test rows, so there is nothing to evaluate; drop --no-refit to fit the final model on every row, or preprocess with --test > 0`);
+        const f = fitFinal(data, options, []);
+        const paths = saveGenreModel(o.output, { ...common, classifier: f.model, scaler: f.scaler, fit: fitOf(f), metrics: { model: choice.model ?? 'mlp', evaluated: false }, info: { data: file } });
+        print(json, [`saved ${paths.json}${paths.weights !== null ? ` and ${paths.weights}` : ''}: ${fitLine(f)}`,
+          `not evaluated: ${file} has no test rows (preprocess with --test > 0, or use timbre compare, for numbers on unseen artists)`].join('\n'),
+        { model: paths, fit: fitOf(f), evaluated: false });
+        return;
+      }
       const prog = trainProgress(json, o.seeds, overrides.epochs ?? (o.preset === 'original' ? 1000 : 300), choice.ensemble, o.jobs);
       let r;
       try {
-        r = await trainAndEvaluateParallel(data, {
-          preset: o.preset, overrides, seeds: o.seeds, scaler: o.scaler as ScalerKind, resplit: !!o.resplit, ...choice, jobs: o.jobs,
-          ...(prog.onEpoch ? { onEpoch: prog.onEpoch } : {}), onSeedDone: prog.onSeedDone,
-        });
+        r = await trainAndEvaluateParallel(data, { ...options, jobs: o.jobs, ...(prog.onEpoch ? { onEpoch: prog.onEpoch } : {}), onSeedDone: prog.onSeedDone });
       } finally { prog.stop(); }
       const runs = r.runs.map((x) => ({ seed: x.seed, accuracy: x.test.accuracy, macroF1: x.test.macroF1, balancedAccuracy: x.test.balancedAccuracy, epochs: x.history.epochsRun, bestEpoch: x.history.bestEpoch }));
-      const paths = saveGenreModel(o.output, {
-        classifier: r.model, preset: o.preset, scaler: r.scaler, featureNames: data.featureNames, featureGroups: featureGroupsOf(data.featureNames),
-        keyEncoding: keyEncodingOf(data.featureNames), classNames: data.classNames, metrics: { model: r.modelName, ensemble: r.ensemble, summary: r.summary, runs }, info: { data: file },
-        split: { ...r.split, rows: data.rows },
-        ...(choice.modelOptions ? { modelOptions: choice.modelOptions } : {}),
-      });
+      const metrics = { model: r.modelName, ensemble: r.ensemble, summary: r.summary, runs };
+      const paths = r.final !== undefined
+        ? saveGenreModel(o.output, { ...common, classifier: r.final.model, scaler: r.final.scaler, fit: fitOf(r.final), metrics, info: { data: file } })
+        : saveGenreModel(o.output, { ...common, classifier: r.model, scaler: r.scaler, split: { ...r.split, rows: data.rows }, metrics, info: { data: file } });
       const what = r.modelName !== 'mlp' ? r.modelName : r.ensemble > 1 ? `${o.preset} MLP × ${r.ensemble} (seed ensemble)` : `${o.preset} MLP`;
       const settings = r.modelName !== 'mlp' ? { model: r.modelName, modelOptions: JSON.stringify(choice.modelOptions ?? {}) } : { preset: o.preset, ensemble: r.ensemble, ...r.options };
       if (o.report) {
@@ -51,6 +61,7 @@ export function addTrainCommand(program: Command): void {
         `saved ${paths.json}${paths.weights !== null ? ` and ${paths.weights}` : ''}${o.report ? ` and ${o.report}` : ''} (${what})`,
         `test over ${o.seeds.length} seed(s): accuracy ${formatMeanStd(s.accuracy)} %, macro-F1 ${formatMeanStd(s.macroF1)} %, balanced accuracy ${formatMeanStd(s.balancedAccuracy)} %`,
         `majority class: accuracy ${formatMeanStd(s.baselineAccuracy)} %, macro-F1 ${formatMeanStd(s.baselineMacroF1)} %`,
-      ].join('\n'), { model: paths, modelName: r.modelName, ensemble: r.ensemble, preset: o.preset, options: r.options, summary: s, runs });
+        r.final !== undefined ? `saved model: ${fitLine(r.final)}` : `saved model: the first seed's, trained on its train split (--no-refit)`,
+      ].join('\n'), { model: paths, modelName: r.modelName, ensemble: r.ensemble, preset: o.preset, options: r.options, summary: s, runs, ...(r.final ? { fit: fitOf(r.final) } : {}) });
     });
 }

@@ -41,7 +41,18 @@ export interface ModelMeta {
   readonly split?: SplitSpec & { rows: number };
   /** Training history (the first MLP's, for an ensemble of them). */
   readonly history?: MlpHistory;
+  /** How the saved model was fit: on every labelled row (`refit`), with its epochs or rounds and where they came from. */
+  readonly fit?: ModelFit;
   readonly info?: Record<string, unknown>;
+}
+
+/** How a model was fit, when it was refit on every labelled row after its evaluation. */
+export interface ModelFit {
+  readonly refit: boolean;
+  readonly rows: number;
+  readonly epochs?: number;
+  readonly rounds?: number;
+  readonly from?: string;
 }
 
 /** Paths of a model given the JSON path or the base path without extension. */
@@ -59,6 +70,8 @@ export interface SaveModelArgs {
   split?: SplitSpec & { rows: number };
   /** Registry models: the options they were made with (kept in the JSON). */
   modelOptions?: Record<string, unknown>;
+  /** How the model was fit (refit on every labelled row). */
+  fit?: ModelFit;
 }
 
 /** The state's JSON with its tensors moved into `out` (named by path, `tensors` keys left out). */
@@ -133,6 +146,7 @@ export function saveGenreModel(path: string, m: SaveModelArgs): { json: string; 
     ...(m.metrics !== undefined ? { metrics: m.metrics } : {}),
     ...(m.split !== undefined ? { split: m.split } : {}),
     ...(history !== undefined ? { history } : {}),
+    ...(m.fit !== undefined ? { fit: m.fit } : {}),
     ...(m.info !== undefined ? { info: m.info } : {}),
   };
   if (hasWeights) {

@@ -18,7 +18,7 @@ import { renderReport, type ReportSection } from '../report/html.js';
 import { datasetFromPrepared } from './datasets.js';
 import type { EpochLog, MlpOptions } from '../ml/mlp.js';
 import type { ModelOptions } from '../ml/registry.js';
-import { loadGenreModel, saveGenreModel } from './model-file.js';
+import { loadGenreModel, saveGenreModel, type ModelFit } from './model-file.js';
 import { songsToTable } from './predict.js';
 import { listMsdFiles } from '../extract/files.js';
 import { trainAndEvaluateParallel } from './parallel.js';
@@ -49,6 +49,8 @@ export interface PipelineOptions {
   modelOptions?: ModelOptions;
   seeds?: readonly number[];
   resplit?: boolean;
+  /** Save a model refit on every labelled row after the evaluation (default true); false saves the first seed's. */
+  refit?: boolean;
   scaler?: ScalerKind;
   /** Marks every output as synthetic data. */
   synthetic?: boolean;
@@ -83,7 +85,12 @@ export interface PipelineResult {
   readonly summary: RunSummary;
   readonly runs: readonly { seed: number; accuracy: number; macroF1: number; balancedAccuracy: number; baselineAccuracy: number; baselineMacroF1: number; epochs: number; bestEpoch: number; seconds: number }[];
   /** Test metrics of the saved model, recomputed after loading it back from disk. */
-  readonly savedModelTest: ClassificationMetrics;
+  /**
+   * The saved model, reloaded from disk: its scores on the first seed's test rows when it is that
+   * seed's model (`refit: false`), or, when it was refit on every row, whether it reloads with the
+   * same probabilities as the model in memory.
+   */
+  readonly savedModel: { readonly refit: boolean; readonly fit?: ModelFit; readonly test?: ClassificationMetrics; readonly reloadsIdentically: boolean };
   readonly classNames: readonly string[];
 }
 
@@ -169,30 +176,40 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineResult> {
     preset, overrides: o.overrides ?? {}, seeds: o.seeds ?? [1, 2, 3], scaler: o.scaler ?? 'standard', resplit: o.resplit ?? false,
     random: o.split === 'random', ...(o.ensemble !== undefined ? { ensemble: o.ensemble } : {}),
     ...(o.model !== undefined ? { model: o.model, modelOptions: o.modelOptions ?? {} } : {}), ...(o.onEpoch ? { onEpoch: o.onEpoch } : {}), ...(o.onSeedDone ? { onSeedDone: o.onSeedDone } : {}),
+    refit: o.refit !== false,
   });
+  const final = r.final;
+  const fit: ModelFit | undefined = final === undefined ? undefined
+    : { refit: true, rows: final.rows, ...(final.epochs !== undefined ? { epochs: final.epochs } : {}), ...(final.rounds !== undefined ? { rounds: final.rounds } : {}), from: final.from };
   const runs = r.runs.map((x) => ({
     seed: x.seed, accuracy: x.test.accuracy, macroF1: x.test.macroF1, balancedAccuracy: x.test.balancedAccuracy,
     baselineAccuracy: x.baseline.accuracy, baselineMacroF1: x.baseline.macroF1, epochs: x.history.epochsRun, bestEpoch: x.history.bestEpoch, seconds: x.seconds,
   }));
   const metrics = { synthetic, model: r.modelName, ensemble: r.ensemble, summary: r.summary, runs, test: r.runs[0].test, baseline: r.runs[0].baseline };
   const paths = saveGenreModel(join(o.out, 'model'), {
-    classifier: r.model, preset, scaler: r.scaler, featureNames: data.featureNames, featureGroups: data.featureGroups,
+    classifier: final?.model ?? r.model, preset, scaler: final?.scaler ?? r.scaler, featureNames: data.featureNames, featureGroups: data.featureGroups,
     keyEncoding: report.keyEncoding, classNames: data.classNames, metrics: { synthetic, model: r.modelName, ensemble: r.ensemble, summary: r.summary, runs },
     ...(o.modelOptions !== undefined ? { modelOptions: o.modelOptions } : {}),
     info: { synthetic, input: report.input, labels: report.labelSource, split: report.split },
-    split: { ...r.split, rows: data.rows },
+    ...(fit !== undefined ? { fit } : { split: { ...r.split, rows: data.rows } }),
   });
   files.model = paths.json;
   if (paths.weights !== null) files.weights = paths.weights;
 
-  // Evaluate: load the saved model back and score the first seed's test rows with it.
+  // Load the saved model back: it must give the probabilities of the model in memory (and, when it is
+  // the first seed's model, score that seed's test rows as the evaluation did).
   o.onStep?.('evaluate');
   const loaded = loadGenreModel(paths.json);
   const testSet = datasetFromPrepared(data, r.datasets.indices.test, loaded.meta.scaler);
   const C = data.classNames.length;
-  const savedModelTest = evaluatePredictions(testSet.y, argmaxRows(loaded.classifier.predictProba(testSet.x, testSet.rows), C), C);
+  const reloadedProba = loaded.classifier.predictProba(testSet.x, testSet.rows);
+  const inMemory = (final?.model ?? r.model).predictProba(testSet.x, testSet.rows);
+  const savedModel = {
+    refit: fit !== undefined, ...(fit !== undefined ? { fit } : { test: evaluatePredictions(testSet.y, argmaxRows(reloadedProba, C), C) }),
+    reloadsIdentically: reloadedProba.every((v, i) => v === inMemory[i]),
+  };
   files.metrics = join(o.out, 'metrics.json');
-  writeFileAtomic(files.metrics, JSON.stringify({ ...metrics, savedModelTest, preprocess: report, preset, options: r.options }, null, 1) + '\n');
+  writeFileAtomic(files.metrics, JSON.stringify({ ...metrics, savedModel, preprocess: report, preset, options: r.options }, null, 1) + '\n');
 
   o.onStep?.('report');
   files.report = join(o.out, 'report.html');
@@ -209,6 +226,6 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineResult> {
   }));
   return {
     out: o.out, files, synthetic, ...(extract ? { extract } : {}), preprocess: report, preset, options: r.options, ensemble: r.ensemble, model: r.modelName,
-    summary: r.summary, runs, savedModelTest, classNames: data.classNames,
+    summary: r.summary, runs, savedModel, classNames: data.classNames,
   };
 }

@@ -4,7 +4,7 @@ import { statSync } from 'node:fs';
 import { listMsdFiles } from '../extract/files.js';
 import type { Song } from '../msd/song.js';
 import { readSongs } from '../msd/reader.js';
-import { featureDefs, type FeatureDef } from '../preprocess/features.js';
+import { featureDefs, indicatorOf, missingIndicator, type FeatureDef, type FeatureGroup } from '../preprocess/features.js';
 import { applyScaler } from '../ml/scaler.js';
 import { readSongTable } from '../preprocess/table.js';
 import type { Classifier } from '../ml/types.js';
@@ -25,6 +25,8 @@ export interface Prediction {
   readonly probability: number;
   readonly probabilities: readonly number[];
   readonly reason?: string;
+  /** Groups or fields this row lacked, imputed with training medians (`timbre`, `year`, …). */
+  readonly imputed?: readonly string[];
 }
 
 const SCALARS = [
@@ -63,11 +65,13 @@ export function songsToTable(songs: readonly Song[]): RawTable {
 
 
 /**
- * Encodes a table into the model's features (unscaled; NaN for missing imputable values).
- * Throws if the table cannot provide a feature the model needs; rows missing a vital value get
- * `bad[i]` set to the reason.
+ * Encodes a table into the model's features (unscaled; NaN for missing imputable values, which the
+ * model's scaler fills with training medians). Imputable groups and fields the input lacks — a song
+ * without a timbre summary, or a table without those columns at all when the model has the group's
+ * indicator — are imputed and flagged, as in preprocessing: `imputed[i]` names them. Throws if the
+ * table cannot provide a feature the model needs; rows missing a vital value get `bad[i]` set to the reason.
  */
-export function encodeForModel(table: RawTable, meta: Pick<ModelMeta, 'featureNames' | 'featureGroups' | 'keyEncoding'>): { x: Float64Array; bad: (string | null)[] } {
+export function encodeForModel(table: RawTable, meta: Pick<ModelMeta, 'featureNames' | 'featureGroups' | 'keyEncoding'>): { x: Float64Array; bad: (string | null)[]; imputed: string[][] } {
   // Definitions by name: the model's groups first, then every other group (names mean the same in all).
   const byName = new Map<string, FeatureDef>();
   for (const g of [...meta.featureGroups, 'song', 'original6', 'timbre', 'pitch'] as const) {
@@ -75,40 +79,56 @@ export function encodeForModel(table: RawTable, meta: Pick<ModelMeta, 'featureNa
       for (const d of featureDefs([g], table.columns, { keyEncoding: meta.keyEncoding })) if (!byName.has(d.name)) byName.set(d.name, d);
     } catch { /* this table lacks the group: the check below names the missing features */ }
   }
-  const plan = meta.featureNames.map((name) => {
+  const names = meta.featureNames;
+  const values: (FeatureDef | null)[] = names.map((name) => {
     const d = byName.get(name);
-    if (d) return { d, indicator: false };
-    const base = name.endsWith('_missing') ? byName.get(name.slice(0, -'_missing'.length)) : undefined;
-    if (base && base.imputable) return { d: base, indicator: true };
+    if (d) return d;
+    // An audio summary column the input lacks altogether: imputed when the model knows the group can be missing.
+    const audio = /^(timbre|pitch)_(mean|var)_\d+$/.exec(name);
+    const indicator = audio ? missingIndicator(audio[1] as FeatureGroup) : '';
+    if (audio && names.includes(indicator)) return { name, group: audio[1] as FeatureGroup, needs: [], imputable: true, indicator, value: () => NaN };
     return null;
   });
-  const missing = meta.featureNames.filter((_, i) => plan[i] === null);
+  // Each indicator column and the value columns it flags.
+  const flags = new Map<number, number[]>();
+  names.forEach((name, f) => {
+    if (values[f] !== null || !name.endsWith('_missing')) return;
+    const members = values.flatMap((d, k) => (d !== null && d.imputable && indicatorOf(d) === name ? [k] : []));
+    if (members.length > 0) flags.set(f, members);
+  });
+  const missing = names.filter((_, f) => values[f] === null && !flags.has(f));
   if (missing.length > 0) {
     throw new Error(`predict: the input has no column for feature(s) ${missing.slice(0, 8).join(', ')}${missing.length > 8 ? ', …' : ''} that the model needs`);
   }
   const col = new Map(table.columns.map((c, i) => [c, i] as const));
-  const F = meta.featureNames.length, n = table.rows.length;
+  const F = names.length, n = table.rows.length;
   const x = new Float64Array(n * F);
   const bad: (string | null)[] = new Array(n).fill(null);
+  const imputed: string[][] = [];
   for (let r = 0; r < n; r++) {
     const row = table.rows[r];
     const get = (c: string) => { const i = col.get(c); const s = i === undefined ? '' : row[i]; const v = s === '' ? NaN : Number(s); return Number.isFinite(v) ? v : NaN; };
     for (let f = 0; f < F; f++) {
-      const { d, indicator } = plan[f]!;
+      const d = values[f];
+      if (d === null) continue;
       const v = d.value(get);
-      if (indicator) x[r * F + f] = Number.isNaN(v) ? 1 : 0;
-      else {
-        if (Number.isNaN(v) && !d.imputable && bad[r] === null) bad[r] = `missing ${d.needs.join('/') || d.name}`;
-        x[r * F + f] = v;
-      }
+      if (Number.isNaN(v) && !d.imputable && bad[r] === null) bad[r] = `missing ${d.needs.join('/') || d.name}`;
+      x[r * F + f] = v;
     }
+    const what: string[] = [];
+    for (const [f, members] of flags) {
+      const lacking = members.some((k) => Number.isNaN(x[r * F + k]));
+      x[r * F + f] = lacking ? 1 : 0;
+      if (lacking) what.push(names[f].slice(0, -'_missing'.length));
+    }
+    imputed.push(what);
   }
-  return { x, bad };
+  return { x, bad, imputed };
 }
 
 /** Predicts every row of a table; rows missing a vital value come back with genre null and a reason. */
 export function predictTable(classifier: Classifier, meta: ModelMeta, table: RawTable): Prediction[] {
-  const { x, bad } = encodeForModel(table, meta);
+  const { x, bad, imputed } = encodeForModel(table, meta);
   const F = meta.featureNames.length, C = meta.classNames.length;
   const good: number[] = [];
   for (let i = 0; i < bad.length; i++) if (bad[i] === null) good.push(i);
@@ -128,7 +148,7 @@ export function predictTable(classifier: Classifier, meta: ModelMeta, table: Raw
     g++;
     let best = 0;
     for (let c = 1; c < C; c++) if (p[c] > p[best]) best = c;
-    out.push({ ...base, genre: meta.classNames[best], probability: p[best], probabilities: p });
+    out.push({ ...base, genre: meta.classNames[best], probability: p[best], probabilities: p, ...(imputed[i].length > 0 ? { imputed: imputed[i] } : {}) });
   }
   return out;
 }

@@ -4,13 +4,13 @@
 // MLP of a preset, a seed ensemble of K such MLPs (`ensemble: K`, probabilities averaged), or any
 // registry model (`model: 'gbdt'`, …).
 import type { PreparedData } from '../preprocess/preprocess.js';
-import type { ScalerKind, ScalerState } from '../ml/scaler.js';
+import { fitScaler, medianOf, type ScalerKind, type ScalerState } from '../ml/scaler.js';
 import { argmaxRows, evaluatePredictions, majorityBaseline, type ClassificationMetrics } from '../ml/metrics.js';
 import { meanStd, type MeanStd } from '../ml/summary.js';
 import { SeedEnsemble } from '../ml/ensemble.js';
 import { createModel, type ModelOptions } from '../ml/registry.js';
 import type { Classifier, TrainHistory } from '../ml/types.js';
-import { makeDatasets, type SplitDatasets, type SplitSpec } from './datasets.js';
+import { datasetFromPrepared, makeDatasets, type SplitDatasets, type SplitSpec } from './datasets.js';
 import { MlpClassifier, mlpOptions, type EpochLog, type MlpHistory, type MlpOptions } from '../ml/mlp.js';
 
 /**
@@ -65,6 +65,8 @@ export interface SeedRun {
   readonly history: MlpHistory;
   /** Ensemble members' epochs (one entry for a single MLP; empty for non-MLP models). */
   readonly members: readonly { seed: number; epochsRun: number; bestEpoch: number }[];
+  /** Boosting rounds kept after early stopping (GBDT). */
+  readonly rounds?: number;
   readonly rows: { train: number; valid: number; test: number };
   readonly seconds: number;
 }
@@ -98,6 +100,11 @@ export interface TrainRunOptions {
   modelOptions?: ModelOptions;
   /** Per-epoch progress: run seed, the epoch's log, and which ensemble member (0 for a single MLP). */
   onEpoch?: (seed: number, log: EpochLog, member: number) => void;
+  /**
+   * Then fit the model once more on every labelled row (`fitFinal`), with the epochs (MLP) or rounds
+   * (GBDT) the evaluation found, and return it as `final`. Default false.
+   */
+  refit?: boolean;
   /** After each seed: its run and the thread that trained it (0 = the calling thread, i = worker thread i of `trainAndEvaluateParallel`). */
   onSeedDone?: (run: SeedRun, thread: number) => void;
 }
@@ -117,6 +124,21 @@ export interface TrainRunResult {
   readonly datasets: SplitDatasets;
   /** How the saved (first seed's) model's split was drawn; `evaluate` redraws it from this. */
   readonly split: SplitSpec;
+  /** With `refit`: the model fitted on every labelled row — the one to deploy. */
+  readonly final?: FinalFit;
+}
+
+/** A model fitted on every labelled row, with how its training length was chosen. */
+export interface FinalFit {
+  readonly model: Classifier;
+  readonly scaler: ScalerState;
+  readonly rows: number;
+  /** MLP epochs (no early stopping: there is no held-out data left). */
+  readonly epochs?: number;
+  /** GBDT rounds. */
+  readonly rounds?: number;
+  /** Where the epochs or rounds came from. */
+  readonly from: string;
 }
 
 /** One seed's training outcome inside this module: the result plus what `TrainRunResult` keeps of the first seed. */
@@ -160,10 +182,11 @@ export function trainSeed(data: PreparedData, options: TrainRunOptions, seed: nu
     history = emptyHistory(model.fit(ds.train, useValid ? ds.valid : undefined));
     members = [];
   }
+  const rounds = (model as { bestRounds?: number }).bestRounds;
   const test = evaluatePredictions(ds.test.y, argmaxRows(model.predictProba(ds.test.x, ds.test.rows), C), C);
   const valid = useValid ? evaluatePredictions(ds.valid.y, argmaxRows(model.predictProba(ds.valid.x, ds.valid.rows), C), C) : null;
   const run: SeedRun = {
-    seed, test, valid, baseline: majorityBaseline(ds.train.y, ds.test.y, C), history, members,
+    seed, test, valid, baseline: majorityBaseline(ds.train.y, ds.test.y, C), history, members, ...(rounds ? { rounds } : {}),
     rows: { train: ds.train.rows, valid: ds.valid.rows, test: ds.test.rows }, seconds: (performance.now() - t0) / 1000,
   };
   return { run, model, datasets: ds, opts: o };
@@ -185,6 +208,59 @@ export function assembleRun(options: TrainRunOptions, runs: readonly SeedRun[], 
   };
 }
 
+const medianInt = (v: readonly number[]): number => Math.round(medianOf(Float64Array.from(v).sort()));
+
+/**
+ * Fits the run's model on every labelled row of `data`: the scaler on all rows, an MLP for the median
+ * best epoch of the evaluation's fits (`runs`; without runs, one early-stopped fit on the stored
+ * train/valid split finds it), a GBDT for the median kept rounds, other models as they are.
+ *
+ * ```ts
+ * const r = trainAndEvaluate(data, { seeds: [1, 2, 3] });
+ * const { model, scaler, epochs } = fitFinal(data, {}, r.runs);
+ * ```
+ */
+export function fitFinal(data: PreparedData, options: TrainRunOptions, runs: readonly SeedRun[]): FinalFit {
+  const { preset = 'default', overrides = {}, scaler: kind = 'standard' } = options;
+  const { seeds, modelName, K } = checkRun(options);
+  const all = Int32Array.from({ length: data.rows }, (_, i) => i);
+  const scaler = fitScaler(Float64Array.from(data.x), data.rows, data.featureNames, kind);
+  const ds = datasetFromPrepared(data, all, scaler);
+  const seed = seeds[0];
+  if (modelName === 'mlp') {
+    let best = runs.flatMap((r) => r.members.map((m) => m.bestEpoch)).filter((e) => e > 0);
+    let from = `the median best epoch of the evaluation's ${best.length} fits`;
+    if (best.length === 0) {
+      const o = mlpOptions(preset, { ...overrides, seed });
+      const split = makeDatasets(data, { scaler: kind });
+      if (o.patience !== null && split.valid.rows > 0) {
+        const probe = new MlpClassifier(o);
+        best = [probe.fit(split.train, split.valid).bestEpoch];
+        from = 'the best epoch of one fit early-stopped on the validation split';
+      } else {
+        best = [o.epochs];
+        from = 'the preset (no validation rows to choose by)';
+      }
+    }
+    const epochs = Math.max(1, medianInt(best));
+    const model = makeMlpModel(mlpOptions(preset, { ...overrides, seed, epochs, patience: null }), K);
+    model.fit(ds);
+    return { model, scaler, rows: data.rows, epochs, from };
+  }
+  const modelOptions = { ...(options.modelOptions ?? {}) };
+  const kept = runs.flatMap((r) => (r.rounds ? [r.rounds] : []));
+  const rounds = modelName === 'gbdt' && kept.length > 0 ? medianInt(kept) : undefined;
+  if (rounds !== undefined) modelOptions.nRounds = rounds;
+  const model = createModel(modelName, modelOptions, seed);
+  model.fit(ds);
+  return { model, scaler, rows: data.rows, ...(rounds !== undefined ? { rounds, from: `the median kept rounds of the evaluation's ${kept.length} fits` } : { from: 'the model\'s options' }) };
+}
+
+/** `result` with the final model when `options.refit` asks for it. */
+export function withFinal(data: PreparedData, options: TrainRunOptions, result: TrainRunResult): TrainRunResult {
+  return options.refit === true ? { ...result, final: fitFinal(data, options, result.runs) } : result;
+}
+
 /**
  * Trains the model (MLP, seed ensemble of MLPs, or a registry model) once per seed and scores each on its test split, beside the majority baseline.
  * One thread; `trainAndEvaluateParallel` spreads the seeds over worker threads with the same results.
@@ -204,5 +280,5 @@ export function trainAndEvaluate(data: PreparedData, options: TrainRunOptions = 
     options.onSeedDone?.(outcome.run, 0);
     first ??= outcome;
   }
-  return assembleRun(options, runs, first!);
+  return withFinal(data, options, assembleRun(options, runs, first!));
 }

@@ -17,9 +17,14 @@ export interface FeatureDef {
   readonly needs: readonly string[];
   /**
    * Imputable features may be missing (NaN in preprocessed data; the training-split median fills
-   * them, with a `<name>_missing` indicator beside). Others are vital: a row without them is dropped.
+   * them, with a missing-value indicator beside). Others are vital: a row without them is dropped.
    */
   readonly imputable: boolean;
+  /**
+   * The indicator of an imputable feature: `<name>_missing` by default; the features of an audio
+   * summary group share one, `<group>_missing` (a song either has the group's summary or not).
+   */
+  readonly indicator?: string;
   /** Computes the value; NaN when missing. `get` returns the column's number (NaN for missing). */
   readonly value: (get: (column: string) => number) => number;
 }
@@ -28,6 +33,16 @@ const TIME_SIGNATURES = [1, 3, 4, 5, 7] as const;
 
 function plain(name: string, group: FeatureGroup, column = name): FeatureDef {
   return { name, group, needs: [column], imputable: false, value: (get) => get(column) };
+}
+
+/** The indicator column of a missing audio summary group: `timbre_missing`, `pitch_missing`. */
+export function missingIndicator(group: FeatureGroup): string {
+  return `${group}_missing`;
+}
+
+/** The indicator column of an imputable feature. */
+export function indicatorOf(d: FeatureDef): string {
+  return d.indicator ?? `${d.name}_missing`;
 }
 
 /** year 0 means unknown in the MSD: NaN so it is imputed. */
@@ -90,7 +105,8 @@ export function featureDefs(groups: readonly FeatureGroup[], columns: readonly s
       const [sb, kb] = [b.includes('_var_') ? 1 : 0, Number(b.slice(b.lastIndexOf('_') + 1))];
       return sa - sb || ka - kb;
     });
-    for (const c of cols) defs.push(plain(c, g));
+    // A song without this summary keeps its other features: the group is imputed, flagged by one indicator.
+    for (const c of cols) defs.push({ name: c, group: g, needs: [], imputable: true, indicator: missingIndicator(g), value: (get) => get(c) });
   }
   if (defs.length === 0) throw new RangeError(`features: no usable feature among groups ${groups.join(', ')} in columns ${columns.join(', ')}`);
   return defs;

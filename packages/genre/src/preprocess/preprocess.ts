@@ -4,7 +4,7 @@
 import { CsvWriter, readCsv, writeAll, type CsvCell } from '../io/csv.js';
 import { trainValidTestSplit } from '../ml/split.js';
 import { readLabels, type LabelRuleOptions } from '../labels/label.js';
-import { featureDefs, featureGroupsOf, parseFeatureSpec, type FeatureDef, type FeatureGroup, type KeyEncoding } from './features.js';
+import { featureDefs, featureGroupsOf, indicatorOf, parseFeatureSpec, type FeatureDef, type FeatureGroup, type KeyEncoding } from './features.js';
 import { readSongTable, type SongTable } from './table.js';
 
 /** Split parts, as stored in the `split` column. */
@@ -30,6 +30,11 @@ export interface PreprocessOptions {
   validFraction?: number;
   testFraction?: number;
   seed?: number;
+  /**
+   * Imputable groups or features a row must have (e.g. ['timbre']): rows missing them are dropped
+   * instead of imputed. Default none: a missing audio summary or imputable field is imputed.
+   */
+  require?: readonly string[];
   /** Where to write preprocessed_data.csv (atomically). Omit to only return the data. */
   output?: string;
 }
@@ -60,6 +65,8 @@ export interface PreprocessReport {
   rowsRead: number;
   truncatedRows: { count: number; examples: number[] };
   dropped: Record<string, number>;
+  /** Rows kept with a group or field imputed, by group or field (`timbre`, `year`, …). */
+  imputed: Record<string, number>;
   rareClasses: { name: string; count: number; action: 'drop' | 'merge' }[];
   kept: number;
   classes: { name: string; count: number }[];
@@ -160,9 +167,21 @@ export async function preprocess(options: PreprocessOptions): Promise<{ data: Pr
 
   const groupsSpec = parseFeatureSpec(features, cols);
   const defs: FeatureDef[] = featureDefs(groupsSpec, cols, { keyEncoding });
-  // Imputable features get a missing-value indicator when some row lacks them.
   const colIndex = new Map(cols.map((c, i) => [c, i] as const));
   const vitalCols = [...new Set(defs.flatMap((d) => d.needs))];
+  // Imputable features share an indicator per audio group, or have their own (`year_missing`).
+  const imputable = defs.filter((d) => d.imputable);
+  const byIndicator = new Map<string, FeatureDef[]>();
+  for (const d of imputable) byIndicator.set(indicatorOf(d), [...(byIndicator.get(indicatorOf(d)) ?? []), d]);
+  const what = (indicator: string) => indicator.slice(0, -'_missing'.length);
+  const required = new Set(options.require ?? []);
+  for (const r of required) {
+    if (!byIndicator.has(`${r}_missing`)) {
+      throw new RangeError(`preprocess: --require ${r}: not an imputable group or field of these features (imputable: ${[...byIndicator.keys()].map(what).join(', ') || 'none'})`);
+    }
+  }
+  const get = (r: string[]) => (c: string) => num(r[colIndex.get(c) ?? -1]);
+  const lacks = (g: (c: string) => number, indicator: string) => byIndicator.get(indicator)!.some((d) => Number.isNaN(d.value(g)));
   const idCol = colIndex.get('track_id') ?? colIndex.get('song_id');
   const artistIdCol = colIndex.get('artist_id'), artistCol = colIndex.get('artist_name'), titleCol = colIndex.get('title');
 
@@ -176,11 +195,9 @@ export async function preprocess(options: PreprocessOptions): Promise<{ data: Pr
     for (const c of vitalCols) {
       if (Number.isNaN(num(r[colIndex.get(c)!]))) { missing = c; break; }
     }
-    if (missing !== null) {
-      const m = /^(timbre|pitch)_/.exec(missing);
-      drop(m ? `no ${m[1]} summary` : `missing ${missing}`);
-      continue;
-    }
+    if (missing !== null) { drop(`missing ${missing}`); continue; }
+    const unmet = [...required].find((q) => lacks(get(r), `${q}_missing`));
+    if (unmet !== undefined) { drop(/^(timbre|pitch)$/.test(unmet) ? `no ${unmet} summary (required)` : `missing ${unmet} (required)`); continue; }
     if (idCol !== undefined) {
       const id = r[idCol];
       if (id !== '' && seenIds.has(id)) { drop('duplicate track'); continue; }
@@ -213,14 +230,19 @@ export async function preprocess(options: PreprocessOptions): Promise<{ data: Pr
   }
   const classId = new Map(classNames.map((c, i) => [c, i] as const));
 
-  // Encode.
-  const imputable = defs.filter((d) => d.imputable);
-  const get = (r: string[]) => (c: string) => num(r[colIndex.get(c) ?? -1]);
-  const needIndicator = new Set(imputable.filter((d) => final.some((k) => Number.isNaN(d.value(get(k.row))))).map((d) => d.name));
+  // Encode: every feature, and after the last feature of an indicator, the indicator when some row needs it.
+  const imputed: Record<string, number> = {};
+  for (const ind of byIndicator.keys()) {
+    const n = final.reduce((a, k) => a + (lacks(get(k.row), ind) ? 1 : 0), 0);
+    if (n > 0) imputed[what(ind)] = n;
+  }
+  const indicatorAfter = new Map<FeatureDef, string>();
+  for (const [ind, ds] of byIndicator) if (imputed[what(ind)] !== undefined) indicatorAfter.set(ds[ds.length - 1], ind);
   const names: string[] = [];
   for (const d of defs) {
     names.push(d.name);
-    if (needIndicator.has(d.name)) names.push(`${d.name}_missing`);
+    const ind = indicatorAfter.get(d);
+    if (ind !== undefined) names.push(ind);
   }
   const n = final.length, F = names.length;
   const x = new Float64Array(n * F), y = new Int32Array(n);
@@ -230,9 +252,9 @@ export async function preprocess(options: PreprocessOptions): Promise<{ data: Pr
     const g = get(row);
     let f = 0;
     for (const d of defs) {
-      const v = d.value(g);
-      x[i * F + f++] = v;
-      if (needIndicator.has(d.name)) x[i * F + f++] = Number.isNaN(v) ? 1 : 0;
+      x[i * F + f++] = d.value(g);
+      const ind = indicatorAfter.get(d);
+      if (ind !== undefined) x[i * F + f++] = lacks(g, ind) ? 1 : 0;
     }
     y[i] = classId.get(genre)!;
     trackIds.push(idCol !== undefined ? row[idCol] : `row${i + 1}`);
@@ -258,7 +280,7 @@ export async function preprocess(options: PreprocessOptions): Promise<{ data: Pr
     input, format: table.format, labelSource, joins: joinInfo,
     rowsRead: table.rows.length + table.truncated.length,
     truncatedRows: { count: table.truncated.length, examples: table.truncated.slice(0, 10).map((t) => t.row) },
-    dropped, rareClasses: rare, kept: n, classes: classCounts, featureGroups: groupsSpec, features: names, keyEncoding,
+    dropped, imputed, rareClasses: rare, kept: n, classes: classCounts, featureGroups: groupsSpec, features: names, keyEncoding,
     split: { kind: split, seed, train: s.train.length, valid: s.valid.length, test: s.test.length, artists: new Set(groups).size },
   };
   if (options.output !== undefined) await writePrepared(options.output, data);
