@@ -19,7 +19,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadGenre2, loadTagtraum, type RealDataset } from '../src/ml/real.js';
 import { stratifiedGroupKFold, subsetDataset } from '../src/ml/split.js';
-import { writeFileAtomic } from '../src/io/atomic.js';
+import { writeFileAtomic } from '@timbre/nn';
 import { crossValPredict } from '../src/ml/cv.js';
 import { runSearch, type SearchResult } from '../src/ml/search/search.js';
 import { MLP_SPACE, paramsToOptions } from '../src/ml/search/space.js';
