@@ -73,7 +73,9 @@ export function makeDatasets(
 ): SplitDatasets {
   const { train, valid, test } = splitRows(data, options);
   if (train.length === 0) throw new RangeError('makeDatasets: the training split is empty');
-  const scaler = fitScaler(gather(data, train), train.length, data.featureNames, options.scaler ?? 'standard');
+  const scaler = fitScaler(gather(data, train), train.length, data.featureNames, options.scaler ?? 'standard', {
+    rowLabel: (r) => `track ${data.trackIds[train[r]]}`,
+  });
   return {
     train: datasetFromPrepared(data, train, scaler),
     valid: datasetFromPrepared(data, valid, scaler),
