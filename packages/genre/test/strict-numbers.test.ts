@@ -1,7 +1,8 @@
 // Numbers as a CSV user means them: preprocessing parses feature cells strictly (no hexadecimal, no
 // Infinity, nothing beyond float32, no negative durations, "abc" is not a number — each error names
 // the file, data row and column), refuses duplicated column names and bytes that are not UTF-8 (naming
-// the line); the scaler refuses training values that float32 cannot hold, naming the feature and rows.
+// the line); the scaler refuses training values that float32 cannot hold, naming the feature and rows;
+// prediction refuses rows far outside the training data, naming the feature.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +10,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { preprocess } from '../src/preprocess/preprocess.js';
 import { fitScaler } from '../src/ml/scaler.js';
 import { makeDatasets } from '../src/pipeline/datasets.js';
+import { readSongTable } from '../src/preprocess/table.js';
+import { MlpClassifier, mlpOptions } from '../src/ml/mlp.js';
+import { predictTable } from '../src/pipeline/predict.js';
+import type { ModelMeta } from '../src/pipeline/model-file.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'timbre-strict-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -83,5 +88,24 @@ describe('the scaler refuses values float32 cannot hold', () => {
       groups: ['', '', '', ''], split: Int8Array.from([0, 0, 0, 0]),
     };
     expect(() => makeDatasets(data)).toThrow(/feature "tempo" .*track T3 \(4e\+38\)/);
+  });
+});
+
+describe('predictions far outside the training data', () => {
+  it('a row with a value many orders of magnitude beyond training gets no class and a reason naming the feature', async () => {
+    const { data } = await run(table('train.csv'));
+    const { train, valid, scaler } = makeDatasets(data);
+    const model = new MlpClassifier(mlpOptions('default', { epochs: 3, patience: null, seed: 1, hidden: [4] }));
+    model.fit(train, valid);
+    const meta = { featureNames: data.featureNames, featureGroups: data.featureGroups, keyEncoding: 'onehot', classNames: data.classNames, scaler } as unknown as ModelMeta;
+    const t = await readSongTable(table('new.csv', (r, c) => (r === 4 && c === 'loudness' ? '1e300' : r === 6 && c === 'tempo' ? '5e6' : undefined)));
+    const out = predictTable(model, meta, { columns: t.columns, rows: t.rows });
+    expect(out).toHaveLength(24);
+    expect(out[3].genre).toBeNull();
+    expect(out[3].reason).toMatch(/far outside the training data .*loudness = 1e\+300/);
+    expect(out[5].genre).toBeNull();
+    expect(out[5].reason).toMatch(/tempo = 5000000/);
+    expect(out.filter((p) => p.genre !== null)).toHaveLength(22);
+    expect(out[0].reason).toBeUndefined();
   });
 });
