@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync, st
 import { writeFileAtomic } from '@timbre/nn';
 import { dirname, join, resolve } from 'node:path';
 import { acquireOutputLock, type LockInfo } from '../io/lock.js';
+import type { SkippedPath } from '../io/files.js';
 import { SingleBar } from 'cli-progress';
 import { listMsdFiles, shardFiles, shardedName } from './files.js';
 import type { InputFile, Shard } from './files.js';
@@ -49,7 +50,11 @@ export interface ExtractOptions {
   readonly signal?: AbortSignal;
 }
 
-/** What {@link extractMsd} did. `errors` lists every skipped file (relative path) with the reason. */
+/**
+ * What {@link extractMsd} did. `errors` lists every skipped file (relative path) with the reason, and
+ * every path the folder walk could not use (unreadable folder, dangling link, symlink loop); `files`
+ * counts both.
+ */
 export interface ExtractResult {
   readonly files: number;
   readonly songs: number;
@@ -150,9 +155,13 @@ export async function extractMsd(opts: ExtractOptions): Promise<ExtractResult> {
   if (new Set([output, extendedOutput, errorsOutput]).size < 3) {
     throw new Error(`extract: the SongCSV, extended and errors outputs must be three different files (${output}, ${extendedOutput}, ${errorsOutput})`);
   }
-  const all = listMsdFiles(input);
-  if (all.length === 0) throw new Error(`extract: no .h5 files under ${opts.input}`);
+  const skipped: SkippedPath[] = [];
+  const all = listMsdFiles(input, { onSkip: (s) => skipped.push(s) });
+  if (all.length === 0) {
+    throw new Error(`extract: no .h5 files under ${opts.input}${skipped.length > 0 ? ` (skipped: ${skipped.slice(0, 3).map((s) => `${s.rel}: ${s.reason}`).join('; ')})` : ''}`);
+  }
   const files = shardFiles(all, shard); // a shard of a small input may be empty: it then writes header-only files
+  const walkErrors = shardFiles(skipped, shard).map((s) => ({ file: s.rel, reason: s.reason }));
   const manifest = {
     version: 2 as const, input, shard, batchSize,
     files: files.map((f): ManifestFile => { const st = statSync(f.path); return { rel: f.rel, size: st.size, mtimeMs: st.mtimeMs }; }),
@@ -169,7 +178,7 @@ export async function extractMsd(opts: ExtractOptions): Promise<ExtractResult> {
   }
   const workExisted = existsSync(work);
   try {
-    return await extractLocked(opts, { output, extendedOutput, errorsOutput, work, batchSize, files, manifest, staleLock: lock.staleLock });
+    return await extractLocked(opts, { output, extendedOutput, errorsOutput, work, batchSize, files, walkErrors, manifest, staleLock: lock.staleLock });
   } catch (e) {
     if (!workExisted || opts.restart === true) {
       if (existsSync(work) && !readdirSync(work).some((f) => PART_RE.test(f))) clearWork(work); // nothing worth resuming
@@ -196,6 +205,8 @@ interface Plan {
   readonly work: string;
   readonly batchSize: number;
   readonly files: readonly InputFile[];
+  /** Paths the folder walk could not use (unreadable folders, dangling links, symlink loops). */
+  readonly walkErrors: readonly { file: string; reason: string }[];
   readonly manifest: Manifest & { files: readonly ManifestFile[] };
   readonly staleLock: LockInfo | null;
 }
@@ -255,9 +266,9 @@ async function extractLocked(opts: ExtractOptions, plan: Plan): Promise<ExtractR
     bar?.stop();
   }
 
-  const errors = await joinParts(batches, output, extendedOutput, errorsOutput);
+  const errors = await joinParts(batches, plan.walkErrors, output, extendedOutput, errorsOutput);
   if (opts.keepWork !== true) clearWork(work);
-  return { files: files.length, songs: errors.songs, errors: errors.errors, resumedBatches, staleLock: plan.staleLock, output, extendedOutput, errorsOutput };
+  return { files: files.length + plan.walkErrors.length, songs: errors.songs, errors: errors.errors, resumedBatches, staleLock: plan.staleLock, output, extendedOutput, errorsOutput };
 }
 
 /** Runs the batches on `workers` threads (0 = inline), a batch to whichever thread is free. */
@@ -288,9 +299,12 @@ const isAborted = (signal?: AbortSignal): boolean => signal?.aborted === true;
 
 interface PartLine { f: string; i?: number; s?: string[]; x?: string[]; e?: string }
 
-/** Joins the parts in batch order into the three outputs; SongNumber is the 1-based row number. */
-async function joinParts(batches: readonly BatchTask[], output: string, extendedOutput: string, errorsOutput: string):
-    Promise<{ songs: number; errors: { file: string; reason: string }[] }> {
+/**
+ * Joins the parts in batch order into the three outputs; SongNumber is the 1-based row number. The
+ * errors file lists the files that could not be read and the paths the walk skipped, by path.
+ */
+async function joinParts(batches: readonly BatchTask[], walkErrors: readonly { file: string; reason: string }[],
+    output: string, extendedOutput: string, errorsOutput: string): Promise<{ songs: number; errors: { file: string; reason: string }[] }> {
   const song = new CsvWriter(output, SONGCSV_COLUMNS);
   const ext = new CsvWriter(extendedOutput, EXTENDED_COLUMNS);
   const err = new CsvWriter(errorsOutput, ERROR_COLUMNS);
@@ -304,7 +318,6 @@ async function joinParts(batches: readonly BatchTask[], output: string, extended
         const p = JSON.parse(line) as PartLine;
         if (p.e !== undefined) {
           errors.push({ file: p.f, reason: p.e });
-          await err.write([p.f, p.e]);
         } else {
           n++;
           await song.write([String(n), ...p.s!]);
@@ -312,6 +325,9 @@ async function joinParts(batches: readonly BatchTask[], output: string, extended
         }
       }
     }
+    errors.push(...walkErrors);
+    errors.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0)); // stable: a file's own order kept
+    for (const e of errors) await err.write([e.file, e.reason]);
   });
   return { songs: n, errors };
 }
