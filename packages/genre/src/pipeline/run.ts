@@ -66,6 +66,8 @@ export interface SeedRun {
   readonly members: readonly { seed: number; epochsRun: number; bestEpoch: number }[];
   readonly rows: { train: number; valid: number; test: number };
   readonly seconds: number;
+  /** Learning problems of this seed's split (see `splitClassProblems`). */
+  readonly warnings: readonly string[];
 }
 
 /** Mean ± std of the headline numbers over seeds. */
@@ -116,6 +118,8 @@ export interface TrainRunResult {
   readonly datasets: SplitDatasets;
   /** How the saved (first seed's) model's split was drawn; `evaluate` redraws it from this. */
   readonly split: SplitSpec;
+  /** Learning problems of any seed's split, each once (a class with no training rows, …). */
+  readonly warnings: readonly string[];
 }
 
 /** One seed's training outcome inside this module: the result plus what `TrainRunResult` keeps of the first seed. */
@@ -164,6 +168,7 @@ export function trainSeed(data: PreparedData, options: TrainRunOptions, seed: nu
   const run: SeedRun = {
     seed, test, valid, baseline: majorityBaseline(ds.train.y, ds.test.y, C), history, members,
     rows: { train: ds.train.rows, valid: ds.valid.rows, test: ds.test.rows }, seconds: (performance.now() - t0) / 1000,
+    warnings: ds.warnings,
   };
   return { run, model, datasets: ds, opts: o };
 }
@@ -181,6 +186,7 @@ export function assembleRun(options: TrainRunOptions, runs: readonly SeedRun[], 
     },
     model: first.model, scaler: first.datasets.scaler, datasets: first.datasets,
     split: resplit ? { resplitSeed: seeds[0], random } : {},
+    warnings: [...new Set(runs.flatMap((r) => r.warnings))],
   };
 }
 
