@@ -93,3 +93,4 @@ export { evaluateTrial, type ObjectiveSpec, type TrialScore } from './ml/search/
 export { runSearch, readJournal, type SearchOptions, type SearchResult, type TrialRecord, type Strategy } from './ml/search/search.js';
 export { searchReportSection, searchPlotSvg, searchTableHtml } from './report/search.js';
 export { buildProgram, main } from './cli/main.js';
+export { acquireOutputLock, LockHeldError, type LockInfo, type OutputLock } from './io/lock.js';

@@ -17,6 +17,9 @@ export { EarlyStopping } from './early-stopping.js';
 export {
   encodeSafetensors, decodeSafetensors, saveSafetensors, loadSafetensors, type SafetensorsContents,
 } from './safetensors.js';
+export {
+  checkSafetensorsHeader, checkArchitecture, checkFiniteTensors, architectureShapes, parseArchitecture, SAFETENSORS_DTYPE_BYTES, type ShapedEntry,
+} from './safetensors-check.js';
 export { DataParallel, type DataParallelOptions } from './data-parallel.js';
 export { buildModule, saveModel, loadModel, saveOptimizer, loadOptimizer } from './serialize.js';
 export { writeFileAtomic, withAtomicFile, commitTempFile, tempPathFor, type AtomicWriteOptions } from './atomic.js';

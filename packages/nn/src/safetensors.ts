@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { writeFileAtomic } from './atomic.js';
 import { Tensor, sizeOf, zeros } from '@timbre/tensor';
+import { checkSafetensorsHeader } from './safetensors-check.js';
 
 const BYTES: Record<string, number> = { F32: 4, F64: 8, I64: 8, I32: 4, F16: 2, BF16: 2 };
 /** Float32Array memory is in the platform's byte order: on little-endian hosts F32 data is copied as raw bytes (bit-exact, NaN payloads too). */
@@ -73,6 +74,7 @@ export function decodeSafetensors(bytes: Uint8Array, source = 'safetensors'): Sa
   }
   if (header === null || typeof header !== 'object' || Array.isArray(header)) fail('header is not a JSON object');
   const dataStart = 8 + n, dataLen = bytes.length - dataStart;
+  checkSafetensorsHeader(header as Record<string, unknown>, dataLen, source);
   const metadata: Record<string, string> = {};
   const tensors: Record<string, Tensor> = {};
   for (const [name, info] of Object.entries(header)) {

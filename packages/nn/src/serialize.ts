@@ -11,6 +11,7 @@ import type { Module, ModuleConfig } from './module.js';
 import type { LRScheduler, ReduceLROnPlateau, SchedulerState } from './lr-scheduler.js';
 import type { Optimizer, OptimizerState } from './optim.js';
 import { loadSafetensors, saveSafetensors } from './safetensors.js';
+import { checkArchitecture, checkFiniteTensors, parseArchitecture } from './safetensors-check.js';
 import { Sequential } from './sequential.js';
 
 /**
@@ -70,8 +71,11 @@ export function loadModel(path: string, options: { into?: Module; strict?: boole
     if (metadata.architecture === undefined) {
       throw new RangeError(`${path}: no __metadata__.architecture to rebuild the module from (help: pass { into: model } with a module of the right shape)`);
     }
-    module = buildModule(JSON.parse(metadata.architecture) as ModuleConfig);
+    const config = parseArchitecture(metadata.architecture, path);
+    checkArchitecture(config, tensors, path, { strict: options.strict ?? true });
+    module = buildModule(config);
   }
+  checkFiniteTensors(tensors, path);
   try {
     module.loadStateDict(tensors, { strict: options.strict ?? true });
   } catch (e) {

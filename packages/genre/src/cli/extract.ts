@@ -46,6 +46,7 @@ export function addExtractCommand(program: Command): void {
           restart: o.restart === true, keepWork: o.keepWork === true,
           progress: o.quiet !== true && !json && process.stderr.isTTY === true, signal: ac.signal,
         });
+        if (r.staleLock !== null && !json) process.stderr.write(`extract: took over the lock of a run that is gone (pid ${r.staleLock.pid} on ${r.staleLock.hostname}, started ${r.staleLock.started})\n`);
         if (json) {
           process.stdout.write(JSON.stringify({ ...r, errors: r.errors.length }) + '\n');
         } else {

@@ -43,6 +43,7 @@ export function addTrainCommand(program: Command): void {
       try {
         r = await trainAndEvaluateParallel(data, { ...options, jobs: o.jobs, ...(prog.onEpoch ? { onEpoch: prog.onEpoch } : {}), onSeedDone: prog.onSeedDone });
       } finally { prog.stop(); }
+      if (!json) for (const w of r.warnings) process.stderr.write(`timbre: warning: ${w}\n`);
       const runs = r.runs.map((x) => ({ seed: x.seed, accuracy: x.test.accuracy, macroF1: x.test.macroF1, balancedAccuracy: x.test.balancedAccuracy, epochs: x.history.epochsRun, bestEpoch: x.history.bestEpoch }));
       const metrics = { model: r.modelName, ensemble: r.ensemble, summary: r.summary, runs };
       const paths = r.final !== undefined
@@ -62,6 +63,6 @@ export function addTrainCommand(program: Command): void {
         `test over ${o.seeds.length} seed(s): accuracy ${formatMeanStd(s.accuracy)} %, macro-F1 ${formatMeanStd(s.macroF1)} %, balanced accuracy ${formatMeanStd(s.balancedAccuracy)} %`,
         `majority class: accuracy ${formatMeanStd(s.baselineAccuracy)} %, macro-F1 ${formatMeanStd(s.baselineMacroF1)} %`,
         r.final !== undefined ? `saved model: ${fitLine(r.final)}` : `saved model: the first seed's, trained on its train split (--no-refit)`,
-      ].join('\n'), { model: paths, modelName: r.modelName, ensemble: r.ensemble, preset: o.preset, options: r.options, summary: s, runs, ...(r.final ? { fit: fitOf(r.final) } : {}) });
+      ].join('\n'), { model: paths, modelName: r.modelName, ensemble: r.ensemble, preset: o.preset, options: r.options, summary: s, runs, warnings: r.warnings, ...(r.final ? { fit: fitOf(r.final) } : {}) });
     });
 }

@@ -1,12 +1,15 @@
 // Extraction of MSD HDF5 trees to SongCSV + extended CSV + errors CSV: parallel over worker
-// threads, resumable (a work directory holds the file list and one atomically written part per
-// batch of files; a rerun skips finished batches), shardable (--shard i/n), outputs renamed into
-// place only when complete. Rows come out in relative-path order whatever the worker count.
+// threads, resumable (a work directory holds a manifest naming every input file, with its size and
+// modification time, and one atomically written part per batch of files; a rerun skips finished
+// batches), shardable (--shard i/n), outputs renamed into place only when complete, one run per
+// output at a time (`<output>.lock`). Rows come out in relative-path order whatever the worker count.
 
 import { availableParallelism } from 'node:os';
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync, statSync } from 'node:fs';
 import { writeFileAtomic } from '@timbre/nn';
-import { resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { acquireOutputLock, type LockInfo } from '../io/lock.js';
+import type { SkippedPath } from '../io/files.js';
 import { SingleBar } from 'cli-progress';
 import { listMsdFiles, shardFiles, shardedName } from './files.js';
 import type { InputFile, Shard } from './files.js';
@@ -47,24 +50,38 @@ export interface ExtractOptions {
   readonly signal?: AbortSignal;
 }
 
-/** What {@link extractMsd} did. `errors` lists every skipped file (relative path) with the reason. */
+/**
+ * What {@link extractMsd} did. `errors` lists every skipped file (relative path) with the reason, and
+ * every path the folder walk could not use (unreadable folder, dangling link, symlink loop); `files`
+ * counts both.
+ */
 export interface ExtractResult {
   readonly files: number;
   readonly songs: number;
   readonly errors: { file: string; reason: string }[];
   /** Batches found finished on disk from an interrupted run (0 for a fresh run). */
   readonly resumedBatches: number;
+  /** The lock of a dead run on this host that this run took over (null if there was none). */
+  readonly staleLock: LockInfo | null;
   readonly output: string;
   readonly extendedOutput: string;
   readonly errorsOutput: string;
 }
 
+/** One input file as the manifest names it: relative path, size in bytes, modification time (ms). */
+interface ManifestFile {
+  readonly rel: string;
+  readonly size: number;
+  readonly mtimeMs: number;
+}
+
+/** The work directory's record of which inputs its parts come from. Version 1 listed paths only. */
 interface Manifest {
-  readonly version: 1;
+  readonly version: 1 | 2;
   readonly input: string;
   readonly shard: Shard | null;
   readonly batchSize: number;
-  readonly files: readonly string[];
+  readonly files: readonly (string | ManifestFile)[];
 }
 
 /** `<path without .csv>` + suffix. */
@@ -73,6 +90,46 @@ export function siblingOutput(path: string, suffix: string): string {
 }
 
 const partName = (work: string, batch: number): string => `${work}/part-${String(batch).padStart(6, '0')}.jsonl`;
+const PART_RE = /^part-\d{6}\.jsonl$/;
+// Files of ours in a work directory: the manifest, parts, and their temporary siblings (atomic writes).
+const WORK_FILE_RE = /^(manifest\.json|part-\d{6}\.jsonl|\.(manifest\.json|part-\d{6}\.jsonl)\.\d+\.\d+\.tmp)$/;
+
+/** Why the parts under `old` cannot be reused for `now`, or null if they can. */
+function manifestMismatch(old: Manifest, now: Manifest & { files: readonly ManifestFile[] }): string | null {
+  if (old.input !== now.input) return `input ${old.input}`;
+  if (JSON.stringify(old.shard) !== JSON.stringify(now.shard)) return 'another shard';
+  if (old.batchSize !== now.batchSize) return `batch size ${old.batchSize}`;
+  const rel = (f: string | ManifestFile): string => (typeof f === 'string' ? f : f.rel);
+  if (old.files.map(rel).join('\n') !== now.files.map(rel).join('\n')) {
+    return `a different file list (${old.files.length} files then, ${now.files.length} now)`;
+  }
+  for (let i = 0; i < old.files.length; i++) {
+    const a = old.files[i], b = now.files[i];
+    if (typeof a === 'string') continue; // a version 1 manifest knows paths only
+    if (a.size !== b.size || a.mtimeMs !== b.mtimeMs) {
+      return `input file ${b.rel}, which has changed since (${a.size} bytes then, ${b.size} now; modified since)`;
+    }
+  }
+  return null;
+}
+
+/** Removes this extractor's files from `work` (manifest, parts, temporaries), then the folder if empty. */
+function clearWork(work: string): void {
+  if (!existsSync(work)) return;
+  for (const f of readdirSync(work)) if (WORK_FILE_RE.test(f)) rmSync(join(work, f), { force: true });
+  removeIfEmpty(work);
+}
+
+function removeIfEmpty(dir: string): void {
+  try { rmdirSync(dir); } catch { /* not empty, or already gone */ }
+}
+
+/** Fails if `path` is a directory (an output must be a file). */
+function expectFilePath(path: string, what: string): void {
+  if (existsSync(path) && statSync(path).isDirectory()) {
+    throw new Error(`extract: ${what} ${path} is a directory; give a file path (e.g. ${join(path, 'SongCSV.csv')})`);
+  }
+}
 
 /**
  * Extracts every song of an MSD tree into SongCSV (seed columns, bugs fixed), an extended CSV
@@ -92,22 +149,90 @@ export async function extractMsd(opts: ExtractOptions): Promise<ExtractResult> {
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`extract: batchSize must be a positive integer, got ${batchSize}`);
   const input = resolve(opts.input);
   if (!existsSync(input)) throw new Error(`extract: ${opts.input}: no such file or directory`);
-  const all = listMsdFiles(input);
-  if (all.length === 0) throw new Error(`extract: no .h5 files under ${opts.input}`);
+  expectFilePath(output, 'output');
+  expectFilePath(extendedOutput, 'extended output');
+  expectFilePath(errorsOutput, 'errors output');
+  if (new Set([output, extendedOutput, errorsOutput]).size < 3) {
+    throw new Error(`extract: the SongCSV, extended and errors outputs must be three different files (${output}, ${extendedOutput}, ${errorsOutput})`);
+  }
+  const skipped: SkippedPath[] = [];
+  const all = listMsdFiles(input, { onSkip: (s) => skipped.push(s) });
+  if (all.length === 0) {
+    throw new Error(`extract: no .h5 files under ${opts.input}${skipped.length > 0 ? ` (skipped: ${skipped.slice(0, 3).map((s) => `${s.rel}: ${s.reason}`).join('; ')})` : ''}`);
+  }
   const files = shardFiles(all, shard); // a shard of a small input may be empty: it then writes header-only files
+  const walkErrors = shardFiles(skipped, shard).map((s) => ({ file: s.rel, reason: s.reason }));
+  const manifest = {
+    version: 2 as const, input, shard, batchSize,
+    files: files.map((f): ManifestFile => { const st = statSync(f.path); return { rel: f.rel, size: st.size, mtimeMs: st.mtimeMs }; }),
+  };
 
-  if (opts.restart === true) rmSync(work, { recursive: true, force: true });
-  const manifest: Manifest = { version: 1, input, shard, batchSize, files: files.map((f) => f.rel) };
+  // Everything this run creates before its first finished batch is removed again if it fails.
+  const madeDir = mkdirSync(dirname(output), { recursive: true });
+  let lock;
+  try {
+    lock = acquireOutputLock(output, 'extract');
+  } catch (e) {
+    if (madeDir !== undefined) removeCreatedDirs(madeDir, dirname(output));
+    throw e;
+  }
+  const workExisted = existsSync(work);
+  try {
+    return await extractLocked(opts, { output, extendedOutput, errorsOutput, work, batchSize, files, walkErrors, manifest, staleLock: lock.staleLock });
+  } catch (e) {
+    if (!workExisted || opts.restart === true) {
+      if (existsSync(work) && !readdirSync(work).some((f) => PART_RE.test(f))) clearWork(work); // nothing worth resuming
+    }
+    if (madeDir !== undefined && !existsSync(work)) removeCreatedDirs(madeDir, dirname(output));
+    throw e;
+  } finally {
+    lock.release();
+  }
+}
+
+/** Removes the empty directories from `leaf` up to `top` (both created by this run). */
+function removeCreatedDirs(top: string, leaf: string): void {
+  for (let d = leaf; d.length >= top.length; d = dirname(d)) {
+    removeIfEmpty(d);
+    if (d === top) break;
+  }
+}
+
+interface Plan {
+  readonly output: string;
+  readonly extendedOutput: string;
+  readonly errorsOutput: string;
+  readonly work: string;
+  readonly batchSize: number;
+  readonly files: readonly InputFile[];
+  /** Paths the folder walk could not use (unreadable folders, dangling links, symlink loops). */
+  readonly walkErrors: readonly { file: string; reason: string }[];
+  readonly manifest: Manifest & { files: readonly ManifestFile[] };
+  readonly staleLock: LockInfo | null;
+}
+
+/** The extraction proper, run while holding the output's lock. */
+async function extractLocked(opts: ExtractOptions, plan: Plan): Promise<ExtractResult> {
+  const { output, extendedOutput, errorsOutput, work, batchSize, files, manifest } = plan;
+  if (opts.restart === true) clearWork(work);
   const manifestPath = `${work}/manifest.json`;
   if (existsSync(manifestPath)) {
-    const old = JSON.parse(readFileSync(manifestPath, 'utf8')) as Manifest;
-    const why = old.input !== input ? `input ${old.input}` : JSON.stringify(old.shard) !== JSON.stringify(shard) ? 'another shard'
-      : old.batchSize !== batchSize ? `batch size ${old.batchSize}` : old.files.join('\n') !== manifest.files.join('\n')
-        ? `a different file list (${old.files.length} files then, ${files.length} now)` : null;
+    let old: Manifest;
+    try {
+      old = JSON.parse(readFileSync(manifestPath, 'utf8')) as Manifest;
+    } catch {
+      throw new Error(`extract: ${manifestPath} is not a manifest this extractor wrote; use --restart (restart: true) to start over`);
+    }
+    const why = manifestMismatch(old, manifest);
     if (why !== null) {
       throw new Error(`extract: ${work} holds an interrupted run for ${why}; rerun with its settings to resume, or use --restart (restart: true) to start over`);
     }
   } else {
+    const orphans = existsSync(work) ? readdirSync(work).filter((f) => PART_RE.test(f)) : [];
+    if (orphans.length > 0) {
+      throw new Error(`extract: ${work} holds ${orphans.length} part file(s) (${orphans[0]}, …) but no manifest naming the input they came from, ` +
+        'so they cannot be trusted; use --restart (restart: true) to discard them');
+    }
     mkdirSync(work, { recursive: true });
     writeFileAtomic(manifestPath, JSON.stringify(manifest));
   }
@@ -141,9 +266,9 @@ export async function extractMsd(opts: ExtractOptions): Promise<ExtractResult> {
     bar?.stop();
   }
 
-  const errors = await joinParts(batches, output, extendedOutput, errorsOutput);
-  if (opts.keepWork !== true) rmSync(work, { recursive: true, force: true });
-  return { files: files.length, songs: errors.songs, errors: errors.errors, resumedBatches, output, extendedOutput, errorsOutput };
+  const errors = await joinParts(batches, plan.walkErrors, output, extendedOutput, errorsOutput);
+  if (opts.keepWork !== true) clearWork(work);
+  return { files: files.length + plan.walkErrors.length, songs: errors.songs, errors: errors.errors, resumedBatches, staleLock: plan.staleLock, output, extendedOutput, errorsOutput };
 }
 
 /** Runs the batches on `workers` threads (0 = inline), a batch to whichever thread is free. */
@@ -174,9 +299,12 @@ const isAborted = (signal?: AbortSignal): boolean => signal?.aborted === true;
 
 interface PartLine { f: string; i?: number; s?: string[]; x?: string[]; e?: string }
 
-/** Joins the parts in batch order into the three outputs; SongNumber is the 1-based row number. */
-async function joinParts(batches: readonly BatchTask[], output: string, extendedOutput: string, errorsOutput: string):
-    Promise<{ songs: number; errors: { file: string; reason: string }[] }> {
+/**
+ * Joins the parts in batch order into the three outputs; SongNumber is the 1-based row number. The
+ * errors file lists the files that could not be read and the paths the walk skipped, by path.
+ */
+async function joinParts(batches: readonly BatchTask[], walkErrors: readonly { file: string; reason: string }[],
+    output: string, extendedOutput: string, errorsOutput: string): Promise<{ songs: number; errors: { file: string; reason: string }[] }> {
   const song = new CsvWriter(output, SONGCSV_COLUMNS);
   const ext = new CsvWriter(extendedOutput, EXTENDED_COLUMNS);
   const err = new CsvWriter(errorsOutput, ERROR_COLUMNS);
@@ -190,7 +318,6 @@ async function joinParts(batches: readonly BatchTask[], output: string, extended
         const p = JSON.parse(line) as PartLine;
         if (p.e !== undefined) {
           errors.push({ file: p.f, reason: p.e });
-          await err.write([p.f, p.e]);
         } else {
           n++;
           await song.write([String(n), ...p.s!]);
@@ -198,6 +325,9 @@ async function joinParts(batches: readonly BatchTask[], output: string, extended
         }
       }
     }
+    errors.push(...walkErrors);
+    errors.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0)); // stable: a file's own order kept
+    for (const e of errors) await err.write([e.file, e.reason]);
   });
   return { songs: n, errors };
 }

@@ -1,6 +1,6 @@
 // Finding MSD files and splitting them into shards. Paths are compared relative to the input root
 // with '/' separators, so listings, shard membership and output order are the same on every machine.
-import { listFiles, type InputFile } from '../io/files.js';
+import { listFiles, type InputFile, type ListFilesOptions } from '../io/files.js';
 
 /** A shard: this process handles files whose path hash is `index` modulo `count`. */
 export interface Shard {
@@ -12,8 +12,8 @@ export interface Shard {
  * Every `.h5` file under `root` (any depth: the MSD's data/A/B/C layout or anything else), sorted by
  * relative path; a file path is a one-file input (see `listFiles`).
  */
-export function listMsdFiles(root: string): InputFile[] {
-  return listFiles(root, '.h5');
+export function listMsdFiles(root: string, options: ListFilesOptions = {}): InputFile[] {
+  return listFiles(root, '.h5', options);
 }
 
 /** FNV-1a (32-bit) of the UTF-8 bytes of `s`: a stable, dependency-free hash for sharding. */
@@ -28,7 +28,7 @@ export function fnv1a(s: string): number {
 }
 
 /** The files of `shard` (all files when `shard` is null). */
-export function shardFiles(files: readonly InputFile[], shard: Shard | null): InputFile[] {
+export function shardFiles<T extends { readonly rel: string }>(files: readonly T[], shard: Shard | null): T[] {
   if (shard === null || shard.count === 1) return files.slice();
   return files.filter((f) => fnv1a(f.rel) % shard.count === shard.index);
 }

@@ -28,8 +28,9 @@ export interface CsvText {
  * ```
  */
 export async function readCsv(path: string, what: string): Promise<CsvText> {
-  let text: string;
-  try { text = readFileSync(path, 'utf8'); } catch { throw new Error(`${what}: ${path}: cannot read the file`); }
+  let bytes: Buffer;
+  try { bytes = readFileSync(path); } catch { throw new Error(`${what}: ${path}: cannot read the file`); }
+  let text = decodeUtf8(bytes, path, what);
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   if (/(^|,)"b'/m.test(text.slice(0, 20000))) return { rows: tolerantRows(text), tolerant: true }; // never valid CSV
   const rows: string[][] = [];
@@ -45,6 +46,20 @@ export async function readCsv(path: string, what: string): Promise<CsvText> {
     return { rows: tolerantRows(text), tolerant: true };
   }
   return { rows, tolerant: false };
+}
+
+/** The file's text; bytes that are not UTF-8 are an error naming the line they are on. */
+function decodeUtf8(bytes: Uint8Array, path: string, what: string): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    const lossy = new TextDecoder('utf-8').decode(bytes);
+    const at = lossy.indexOf('\ufffd');
+    let line = 1;
+    for (let i = 0; i < at; i++) if (lossy.charCodeAt(i) === 10) line++;
+    throw new Error(`${what}: ${path}: line ${line} (data row ${line - 1}) holds bytes that are not UTF-8; ` +
+      'save the file as UTF-8 (e.g. iconv -f latin1 -t utf-8 in.csv > out.csv)');
+  }
 }
 
 /**

@@ -2,7 +2,7 @@
 // recursing into their members. Every value is checked before it is used, so a corrupt or hand-edited
 // state gives an error naming the part of the model it is in, never a model that predicts nonsense.
 import { Tensor } from '@timbre/tensor';
-import { buildModule, type Module, type ModuleConfig } from '@timbre/nn';
+import { buildModule, checkArchitecture, checkFiniteTensors, type Module, type ModuleConfig } from '@timbre/nn';
 import type { Classifier } from './types.js';
 import { BaggingClassifier, BlendClassifier, SammeClassifier, SeedEnsemble, SnapshotEnsemble, VotingClassifier, type SnapshotSource } from './ensemble.js';
 import { GBDT } from './gbdt.js';
@@ -36,6 +36,13 @@ function network(s: Record<string, unknown>, where: string): { net: Module; feat
   const classes = field<number>(s, 'classes', where, positiveInt, 'a positive integer');
   const architecture = field<ModuleConfig>(s, 'architecture', where, (v) => isObject(v) && typeof v.type === 'string', 'a module config');
   const tensors = field<Record<string, Tensor>>(s, 'tensors', where, (v) => isObject(v) && Object.values(v).every((t) => t instanceof Tensor), 'a map of tensors');
+  // Everything the file says is checked against everything else before the network is allocated.
+  checkFiniteTensors(tensors, where);
+  const io = ioSizes(architecture);
+  if (io !== null && (io.inputs !== features || io.outputs !== classes)) {
+    throw new RangeError(`${where}: the architecture maps ${io.inputs} inputs to ${io.outputs} outputs, the model says ${features} features and ${classes} classes`);
+  }
+  checkArchitecture(architecture, tensors, where);
   let net: Module;
   try {
     net = buildModule(architecture);
@@ -48,10 +55,30 @@ function network(s: Record<string, unknown>, where: string): { net: Module; feat
   if (probe.shape.length !== 2 || probe.shape[1] !== classes) {
     throw new RangeError(`${where}: the network maps ${features} inputs to [${probe.shape.join(', ')}], not to ${classes} classes`);
   }
-  for (const [name, t] of Object.entries(tensors)) {
-    for (let i = 0; i < t.data.length; i++) if (!Number.isFinite(t.data[i])) throw new RangeError(`${where}: tensor ${name} holds ${t.data[i]} at index ${i}`);
-  }
   return { net, features, classes };
+}
+
+/** Input and output sizes of a stack of Linear / BatchNorm1d / element-wise layers; null for anything else. */
+function ioSizes(config: ModuleConfig): { inputs: number; outputs: number } | null {
+  const c = config as Record<string, unknown>;
+  switch (c.type) {
+    case 'Linear': return { inputs: c.inFeatures as number, outputs: c.outFeatures as number };
+    case 'BatchNorm1d': return { inputs: c.numFeatures as number, outputs: c.numFeatures as number };
+    case 'Sequential': {
+      if (!Array.isArray(c.layers)) return null;
+      let inputs: number | null = null, outputs: number | null = null;
+      for (const l of c.layers as ModuleConfig[]) {
+        const t = (l as { type?: unknown } | null)?.type;
+        if (t === 'ReLU' || t === 'LeakyReLU' || t === 'Tanh' || t === 'Sigmoid' || t === 'GELU' || t === 'Dropout') continue;
+        const inner = ioSizes(l);
+        if (inner === null) return null;
+        inputs ??= inner.inputs;
+        outputs = inner.outputs;
+      }
+      return inputs === null || outputs === null ? null : { inputs, outputs };
+    }
+    default: return null;
+  }
 }
 
 function members(s: Record<string, unknown>, where: string): Classifier[] {

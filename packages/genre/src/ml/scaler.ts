@@ -22,6 +22,27 @@ export interface ScalerState {
 export interface ScalerFitOptions {
   /** 'error' (default): throw, naming the feature; 'zero': fill it with 0 (it becomes a constant 0). */
   readonly emptyFeatures?: 'error' | 'zero';
+  /** Names row `r` of `x` in error messages (default: "row r", 0-based). */
+  readonly rowLabel?: (row: number) => string;
+}
+
+// Features are float32 once scaled: a training value beyond this cannot be represented, and one near it
+// makes the variance overflow. Such values are refused rather than clipped: clipping 1e300 to 3.4e38
+// would still leave a scale that maps every other row of the column to 0.
+const FLOAT32_MAX = 3.4028234663852886e38;
+
+/** Refuses values of column `f` that float32 cannot hold (±Infinity included), naming up to 5 rows. */
+function checkColumnRange(x: Float32Array | Float64Array, rows: number, F: number, f: number, name: string, label: (r: number) => string): void {
+  const bad: number[] = [];
+  let count = 0;
+  for (let r = 0; r < rows; r++) {
+    const v = x[r * F + f];
+    if (Math.abs(v) > FLOAT32_MAX) { count++; if (bad.length < 5) bad.push(r); }
+  }
+  if (count > 0) {
+    throw new RangeError(`fitScaler: feature "${name}" has ${count} value(s) outside float32's range (|x| > 3.4e38) in the training data: ` +
+      `${bad.map((r) => `${label(r)} (${x[r * F + f]})`).join(', ')}${count > bad.length ? ', …' : ''}; fix or drop those rows`);
+  }
 }
 
 /**
@@ -40,7 +61,9 @@ export function fitScaler(x: Float32Array | Float64Array, rows: number, featureN
   if (rows === 0) throw new RangeError('fitScaler: no training rows');
   const fill: number[] = [], shift: number[] = [], scale: number[] = [];
   const col = new Float64Array(rows);
+  const label = options.rowLabel ?? ((r: number) => `row ${r}`);
   for (let f = 0; f < F; f++) {
+    checkColumnRange(x, rows, F, f, featureNames[f], label);
     let m = 0;
     for (let r = 0; r < rows; r++) { const v = x[r * F + f]; if (!Number.isNaN(v)) col[m++] = v; }
     if (m === 0 && options.emptyFeatures !== 'zero') throw new RangeError(`fitScaler: feature "${featureNames[f]}" has no value in the training rows`);
@@ -58,6 +81,9 @@ export function fitScaler(x: Float32Array | Float64Array, rows: number, featureN
     let ss = 0;
     for (let r = 0; r < rows; r++) { let v = x[r * F + f]; if (Number.isNaN(v)) v = median; ss += (v - mean) * (v - mean); }
     const std = Math.sqrt(ss / rows); // population std, like sklearn's StandardScaler
+    if (![median, mean, std, min, max, max - min].every(Number.isFinite)) {
+      throw new RangeError(`fitScaler: feature "${featureNames[f]}": its statistics are not finite (mean ${mean}, std ${std}, min ${min}, max ${max}); check the column for extreme values`);
+    }
     fill.push(median);
     if (kind === 'standard') { shift.push(mean); scale.push(std > 1e-12 ? std : 1); }
     else { shift.push(min); scale.push(max - min > 1e-12 ? max - min : 1); }

@@ -12,6 +12,34 @@ export interface SplitDatasets {
   readonly test: Dataset;
   readonly scaler: ScalerState;
   readonly indices: { readonly train: Int32Array; readonly valid: Int32Array; readonly test: Int32Array };
+  /** Learning problems worth saying out loud (a class with no training rows), each naming what to do. */
+  readonly warnings: readonly string[];
+}
+
+/**
+ * Checks the classes of a split: fewer than two classes among the training rows is an error (there is
+ * nothing to learn); a class with rows only in validation or test is a warning (the model can never
+ * predict it). Both name the classes and what to do.
+ */
+export function splitClassProblems(data: PreparedData, parts: { train: Int32Array; valid: Int32Array; test: Int32Array }): string[] {
+  const C = data.classNames.length;
+  const count = (idx: Int32Array): Int32Array => { const n = new Int32Array(C); for (const i of idx) n[data.y[i]]++; return n; };
+  const train = count(parts.train), valid = count(parts.valid), test = count(parts.test);
+  const present: number[] = [];
+  for (let c = 0; c < C; c++) if (train[c] > 0) present.push(c);
+  if (present.length < 2) {
+    const held = present.length === 1 ? `only class "${data.classNames[present[0]]}" (${train[present[0]]} rows)` : 'no class at all';
+    throw new RangeError(`makeDatasets: the training split holds ${held}; a classifier needs at least two classes to learn from. ` +
+      'Add songs of other genres, lower the minimum class count (--min-class-count) so fewer classes are dropped, or re-split (--resplit) so training gets several classes');
+  }
+  const warnings: string[] = [];
+  for (let c = 0; c < C; c++) {
+    if (train[c] > 0 || valid[c] + test[c] === 0) continue;
+    const where = [valid[c] > 0 ? `${valid[c]} validation` : '', test[c] > 0 ? `${test[c]} test` : ''].filter((w) => w !== '').join(' and ');
+    warnings.push(`class "${data.classNames[c]}" has no training rows (only ${where} rows), so the model can never predict it; ` +
+      'add songs of it, re-split with another seed (--resplit --seeds N), or drop rare classes (--min-class-count)');
+  }
+  return warnings;
 }
 
 function gather(data: PreparedData, idx: ArrayLike<number>): Float64Array {
@@ -81,12 +109,16 @@ export function makeDatasets(
 ): SplitDatasets {
   const { train, valid, test } = splitRows(data, options);
   if (train.length === 0) throw new RangeError('makeDatasets: the training split is empty');
-  const scaler = fitScaler(gather(data, train), train.length, data.featureNames, options.scaler ?? 'standard');
+  const warnings = splitClassProblems(data, { train, valid, test });
+  const scaler = fitScaler(gather(data, train), train.length, data.featureNames, options.scaler ?? 'standard', {
+    rowLabel: (r) => `track ${data.trackIds[train[r]]}`,
+  });
   return {
     train: datasetFromPrepared(data, train, scaler),
     valid: datasetFromPrepared(data, valid, scaler),
     test: datasetFromPrepared(data, test, scaler),
     scaler,
     indices: { train, valid, test },
+    warnings,
   };
 }

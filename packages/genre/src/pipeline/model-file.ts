@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { Tensor } from '@timbre/tensor';
-import { loadSafetensors, saveSafetensors, writeFileAtomic } from '@timbre/nn';
+import { decodeSafetensors, encodeSafetensors, loadSafetensors, writeFileAtomic } from '@timbre/nn';
 import type { FeatureGroup, KeyEncoding } from '../preprocess/features.js';
 import { checkScalerState, type ScalerState } from '../ml/scaler.js';
 import type { Classifier, ModelState } from '../ml/types.js';
@@ -149,15 +149,31 @@ export function saveGenreModel(path: string, m: SaveModelArgs): { json: string; 
     ...(m.fit !== undefined ? { fit: m.fit } : {}),
     ...(m.info !== undefined ? { info: m.info } : {}),
   };
+  // The files are made in memory and read back the way loadGenreModel reads them before anything is
+  // written: a model that would not load is never saved (and an existing model is left as it was).
+  const jsonText = JSON.stringify(meta, null, 1) + '\n';
+  let weightBytes: Uint8Array | null = null;
   if (hasWeights) {
     const arch = architectureOf(state);
     const members = state.members as unknown[] | undefined;
-    saveSafetensors(weights, tensors, {
+    weightBytes = encodeSafetensors(tensors, {
       format: 'pt', ...(arch !== undefined ? { architecture: arch } : {}), ...(Array.isArray(members) ? { members: String(members.length) } : {}),
       extras: JSON.stringify({ format: 'timbre-genre-model', kind: state.kind, classNames: m.classNames }),
     });
   }
-  writeFileAtomic(json, JSON.stringify(meta, null, 1) + '\n');
+  try {
+    const bytes = weightBytes;
+    readGenreModel(JSON.parse(jsonText) as Record<string, unknown>, json, () => (bytes === null ? {} : decodeSafetensors(bytes, weights).tensors));
+  } catch (e) {
+    throw new Error(`saveGenreModel: the model would not load, so nothing was written: ${(e as Error).message}`, { cause: e });
+  }
+  if (weightBytes !== null) writeFileAtomic(weights, weightBytes);
+  writeFileAtomic(json, jsonText);
+  try {
+    loadGenreModel(json);
+  } catch (e) {
+    throw new Error(`saveGenreModel: ${json} was written but does not load back: ${(e as Error).message}`, { cause: e });
+  }
   return { json, weights: hasWeights ? weights : null };
 }
 
@@ -202,18 +218,29 @@ export function loadGenreModel(path: string): { classifier: Classifier; meta: Mo
   try { raw = JSON.parse(readFileSync(json, 'utf8')) as Record<string, unknown>; } catch (e) {
     throw new Error(`model: ${json}: cannot read the model description (${(e as Error).message})`);
   }
+  return readGenreModel(raw, json, (file) => loadSafetensors(file).tensors);
+}
+
+/** A model from its parsed description; `readTensors(file)` gives the weights file's tensors. */
+function readGenreModel(raw: Record<string, unknown>, json: string, readTensors: (file: string) => Record<string, Tensor>): { classifier: Classifier; meta: ModelMeta } {
   if (raw === null || typeof raw !== 'object' || raw.format !== 'timbre-genre-model') throw new Error(`model: ${json}: not a timbre genre model (format field is ${JSON.stringify((raw as { format?: unknown })?.format)})`);
   if (raw.version !== 1 && raw.version !== 2) throw new Error(`model: ${json}: unsupported version ${JSON.stringify(raw.version)} (this timbre reads versions 1 and 2)`);
   if (!Array.isArray(raw.featureNames) || !Array.isArray(raw.classNames)) throw new Error(`model: ${json}: missing featureNames or classNames`);
+  if (!raw.classNames.every((c) => typeof c === 'string') || new Set(raw.classNames).size !== raw.classNames.length) {
+    throw new Error(`model: ${json}: classNames must be distinct strings`);
+  }
   const read = raw.version === 1 ? fromVersion1(raw, json) : (raw as unknown as ModelMeta);
   // Files written before the original project's feature group was called original6 name it seed6.
   const meta: ModelMeta = { ...read, featureGroups: read.featureGroups.map((g) => ((g as string) === 'seed6' ? 'original6' : g)) };
   checkScalerState(meta.scaler, `model: ${json}`);
+  if (meta.scaler.featureNames.length !== meta.featureNames.length) {
+    throw new Error(`model: ${json}: the scaler has ${meta.scaler.featureNames.length} features, the model ${meta.featureNames.length} feature names`);
+  }
   let state: unknown = meta.model;
   if (meta.weights !== undefined) {
     if (typeof meta.weights !== 'string') throw new Error(`model: ${json}: "weights" must be a file name`);
     const file = join(dirname(json), meta.weights);
-    const { tensors } = loadSafetensors(file);
+    const tensors = readTensors(file);
     const used = new Set<string>();
     state = joinTensors(meta.model, tensors, used, file);
     const extra = Object.keys(tensors).filter((k) => !used.has(k));
@@ -225,5 +252,13 @@ export function loadGenreModel(path: string): { classifier: Classifier; meta: Mo
   if ((shape.features !== undefined && shape.features !== F) || (shape.classes !== undefined && shape.classes !== C)) {
     throw new Error(`model: ${json}: the ${meta.kind} model has ${shape.features} inputs / ${shape.classes} classes, the description ${F} feature names / ${C} class names`);
   }
+  // Every kind answers one row of F features with its class probabilities: their count must be C.
+  let outputs: number;
+  try {
+    outputs = classifier.predictProba(new Float32Array(F), 1).length;
+  } catch (e) {
+    throw new Error(`model: ${json}: the ${meta.kind} model does not take the ${F} features its description names (${(e as Error).message})`, { cause: e });
+  }
+  if (outputs !== C) throw new Error(`model: ${json}: the ${meta.kind} model predicts ${outputs} classes, the description names ${C} (${meta.classNames.join(', ')})`);
   return { classifier, meta };
 }

@@ -16,7 +16,10 @@ export interface RawTable {
   readonly rows: readonly (readonly string[])[];
 }
 
-/** One prediction; `genre` null when the row lacks a vital field (`reason` says which). */
+/**
+ * One prediction; `genre` null when the row lacks a vital field or holds a value far outside anything
+ * seen in training (`reason` says which feature).
+ */
 export interface Prediction {
   readonly trackId: string;
   readonly artist: string;
@@ -126,15 +129,43 @@ export function encodeForModel(table: RawTable, meta: Pick<ModelMeta, 'featureNa
   return { x, bad, imputed };
 }
 
-/** Predicts every row of a table; rows missing a vital value come back with genre null and a reason. */
+/**
+ * A scaled value further than this from 0 (standard deviations for the standard scaler, training ranges
+ * for min-max) is far outside anything the model saw: networks saturate there and every such row gets
+ * the same class, so the row is not predicted and its `reason` names the feature.
+ */
+export const MAX_SCALED_MAGNITUDE = 1e3;
+
+/** Why a scaled row is too far outside the training data to predict (null if it is not). */
+function farOutside(z: Float32Array, raw: Float64Array, names: readonly string[]): string | null {
+  const far: string[] = [];
+  for (let f = 0; f < z.length; f++) {
+    if (!(Math.abs(z[f]) <= MAX_SCALED_MAGNITUDE)) far.push(`${names[f]} = ${raw[f]}`);
+  }
+  if (far.length === 0) return null;
+  return `far outside the training data (scaled |value| > ${MAX_SCALED_MAGNITUDE}): ${far.slice(0, 3).join(', ')}${far.length > 3 ? ', …' : ''}; not predicted`;
+}
+
+/**
+ * Predicts every row of a table; rows missing a vital value, or with a value far outside the training
+ * data, come back with genre null and a reason.
+ */
 export function predictTable(classifier: Classifier, meta: ModelMeta, table: RawTable): Prediction[] {
   const { x, bad, imputed } = encodeForModel(table, meta);
   const F = meta.featureNames.length, C = meta.classNames.length;
+  const complete: number[] = [];
+  for (let i = 0; i < bad.length; i++) if (bad[i] === null) complete.push(i);
+  const xs = new Float64Array(complete.length * F);
+  complete.forEach((i, r) => xs.set(x.subarray(i * F, (i + 1) * F), r * F));
+  const scaled = applyScaler(meta.scaler, xs, complete.length);
   const good: number[] = [];
-  for (let i = 0; i < bad.length; i++) if (bad[i] === null) good.push(i);
-  const xs = new Float64Array(good.length * F);
-  good.forEach((i, r) => xs.set(x.subarray(i * F, (i + 1) * F), r * F));
-  const proba = good.length > 0 ? classifier.predictProba(applyScaler(meta.scaler, xs, good.length), good.length) : new Float32Array(0);
+  complete.forEach((i, r) => {
+    bad[i] = farOutside(scaled.subarray(r * F, (r + 1) * F), xs.subarray(r * F, (r + 1) * F), meta.featureNames);
+    if (bad[i] === null) good.push(r);
+  });
+  const zs = new Float32Array(good.length * F);
+  good.forEach((r, k) => zs.set(scaled.subarray(r * F, (r + 1) * F), k * F));
+  const proba = good.length > 0 ? classifier.predictProba(zs, good.length) : new Float32Array(0);
   const col = (c: string) => table.columns.indexOf(c);
   const [ti, si, ai, tt] = [col('track_id'), col('song_id'), col('artist_name'), col('title')];
   const out: Prediction[] = [];

@@ -69,6 +69,8 @@ export interface SeedRun {
   readonly rounds?: number;
   readonly rows: { train: number; valid: number; test: number };
   readonly seconds: number;
+  /** Learning problems of this seed's split (see `splitClassProblems`). */
+  readonly warnings: readonly string[];
 }
 
 /** Mean ± std of the headline numbers over seeds. */
@@ -124,6 +126,8 @@ export interface TrainRunResult {
   readonly datasets: SplitDatasets;
   /** How the saved (first seed's) model's split was drawn; `evaluate` redraws it from this. */
   readonly split: SplitSpec;
+  /** Learning problems of any seed's split, each once (a class with no training rows, …). */
+  readonly warnings: readonly string[];
   /** With `refit`: the model fitted on every labelled row — the one to deploy. */
   readonly final?: FinalFit;
 }
@@ -188,6 +192,7 @@ export function trainSeed(data: PreparedData, options: TrainRunOptions, seed: nu
   const run: SeedRun = {
     seed, test, valid, baseline: majorityBaseline(ds.train.y, ds.test.y, C), history, members, ...(rounds ? { rounds } : {}),
     rows: { train: ds.train.rows, valid: ds.valid.rows, test: ds.test.rows }, seconds: (performance.now() - t0) / 1000,
+    warnings: ds.warnings,
   };
   return { run, model, datasets: ds, opts: o };
 }
@@ -205,6 +210,7 @@ export function assembleRun(options: TrainRunOptions, runs: readonly SeedRun[], 
     },
     model: first.model, scaler: first.datasets.scaler, datasets: first.datasets,
     split: resplit ? { resplitSeed: seeds[0], random } : {},
+    warnings: [...new Set(runs.flatMap((r) => r.warnings))],
   };
 }
 

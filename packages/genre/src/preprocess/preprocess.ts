@@ -5,7 +5,7 @@ import { CsvWriter, readCsv, writeAll, type CsvCell } from '../io/csv.js';
 import { trainValidTestSplit } from '../ml/split.js';
 import { readLabels, type LabelRuleOptions } from '../labels/label.js';
 import { featureDefs, featureGroupsOf, indicatorOf, parseFeatureSpec, type FeatureDef, type FeatureGroup, type KeyEncoding } from './features.js';
-import { readSongTable, type SongTable } from './table.js';
+import { isDecimal, readSongTable, tableNumber, type SongTable } from './table.js';
 
 /** Split parts, as stored in the `split` column. */
 export const SPLIT_NAMES = ['train', 'valid', 'test'] as const;
@@ -81,11 +81,6 @@ const MSD_GENRE_CODES: Record<string, string> = { '0': 'dance and electronica', 
 
 const IDENTITY = new Set(['track_id', 'song_id', 'artist_id', 'artist_name', 'title', 'release', 'genre']);
 
-function num(s: string | undefined): number {
-  if (s === undefined || s === '') return NaN;
-  const v = Number(s);
-  return Number.isFinite(v) ? v : NaN;
-}
 
 /** Adds the columns of `join` to `table` (new columns, and gaps in existing ones), keyed by track or song id. */
 function joinTable(table: { columns: string[]; rows: string[][] }, join: SongTable): { key: string; matched: number } {
@@ -97,7 +92,7 @@ function joinTable(table: { columns: string[]; rows: string[][] }, join: SongTab
   for (const r of join.rows) byKey.set(r[jKey], r);
   const useful = join.columns.map((c, i) => ({ c, i })).filter(({ c }) => !IDENTITY.has(c) && !c.includes('__') && (/^(timbre|pitch)_(mean|var)_\d+$/.test(c) || /^[a-z_]+$/.test(c)));
   // Only numeric-looking columns are worth joining (skip gender, country, mbid, genre_principal, …).
-  const numeric = useful.filter(({ i }) => join.rows.some((r) => r[i] !== '') && join.rows.every((r) => r[i] === '' || Number.isFinite(Number(r[i]))));
+  const numeric = useful.filter(({ i }) => join.rows.some((r) => r[i] !== '') && join.rows.every((r) => r[i] === '' || isDecimal(r[i])));
   const target = numeric.map(({ c }) => {
     let t = table.columns.indexOf(c);
     if (t < 0) { table.columns.push(c); t = table.columns.length - 1; for (const r of table.rows) r.push(''); }
@@ -180,30 +175,36 @@ export async function preprocess(options: PreprocessOptions): Promise<{ data: Pr
       throw new RangeError(`preprocess: --require ${r}: not an imputable group or field of these features (imputable: ${[...byIndicator.keys()].map(what).join(', ') || 'none'})`);
     }
   }
-  const get = (r: string[]) => (c: string) => num(r[colIndex.get(c) ?? -1]);
   const lacks = (g: (c: string) => number, indicator: string) => byIndicator.get(indicator)!.some((d) => Number.isNaN(d.value(g)));
   const idCol = colIndex.get('track_id') ?? colIndex.get('song_id');
   const artistIdCol = colIndex.get('artist_id'), artistCol = colIndex.get('artist_name'), titleCol = colIndex.get('title');
 
-  interface Kept { row: string[]; genre: string }
+  // A feature column's cell as a number ('' = NaN); anything that is not a number is an error naming the row.
+  const get = (r: string[], line: number) => (c: string): number => {
+    const i = colIndex.get(c);
+    return i === undefined ? NaN : tableNumber(r[i], input, line, c);
+  };
+  interface Kept { row: string[]; line: number; genre: string }
   const kept: Kept[] = [];
   const seenIds = new Set<string>();
-  for (const r of rows) {
+  for (let ri = 0; ri < rows.length; ri++) {
+    const r = rows[ri], line = table.rowNumbers[ri];
     const genre = genreOf(r).trim();
     if (genre === '') { drop('no genre label'); continue; }
     let missing: string | null = null;
+    const g = get(r, line);
     for (const c of vitalCols) {
-      if (Number.isNaN(num(r[colIndex.get(c)!]))) { missing = c; break; }
+      if (Number.isNaN(g(c))) { missing = c; break; }
     }
     if (missing !== null) { drop(`missing ${missing}`); continue; }
-    const unmet = [...required].find((q) => lacks(get(r), `${q}_missing`));
+    const unmet = [...required].find((q) => lacks(g, `${q}_missing`));
     if (unmet !== undefined) { drop(/^(timbre|pitch)$/.test(unmet) ? `no ${unmet} summary (required)` : `missing ${unmet} (required)`); continue; }
     if (idCol !== undefined) {
       const id = r[idCol];
       if (id !== '' && seenIds.has(id)) { drop('duplicate track'); continue; }
       seenIds.add(id);
     }
-    kept.push({ row: r, genre });
+    kept.push({ row: r, line, genre });
   }
 
   // Rare classes.
@@ -233,7 +234,7 @@ export async function preprocess(options: PreprocessOptions): Promise<{ data: Pr
   // Encode: every feature, and after the last feature of an indicator, the indicator when some row needs it.
   const imputed: Record<string, number> = {};
   for (const ind of byIndicator.keys()) {
-    const n = final.reduce((a, k) => a + (lacks(get(k.row), ind) ? 1 : 0), 0);
+    const n = final.reduce((a, k) => a + (lacks(get(k.row, k.line), ind) ? 1 : 0), 0);
     if (n > 0) imputed[what(ind)] = n;
   }
   const indicatorAfter = new Map<FeatureDef, string>();
@@ -248,8 +249,8 @@ export async function preprocess(options: PreprocessOptions): Promise<{ data: Pr
   const x = new Float64Array(n * F), y = new Int32Array(n);
   const trackIds: string[] = [], artists: string[] = [], titles: string[] = [], groups: string[] = [];
   for (let i = 0; i < n; i++) {
-    const { row, genre } = final[i];
-    const g = get(row);
+    const { row, line, genre } = final[i];
+    const g = get(row, line);
     let f = 0;
     for (const d of defs) {
       x[i * F + f++] = d.value(g);
@@ -339,7 +340,7 @@ export async function readPrepared(path: string, options: { classNames?: readonl
     for (let f = 0; f < F; f++) {
       const s = r[META.length + f];
       const v = s === '' ? NaN : Number(s);
-      if (s !== '' && !Number.isFinite(v)) throw new Error(`preprocessed data: ${path}: row ${i + 1}, column "${featureNames[f]}": "${s}" is not a number`);
+      if (s !== '' && !(isDecimal(s) && Number.isFinite(v))) throw new Error(`preprocessed data: ${path}: row ${i + 1}, column "${featureNames[f]}": "${s}" is not a number`);
       x[i * F + f] = v;
     }
   }

@@ -13,6 +13,8 @@ export interface SongTable {
   /** Original header, same order as `columns`. */
   readonly header: readonly string[];
   readonly rows: string[][];
+  /** The 1-based data-row number (header = row 0) of each of `rows`, for messages. */
+  readonly rowNumbers: readonly number[];
   /** 1-based data-row numbers (header = row 0) of rows with the wrong number of fields. */
   readonly truncated: readonly { row: number; fields: number }[];
   /** True when the file was not valid CSV and was read with the tolerant line tokenizer. */
@@ -106,18 +108,63 @@ export async function readSongTable(path: string): Promise<SongTable> {
   // The original project's header ended in a comma: an all-empty, nameless last column. Drop it.
   while (header.length > 0 && header[header.length - 1] === '') header = header.slice(0, -1);
   if (header.length < 2) throw new Error(`preprocess: ${path}: the header has ${header.length} column(s); expected a CSV with a header row`);
+  const first = new Map<string, number>();
+  header.forEach((h, i) => {
+    const j = first.get(h);
+    if (j !== undefined) {
+      throw new Error(`preprocess: ${path}: column "${h}" appears twice in the header (columns ${j + 1} and ${i + 1}); rename or remove one`);
+    }
+    first.set(h, i);
+  });
   const columns = canonicalColumns(header);
   const rows: string[][] = [];
+  const rowNumbers: number[] = [];
   const truncated: { row: number; fields: number }[] = [];
   for (let r = 1; r < raw.length; r++) {
     let row = raw[r];
     while (row.length > header.length && row[row.length - 1].trim() === '') row = row.slice(0, -1);
     if (row.length !== header.length) { truncated.push({ row: r, fields: row.length }); continue; }
     rows.push(row.map(cleanValue));
+    rowNumbers.push(r);
   }
   const has = (c: string) => columns.includes(c);
   const format = has('genre') && has('timbre_mean_0') && has('timbre_var_0') && header[0].toLowerCase() === 'genre'
     ? 'msd-genre'
     : header.some((h) => h === 'SongID' || h === 'KeySignature') ? 'songcsv' : 'generic';
-  return { path, format, columns, header, rows, truncated, tolerant };
+  return { path, format, columns, header, rows, rowNumbers, truncated, tolerant };
+}
+
+// A number as a CSV user writes it: optional sign, digits with an optional decimal point, optional
+// exponent. Not hexadecimal (0x1A), binary or octal literals, not Infinity, not digit separators.
+const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+const FLOAT32_MAX = 3.4028234663852886e38;
+
+/** Columns whose values cannot be negative (times, counts, confidences, categorical codes). */
+const NON_NEGATIVE = new Set([
+  'duration', 'tempo', 'end_of_fade_in', 'start_of_fade_out', 'year', 'key', 'mode', 'time_signature',
+  'key_confidence', 'mode_confidence', 'time_signature_confidence', 'danceability', 'energy',
+]);
+
+/** True if `s` is a plain decimal number (the only spelling `tableNumber` accepts). */
+export function isDecimal(s: string): boolean {
+  return DECIMAL.test(s.trim());
+}
+
+/**
+ * The number in a cleaned cell ('' = missing = NaN), parsed strictly; anything else is an error naming
+ * the file, the data row and the column: text ("abc" is not a number), hexadecimal, Infinity, values
+ * outside float32's range (features are float32), and negative values in columns that cannot be negative.
+ *
+ * ```ts
+ * tableNumber('218.93', 'SongCSV.csv', 12, 'duration'); // 218.93
+ * ```
+ */
+export function tableNumber(cell: string, path: string, row: number, column: string): number {
+  if (cell === '') return NaN;
+  const where = `preprocess: ${path}: data row ${row}, column "${column}"`;
+  if (!DECIMAL.test(cell)) throw new Error(`${where}: "${cell.length > 40 ? cell.slice(0, 40) + '…' : cell}" is not a number (write decimal numbers; leave the cell empty if the value is missing)`);
+  const v = Number(cell);
+  if (!(Math.abs(v) <= FLOAT32_MAX)) throw new Error(`${where}: ${cell} is outside the range features can hold (float32, |x| <= 3.4e38)`);
+  if (v < 0 && NON_NEGATIVE.has(column)) throw new Error(`${where}: ${cell} is negative; ${column} cannot be`);
+  return v;
 }
