@@ -247,6 +247,17 @@ describe('registry models in the pipeline', () => {
     expect((await cli('evaluate', `${base}.json`, csv, '--part', 'all')).code).toBe(0);
   });
 
+  it('evaluate names the features the input lacks', async () => {
+    const base = join(dir, 'named');
+    await writePrepared(join(dir, 'named.csv'), data);
+    expect((await cli('fit', join(dir, 'named.csv'), '--model', 'logreg', '-o', base)).code).toBe(0);
+    const other = join(dir, 'other-features.csv');
+    await writePrepared(other, { ...data, featureNames: data.featureNames.map((f) => (f === 'timbre_mean_4' ? 'loudness' : f)) });
+    const e = await cli('evaluate', `${base}.json`, other);
+    expect(e.code).toBe(1);
+    expect(e.err).toMatch(/does not have the model's features: it lacks timbre_mean_4 and has loudness the model does not use/);
+  });
+
   it('with no test rows (--test 0), train fits the final model only and says it is not evaluated', async () => {
     const csv = join(dir, 'no-test.csv');
     await writePrepared(csv, { ...data, split: data.split.map((p) => (p === 2 ? 0 : p)) as Int8Array });

@@ -21,7 +21,10 @@ export function addEvaluateCommand(program: Command): void {
       }
       const data = await readPrepared(file, { classNames: meta.classNames });
       if (data.featureNames.join(',') !== meta.featureNames.join(',')) {
-        throw new Error(`evaluate: ${file} has features [${data.featureNames.slice(0, 5).join(', ')}, …] (${data.featureNames.length}), the model expects ${meta.featureNames.length} different ones: preprocess it with the model's feature set`);
+        const lacking = meta.featureNames.filter((f) => !data.featureNames.includes(f));
+        const extra = data.featureNames.filter((f) => !meta.featureNames.includes(f));
+        const list = (v: readonly string[]) => `${v.slice(0, 6).join(', ')}${v.length > 6 ? `, … (${v.length})` : ''}`;
+        throw new Error(`evaluate: ${file} does not have the model's features${lacking.length > 0 ? `: it lacks ${list(lacking)}` : ''}${extra.length > 0 ? `${lacking.length > 0 ? ' and has' : ': it has'} ${list(extra)} the model does not use` : ''}${lacking.length === 0 && extra.length === 0 ? ' in the same order' : ''}; preprocess it with the model's feature set (--features, --join)`);
       }
       // Score the rows the model never saw: a model trained with --resplit carries the seed of its
       // own split, which generally differs from the file's stored split column.
