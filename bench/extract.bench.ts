@@ -123,12 +123,12 @@ export async function run(opts: BenchOptions): Promise<void> {
   console.log('correctness: every field of timbre\'s songs equals h5wasm\'s values');
 
   const notes: string[] = [];
-  // With sched_autogroup (the default on many distributions) all threads of one terminal session
+  // With sched_autogroup (the default on many distributions) all threads started from one terminal
   // share one CPU share: on a busy machine 2 workers then get no more CPU than 1.
   let autogroup = '0';
   try { autogroup = readFileSync('/proc/sys/kernel/sched_autogroup_enabled', 'utf8').trim(); } catch { /* not Linux */ }
   if (autogroup === '1' && machine.loadAvg1 > machine.cores) {
-    notes.push(`load average ${machine.loadAvg1} on ${machine.cores} cores with sched_autogroup: the worker threads share this session's CPU share, so the 2-worker speed-up only shows on an idle machine`);
+    notes.push(`load average ${machine.loadAvg1} on ${machine.cores} cores with sched_autogroup: the worker threads share one terminal's CPU share, so the 2-worker speed-up only shows on an idle machine`);
   }
   const pyProblem = want('pytables') ? pythonHasTables() : 'not selected';
   if (pyProblem !== null && want('pytables')) notes.push(`pytables skipped: ${pyProblem}`);

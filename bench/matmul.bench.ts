@@ -1,4 +1,4 @@
-// matmul micro-benchmark (issue 3): timbre's scalar kernels in each layout vs the naive kernel,
+// matmul micro-benchmark: timbre's scalar kernels in each layout vs the naive kernel,
 // tfjs-backend-cpu and tfjs-backend-wasm, on square and MLP-layer shapes (M×K×N).
 // Every implementation's result is checked against the naive kernel before it is timed.
 // Writes bench/results/matmul.json: [{ bench, shape, layout, impl, gflops }].
@@ -30,10 +30,10 @@ export const SHAPES: [number, number, number][] = [
 const LAYOUTS: Layout[] = ['NN', 'NT', 'TN'];
 const IMPLS: Impl[] = ['timbre', 'timbre-2cores', 'timbre-scalar', 'timbre-ts', 'naive', 'tfjs-cpu', 'tfjs-wasm'];
 // "timbre" is the default path: the kernels/matmul.ts dispatcher (WebAssembly SIMD where the runtime has
-// it, issue 8) on one core, operands allocated by @timbre/tensor (so in WebAssembly memory, no copies).
+// it) on one core, operands allocated by @timbre/tensor (so in WebAssembly memory, no copies).
 // "timbre-2cores" is the same with the worker thread taking half of the product; it is only run on
 // shapes at or above the crossover (TIMBRE_PARALLEL_MIN_FLOPS) where the default path uses it.
-// "timbre-scalar" is the scalar path issue 3 sets targets for, as the scalar backend runs it: the
+// "timbre-scalar" is the scalar path, as the scalar backend runs it: the
 // asm.js macro-kernel (kernels/matmul-asm.ts) with the TypeScript packing; "timbre-ts" is the same
 // driver with the TypeScript macro-kernel (kernels/matmul-packed.ts), what runs where asm.js does not
 // compile. Both are called directly, so the result does not depend on which backend the dispatcher picks.

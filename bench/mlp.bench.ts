@@ -1,6 +1,6 @@
-// MLP training-epoch benchmark (issue 4): one epoch over 8,000 random rows, softmax cross-entropy, shuffled
-// mini-batches. timbre (the default WebAssembly SIMD kernels; timbre-scalar: the scalar kernels, matmul in asm.js, issue 4's goal;
-// timbre-2cores: SIMD with nn's DataParallel on two threads, issue 8; wall clock only, CPU time would add both threads) vs
+// MLP training-epoch benchmark: one epoch over 8,000 random rows, softmax cross-entropy, shuffled
+// mini-batches. timbre (the default WebAssembly SIMD kernels; timbre-scalar: the scalar kernels, matmul in asm.js;
+// timbre-2cores: SIMD with nn's DataParallel on two threads; wall clock only, CPU time would add both threads) vs
 // tfjs-backend-wasm, tfjs-backend-cpu and PyTorch 1-thread (bench/torch_mlp.py) on the same shapes/optimisers.
 // Writes bench/results/mlp.json: [{ bench: "mlp-epoch", config, impl, ms }] (median ms per epoch), and prints the
 // heap after a forced GC at the end of each of 10 timbre epochs (flat = the training loop allocates nothing).

@@ -1,4 +1,4 @@
-// Development benchmark for the WebAssembly SIMD kernels (issue 8): GFLOPS per shape and layout,
+// Development benchmark for the WebAssembly SIMD kernels: GFLOPS per shape and layout,
 // operands in the module's memory. Run: npx tsx --conditions=source bench/simd-dev.ts [--quick] [--cross]
 // --cross: one core vs two cores (wall clock, best of 15 interleaved runs) to find the crossover.
 // --peers: timbre SIMD (NN/NT/TN) vs tfjs-backend-wasm, interleaved, best of N wall-clock runs each: on a

@@ -26,7 +26,7 @@ export const SEQ = 0, DONE = 1, STATUS = 2, OP = 3, ROWS = 4, IN = 5, OUT = 6, I
 export const OP_FORWARD = 1, OP_BACKWARD = 2, OP_EXIT = 3;
 /**
  * How long (ms) a thread spins on the control block before sleeping in Atomics.wait. Waking a sleeping
- * thread takes 0.1-1.5 ms on this VM, and a step's serial work sometimes passes 0.5 ms (the thread was
+ * thread takes 0.1-1.5 ms on a shared 2-vCPU VM, and a step's serial work sometimes passes 0.5 ms (the thread was
  * pre-empted): measured at the MLP bench's batch 256 over 20 epochs, spinning 0.5 ms let the main thread
  * sleep 46-50 times and left 1.1 ms of wake-up latency in 1 % of jobs (main thread waiting 100-180 ms in
  * all); spinning 2 ms, 2 sleeps, 1 % of wake-ups above 8-38 µs, 48-51 ms waiting.
