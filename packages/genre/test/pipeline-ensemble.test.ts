@@ -21,6 +21,8 @@ import { MlpClassifier, mlpOptions } from '../src/ml/mlp.js';
 import { loadGenreModel, saveGenreModel } from '../src/pipeline/model-file.js';
 import { ensembleSeeds, trainAndEvaluate } from '../src/pipeline/run.js';
 
+vi.setConfig({ testTimeout: 120_000 }); // the machine is shared and the scalar backend is slower; these train real models
+
 const dir = mkdtempSync(join(tmpdir(), 'timbre-ens-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const fixtures = fileURLToPath(new URL('./fixtures/', import.meta.url));
