@@ -93,3 +93,7 @@ export { evaluateTrial, type ObjectiveSpec, type TrialScore } from './ml/search/
 export { runSearch, readJournal, type SearchOptions, type SearchResult, type TrialRecord, type Strategy } from './ml/search/search.js';
 export { searchReportSection, searchPlotSvg, searchTableHtml } from './report/search.js';
 export { buildProgram, main } from './cli/main.js';
+export {
+  fitTemperature, applyTemperature, expectedCalibrationError, calibrationBins, CalibratedClassifier, ECE_BINS,
+  type TemperatureOptions, type CalibrationBin,
+} from './ml/calibration.js';
