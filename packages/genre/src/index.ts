@@ -97,3 +97,7 @@ export {
   fitTemperature, applyTemperature, expectedCalibrationError, calibrationBins, CalibratedClassifier, ECE_BINS,
   type TemperatureOptions, type CalibrationBin,
 } from './ml/calibration.js';
+export {
+  explainRows, permutationImportance, groupFeatures,
+  type ExplainOptions, type RowExplanation, type Contribution, type ColumnGroup, type Baseline, type PermutationOptions, type Importance,
+} from './ml/explain.js';
