@@ -94,6 +94,10 @@ export { runSearch, readJournal, type SearchOptions, type SearchResult, type Tri
 export { searchReportSection, searchPlotSvg, searchTableHtml } from './report/search.js';
 export { buildProgram, main } from './cli/main.js';
 export {
+  chooseModel, DEFAULT_CANDIDATES, LOGREG_C_GRID,
+  type ChooseOptions, type ChooseResult, type CandidateSpec, type CandidateScore, type VariantScore, type ModelChoice, type OuterEstimate,
+} from './ml/select.js';
+export {
   fitTemperature, applyTemperature, expectedCalibrationError, calibrationBins, CalibratedClassifier, ECE_BINS,
   type TemperatureOptions, type CalibrationBin,
 } from './ml/calibration.js';
