@@ -94,3 +94,15 @@ export { runSearch, readJournal, type SearchOptions, type SearchResult, type Tri
 export { searchReportSection, searchPlotSvg, searchTableHtml } from './report/search.js';
 export { buildProgram, main } from './cli/main.js';
 export { acquireOutputLock, LockHeldError, type LockInfo, type OutputLock } from './io/lock.js';
+export {
+  chooseModel, DEFAULT_CANDIDATES, LOGREG_C_GRID,
+  type ChooseOptions, type ChooseResult, type CandidateSpec, type CandidateScore, type VariantScore, type ModelChoice, type OuterEstimate,
+} from './ml/select.js';
+export {
+  fitTemperature, applyTemperature, expectedCalibrationError, calibrationBins, CalibratedClassifier, ECE_BINS,
+  type TemperatureOptions, type CalibrationBin,
+} from './ml/calibration.js';
+export {
+  explainRows, permutationImportance, groupFeatures,
+  type ExplainOptions, type RowExplanation, type Contribution, type ColumnGroup, type Baseline, type PermutationOptions, type Importance,
+} from './ml/explain.js';

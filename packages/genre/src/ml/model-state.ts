@@ -4,6 +4,7 @@
 import { Tensor } from '@timbre/tensor';
 import { buildModule, checkArchitecture, checkFiniteTensors, type Module, type ModuleConfig } from '@timbre/nn';
 import type { Classifier } from './types.js';
+import { CalibratedClassifier } from './calibration.js';
 import { BaggingClassifier, BlendClassifier, SammeClassifier, SeedEnsemble, SnapshotEnsemble, VotingClassifier, type SnapshotSource } from './ensemble.js';
 import { GBDT } from './gbdt.js';
 import { LogisticRegression } from './logistic-regression.js';
@@ -149,6 +150,10 @@ const READERS: Readonly<Record<string, Reader>> = {
     ens.members = members(s, where);
     sameClasses(ens.members, where);
     return ens;
+  },
+  calibrated: (s, where) => {
+    const temperature = field<number>(s, 'temperature', where, (v) => typeof v === 'number' && v > 0 && Number.isFinite(v), 'a positive finite number');
+    return new CalibratedClassifier(restoreModel(s.base, `${where} base`), temperature);
   },
   samme: (s, where) => {
     const o = field<Record<string, unknown>>(s, 'options', where, isObject, 'an object of SAMME options');

@@ -1,0 +1,393 @@
+// Choosing a model on the user's data: candidates (registry models, option grids, seed ensembles and
+// soft-voting blends of them) are scored by artist-disjoint cross-validated macro-F1 on the rows
+// given, and the best is returned ready for `createModel`. With `outerFolds`, the whole
+// choose-then-fit procedure is itself cross-validated (nested): each outer fold chooses on its
+// training part only, so the estimate never sees the rows that score it.
+
+import type { Dataset } from './types.js';
+import { checkDataset } from './common.js';
+import { createModel, type ModelOptions } from './registry.js';
+import { crossValPredict } from './cv.js';
+import { stratifiedGroupKFold, subsetDataset, trainValidTestSplit } from './split.js';
+import { fitDatasetScaler, scaleDataset } from './scaler.js';
+import { accuracy, argmaxRows, macroF1, majorityClass } from './metrics.js';
+import { meanStd, type MeanStd } from './summary.js';
+import { applyTemperature, expectedCalibrationError, fitTemperature, ECE_BINS } from './calibration.js';
+
+/**
+ * One model family to try. `grid` entries are merged onto `options`, each scored on its own; the
+ * best one stands for the candidate. `seeds` > 1 makes a seed ensemble (probabilities of that many
+ * differently seeded fits averaged), scored one seed at a time so a tight budget keeps fewer seeds.
+ */
+export interface CandidateSpec {
+  /** Unique label shown in tables (letters, digits, dashes). */
+  readonly name: string;
+  /** Registry name (`createModel`). */
+  readonly model: string;
+  readonly options?: ModelOptions;
+  readonly grid?: readonly ModelOptions[];
+  readonly seeds?: number;
+}
+
+/** A candidate as `createModel(model, options, seed)` builds it. */
+export interface ModelChoice {
+  readonly name: string;
+  readonly model: string;
+  readonly options: ModelOptions;
+}
+
+/** Cross-validated scores of one option set (a grid point) of a candidate. */
+export interface VariantScore {
+  readonly options: ModelOptions;
+  /** Macro-F1 and accuracy of the pooled out-of-fold predictions. */
+  readonly macroF1: number;
+  readonly accuracy: number;
+  /** Seeds actually fitted (a seed ensemble may stop early on the budget). */
+  readonly seeds: number;
+  readonly seconds: number;
+}
+
+/** Cross-validated scores of one candidate on the rows it was chosen on. */
+export interface CandidateScore {
+  readonly name: string;
+  /** 'scored'; 'skipped' when the budget ran out before it (no scores then). */
+  readonly status: 'scored' | 'skipped';
+  /** The best variant, ready for createModel (null when skipped). */
+  readonly choice: ModelChoice | null;
+  /** Pooled out-of-fold macro-F1 and accuracy (NaN when skipped); the choice maximises macroF1. */
+  readonly macroF1: number;
+  readonly accuracy: number;
+  /** Mean ± sample std over the inner folds (null when skipped). */
+  readonly foldMacroF1: MeanStd | null;
+  readonly foldAccuracy: MeanStd | null;
+  /** Fitting and predicting time of all its variants and seeds (a blend reuses its members' fits: 0). */
+  readonly seconds: number;
+  readonly variants: readonly VariantScore[];
+}
+
+/** The nested estimate: every row predicted by a model chosen and fitted without it. */
+export interface OuterEstimate {
+  readonly folds: number;
+  /** Pooled over all rows (every row scored once). */
+  readonly accuracy: number;
+  readonly macroF1: number;
+  /** Mean ± sample std over the outer folds. */
+  readonly foldAccuracy: MeanStd;
+  readonly foldMacroF1: MeanStd;
+  /** The majority class of each outer training part, scored on its test part (pooled). */
+  readonly majorityAccuracy: number;
+  readonly majorityMacroF1: number;
+  /** The candidate each outer fold chose. */
+  readonly chosen: readonly string[];
+  /** Out-of-fold probabilities [rows, classes], raw and with each fold's temperature. */
+  readonly proba: Float32Array;
+  readonly calibratedProba: Float32Array;
+  /** Expected calibration error (ECE_BINS equal-width bins) of the raw and the calibrated probabilities. */
+  readonly ece: number;
+  readonly eceCalibrated: number;
+  /** Outer fold of each row. */
+  readonly fold: Int32Array;
+}
+
+/** Options of `chooseModel`. */
+export interface ChooseOptions {
+  /** Candidates, cheapest first (default DEFAULT_CANDIDATES). */
+  readonly candidates?: readonly CandidateSpec[];
+  /** Add soft-voting blends of the best 2, best 3 and all scored candidates (default true). */
+  readonly blends?: boolean;
+  /** Folds of the cross-validation that chooses (default 3). */
+  readonly innerFolds?: number;
+  /** Folds of the nested estimate (default 0 = choose only, no estimate; 5 is usual). */
+  readonly outerFolds?: number;
+  /** Fraction of each training part held out for early stopping (default 0.15), as crossValPredict. */
+  readonly validFraction?: number;
+  /**
+   * Wall-clock seconds for the whole call (default Infinity). The choice on all rows gets
+   * budgetSeconds / (1 + outerFolds); candidates run cheapest first, and one that would not finish
+   * in what is left is stopped (a seed ensemble keeps the seeds it finished) and later ones skipped.
+   * The outer folds then re-run exactly what that choice could afford, so the estimate scores the
+   * procedure that was deployed. A binding budget makes the set of candidates depend on the
+   * machine's speed; with an unbounded budget the result depends on the seed only.
+   */
+  readonly budgetSeconds?: number;
+  /** Split folds by `ds.groups` (artists) — default true. */
+  readonly byGroup?: boolean;
+  readonly seed?: number;
+  /** Called with one line per finished candidate, for logs. */
+  readonly onProgress?: (line: string) => void;
+  /**
+   * Called right before every model fit, with the outer fold whose training part it uses (null for
+   * the choice on all rows) and whether the fit helps choose or scores an outer fold. For audits.
+   */
+  readonly onFit?: (info: { readonly outerFold: number | null; readonly purpose: 'choose' | 'score'; readonly candidate: string }) => void;
+}
+
+/** What `chooseModel` returns. */
+export interface ChooseResult {
+  /** The winner on all rows, ready for `createModel(chosen.model, chosen.options, seed)`. */
+  readonly chosen: ModelChoice;
+  /**
+   * Temperature fitted on the winner's out-of-fold probabilities over all rows: wrap the final
+   * model in `new CalibratedClassifier(model, temperature)`.
+   */
+  readonly temperature: number;
+  /** Every candidate's inner cross-validated scores on all rows, in the order tried (blends last). */
+  readonly candidates: readonly CandidateScore[];
+  /** The nested estimate (null when outerFolds is 0). */
+  readonly outer: OuterEstimate | null;
+  readonly seconds: number;
+}
+
+/** Inverse L2 strengths tried for logistic regression (log-spaced, 0.01 to 10). */
+export const LOGREG_C_GRID: readonly number[] = [0.01, 0.03, 0.1, 0.3, 1, 3, 10];
+
+/**
+ * The default candidates, cheapest first: logistic regression with C on LOGREG_C_GRID (L-BFGS to a
+ * gradient tolerance of 1e-4, plenty for choosing C); a random forest and gradient-boosted trees
+ * with balanced class weights (the choice maximises macro-F1, which rewards the rare classes); and
+ * the `default`-preset MLP as a seed ensemble of 5.
+ */
+export const DEFAULT_CANDIDATES: readonly CandidateSpec[] = [
+  { name: 'logreg', model: 'logreg', options: { tol: 1e-4, maxIter: 200 }, grid: LOGREG_C_GRID.map((C) => ({ C })) },
+  { name: 'rf', model: 'rf', options: { nTrees: 200, classWeight: 'balanced' } },
+  { name: 'gbdt', model: 'gbdt', options: { classWeight: 'balanced' } },
+  { name: 'mlp', model: 'mlp', options: { preset: 'default' }, seeds: 5 },
+];
+
+const now = (): number => Number(process.hrtime.bigint()) / 1e9;
+
+/** Out-of-fold probabilities and timing of one candidate's best variant. */
+interface Scored {
+  score: CandidateScore;
+  proba: Float32Array | null;
+  /** What each variant could afford: seeds fitted (for re-running the same procedure elsewhere). */
+  plan: PlanEntry;
+}
+
+/** Per candidate, the variants and seed counts to run (the outer folds repeat the all-rows plan). */
+interface PlanEntry {
+  readonly name: string;
+  readonly seeds: readonly number[]; // seeds fitted per variant; 0 = not run
+}
+
+interface SelectArgs {
+  ds: Dataset;
+  candidates: readonly CandidateSpec[];
+  blends: boolean;
+  innerFolds: number;
+  validFraction: number;
+  byGroup: boolean;
+  seed: number;
+  /** Absolute deadline (now() seconds) or Infinity. */
+  deadline: number;
+  /** When given, run exactly these seed counts per variant and ignore the deadline. */
+  plan: readonly PlanEntry[] | null;
+  outerFold: number | null;
+  onFit: ChooseOptions['onFit'];
+  onProgress: ChooseOptions['onProgress'];
+}
+
+interface Selection {
+  chosen: ModelChoice;
+  chosenProba: Float32Array;
+  candidates: CandidateScore[];
+  plan: PlanEntry[];
+}
+
+/** Options of a seed ensemble of `spec`'s model, or the model itself for one seed. */
+function choiceOf(spec: CandidateSpec, options: ModelOptions, seeds: number): ModelChoice {
+  if (seeds <= 1) return { name: spec.name, model: spec.model, options };
+  return { name: spec.name, model: 'seed-ensemble', options: { nEstimators: seeds, base: { model: spec.model, options } } };
+}
+
+function scoresOf(ds: Dataset, proba: Float32Array, fold: Int32Array, folds: number): { macroF1: number; accuracy: number; foldMacroF1: MeanStd; foldAccuracy: MeanStd } {
+  const K = ds.classes;
+  const pred = argmaxRows(proba, K);
+  const f1s: number[] = [], accs: number[] = [];
+  for (let f = 0; f < folds; f++) {
+    const yt: number[] = [], yp: number[] = [];
+    for (let i = 0; i < ds.rows; i++) if (fold[i] === f) { yt.push(ds.y[i]); yp.push(pred[i]); }
+    if (yt.length === 0) continue;
+    f1s.push(macroF1(yt, yp, K));
+    accs.push(accuracy(yt, yp));
+  }
+  return { macroF1: macroF1(ds.y, pred, K), accuracy: accuracy(ds.y, pred), foldMacroF1: meanStd(f1s), foldAccuracy: meanStd(accs) };
+}
+
+/** Scores every candidate on `ds` by inner CV and picks the best pooled macro-F1 (ties: the earlier, cheaper one). */
+function select(a: SelectArgs): Selection {
+  const { ds, innerFolds } = a;
+  const K = ds.classes, n = ds.rows;
+  const scored: Scored[] = [];
+  let fold: Int32Array | null = null;
+  for (const spec of a.candidates) {
+    const variants = (spec.grid ?? [{}]).map((g) => ({ ...(spec.options ?? {}), ...g }));
+    const maxSeeds = spec.seeds ?? 1;
+    const planned = a.plan?.find((p) => p.name === spec.name);
+    const variantScores: VariantScore[] = [];
+    const fitted: number[] = [];
+    let best: { v: number; proba: Float32Array; f1: number } | null = null;
+    let seconds = 0;
+    for (let v = 0; v < variants.length; v++) {
+      const seedsWanted = planned !== undefined ? planned.seeds[v] ?? 0 : maxSeeds;
+      const sum = new Float64Array(n * K);
+      let done = 0, vSeconds = 0;
+      for (let s = 0; s < seedsWanted; s++) {
+        const t0 = now();
+        let stopped = false;
+        const cvFold = new Int32Array(n).fill(-1);
+        const proba = new Float32Array(n * K).fill(NaN);
+        for (let fi = 0; fi < innerFolds; fi++) {
+          // Without a plan, stop a run that cannot finish in time: project the remaining folds from the done ones.
+          if (a.plan === null && now() + (fi === 0 ? 0 : ((now() - t0) / fi) * (innerFolds - fi)) > a.deadline) { stopped = true; break; }
+          const r = crossValPredict(ds, (seed) => {
+            a.onFit?.({ outerFold: a.outerFold, purpose: 'choose', candidate: spec.name });
+            return createModel(spec.model, variants[v], seed * 1000 + s);
+          }, { folds: innerFolds, seed: a.seed, validFraction: a.validFraction, byGroup: a.byGroup, onlyFolds: [fi] });
+          for (let i = 0; i < n; i++) {
+            if (r.fold[i] !== fi) continue;
+            cvFold[i] = fi;
+            for (let k = 0; k < K; k++) proba[i * K + k] = r.proba[i * K + k];
+          }
+        }
+        const dt = now() - t0;
+        vSeconds += dt;
+        if (stopped) break;
+        fold = cvFold;
+        for (let j = 0; j < sum.length; j++) sum[j] += proba[j];
+        done++;
+      }
+      seconds += vSeconds;
+      fitted.push(done);
+      if (done === 0) continue;
+      const avg = new Float32Array(n * K);
+      for (let j = 0; j < avg.length; j++) avg[j] = sum[j] / done;
+      const sc = scoresOf(ds, avg, fold!, innerFolds);
+      variantScores.push({ options: variants[v], macroF1: sc.macroF1, accuracy: sc.accuracy, seeds: done, seconds: vSeconds });
+      if (best === null || sc.macroF1 > best.f1 + 1e-12) best = { v, proba: avg, f1: sc.macroF1 };
+    }
+    const plan: PlanEntry = { name: spec.name, seeds: fitted };
+    if (best === null) {
+      scored.push({ plan, proba: null, score: { name: spec.name, status: 'skipped', choice: null, macroF1: NaN, accuracy: NaN, foldMacroF1: null, foldAccuracy: null, seconds, variants: variantScores } });
+      a.onProgress?.(`${spec.name}: skipped (budget)`);
+      continue;
+    }
+    const sc = scoresOf(ds, best.proba, fold!, innerFolds);
+    const choice = choiceOf(spec, variants[best.v], fitted[best.v]);
+    scored.push({ plan, proba: best.proba, score: { name: spec.name, status: 'scored', choice, ...sc, seconds, variants: variantScores } });
+    a.onProgress?.(`${spec.name}: macro-F1 ${(100 * sc.macroF1).toFixed(1)}, accuracy ${(100 * sc.accuracy).toFixed(1)} (${seconds.toFixed(1)} s) ${JSON.stringify(choice.options)}`);
+  }
+  const base = scored.filter((s) => s.proba !== null);
+  if (base.length === 0) throw new RangeError('chooseModel: the budget allowed no candidate; raise budgetSeconds');
+  const all = [...scored];
+  if (a.blends && base.length >= 2) {
+    const ranked = [...base].sort((x, y) => y.score.macroF1 - x.score.macroF1);
+    const sizes = [...new Set([2, 3, base.length].filter((k) => k <= base.length))];
+    for (const k of sizes) {
+      const members = ranked.slice(0, k);
+      const avg = new Float32Array(n * K);
+      for (const m of members) for (let j = 0; j < avg.length; j++) avg[j] += m.proba![j] / k;
+      const sc = scoresOf(ds, avg, fold!, innerFolds);
+      const name = k === base.length && k > 3 ? 'vote-all' : `vote-top${k}`;
+      const choice: ModelChoice = { name, model: 'voting', options: { members: members.map((m) => ({ model: m.score.choice!.model, options: m.score.choice!.options })) } };
+      all.push({ plan: { name, seeds: [] }, proba: avg, score: { name, status: 'scored', choice, ...sc, seconds: 0, variants: [] } });
+      a.onProgress?.(`${name} (${members.map((m) => m.score.name).join(' + ')}): macro-F1 ${(100 * sc.macroF1).toFixed(1)}, accuracy ${(100 * sc.accuracy).toFixed(1)}`);
+    }
+  }
+  let win = all.find((s) => s.proba !== null)!;
+  for (const s of all) if (s.proba !== null && s.score.macroF1 > win.score.macroF1 + 1e-12) win = s;
+  return { chosen: win.score.choice!, chosenProba: win.proba!, candidates: all.map((s) => s.score), plan: scored.map((s) => s.plan) };
+}
+
+/** Fits `choice` on a training part the way crossValPredict fits a fold (validation split, scaler), predicts `test`. */
+function fitAndPredict(train: Dataset, test: Dataset, choice: ModelChoice, seed: number, validFraction: number, byGroup: boolean): Float32Array {
+  let trainRaw = train, validRaw: Dataset | undefined;
+  if (validFraction > 0) {
+    const inner = trainValidTestSplit(train.y, { groups: byGroup ? train.groups! : null, validFraction, testFraction: 0, seed: seed + 7919, classes: train.classes });
+    trainRaw = subsetDataset(train, inner.train);
+    validRaw = subsetDataset(train, inner.valid);
+  }
+  const scaler = fitDatasetScaler(trainRaw, 'standard', { emptyFeatures: 'zero' });
+  const model = createModel(choice.model, choice.options, seed);
+  model.fit(scaleDataset(scaler, trainRaw), validRaw === undefined ? undefined : scaleDataset(scaler, validRaw));
+  const t = scaleDataset(scaler, test);
+  return model.predictProba(t.x, t.rows);
+}
+
+/**
+ * Chooses a model for `ds` (raw feature rows: NaN = missing; every fit imputes and scales on its own
+ * training rows) among `candidates` by artist-disjoint cross-validated macro-F1, and, with
+ * `outerFolds`, estimates how well that whole choice-and-fit procedure does on artists it never saw.
+ * Seeded: the same data, options and seed give the same result (unless the budget binds; see
+ * `ChooseOptions.budgetSeconds`).
+ *
+ * ```ts
+ * const r = chooseModel(ds, { outerFolds: 5, budgetSeconds: 60, seed: 1 });
+ * const model = new CalibratedClassifier(createModel(r.chosen.model, r.chosen.options, 1), r.temperature);
+ * console.log(r.chosen.name, r.outer!.accuracy, r.outer!.macroF1);
+ * ```
+ */
+export function chooseModel(ds: Dataset, options: ChooseOptions = {}): ChooseResult {
+  const op = 'chooseModel';
+  checkDataset(op, ds);
+  const {
+    candidates = DEFAULT_CANDIDATES, blends = true, innerFolds = 3, outerFolds = 0, validFraction = 0.15,
+    budgetSeconds = Infinity, byGroup = true, seed = 0, onProgress, onFit,
+  } = options;
+  if (candidates.length === 0) throw new RangeError(`${op}: no candidates`);
+  const names = new Set<string>();
+  for (const c of candidates) {
+    if (!/^[a-z][a-z0-9-]*$/.test(c.name)) throw new RangeError(`${op}: candidate name "${c.name}" must be lower-case letters, digits and dashes`);
+    if (names.has(c.name)) throw new RangeError(`${op}: two candidates are named "${c.name}"`);
+    names.add(c.name);
+    if (c.seeds !== undefined && !(Number.isInteger(c.seeds) && c.seeds >= 1)) throw new RangeError(`${op}: candidate "${c.name}": seeds must be a positive integer, got ${c.seeds}`);
+    if (c.grid !== undefined && c.grid.length === 0) throw new RangeError(`${op}: candidate "${c.name}": grid is empty`);
+    createModel(c.model, { ...(c.options ?? {}), ...(c.grid?.[0] ?? {}) }, 0); // unknown names and bad options fail now, not after minutes
+  }
+  if (!(Number.isInteger(innerFolds) && innerFolds >= 2)) throw new RangeError(`${op}: innerFolds must be an integer >= 2, got ${innerFolds}`);
+  if (!(outerFolds === 0 || (Number.isInteger(outerFolds) && outerFolds >= 2))) throw new RangeError(`${op}: outerFolds must be 0 or an integer >= 2, got ${outerFolds}`);
+  if (!(budgetSeconds > 0)) throw new RangeError(`${op}: budgetSeconds must be > 0, got ${budgetSeconds}`);
+  if (byGroup && ds.groups === undefined) throw new RangeError(`${op}: the dataset has no groups (artists); pass byGroup: false for row-level folds`);
+  const t0 = now();
+  const common = { candidates, blends, innerFolds, validFraction, byGroup, onFit, onProgress };
+  onProgress?.(`choosing on all ${ds.rows} rows`);
+  const all = select({ ...common, ds, seed, deadline: t0 + budgetSeconds / (1 + outerFolds), plan: null, outerFold: null });
+  const temperature = fitTemperature(all.chosenProba, ds.y, ds.classes);
+  let outer: OuterEstimate | null = null;
+  if (outerFolds > 0) {
+    const K = ds.classes;
+    const folds = stratifiedGroupKFold(ds.y, outerFolds, { groups: byGroup ? ds.groups! : null, seed: seed + 104729, classes: K });
+    const proba = new Float32Array(ds.rows * K), calibrated = new Float32Array(ds.rows * K);
+    const fold = new Int32Array(ds.rows).fill(-1);
+    const majority = new Int32Array(ds.rows);
+    const chosen: string[] = [];
+    folds.forEach((f, fi) => {
+      const train = subsetDataset(ds, f.train), test = subsetDataset(ds, f.test);
+      onProgress?.(`outer fold ${fi + 1}/${outerFolds}: choosing on ${train.rows} rows`);
+      const sel = select({ ...common, ds: train, seed: seed + 1 + fi, deadline: Infinity, plan: all.plan, outerFold: fi });
+      chosen.push(sel.chosen.name);
+      const T = fitTemperature(sel.chosenProba, train.y, K);
+      const modelOnFit = onFit === undefined ? undefined : () => onFit({ outerFold: fi, purpose: 'score', candidate: sel.chosen.name });
+      modelOnFit?.();
+      const p = fitAndPredict(train, test, sel.chosen, seed * 100 + fi, validFraction, byGroup);
+      const pc = applyTemperature(p, K, T);
+      const maj = majorityClass(train.y, K);
+      for (let r = 0; r < f.test.length; r++) {
+        const i = f.test[r];
+        proba.set(p.subarray(r * K, r * K + K), i * K);
+        calibrated.set(pc.subarray(r * K, r * K + K), i * K);
+        fold[i] = fi;
+        majority[i] = maj;
+      }
+      onProgress?.(`outer fold ${fi + 1}/${outerFolds}: ${sel.chosen.name}, T = ${T.toFixed(2)}`);
+    });
+    const sc = scoresOf(ds, proba, fold, outerFolds);
+    outer = {
+      folds: outerFolds, accuracy: sc.accuracy, macroF1: sc.macroF1, foldAccuracy: sc.foldAccuracy, foldMacroF1: sc.foldMacroF1,
+      majorityAccuracy: accuracy(ds.y, majority), majorityMacroF1: macroF1(ds.y, majority, K), chosen,
+      proba, calibratedProba: calibrated, ece: expectedCalibrationError(proba, ds.y, K, ECE_BINS),
+      eceCalibrated: expectedCalibrationError(calibrated, ds.y, K, ECE_BINS), fold,
+    };
+  }
+  return { chosen: all.chosen, temperature, candidates: all.candidates, outer, seconds: now() - t0 };
+}
