@@ -289,3 +289,48 @@ describe('registry models in the pipeline', () => {
 });
 
 const cli = runCli;
+
+describe('train --preset auto and predict --explain', () => {
+  it('auto chooses among the candidates on the data, saves the calibrated winner, and predict explains each song', async () => {
+    const csv = join(dir, 'auto.csv');
+    await writePrepared(csv, data);
+    const base = join(dir, 'auto');
+    const t = await cli('--json', 'train', csv, '--preset', 'auto', '--budget', '30', '--seeds', '3', '-o', base);
+    expect(t.code, t.err).toBe(0);
+    const tj = JSON.parse(t.out);
+    expect(tj.preset).toBe('auto');
+    expect(tj.candidates.map((c: { name: string }) => c.name)).toEqual(expect.arrayContaining(['logreg', 'rf', 'gbdt']));
+    const scored = tj.candidates.filter((c: { status: string }) => c.status === 'scored');
+    expect(scored.length).toBeGreaterThan(0);
+    // the chosen candidate is the scored one with the best cross-validated macro-F1
+    const best = scored.reduce((a: { macroF1: number }, b: { macroF1: number }) => (b.macroF1 > a.macroF1 ? b : a));
+    expect(tj.chosen.name).toBe(best.name);
+    expect(tj.nested.folds).toBe(3);
+    expect(tj.nested.accuracy).toBeGreaterThan(tj.nested.majorityAccuracy);
+    const { classifier, meta } = loadGenreModel(`${base}.json`);
+    expect(classifier.kind).toBe('calibrated');
+    expect(meta.fit?.rows).toBe(data.rows);
+    // predict --explain on a song table of the same features
+    const table = join(dir, 'auto-songs.csv');
+    const F = data.featureNames.length;
+    writeFileSync(table, [['track_id', 'artist_name', 'title', ...data.featureNames].join(','), ...Array.from({ length: 12 }, (_, i) =>
+      [data.trackIds[i], data.artists[i], data.titles[i], ...Array.from(data.x.subarray(i * F, (i + 1) * F), String)].join(','))].join('\n') + '\n');
+    const p = await cli('--json', 'predict', `${base}.json`, table, '--explain', '2');
+    expect(p.code, p.err).toBe(0);
+    const preds = JSON.parse(p.out).predictions as { genre: string; explanation: { feature: string; effect: number }[] }[];
+    expect(preds).toHaveLength(12);
+    for (const q of preds) {
+      // the five timbre columns read as one group, the song's timbre summary
+      expect(q.explanation).toEqual([{ feature: 'timbre', effect: expect.any(Number) }]);
+      expect(Number.isFinite(q.explanation[0].effect)).toBe(true);
+    }
+  });
+
+  it('auto refuses the MLP flags and --model, naming the flag', async () => {
+    const csv = join(dir, 'auto2.csv');
+    await writePrepared(csv, data);
+    const e = await cli('train', csv, '--preset', 'auto', '--epochs', '3', '-o', join(dir, 'auto2'));
+    expect(e.code).toBe(1);
+    expect(e.err).toMatch(/--preset auto chooses the model and its settings itself; drop --epochs/);
+  });
+});

@@ -23,6 +23,7 @@ export function addRunCommand(program: Command): void {
     .action(async (o, cmd: Command) => {
       const { json } = cmd.optsWithGlobals<Globals>();
       const bar = makeBar(!json);
+      if (o.preset === 'auto') throw new Error('--preset auto is for timbre train (run: preprocess, then train --preset auto)');
       const overrides = mlpOverrides(o);
       const choice = modelChoice(o);
       const prog = trainProgress(json, o.seeds, overrides.epochs ?? (o.preset === 'original' ? 1000 : 300), choice.ensemble, o.jobs);

@@ -39,11 +39,12 @@ export function mlpOverrides(o: Record<string, unknown>): Partial<MlpOptions> {
 /** The flags `train` and `run` share: preset, model, seeds, split, scaler and the MLP's settings. */
 export function addTrainOptions(c: Command): Command {
   return c
-    .addOption(new Option('--preset <name>', 'MLP preset').choices(['default', 'original']).default('default'))
+    .addOption(new Option('--preset <name>', 'default (the MLP seed ensemble), original (the original project\'s MLP), or auto (choose among models by nested artist-disjoint CV on this data; train only)').choices(['default', 'original', 'auto']).default('default'))
     .option('--ensemble <k>', 'seed ensemble of K MLPs per model, probabilities averaged (1 = one MLP; default: the preset\'s)', int('--ensemble'))
     .option('--model <name>', 'a registry model instead of the MLP: gbdt, rf, logreg, … (see `timbre models`; saved: gbdt, rf, logreg)')
     .option('--model-options <json>', 'options of --model as JSON, e.g. \'{"nRounds":300}\'', jsonArg('--model-options'))
     .option('--seeds <list>', 'seeds: a count ("5" = 1..5) or a list ("1,2,3")', seedsArg, [1, 2, 3])
+    .option('--budget <seconds>', 'auto: wall-clock seconds for choosing the model (cheaper candidates first; the MLP ensemble is dropped first when it is short)', float('--budget'), 120)
     .option('--no-refit', 'save the first seed\'s model as evaluated instead of refitting it on every labelled row')
     .option('--resplit', 'draw a new artist-disjoint split for every seed (mean ± std then includes split variance)')
     .option('-j, --jobs <n>', 'seeds trained at once, on this thread and worker threads (same results as 1; default: the number of cores)', int('--jobs'), availableParallelism())

@@ -9,7 +9,9 @@ import { renderReport } from '../report/html.js';
 import { saveGenreModel } from '../pipeline/model-file.js';
 import { trainAndEvaluateParallel } from '../pipeline/parallel.js';
 import { fitFinal, type FinalFit, type TrainRunOptions } from '../pipeline/run.js';
-import { print, type Globals } from './options.js';
+import { pct, print, type Globals } from './options.js';
+import { trainAuto } from '../pipeline/auto.js';
+import type { PreparedData } from '../preprocess/preprocess.js';
 import { addTrainOptions, mlpOverrides, modelChoice, trainProgress } from './train-options.js';
 
 /** Adds `train` to the program. */
@@ -24,6 +26,10 @@ export function addTrainCommand(program: Command): void {
       const data = await readPrepared(file);
       const overrides = mlpOverrides(o);
       const choice = modelChoice(o);
+      if (o.preset === 'auto') {
+        await trainAutoCommand(file, data, o, json);
+        return;
+      }
       const options: TrainRunOptions = { preset: o.preset, overrides, seeds: o.seeds, scaler: o.scaler as ScalerKind, resplit: !!o.resplit, ...choice, refit: o.refit !== false };
       const common = { preset: o.preset, featureNames: data.featureNames, featureGroups: featureGroupsOf(data.featureNames), keyEncoding: keyEncodingOf(data.featureNames), classNames: data.classNames, ...(choice.modelOptions ? { modelOptions: choice.modelOptions } : {}) };
       const fitOf = (f: FinalFit) => ({ refit: true, rows: f.rows, ...(f.epochs !== undefined ? { epochs: f.epochs } : {}), ...(f.rounds !== undefined ? { rounds: f.rounds } : {}), from: f.from });
@@ -65,4 +71,36 @@ export function addTrainCommand(program: Command): void {
         r.final !== undefined ? `saved model: ${fitLine(r.final)}` : `saved model: the first seed's, trained on its train split (--no-refit)`,
       ].join('\n'), { model: paths, modelName: r.modelName, ensemble: r.ensemble, preset: o.preset, options: r.options, summary: s, runs, warnings: r.warnings, ...(r.final ? { fit: fitOf(r.final) } : {}) });
     });
+}
+
+/** `train --preset auto`: choose the model on this data (nested artist-disjoint CV), fit it on every row, save it. */
+async function trainAutoCommand(file: string, data: PreparedData, o: Record<string, unknown>, json: boolean | undefined): Promise<void> {
+  const mlpFlags = Object.keys(mlpOverrides(o));
+  if (o.model !== undefined || o.ensemble !== undefined || mlpFlags.length > 0) {
+    throw new Error(`--preset auto chooses the model and its settings itself; drop ${o.model !== undefined ? '--model' : o.ensemble !== undefined ? '--ensemble' : `--${mlpFlags[0].replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`}`);
+  }
+  if (o.refit === false) throw new Error('--preset auto always fits the chosen model on every row; --no-refit applies to the MLP presets and --model');
+  const seeds = o.seeds as number[];
+  const r = trainAuto(data, {
+    budgetSeconds: o.budget as number, seed: seeds[0],
+    ...(json ? {} : { onProgress: (line: string) => process.stderr.write(`  ${line}\n`) }),
+  });
+  const c = r.choice;
+  const metrics = {
+    model: 'auto', chosen: c.chosen, temperature: c.temperature,
+    candidates: c.candidates.map((x) => ({ name: x.name, status: x.status, macroF1: x.macroF1, accuracy: x.accuracy, seconds: x.seconds, options: x.choice?.options ?? null })),
+    ...(c.outer ? { nested: { folds: c.outer.folds, accuracy: c.outer.accuracy, macroF1: c.outer.macroF1, majorityAccuracy: c.outer.majorityAccuracy, majorityMacroF1: c.outer.majorityMacroF1, chosen: c.outer.chosen, ece: c.outer.ece, eceCalibrated: c.outer.eceCalibrated } } : {}),
+  };
+  const fit = { refit: true, rows: r.rows, from: `auto: ${c.chosen.name} chosen by artist-disjoint cross-validated macro-F1; fitted on every row (15 % of the artists held out for early stopping), temperature ${c.temperature.toFixed(2)}` };
+  const paths = saveGenreModel(o.output as string, {
+    classifier: r.model, preset: 'auto', scaler: r.scaler, featureNames: data.featureNames, featureGroups: featureGroupsOf(data.featureNames),
+    keyEncoding: keyEncodingOf(data.featureNames), classNames: data.classNames, modelOptions: { model: c.chosen.model, ...c.chosen.options }, fit, metrics, info: { data: file },
+  });
+  const table = c.candidates.map((x) => `  ${x.name.padEnd(16)} ${x.status === 'scored' ? `macro-F1 ${pct(x.macroF1)} %  accuracy ${pct(x.accuracy)} %  ${x.seconds.toFixed(0)} s` : 'skipped (budget)'}`);
+  print(json, [
+    `candidates (artist-disjoint ${3}-fold CV on all ${data.rows} rows):`, ...table,
+    `chosen: ${c.chosen.name} (temperature ${c.temperature.toFixed(2)})`,
+    ...(c.outer ? [`nested estimate (${c.outer.folds} outer folds, each choosing on its own training part): accuracy ${pct(c.outer.accuracy)} %, macro-F1 ${pct(c.outer.macroF1)} %; majority class ${pct(c.outer.majorityAccuracy)} % / ${pct(c.outer.majorityMacroF1)} %; calibration error ${pct(c.outer.ece)} % → ${pct(c.outer.eceCalibrated)} %`] : []),
+    `saved ${paths.json}${paths.weights !== null ? ` and ${paths.weights}` : ''}: ${fit.from}`,
+  ].join('\n'), { ...metrics, preset: 'auto', model: paths, fit });
 }

@@ -89,7 +89,7 @@ function members(s: Record<string, unknown>, where: string): Classifier[] {
 
 /** Every member must predict the same classes. */
 function sameClasses(list: readonly Classifier[], where: string): number {
-  const classes = list.map((m) => (m as { classes?: number }).classes);
+  const classes = list.map((m) => modelShape(m).classes);
   if (classes.some((c) => c !== classes[0])) throw new RangeError(`${where}: members predict different numbers of classes (${classes.join(', ')})`);
   return classes[0] ?? 0;
 }
@@ -199,7 +199,9 @@ export function restoreModel(state: unknown, where = 'model'): Classifier {
 
 /** The number of input features of a restored model, when it says (every built-in kind does through its members). */
 export function modelShape(c: Classifier): { features?: number; classes?: number } {
-  const m = c as { features?: number; classes?: number; members?: Classifier[] };
+  const m = c as { features?: number; classes?: number; members?: Classifier[]; prior?: Float32Array | null; base?: Classifier };
+  if (m.prior) return { features: m.features ?? 0, classes: m.prior.length };
+  if (m.base !== undefined) return modelShape(m.base);
   if (m.features !== undefined && m.classes !== undefined && m.features > 0) return { features: m.features, classes: m.classes };
   if (Array.isArray(m.members) && m.members.length > 0) return modelShape(m.members[0]);
   return m.features !== undefined && m.features > 0 ? { features: m.features } : {};

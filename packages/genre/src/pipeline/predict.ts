@@ -4,8 +4,9 @@ import { statSync } from 'node:fs';
 import { listMsdFiles } from '../extract/files.js';
 import type { Song } from '../msd/song.js';
 import { readSongs } from '../msd/reader.js';
-import { featureDefs, indicatorOf, missingIndicator, type FeatureDef, type FeatureGroup } from '../preprocess/features.js';
+import { explanationGroups, featureDefs, indicatorOf, missingIndicator, type FeatureDef, type FeatureGroup } from '../preprocess/features.js';
 import { applyScaler } from '../ml/scaler.js';
+import { explainRows } from '../ml/explain.js';
 import { readSongTable } from '../preprocess/table.js';
 import type { Classifier } from '../ml/types.js';
 import type { ModelMeta } from './model-file.js';
@@ -30,6 +31,17 @@ export interface Prediction {
   readonly reason?: string;
   /** Groups or fields this row lacked, imputed with training medians (`timbre`, `year`, …). */
   readonly imputed?: readonly string[];
+  /**
+   * With `explain`: the feature groups that moved this song's predicted-genre probability most — the
+   * change when the group takes its training median instead (positive: the song's values raised it).
+   */
+  readonly explanation?: readonly { readonly feature: string; readonly effect: number }[];
+}
+
+/** Options of `predictTable` and `predictInputs`. */
+export interface PredictOptions {
+  /** Explain each prediction by its `explain` most influential feature groups (0 = no explanations). */
+  readonly explain?: number;
 }
 
 const SCALARS = [
@@ -150,7 +162,7 @@ function farOutside(z: Float32Array, raw: Float64Array, names: readonly string[]
  * Predicts every row of a table; rows missing a vital value, or with a value far outside the training
  * data, come back with genre null and a reason.
  */
-export function predictTable(classifier: Classifier, meta: ModelMeta, table: RawTable): Prediction[] {
+export function predictTable(classifier: Classifier, meta: ModelMeta, table: RawTable, options: PredictOptions = {}): Prediction[] {
   const { x, bad, imputed } = encodeForModel(table, meta);
   const F = meta.featureNames.length, C = meta.classNames.length;
   const complete: number[] = [];
@@ -166,6 +178,13 @@ export function predictTable(classifier: Classifier, meta: ModelMeta, table: Raw
   const zs = new Float32Array(good.length * F);
   good.forEach((r, k) => zs.set(scaled.subarray(r * F, (r + 1) * F), k * F));
   const proba = good.length > 0 ? classifier.predictProba(zs, good.length) : new Float32Array(0);
+  // The reference a group is replaced by: the training medians (a row of missing values through the scaler).
+  const explanations = (options.explain ?? 0) > 0 && good.length > 0
+    ? explainRows(classifier, zs, good.length, F, {
+      reference: applyScaler(meta.scaler, new Float64Array(F).fill(NaN), 1), referenceRows: 1, featureNames: meta.featureNames,
+      groups: explanationGroups(meta.featureNames), topK: options.explain,
+    })
+    : null;
   const col = (c: string) => table.columns.indexOf(c);
   const [ti, si, ai, tt] = [col('track_id'), col('song_id'), col('artist_name'), col('title')];
   const out: Prediction[] = [];
@@ -179,7 +198,8 @@ export function predictTable(classifier: Classifier, meta: ModelMeta, table: Raw
     g++;
     let best = 0;
     for (let c = 1; c < C; c++) if (p[c] > p[best]) best = c;
-    out.push({ ...base, genre: meta.classNames[best], probability: p[best], probabilities: p, ...(imputed[i].length > 0 ? { imputed: imputed[i] } : {}) });
+    const why = explanations?.[g - 1].contributions.map((c) => ({ feature: c.name, effect: c.effect }));
+    out.push({ ...base, genre: meta.classNames[best], probability: p[best], probabilities: p, ...(imputed[i].length > 0 ? { imputed: imputed[i] } : {}), ...(why ? { explanation: why } : {}) });
   }
   return out;
 }
@@ -193,7 +213,7 @@ export function predictTable(classifier: Classifier, meta: ModelMeta, table: Raw
  * ```
  */
 export async function predictInputs(
-  classifier: Classifier, meta: ModelMeta, inputs: readonly string[], onFile?: (done: number, total: number) => void,
+  classifier: Classifier, meta: ModelMeta, inputs: readonly string[], onFile?: (done: number, total: number) => void, options: PredictOptions = {},
 ): Promise<{ predictions: Prediction[]; errors: { file: string; reason: string }[] }> {
   const predictions: Prediction[] = [];
   const errors: { file: string; reason: string }[] = [];
@@ -204,7 +224,7 @@ export async function predictInputs(
     if (st.isDirectory() || input.toLowerCase().endsWith('.h5')) h5.push(...listMsdFiles(input).map((f) => f.path));
     else {
       const t = await readSongTable(input);
-      predictions.push(...predictTable(classifier, meta, { columns: t.columns, rows: t.rows }));
+      predictions.push(...predictTable(classifier, meta, { columns: t.columns, rows: t.rows }, options));
     }
   }
   const songs: Song[] = [];
@@ -212,6 +232,6 @@ export async function predictInputs(
     try { songs.push(...readSongs(f)); } catch (e) { errors.push({ file: f, reason: (e as Error).message ?? String(e) }); }
     onFile?.(i + 1, h5.length);
   });
-  if (songs.length > 0) predictions.push(...predictTable(classifier, meta, songsToTable(songs)));
+  if (songs.length > 0) predictions.push(...predictTable(classifier, meta, songsToTable(songs), options));
   return { predictions, errors };
 }

@@ -155,3 +155,25 @@ export function keyEncodingOf(names: readonly string[]): KeyEncoding {
   if (names.includes('key_0')) return 'onehot';
   return 'numeric';
 }
+
+/**
+ * The features a person reads as one, for explanations: a one-hot key or time signature, a timbre or
+ * pitch summary with its indicator, a field with its `_missing` indicator; every other feature alone.
+ *
+ * ```ts
+ * explanationGroups(['tempo', 'key_0', 'key_1', 'timbre_mean_0', 'timbre_missing']);
+ * // [{ name: 'tempo', features: [0] }, { name: 'key', features: [1, 2] }, { name: 'timbre', features: [3, 4] }]
+ * ```
+ */
+export function explanationGroups(featureNames: readonly string[]): { name: string; features: number[] }[] {
+  const groups = new Map<string, number[]>();
+  featureNames.forEach((n, i) => {
+    const audio = /^(timbre|pitch)_((mean|var)_\d+|missing)$/.exec(n);
+    const name = audio ? audio[1]
+      : /^key_(\d+|sin|cos)$/.test(n) ? 'key'
+        : /^time_signature_(\d+|other)$/.test(n) ? 'time_signature'
+          : n.endsWith('_missing') ? n.slice(0, -'_missing'.length) : n;
+    groups.set(name, [...(groups.get(name) ?? []), i]);
+  });
+  return [...groups].map(([name, features]) => ({ name, features }));
+}
