@@ -1,4 +1,4 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { matmulNNNaive, matmulNTNaive, matmulTNNaive } from '../src/kernels/matmul-naive.js';
 import { Rng } from '../src/rng.js';
 import { matmulNNSimd, matmulNTSimd, matmulTNSimd } from '../src/wasm/matmul.js';
@@ -22,10 +22,13 @@ describe.runIf(hasSimd() && threadsAllowed)('two-thread matmul (worker on the sh
   // share: false makes the worker compute every chunk, so its code path is what the results test.
   const prev = setParallel({ enabled: true, minFlops: 0, share: false });
   afterAll(() => { setParallel(prev); });
-  it('starts a worker that reports ready', async () => {
+  // Every test below needs the worker up, whatever order the tests run in.
+  beforeAll(async () => {
     const rng = new Rng(3);
     matmulNNSimd(randArray(64, rng), randArray(64, rng), randArray(64, rng), null, 8, 8, 8, 1, 0); // starts it
     for (let i = 0; i < 200 && !parallelReady(); i++) await new Promise((r) => setTimeout(r, 25));
+  });
+  it('starts a worker that reports ready', () => {
     expect(parallelReady()).toBe(true);
   });
   const rng = new Rng(4);

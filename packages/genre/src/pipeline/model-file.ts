@@ -249,8 +249,8 @@ function readGenreModel(raw: Record<string, unknown>, json: string, readTensors:
   const classifier = restoreModel(state, `model: ${json}`);
   const shape = modelShape(classifier);
   const F = meta.featureNames.length, C = meta.classNames.length;
-  if ((shape.features !== undefined && shape.features !== F) || (shape.classes !== undefined && shape.classes !== C)) {
-    throw new Error(`model: ${json}: the ${meta.kind} model has ${shape.features} inputs / ${shape.classes} classes, the description ${F} feature names / ${C} class names`);
+  if (shape.features !== undefined && shape.features !== F) {
+    throw new Error(`model: ${json}: the ${meta.kind} model has ${shape.features} inputs, the description names ${F} features`);
   }
   // Every kind answers one row of F features with its class probabilities: their count must be C.
   let outputs: number;
