@@ -18,6 +18,7 @@ abstract class Elementwise extends Module {
   /** Accumulates into dx. `saved` is the input or the output, whichever `savesOutput` says. */
   protected abstract grad(dx: Float32Array, dout: Float32Array, saved: Float32Array, n: number): void;
   protected readonly savesOutput: boolean = false;
+  abstract override config(): ModuleConfig;
 
   /** Same shape in and out. The result is owned by the layer (valid until the next forward). */
   forward(x: Tensor): Tensor {

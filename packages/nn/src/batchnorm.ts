@@ -129,7 +129,7 @@ export class BatchNorm1d extends Module {
       ['num_batches_tracked', this.numBatchesTracked as Tensor]];
   }
 
-  config(): ModuleConfig {
+  override config(): ModuleConfig {
     return { type: 'BatchNorm1d', numFeatures: this.numFeatures, eps: this.eps, momentum: this.momentum,
       affine: this.weight !== null, trackRunningStats: this.runningMean !== null };
   }

@@ -10,14 +10,14 @@ import {
   CTRL_SLOTS, DONE, IN, INPUT_GRAD, NEW_BUFFER, OP, OP_BACKWARD, OP_EXIT, OP_FORWARD, OUT, READY, ROWS, SEQ, SPIN_MS, STATUS,
   TRAINING, layout, type DataParallelBuffer, type DataParallelHello, type DataParallelWorkerData,
 } from './data-parallel.js';
-import { buildModule } from './serialize.js';
+import { buildBuiltInModule } from './serialize.js';
 
 function serve(wd: DataParallelWorkerData): void {
   const I = new Int32Array(wd.ctrl);
   if (I.length !== CTRL_SLOTS) throw new Error('DataParallel worker: bad control block');
   // Allocate inside the main thread's arena (before any tensor exists here), so it can reach the replica's tensors.
   if (wd.arena !== null) adoptArena(wd.arena.memory, wd.arena.start, wd.arena.end);
-  const replica = buildModule(wd.config);
+  const replica = buildBuiltInModule(wd.config);
   const state = Object.values(replica.stateDict());
   const params = replica.parameters();
   const stateSize = state.reduce((s, t) => s + t.size, 0), gradSize = params.reduce((s, t) => s + t.size, 0);

@@ -17,7 +17,7 @@ import {
   type Arena,
 } from '@timbre/tensor';
 import { BufferSlots, Module, type ModuleConfig, type Parameter } from './module.js';
-import { buildModule } from './serialize.js';
+import { buildBuiltInModule } from './serialize.js';
 
 // Control block slots (Int32). SEQ: job number (this thread bumps it); DONE: the last job the worker
 // finished; STATUS: 0 ok, 1 the job threw (message on the port); the rest describe the job.
@@ -317,7 +317,7 @@ export class DataParallel extends Module {
     if (this.threads > 1) {
       const config = this.#config;
       try {
-        buildModule(config); // fails here, with the layer's name, for what a worker could not rebuild
+        buildBuiltInModule(config); // fails here, with the layer's name, for what a worker could not rebuild
       } catch (e) {
         throw new TypeError(`DataParallel: the module cannot be replicated in a worker thread: ${(e as Error).message} ` +
           '(help: replicas are rebuilt with buildModule, which knows the built-in layers; pass { threads: 1 } to run here)');
@@ -482,7 +482,7 @@ export class DataParallel extends Module {
   }
 
   /** `{ type: 'DataParallel', module }`. Save and load `.module` (as in PyTorch): buildModule rejects this config. */
-  config(): ModuleConfig {
+  override config(): ModuleConfig {
     return { type: 'DataParallel', module: this.module.config() };
   }
 }

@@ -61,7 +61,7 @@ export class Dropout extends Module {
     return dx;
   }
 
-  config(): ModuleConfig {
+  override config(): ModuleConfig {
     return { type: 'Dropout', p: this.p };
   }
 }

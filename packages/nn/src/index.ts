@@ -5,6 +5,7 @@ export { ReLU, LeakyReLU, Tanh, Sigmoid, GELU, type GELUApproximate } from './ac
 export { Dropout } from './dropout.js';
 export { BatchNorm1d, type BatchNorm1dOptions } from './batchnorm.js';
 export { Sequential } from './sequential.js';
+export { ModuleList, ModuleDict } from './containers.js';
 export { CrossEntropyLoss, MSELoss, type CrossEntropyLossOptions, type Reduction } from './loss.js';
 export { Optimizer, SGD, Adam, AdamW, type SGDOptions, type AdamOptions, type OptimizerState } from './optim.js';
 export { DataLoader, type Batch, type DataLoaderOptions } from './data.js';
@@ -18,4 +19,4 @@ export {
   encodeSafetensors, decodeSafetensors, saveSafetensors, loadSafetensors, writeFileAtomic, type SafetensorsContents,
 } from './safetensors.js';
 export { DataParallel, type DataParallelOptions } from './data-parallel.js';
-export { buildModule, saveModel, loadModel, saveOptimizer, loadOptimizer } from './serialize.js';
+export { buildModule, registerModule, saveModel, loadModel, saveOptimizer, loadOptimizer } from './serialize.js';

@@ -91,7 +91,7 @@ export class Linear extends Module {
     return this.bias === null ? [['weight', this.weight]] : [['weight', this.weight], ['bias', this.bias]];
   }
 
-  config(): ModuleConfig {
+  override config(): ModuleConfig {
     return { type: 'Linear', inFeatures: this.inFeatures, outFeatures: this.outFeatures, bias: this.bias !== null };
   }
 }

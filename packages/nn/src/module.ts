@@ -51,16 +51,18 @@ export interface ModuleConfig {
 }
 
 /**
- * Base class of every layer. Subclasses implement `forward` and `backward` and list their parameters,
- * buffers and children; everything else (names, state dicts, train/eval) is derived here.
- *
- * The tensor `forward` returns belongs to the module and is valid until the next `forward`; `backward`'s
- * result likewise until the next `backward`. `clone()` them to keep them.
+ * Base class of every layer. Subclasses implement `forward` and `backward`; fields that hold a `Module`, a
+ * `Parameter`, or an array of them register themselves in declaration order, with PyTorch's dotted names
+ * (`fc1.weight`, `blocks.0.bias`), as `nn.Module.__setattr__` does. Everything else (names, state dicts,
+ * train/eval) is derived here.
  *
  * ```ts
- * const model = new Sequential(new Linear(4, 8), new ReLU(), new Linear(8, 3));
- * model.namedParameters().map(([n]) => n); // ['0.weight', '0.bias', '2.weight', '2.bias']
- * model.eval();
+ * class Net extends Module {
+ *   fc1 = new Linear(4, 8); act = new ReLU(); fc2 = new Linear(8, 3);
+ *   forward(x: Tensor): Tensor { return this.fc2.forward(this.act.forward(this.fc1.forward(x))); }
+ *   backward(d: Tensor, inputGrad = true): Tensor | null { return this.fc1.backward(this.act.backward(this.fc2.backward(d)), inputGrad); }
+ * }
+ * new Net().namedParameters().map(([n]) => n); // ['fc1.weight', 'fc1.bias', 'fc2.weight', 'fc2.bias']
  * ```
  */
 export abstract class Module {
@@ -76,12 +78,23 @@ export abstract class Module {
    */
   abstract backward(dout: Tensor, inputGrad?: boolean): Tensor | null;
 
-  /** A JSON description for `buildModule` and the safetensors metadata. */
-  abstract config(): ModuleConfig;
+  /**
+   * A JSON description for `buildModule` and the safetensors metadata. The default, `{ type: <class name> }`,
+   * suits a module whose constructor takes no arguments; `registerModule` tells `loadModel` how to build it.
+   * Override it to record constructor arguments (and read them back in the registered builder).
+   */
+  config(): ModuleConfig {
+    return { type: this.constructor.name };
+  }
 
-  /** This module's own parameters with their local names (e.g. `weight`, `bias`). */
+  /** This module's own parameters with their local names: its `Parameter` fields (and arrays of them), in declaration order. */
   protected ownParameters(): [string, Parameter][] {
-    return [];
+    const out: [string, Parameter][] = [];
+    for (const [name, v] of fields(this)) {
+      if (v instanceof Parameter) out.push([name, v]);
+      else if (Array.isArray(v)) for (let i = 0; i < v.length; i++) if (v[i] instanceof Parameter) out.push([`${name}.${i}`, v[i]]);
+    }
+    return out;
   }
 
   /** This module's own non-trainable state (e.g. BatchNorm's `running_mean`). */
@@ -89,17 +102,30 @@ export abstract class Module {
     return [];
   }
 
-  /** Direct sub-modules with their names (`"0"`, `"1"`, … in Sequential). */
+  /**
+   * Direct sub-modules with their names: the module's `Module` fields in declaration order, the items of
+   * array fields as `<field>.<i>` (`"0"`, `"1"`, … in Sequential and ModuleList).
+   */
   namedChildren(): [string, Module][] {
-    return [];
+    const out: [string, Module][] = [];
+    for (const [name, v] of fields(this)) {
+      if (v instanceof Module) out.push([name, v]);
+      else if (Array.isArray(v)) for (let i = 0; i < v.length; i++) if (v[i] instanceof Module) out.push([`${name}.${i}`, v[i]]);
+    }
+    return out;
   }
 
-  /** Every parameter with its dotted PyTorch name (`0.weight`, `0.bias`, …), in registration order. */
+  /**
+   * Every parameter with its dotted PyTorch name (`0.weight`, `0.bias`, …), in registration order. A parameter
+   * reached twice (a shared layer) is listed once, under its first name, as PyTorch's `named_parameters()` does.
+   */
   namedParameters(prefix = ''): [string, Parameter][] {
     const out: [string, Parameter][] = [];
-    for (const [n, p] of this.ownParameters()) out.push([prefix + n, p]);
-    for (const [n, m] of this.namedChildren()) out.push(...m.namedParameters(`${prefix}${n}.`));
-    return out;
+    walk(this, prefix, new Set(), (name, m) => {
+      for (const [n, p] of m.ownParameters()) out.push([name + n, p]);
+    });
+    const seen = new Set<Parameter>();
+    return out.filter(([, p]) => (seen.has(p) ? false : (seen.add(p), true)));
   }
 
   /** Every parameter, in the order of `namedParameters()` (pass this to an optimiser). */
@@ -110,8 +136,16 @@ export abstract class Module {
   /** Every buffer (running statistics) with its dotted PyTorch name. */
   namedBuffers(prefix = ''): [string, Tensor][] {
     const out: [string, Tensor][] = [];
-    for (const [n, b] of this.ownBuffers()) out.push([prefix + n, b]);
-    for (const [n, m] of this.namedChildren()) out.push(...m.namedBuffers(`${prefix}${n}.`));
+    walk(this, prefix, new Set(), (name, m) => {
+      for (const [n, b] of m.ownBuffers()) out.push([name + n, b]);
+    });
+    return out;
+  }
+
+  /** This module and every sub-module with its dotted name (`''` for this one), each once, like PyTorch's `named_modules()`. */
+  namedModules(prefix = ''): [string, Module][] {
+    const out: [string, Module][] = [];
+    walk(this, prefix, new Set(), (name, m) => { out.push([name.endsWith('.') ? name.slice(0, -1) : name, m]); });
     return out;
   }
 
@@ -174,6 +208,21 @@ export abstract class Module {
     }
     return { missingKeys, unexpectedKeys };
   }
+}
+
+/** A module's enumerable fields in declaration order (class fields, then constructor assignments). */
+function fields(m: Module): [string, unknown][] {
+  const out: [string, unknown][] = [];
+  for (const k of Object.keys(m)) out.push([k, (m as unknown as Record<string, unknown>)[k]]);
+  return out;
+}
+
+/** Calls `visit(prefix, module)` for `m` and every sub-module, depth first, each module once (a shared or cyclic one is not revisited). */
+function walk(m: Module, prefix: string, seen: Set<Module>, visit: (prefix: string, m: Module) => void): void {
+  if (seen.has(m)) return;
+  seen.add(m);
+  visit(prefix, m);
+  for (const [n, c] of m.namedChildren()) walk(c, `${prefix}${n}.`, seen, visit);
 }
 
 /**

@@ -24,7 +24,11 @@ export abstract class Optimizer {
 
   constructor(params: Iterable<Parameter>, lr: number) {
     this.params = Object.freeze(Array.from(params));
-    if (this.params.length === 0) throw new RangeError('optimizer got an empty parameter list');
+    if (this.params.length === 0) {
+      throw new RangeError(`${new.target.name}: optimizer got an empty parameter list (help: model.parameters() finds the Parameter ` +
+        'and Module fields of a module and of its children; check that the layers are fields of your module, e.g. `fc1 = new Linear(3, 4)`, ' +
+        'or in an array, ModuleList or ModuleDict field)');
+    }
     this.lr = lr;
     this.initialLr = lr;
     this.steps = new Float64Array(this.params.length);

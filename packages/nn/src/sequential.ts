@@ -48,7 +48,7 @@ export class Sequential extends Module {
     return this.layers.map((m, i) => [String(i), m]);
   }
 
-  config(): ModuleConfig {
+  override config(): ModuleConfig {
     return { type: 'Sequential', layers: this.layers.map((m) => m.config()) };
   }
 }
