@@ -3,7 +3,7 @@
 
 import {
   Tensor, geluBackward, geluForward, geluTanhBackward, geluTanhForward, leakyReluBackward, leakyReluForward, reluBackward,
-  reluForward, sigmoidBackward, sigmoidForward, tanhBackward, tanhForward,
+  reluForward, sigmoidBackward, sigmoidForward, tanhBackward, tanhForward, checkOptions,
 } from '@timbre/tensor';
 import { BufferSlots, Module, expectGradShape, expectSaved, type ModuleConfig } from './module.js';
 
@@ -70,6 +70,7 @@ export class LeakyReLU extends Elementwise {
   readonly negativeSlope: number;
   constructor(options: { negativeSlope?: number } = {}) {
     super();
+    checkOptions('LeakyReLU', options, ['negativeSlope']);
     const { negativeSlope = 0.01 } = options;
     if (!Number.isFinite(negativeSlope)) throw new RangeError(`LeakyReLU: negativeSlope must be finite, got ${negativeSlope}`);
     this.negativeSlope = negativeSlope;
@@ -117,6 +118,7 @@ export class GELU extends Elementwise {
   readonly approximate: GELUApproximate;
   constructor(options: { approximate?: GELUApproximate } = {}) {
     super();
+    checkOptions('GELU', options, ['approximate']);
     const { approximate = 'none' } = options;
     if (approximate !== 'none' && approximate !== 'tanh') {
       throw new RangeError(`GELU: approximate must be 'none' or 'tanh', got ${JSON.stringify(approximate)}`);

@@ -1,7 +1,7 @@
 // BatchNorm1d over [B, C] inputs, PyTorch semantics: training normalises with the batch's biased variance
 // and updates running_mean/running_var (unbiased variance) with `momentum`; eval uses the running statistics.
 
-import { Tensor, ShapeError, batchNormBackward, batchNormNormalize, batchNormStats, formatShape, full, zeros } from '@timbre/tensor';
+import { Tensor, ShapeError, batchNormBackward, batchNormNormalize, batchNormStats, formatShape, full, zeros, checkOptions } from '@timbre/tensor';
 import { BufferSlots, Module, Parameter, expectGradShape, expectSaved, type ModuleConfig } from './module.js';
 
 /** Options of `BatchNorm1d` (PyTorch's defaults). */
@@ -48,6 +48,7 @@ export class BatchNorm1d extends Module {
   constructor(numFeatures: number, options: BatchNorm1dOptions = {}) {
     super();
     if (!Number.isInteger(numFeatures) || numFeatures <= 0) throw new RangeError(`BatchNorm1d: numFeatures must be a positive integer, got ${numFeatures}`);
+    checkOptions('BatchNorm1d', options, ['eps', 'momentum', 'affine', 'trackRunningStats']);
     const { eps = 1e-5, momentum = 0.1, affine = true, trackRunningStats = true } = options;
     if (!(eps > 0)) throw new RangeError(`BatchNorm1d: eps must be positive, got ${eps}`);
     if (momentum !== null && !(momentum >= 0 && momentum <= 1)) throw new RangeError(`BatchNorm1d: momentum must be in [0, 1] or null, got ${momentum}`);

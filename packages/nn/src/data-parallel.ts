@@ -14,7 +14,7 @@ import { availableParallelism } from 'node:os';
 import { MessageChannel, receiveMessageOnPort, type MessagePort, type Worker } from 'node:worker_threads';
 import {
   ShapeError, Tensor, addInPlace, copyFloat32, formatShape, reserveArena, setParallel, siblingModule, spinWhile, startWorker, threadLimit, wasmView, zeros,
-  type Arena,
+  type Arena, checkOptions,
 } from '@timbre/tensor';
 import { BufferSlots, Module, type ModuleConfig, type Parameter } from './module.js';
 import { buildBuiltInModule } from './serialize.js';
@@ -298,6 +298,7 @@ export class DataParallel extends Module {
     super();
     if (!(module instanceof Module)) throw new TypeError('DataParallel: module must be a Module');
     if (module instanceof DataParallel) throw new TypeError('DataParallel: the module is already a DataParallel (wrap its .module instead)');
+    checkOptions('DataParallel', options, ['threads', 'minRowsPerThread', 'minFlopsPerThread', 'arenaMB']);
     const { threads = availableParallelism(), minRowsPerThread = 8, minFlopsPerThread = 2 ** 21, arenaMB = 64 } = options;
     if (!Number.isInteger(arenaMB) || arenaMB < 0) throw new RangeError(`DataParallel: arenaMB must be an integer >= 0, got ${arenaMB}`);
     if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`DataParallel: threads must be an integer >= 1, got ${threads}`);

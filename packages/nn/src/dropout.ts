@@ -1,7 +1,7 @@
 // Inverted dropout: in training, zero each element with probability p and scale survivors by 1/(1−p);
 // in eval mode the layer is the identity. The mask comes from a seeded Rng.
 
-import { Rng, Tensor, dropoutBackward, dropoutForward } from '@timbre/tensor';
+import { Rng, Tensor, dropoutBackward, dropoutForward, checkOptions } from '@timbre/tensor';
 import { BufferSlots, Module, defaultRng, expectGradShape, expectSaved, type ModuleConfig } from './module.js';
 
 /**
@@ -25,6 +25,7 @@ export class Dropout extends Module {
 
   constructor(p = 0.5, options: { rng?: Rng } = {}) {
     super();
+    checkOptions('Dropout', options, ['rng']);
     if (!(p >= 0 && p <= 1)) throw new RangeError(`dropout probability has to be between 0 and 1, but got ${p}`);
     this.p = p;
     this.#rng = options.rng ?? defaultRng().fork();

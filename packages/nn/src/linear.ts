@@ -1,7 +1,7 @@
 // Linear layer: y = x·Wᵀ + b with W stored [outFeatures, inFeatures] (PyTorch's layout), on the matmul kernels:
 // forward = NT with fused bias, dx = NN, dWeight += TN (beta = 1), dBias += column sums.
 
-import { Rng, Tensor, ShapeError, biasBackward, formatShape, matmulNN, matmulNT, matmulTN, zeros } from '@timbre/tensor';
+import { Rng, Tensor, ShapeError, biasBackward, formatShape, matmulNN, matmulNT, matmulTN, zeros, checkOptions } from '@timbre/tensor';
 import { BufferSlots, Module, Parameter, defaultRng, expectSaved, type ModuleConfig } from './module.js';
 
 /** Options of `Linear`. */
@@ -38,6 +38,7 @@ export class Linear extends Module {
     for (const [name, v] of [['inFeatures', inFeatures], ['outFeatures', outFeatures]] as const) {
       if (!Number.isInteger(v) || v <= 0) throw new RangeError(`Linear: ${name} must be a positive integer, got ${v}`);
     }
+    checkOptions('Linear', options, ['bias', 'rng']);
     const { bias = true, rng = defaultRng() } = options;
     this.inFeatures = inFeatures;
     this.outFeatures = outFeatures;

@@ -3,7 +3,7 @@
 
 import {
   Tensor, ShapeError, crossEntropyBackward, crossEntropyForward, formatShape, fromArray, squaredErrorBackward,
-  squaredErrorForward, zeros,
+  squaredErrorForward, zeros, checkOptions,
 } from '@timbre/tensor';
 import { BufferSlots } from './module.js';
 
@@ -58,6 +58,7 @@ export class CrossEntropyLoss {
   #denominator = 1;
 
   constructor(options: CrossEntropyLossOptions = {}) {
+    checkOptions('CrossEntropyLoss', options, ['weight', 'reduction', 'labelSmoothing', 'ignoreIndex']);
     const { weight = null, reduction = 'mean', labelSmoothing = 0, ignoreIndex = null } = options;
     if (ignoreIndex !== null && !Number.isInteger(ignoreIndex)) throw new RangeError(`CrossEntropyLoss: ignoreIndex must be an integer or null, got ${ignoreIndex}`);
     this.ignoreIndex = ignoreIndex;
@@ -186,6 +187,7 @@ export class MSELoss {
   #target: Tensor | null = null;
 
   constructor(options: { reduction?: Reduction } = {}) {
+    checkOptions('MSELoss', options, ['reduction']);
     const { reduction = 'mean' } = options;
     checkReduction('MSELoss', reduction);
     this.reduction = reduction;

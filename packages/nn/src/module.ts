@@ -1,7 +1,7 @@
 // Module and Parameter: the base of every layer. Layers own the buffers they return and reuse them
 // while the batch size is unchanged (see BufferSlots); there is no autograd tape, backward is explicit.
 
-import { Rng, Tensor, formatShape, sameShape, zeros, ShapeError } from '@timbre/tensor';
+import { Rng, Tensor, formatShape, sameShape, zeros, ShapeError, checkOptions } from '@timbre/tensor';
 
 /**
  * A trainable tensor: `data` (the values, like any Tensor) plus `grad`, a tensor of the same shape
@@ -186,6 +186,7 @@ export abstract class Module {
    * missing or unexpected keys are an error; a shape mismatch always is. Returns the key lists.
    */
   loadStateDict(stateDict: Record<string, Tensor>, options: { strict?: boolean } = {}): { missingKeys: string[]; unexpectedKeys: string[] } {
+    checkOptions('loadStateDict', options, ['strict']);
     const { strict = true } = options;
     const own = this.stateDict();
     const missingKeys = Object.keys(own).filter((k) => !(k in stateDict));

@@ -13,6 +13,7 @@ import type { LRScheduler, ReduceLROnPlateau, SchedulerState } from './lr-schedu
 import type { Optimizer, OptimizerState } from './optim.js';
 import { loadSafetensors, saveSafetensors } from './safetensors.js';
 import { Sequential } from './sequential.js';
+import { checkOptions } from '@timbre/tensor';
 
 const BUILT_IN = new Set(['Sequential', 'ModuleList', 'ModuleDict', 'Linear', 'ReLU', 'LeakyReLU', 'Tanh', 'Sigmoid', 'GELU', 'Dropout',
   'BatchNorm1d', 'DataParallel']);
@@ -97,6 +98,7 @@ function build(config: ModuleConfig, registered: boolean): Module {
  * ```
  */
 export function saveModel(path: string, module: Module, options: { extras?: unknown } = {}): void {
+  checkOptions('saveModel', options, ['extras']);
   const metadata: Record<string, string> = { format: 'pt', architecture: JSON.stringify(module.config()) };
   if (options.extras !== undefined) metadata.extras = JSON.stringify(options.extras);
   saveSafetensors(path, module.stateDict(), metadata);
@@ -111,6 +113,7 @@ export function saveModel(path: string, module: Module, options: { extras?: unkn
  * ```
  */
 export function loadModel(path: string, options: { into?: Module; strict?: boolean } = {}): { module: Module; extras: unknown; metadata: Record<string, string> } {
+  checkOptions('loadModel', options, ['into', 'strict']);
   const { tensors, metadata } = loadSafetensors(path);
   let module = options.into;
   if (module === undefined) {
@@ -138,6 +141,7 @@ export function loadModel(path: string, options: { into?: Module; strict?: boole
  * ```
  */
 export function saveOptimizer(path: string, optimizer: Optimizer, options: { scheduler?: LRScheduler | ReduceLROnPlateau } = {}): void {
+  checkOptions('saveOptimizer', options, ['scheduler']);
   const { tensors, meta } = optimizer.stateDict();
   const metadata: Record<string, string> = { format: 'timbre-optimizer', optimizer: JSON.stringify(meta) };
   if (options.scheduler !== undefined) {
@@ -158,6 +162,7 @@ export function saveOptimizer(path: string, optimizer: Optimizer, options: { sch
  * ```
  */
 export function loadOptimizer(path: string, optimizer: Optimizer, options: { scheduler?: LRScheduler | ReduceLROnPlateau } = {}): void {
+  checkOptions('loadOptimizer', options, ['scheduler']);
   const { tensors, metadata } = loadSafetensors(path);
   if (metadata.optimizer === undefined) throw new RangeError(`${path}: not an optimiser file (no __metadata__.optimizer)`);
   if (options.scheduler !== undefined && metadata.scheduler === undefined) {
