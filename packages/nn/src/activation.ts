@@ -5,7 +5,7 @@ import {
   Tensor, geluBackward, geluForward, geluTanhBackward, geluTanhForward, leakyReluBackward, leakyReluForward, reluBackward,
   reluForward, sigmoidBackward, sigmoidForward, tanhBackward, tanhForward, checkOptions,
 } from '@timbre/tensor';
-import { BufferSlots, Module, expectGradShape, expectSaved, type ModuleConfig } from './module.js';
+import { BufferSlots, Module, expectGradShape, expectSaved, handOut, type CallOptions, type ModuleConfig } from './module.js';
 
 /** Shared plumbing: buffers and the saved tensor; subclasses provide the two kernel calls. */
 abstract class Elementwise extends Module {
@@ -20,26 +20,26 @@ abstract class Elementwise extends Module {
   protected readonly savesOutput: boolean = false;
   abstract override config(): ModuleConfig;
 
-  /** Same shape in and out. The result is owned by the layer (valid until the next forward). */
-  forward(x: Tensor): Tensor {
+  /** Same shape in and out: fresh, or with `{ reuse: true }` the layer's buffer (valid until the next forward). */
+  forward(x: Tensor, options?: CallOptions): Tensor {
     const out = this.#outs.like(x);
     this.run(out.data, x.data, x.size);
     this.saved = this.savesOutput ? out : x;
     this.out = out;
-    return out;
+    return handOut(`${this.name}.forward`, out, options);
   }
 
-  /** Returns dx (owned by the layer), or null when inputGrad is false. Activations have no parameters. */
+  /** Returns dx (fresh, or the layer's with `reuse`), or null when inputGrad is false. Activations have no parameters. */
   backward(dout: Tensor): Tensor;
-  backward(dout: Tensor, inputGrad: boolean): Tensor | null;
-  backward(dout: Tensor, inputGrad = true): Tensor | null {
+  backward(dout: Tensor, inputGrad: boolean, options?: CallOptions): Tensor | null;
+  backward(dout: Tensor, inputGrad = true, options?: CallOptions): Tensor | null {
     const saved = expectSaved(this.name, this.saved);
     expectGradShape(this.name, dout, this.out as Tensor);
     if (!inputGrad) return null;
     const dx = this.#dxs.like(saved);
     dx.zero();
     this.grad(dx.data, dout.data, saved.data, saved.size);
-    return dx;
+    return handOut(`${this.name}.backward`, dx, options);
   }
 }
 

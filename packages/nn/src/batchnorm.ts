@@ -2,7 +2,7 @@
 // and updates running_mean/running_var (unbiased variance) with `momentum`; eval uses the running statistics.
 
 import { Tensor, ShapeError, batchNormBackward, batchNormNormalize, batchNormStats, formatShape, full, zeros, checkOptions } from '@timbre/tensor';
-import { BufferSlots, Module, Parameter, expectGradShape, expectSaved, type ModuleConfig } from './module.js';
+import { BufferSlots, Module, Parameter, expectGradShape, expectSaved, handOut, type CallOptions, type ModuleConfig } from './module.js';
 
 /** Options of `BatchNorm1d` (PyTorch's defaults). */
 export interface BatchNorm1dOptions {
@@ -64,7 +64,7 @@ export class BatchNorm1d extends Module {
     this.#var = zeros([numFeatures]);
   }
 
-  forward(x: Tensor): Tensor {
+  forward(x: Tensor, options?: CallOptions): Tensor {
     const C = this.numFeatures;
     if (x.shape.length !== 2 || x.shape[1] !== C) {
       throw new ShapeError(`BatchNorm1d.forward: input ${formatShape(x.shape)} does not match numFeatures ${C} ` +
@@ -91,7 +91,7 @@ export class BatchNorm1d extends Module {
     this.#usedBatchStats = useBatch;
     this.#savedXhat = xhat;
     this.#savedVar = variance;
-    return out;
+    return handOut('BatchNorm1d.forward', out, options);
   }
 
   #updateRunning(B: number): void {
@@ -107,8 +107,8 @@ export class BatchNorm1d extends Module {
   }
 
   backward(dout: Tensor): Tensor;
-  backward(dout: Tensor, inputGrad: boolean): Tensor | null;
-  backward(dout: Tensor, inputGrad = true): Tensor | null {
+  backward(dout: Tensor, inputGrad: boolean, options?: CallOptions): Tensor | null;
+  backward(dout: Tensor, inputGrad = true, options?: CallOptions): Tensor | null {
     const xhat = expectSaved('BatchNorm1d', this.#savedXhat);
     expectGradShape('BatchNorm1d', dout, xhat);
     const B = xhat.shape[0], C = this.numFeatures;
@@ -117,7 +117,7 @@ export class BatchNorm1d extends Module {
     // dx is always computed here: the kernel shares the per-feature sums with dGamma/dBeta.
     batchNormBackward(dx.data, this.weight?.grad.data ?? null, this.bias?.grad.data ?? null, dout.data, xhat.data,
       (this.#savedVar as Tensor).data, this.weight?.data ?? null, B, C, this.eps, this.#usedBatchStats);
-    return inputGrad ? dx : null;
+    return inputGrad ? handOut('BatchNorm1d.backward', dx, options) : null;
   }
 
   protected override ownParameters(): [string, Parameter][] {

@@ -6,6 +6,7 @@
 
 import { receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { Tensor, adoptArena, spinWhile, wasmOffset, zeros } from '@timbre/tensor';
+import { REUSE } from './module.js';
 import {
   CTRL_SLOTS, DONE, IN, INPUT_GRAD, NEW_BUFFER, OP, OP_BACKWARD, OP_EXIT, OP_FORWARD, OUT, READY, ROWS, SEQ, SPIN_MS, STATUS,
   TRAINING, layout, type DataParallelBuffer, type DataParallelHello, type DataParallelWorkerData,
@@ -59,13 +60,13 @@ function serve(wd: DataParallelWorkerData): void {
         replica.train(I[TRAINING] === 1);
         if (x === null || x.shape[0] !== rows || x.shape[1] !== inCols) x = zeros([rows, inCols]);
         x.data.set(data.subarray(lay.x, lay.x + rows * inCols));
-        const out = replica.forward(x);
+        const out = replica.forward(x, REUSE);
         data.set(out.data, lay.out);
       } else if (op === OP_BACKWARD) {
         if (dout === null || dout.shape[0] !== rows || dout.shape[1] !== outCols) dout = zeros([rows, outCols]);
         dout.data.set(data.subarray(lay.dout, lay.dout + rows * outCols));
         replica.zeroGrad();
-        const dx = replica.backward(dout, I[INPUT_GRAD] === 1);
+        const dx = replica.backward(dout, I[INPUT_GRAD] === 1, REUSE);
         // The main thread adds the gradients in the arena where they lie; the others go out through the buffer.
         for (let i = 0, o = lay.grad; i < params.length; o += params[i].size, i++) {
           if (hello.grads[i] < 0) data.set(params[i].grad.data, o);

@@ -16,7 +16,7 @@ import {
   ShapeError, Tensor, addInPlace, copyFloat32, formatShape, reserveArena, setParallel, siblingModule, spinWhile, startWorker, threadLimit, wasmView, zeros,
   type Arena, checkOptions,
 } from '@timbre/tensor';
-import { BufferSlots, Module, type ModuleConfig, type Parameter } from './module.js';
+import { BufferSlots, Module, REUSE, wantsReuse, type CallOptions, type ModuleConfig, type Parameter } from './module.js';
 import { buildBuiltInModule } from './serialize.js';
 
 // Control block slots (Int32). SEQ: job number (this thread bumps it); DONE: the last job the worker
@@ -381,13 +381,14 @@ export class DataParallel extends Module {
     return this.#split === null ? 1 : this.#split.length + 1;
   }
 
-  forward(x: Tensor): Tensor {
+  /** The whole batch's output: fresh, or with `{ reuse: true }` a buffer of this wrapper's (valid until the next forward). */
+  forward(x: Tensor, options?: CallOptions): Tensor {
     const B = x.shape[0];
     const active = x.shape.length !== 2 ? [] : this.#replicas.filter((r) => r.ready).slice(0, this.threadsFor(B) - 1);
     const T = active.length + 1;
     if (T === 1) {
       this.#split = null;
-      return this.module.forward(x);
+      return this.module.forward(x, options);
     }
     const inCols = x.shape[1], outCols = outputWidth(this.#config, inCols);
     // Rows: this thread takes ceil(B / T), the workers share the rest in order.
@@ -408,18 +409,20 @@ export class DataParallel extends Module {
     }
     this.#split = active;
     this.#rows0 = rows0; this.#in = inCols; this.#outCols = outCols; this.#batch = B;
-    const own = this.#together(active, 'DataParallel.forward', () => this.module.forward(x.subarray(0, rows0)));
+    const reuse = wantsReuse('DataParallel.forward', options);
+    const own = this.#together(active, 'DataParallel.forward', () => this.module.forward(x.subarray(0, rows0), REUSE));
     if (own.shape.length !== 2 || own.shape[1] !== outCols) {
       throw new ShapeError(`DataParallel.forward: the module's output ${formatShape(own.shape)} is not [${rows0}, ${outCols}]`);
     }
-    return this.#gather(this.#out, own, outCols, 'out', active);
+    return this.#gather(reuse ? this.#out : null, own, outCols, 'out', active);
   }
 
   backward(dout: Tensor): Tensor;
-  backward(dout: Tensor, inputGrad: boolean): Tensor | null;
-  backward(dout: Tensor, inputGrad = true): Tensor | null {
+  backward(dout: Tensor, inputGrad: boolean, options?: CallOptions): Tensor | null;
+  backward(dout: Tensor, inputGrad = true, options?: CallOptions): Tensor | null {
     const active = this.#split;
-    if (active === null) return this.module.backward(dout, inputGrad);
+    if (active === null) return this.module.backward(dout, inputGrad, options);
+    const reuse = wantsReuse('DataParallel.backward', options);
     const B = this.#batch, outCols = this.#outCols, inCols = this.#in;
     if (dout.shape.length !== 2 || dout.shape[0] !== B || dout.shape[1] !== outCols) {
       throw new ShapeError(`DataParallel.backward: dout ${formatShape(dout.shape)} does not match the output [${B}, ${outCols}]`);
@@ -430,7 +433,7 @@ export class DataParallel extends Module {
       r.ctrl[INPUT_GRAD] = inputGrad ? 1 : 0;
       r.post(OP_BACKWARD);
     }
-    const own = this.#together(active, 'DataParallel.backward', () => this.module.backward(dout.subarray(0, this.#rows0), inputGrad));
+    const own = this.#together(active, 'DataParallel.backward', () => this.module.backward(dout.subarray(0, this.#rows0), inputGrad, REUSE));
     // All-reduce: the replicas' gradients (their rows' share of the batch loss) add into the module's.
     const ps = this.#params;
     for (const r of active) {
@@ -438,12 +441,12 @@ export class DataParallel extends Module {
       for (let i = 0; i < ps.length; i++) addInPlace(ps[i].grad, views[i]);
     }
     if (!inputGrad || own === null) return null;
-    return this.#gather(this.#dx, own, inCols, 'dx', active);
+    return this.#gather(reuse ? this.#dx : null, own, inCols, 'dx', active);
   }
 
-  /** The whole batch's [B, cols]: this thread's rows from `own`, each replica's from its `region`. */
-  #gather(slots: BufferSlots, own: Tensor, cols: number, region: 'out' | 'dx', active: Replica[]): Tensor {
-    const t = slots.get(this.#batch, cols);
+  /** The whole batch's [B, cols] (in `slots`, or fresh when null): this thread's rows from `own`, each replica's from its `region`. */
+  #gather(slots: BufferSlots | null, own: Tensor, cols: number, region: 'out' | 'dx', active: Replica[]): Tensor {
+    const t = slots === null ? new Tensor(new Float32Array(this.#batch * cols), [this.#batch, cols]) : slots.get(this.#batch, cols);
     t.data.set(own.data, 0);
     for (const r of active) {
       const o = (r.lay as Layout)[region];

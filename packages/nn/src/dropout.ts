@@ -2,11 +2,11 @@
 // in eval mode the layer is the identity. The mask comes from a seeded Rng.
 
 import { Rng, Tensor, dropoutBackward, dropoutForward, checkOptions } from '@timbre/tensor';
-import { BufferSlots, Module, defaultRng, expectGradShape, expectSaved, type ModuleConfig } from './module.js';
+import { BufferSlots, Module, defaultRng, expectGradShape, expectSaved, handOut, type CallOptions, type ModuleConfig } from './module.js';
 
 /**
  * Dropout(p), PyTorch semantics: training multiplies by a fresh Bernoulli(1−p) mask scaled by 1/(1−p);
- * eval returns the input itself (and backward returns dout itself).
+ * eval returns the input itself (and backward returns dout itself): the caller's own tensors.
  *
  * ```ts
  * const drop = new Dropout(0.5, { rng: new Rng(3) });
@@ -31,7 +31,7 @@ export class Dropout extends Module {
     this.#rng = options.rng ?? defaultRng().fork();
   }
 
-  forward(x: Tensor): Tensor {
+  forward(x: Tensor, options?: CallOptions): Tensor {
     if (!this.training || this.p === 0) {
       this.#savedMask = null;
       this.#out = x;
@@ -45,12 +45,12 @@ export class Dropout extends Module {
     dropoutForward(out.data, x.data, m, n);
     this.#savedMask = mask;
     this.#out = out;
-    return out;
+    return handOut('Dropout.forward', out, options);
   }
 
   backward(dout: Tensor): Tensor;
-  backward(dout: Tensor, inputGrad: boolean): Tensor | null;
-  backward(dout: Tensor, inputGrad = true): Tensor | null {
+  backward(dout: Tensor, inputGrad: boolean, options?: CallOptions): Tensor | null;
+  backward(dout: Tensor, inputGrad = true, options?: CallOptions): Tensor | null {
     const out = expectSaved('Dropout', this.#out);
     expectGradShape('Dropout', dout, out);
     if (!inputGrad) return null;
@@ -59,7 +59,7 @@ export class Dropout extends Module {
     const dx = this.#dxs.like(dout);
     dx.zero();
     dropoutBackward(dx.data, dout.data, mask.data, dout.size);
-    return dx;
+    return handOut('Dropout.backward', dx, options);
   }
 
   override config(): ModuleConfig {

@@ -1,5 +1,6 @@
-// Module and Parameter: the base of every layer. Layers own the buffers they return and reuse them
-// while the batch size is unchanged (see BufferSlots); there is no autograd tape, backward is explicit.
+// Module and Parameter: the base of every layer. Layers compute into buffers they own and reuse them while
+// the batch size is unchanged (see BufferSlots); what they return to a caller is a fresh copy unless the caller
+// passes { reuse: true } (containers do, for their children). There is no autograd tape: backward is explicit.
 
 import { Rng, Tensor, formatShape, sameShape, zeros, ShapeError, checkOptions } from '@timbre/tensor';
 
@@ -44,6 +45,34 @@ export function defaultRng(): Rng {
   return globalRng;
 }
 
+/**
+ * Options of `forward` and `backward` (and of the losses'): with `reuse: true` the result is the module's own
+ * buffer, valid until its next call, and nothing is allocated; by default the result is a fresh tensor the
+ * caller owns, as in PyTorch.
+ */
+export interface CallOptions {
+  reuse?: boolean;
+}
+
+/** `{ reuse: true }`, frozen: containers pass it to their children (recognised without scanning its keys). */
+export const REUSE: CallOptions = Object.freeze({ reuse: true });
+
+/**
+ * What a module hands its caller: `t` itself (a buffer the module reuses) with `{ reuse: true }`, else a copy,
+ * so a result kept past the next call never changes under the caller.
+ */
+export function handOut(op: string, t: Tensor, options: CallOptions | undefined): Tensor {
+  return wantsReuse(op, options) ? t : t.clone();
+}
+
+/** True when the caller passed `{ reuse: true }` (unknown keys are refused). */
+export function wantsReuse(op: string, options: CallOptions | undefined): boolean {
+  if (options === REUSE) return true;
+  if (options === undefined) return false;
+  checkOptions(op, options, ['reuse']);
+  return options.reuse === true;
+}
+
 /** A JSON description of a module, enough to rebuild it (stored in safetensors `__metadata__.architecture`). */
 export interface ModuleConfig {
   type: string;
@@ -69,14 +98,18 @@ export abstract class Module {
   /** True in training mode (the default), false after `eval()`. Dropout and BatchNorm1d read it. */
   training = true;
 
-  /** Computes the output for input `x`. The result is owned by the module. */
-  abstract forward(x: Tensor): Tensor;
+  /**
+   * Computes the output for input `x`: a fresh tensor, or with `{ reuse: true }` the module's own buffer,
+   * valid until its next `forward` (nothing allocated: the training loop's fast path).
+   */
+  abstract forward(x: Tensor, options?: CallOptions): Tensor;
 
   /**
-   * Given dLoss/dOutput for the last `forward`, accumulates parameter gradients and returns dLoss/dInput.
+   * Given dLoss/dOutput for the last `forward`, accumulates parameter gradients and returns dLoss/dInput
+   * (fresh, or with `{ reuse: true }` the module's own buffer, valid until its next `backward`).
    * With `inputGrad = false` the input gradient is not computed (the first layer of a network) and null is returned.
    */
-  abstract backward(dout: Tensor, inputGrad?: boolean): Tensor | null;
+  abstract backward(dout: Tensor, inputGrad?: boolean, options?: CallOptions): Tensor | null;
 
   /**
    * A JSON description for `buildModule` and the safetensors metadata. The default, `{ type: <class name> }`,
