@@ -62,7 +62,10 @@ export const REUSE: CallOptions = Object.freeze({ reuse: true });
  * so a result kept past the next call never changes under the caller.
  */
 export function handOut(op: string, t: Tensor, options: CallOptions | undefined): Tensor {
-  return wantsReuse(op, options) ? t : t.clone();
+  if (wantsReuse(op, options)) return t;
+  // Where the backend keeps tensors (WebAssembly memory under SIMD), not t.clone()'s ordinary array: the next
+  // layer or loss then runs the same kernels on it as on the reused buffer, so both paths give the same bits.
+  return zeros(t.shape).copyFrom(t);
 }
 
 /** True when the caller passed `{ reuse: true }` (unknown keys are refused). */
