@@ -15,6 +15,8 @@ export {
   type SequentialLROptions, type SchedulerState,
 } from './lr-scheduler.js';
 export { EarlyStopping } from './early-stopping.js';
+export { fit, type FitOptions, type FitLoss, type FitEarlyStopping, type EpochLog, type History } from './fit.js';
+export { REUSE, type CallOptions } from './module.js';
 export {
   encodeSafetensors, decodeSafetensors, saveSafetensors, loadSafetensors, writeFileAtomic, type SafetensorsContents,
 } from './safetensors.js';
