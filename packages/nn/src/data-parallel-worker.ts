@@ -1,10 +1,10 @@
 // Worker-thread side of DataParallel: rebuilds the module, then serves jobs from its control block until
-// told to exit. Forward: copy the module's state and this worker's rows in, run the replica, copy the
+// told to exit. data-parallel.ts calls serveDataParallel when it finds itself loaded as a worker's entry. Forward: copy the module's state and this worker's rows in, run the replica, copy the
 // output out. Backward: copy dout in, zero and compute the replica's gradients, copy them (and dx) out.
 // Errors are reported through STATUS and the port, never thrown past the loop (the caller is blocked
 // in Atomics.wait and would not see an 'error' event).
 
-import { receiveMessageOnPort, workerData } from 'node:worker_threads';
+import { receiveMessageOnPort } from 'node:worker_threads';
 import { Tensor, adoptArena, spinWhile, wasmOffset, zeros } from '@timbre/tensor';
 import { REUSE } from './module.js';
 import {
@@ -13,7 +13,8 @@ import {
 } from './data-parallel.js';
 import { buildBuiltInModule } from './serialize.js';
 
-function serve(wd: DataParallelWorkerData): void {
+/** Serves a DataParallel's jobs on this worker thread until it posts OP_EXIT. */
+export function serveDataParallel(wd: DataParallelWorkerData): void {
   const I = new Int32Array(wd.ctrl);
   if (I.length !== CTRL_SLOTS) throw new Error('DataParallel worker: bad control block');
   // Allocate inside the main thread's arena (before any tensor exists here), so it can reach the replica's tensors.
@@ -83,5 +84,3 @@ function serve(wd: DataParallelWorkerData): void {
   }
 }
 
-const wd = workerData as DataParallelWorkerData | null;
-if (wd !== null && typeof wd === 'object' && wd.dataParallel === true) serve(wd);

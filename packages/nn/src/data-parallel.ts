@@ -11,13 +11,14 @@
 // replica's gradients where they lie (SIMD add): neither side copies them through the data buffer.
 
 import { availableParallelism } from 'node:os';
-import { MessageChannel, receiveMessageOnPort, type MessagePort, type Worker } from 'node:worker_threads';
+import { MessageChannel, isMainThread, receiveMessageOnPort, workerData, type MessagePort, type Worker } from 'node:worker_threads';
 import {
-  ShapeError, Tensor, addInPlace, copyFloat32, formatShape, reserveArena, setParallel, siblingModule, spinWhile, startWorker, threadLimit, wasmView, zeros,
+  ShapeError, Tensor, addInPlace, copyFloat32, formatShape, reserveArena, setParallel, spinWhile, startWorker, threadLimit, wasmView, zeros,
   type Arena, checkOptions,
 } from '@timbre/tensor';
 import { BufferSlots, Module, REUSE, wantsReuse, type CallOptions, type ModuleConfig, type Parameter } from './module.js';
 import { buildBuiltInModule } from './serialize.js';
+import { serveDataParallel } from './data-parallel-worker.js';
 
 // Control block slots (Int32). SEQ: job number (this thread bumps it); DONE: the last job the worker
 // finished; STATUS: 0 ok, 1 the job threw (message on the port); the rest describe the job.
@@ -115,6 +116,20 @@ function outputWidth(c: ModuleConfig, width: number): number {
   }
 }
 
+/**
+ * What a worker runs: this very module (data-parallel.ts from source, .js from dist, or the bundle an app
+ * was built into, which holds it), so no separate worker file has to be found next to it. Loaded with a
+ * DataParallel's workerData, the module serves jobs instead of exporting (the end of this file).
+ */
+function workerEntry(): URL {
+  const here: unknown = import.meta.url;
+  if (typeof here !== 'string' || here === '') {
+    throw new Error('DataParallel: cannot start worker threads: import.meta.url is not available in this build ' +
+      '(help: bundle as an ES module, e.g. esbuild --format=esm, or pass { threads: 1 })');
+  }
+  return new URL(here);
+}
+
 /** One worker thread and its shared buffers. */
 class Replica {
   readonly ctrl: Int32Array;
@@ -148,13 +163,13 @@ class Replica {
     this.ctrl = new Int32Array(new SharedArrayBuffer(CTRL_SLOTS * 4));
     const { port1, port2 } = new MessageChannel();
     this.port = port1;
-    const workerData: DataParallelWorkerData = {
+    const wd: DataParallelWorkerData = {
       dataParallel: true, config, ctrl: this.ctrl.buffer as SharedArrayBuffer, port: port2,
       stateSize: state.reduce((n, t) => n + t.size, 0), gradSize: params.reduce((n, p) => n + p.size, 0),
       arena: arena === null ? null : { memory: arena.memory, start: arena.start, end: arena.end },
     };
     // Replicas multiply on one core each: the matmul pool's extra worker would only compete with them.
-    this.worker = startWorker(siblingModule(import.meta.url, 'data-parallel-worker'), workerData,
+    this.worker = startWorker(workerEntry(), wd,
       { env: { ...process.env, TIMBRE_THREADS: '1' }, transferList: [port2] });
     this.worker.unref();
     this.port.unref();
@@ -489,4 +504,12 @@ export class DataParallel extends Module {
   override config(): ModuleConfig {
     return { type: 'DataParallel', module: this.module.config() };
   }
+}
+
+// A worker a DataParallel started runs this module (or the bundle holding it) as its entry: it serves jobs
+// until told to exit, then ends the thread, so nothing after this module in a bundle runs there.
+const dpWorkerData = workerData as DataParallelWorkerData | null;
+if (!isMainThread && dpWorkerData !== null && typeof dpWorkerData === 'object' && dpWorkerData.dataParallel === true) {
+  serveDataParallel(dpWorkerData);
+  process.exit(0);
 }
