@@ -5,7 +5,7 @@ import {
   Tensor, geluBackward, geluForward, geluTanhBackward, geluTanhForward, leakyReluBackward, leakyReluForward, reluBackward,
   reluForward, sigmoidBackward, sigmoidForward, tanhBackward, tanhForward, checkOptions,
 } from '@timbre/tensor';
-import { BufferSlots, Module, expectGradShape, expectSaved, handOut, type CallOptions, type ModuleConfig } from './module.js';
+import { BufferSlots, Module, expectGradShape, expectSaved, handOut, staged, type CallOptions, type ModuleConfig } from './module.js';
 
 /** Shared plumbing: buffers and the saved tensor; subclasses provide the two kernel calls. */
 abstract class Elementwise extends Module {
@@ -13,6 +13,8 @@ abstract class Elementwise extends Module {
   protected out: Tensor | null = null;
   #outs = new BufferSlots();
   #dxs = new BufferSlots();
+  #xIn = new BufferSlots(); // an input from outside WebAssembly memory, staged (see staged())
+  #dIn = new BufferSlots(); // likewise a dout
   protected abstract readonly name: string;
   protected abstract run(out: Float32Array, x: Float32Array, n: number): void;
   /** Accumulates into dx. `saved` is the input or the output, whichever `savesOutput` says. */
@@ -21,7 +23,8 @@ abstract class Elementwise extends Module {
   abstract override config(): ModuleConfig;
 
   /** Same shape in and out: fresh, or with `{ reuse: true }` the layer's buffer (valid until the next forward). */
-  forward(x: Tensor, options?: CallOptions): Tensor {
+  forward(input: Tensor, options?: CallOptions): Tensor {
+    const x = staged(this.#xIn, input);
     const out = this.#outs.like(x);
     this.run(out.data, x.data, x.size);
     this.saved = this.savesOutput ? out : x;
@@ -32,10 +35,11 @@ abstract class Elementwise extends Module {
   /** Returns dx (fresh, or the layer's with `reuse`), or null when inputGrad is false. Activations have no parameters. */
   backward(dout: Tensor): Tensor;
   backward(dout: Tensor, inputGrad: boolean, options?: CallOptions): Tensor | null;
-  backward(dout: Tensor, inputGrad = true, options?: CallOptions): Tensor | null {
+  backward(d: Tensor, inputGrad = true, options?: CallOptions): Tensor | null {
     const saved = expectSaved(this.name, this.saved);
-    expectGradShape(this.name, dout, this.out as Tensor);
+    expectGradShape(this.name, d, this.out as Tensor);
     if (!inputGrad) return null;
+    const dout = staged(this.#dIn, d);
     const dx = this.#dxs.like(saved);
     dx.zero();
     this.grad(dx.data, dout.data, saved.data, saved.size);

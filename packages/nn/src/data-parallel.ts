@@ -461,7 +461,7 @@ export class DataParallel extends Module {
 
   /** The whole batch's [B, cols] (in `slots`, or fresh when null): this thread's rows from `own`, each replica's from its `region`. */
   #gather(slots: BufferSlots | null, own: Tensor, cols: number, region: 'out' | 'dx', active: Replica[]): Tensor {
-    const t = slots === null ? zeros([this.#batch, cols]) : slots.get(this.#batch, cols);
+    const t = slots === null ? new Tensor(new Float32Array(this.#batch * cols), [this.#batch, cols]) : slots.get(this.#batch, cols);
     t.data.set(own.data, 0);
     for (const r of active) {
       const o = (r.lay as Layout)[region];

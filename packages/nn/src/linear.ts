@@ -2,7 +2,7 @@
 // forward = NT with fused bias, dx = NN, dWeight += TN (beta = 1), dBias += column sums.
 
 import { Rng, Tensor, ShapeError, biasBackward, formatShape, matmulNN, matmulNT, matmulTN, zeros, checkOptions } from '@timbre/tensor';
-import { BufferSlots, Module, Parameter, defaultRng, expectSaved, handOut, type CallOptions, type ModuleConfig } from './module.js';
+import { BufferSlots, Module, Parameter, defaultRng, expectSaved, handOut, staged, type CallOptions, type ModuleConfig } from './module.js';
 
 /** Options of `Linear`. */
 export interface LinearOptions {
@@ -32,6 +32,8 @@ export class Linear extends Module {
   #x: Tensor | null = null;
   #out = new BufferSlots();
   #dx = new BufferSlots();
+  #xIn = new BufferSlots(); // an input from outside WebAssembly memory, staged (see staged())
+  #dIn = new BufferSlots(); // likewise a dout
 
   constructor(inFeatures: number, outFeatures: number, options: LinearOptions = {}) {
     super();
@@ -57,7 +59,8 @@ export class Linear extends Module {
   }
 
   /** x: [B, inFeatures] -> [B, outFeatures]: fresh, or with `{ reuse: true }` the layer's buffer (valid until the next forward). */
-  forward(x: Tensor, options?: CallOptions): Tensor {
+  forward(input: Tensor, options?: CallOptions): Tensor {
+    const x = staged(this.#xIn, input);
     if (x.shape.length !== 2 || x.shape[1] !== this.inFeatures) {
       throw new ShapeError(`Linear.forward: input ${formatShape(x.shape)} does not match weight ${formatShape(this.weight.shape)} ` +
         `(input.shape[1]=${x.shape.length === 2 ? x.shape[1] : 'none: input must be 2-D [batch, features]'}, weight.shape[1]=${this.inFeatures})`);
@@ -72,9 +75,10 @@ export class Linear extends Module {
   /** Accumulates weight.grad and bias.grad; returns dx [B, inFeatures] (fresh, or the layer's with `reuse`), or null when inputGrad is false. */
   backward(dout: Tensor): Tensor;
   backward(dout: Tensor, inputGrad: boolean, options?: CallOptions): Tensor | null;
-  backward(dout: Tensor, inputGrad = true, options?: CallOptions): Tensor | null {
+  backward(d: Tensor, inputGrad = true, options?: CallOptions): Tensor | null {
     const x = expectSaved('Linear', this.#x);
     const B = x.shape[0];
+    const dout = staged(this.#dIn, d);
     if (dout.shape.length !== 2 || dout.shape[0] !== B || dout.shape[1] !== this.outFeatures) {
       throw new ShapeError(`Linear.backward: dout ${formatShape(dout.shape)} does not match the output [${B}, ${this.outFeatures}]`);
     }

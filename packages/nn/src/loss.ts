@@ -5,7 +5,7 @@ import {
   Tensor, ShapeError, crossEntropyBackward, crossEntropyForward, formatShape, fromArray, squaredErrorBackward,
   squaredErrorForward, zeros, checkOptions,
 } from '@timbre/tensor';
-import { BufferSlots, handOut, type CallOptions } from './module.js';
+import { BufferSlots, handOut, staged, type CallOptions } from './module.js';
 
 /** How per-sample losses are combined: PyTorch's `reduction`. */
 export type Reduction = 'mean' | 'sum' | 'none';
@@ -48,6 +48,7 @@ export class CrossEntropyLoss {
   #probs = new BufferSlots();     // [B, C] softmax, saved for backward
   #dlogits = new BufferSlots();
   #dloss = new BufferSlots();     // [B] d(reduced)/d(loss_b)
+  #logitsIn = new BufferSlots();  // logits from outside WebAssembly memory, staged (see staged())
   #scalar = zeros([]);
   #labels: Int32Array | null = null;
   #kernelLabels: Int32Array | null = null;
@@ -85,8 +86,9 @@ export class CrossEntropyLoss {
    * 'mean'/'sum' or [B] for 'none': fresh, or with `{ reuse: true }` the loss's own (valid until the next forward).
    * Throws if a label is out of range or the loss is not finite (naming the first non-finite logit).
    */
-  forward(logits: Tensor, labels: Int32Array, options?: CallOptions): Tensor {
+  forward(input: Tensor, labels: Int32Array, options?: CallOptions): Tensor {
     const op = 'CrossEntropyLoss.forward';
+    const logits = staged(this.#logitsIn, input);
     if (logits.shape.length !== 2) throw new ShapeError(`${op}: logits ${formatShape(logits.shape)} must be 2-D [batch, classes]`);
     const B = logits.shape[0], C = logits.shape[1];
     if (!(labels instanceof Int32Array)) throw new TypeError(`${op}: labels must be an Int32Array of class ids`);

@@ -2,7 +2,7 @@
 // the batch size is unchanged (see BufferSlots); what they return to a caller is a fresh copy unless the caller
 // passes { reuse: true } (containers do, for their children). There is no autograd tape: backward is explicit.
 
-import { Rng, Tensor, formatShape, sameShape, zeros, ShapeError, checkOptions } from '@timbre/tensor';
+import { Rng, Tensor, formatShape, getBackend, sameShape, wasmOffset, zeros, ShapeError, checkOptions } from '@timbre/tensor';
 
 /**
  * A trainable tensor: `data` (the values, like any Tensor) plus `grad`, a tensor of the same shape
@@ -63,9 +63,46 @@ export const REUSE: CallOptions = Object.freeze({ reuse: true });
  */
 export function handOut(op: string, t: Tensor, options: CallOptions | undefined): Tensor {
   if (wantsReuse(op, options)) return t;
-  // Where the backend keeps tensors (WebAssembly memory under SIMD), not t.clone()'s ordinary array: the next
-  // layer or loss then runs the same kernels on it as on the reused buffer, so both paths give the same bits.
-  return zeros(t.shape).copyFrom(t);
+  const a = freshArray(t.size);
+  a.set(t.data);
+  return new Tensor(a, t.shape);
+}
+
+// Fresh results live in ordinary memory, not in WebAssembly memory: a WebAssembly block returns to the
+// allocator only when a FinalizationRegistry callback runs, which a synchronous training loop never lets
+// happen (a block per step piled up 1 MiB per epoch of the MLP bench's loop). Small ones are cut from
+// 64 KiB slabs, as Node's Buffer pool does, because allocating a separate ArrayBuffer per result cost more
+// than the rest of the hand-over (4 µs of ~6 for a [64, 16] result, measured with a loaded machine).
+const SLAB_FLOATS = 16384, SLAB_MAX_FLOATS = 4096;
+let slab = new Float32Array(0), slabUsed = 0;
+
+/** A zeroed Float32Array of n floats in ordinary memory: a view of a shared 64 KiB slab when n is small. */
+function freshArray(n: number): Float32Array {
+  if (n > SLAB_MAX_FLOATS) return new Float32Array(n);
+  if (slabUsed + n > slab.length) {
+    slab = new Float32Array(SLAB_FLOATS);
+    slabUsed = 0;
+  }
+  const a = slab.subarray(slabUsed, slabUsed + n);
+  slabUsed += (n + 3) & ~3; // 16-byte aligned views
+  return a;
+}
+
+/** The last buffer found to be WebAssembly memory: nearly every tensor lies in it, so one compare settles most calls. */
+let wasmBuffer: ArrayBufferLike | null = null;
+
+/**
+ * `t`, or under the SIMD backend a copy of it in WebAssembly memory (in `slots`) when it lies outside (a fresh
+ * result handed back in, a `slice`): the kernels then take the same path, and give the same bits, either way.
+ */
+export function staged(slots: BufferSlots, t: Tensor): Tensor {
+  const buf = t.data.buffer;
+  if (buf === wasmBuffer || getBackend() !== 'simd' || t.size < 16) return t;
+  if (wasmOffset(t.data) >= 0) {
+    wasmBuffer = buf;
+    return t;
+  }
+  return slots.like(t).copyFrom(t);
 }
 
 /** True when the caller passed `{ reuse: true }` (unknown keys are refused). */
