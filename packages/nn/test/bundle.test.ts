@@ -29,7 +29,7 @@ await dp.close();
 const ref = model.forward(x);
 let maxDiff = 0;
 for (let i = 0; i < ref.size; i++) maxDiff = Math.max(maxDiff, Math.abs(ref.data[i] - out.data[i]));
-setParallel({ minFlops: 0 });
+setParallel({ minFlops: 0, share: false }); // the worker computes every chunk, so its use is certain
 const a = randn([256, 256], rng);
 const poolReady = await whenParallelReady();
 matmul(a, a);
@@ -52,8 +52,7 @@ describe('bundled with esbuild', () => {
     expect(res.ready).toBe(true);
     expect(res.threads).toBe(2);
     expect(res.maxDiff).toBeLessThan(1e-5);
-    const simd = getBackend() === 'simd';
-    expect(res.poolReady).toBe(simd);
-    if (simd) expect(res.parallelCalls).toBeGreaterThan(0);
+    expect(res.poolReady).toBe(true); // the matmul worker starts from the bundle (it is built from source text)
+    if (getBackend() === 'simd') expect(res.parallelCalls).toBeGreaterThan(0); // and multiplies (the scalar kernels do not use it)
   }, 180_000);
 });
