@@ -110,6 +110,7 @@ export function fit<Y extends Int32Array | Tensor>(model: Module, data: DataLoad
   }
   const history: History = { epochs: [], bestEpoch: null, stoppedEarly: false };
   const labels = data.y instanceof Int32Array;
+  const every = Math.max(1, Math.floor(data.length / 50)); // the progress line is rewritten about 50 times an epoch
   for (let epoch = 0; epoch < epochs; epoch++) {
     const lr = optimizer.lr;
     model.train();
@@ -122,7 +123,9 @@ export function fit<Y extends Int32Array | Tensor>(model: Module, data: DataLoad
       model.backward(loss.backward(undefined, REUSE), false, REUSE);
       optimizer.step();
       rows += b.size;
-      if (out !== null) out.write(`\repoch ${epoch + 1}/${epochs}  batch ${b.index + 1}/${data.length}  loss ${(total / rows).toFixed(4)}`);
+      if (out !== null && ((b.index + 1) % every === 0 || b.index + 1 === data.length)) {
+        out.write(`\repoch ${epoch + 1}/${epochs}  batch ${b.index + 1}/${data.length}  loss ${(total / rows).toFixed(4)}`);
+      }
     }
     const log: EpochLog = { epoch, loss: total / rows, lr };
     if (labels) log.accuracy = correct / rows;
