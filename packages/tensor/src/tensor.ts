@@ -15,6 +15,18 @@ function copyDims(shape: readonly number[]): number[] {
   return s;
 }
 
+/** Frozen strides of frozen shapes, so tensors sharing a shape share its strides. */
+const stridesOfFrozen = new WeakMap<readonly number[], readonly number[]>();
+
+function stridesFor(shape: readonly number[]): readonly number[] {
+  let st = stridesOfFrozen.get(shape);
+  if (st === undefined) {
+    st = Object.freeze(stridesOf(shape));
+    stridesOfFrozen.set(shape, st);
+  }
+  return st;
+}
+
 /** Nested arrays of numbers, as accepted by `fromArray`. */
 export type NestedArray = number | readonly NestedArray[];
 
@@ -40,8 +52,11 @@ export class Tensor {
       throw new ShapeError(`Tensor: data has ${data.length} elements but shape ${formatShape(shape)} needs ${size}`);
     }
     this.data = data;
-    this.shape = Object.freeze(copyDims(shape));
-    this.strides = Object.freeze(stridesOf(shape));
+    // Another tensor's shape (frozen, the common argument) is shared, with its strides: freezing fresh copies
+    // of both was most of the cost of creating a tensor.
+    const shared = Object.isFrozen(shape) ? shape : null;
+    this.shape = shared ?? Object.freeze(copyDims(shape));
+    this.strides = shared === null ? Object.freeze(stridesOf(shape)) : stridesFor(shared);
     this.size = size;
   }
 
