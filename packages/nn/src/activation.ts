@@ -29,7 +29,7 @@ abstract class Elementwise extends Module {
     this.run(out.data, x.data, x.size);
     this.saved = this.savesOutput ? out : x;
     this.out = out;
-    return handOut(`${this.name}.forward`, out, options);
+    return handOut(this.name, out, options);
   }
 
   /** Returns dx (fresh, or the layer's with `reuse`), or null when inputGrad is false. Activations have no parameters. */
@@ -43,7 +43,7 @@ abstract class Elementwise extends Module {
     const dx = this.#dxs.like(saved);
     dx.zero();
     this.grad(dx.data, dout.data, saved.data, saved.size);
-    return handOut(`${this.name}.backward`, dx, options);
+    return handOut(this.name, dx, options);
   }
 }
 
