@@ -69,9 +69,11 @@ function dataset(c: Config): { x: ReturnType<typeof randn>; y: Int32Array } {
 
 /**
  * timbre's model, data and epoch; with `threads` > 1 the model trains through DataParallel (call close()).
- * The epoch is the loop the nn README shows (fresh results); with `reuse` it passes { reuse: true } (nothing allocated).
+ * The epoch passes { reuse: true }, the allocation-free loop; with `reuse` false it is the nn README's loop,
+ * whose results are fresh copies: 0-2 % slower per epoch on the wide configs and 3-4 % at seed-bs32
+ * (npx tsx --conditions=source bench/mlp-fresh-vs-reuse.ts, three runs of 31 rounds on a loaded machine).
  */
-function timbreSetup(c: Config, threads = 1, reuse = false) {
+function timbreSetup(c: Config, threads = 1, reuse = true) {
   const rng = new Rng(7);
   const layers: Module[] = [];
   for (let i = 0; i < c.sizes.length - 1; i++) {
@@ -219,10 +221,7 @@ function getGc(): () => void {
   return runInNewContext('gc') as () => void;
 }
 
-/**
- * 10 timbre epochs of the allocation-free loop ({ reuse: true }); heapUsed after a forced GC at each epoch end,
- * and the bytes the epoch added before any GC.
- */
+/** 10 timbre epochs ({ reuse: true }); heapUsed after a forced GC at each epoch end, and the bytes the epoch added before any GC. */
 function heapCheck(c: Config): { backend: Backend; kibAddedDuringEpoch: number[]; heapUsedAfterGcMiB: number[] } {
   const gc = getGc();
   const t = timbreSetup(c, 1, true);
