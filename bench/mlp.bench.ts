@@ -70,8 +70,9 @@ function dataset(c: Config): { x: ReturnType<typeof randn>; y: Int32Array } {
 /**
  * timbre's model, data and epoch; with `threads` > 1 the model trains through DataParallel (call close()).
  * The epoch passes { reuse: true }, the allocation-free loop; with `reuse` false it is the nn README's loop,
- * whose results are fresh copies: 0-2 % slower per epoch on the wide configs and 3-4 % at seed-bs32
- * (npx tsx --conditions=source bench/mlp-fresh-vs-reuse.ts, three runs of 31 rounds on a loaded machine).
+ * whose results are fresh copies: per-round epoch ratios fresh/reuse of 0.98-1.02 on the wide configs and
+ * 0.94-1.03 at seed-bs32 (npx tsx --conditions=source bench/mlp-fresh-vs-reuse.ts, three runs of 31 rounds on a
+ * loaded machine, two by CPU time, one by wall time).
  */
 function timbreSetup(c: Config, threads = 1, reuse = true) {
   const rng = new Rng(7);
