@@ -19,7 +19,8 @@ import {
   Rng, Tensor, fromArray, getBackend, randn, setBackend, setParallel, wasmHeapStats, type Backend,
 } from '@timbre/tensor';
 import {
-  Adam, CrossEntropyLoss, DataLoader, DataParallel, Linear, ReLU, SGD, Sequential, saveSafetensors, type Module, type Optimizer,
+  Adam, CrossEntropyLoss, DataLoader, DataParallel, Linear, REUSE, ReLU, SGD, Sequential, saveSafetensors, type CallOptions, type Module,
+  type Optimizer,
 } from '@timbre/nn';
 import type { BenchOptions } from './run.js';
 import { formatMachine, machineInfo } from './lib/machine.js';
@@ -66,8 +67,14 @@ function dataset(c: Config): { x: ReturnType<typeof randn>; y: Int32Array } {
   return { x, y };
 }
 
-/** timbre's model, data and epoch; with `threads` > 1 the model trains through DataParallel (call close()). */
-function timbreSetup(c: Config, threads = 1) {
+/**
+ * timbre's model, data and epoch; with `threads` > 1 the model trains through DataParallel (call close()).
+ * The epoch passes { reuse: true }, the allocation-free loop; with `reuse` false it is the nn README's loop,
+ * whose results are fresh copies: per-round epoch ratios fresh/reuse of 0.98-1.02 on the wide configs and
+ * 0.94-1.03 at seed-bs32 (npx tsx --conditions=source bench/mlp-fresh-vs-reuse.ts, three runs of 31 rounds on a
+ * loaded machine, two by CPU time, one by wall time).
+ */
+function timbreSetup(c: Config, threads = 1, reuse = true) {
   const rng = new Rng(7);
   const layers: Module[] = [];
   for (let i = 0; i < c.sizes.length - 1; i++) {
@@ -83,11 +90,12 @@ function timbreSetup(c: Config, threads = 1) {
   // Correctness anchor: the loss of the initial weights on rows [0, batch), compared across implementations.
   const firstLoss = lossFn.forward(model.forward(x.slice(0, c.batch)), y.slice(0, c.batch)).item();
   let last = 0;
+  const r: CallOptions | undefined = reuse ? REUSE : undefined;
   const epoch = (): void => {
     for (const b of loader) {
       opt.zeroGrad();
-      const loss = lossFn.forward(net.forward(b.x), b.y);
-      net.backward(lossFn.backward(), false);
+      const loss = lossFn.forward(net.forward(b.x, r), b.y, r);
+      net.backward(lossFn.backward(undefined, r), false, r);
       opt.step();
       last = loss.data[0];
     }
@@ -214,10 +222,10 @@ function getGc(): () => void {
   return runInNewContext('gc') as () => void;
 }
 
-/** 10 timbre epochs; heapUsed after a forced GC at each epoch end, and the bytes the epoch added before any GC. */
+/** 10 timbre epochs ({ reuse: true }); heapUsed after a forced GC at each epoch end, and the bytes the epoch added before any GC. */
 function heapCheck(c: Config): { backend: Backend; kibAddedDuringEpoch: number[]; heapUsedAfterGcMiB: number[] } {
   const gc = getGc();
-  const t = timbreSetup(c);
+  const t = timbreSetup(c, 1, true);
   t.epoch(); // first epoch allocates the layer buffers
   const rows: (string | number)[][] = [];
   const added: number[] = [], after: number[] = [];
@@ -232,7 +240,7 @@ function heapCheck(c: Config): { backend: Backend; kibAddedDuringEpoch: number[]
     added.push(Math.round((h1 - h0) / 102.4) / 10);
     after.push(Math.round(h2 / 1024 / 1024 * 1000) / 1000);
   }
-  console.log(`\nheap over 10 timbre epochs (${c.name}, ${getBackend()} kernels, ${Math.ceil(ROWS / c.batch)} steps/epoch):`);
+  console.log(`\nheap over 10 timbre epochs ({ reuse: true }; ${c.name}, ${getBackend()} kernels, ${Math.ceil(ROWS / c.batch)} steps/epoch):`);
   printTable(['epoch', 'KiB added during epoch', 'heapUsed after GC MiB', 'wasm live KiB'], rows);
   return { backend: getBackend(), kibAddedDuringEpoch: added, heapUsedAfterGcMiB: after };
 }

@@ -3,9 +3,9 @@
 
 import {
   Tensor, geluBackward, geluForward, geluTanhBackward, geluTanhForward, leakyReluBackward, leakyReluForward, reluBackward,
-  reluForward, sigmoidBackward, sigmoidForward, tanhBackward, tanhForward,
+  reluForward, sigmoidBackward, sigmoidForward, tanhBackward, tanhForward, checkOptions,
 } from '@timbre/tensor';
-import { BufferSlots, Module, expectGradShape, expectSaved, type ModuleConfig } from './module.js';
+import { BufferSlots, Module, expectGradShape, expectSaved, handOut, staged, type CallOptions, type ModuleConfig } from './module.js';
 
 /** Shared plumbing: buffers and the saved tensor; subclasses provide the two kernel calls. */
 abstract class Elementwise extends Module {
@@ -13,32 +13,37 @@ abstract class Elementwise extends Module {
   protected out: Tensor | null = null;
   #outs = new BufferSlots();
   #dxs = new BufferSlots();
+  #xIn = new BufferSlots(); // an input from outside WebAssembly memory, staged (see staged())
+  #dIn = new BufferSlots(); // likewise a dout
   protected abstract readonly name: string;
   protected abstract run(out: Float32Array, x: Float32Array, n: number): void;
   /** Accumulates into dx. `saved` is the input or the output, whichever `savesOutput` says. */
   protected abstract grad(dx: Float32Array, dout: Float32Array, saved: Float32Array, n: number): void;
   protected readonly savesOutput: boolean = false;
+  abstract override config(): ModuleConfig;
 
-  /** Same shape in and out. The result is owned by the layer (valid until the next forward). */
-  forward(x: Tensor): Tensor {
+  /** Same shape in and out: fresh, or with `{ reuse: true }` the layer's buffer (valid until the next forward). */
+  forward(input: Tensor, options?: CallOptions): Tensor {
+    const x = staged(this.#xIn, input);
     const out = this.#outs.like(x);
     this.run(out.data, x.data, x.size);
     this.saved = this.savesOutput ? out : x;
     this.out = out;
-    return out;
+    return handOut(this.name, out, options);
   }
 
-  /** Returns dx (owned by the layer), or null when inputGrad is false. Activations have no parameters. */
+  /** Returns dx (fresh, or the layer's with `reuse`), or null when inputGrad is false. Activations have no parameters. */
   backward(dout: Tensor): Tensor;
-  backward(dout: Tensor, inputGrad: boolean): Tensor | null;
-  backward(dout: Tensor, inputGrad = true): Tensor | null {
+  backward(dout: Tensor, inputGrad: boolean, options?: CallOptions): Tensor | null;
+  backward(d: Tensor, inputGrad = true, options?: CallOptions): Tensor | null {
     const saved = expectSaved(this.name, this.saved);
-    expectGradShape(this.name, dout, this.out as Tensor);
+    expectGradShape(this.name, d, this.out as Tensor);
     if (!inputGrad) return null;
+    const dout = staged(this.#dIn, d);
     const dx = this.#dxs.like(saved);
     dx.zero();
     this.grad(dx.data, dout.data, saved.data, saved.size);
-    return dx;
+    return handOut(this.name, dx, options);
   }
 }
 
@@ -70,6 +75,7 @@ export class LeakyReLU extends Elementwise {
   readonly negativeSlope: number;
   constructor(options: { negativeSlope?: number } = {}) {
     super();
+    checkOptions('LeakyReLU', options, ['negativeSlope']);
     const { negativeSlope = 0.01 } = options;
     if (!Number.isFinite(negativeSlope)) throw new RangeError(`LeakyReLU: negativeSlope must be finite, got ${negativeSlope}`);
     this.negativeSlope = negativeSlope;
@@ -117,6 +123,7 @@ export class GELU extends Elementwise {
   readonly approximate: GELUApproximate;
   constructor(options: { approximate?: GELUApproximate } = {}) {
     super();
+    checkOptions('GELU', options, ['approximate']);
     const { approximate = 'none' } = options;
     if (approximate !== 'none' && approximate !== 'tanh') {
       throw new RangeError(`GELU: approximate must be 'none' or 'tanh', got ${JSON.stringify(approximate)}`);

@@ -1,8 +1,8 @@
 // BatchNorm1d over [B, C] inputs, PyTorch semantics: training normalises with the batch's biased variance
 // and updates running_mean/running_var (unbiased variance) with `momentum`; eval uses the running statistics.
 
-import { Tensor, ShapeError, batchNormBackward, batchNormNormalize, batchNormStats, formatShape, full, zeros } from '@timbre/tensor';
-import { BufferSlots, Module, Parameter, expectGradShape, expectSaved, type ModuleConfig } from './module.js';
+import { Tensor, ShapeError, batchNormBackward, batchNormNormalize, batchNormStats, formatShape, full, zeros, checkOptions } from '@timbre/tensor';
+import { BufferSlots, Module, Parameter, expectGradShape, expectSaved, handOut, type CallOptions, type ModuleConfig } from './module.js';
 
 /** Options of `BatchNorm1d` (PyTorch's defaults). */
 export interface BatchNorm1dOptions {
@@ -48,6 +48,7 @@ export class BatchNorm1d extends Module {
   constructor(numFeatures: number, options: BatchNorm1dOptions = {}) {
     super();
     if (!Number.isInteger(numFeatures) || numFeatures <= 0) throw new RangeError(`BatchNorm1d: numFeatures must be a positive integer, got ${numFeatures}`);
+    checkOptions('BatchNorm1d', options, ['eps', 'momentum', 'affine', 'trackRunningStats']);
     const { eps = 1e-5, momentum = 0.1, affine = true, trackRunningStats = true } = options;
     if (!(eps > 0)) throw new RangeError(`BatchNorm1d: eps must be positive, got ${eps}`);
     if (momentum !== null && !(momentum >= 0 && momentum <= 1)) throw new RangeError(`BatchNorm1d: momentum must be in [0, 1] or null, got ${momentum}`);
@@ -63,7 +64,7 @@ export class BatchNorm1d extends Module {
     this.#var = zeros([numFeatures]);
   }
 
-  forward(x: Tensor): Tensor {
+  forward(x: Tensor, options?: CallOptions): Tensor {
     const C = this.numFeatures;
     if (x.shape.length !== 2 || x.shape[1] !== C) {
       throw new ShapeError(`BatchNorm1d.forward: input ${formatShape(x.shape)} does not match numFeatures ${C} ` +
@@ -90,7 +91,7 @@ export class BatchNorm1d extends Module {
     this.#usedBatchStats = useBatch;
     this.#savedXhat = xhat;
     this.#savedVar = variance;
-    return out;
+    return handOut('BatchNorm1d.forward', out, options);
   }
 
   #updateRunning(B: number): void {
@@ -106,8 +107,8 @@ export class BatchNorm1d extends Module {
   }
 
   backward(dout: Tensor): Tensor;
-  backward(dout: Tensor, inputGrad: boolean): Tensor | null;
-  backward(dout: Tensor, inputGrad = true): Tensor | null {
+  backward(dout: Tensor, inputGrad: boolean, options?: CallOptions): Tensor | null;
+  backward(dout: Tensor, inputGrad = true, options?: CallOptions): Tensor | null {
     const xhat = expectSaved('BatchNorm1d', this.#savedXhat);
     expectGradShape('BatchNorm1d', dout, xhat);
     const B = xhat.shape[0], C = this.numFeatures;
@@ -116,7 +117,7 @@ export class BatchNorm1d extends Module {
     // dx is always computed here: the kernel shares the per-feature sums with dGamma/dBeta.
     batchNormBackward(dx.data, this.weight?.grad.data ?? null, this.bias?.grad.data ?? null, dout.data, xhat.data,
       (this.#savedVar as Tensor).data, this.weight?.data ?? null, B, C, this.eps, this.#usedBatchStats);
-    return inputGrad ? dx : null;
+    return inputGrad ? handOut('BatchNorm1d.backward', dx, options) : null;
   }
 
   protected override ownParameters(): [string, Parameter][] {
@@ -129,7 +130,7 @@ export class BatchNorm1d extends Module {
       ['num_batches_tracked', this.numBatchesTracked as Tensor]];
   }
 
-  config(): ModuleConfig {
+  override config(): ModuleConfig {
     return { type: 'BatchNorm1d', numFeatures: this.numFeatures, eps: this.eps, momentum: this.momentum,
       affine: this.weight !== null, trackRunningStats: this.runningMean !== null };
   }

@@ -1,23 +1,25 @@
 // Worker-thread side of DataParallel: rebuilds the module, then serves jobs from its control block until
-// told to exit. Forward: copy the module's state and this worker's rows in, run the replica, copy the
+// told to exit. data-parallel.ts calls serveDataParallel when it finds itself loaded as a worker's entry. Forward: copy the module's state and this worker's rows in, run the replica, copy the
 // output out. Backward: copy dout in, zero and compute the replica's gradients, copy them (and dx) out.
 // Errors are reported through STATUS and the port, never thrown past the loop (the caller is blocked
 // in Atomics.wait and would not see an 'error' event).
 
-import { receiveMessageOnPort, workerData } from 'node:worker_threads';
+import { receiveMessageOnPort } from 'node:worker_threads';
 import { Tensor, adoptArena, spinWhile, wasmOffset, zeros } from '@timbre/tensor';
+import { REUSE } from './module.js';
 import {
   CTRL_SLOTS, DONE, IN, INPUT_GRAD, NEW_BUFFER, OP, OP_BACKWARD, OP_EXIT, OP_FORWARD, OUT, READY, ROWS, SEQ, SPIN_MS, STATUS,
   TRAINING, layout, type DataParallelBuffer, type DataParallelHello, type DataParallelWorkerData,
 } from './data-parallel.js';
-import { buildModule } from './serialize.js';
+import { buildBuiltInModule } from './serialize.js';
 
-function serve(wd: DataParallelWorkerData): void {
+/** Serves a DataParallel's jobs on this worker thread until it posts OP_EXIT. */
+export function serveDataParallel(wd: DataParallelWorkerData): void {
   const I = new Int32Array(wd.ctrl);
   if (I.length !== CTRL_SLOTS) throw new Error('DataParallel worker: bad control block');
   // Allocate inside the main thread's arena (before any tensor exists here), so it can reach the replica's tensors.
   if (wd.arena !== null) adoptArena(wd.arena.memory, wd.arena.start, wd.arena.end);
-  const replica = buildModule(wd.config);
+  const replica = buildBuiltInModule(wd.config);
   const state = Object.values(replica.stateDict());
   const params = replica.parameters();
   const stateSize = state.reduce((s, t) => s + t.size, 0), gradSize = params.reduce((s, t) => s + t.size, 0);
@@ -59,13 +61,13 @@ function serve(wd: DataParallelWorkerData): void {
         replica.train(I[TRAINING] === 1);
         if (x === null || x.shape[0] !== rows || x.shape[1] !== inCols) x = zeros([rows, inCols]);
         x.data.set(data.subarray(lay.x, lay.x + rows * inCols));
-        const out = replica.forward(x);
+        const out = replica.forward(x, REUSE);
         data.set(out.data, lay.out);
       } else if (op === OP_BACKWARD) {
         if (dout === null || dout.shape[0] !== rows || dout.shape[1] !== outCols) dout = zeros([rows, outCols]);
         dout.data.set(data.subarray(lay.dout, lay.dout + rows * outCols));
         replica.zeroGrad();
-        const dx = replica.backward(dout, I[INPUT_GRAD] === 1);
+        const dx = replica.backward(dout, I[INPUT_GRAD] === 1, REUSE);
         // The main thread adds the gradients in the arena where they lie; the others go out through the buffer.
         for (let i = 0, o = lay.grad; i < params.length; o += params[i].size, i++) {
           if (hello.grads[i] < 0) data.set(params[i].grad.data, o);
@@ -82,5 +84,3 @@ function serve(wd: DataParallelWorkerData): void {
   }
 }
 
-const wd = workerData as DataParallelWorkerData | null;
-if (wd !== null && typeof wd === 'object' && wd.dataParallel === true) serve(wd);

@@ -11,13 +11,14 @@
 // replica's gradients where they lie (SIMD add): neither side copies them through the data buffer.
 
 import { availableParallelism } from 'node:os';
-import { MessageChannel, receiveMessageOnPort, type MessagePort, type Worker } from 'node:worker_threads';
+import { MessageChannel, isMainThread, receiveMessageOnPort, workerData, type MessagePort, type Worker } from 'node:worker_threads';
 import {
-  ShapeError, Tensor, addInPlace, copyFloat32, formatShape, reserveArena, setParallel, siblingModule, spinWhile, startWorker, threadLimit, wasmView, zeros,
-  type Arena,
+  ShapeError, Tensor, addInPlace, copyFloat32, formatShape, reserveArena, setParallel, spinWhile, startWorker, threadLimit, wasmView, zeros,
+  type Arena, checkOptions,
 } from '@timbre/tensor';
-import { BufferSlots, Module, type ModuleConfig, type Parameter } from './module.js';
-import { buildModule } from './serialize.js';
+import { BufferSlots, Module, REUSE, wantsReuse, type CallOptions, type ModuleConfig, type Parameter } from './module.js';
+import { buildBuiltInModule } from './serialize.js';
+import { serveDataParallel } from './data-parallel-worker.js';
 
 // Control block slots (Int32). SEQ: job number (this thread bumps it); DONE: the last job the worker
 // finished; STATUS: 0 ok, 1 the job threw (message on the port); the rest describe the job.
@@ -115,6 +116,20 @@ function outputWidth(c: ModuleConfig, width: number): number {
   }
 }
 
+/**
+ * What a worker runs: this very module (data-parallel.ts from source, .js from dist, or the bundle an app
+ * was built into, which holds it), so no separate worker file has to be found next to it. Loaded with a
+ * DataParallel's workerData, the module serves jobs instead of exporting (the end of this file).
+ */
+function workerEntry(): URL {
+  const here: unknown = import.meta.url;
+  if (typeof here !== 'string' || here === '') {
+    throw new Error('DataParallel: cannot start worker threads: import.meta.url is not available in this build ' +
+      '(help: bundle as an ES module, e.g. esbuild --format=esm, or pass { threads: 1 })');
+  }
+  return new URL(here);
+}
+
 /** One worker thread and its shared buffers. */
 class Replica {
   readonly ctrl: Int32Array;
@@ -148,13 +163,13 @@ class Replica {
     this.ctrl = new Int32Array(new SharedArrayBuffer(CTRL_SLOTS * 4));
     const { port1, port2 } = new MessageChannel();
     this.port = port1;
-    const workerData: DataParallelWorkerData = {
+    const wd: DataParallelWorkerData = {
       dataParallel: true, config, ctrl: this.ctrl.buffer as SharedArrayBuffer, port: port2,
       stateSize: state.reduce((n, t) => n + t.size, 0), gradSize: params.reduce((n, p) => n + p.size, 0),
       arena: arena === null ? null : { memory: arena.memory, start: arena.start, end: arena.end },
     };
     // Replicas multiply on one core each: the matmul pool's extra worker would only compete with them.
-    this.worker = startWorker(siblingModule(import.meta.url, 'data-parallel-worker'), workerData,
+    this.worker = startWorker(workerEntry(), wd,
       { env: { ...process.env, TIMBRE_THREADS: '1' }, transferList: [port2] });
     this.worker.unref();
     this.port.unref();
@@ -298,6 +313,7 @@ export class DataParallel extends Module {
     super();
     if (!(module instanceof Module)) throw new TypeError('DataParallel: module must be a Module');
     if (module instanceof DataParallel) throw new TypeError('DataParallel: the module is already a DataParallel (wrap its .module instead)');
+    checkOptions('DataParallel', options, ['threads', 'minRowsPerThread', 'minFlopsPerThread', 'arenaMB']);
     const { threads = availableParallelism(), minRowsPerThread = 8, minFlopsPerThread = 2 ** 21, arenaMB = 64 } = options;
     if (!Number.isInteger(arenaMB) || arenaMB < 0) throw new RangeError(`DataParallel: arenaMB must be an integer >= 0, got ${arenaMB}`);
     if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`DataParallel: threads must be an integer >= 1, got ${threads}`);
@@ -317,7 +333,7 @@ export class DataParallel extends Module {
     if (this.threads > 1) {
       const config = this.#config;
       try {
-        buildModule(config); // fails here, with the layer's name, for what a worker could not rebuild
+        buildBuiltInModule(config); // fails here, with the layer's name, for what a worker could not rebuild
       } catch (e) {
         throw new TypeError(`DataParallel: the module cannot be replicated in a worker thread: ${(e as Error).message} ` +
           '(help: replicas are rebuilt with buildModule, which knows the built-in layers; pass { threads: 1 } to run here)');
@@ -380,13 +396,14 @@ export class DataParallel extends Module {
     return this.#split === null ? 1 : this.#split.length + 1;
   }
 
-  forward(x: Tensor): Tensor {
+  /** The whole batch's output: fresh, or with `{ reuse: true }` a buffer of this wrapper's (valid until the next forward). */
+  forward(x: Tensor, options?: CallOptions): Tensor {
     const B = x.shape[0];
     const active = x.shape.length !== 2 ? [] : this.#replicas.filter((r) => r.ready).slice(0, this.threadsFor(B) - 1);
     const T = active.length + 1;
     if (T === 1) {
       this.#split = null;
-      return this.module.forward(x);
+      return this.module.forward(x, options);
     }
     const inCols = x.shape[1], outCols = outputWidth(this.#config, inCols);
     // Rows: this thread takes ceil(B / T), the workers share the rest in order.
@@ -407,18 +424,20 @@ export class DataParallel extends Module {
     }
     this.#split = active;
     this.#rows0 = rows0; this.#in = inCols; this.#outCols = outCols; this.#batch = B;
-    const own = this.#together(active, 'DataParallel.forward', () => this.module.forward(x.subarray(0, rows0)));
+    const reuse = wantsReuse('DataParallel.forward', options);
+    const own = this.#together(active, 'DataParallel.forward', () => this.module.forward(x.subarray(0, rows0), REUSE));
     if (own.shape.length !== 2 || own.shape[1] !== outCols) {
       throw new ShapeError(`DataParallel.forward: the module's output ${formatShape(own.shape)} is not [${rows0}, ${outCols}]`);
     }
-    return this.#gather(this.#out, own, outCols, 'out', active);
+    return this.#gather(reuse ? this.#out : null, own, outCols, 'out', active);
   }
 
   backward(dout: Tensor): Tensor;
-  backward(dout: Tensor, inputGrad: boolean): Tensor | null;
-  backward(dout: Tensor, inputGrad = true): Tensor | null {
+  backward(dout: Tensor, inputGrad: boolean, options?: CallOptions): Tensor | null;
+  backward(dout: Tensor, inputGrad = true, options?: CallOptions): Tensor | null {
     const active = this.#split;
-    if (active === null) return this.module.backward(dout, inputGrad);
+    if (active === null) return this.module.backward(dout, inputGrad, options);
+    const reuse = wantsReuse('DataParallel.backward', options);
     const B = this.#batch, outCols = this.#outCols, inCols = this.#in;
     if (dout.shape.length !== 2 || dout.shape[0] !== B || dout.shape[1] !== outCols) {
       throw new ShapeError(`DataParallel.backward: dout ${formatShape(dout.shape)} does not match the output [${B}, ${outCols}]`);
@@ -429,7 +448,7 @@ export class DataParallel extends Module {
       r.ctrl[INPUT_GRAD] = inputGrad ? 1 : 0;
       r.post(OP_BACKWARD);
     }
-    const own = this.#together(active, 'DataParallel.backward', () => this.module.backward(dout.subarray(0, this.#rows0), inputGrad));
+    const own = this.#together(active, 'DataParallel.backward', () => this.module.backward(dout.subarray(0, this.#rows0), inputGrad, REUSE));
     // All-reduce: the replicas' gradients (their rows' share of the batch loss) add into the module's.
     const ps = this.#params;
     for (const r of active) {
@@ -437,12 +456,12 @@ export class DataParallel extends Module {
       for (let i = 0; i < ps.length; i++) addInPlace(ps[i].grad, views[i]);
     }
     if (!inputGrad || own === null) return null;
-    return this.#gather(this.#dx, own, inCols, 'dx', active);
+    return this.#gather(reuse ? this.#dx : null, own, inCols, 'dx', active);
   }
 
-  /** The whole batch's [B, cols]: this thread's rows from `own`, each replica's from its `region`. */
-  #gather(slots: BufferSlots, own: Tensor, cols: number, region: 'out' | 'dx', active: Replica[]): Tensor {
-    const t = slots.get(this.#batch, cols);
+  /** The whole batch's [B, cols] (in `slots`, or fresh when null): this thread's rows from `own`, each replica's from its `region`. */
+  #gather(slots: BufferSlots | null, own: Tensor, cols: number, region: 'out' | 'dx', active: Replica[]): Tensor {
+    const t = slots === null ? new Tensor(new Float32Array(this.#batch * cols), [this.#batch, cols]) : slots.get(this.#batch, cols);
     t.data.set(own.data, 0);
     for (const r of active) {
       const o = (r.lay as Layout)[region];
@@ -482,7 +501,15 @@ export class DataParallel extends Module {
   }
 
   /** `{ type: 'DataParallel', module }`. Save and load `.module` (as in PyTorch): buildModule rejects this config. */
-  config(): ModuleConfig {
+  override config(): ModuleConfig {
     return { type: 'DataParallel', module: this.module.config() };
   }
+}
+
+// A worker a DataParallel started runs this module (or the bundle holding it) as its entry: it serves jobs
+// until told to exit, then ends the thread, so nothing after this module in a bundle runs there.
+const dpWorkerData = workerData as DataParallelWorkerData | null;
+if (!isMainThread && dpWorkerData !== null && typeof dpWorkerData === 'object' && dpWorkerData.dataParallel === true) {
+  serveDataParallel(dpWorkerData);
+  process.exit(0);
 }

@@ -1,7 +1,7 @@
 // A seeded mini-batch iterator over in-memory rows. It copies each batch's rows into buffers it owns and
 // reuses them, and yields one reused result object, so iterating allocates nothing per step.
 
-import { Rng, Tensor, ShapeError, formatShape, gatherRows, zeros } from '@timbre/tensor';
+import { Rng, Tensor, ShapeError, formatShape, gatherRows, zeros, checkOptions } from '@timbre/tensor';
 import { defaultRng } from './module.js';
 
 /** One mini-batch: rows of x and the matching targets. Owned by the loader; valid until the next batch. */
@@ -56,6 +56,7 @@ export class DataLoader<Y extends Int32Array | Tensor> implements Iterable<Batch
   #yRow: number;
 
   constructor(x: Tensor, y: Y, options: DataLoaderOptions = {}) {
+    checkOptions('DataLoader', options, ['batchSize', 'shuffle', 'dropLast', 'rng']);
     const { batchSize = 1, shuffle = false, dropLast = false, rng } = options;
     const N = x.shape[0];
     if (x.shape.length < 1) throw new ShapeError(`DataLoader: x ${formatShape(x.shape)} needs a batch dimension`);

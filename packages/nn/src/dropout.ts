@@ -1,12 +1,12 @@
 // Inverted dropout: in training, zero each element with probability p and scale survivors by 1/(1−p);
 // in eval mode the layer is the identity. The mask comes from a seeded Rng.
 
-import { Rng, Tensor, dropoutBackward, dropoutForward } from '@timbre/tensor';
-import { BufferSlots, Module, defaultRng, expectGradShape, expectSaved, type ModuleConfig } from './module.js';
+import { Rng, Tensor, dropoutBackward, dropoutForward, checkOptions } from '@timbre/tensor';
+import { BufferSlots, Module, defaultRng, expectGradShape, expectSaved, handOut, type CallOptions, type ModuleConfig } from './module.js';
 
 /**
  * Dropout(p), PyTorch semantics: training multiplies by a fresh Bernoulli(1−p) mask scaled by 1/(1−p);
- * eval returns the input itself (and backward returns dout itself).
+ * eval returns the input itself (and backward returns dout itself): the caller's own tensors.
  *
  * ```ts
  * const drop = new Dropout(0.5, { rng: new Rng(3) });
@@ -25,12 +25,13 @@ export class Dropout extends Module {
 
   constructor(p = 0.5, options: { rng?: Rng } = {}) {
     super();
+    checkOptions('Dropout', options, ['rng']);
     if (!(p >= 0 && p <= 1)) throw new RangeError(`dropout probability has to be between 0 and 1, but got ${p}`);
     this.p = p;
     this.#rng = options.rng ?? defaultRng().fork();
   }
 
-  forward(x: Tensor): Tensor {
+  forward(x: Tensor, options?: CallOptions): Tensor {
     if (!this.training || this.p === 0) {
       this.#savedMask = null;
       this.#out = x;
@@ -44,12 +45,12 @@ export class Dropout extends Module {
     dropoutForward(out.data, x.data, m, n);
     this.#savedMask = mask;
     this.#out = out;
-    return out;
+    return handOut('Dropout.forward', out, options);
   }
 
   backward(dout: Tensor): Tensor;
-  backward(dout: Tensor, inputGrad: boolean): Tensor | null;
-  backward(dout: Tensor, inputGrad = true): Tensor | null {
+  backward(dout: Tensor, inputGrad: boolean, options?: CallOptions): Tensor | null;
+  backward(dout: Tensor, inputGrad = true, options?: CallOptions): Tensor | null {
     const out = expectSaved('Dropout', this.#out);
     expectGradShape('Dropout', dout, out);
     if (!inputGrad) return null;
@@ -58,10 +59,10 @@ export class Dropout extends Module {
     const dx = this.#dxs.like(dout);
     dx.zero();
     dropoutBackward(dx.data, dout.data, mask.data, dout.size);
-    return dx;
+    return handOut('Dropout.backward', dx, options);
   }
 
-  config(): ModuleConfig {
+  override config(): ModuleConfig {
     return { type: 'Dropout', p: this.p };
   }
 }

@@ -1,6 +1,6 @@
 // Early stopping on a validation metric: keeps a copy of the best weights and restores them on request.
 
-import { Tensor } from '@timbre/tensor';
+import { Tensor, checkOptions } from '@timbre/tensor';
 import type { Module } from './module.js';
 
 /**
@@ -27,6 +27,7 @@ export class EarlyStopping {
   #snapshot: Record<string, Tensor> | null = null;
 
   constructor(module: Module, options: { patience?: number; minDelta?: number; mode?: 'min' | 'max' } = {}) {
+    checkOptions('EarlyStopping', options, ['patience', 'minDelta', 'mode']);
     const { patience = 10, minDelta = 0, mode = 'min' } = options;
     if (!Number.isInteger(patience) || patience < 0) throw new RangeError(`EarlyStopping: patience must be a non-negative integer, got ${patience}`);
     if (!(minDelta >= 0)) throw new RangeError(`EarlyStopping: minDelta must be non-negative, got ${minDelta}`);

@@ -1,7 +1,7 @@
 // Finite-difference gradient checking: central differences with the loss summed in float64.
 // Float32 storage limits agreement to ~1e-3..1e-2 relative, so the default tolerance is 1e-2 (STYLE.md §7).
 
-import { Rng, Tensor, randn } from '@timbre/tensor';
+import { Rng, Tensor, randn, checkOptions } from '@timbre/tensor';
 import type { Module } from './module.js';
 
 /**
@@ -62,6 +62,7 @@ export interface GradcheckResult {
  * ```
  */
 export function gradcheck(module: Module, input: Tensor, options: { rng?: Rng; h?: number; tolerance?: number; floor?: number } = {}): GradcheckResult {
+  checkOptions('gradcheck', options, ['rng', 'h', 'tolerance', 'floor']);
   const { rng = new Rng(0), h = 1e-3, tolerance = 1e-2, floor = 1e-3 } = options;
   const x = input.clone();
   const out0 = module.forward(x);

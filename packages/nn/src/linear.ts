@@ -1,8 +1,8 @@
 // Linear layer: y = x·Wᵀ + b with W stored [outFeatures, inFeatures] (PyTorch's layout), on the matmul kernels:
 // forward = NT with fused bias, dx = NN, dWeight += TN (beta = 1), dBias += column sums.
 
-import { Rng, Tensor, ShapeError, biasBackward, formatShape, matmulNN, matmulNT, matmulTN, zeros } from '@timbre/tensor';
-import { BufferSlots, Module, Parameter, defaultRng, expectSaved, type ModuleConfig } from './module.js';
+import { Rng, Tensor, ShapeError, biasBackward, formatShape, matmulNN, matmulNT, matmulTN, zeros, checkOptions } from '@timbre/tensor';
+import { BufferSlots, Module, Parameter, defaultRng, expectSaved, handOut, staged, type CallOptions, type ModuleConfig } from './module.js';
 
 /** Options of `Linear`. */
 export interface LinearOptions {
@@ -32,12 +32,15 @@ export class Linear extends Module {
   #x: Tensor | null = null;
   #out = new BufferSlots();
   #dx = new BufferSlots();
+  #xIn = new BufferSlots(); // an input from outside WebAssembly memory, staged (see staged())
+  #dIn = new BufferSlots(); // likewise a dout
 
   constructor(inFeatures: number, outFeatures: number, options: LinearOptions = {}) {
     super();
     for (const [name, v] of [['inFeatures', inFeatures], ['outFeatures', outFeatures]] as const) {
       if (!Number.isInteger(v) || v <= 0) throw new RangeError(`Linear: ${name} must be a positive integer, got ${v}`);
     }
+    checkOptions('Linear', options, ['bias', 'rng']);
     const { bias = true, rng = defaultRng() } = options;
     this.inFeatures = inFeatures;
     this.outFeatures = outFeatures;
@@ -55,8 +58,9 @@ export class Linear extends Module {
     }
   }
 
-  /** x: [B, inFeatures] -> [B, outFeatures]. The result is owned by the layer (valid until the next forward). */
-  forward(x: Tensor): Tensor {
+  /** x: [B, inFeatures] -> [B, outFeatures]: fresh, or with `{ reuse: true }` the layer's buffer (valid until the next forward). */
+  forward(input: Tensor, options?: CallOptions): Tensor {
+    const x = staged(this.#xIn, input);
     if (x.shape.length !== 2 || x.shape[1] !== this.inFeatures) {
       throw new ShapeError(`Linear.forward: input ${formatShape(x.shape)} does not match weight ${formatShape(this.weight.shape)} ` +
         `(input.shape[1]=${x.shape.length === 2 ? x.shape[1] : 'none: input must be 2-D [batch, features]'}, weight.shape[1]=${this.inFeatures})`);
@@ -65,15 +69,16 @@ export class Linear extends Module {
     const out = this.#out.get(B, this.outFeatures);
     matmulNT(out.data, x.data, this.weight.data, this.bias === null ? null : this.bias.data, B, this.inFeatures, this.outFeatures, 1, 0);
     this.#x = x;
-    return out;
+    return handOut('Linear.forward', out, options);
   }
 
-  /** Accumulates weight.grad and bias.grad; returns dx [B, inFeatures] (owned by the layer), or null when inputGrad is false. */
+  /** Accumulates weight.grad and bias.grad; returns dx [B, inFeatures] (fresh, or the layer's with `reuse`), or null when inputGrad is false. */
   backward(dout: Tensor): Tensor;
-  backward(dout: Tensor, inputGrad: boolean): Tensor | null;
-  backward(dout: Tensor, inputGrad = true): Tensor | null {
+  backward(dout: Tensor, inputGrad: boolean, options?: CallOptions): Tensor | null;
+  backward(d: Tensor, inputGrad = true, options?: CallOptions): Tensor | null {
     const x = expectSaved('Linear', this.#x);
     const B = x.shape[0];
+    const dout = staged(this.#dIn, d);
     if (dout.shape.length !== 2 || dout.shape[0] !== B || dout.shape[1] !== this.outFeatures) {
       throw new ShapeError(`Linear.backward: dout ${formatShape(dout.shape)} does not match the output [${B}, ${this.outFeatures}]`);
     }
@@ -84,14 +89,14 @@ export class Linear extends Module {
     // dx[B, inF] = dout[B, outF] · W[outF, inF]; dx is ours, so overwrite (beta = 0) rather than zero + accumulate.
     const dx = this.#dx.get(B, this.inFeatures);
     matmulNN(dx.data, dout.data, this.weight.data, null, B, this.outFeatures, this.inFeatures, 1, 0);
-    return dx;
+    return handOut('Linear.backward', dx, options);
   }
 
   protected override ownParameters(): [string, Parameter][] {
     return this.bias === null ? [['weight', this.weight]] : [['weight', this.weight], ['bias', this.bias]];
   }
 
-  config(): ModuleConfig {
+  override config(): ModuleConfig {
     return { type: 'Linear', inFeatures: this.inFeatures, outFeatures: this.outFeatures, bias: this.bias !== null };
   }
 }

@@ -1,11 +1,11 @@
 // Losses: CrossEntropyLoss (fused log-softmax; class weights and label smoothing with PyTorch's semantics) and MSELoss.
-// forward returns the loss as a tensor owned by the loss object; backward returns dLoss/dInput, also owned.
+// forward returns the loss and backward dLoss/dInput: fresh tensors, or with { reuse: true } buffers the loss object reuses.
 
 import {
   Tensor, ShapeError, crossEntropyBackward, crossEntropyForward, formatShape, fromArray, squaredErrorBackward,
-  squaredErrorForward, zeros,
+  squaredErrorForward, zeros, checkOptions,
 } from '@timbre/tensor';
-import { BufferSlots } from './module.js';
+import { BufferSlots, handOut, staged, type CallOptions } from './module.js';
 
 /** How per-sample losses are combined: PyTorch's `reduction`. */
 export type Reduction = 'mean' | 'sum' | 'none';
@@ -48,6 +48,7 @@ export class CrossEntropyLoss {
   #probs = new BufferSlots();     // [B, C] softmax, saved for backward
   #dlogits = new BufferSlots();
   #dloss = new BufferSlots();     // [B] d(reduced)/d(loss_b)
+  #logitsIn = new BufferSlots();  // logits from outside WebAssembly memory, staged (see staged())
   #scalar = zeros([]);
   #labels: Int32Array | null = null;
   #kernelLabels: Int32Array | null = null;
@@ -58,6 +59,7 @@ export class CrossEntropyLoss {
   #denominator = 1;
 
   constructor(options: CrossEntropyLossOptions = {}) {
+    checkOptions('CrossEntropyLoss', options, ['weight', 'reduction', 'labelSmoothing', 'ignoreIndex']);
     const { weight = null, reduction = 'mean', labelSmoothing = 0, ignoreIndex = null } = options;
     if (ignoreIndex !== null && !Number.isInteger(ignoreIndex)) throw new RangeError(`CrossEntropyLoss: ignoreIndex must be an integer or null, got ${ignoreIndex}`);
     this.ignoreIndex = ignoreIndex;
@@ -81,11 +83,12 @@ export class CrossEntropyLoss {
 
   /**
    * Loss of `logits` [B, C] against `labels` (B class ids in [0, C)). Returns a scalar tensor for
-   * 'mean'/'sum' or [B] for 'none', owned by the loss (valid until the next forward).
+   * 'mean'/'sum' or [B] for 'none': fresh, or with `{ reuse: true }` the loss's own (valid until the next forward).
    * Throws if a label is out of range or the loss is not finite (naming the first non-finite logit).
    */
-  forward(logits: Tensor, labels: Int32Array): Tensor {
+  forward(input: Tensor, labels: Int32Array, options?: CallOptions): Tensor {
     const op = 'CrossEntropyLoss.forward';
+    const logits = staged(this.#logitsIn, input);
     if (logits.shape.length !== 2) throw new ShapeError(`${op}: logits ${formatShape(logits.shape)} must be 2-D [batch, classes]`);
     const B = logits.shape[0], C = logits.shape[1];
     if (!(labels instanceof Int32Array)) throw new TypeError(`${op}: labels must be an Int32Array of class ids`);
@@ -132,16 +135,16 @@ export class CrossEntropyLoss {
     this.#B = B;
     this.#C = C;
     this.#denominator = denom;
-    if (this.reduction === 'none') return losses;
+    if (this.reduction === 'none') return handOut(op, losses, options);
     this.#scalar.data[0] = total / denom; // no rows (or all ignored) under 'mean' gives NaN, like PyTorch
-    return this.#scalar;
+    return handOut(op, this.#scalar, options);
   }
 
   /**
-   * dLoss/dLogits [B, C] for the last forward (owned by the loss). `dout` scales the result: a scalar
+   * dLoss/dLogits [B, C] for the last forward (fresh, or the loss's own with `reuse`). `dout` scales the result: a scalar
    * tensor for 'mean'/'sum' (default 1), or [B] per-sample gradients for 'none' (default ones).
    */
-  backward(dout?: Tensor): Tensor {
+  backward(dout?: Tensor, options?: CallOptions): Tensor {
     const op = 'CrossEntropyLoss.backward';
     const labels = this.#labels;
     if (labels === null) throw new Error(`${op}: call forward() first`);
@@ -163,7 +166,7 @@ export class CrossEntropyLoss {
     d.zero();
     crossEntropyBackward(d.data, dloss, this.#probs.get(B, C).data, this.#kernelLabels as Int32Array,
       this.weight === null ? null : this.weight.data, B, C, this.labelSmoothing);
-    return d;
+    return handOut(op, d, options);
   }
 }
 
@@ -186,13 +189,14 @@ export class MSELoss {
   #target: Tensor | null = null;
 
   constructor(options: { reduction?: Reduction } = {}) {
+    checkOptions('MSELoss', options, ['reduction']);
     const { reduction = 'mean' } = options;
     checkReduction('MSELoss', reduction);
     this.reduction = reduction;
   }
 
-  /** Returns a scalar tensor ('mean'/'sum') or the element-wise squared errors ('none'), owned by the loss. */
-  forward(input: Tensor, target: Tensor): Tensor {
+  /** Returns a scalar tensor ('mean'/'sum') or the element-wise squared errors ('none'); fresh, or the loss's own with `reuse`. */
+  forward(input: Tensor, target: Tensor, options?: CallOptions): Tensor {
     const op = 'MSELoss.forward';
     if (input.shape.length !== target.shape.length || input.shape.some((d, i) => d !== target.shape[i])) {
       throw new ShapeError(`${op}: input ${formatShape(input.shape)} does not match target ${formatShape(target.shape)}`);
@@ -204,13 +208,13 @@ export class MSELoss {
     if (!Number.isFinite(total)) throw nonFinite(op, input, total, target);
     this.#input = input;
     this.#target = target;
-    if (this.reduction === 'none') return errs;
+    if (this.reduction === 'none') return handOut(op, errs, options);
     this.#scalar.data[0] = this.reduction === 'mean' ? total / input.size : total;
-    return this.#scalar;
+    return handOut(op, this.#scalar, options);
   }
 
-  /** dLoss/dInput (owned by the loss); `dout` as in CrossEntropyLoss.backward. */
-  backward(dout?: Tensor): Tensor {
+  /** dLoss/dInput (fresh, or the loss's own with `reuse`); `dout` as in CrossEntropyLoss.backward. */
+  backward(dout?: Tensor, options?: CallOptions): Tensor {
     const op = 'MSELoss.backward';
     const input = this.#input, target = this.#target as Tensor;
     if (input === null) throw new Error(`${op}: call forward() first`);
@@ -229,7 +233,7 @@ export class MSELoss {
     const dx = this.#dx.like(input);
     dx.zero();
     squaredErrorBackward(dx.data, dloss.data, input.data, target.data, n);
-    return dx;
+    return handOut(op, dx, options);
   }
 }
 

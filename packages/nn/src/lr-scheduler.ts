@@ -1,7 +1,7 @@
 // Learning-rate schedulers (PyTorch's closed forms; SequentialLR chains them) and gradient-norm clipping.
 // Schedulers write `optimizer.lr`; call `scheduler.step()` once per epoch after `optimizer.step()`, as in PyTorch.
 
-import { scaleInPlaceKernel, sumOfSquares } from '@timbre/tensor';
+import { scaleInPlaceKernel, sumOfSquares, checkOptions } from '@timbre/tensor';
 import type { Parameter } from './module.js';
 import type { Optimizer } from './optim.js';
 
@@ -126,6 +126,7 @@ export class StepLR extends LRScheduler {
   readonly stepSize: number;
   readonly gamma: number;
   constructor(optimizer: Optimizer, options: { stepSize: number; gamma?: number }) {
+    checkOptions('StepLR', options, ['stepSize', 'gamma']);
     super(optimizer);
     const { stepSize, gamma = 0.1 } = options;
     if (!Number.isInteger(stepSize) || stepSize <= 0) throw new RangeError(`StepLR: stepSize must be a positive integer, got ${stepSize}`);
@@ -149,6 +150,7 @@ export class CosineAnnealingLR extends LRScheduler {
   readonly tMax: number;
   readonly etaMin: number;
   constructor(optimizer: Optimizer, options: { tMax: number; etaMin?: number }) {
+    checkOptions('CosineAnnealingLR', options, ['tMax', 'etaMin']);
     super(optimizer);
     const { tMax, etaMin = 0 } = options;
     if (!(tMax > 0)) throw new RangeError(`CosineAnnealingLR: tMax must be positive, got ${tMax}`);
@@ -174,6 +176,7 @@ export class LinearLR extends LRScheduler {
   readonly endFactor: number;
   readonly totalIters: number;
   constructor(optimizer: Optimizer, options: { startFactor?: number; endFactor?: number; totalIters?: number } = {}) {
+    checkOptions('LinearLR', options, ['startFactor', 'endFactor', 'totalIters']);
     super(optimizer);
     const { startFactor = 1 / 3, endFactor = 1, totalIters = 5 } = options;
     if (!(startFactor > 0 && startFactor <= 1)) {
@@ -217,6 +220,7 @@ export class SequentialLR extends LRScheduler {
   readonly milestones: readonly number[];
 
   constructor(optimizer: Optimizer, options: SequentialLROptions) {
+    checkOptions('SequentialLR', options, ['schedulers', 'milestones']);
     super(optimizer);
     const { schedulers, milestones } = options;
     if (!Array.isArray(schedulers) || schedulers.length === 0) throw new RangeError('SequentialLR: schedulers must be a non-empty array');
@@ -340,6 +344,7 @@ export class ReduceLROnPlateau {
   lastEpoch = 0;
 
   constructor(optimizer: Optimizer, options: ReduceLROnPlateauOptions = {}) {
+    checkOptions('ReduceLROnPlateau', options, ['mode', 'factor', 'patience', 'threshold', 'thresholdMode', 'cooldown', 'minLr', 'eps']);
     const { mode = 'min', factor = 0.1, patience = 10, threshold = 1e-4, thresholdMode = 'rel', cooldown = 0, minLr = 0, eps = 1e-8 } = options;
     if (factor >= 1) throw new RangeError('Factor should be < 1.0.');
     if (mode !== 'min' && mode !== 'max') throw new RangeError(`mode ${mode} is unknown!`);
@@ -412,6 +417,7 @@ export class ReduceLROnPlateau {
  * Throws on a non-finite norm when `errorIfNonfinite`.
  */
 export function clipGradNorm(params: readonly Parameter[], maxNorm: number, options: { errorIfNonfinite?: boolean } = {}): number {
+  checkOptions('clipGradNorm', options, ['errorIfNonfinite']);
   if (!(maxNorm >= 0)) throw new RangeError(`clipGradNorm: maxNorm must be non-negative, got ${maxNorm}`);
   let sq = 0;
   for (let i = 0; i < params.length; i++) sq += sumOfSquares(params[i].grad.data, params[i].size);

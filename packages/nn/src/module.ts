@@ -1,7 +1,8 @@
-// Module and Parameter: the base of every layer. Layers own the buffers they return and reuse them
-// while the batch size is unchanged (see BufferSlots); there is no autograd tape, backward is explicit.
+// Module and Parameter: the base of every layer. Layers compute into buffers they own and reuse them while
+// the batch size is unchanged (see BufferSlots); what they return to a caller is a fresh copy unless the caller
+// passes { reuse: true } (containers do, for their children). There is no autograd tape: backward is explicit.
 
-import { Rng, Tensor, formatShape, sameShape, zeros, ShapeError } from '@timbre/tensor';
+import { Rng, Tensor, formatShape, getBackend, sameShape, wasmOffset, zeros, ShapeError, checkOptions } from '@timbre/tensor';
 
 /**
  * A trainable tensor: `data` (the values, like any Tensor) plus `grad`, a tensor of the same shape
@@ -44,6 +45,74 @@ export function defaultRng(): Rng {
   return globalRng;
 }
 
+/**
+ * Options of `forward` and `backward` (and of the losses'): with `reuse: true` the result is the module's own
+ * buffer, valid until its next call, and nothing is allocated; by default the result is a fresh tensor the
+ * caller owns, as in PyTorch.
+ */
+export interface CallOptions {
+  reuse?: boolean;
+}
+
+/** `{ reuse: true }`, frozen: containers pass it to their children (recognised without scanning its keys). */
+export const REUSE: CallOptions = Object.freeze({ reuse: true });
+
+/**
+ * What a module hands its caller: `t` itself (a buffer the module reuses) with `{ reuse: true }`, else a copy,
+ * so a result kept past the next call never changes under the caller.
+ */
+export function handOut(op: string, t: Tensor, options: CallOptions | undefined): Tensor {
+  if (wantsReuse(op, options)) return t;
+  const a = freshArray(t.size);
+  a.set(t.data);
+  return new Tensor(a, t.shape);
+}
+
+// Fresh results live in ordinary memory, not in WebAssembly memory: a WebAssembly block returns to the
+// allocator only when a FinalizationRegistry callback runs, which a synchronous training loop never lets
+// happen (a block per step piled up 1 MiB per epoch of the MLP bench's loop). Small ones are cut from
+// 64 KiB slabs, as Node's Buffer pool does: a separate ArrayBuffer per result (a native allocation) costs
+// several times the copy of a [64, 16] result.
+const SLAB_FLOATS = 16384, SLAB_MAX_FLOATS = 4096;
+let slab = new Float32Array(0), slabUsed = 0;
+
+/** A zeroed Float32Array of n floats in ordinary memory: a view of a shared 64 KiB slab when n is small. */
+function freshArray(n: number): Float32Array {
+  if (n > SLAB_MAX_FLOATS) return new Float32Array(n);
+  if (slabUsed + n > slab.length) {
+    slab = new Float32Array(SLAB_FLOATS);
+    slabUsed = 0;
+  }
+  const a = slab.subarray(slabUsed, slabUsed + n);
+  slabUsed += (n + 3) & ~3; // 16-byte aligned views
+  return a;
+}
+
+/** The last buffer found to be WebAssembly memory: nearly every tensor lies in it, so one compare settles most calls. */
+let wasmBuffer: ArrayBufferLike | null = null;
+
+/**
+ * `t`, or under the SIMD backend a copy of it in WebAssembly memory (in `slots`) when it lies outside (a fresh
+ * result handed back in, a `slice`): the kernels then take the same path, and give the same bits, either way.
+ */
+export function staged(slots: BufferSlots, t: Tensor): Tensor {
+  const buf = t.data.buffer;
+  if (buf === wasmBuffer || getBackend() !== 'simd' || t.size < 16) return t;
+  if (wasmOffset(t.data) >= 0) {
+    wasmBuffer = buf;
+    return t;
+  }
+  return slots.like(t).copyFrom(t);
+}
+
+/** True when the caller passed `{ reuse: true }` (unknown keys are refused). */
+export function wantsReuse(op: string, options: CallOptions | undefined): boolean {
+  if (options === REUSE) return true;
+  if (options === undefined) return false;
+  checkOptions(op, options, ['reuse']);
+  return options.reuse === true;
+}
+
 /** A JSON description of a module, enough to rebuild it (stored in safetensors `__metadata__.architecture`). */
 export interface ModuleConfig {
   type: string;
@@ -51,37 +120,54 @@ export interface ModuleConfig {
 }
 
 /**
- * Base class of every layer. Subclasses implement `forward` and `backward` and list their parameters,
- * buffers and children; everything else (names, state dicts, train/eval) is derived here.
- *
- * The tensor `forward` returns belongs to the module and is valid until the next `forward`; `backward`'s
- * result likewise until the next `backward`. `clone()` them to keep them.
+ * Base class of every layer. Subclasses implement `forward` and `backward`; fields that hold a `Module`, a
+ * `Parameter`, or an array of them register themselves in declaration order, with PyTorch's dotted names
+ * (`fc1.weight`, `blocks.0.bias`), as `nn.Module.__setattr__` does. Everything else (names, state dicts,
+ * train/eval) is derived here.
  *
  * ```ts
- * const model = new Sequential(new Linear(4, 8), new ReLU(), new Linear(8, 3));
- * model.namedParameters().map(([n]) => n); // ['0.weight', '0.bias', '2.weight', '2.bias']
- * model.eval();
+ * class Net extends Module {
+ *   fc1 = new Linear(4, 8); act = new ReLU(); fc2 = new Linear(8, 3);
+ *   forward(x: Tensor): Tensor { return this.fc2.forward(this.act.forward(this.fc1.forward(x))); }
+ *   backward(d: Tensor, inputGrad = true): Tensor | null { return this.fc1.backward(this.act.backward(this.fc2.backward(d)), inputGrad); }
+ * }
+ * new Net().namedParameters().map(([n]) => n); // ['fc1.weight', 'fc1.bias', 'fc2.weight', 'fc2.bias']
  * ```
  */
 export abstract class Module {
   /** True in training mode (the default), false after `eval()`. Dropout and BatchNorm1d read it. */
   training = true;
 
-  /** Computes the output for input `x`. The result is owned by the module. */
-  abstract forward(x: Tensor): Tensor;
+  /**
+   * Computes the output for input `x`: a fresh tensor, or with `{ reuse: true }` the module's own buffer,
+   * valid until its next `forward` (nothing allocated: the training loop's fast path).
+   */
+  abstract forward(x: Tensor, options?: CallOptions): Tensor;
 
   /**
-   * Given dLoss/dOutput for the last `forward`, accumulates parameter gradients and returns dLoss/dInput.
+   * Given dLoss/dOutput for the last `forward`, accumulates parameter gradients and returns dLoss/dInput
+   * (fresh, or with `{ reuse: true }` the module's own buffer, valid until its next `backward`).
    * With `inputGrad = false` the input gradient is not computed (the first layer of a network) and null is returned.
    */
-  abstract backward(dout: Tensor, inputGrad?: boolean): Tensor | null;
+  abstract backward(dout: Tensor, inputGrad?: boolean, options?: CallOptions): Tensor | null;
 
-  /** A JSON description for `buildModule` and the safetensors metadata. */
-  abstract config(): ModuleConfig;
+  /**
+   * A JSON description for `buildModule` and the safetensors metadata. The default, `{ type: <class name> }`,
+   * suits a module whose constructor takes no arguments; `registerModule` tells `loadModel` how to build it.
+   * Override it to record constructor arguments (and read them back in the registered builder).
+   */
+  config(): ModuleConfig {
+    return { type: this.constructor.name };
+  }
 
-  /** This module's own parameters with their local names (e.g. `weight`, `bias`). */
+  /** This module's own parameters with their local names: its `Parameter` fields (and arrays of them), in declaration order. */
   protected ownParameters(): [string, Parameter][] {
-    return [];
+    const out: [string, Parameter][] = [];
+    for (const [name, v] of fields(this)) {
+      if (v instanceof Parameter) out.push([name, v]);
+      else if (Array.isArray(v)) for (let i = 0; i < v.length; i++) if (v[i] instanceof Parameter) out.push([`${name}.${i}`, v[i]]);
+    }
+    return out;
   }
 
   /** This module's own non-trainable state (e.g. BatchNorm's `running_mean`). */
@@ -89,17 +175,30 @@ export abstract class Module {
     return [];
   }
 
-  /** Direct sub-modules with their names (`"0"`, `"1"`, … in Sequential). */
+  /**
+   * Direct sub-modules with their names: the module's `Module` fields in declaration order, the items of
+   * array fields as `<field>.<i>` (`"0"`, `"1"`, … in Sequential and ModuleList).
+   */
   namedChildren(): [string, Module][] {
-    return [];
+    const out: [string, Module][] = [];
+    for (const [name, v] of fields(this)) {
+      if (v instanceof Module) out.push([name, v]);
+      else if (Array.isArray(v)) for (let i = 0; i < v.length; i++) if (v[i] instanceof Module) out.push([`${name}.${i}`, v[i]]);
+    }
+    return out;
   }
 
-  /** Every parameter with its dotted PyTorch name (`0.weight`, `0.bias`, …), in registration order. */
+  /**
+   * Every parameter with its dotted PyTorch name (`0.weight`, `0.bias`, …), in registration order. A parameter
+   * reached twice (a shared layer) is listed once, under its first name, as PyTorch's `named_parameters()` does.
+   */
   namedParameters(prefix = ''): [string, Parameter][] {
     const out: [string, Parameter][] = [];
-    for (const [n, p] of this.ownParameters()) out.push([prefix + n, p]);
-    for (const [n, m] of this.namedChildren()) out.push(...m.namedParameters(`${prefix}${n}.`));
-    return out;
+    walk(this, prefix, new Set(), (name, m) => {
+      for (const [n, p] of m.ownParameters()) out.push([name + n, p]);
+    });
+    const seen = new Set<Parameter>();
+    return out.filter(([, p]) => (seen.has(p) ? false : (seen.add(p), true)));
   }
 
   /** Every parameter, in the order of `namedParameters()` (pass this to an optimiser). */
@@ -110,8 +209,16 @@ export abstract class Module {
   /** Every buffer (running statistics) with its dotted PyTorch name. */
   namedBuffers(prefix = ''): [string, Tensor][] {
     const out: [string, Tensor][] = [];
-    for (const [n, b] of this.ownBuffers()) out.push([prefix + n, b]);
-    for (const [n, m] of this.namedChildren()) out.push(...m.namedBuffers(`${prefix}${n}.`));
+    walk(this, prefix, new Set(), (name, m) => {
+      for (const [n, b] of m.ownBuffers()) out.push([name + n, b]);
+    });
+    return out;
+  }
+
+  /** This module and every sub-module with its dotted name (`''` for this one), each once, like PyTorch's `named_modules()`. */
+  namedModules(prefix = ''): [string, Module][] {
+    const out: [string, Module][] = [];
+    walk(this, prefix, new Set(), (name, m) => { out.push([name.endsWith('.') ? name.slice(0, -1) : name, m]); });
     return out;
   }
 
@@ -152,6 +259,7 @@ export abstract class Module {
    * missing or unexpected keys are an error; a shape mismatch always is. Returns the key lists.
    */
   loadStateDict(stateDict: Record<string, Tensor>, options: { strict?: boolean } = {}): { missingKeys: string[]; unexpectedKeys: string[] } {
+    checkOptions('loadStateDict', options, ['strict']);
     const { strict = true } = options;
     const own = this.stateDict();
     const missingKeys = Object.keys(own).filter((k) => !(k in stateDict));
@@ -174,6 +282,21 @@ export abstract class Module {
     }
     return { missingKeys, unexpectedKeys };
   }
+}
+
+/** A module's enumerable fields in declaration order (class fields, then constructor assignments). */
+function fields(m: Module): [string, unknown][] {
+  const out: [string, unknown][] = [];
+  for (const k of Object.keys(m)) out.push([k, (m as unknown as Record<string, unknown>)[k]]);
+  return out;
+}
+
+/** Calls `visit(prefix, module)` for `m` and every sub-module, depth first, each module once (a shared or cyclic one is not revisited). */
+function walk(m: Module, prefix: string, seen: Set<Module>, visit: (prefix: string, m: Module) => void): void {
+  if (seen.has(m)) return;
+  seen.add(m);
+  visit(prefix, m);
+  for (const [n, c] of m.namedChildren()) walk(c, `${prefix}${n}.`, seen, visit);
 }
 
 /**

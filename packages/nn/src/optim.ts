@@ -1,7 +1,7 @@
 // Optimisers with PyTorch's update rules and argument checks: SGD, Adam, AdamW.
 // One parameter group; `lr` is a public field that schedulers write. State tensors are allocated once, lazily.
 
-import { Tensor, adamStep, sgdStep, zeros } from '@timbre/tensor';
+import { Tensor, adamStep, sgdStep, zeros, checkOptions } from '@timbre/tensor';
 import type { Parameter } from './module.js';
 
 /** Optimiser state in PyTorch's `state_dict()` shape: tensors keyed `state.<paramIndex>.<name>`, plus JSON. */
@@ -24,7 +24,20 @@ export abstract class Optimizer {
 
   constructor(params: Iterable<Parameter>, lr: number) {
     this.params = Object.freeze(Array.from(params));
-    if (this.params.length === 0) throw new RangeError('optimizer got an empty parameter list');
+    const index = new Map<Parameter, number>();
+    for (let i = 0; i < this.params.length; i++) {
+      const first = index.get(this.params[i]);
+      if (first !== undefined) {
+        throw new RangeError(`${new.target.name}: some parameters appear more than once in the parameter list (parameter ${i} is parameter ${first}; ` +
+          'each would be stepped twice) (help: pass model.parameters(), which lists a shared parameter once)');
+      }
+      index.set(this.params[i], i);
+    }
+    if (this.params.length === 0) {
+      throw new RangeError(`${new.target.name}: optimizer got an empty parameter list (help: model.parameters() finds the Parameter ` +
+        'and Module fields of a module and of its children; check that the layers are fields of your module, e.g. `fc1 = new Linear(3, 4)`, ' +
+        'or in an array, ModuleList or ModuleDict field)');
+    }
     this.lr = lr;
     this.initialLr = lr;
     this.steps = new Float64Array(this.params.length);
@@ -106,6 +119,7 @@ export class SGD extends Optimizer {
   #bufs: (Tensor | null)[];
 
   constructor(params: Iterable<Parameter>, options: SGDOptions = {}) {
+    checkOptions('SGD', options, ['lr', 'momentum', 'dampening', 'weightDecay', 'nesterov']);
     const { lr = 1e-3, momentum = 0, dampening = 0, weightDecay = 0, nesterov = false } = options;
     if (!(lr >= 0)) throw new RangeError(`Invalid learning rate: ${lr}`);
     if (!(momentum >= 0)) throw new RangeError(`Invalid momentum value: ${momentum}`);
@@ -167,6 +181,7 @@ export class Adam extends Optimizer {
   #vmax: (Tensor | null)[];
 
   constructor(params: Iterable<Parameter>, options: AdamOptions = {}) {
+    checkOptions(new.target.name, options, ['lr', 'betas', 'eps', 'weightDecay', 'amsgrad']);
     const { lr = 1e-3, betas = [0.9, 0.999], eps = 1e-8, weightDecay = new.target === AdamW ? 1e-2 : 0, amsgrad = false } = options;
     if (!(lr >= 0)) throw new RangeError(`Invalid learning rate: ${lr}`);
     if (!(eps >= 0)) throw new RangeError(`Invalid epsilon value: ${eps}`);

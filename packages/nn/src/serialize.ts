@@ -7,12 +7,35 @@ import { BatchNorm1d } from './batchnorm.js';
 import { Dropout } from './dropout.js';
 import { GELU, LeakyReLU, ReLU, Sigmoid, Tanh } from './activation.js';
 import { Linear } from './linear.js';
-import type { Module, ModuleConfig } from './module.js';
+import { ModuleDict, ModuleList } from './containers.js';
+import { Module, type ModuleConfig } from './module.js';
 import type { LRScheduler, ReduceLROnPlateau, SchedulerState } from './lr-scheduler.js';
 import type { Optimizer, OptimizerState } from './optim.js';
 import { loadSafetensors, saveSafetensors } from './safetensors.js';
 import { checkArchitecture, checkFiniteTensors, parseArchitecture } from './safetensors-check.js';
 import { Sequential } from './sequential.js';
+import { checkOptions } from '@timbre/tensor';
+
+const BUILT_IN = new Set(['Sequential', 'ModuleList', 'ModuleDict', 'Linear', 'ReLU', 'LeakyReLU', 'Tanh', 'Sigmoid', 'GELU', 'Dropout',
+  'BatchNorm1d', 'DataParallel']);
+const registry = new Map<string, (config: ModuleConfig) => Module>();
+
+/**
+ * Tells `buildModule` (and so `loadModel`) how to build a module type of your own from its `config()`.
+ * The default `config()` is `{ type: <class name> }`; a module with constructor arguments overrides `config()`
+ * to record them and reads them back here. The built module's weights are then loaded from the file.
+ *
+ * ```ts
+ * registerModule('Net', () => new Net());
+ * const { module } = loadModel('net.safetensors');   // a Net, with the saved weights
+ * ```
+ */
+export function registerModule(type: string, build: (config: ModuleConfig) => Module): void {
+  if (typeof type !== 'string' || type === '') throw new TypeError('registerModule: type must be a non-empty string');
+  if (BUILT_IN.has(type)) throw new TypeError(`registerModule: '${type}' is a built-in module type`);
+  if (typeof build !== 'function') throw new TypeError(`registerModule: the builder for '${type}' must be a function (config) => Module`);
+  registry.set(type, build);
+}
 
 /**
  * Builds a fresh module from its `config()` (the weights are freshly initialised; load a state dict next).
@@ -23,11 +46,27 @@ import { Sequential } from './sequential.js';
  * ```
  */
 export function buildModule(config: ModuleConfig): Module {
+  return build(config, true);
+}
+
+/** `buildModule` over the built-in layers only: what a DataParallel worker, which has no registry, can rebuild. */
+export function buildBuiltInModule(config: ModuleConfig): Module {
+  return build(config, false);
+}
+
+function build(config: ModuleConfig, registered: boolean): Module {
+  const buildModule = (c: ModuleConfig): Module => build(c, registered);
   const c = config as Record<string, any>;
   switch (config.type) {
     case 'Sequential':
       if (!Array.isArray(c.layers)) throw new TypeError('buildModule: Sequential config needs a layers array');
       return new Sequential(...c.layers.map((l: ModuleConfig) => buildModule(l)));
+    case 'ModuleList':
+      if (!Array.isArray(c.modules)) throw new TypeError('buildModule: ModuleList config needs a modules array');
+      return new ModuleList(c.modules.map((l: ModuleConfig) => buildModule(l)));
+    case 'ModuleDict':
+      if (c.modules === null || typeof c.modules !== 'object') throw new TypeError('buildModule: ModuleDict config needs a modules object');
+      return new ModuleDict(Object.entries(c.modules as Record<string, ModuleConfig>).map(([k, l]) => [k, buildModule(l)] as [string, Module]));
     case 'Linear': return new Linear(c.inFeatures, c.outFeatures, { bias: c.bias !== false });
     case 'ReLU': return new ReLU();
     case 'LeakyReLU': return new LeakyReLU({ negativeSlope: c.negativeSlope });
@@ -38,7 +77,16 @@ export function buildModule(config: ModuleConfig): Module {
     case 'BatchNorm1d': return new BatchNorm1d(c.numFeatures, { eps: c.eps, momentum: c.momentum, affine: c.affine, trackRunningStats: c.trackRunningStats });
     case 'DataParallel':
       throw new TypeError('buildModule: a DataParallel config: save and load its .module (help: saveModel(path, dp.module))');
-    default: throw new TypeError(`buildModule: unknown module type ${JSON.stringify(config.type)}`);
+    default: {
+      const builder = registered ? registry.get(config.type) : undefined;
+      if (builder === undefined) {
+        throw new TypeError(`buildModule: unknown module type ${JSON.stringify(config.type)} (help: registerModule(${JSON.stringify(config.type)}, ` +
+          '(config) => new YourModule(…)) before loading, or loadModel(path, { into: new YourModule(…) }))');
+      }
+      const m = builder(config);
+      if (!(m instanceof Module)) throw new TypeError(`buildModule: the builder registered for ${JSON.stringify(config.type)} did not return a Module`);
+      return m;
+    }
   }
 }
 
@@ -51,6 +99,7 @@ export function buildModule(config: ModuleConfig): Module {
  * ```
  */
 export function saveModel(path: string, module: Module, options: { extras?: unknown } = {}): void {
+  checkOptions('saveModel', options, ['extras']);
   const metadata: Record<string, string> = { format: 'pt', architecture: JSON.stringify(module.config()) };
   if (options.extras !== undefined) metadata.extras = JSON.stringify(options.extras);
   saveSafetensors(path, module.stateDict(), metadata);
@@ -65,6 +114,7 @@ export function saveModel(path: string, module: Module, options: { extras?: unkn
  * ```
  */
 export function loadModel(path: string, options: { into?: Module; strict?: boolean } = {}): { module: Module; extras: unknown; metadata: Record<string, string> } {
+  checkOptions('loadModel', options, ['into', 'strict']);
   const { tensors, metadata } = loadSafetensors(path);
   let module = options.into;
   if (module === undefined) {
@@ -95,6 +145,7 @@ export function loadModel(path: string, options: { into?: Module; strict?: boole
  * ```
  */
 export function saveOptimizer(path: string, optimizer: Optimizer, options: { scheduler?: LRScheduler | ReduceLROnPlateau } = {}): void {
+  checkOptions('saveOptimizer', options, ['scheduler']);
   const { tensors, meta } = optimizer.stateDict();
   const metadata: Record<string, string> = { format: 'timbre-optimizer', optimizer: JSON.stringify(meta) };
   if (options.scheduler !== undefined) {
@@ -115,6 +166,7 @@ export function saveOptimizer(path: string, optimizer: Optimizer, options: { sch
  * ```
  */
 export function loadOptimizer(path: string, optimizer: Optimizer, options: { scheduler?: LRScheduler | ReduceLROnPlateau } = {}): void {
+  checkOptions('loadOptimizer', options, ['scheduler']);
   const { tensors, metadata } = loadSafetensors(path);
   if (metadata.optimizer === undefined) throw new RangeError(`${path}: not an optimiser file (no __metadata__.optimizer)`);
   if (options.scheduler !== undefined && metadata.scheduler === undefined) {

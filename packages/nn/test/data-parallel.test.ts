@@ -225,7 +225,7 @@ describe('DataParallel arguments', () => {
     class Custom extends Module {
       forward(x: Tensor): Tensor { return x; }
       backward(d: Tensor): Tensor { return d; }
-      config(): ModuleConfig { return { type: 'Custom' }; }
+      override config(): ModuleConfig { return { type: 'Custom' }; }
     }
     // Checked only when workers would start (with TIMBRE_THREADS=1 nothing is replicated).
     if (threadsAllowed) expect(() => new DataParallel(new Sequential(new Linear(2, 2), new Custom()), { threads: 2 })).toThrow(/cannot be replicated.*Custom/);

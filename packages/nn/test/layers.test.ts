@@ -20,17 +20,18 @@ describe('Linear', () => {
     expect(Array.from(c.weight.data)).toEqual(Array.from(d.weight.data));
   });
 
-  it('reuses its output and dx buffers while the batch size is unchanged, and for two alternating sizes', () => {
+  it('with { reuse: true } reuses its output and dx buffers while the batch size is unchanged, and for two alternating sizes', () => {
     const fc = new Linear(3, 2, { rng: new Rng(1) });
     const x = randn([4, 3], new Rng(2)), y = randn([3, 3], new Rng(3));
-    const o1 = fc.forward(x), o2 = fc.forward(x);
+    const r = { reuse: true };
+    const o1 = fc.forward(x, r), o2 = fc.forward(x, r);
     expect(o2).toBe(o1);
-    const dx1 = fc.backward(zeros([4, 2])), dx2 = fc.backward(zeros([4, 2]));
+    const dx1 = fc.backward(zeros([4, 2]), true, r), dx2 = fc.backward(zeros([4, 2]), true, r);
     expect(dx2).toBe(dx1);
-    const o3 = fc.forward(y);
+    const o3 = fc.forward(y, r);
     expect(o3).not.toBe(o1);
-    expect(fc.forward(x)).toBe(o1);
-    expect(fc.forward(y)).toBe(o3);
+    expect(fc.forward(x, r)).toBe(o1);
+    expect(fc.forward(y, r)).toBe(o3);
   });
 
   it('computes x·Wᵀ + b and accumulates weight gradients across backward calls', () => {

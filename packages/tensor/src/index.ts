@@ -36,4 +36,5 @@ export { crossEntropyForward, crossEntropyBackward, squaredErrorForward, squared
 export { gatherRows } from './kernels/gather.js';
 export { sgdStep, adamStep, sumOfSquares, scaleInPlaceKernel } from './kernels/optim.js';
 export { batchNormStats, batchNormNormalize, batchNormBackward } from './kernels/batchnorm.js';
+export { checkOptions } from './options.js';
 export { startWorker, siblingModule, spinWhile, threadLimit, type StartWorkerOptions } from './worker.js';

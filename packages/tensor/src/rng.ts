@@ -1,6 +1,8 @@
 // Seeded pseudo-random numbers: xoshiro128** (Blackman & Vigna, 2018), state seeded by splitmix32.
 // Everything random in timbre goes through an Rng passed in explicitly; nothing calls Math.random.
 
+import { checkOptions } from './options.js';
+
 /**
  * A seeded random generator: xoshiro128** (32-bit output, period 2^128 - 1), its 128-bit
  * state filled from the seed by splitmix32 so that nearby seeds give unrelated streams.
@@ -113,6 +115,7 @@ export class Rng {
    * optionally weighted by `p` (non-negative, any positive sum).
    */
   choice(n: number, k: number, options: { replace?: boolean; p?: ArrayLike<number> } = {}): Int32Array {
+    checkOptions('Rng.choice', options, ['replace', 'p']);
     const { replace = true, p } = options;
     if (!Number.isInteger(k) || k < 0) throw new RangeError(`Rng.choice: k must be a non-negative integer, got ${k}`);
     if (!replace && k > n) throw new RangeError(`Rng.choice: cannot take ${k} samples from ${n} without replacement`);

@@ -4,6 +4,7 @@
 // it is wherever .ts runs at all). Used by nn's DataParallel and genre's extraction, search and seed workers.
 
 import { Worker, type TransferListItem } from 'node:worker_threads';
+import { checkOptions } from './options.js';
 
 /** The sibling module `name` (without extension) of `from`, with the same extension (.ts or .js). */
 export function siblingModule(from: string, name: string): URL {
@@ -68,6 +69,7 @@ export interface StartWorkerOptions {
  * ```
  */
 export function startWorker(entry: URL, workerData?: unknown, options: StartWorkerOptions = {}): Worker {
+  checkOptions('startWorker', options, ['env', 'transferList']);
   const common = { workerData, env: options.env, transferList: options.transferList as TransferListItem[] | undefined };
   if (!entry.pathname.endsWith('.ts')) return new Worker(entry, common);
   const boot = `import(${JSON.stringify(tsxApi())}).then((m) => { m.register(); return import(${JSON.stringify(entry.href)}); })` +

@@ -4,7 +4,7 @@ import { Rng, Tensor } from '@timbre/tensor';
 import {
   Adam, AdamW, CrossEntropyLoss, Dropout, EarlyStopping, Linear, ReLU, SGD, Sequential, buildModule,
   type Module, type ModuleConfig, type Optimizer,
-} from '@timbre/nn';
+ REUSE } from '@timbre/nn';
 import type { Classifier, Dataset, TrainHistory, ModelState } from './types.js';
 import { argmaxRows, evaluatePredictions } from './metrics.js';
 
@@ -211,14 +211,15 @@ export class MlpClassifier implements Classifier {
         const xt = new Tensor(m === B ? xb : xb.slice(0, m * F), [m, F]);
         const yt = m === B ? yb : yb.slice(0, m);
         model.zeroGrad();
-        const losses = lossFn.forward(model.forward(xt), yt);
+        // Each result is used before the next call, so the layers' own buffers serve (no allocation per batch).
+        const losses = lossFn.forward(model.forward(xt, REUSE), yt, REUSE);
         // Weighted mean Σ s_b·l_b / Σ s_b·cw[y_b] (PyTorch's weighted 'mean' when all s_b = 1).
         let denom = 0, total = 0;
         for (let r = 0; r < m; r++) { const cwr = cw ? cw[yt[r]] : 1; denom += wb[r] * cwr; total += wb[r] * losses.data[r]; }
         if (!(denom > 0)) continue;
         const dout = new Tensor(new Float32Array(m), [m]);
         for (let r = 0; r < m; r++) dout.data[r] = wb[r] / denom;
-        model.backward(lossFn.backward(dout), false);
+        model.backward(lossFn.backward(dout, REUSE), false, REUSE);
         opt.step();
         lossSum += total;
         weightSum += denom;
@@ -265,7 +266,7 @@ export class MlpClassifier implements Classifier {
     const chunk = 1024;
     for (let s = 0; s < rows; s += chunk) {
       const m = Math.min(chunk, rows - s);
-      const logits = model.forward(new Tensor(x.slice(s * F, (s + m) * F), [m, F])).data;
+      const logits = model.forward(new Tensor(x.slice(s * F, (s + m) * F), [m, F]), REUSE).data;
       for (let r = 0; r < m; r++) {
         let mx = -Infinity;
         for (let c = 0; c < C; c++) mx = Math.max(mx, logits[r * C + c]);

@@ -4,7 +4,7 @@
 // the cycle's last mini-batch; the weights at that point are the snapshot.
 
 import { Rng, Tensor } from '@timbre/tensor';
-import { AdamW, CrossEntropyLoss, Dropout, Linear, ReLU, Sequential, type Module } from '@timbre/nn';
+import { AdamW, CrossEntropyLoss, Dropout, Linear, ReLU, Sequential, type Module, REUSE } from '@timbre/nn';
 import type { Classifier, Dataset, ModelState } from './types.js';
 import { checkDataset, checkMatrix, checkOption, softmaxRows } from './common.js';
 import { averageProba, memberStates, type SnapshotSource } from './ensemble.js';
@@ -126,8 +126,8 @@ export class SnapshotMlp implements SnapshotSource {
           opt.lr = (o.lr / 2) * (1 + Math.cos((Math.PI * step) / stepsPerCycle));
           step++;
           net.zeroGrad();
-          lossFn.forward(net.forward(new Tensor(m === B ? xb : xb.slice(0, m * F), [m, F])), m === B ? yb : yb.slice(0, m));
-          net.backward(lossFn.backward(), false);
+          lossFn.forward(net.forward(new Tensor(m === B ? xb : xb.slice(0, m * F), [m, F]), REUSE), m === B ? yb : yb.slice(0, m), REUSE);
+          net.backward(lossFn.backward(undefined, REUSE), false, REUSE);
           opt.step();
         }
       }

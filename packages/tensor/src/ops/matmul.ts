@@ -4,6 +4,9 @@ import { matmulNN, matmulNT, matmulTN } from '../kernels/matmul.js';
 import { ShapeError, formatShape } from '../shape.js';
 import { newFloat32 } from '../wasm/backend.js';
 import { Tensor } from '../tensor.js';
+import { checkOptions } from '../options.js';
+
+const MATMUL_OPTIONS = ['transA', 'transB', 'alpha', 'beta', 'bias', 'out'];
 
 export interface MatmulOptions {
   /** Use Aᵀ: A is stored [K, M]. */
@@ -30,6 +33,7 @@ export interface MatmulOptions {
  * ```
  */
 export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tensor {
+  checkOptions('matmul', options, MATMUL_OPTIONS);
   const { transA = false, transB = false, alpha = 1, beta = 0, bias = null, out } = options;
   const op = 'matmul';
   if (a.ndim !== 2 || b.ndim !== 2) {

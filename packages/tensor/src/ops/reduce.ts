@@ -8,7 +8,7 @@ import {
 import { ShapeError, formatShape } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { expectNoOverlap, normDim, outOrNew } from './check.js';
-import { expectKnownOptions } from './options.js';
+import { checkOptions } from '../options.js';
 
 export interface ReduceOptions {
   /** Keep the reduced dimension with size 1 (default false). */
@@ -70,7 +70,7 @@ export interface VarianceOptions extends ReduceOptions {
 const VARIANCE_KEYS = ['correction', 'unbiased', 'keepDim', 'out'] as const;
 
 function reduceVariance(op: string, x: Tensor, dim: number | undefined, options: VarianceOptions, root: boolean): Tensor {
-  expectKnownOptions(op, options, VARIANCE_KEYS);
+  checkOptions(op, options, VARIANCE_KEYS);
   const { keepDim = false, out, unbiased } = options;
   if (options.correction !== undefined && unbiased !== undefined) throw new TypeError(`${op}: give correction or unbiased, not both`);
   if (unbiased !== undefined && typeof unbiased !== 'boolean') throw new TypeError(`${op}: unbiased must be a boolean, got ${unbiased}`);
@@ -113,7 +113,7 @@ export function std(x: Tensor, dim?: number, options: VarianceOptions = {}): Ten
 const REDUCE_KEYS = ['keepDim', 'out'] as const;
 
 function reduceExtreme(op: string, x: Tensor, dim: number | undefined, options: ReduceOptions, isMax: boolean): Tensor {
-  expectKnownOptions(op, options, REDUCE_KEYS);
+  checkOptions(op, options, REDUCE_KEYS);
   const { keepDim = false, out } = options;
   const p = plan(op, x, dim, keepDim);
   if (p.n === 0) throw new ShapeError(`${op}: cannot reduce an empty dimension of x ${formatShape(x.shape)} (dim ${dim ?? 'all'})`);
@@ -151,7 +151,7 @@ export interface ValuesIndices {
 const MINMAX_KEYS = ['keepDim', 'out', 'indices'] as const;
 
 function extremeWithIndices(op: string, x: Tensor, dim: number, options: MinMaxOptions, isMax: boolean): ValuesIndices {
-  expectKnownOptions(op, options, MINMAX_KEYS);
+  checkOptions(op, options, MINMAX_KEYS);
   const { indices, ...rest } = options;
   const values = reduceExtreme(op, x, dim, rest, isMax);
   const idx = argReduce(op, x, dim, indices, isMax);

@@ -11,6 +11,7 @@ import { matmulScratchBytes } from './matmul-module.js';
 import { rawAlloc, wasmMemory } from './memory.js';
 import { kernelModule, simdKernels } from './module.js';
 import { SPIN_CHECK, spinWhile, threadLimit } from '../worker.js';
+import { checkOptions } from '../options.js';
 
 // Control block (Int32 slots). NEXT packs the job tag (seq << 16) and the next unclaimed chunk in its
 // low 16 bits; a thread claims chunk c with compareExchange(tag | c → tag | c+1), so a worker waking
@@ -147,6 +148,7 @@ function start(): void {
  * Benchmarks call this to time one and two cores in one process.
  */
 export function setParallel(options: { enabled?: boolean; minFlops?: number; share?: boolean }): { enabled: boolean; minFlops: number; share: boolean } {
+  checkOptions('setParallel', options, ['enabled', 'minFlops', 'share']);
   const prev = { enabled, minFlops, share };
   if (options.enabled !== undefined) enabled = options.enabled;
   if (options.minFlops !== undefined) minFlops = options.minFlops;
