@@ -16,6 +16,7 @@ export function addRunCommand(program: Command): void {
     .option('--join <csv>', 'feature table joined on track_id/song_id (repeatable)', collect, [])
     .option('--features <spec>', 'feature groups', 'auto')
     .option('--min-class-count <n>', 'drop classes with fewer rows', int('--min-class-count'), 10)
+    .option('--require <group>', 'drop songs missing this imputable group or field (timbre, pitch, year, …) instead of imputing it (repeatable)', collect, [])
     .addOption(new Option('--split <kind>').choices(['artist', 'random']).default('artist'))
     .option('--split-seed <n>', 'seed of the stored split', int('--split-seed'), 42)
     .option('--synthetic', 'label every output as synthetic data')
@@ -29,7 +30,7 @@ export function addRunCommand(program: Command): void {
       const prog = trainProgress(json, o.seeds, overrides.epochs ?? (o.preset === 'original' ? 1000 : 300), choice.ensemble, o.jobs);
       const opts: PipelineOptions = {
         out: o.out, ...(o.msd ? { msd: o.msd } : {}), ...(o.songs ? { songs: o.songs } : {}), ...(o.labels ? { labels: o.labels } : {}),
-        joins: o.join, features: o.features, minClassCount: o.minClassCount, split: o.split, splitSeed: o.splitSeed,
+        joins: o.join, features: o.features, minClassCount: o.minClassCount, require: o.require, split: o.split, splitSeed: o.splitSeed,
         preset: o.preset, overrides, seeds: o.seeds, resplit: !!o.resplit, refit: o.refit !== false, scaler: o.scaler, synthetic: !!o.synthetic, ...choice, jobs: o.jobs,
         command: `timbre ${process.argv.slice(2).join(' ')}`,
         onStep: (s) => { bar.stop(); if (!json && process.stderr.isTTY) process.stderr.write(`• ${s}\n`); },

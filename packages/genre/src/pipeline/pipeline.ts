@@ -38,6 +38,8 @@ export interface PipelineOptions {
   features?: string;
   keyEncoding?: KeyEncoding;
   minClassCount?: number;
+  /** Imputable groups or fields a song must have (e.g. ['timbre']): songs without them are dropped, not imputed. */
+  require?: readonly string[];
   split?: 'artist' | 'random';
   splitSeed?: number;
   preset?: string;
@@ -167,7 +169,7 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineResult> {
   const { data, report } = await preprocess({
     input: table!, ...(labels !== undefined ? { labels } : {}), joins: o.joins ?? [], features: o.features ?? 'auto',
     keyEncoding: o.keyEncoding ?? 'onehot', minClassCount: o.minClassCount ?? 10, split: o.split ?? 'artist',
-    seed: o.splitSeed ?? 42, output: files.preprocessed,
+    seed: o.splitSeed ?? 42, output: files.preprocessed, ...(o.require !== undefined ? { require: o.require } : {}),
   });
   o.onStep?.('train');
   const preset = o.preset ?? 'default';
