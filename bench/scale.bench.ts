@@ -28,6 +28,8 @@ interface ScaleRecord {
   rows: number;
   runs: number;
   msPerEpoch?: number;
+  /** The child's error when the stage could not finish; seconds and peakMB then run until it failed. */
+  failed?: string;
 }
 
 const benchDir = path.dirname(fileURLToPath(import.meta.url));
@@ -45,7 +47,7 @@ const SIZES = [
   { label: '1m', copies: 925 },
 ] as const;
 
-interface ChildRun { seconds: number; peakMB: number; cpuSeconds: number; stdout: string }
+interface ChildRun { seconds: number; peakMB: number; cpuSeconds: number; stdout: string; /** Set when the child exited non-zero (only with mayFail). */ failed?: string }
 
 const loadSamples: number[] = [];
 const sampleLoad = (): void => { loadSamples.push(Math.round(os.loadavg()[0] * 100) / 100); };
@@ -55,7 +57,7 @@ const sampleLoad = (): void => { loadSamples.push(Math.round(os.loadavg()[0] * 1
  * from GNU time (`%M` = the child's ru_maxrss) or, without it, the child's /proc/<pid>/status VmHWM (the kernel's
  * high-water mark of its RSS) polled every 20 ms.
  */
-async function measureChild(argv: readonly string[], what: string): Promise<ChildRun> {
+async function measureChild(argv: readonly string[], what: string, mayFail = false): Promise<ChildRun> {
   sampleLoad();
   const useTime = existsSync(GNU_TIME);
   const timeFile = path.join(CACHE_DIR, `time-${process.pid}.txt`);
@@ -77,11 +79,14 @@ async function measureChild(argv: readonly string[], what: string): Promise<Chil
   if (poll !== null) clearInterval(poll);
   sampleLoad();
   const stdout = Buffer.concat(out).toString('utf8');
-  if (code !== 0) throw new Error(`scale bench: ${what} exited with ${code}: ${Buffer.concat(err).toString('utf8').trim().split('\n').slice(-5).join('\n')}`);
-  if (!useTime) return { seconds, peakMB: (hwmKb * 1024) / 1e6, cpuSeconds: NaN, stdout };
+  const failed = code === 0 ? undefined : `exited with ${code}: ${Buffer.concat(err).toString('utf8').trim().split('\n').slice(-5).join('\n')}`;
+  if (failed !== undefined && !mayFail) throw new Error(`scale bench: ${what} ${failed}`);
+  const tail = failed === undefined ? {} : { failed };
+  if (!useTime) return { seconds, peakMB: (hwmKb * 1024) / 1e6, cpuSeconds: NaN, stdout, ...tail };
+  // GNU time writes "Command exited with non-zero status N" before the format line when the child fails.
   const [maxKb, user, sys] = readFileSync(timeFile, 'utf8').trim().split('\n').pop()!.split(' ').map(Number);
   rmSync(timeFile, { force: true });
-  return { seconds, peakMB: (maxKb * 1024) / 1e6, cpuSeconds: user + sys, stdout };
+  return { seconds, peakMB: (maxKb * 1024) / 1e6, cpuSeconds: user + sys, stdout, ...tail };
 }
 
 /** Data lines of a CSV (newlines after the header; none of the files compared here has quoted newlines). */
@@ -219,12 +224,18 @@ export async function run(opts: BenchOptions): Promise<void> {
       await measureChild([...TIMBRE, 'train', prep, '--seeds', '1', '-o', model], 'timbre train (model for predict)');
       const table = cachedScaleTable(big.copies);
       const preds = path.join(work, 'preds.csv');
-      const p = await measureChild([...TIMBRE, 'predict', `${model}.json`, table.file, '-o', preds], `timbre predict ${big.label}`);
-      const n = await csvDataLines(preds);
-      if (n !== table.rows) throw new Error(`scale bench: predict wrote ${n} predictions for ${table.rows} rows`);
+      const p = await measureChild([...TIMBRE, 'predict', `${model}.json`, table.file, '-o', preds], `timbre predict ${big.label}`, true);
       predictRec = { bench: `predict-${big.label}`, impl: 'timbre', seconds: p.seconds, peakMB: p.peakMB, cpuSeconds: p.cpuSeconds, rows: table.rows, runs: 1 };
+      if (p.failed === undefined) {
+        const n = await csvDataLines(preds);
+        if (n !== table.rows) throw new Error(`scale bench: predict wrote ${n} predictions for ${table.rows} rows`);
+      } else {
+        // Kept as a row: a stage that cannot finish at this size is the result; seconds and peakMB are until it failed.
+        predictRec.failed = p.failed;
+        notes.push(`timbre predict ${big.label} failed after ${p.seconds.toFixed(1)} s (${p.peakMB.toFixed(0)} MB): ${p.failed}`);
+      }
       records.push(predictRec);
-      console.log(`predict-${big.label}: ${p.seconds.toFixed(1)} s, ${p.peakMB.toFixed(0)} MB peak RSS`);
+      console.log(`predict-${big.label}: ${p.failed ?? 'ok'}, ${p.seconds.toFixed(1)} s, ${p.peakMB.toFixed(0)} MB peak RSS`);
       rmSync(preds, { force: true });
     }
 
@@ -261,7 +272,7 @@ export async function run(opts: BenchOptions): Promise<void> {
         e.timbre?.peakMB ?? NaN, e.pandas?.peakMB ?? NaN, ratio(e.timbre?.peakMB, e.pandas?.peakMB)]));
     if (predictRec !== undefined) {
       console.log(`\npredict (saved default model, ${predictRec.rows} rows)`);
-      printTable(['impl', 'seconds', 'peak MB', 'vs 1 GB'], [['timbre', predictRec.seconds, predictRec.peakMB, ratio(predictRec.peakMB, 1000)]]);
+      printTable(['impl', 'seconds', 'peak MB', 'vs 1 GB', 'result'], [['timbre', predictRec.seconds, predictRec.peakMB, ratio(predictRec.peakMB, 1000), predictRec.failed === undefined ? 'ok' : 'FAILED']]);
     }
     if (train.timbre !== undefined) {
       console.log(`\n${trainLabel}: default MLP, ${shape.features} features → ${shape.classes} classes, batch 32, random data (ms per epoch, median)`);
