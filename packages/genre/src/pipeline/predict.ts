@@ -221,10 +221,10 @@ export async function predictInputs(
   for (const input of inputs) {
     let st;
     try { st = statSync(input); } catch { throw new Error(`predict: ${input}: no such file or directory`); }
-    if (st.isDirectory() || input.toLowerCase().endsWith('.h5')) h5.push(...listMsdFiles(input).map((f) => f.path));
+    if (st.isDirectory() || input.toLowerCase().endsWith('.h5')) for (const f of listMsdFiles(input)) h5.push(f.path);
     else {
       const t = await readSongTable(input);
-      predictions.push(...predictTable(classifier, meta, { columns: t.columns, rows: t.rows }, options));
+      for (const p of predictTable(classifier, meta, { columns: t.columns, rows: t.rows }, options)) predictions.push(p); // a spread of a million rows overflows the stack
     }
   }
   const songs: Song[] = [];
@@ -232,6 +232,6 @@ export async function predictInputs(
     try { songs.push(...readSongs(f)); } catch (e) { errors.push({ file: f, reason: (e as Error).message ?? String(e) }); }
     onFile?.(i + 1, h5.length);
   });
-  if (songs.length > 0) predictions.push(...predictTable(classifier, meta, songsToTable(songs), options));
+  if (songs.length > 0) for (const p of predictTable(classifier, meta, songsToTable(songs), options)) predictions.push(p);
   return { predictions, errors };
 }
