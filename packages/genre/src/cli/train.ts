@@ -98,7 +98,7 @@ async function trainAutoCommand(file: string, data: PreparedData, o: Record<stri
   });
   const table = c.candidates.map((x) => `  ${x.name.padEnd(16)} ${x.status === 'scored' ? `macro-F1 ${pct(x.macroF1)} %  accuracy ${pct(x.accuracy)} %  ${x.seconds.toFixed(0)} s` : 'skipped (budget)'}`);
   print(json, [
-    `candidates (artist-disjoint ${3}-fold CV on all ${data.rows} rows):`, ...table,
+    `candidates (artist-disjoint 3-fold CV on all ${data.rows} rows):`, ...table,
     `chosen: ${c.chosen.name} (temperature ${c.temperature.toFixed(2)})`,
     ...(c.outer ? [`nested estimate (${c.outer.folds} outer folds, each choosing on its own training part): accuracy ${pct(c.outer.accuracy)} %, macro-F1 ${pct(c.outer.macroF1)} %; majority class ${pct(c.outer.majorityAccuracy)} % / ${pct(c.outer.majorityMacroF1)} %; calibration error ${pct(c.outer.ece)} % → ${pct(c.outer.eceCalibrated)} %`] : []),
     `saved ${paths.json}${paths.weights !== null ? ` and ${paths.weights}` : ''}: ${fit.from}`,

@@ -230,7 +230,7 @@ export function fitFinal(data: PreparedData, options: TrainRunOptions, runs: rea
   const { preset = 'default', overrides = {}, scaler: kind = 'standard' } = options;
   const { seeds, modelName, K } = checkRun(options);
   const all = Int32Array.from({ length: data.rows }, (_, i) => i);
-  const scaler = fitScaler(Float64Array.from(data.x), data.rows, data.featureNames, kind);
+  const scaler = fitScaler(data.x, data.rows, data.featureNames, kind);
   const ds = datasetFromPrepared(data, all, scaler);
   const seed = seeds[0];
   if (modelName === 'mlp') {
