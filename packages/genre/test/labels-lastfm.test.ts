@@ -6,7 +6,7 @@ import { createServer, type Server } from 'node:http';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { LastfmClient, LastfmError, lastfmFlagOptions, parseTopTags, type LastfmClock, type LastfmEvent } from '../src/labels/lastfm.js';
 import { labelFromLastfm } from '../src/labels/label.js';
 import { runCli } from './cli-helpers.js';

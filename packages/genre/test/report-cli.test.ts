@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { renderReport } from '../src/report/html.js';
 import { heatmap, lineChart, niceTicks } from '../src/report/svg.js';
 import { evaluatePredictions } from '../src/ml/metrics.js';

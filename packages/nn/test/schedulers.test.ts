@@ -10,7 +10,7 @@ describe('LR schedulers', () => {
     const o = opt(0.1), s = new StepLR(o, { stepSize: 3, gamma: 0.5 });
     const seen = [o.lr];
     for (let e = 0; e < 7; e++) { s.step(); seen.push(s.getLastLr()); }
-    expect(seen).toEqual([0.1, 0.1, 0.1, 0.05, 0.05, 0.05, 0.025, 0.025].map((v, e) => 0.1 * 0.5 ** Math.floor(e / 3)));
+    expect(seen).toEqual([0.1, 0.1, 0.1, 0.05, 0.05, 0.05, 0.025, 0.025].map((_v, e) => 0.1 * 0.5 ** Math.floor(e / 3)));
     expect(seen[3]).toBeCloseTo(0.05, 12);
   });
   it('CosineAnnealingLR: η_min + (η₀ − η_min)(1 + cos(πt/T))/2', () => {

@@ -2,8 +2,8 @@
 // `seed` (the original design, bugs fixed) and `default` (chosen by measurement: see README).
 import { Rng, Tensor } from '@timbre/tensor';
 import {
-  Adam, AdamW, CrossEntropyLoss, Dropout, EarlyStopping, Linear, ReLU, SGD, Sequential, buildModule,
-  type Module, type ModuleConfig, type Optimizer,
+  Adam, AdamW, CrossEntropyLoss, Dropout, EarlyStopping, Linear, ReLU, SGD, Sequential,
+  type Module, type Optimizer,
  REUSE } from '@timbre/nn';
 import type { Classifier, Dataset, TrainHistory, ModelState } from './types.js';
 import { argmaxRows, evaluatePredictions } from './metrics.js';
