@@ -72,12 +72,14 @@ describe.runIf(threadsAllowed)('DataParallel on two threads', () => {
 
   // arenaMB: the worker allocates in a block of this thread's memory (default, SIMD backend: state written and
   // gradients added in place) or in its own (0: both through the shared buffer).
-  it.each([[64], [0]])('trains to the weights one thread reaches (30 SGD steps with momentum; arenaMB %i)', (arenaMB) => {
+  it.each([[16], [0]])('trains to the weights one thread reaches (30 SGD steps with momentum; arenaMB %i)', (arenaMB) => {
     const a = mlp(3), b = mlp(3);
-    const top0 = wasmHeapStats().topBytes;
+    const live0 = wasmHeapStats().liveBytes;
     const twin = new DataParallel(b, { threads: 2, minFlopsPerThread: 0, arenaMB });
     // The arena is a block of this thread's memory: reserved here under the SIMD backend, not with arenaMB 0.
-    if (getBackend() === 'simd') expect(wasmHeapStats().topBytes - top0 >= arenaMB * 2 ** 20).toBe(true);
+    // (Live bytes, not the heap's top: a block freed by an earlier test may hold it. 16 MiB, not the default 64, so
+    // that the arenas of the suite's other DataParallels, which all stay within half the budget, leave room for it.)
+    if (getBackend() === 'simd') expect(wasmHeapStats().liveBytes - live0 >= arenaMB * 2 ** 20).toBe(true);
     return twin.ready().then(async (ok) => {
       expect(ok).toBe(true);
       const rng = new Rng(11);
