@@ -16,7 +16,7 @@ function writeAtomic(file: string, text: string): void {
 }
 
 /**
- * Writes `records` (the format the suite's issue specifies) to bench/results/<name>.json and
+ * Writes `records` (one object per measured case) to bench/results/<name>.json and
  * the run's context to bench/results/<name>.meta.json. Returns the results path, or null for a
  * filtered run (`only` non-empty: part of the suite), which must not replace a full run's results.
  */
