@@ -3,7 +3,7 @@
 // mirrors. M, K, N: C is [M, N], op(A) is [M, K], op(B) is [K, N], row-major.
 //
 // Why asm.js. In the TypeScript macro-kernel every typed-array load is an element access V8
-// guards with map and bounds checks (measured with `npm run bench -- matmul`): 4.5-5.3 GFLOPS here. asm.js is a
+// guards with map and bounds checks (measured with `npm run bench -- matmul`): 4.5-5.3 GFLOPS on an AMD EPYC. asm.js is a
 // subset of JavaScript (int32/float64 annotations `x|0` and `+x`, one fixed-size ArrayBuffer
 // "heap" read through typed views at `byteOffset >> 2`) that V8 validates and compiles ahead of
 // time with its WebAssembly compiler, so those accesses become plain memory loads. The same 4×4

@@ -10,7 +10,7 @@
 //  * Both panels live in one Float32Array (A block first, then B), so the inner loop touches a
 //    single typed array: fewer map/bounds checks for V8 to keep alive.
 //  * 16 accumulators (a 4×4 tile) are float64 locals; 8 loads feed 16 multiply-adds. Measured
-//    here: tile shapes with 8-16 accumulators are all close and 4×4 was best; unrolling k by
+//    on Node 20: tile shapes with 8-16 accumulators are all close and 4×4 was best; unrolling k by
 //    hand makes V8 spill registers (-17..35 %); Math.fround arithmetic costs ~60 %.
 //  * Edge panels are zero-padded to 4, so the micro-kernel never branches; only the write-back
 //    of an edge tile is clipped.

@@ -71,7 +71,7 @@ function hsum64(f: FuncBuilder, v: Local): void {
 export function addLayerKernels(mb: ModuleBuilder, expImport: number, logImport: number): void {
   // mem_copy(dst, src, bytes) and mem_zero(dst, bytes): the bulk-memory instructions. On shared memory
   // they run at memcpy/memset speed, where TypedArray set/fill on a SharedArrayBuffer are 4-7x slower
-  // (200 KB: 2 µs against 7-15 µs here). Tensor.copyFrom/zero/fill and optimiser.zeroGrad use them.
+  // (200 KB: 2 µs against 7-15 µs for set/fill). Tensor.copyFrom/zero/fill and optimiser.zeroGrad use them.
   {
     const f = mb.func('mem_copy', [I32, I32, I32], []);
     const [dst, src, bytes] = f.params;

@@ -34,7 +34,7 @@ export function hasSimd(): boolean {
 /**
  * True when relaxed SIMD (f32x4.relaxed_madd) validates: by default from V8 11.4 (Node 22), in Node 20
  * with `node --experimental-wasm-relaxed-simd`, or with TIMBRE_RELAXED_SIMD=1, which sets that V8 flag
- * at run time (process-wide). On this project's machine it no longer speeds the matmul up: the mul + add
+ * at run time (process-wide). On an AMD EPYC (Zen 5) it does not speed the matmul up: the mul + add
  * micro-kernel already keeps the same vector pipes busy (see docs/simd.md).
  */
 export function hasRelaxedSimd(): boolean {
