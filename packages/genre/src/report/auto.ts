@@ -93,7 +93,7 @@ export function autoReportSections(choice: ChooseResult, y: ArrayLike<number>, c
   out.push({ title: 'Model choice (auto preset)', html });
   if (c !== null) {
     const before = calibrationBins(c.proba, y, classes, ECE_BINS), after = calibrationBins(c.calibratedProba, y, classes, ECE_BINS);
-    const caption = `Reliability of the nested estimate's out-of-fold probabilities, ${ECE_BINS} equal-width confidence bins: expected calibration error `
+    const caption = `Reliability of the nested estimate's out-of-fold probabilities, ${ECE_BINS} equal-width confidence bins (a dot's area follows its rows): expected calibration error `
       + `<b>${pct(c.ece)} %</b> before and <b>${pct(c.eceCalibrated)} %</b> after temperature scaling (each outer fold's temperature fitted on the out-of-fold probabilities of its own training part). `
       + `The saved model applies T = ${choice.temperature.toFixed(2)}, fitted on the chosen candidate's out-of-fold probabilities over all rows.`;
     const chart = reliabilityChart([

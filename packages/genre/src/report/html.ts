@@ -103,7 +103,7 @@ h1{font-size:24px;margin:0 0 4px}h2{font-size:18px;margin:28px 0 8px;border-bott
 .grid{display:flex;flex-wrap:wrap;gap:16px;align-items:flex-start}
 table{border-collapse:collapse;font-size:13px;margin:6px 0}th,td{border:1px solid #ddd;padding:3px 8px;text-align:left}
 th{background:#f6f6f6}table.num td{text-align:right}table.num td:first-child{text-align:left}
-svg{max-width:100%;height:auto}.caption{font-size:13px}
+svg{max-width:100%;height:auto}@media (max-width:600px){table{display:block;overflow-x:auto;max-width:100%}}table.candidates td:nth-child(2){text-align:left}.caption{font-size:13px}
 code,pre{background:#f6f6f6;border-radius:4px;padding:2px 4px;font-size:12px}pre{padding:8px;overflow-x:auto;white-space:pre-wrap}
 footer{color:#777;font-size:12px;margin-top:32px}
 `;

@@ -310,8 +310,8 @@ export interface ReliabilityBin {
 
 /**
  * Reliability diagram: for each non-empty confidence bin, its mean confidence (x) against its
- * accuracy (y), one line per series, beside the diagonal of perfect calibration. Each dot carries
- * its bin in `data-*` attributes and a tooltip with the row count.
+ * accuracy (y), one line per series, beside the diagonal of perfect calibration. A dot's area
+ * follows its bin's rows; each dot carries its bin in `data-*` attributes and a tooltip.
  *
  * ```ts
  * reliabilityChart([{ name: 'raw', bins: calibrationBins(p, y, K) }, { name: 'T = 1.4', bins: calibrationBins(pT, y, K) }]);
@@ -324,6 +324,8 @@ export function reliabilityChart(series: readonly { name: string; bins: readonly
   const band = legendRows(items, W - 56 - 16) * LEGEND_ROW + 6;
   const { svg, f } = axes({ xLabel: 'confidence (top probability)', yLabel: 'accuracy', ...o }, 0, 1, 0, 1, W, H + band, band);
   const parts: string[] = [`<line x1="${f.sx(0)}" y1="${f.sy(0)}" x2="${f.sx(1)}" y2="${f.sy(1)}" stroke="#999" stroke-dasharray="4 3"/>`];
+  // Dot area grows with the bin's rows, so a bin of a handful of rows reads as the noisy point it is.
+  const most = Math.max(1, ...series.flatMap((s) => s.bins.map((b) => b.count)));
   series.forEach((s, k) => {
     const color = items[k + 1].color;
     let d = '';
@@ -332,7 +334,7 @@ export function reliabilityChart(series: readonly { name: string; bins: readonly
       if (!(b.count > 0)) continue;
       const x = f.sx(b.confidence).toFixed(1), y = f.sy(b.accuracy).toFixed(1);
       d += `${d === '' ? 'M' : 'L'}${x} ${y}`;
-      dots.push(`<circle class="bin" data-series="${escapeHtml(s.name)}" data-lo="${b.lo}" data-hi="${b.hi}" data-count="${b.count}" data-confidence="${b.confidence}" data-accuracy="${b.accuracy}" cx="${x}" cy="${y}" r="3.5" fill="${color}">`
+      dots.push(`<circle class="bin" data-series="${escapeHtml(s.name)}" data-lo="${b.lo}" data-hi="${b.hi}" data-count="${b.count}" data-confidence="${b.confidence}" data-accuracy="${b.accuracy}" cx="${x}" cy="${y}" r="${(2 + 5 * Math.sqrt(b.count / most)).toFixed(1)}" fill="${color}" fill-opacity="0.8">`
         + `<title>${escapeHtml(`${s.name}: confidence (${b.lo.toFixed(2)}, ${b.hi.toFixed(2)}], ${b.count} rows, mean confidence ${b.confidence.toFixed(3)}, accuracy ${b.accuracy.toFixed(3)}`)}</title></circle>`);
     }
     parts.push(`<path d="${d}" fill="none" stroke="${color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="5 3"' : ''}/>`, ...dots);
