@@ -21,7 +21,11 @@ function compact(o: ModelOptions | undefined): string {
 export function describeChoice(c: ModelChoice): string {
   const o = c.options as Record<string, unknown>;
   if (c.model === 'voting' && Array.isArray(o.members)) {
-    return `soft vote of ${(o.members as { model: string }[]).map((m) => m.model === 'seed-ensemble' ? 'seed ensemble' : m.model).join(' + ')}`;
+    const member = (m: { model: string; options?: Record<string, unknown> }): string => {
+      const base = m.options?.base as { model?: string } | undefined;
+      return m.model === 'seed-ensemble' && base?.model !== undefined ? `${String(m.options?.nEstimators)} × ${base.model}` : m.model;
+    };
+    return `soft vote of ${(o.members as { model: string; options?: Record<string, unknown> }[]).map(member).join(' + ')}`;
   }
   if (c.model === 'seed-ensemble' && o.base !== undefined) {
     const base = o.base as { model: string; options?: ModelOptions };
@@ -44,10 +48,12 @@ export function candidatesTableHtml(choice: ChooseResult): string {
       ? [c.name, 'skipped: the budget ran out before it', '–', '–', '–', '–', c.seconds.toFixed(1)]
       : [`${chosen ? '★ ' : ''}${c.name}`, c.choice ? describeChoice(c.choice) : '',
         c.foldMacroF1 ? formatMeanStd(c.foldMacroF1) : '–', c.foldAccuracy ? formatMeanStd(c.foldAccuracy) : '–',
-        pct(c.macroF1), pct(c.accuracy), c.seconds.toFixed(1)];
+        pct(c.macroF1), pct(c.accuracy), c.choice?.model === 'voting' && c.seconds === 0 ? '–' : c.seconds.toFixed(1)];
     return `<tr class="candidate${chosen ? ' chosen' : ''}" data-name="${escapeHtml(c.name)}"${chosen ? ' style="font-weight:bold"' : ''}>${cells.map((v) => `<td>${escapeHtml(v)}</td>`).join('')}</tr>`;
   };
-  return `<table class="num candidates"><thead><tr>${head}</tr></thead><tbody>${choice.candidates.map(row).join('')}</tbody></table>`;
+  const blends = choice.candidates.some((c) => c.choice?.model === 'voting')
+    ? '<p class="sub caption">A soft vote averages its members\' out-of-fold probabilities, so it needs no fits (and no seconds) of its own.</p>' : '';
+  return `<table class="num candidates"><thead><tr>${head}</tr></thead><tbody>${choice.candidates.map(row).join('')}</tbody></table>${blends}`;
 }
 
 /**
@@ -126,7 +132,8 @@ export function autoReportInput(choice: ChooseResult, o: { readonly y: ArrayLike
       test: nested.test, baseline: nested.baseline,
       testNote: `Every row as the nested estimate predicted it: by a model chosen and fitted on the other ${choice.outer!.folds - 1} outer folds' artists (pooled over the folds); the majority class is each outer training part's.`,
     } : {}),
-    sections: autoReportSections(choice, o.y, K),
+    leadSections: autoReportSections(choice, o.y, K),
+    resultsOf: 'nested estimate',
     settings: { preset: 'auto', chosen: choice.chosen.name, model: describeChoice(choice.chosen), temperature: Number(choice.temperature.toFixed(4)), seconds: Number(choice.seconds.toFixed(1)), ...(o.input ? { data: o.input } : {}) },
   };
 }

@@ -76,6 +76,10 @@ export interface ReportInput {
   readonly settings?: Readonly<Record<string, unknown>>;
   readonly data?: PreprocessReport;
   readonly sections?: readonly ReportSection[];
+  /** Sections shown right after the headline cards (before the curves and per-class charts). */
+  readonly leadSections?: readonly ReportSection[];
+  /** What the headline and per-class numbers score, in their headings (default "test"). */
+  readonly resultsOf?: string;
   /** Free text under the title (e.g. the command that made the run). */
   readonly command?: string;
 }
@@ -130,7 +134,7 @@ export function renderReport(r: ReportInput): string {
   const first = r.runs?.[0]?.seed;
   if (r.test) {
     const t = r.test;
-    out.push('<h2>Test results</h2><div class="cards">');
+    out.push(`<h2>${r.resultsOf ? `Results (${escapeHtml(r.resultsOf)})` : 'Test results'}</h2><div class="cards">`);
     const ms = (k: string, fallback: number) => (s?.[k] ? formatMeanStd(s[k]) : pct(fallback));
     out.push(card('accuracy %', ms('accuracy', t.accuracy), r.baseline ? `majority class: ${s?.baselineAccuracy ? formatMeanStd(s.baselineAccuracy) : pct(r.baseline.accuracy)}` : undefined));
     out.push(card('macro-F1 %', ms('macroF1', t.macroF1), r.baseline ? `majority class: ${s?.baselineMacroF1 ? formatMeanStd(s.baselineMacroF1) : pct(r.baseline.macroF1)}` : undefined));
@@ -143,6 +147,8 @@ export function renderReport(r: ReportInput): string {
     out.push(htmlTable(['seed', 'accuracy %', 'macro-F1 %', 'balanced acc. %', 'epochs', 'best epoch'],
       r.runs.map((x) => [String(x.seed), pct(x.accuracy), pct(x.macroF1), pct(x.balancedAccuracy), x.epochs !== undefined ? String(x.epochs) : '–', x.bestEpoch !== undefined ? String(x.bestEpoch) : '–']), { numeric: true }));
   }
+
+  for (const sec of r.leadSections ?? []) out.push(`<h2>${escapeHtml(sec.title)}</h2>${sec.html}`);
 
   // Curves.
   const h = r.history;
@@ -159,7 +165,7 @@ export function renderReport(r: ReportInput): string {
   // Confusion + per class.
   if (r.test) {
     const t = r.test;
-    out.push('<h2>Per class (test)</h2>');
+    out.push(`<h2>Per class (${escapeHtml(r.resultsOf ?? 'test')})</h2>`);
     const testNote = r.testNote ?? (first !== undefined ? `The test rows of the run with seed ${first}, scored by its whole model.` : undefined);
     if (testNote) out.push(`<p class="sub caption">${escapeHtml(testNote)}</p>`);
     out.push('<div class="grid">');
