@@ -49,8 +49,9 @@ export { saveGenreModel, loadGenreModel, modelPaths, type ModelMeta, type SaveMo
 export { predictTable, predictInputs, encodeForModel, songsToTable, type Prediction, type RawTable } from './pipeline/predict.js';
 export { listFiles } from './io/files.js';
 export { runPipeline, extractSongTable, type PipelineOptions, type PipelineResult } from './pipeline/pipeline.js';
-export { renderReport, writeReport, htmlTable, type ReportInput, type ReportSection, type ReportHistory } from './report/html.js';
-export { lineChart, scatterChart, heatmap, barChart, escapeHtml, niceTicks, PALETTE, type Series, type ChartOptions } from './report/svg.js';
+export { renderReport, writeReport, htmlTable, curveSourceOf, curvesCaption, type ReportInput, type ReportSection, type ReportHistory, type CurveSource } from './report/html.js';
+export { lineChart, scatterChart, heatmap, barChart, reliabilityChart, escapeHtml, niceTicks, PALETTE, type Series, type ChartOptions, type ReliabilityBin } from './report/svg.js';
+export { autoReportInput, autoReportSections, candidatesTableHtml, nestedMetrics, describeChoice } from './report/auto.js';
 export { generateSyntheticCorpus, generateSyntheticSongs, SYNTHETIC_GENRES, type SyntheticCorpus, type SyntheticCorpusOptions, type SyntheticTrack } from './msd/synthetic.js';
 export type { SyntheticGenreProfile } from './msd/synthetic.js';
 export { encodeMsdFile, writeMsdFile, msdTree, type MsdWriteOptions } from './msd/writer.js';

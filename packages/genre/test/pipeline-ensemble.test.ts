@@ -295,7 +295,7 @@ describe('train --preset auto and predict --explain', () => {
     const csv = join(dir, 'auto.csv');
     await writePrepared(csv, data);
     const base = join(dir, 'auto');
-    const t = await cli('--json', 'train', csv, '--preset', 'auto', '--budget', '30', '--seeds', '3', '-o', base);
+    const t = await cli('--json', 'train', csv, '--preset', 'auto', '--budget', '30', '--seeds', '3', '-o', base, '--report', `${base}.html`);
     expect(t.code, t.err).toBe(0);
     const tj = JSON.parse(t.out);
     expect(tj.preset).toBe('auto');
@@ -307,6 +307,16 @@ describe('train --preset auto and predict --explain', () => {
     expect(tj.chosen.name).toBe(best.name);
     expect(tj.nested.folds).toBe(3);
     expect(tj.nested.accuracy).toBeGreaterThan(tj.nested.majorityAccuracy);
+    // the report shows the same candidates with the --json's fold scores, and both calibration errors
+    const html = readFileSync(`${base}.html`, 'utf8');
+    const rows = [...html.matchAll(/<tr class="candidate[^"]*" data-name="([^"]+)"[^>]*>(.*?)<\/tr>/g)];
+    expect(rows.map((r) => r[1])).toEqual(tj.candidates.map((c: { name: string }) => c.name));
+    for (const c of scored as { name: string; foldMacroF1: { mean: number; std: number } }[]) {
+      const row = rows.find((r) => r[1] === c.name)![2];
+      expect(row).toContain(`<td>${(100 * c.foldMacroF1.mean).toFixed(1)} ± ${(100 * c.foldMacroF1.std).toFixed(1)}</td>`);
+    }
+    expect(html).toContain(`ECE ${(100 * tj.nested.ece).toFixed(1)} %`);
+    expect(html).toContain(`ECE ${(100 * tj.nested.eceCalibrated).toFixed(1)} %`);
     const { classifier, meta } = loadGenreModel(`${base}.json`);
     expect(classifier.kind).toBe('calibrated');
     expect(meta.fit?.rows).toBe(data.rows);

@@ -35,7 +35,7 @@ describe('report', () => {
 
   it('heat map has one cell per matrix entry; ticks are round and cover the range', () => {
     const svg = heatmap([[2, 1], [0, 3]], ['a', 'b']);
-    expect((svg.match(/<rect /g) ?? []).length).toBe(4);
+    expect((svg.match(/<rect [^>]*><title>/g) ?? []).length).toBe(4);
     expect(svg).toContain('>3</text>');
     expect(niceTicks(0, 1, 5)).toEqual([0, 0.2, 0.4, 0.6, 0.8, 1]);
     expect(niceTicks(0.37, 2.1, 4)).toEqual([0.5, 1, 1.5, 2]);
@@ -67,6 +67,7 @@ describe('timbre CLI', { timeout: 120000 }, () => {
     expect(tj.runs).toHaveLength(2);
     expect(tj.options.hidden).toEqual([128, 64, 32]);
     expect(existsSync(`${model}.json`) && existsSync(`${model}.safetensors`) && existsSync(join(dir, 'r.html'))).toBe(true);
+    expect(readFileSync(join(dir, 'r.html'), 'utf8')).toContain(`Training curves of the MLP of the run with seed ${tj.runs[0].seed}.`);
 
     const e = await cli('--json', 'evaluate', `${model}.json`, pp);
     expect(e.code, e.err).toBe(0);

@@ -5,7 +5,8 @@ import type { ScalerKind } from '../ml/scaler.js';
 import { formatMeanStd } from '../ml/summary.js';
 import { featureGroupsOf, keyEncodingOf } from '../preprocess/features.js';
 import { readPrepared, splitIndices } from '../preprocess/preprocess.js';
-import { renderReport } from '../report/html.js';
+import { autoReportInput } from '../report/auto.js';
+import { curveSourceOf, renderReport } from '../report/html.js';
 import { saveGenreModel } from '../pipeline/model-file.js';
 import { trainAndEvaluateParallel } from '../pipeline/parallel.js';
 import { fitFinal, type FinalFit, type TrainRunOptions } from '../pipeline/run.js';
@@ -60,7 +61,7 @@ export function addTrainCommand(program: Command): void {
       if (o.report) {
         writeFileAtomic(o.report, renderReport({
           title: `Genre classification — ${what}`, classNames: data.classNames, test: r.runs[0].test, baseline: r.runs[0].baseline,
-          summary: r.summary as never, runs, history: r.runs[0].history, settings: { ...settings, data: file },
+          summary: r.summary as never, runs, history: { ...r.runs[0].history, from: curveSourceOf(r.runs[0], r.modelName) }, settings: { ...settings, data: file },
         }));
       }
       const s = r.summary;
@@ -88,7 +89,7 @@ async function trainAutoCommand(file: string, data: PreparedData, o: Record<stri
   const c = r.choice;
   const metrics = {
     model: 'auto', chosen: c.chosen, temperature: c.temperature,
-    candidates: c.candidates.map((x) => ({ name: x.name, status: x.status, macroF1: x.macroF1, accuracy: x.accuracy, seconds: x.seconds, options: x.choice?.options ?? null })),
+    candidates: c.candidates.map((x) => ({ name: x.name, status: x.status, macroF1: x.macroF1, accuracy: x.accuracy, foldMacroF1: x.foldMacroF1, foldAccuracy: x.foldAccuracy, seconds: x.seconds, options: x.choice?.options ?? null })),
     ...(c.outer ? { nested: { folds: c.outer.folds, accuracy: c.outer.accuracy, macroF1: c.outer.macroF1, majorityAccuracy: c.outer.majorityAccuracy, majorityMacroF1: c.outer.majorityMacroF1, chosen: c.outer.chosen, ece: c.outer.ece, eceCalibrated: c.outer.eceCalibrated } } : {}),
   };
   const fit = { refit: true, rows: r.rows, from: `auto: ${c.chosen.name} chosen by artist-disjoint cross-validated macro-F1; fitted on every row (15 % of the artists held out for early stopping), temperature ${c.temperature.toFixed(2)}` };
@@ -96,11 +97,12 @@ async function trainAutoCommand(file: string, data: PreparedData, o: Record<stri
     classifier: r.model, preset: 'auto', scaler: r.scaler, featureNames: data.featureNames, featureGroups: featureGroupsOf(data.featureNames),
     keyEncoding: keyEncodingOf(data.featureNames), classNames: data.classNames, modelOptions: { model: c.chosen.model, ...c.chosen.options }, fit, metrics, info: { data: file },
   });
+  if (o.report) writeFileAtomic(o.report as string, renderReport(autoReportInput(c, { y: data.y, classNames: data.classNames, input: file })));
   const table = c.candidates.map((x) => `  ${x.name.padEnd(16)} ${x.status === 'scored' ? `macro-F1 ${pct(x.macroF1)} %  accuracy ${pct(x.accuracy)} %  ${x.seconds.toFixed(0)} s` : 'skipped (budget)'}`);
   print(json, [
     `candidates (artist-disjoint 3-fold CV on all ${data.rows} rows):`, ...table,
     `chosen: ${c.chosen.name} (temperature ${c.temperature.toFixed(2)})`,
     ...(c.outer ? [`nested estimate (${c.outer.folds} outer folds, each choosing on its own training part): accuracy ${pct(c.outer.accuracy)} %, macro-F1 ${pct(c.outer.macroF1)} %; majority class ${pct(c.outer.majorityAccuracy)} % / ${pct(c.outer.majorityMacroF1)} %; calibration error ${pct(c.outer.ece)} % → ${pct(c.outer.eceCalibrated)} %`] : []),
-    `saved ${paths.json}${paths.weights !== null ? ` and ${paths.weights}` : ''}: ${fit.from}`,
+    `saved ${paths.json}${paths.weights !== null ? ` and ${paths.weights}` : ''}${o.report ? ` and ${o.report as string}` : ''}: ${fit.from}`,
   ].join('\n'), { ...metrics, preset: 'auto', model: paths, fit });
 }

@@ -14,7 +14,7 @@ import { preprocess, type PreprocessReport } from '../preprocess/preprocess.js';
 import { readSongTable } from '../preprocess/table.js';
 import type { KeyEncoding } from '../preprocess/features.js';
 import type { ScalerKind } from '../ml/scaler.js';
-import { renderReport, type ReportSection } from '../report/html.js';
+import { curveSourceOf, renderReport, type ReportSection } from '../report/html.js';
 import { datasetFromPrepared } from './datasets.js';
 import type { EpochLog, MlpOptions } from '../ml/mlp.js';
 import type { ModelOptions } from '../ml/registry.js';
@@ -221,7 +221,7 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineResult> {
     title, synthetic, classNames: data.classNames, test: r.runs[0].test, baseline: r.runs[0].baseline,
     summary: r.summary as unknown as Record<string, import('../ml/summary.js').MeanStd>,
     runs: runs.map((x) => ({ seed: x.seed, accuracy: x.accuracy, macroF1: x.macroF1, balancedAccuracy: x.balancedAccuracy, epochs: x.epochs, bestEpoch: x.bestEpoch })),
-    history: r.runs[0].history, data: report,
+    history: { ...r.runs[0].history, from: curveSourceOf(r.runs[0], r.modelName) }, data: report,
     settings: { ...(r.modelName !== 'mlp' ? { model: r.modelName, modelOptions: JSON.stringify(o.modelOptions ?? {}) } : { preset, ensemble: r.ensemble, ...r.options }), seeds: (o.seeds ?? [1, 2, 3]).join(', '), scaler: o.scaler ?? 'standard', resplit: o.resplit ?? false },
     subtitle: `accuracy ${formatMeanStd(r.summary.accuracy)} %, macro-F1 ${formatMeanStd(r.summary.macroF1)} % (majority class ${formatMeanStd(r.summary.baselineAccuracy)} / ${formatMeanStd(r.summary.baselineMacroF1)})`,
     ...(o.command ? { command: o.command } : {}), ...(o.sections ? { sections: o.sections } : {}),

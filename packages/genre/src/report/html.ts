@@ -14,6 +14,18 @@ export interface ReportSection {
   readonly html: string;
 }
 
+/** Which trained model the curves come from. */
+export interface CurveSource {
+  /** Seed of the run (one of the seeds the cards average). */
+  readonly seed: number;
+  /** Seed ensemble: the member shown (0-based), how many members, and that member's own seed. */
+  readonly member?: number;
+  readonly members?: number;
+  readonly memberSeed?: number;
+  /** What was trained (default "MLP"). */
+  readonly model?: string;
+}
+
 /** Per-epoch curves (any of them may be empty). */
 export interface ReportHistory {
   readonly trainLoss: readonly number[];
@@ -21,6 +33,29 @@ export interface ReportHistory {
   readonly validMetric: readonly number[];
   readonly validAccuracy?: readonly number[];
   readonly bestEpoch?: number;
+  /** The model whose curves these are, named in the caption. */
+  readonly from?: CurveSource;
+}
+
+/**
+ * The source of a run's curves: the run's seed and, for a seed ensemble, member 0 (whose history a
+ * run keeps) with its own seed. `model` is the run's model name ('mlp' reads as "MLP").
+ */
+export function curveSourceOf(run: { readonly seed: number; readonly members: readonly { readonly seed: number }[] }, model = 'mlp'): CurveSource {
+  const name = model === 'mlp' ? 'MLP' : model;
+  if (run.members.length > 1) return { seed: run.seed, member: 0, members: run.members.length, memberSeed: run.members[0].seed, model: name };
+  return { seed: run.seed, model: name };
+}
+
+/** The caption naming the model whose training curves are drawn. */
+export function curvesCaption(from: CurveSource | undefined): string {
+  if (from === undefined) return 'Training curves of one trained model (its run was not recorded).';
+  const model = from.model ?? 'MLP';
+  if (from.members !== undefined && from.members > 1) {
+    return `Training curves of member ${(from.member ?? 0) + 1} of ${from.members} of the seed ensemble (the ${model}${from.memberSeed !== undefined ? ` with seed ${from.memberSeed}` : ''}), `
+      + `in the run with seed ${from.seed}; the ensemble averages its members' probabilities, and each member stops early on its own.`;
+  }
+  return `Training curves of the ${model} of the run with seed ${from.seed}.`;
 }
 
 export interface ReportInput {
@@ -30,7 +65,9 @@ export interface ReportInput {
   readonly subtitle?: string;
   readonly classNames: readonly string[];
   /** Test metrics of the model shown in detail (confusion matrix, per class). */
-  readonly test: ClassificationMetrics;
+  readonly test?: ClassificationMetrics;
+  /** What `test` scores, said above the per-class charts (default: the test rows of the first run's model). */
+  readonly testNote?: string;
   readonly baseline?: ClassificationMetrics;
   /** Mean ± std over seeds. */
   readonly summary?: Readonly<Record<string, MeanStd>>;
@@ -39,6 +76,10 @@ export interface ReportInput {
   readonly settings?: Readonly<Record<string, unknown>>;
   readonly data?: PreprocessReport;
   readonly sections?: readonly ReportSection[];
+  /** Sections shown right after the headline cards (before the curves and per-class charts). */
+  readonly leadSections?: readonly ReportSection[];
+  /** What the headline and per-class numbers score, in their headings (default "test"). */
+  readonly resultsOf?: string;
   /** Free text under the title (e.g. the command that made the run). */
   readonly command?: string;
 }
@@ -66,6 +107,7 @@ h1{font-size:24px;margin:0 0 4px}h2{font-size:18px;margin:28px 0 8px;border-bott
 .grid{display:flex;flex-wrap:wrap;gap:16px;align-items:flex-start}
 table{border-collapse:collapse;font-size:13px;margin:6px 0}th,td{border:1px solid #ddd;padding:3px 8px;text-align:left}
 th{background:#f6f6f6}table.num td{text-align:right}table.num td:first-child{text-align:left}
+svg{max-width:100%;height:auto}@media (max-width:600px){table{display:block;overflow-x:auto;max-width:100%}}table.candidates td:nth-child(2){text-align:left}.caption{font-size:13px}
 code,pre{background:#f6f6f6;border-radius:4px;padding:2px 4px;font-size:12px}pre{padding:8px;overflow-x:auto;white-space:pre-wrap}
 footer{color:#777;font-size:12px;margin-top:32px}
 `;
@@ -88,24 +130,30 @@ export function renderReport(r: ReportInput): string {
 
   // Headline cards.
   const card = (label: string, v: string, b?: string) => `<div class="card"><div class="l">${escapeHtml(label)}</div><div class="v">${escapeHtml(v)}</div>${b ? `<div class="b">${escapeHtml(b)}</div>` : ''}</div>`;
-  out.push('<h2>Test results</h2><div class="cards">');
   const s = r.summary;
-  const ms = (k: string, fallback: number) => (s?.[k] ? formatMeanStd(s[k]) : pct(fallback));
-  out.push(card('accuracy %', ms('accuracy', r.test.accuracy), r.baseline ? `majority class: ${s?.baselineAccuracy ? formatMeanStd(s.baselineAccuracy) : pct(r.baseline.accuracy)}` : undefined));
-  out.push(card('macro-F1 %', ms('macroF1', r.test.macroF1), r.baseline ? `majority class: ${s?.baselineMacroF1 ? formatMeanStd(s.baselineMacroF1) : pct(r.baseline.macroF1)}` : undefined));
-  out.push(card('balanced accuracy %', ms('balancedAccuracy', r.test.balancedAccuracy), r.baseline ? `majority class: ${pct(r.baseline.balancedAccuracy)}` : undefined));
-  out.push(card('test rows', String(r.test.rows), `${r.classNames.length} classes`));
-  out.push('</div>');
-  if (s) out.push(`<p class="sub">Cards show mean ± std over ${s.accuracy?.n ?? '?'} seeds; the charts below show the first seed's model.</p>`);
+  const first = r.runs?.[0]?.seed;
+  if (r.test) {
+    const t = r.test;
+    out.push(`<h2>${r.resultsOf ? `Results (${escapeHtml(r.resultsOf)})` : 'Test results'}</h2><div class="cards">`);
+    const ms = (k: string, fallback: number) => (s?.[k] ? formatMeanStd(s[k]) : pct(fallback));
+    out.push(card('accuracy %', ms('accuracy', t.accuracy), r.baseline ? `majority class: ${s?.baselineAccuracy ? formatMeanStd(s.baselineAccuracy) : pct(r.baseline.accuracy)}` : undefined));
+    out.push(card('macro-F1 %', ms('macroF1', t.macroF1), r.baseline ? `majority class: ${s?.baselineMacroF1 ? formatMeanStd(s.baselineMacroF1) : pct(r.baseline.macroF1)}` : undefined));
+    out.push(card('balanced accuracy %', ms('balancedAccuracy', t.balancedAccuracy), r.baseline ? `majority class: ${pct(r.baseline.balancedAccuracy)}` : undefined));
+    out.push(card('test rows', String(t.rows), `${r.classNames.length} classes`));
+    out.push('</div>');
+  }
+  if (s) out.push(`<p class="sub">Cards show mean ± std over ${s.accuracy?.n ?? '?'} seeds${first !== undefined ? `; the per-class charts below score the model of the run with seed ${first}` : ''}.</p>`);
   if (r.runs && r.runs.length > 0) {
     out.push(htmlTable(['seed', 'accuracy %', 'macro-F1 %', 'balanced acc. %', 'epochs', 'best epoch'],
       r.runs.map((x) => [String(x.seed), pct(x.accuracy), pct(x.macroF1), pct(x.balancedAccuracy), x.epochs !== undefined ? String(x.epochs) : '–', x.bestEpoch !== undefined ? String(x.bestEpoch) : '–']), { numeric: true }));
   }
 
+  for (const sec of r.leadSections ?? []) out.push(`<h2>${escapeHtml(sec.title)}</h2>${sec.html}`);
+
   // Curves.
   const h = r.history;
   if (h && h.trainLoss.length > 0) {
-    out.push('<h2>Training curves</h2><div class="grid">');
+    out.push(`<h2>Training curves</h2><p class="sub caption curves-source">${escapeHtml(curvesCaption(h.from))}</p><div class="grid">`);
     const mark = h.bestEpoch !== undefined && h.bestEpoch > 0 && h.bestEpoch < h.trainLoss.length ? { x: h.bestEpoch, label: `best (${h.bestEpoch})` } : undefined;
     out.push(lineChart([{ name: 'train loss', values: h.trainLoss }, { name: 'validation loss', values: h.validLoss, dashed: true }], { title: 'Cross-entropy loss', xLabel: 'epoch', yLabel: 'loss', ...(mark ? { markX: mark } : {}) }));
     const metricSeries = [{ name: 'valid macro-F1', values: h.validMetric }];
@@ -115,16 +163,22 @@ export function renderReport(r: ReportInput): string {
   }
 
   // Confusion + per class.
-  out.push('<h2>Per class (test)</h2><div class="grid">');
-  out.push(heatmap(r.test.confusion, r.classNames, { title: 'Confusion matrix' }));
-  out.push(barChart(r.classNames, [
-    { name: 'precision', values: r.test.perClass.map((c) => c.precision) },
-    { name: 'recall', values: r.test.perClass.map((c) => c.recall) },
-    { name: 'F1', values: r.test.perClass.map((c) => c.f1) },
-  ], { title: 'Precision / recall / F1', max: 1 }));
-  out.push('</div>');
-  out.push(htmlTable(['class', 'support', 'precision', 'recall', 'F1'],
-    r.classNames.map((c, i) => [c, String(r.test.perClass[i].support), r.test.perClass[i].precision.toFixed(3), r.test.perClass[i].recall.toFixed(3), r.test.perClass[i].f1.toFixed(3)]), { numeric: true }));
+  if (r.test) {
+    const t = r.test;
+    out.push(`<h2>Per class (${escapeHtml(r.resultsOf ?? 'test')})</h2>`);
+    const testNote = r.testNote ?? (first !== undefined ? `The test rows of the run with seed ${first}, scored by its whole model.` : undefined);
+    if (testNote) out.push(`<p class="sub caption">${escapeHtml(testNote)}</p>`);
+    out.push('<div class="grid">');
+    out.push(heatmap(t.confusion, r.classNames, { title: 'Confusion matrix' }));
+    out.push(barChart(r.classNames, [
+      { name: 'precision', values: t.perClass.map((c) => c.precision) },
+      { name: 'recall', values: t.perClass.map((c) => c.recall) },
+      { name: 'F1', values: t.perClass.map((c) => c.f1) },
+    ], { title: 'Precision / recall / F1', max: 1, valueLabel: 'score (0 to 1)' }));
+    out.push('</div>');
+    out.push(htmlTable(['class', 'support', 'precision', 'recall', 'F1'],
+      r.classNames.map((c, i) => [c, String(t.perClass[i].support), t.perClass[i].precision.toFixed(3), t.perClass[i].recall.toFixed(3), t.perClass[i].f1.toFixed(3)]), { numeric: true }));
+  }
 
   // Extra sections from other code.
   for (const sec of r.sections ?? []) out.push(`<h2>${escapeHtml(sec.title)}</h2>${sec.html}`);

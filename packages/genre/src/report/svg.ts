@@ -47,8 +47,9 @@ export interface ChartOptions {
 
 interface Frame { x0: number; y0: number; w: number; h: number; sx: (v: number) => number; sy: (v: number) => number }
 
-function axes(o: ChartOptions, xlo: number, xhi: number, ylo: number, yhi: number, W: number, H: number): { svg: string; f: Frame } {
-  const m = { l: 56, r: 16, t: o.title ? 28 : 12, b: 44 };
+/** Axes, ticks and gridlines of a plot area; `extraTop` leaves room under the title (for the legend). */
+function axes(o: ChartOptions, xlo: number, xhi: number, ylo: number, yhi: number, W: number, H: number, extraTop = 0): { svg: string; f: Frame } {
+  const m = { l: 56, r: 16, t: (o.title ? 28 : 12) + extraTop, b: 44 };
   const w = W - m.l - m.r, h = H - m.t - m.b;
   if (xhi === xlo) xhi = xlo + 1;
   if (yhi === ylo) { yhi += 0.5; ylo -= 0.5; }
@@ -74,14 +75,41 @@ function axes(o: ChartOptions, xlo: number, xhi: number, ylo: number, yhi: numbe
   return { svg: parts.join(''), f: { x0: m.l, y0: m.t, w, h, sx, sy } };
 }
 
-function legend(items: { name: string; color: string; dashed?: boolean }[], x: number, y: number): string {
-  const w = 30 + Math.max(...items.map((it) => it.name.length)) * 6.2;
-  // A white card behind the legend so curves passing under it stay readable around it.
-  return `<rect x="${x - 6}" y="${y - 10}" width="${w.toFixed(0)}" height="${items.length * 16 + 4}" fill="#fff" fill-opacity="0.85" stroke="#ddd"/>` + items.map((it, i) => {
-    const yy = y + i * 16;
-    return `<line x1="${x}" x2="${x + 18}" y1="${yy}" y2="${yy}" stroke="${it.color}" stroke-width="2.5"${it.dashed ? ' stroke-dasharray="5 3"' : ''}/>`
-      + `<text x="${x + 24}" y="${yy + 4}" font-size="11">${escapeHtml(it.name)}</text>`;
-  }).join('');
+interface LegendItem { readonly name: string; readonly color: string; readonly dashed?: boolean }
+
+const legendItemWidth = (it: LegendItem): number => 30 + it.name.length * 6.2 + 14;
+
+/** Rows the legend needs when its items flow left to right within `width`. */
+function legendRows(items: readonly LegendItem[], width: number): number {
+  let rows = 1, x = 0;
+  for (const it of items) {
+    const w = legendItemWidth(it);
+    if (x > 0 && x + w > width) { rows++; x = 0; }
+    x += w;
+  }
+  return rows;
+}
+
+const LEGEND_ROW = 16;
+
+/**
+ * The legend as a band of items flowing left to right from (x, y) within `width`; it sits outside the
+ * plot area (between the title and the plot), so it never hides a curve. `class="legend"` on the
+ * group and its bounding box lets tests and stylesheets find it.
+ */
+function legend(items: readonly LegendItem[], x: number, y: number, width: number): string {
+  const rows = legendRows(items, width);
+  const parts: string[] = [`<rect class="legend-box" x="${x}" y="${y}" width="${width}" height="${rows * LEGEND_ROW}" fill="none"/>`];
+  let cx = 0, row = 0;
+  for (const it of items) {
+    const w = legendItemWidth(it);
+    if (cx > 0 && cx + w > width) { row++; cx = 0; }
+    const yy = y + row * LEGEND_ROW + LEGEND_ROW / 2;
+    parts.push(`<line x1="${(x + cx).toFixed(1)}" x2="${(x + cx + 18).toFixed(1)}" y1="${yy}" y2="${yy}" stroke="${it.color}" stroke-width="2.5"${it.dashed ? ' stroke-dasharray="5 3"' : ''}/>`
+      + `<text x="${(x + cx + 24).toFixed(1)}" y="${yy + 4}" font-size="11">${escapeHtml(it.name)}</text>`);
+    cx += w;
+  }
+  return `<g class="legend">${parts.join('')}</g>`;
 }
 
 /**
@@ -105,7 +133,9 @@ export function lineChart(series: readonly Series[], o: ChartOptions = {}): stri
   const pad = (yhi - ylo) * 0.05;
   if (o.yMin === undefined) ylo -= pad;
   if (o.yMax === undefined) yhi += pad;
-  const { svg, f } = axes(o, xlo, xhi, ylo, yhi, W, H);
+  const items = series.map((s, k) => ({ name: s.name, color: s.color ?? PALETTE[k % PALETTE.length], dashed: s.dashed }));
+  const plotW = W - 56 - 16, band = legendRows(items, plotW) * LEGEND_ROW + 6;
+  const { svg, f } = axes(o, xlo, xhi, ylo, yhi, W, H + band, band);
   const paths = series.map((s, k) => {
     const color = s.color ?? PALETTE[k % PALETTE.length];
     let d = '', pen = false;
@@ -123,8 +153,8 @@ export function lineChart(series: readonly Series[], o: ChartOptions = {}): stri
     mark = `<line x1="${x}" x2="${x}" y1="${f.y0}" y2="${f.y0 + f.h}" stroke="#999" stroke-dasharray="3 3"/>`
       + `<text x="${x}" y="${f.y0 + 12}" dx="4" font-size="11" fill="#555">${escapeHtml(o.markX.label)}</text>`;
   }
-  const leg = legend(series.map((s, k) => ({ name: s.name, color: s.color ?? PALETTE[k % PALETTE.length], dashed: s.dashed })), f.x0 + f.w - 150, f.y0 + 14);
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" role="img">${svg}${paths.join('')}${mark}${leg}</svg>`;
+  const leg = legend(items, f.x0, f.y0 - band, f.w);
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H + band}" viewBox="0 0 ${W} ${H + band}" font-family="sans-serif" role="img">${svg}${paths.join('')}${mark}${leg}</svg>`;
 }
 
 /**
@@ -156,8 +186,13 @@ function blue(t: number): string {
   return `rgb(${c(247, 8)},${c(251, 48)},${c(255, 107)})`;
 }
 
+const pctLabel = (v: number): string => `${(v * 100).toFixed(1)}%`;
+
 /**
- * Confusion-matrix heat map: colour = row-normalised share (recall), text = count.
+ * Confusion-matrix heat map: text = count, colour = row-normalised share (the share of the true
+ * class's rows predicted as each class; the diagonal is the recall), on a white → blue scale that
+ * spans the smallest to the largest share in the matrix. A colour-scale bar at the right shows that
+ * range (`class="colour-scale"`, with `data-min`/`data-max`).
  *
  * ```ts
  * heatmap(metrics.confusion, classNames, { title: 'Confusion (test)' });
@@ -168,60 +203,141 @@ export function heatmap(matrix: readonly (readonly number[])[], labels: readonly
   const cell = o.cell ?? Math.max(22, Math.min(48, Math.floor(440 / Math.max(1, C))));
   const longest = Math.max(4, ...labels.map((l) => l.length));
   const left = Math.min(180, 12 + longest * 6.5), top = (o.title ? 30 : 8) + Math.min(140, 12 + longest * 6.5);
-  const W = left + C * cell + 20, H = top + C * cell + 40;
+  const scaleW = 78; // colour bar, its labels and its caption
+  const W = left + C * cell + 20 + scaleW, H = top + C * cell + 40;
+  const shares = matrix.map((row) => {
+    const rowSum = row.reduce((a, b) => a + b, 0);
+    return row.map((v) => (rowSum > 0 ? v / rowSum : NaN)); // a class with no rows has no shares
+  });
+  let lo = Infinity, hi = -Infinity;
+  for (const row of shares) for (const v of row) if (Number.isFinite(v)) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
+  if (!Number.isFinite(lo)) { lo = 0; hi = 1; }
+  const t = (share: number): number => (hi > lo ? (share - lo) / (hi - lo) : 1);
   const parts: string[] = [];
-  if (o.title) parts.push(`<text x="${W / 2}" y="18" text-anchor="middle" font-size="14" font-weight="600">${escapeHtml(o.title)}</text>`);
-  for (let t = 0; t < C; t++) {
-    const rowSum = matrix[t].reduce((a, b) => a + b, 0);
-    parts.push(`<text x="${left - 6}" y="${top + t * cell + cell / 2 + 4}" text-anchor="end" font-size="11">${escapeHtml(labels[t])}</text>`);
+  if (o.title) parts.push(`<text x="${(left + C * cell / 2).toFixed(1)}" y="18" text-anchor="middle" font-size="14" font-weight="600">${escapeHtml(o.title)}</text>`);
+  for (let r = 0; r < C; r++) {
+    parts.push(`<text x="${left - 6}" y="${top + r * cell + cell / 2 + 4}" text-anchor="end" font-size="11">${escapeHtml(labels[r])}</text>`);
     for (let p = 0; p < C; p++) {
-      const v = matrix[t][p], share = rowSum > 0 ? v / rowSum : 0;
-      const x = left + p * cell, y = top + t * cell;
-      parts.push(`<rect x="${x}" y="${y}" width="${cell}" height="${cell}" fill="${blue(share)}" stroke="#fff"><title>${escapeHtml(`${labels[t]} → ${labels[p]}: ${v} (${(share * 100).toFixed(1)}% of row)`)}</title></rect>`);
-      if (v > 0) parts.push(`<text x="${x + cell / 2}" y="${y + cell / 2 + 4}" text-anchor="middle" font-size="${cell < 30 ? 9 : 11}" fill="${share > 0.5 ? '#fff' : '#222'}">${v}</text>`);
+      const v = matrix[r][p], share = shares[r][p];
+      const x = left + p * cell, y = top + r * cell;
+      const fill = Number.isFinite(share) ? blue(t(share)) : '#f0f0f0';
+      const tip = `${labels[r]} → ${labels[p]}: ${v}${Number.isFinite(share) ? ` (${(share * 100).toFixed(1)}% of row)` : ''}`;
+      parts.push(`<rect x="${x}" y="${y}" width="${cell}" height="${cell}" fill="${fill}" stroke="#fff"><title>${escapeHtml(tip)}</title></rect>`);
+      if (v > 0) parts.push(`<text x="${x + cell / 2}" y="${y + cell / 2 + 4}" text-anchor="middle" font-size="${cell < 30 ? 9 : 11}" fill="${t(share) > 0.5 ? '#fff' : '#222'}">${v}</text>`);
     }
   }
   for (let p = 0; p < C; p++) {
     const x = left + p * cell + cell / 2 + 4;
     parts.push(`<text transform="translate(${x} ${top - 6}) rotate(-60)" font-size="11">${escapeHtml(labels[p])}</text>`);
   }
-  parts.push(`<text x="${left + (C * cell) / 2}" y="${H - 12}" text-anchor="middle" font-size="12">predicted (colour: share of the true class's row)</text>`);
+  // The colour scale: a vertical bar of steps from the largest share (top) to the smallest (bottom).
+  const bx = left + C * cell + 16, bh = Math.max(60, C * cell), steps = 24, sh = bh / steps;
+  const bar: string[] = [];
+  for (let k = 0; k < steps; k++) bar.push(`<rect x="${bx}" y="${(top + k * sh).toFixed(2)}" width="12" height="${(sh + 0.5).toFixed(2)}" fill="${blue(1 - (k + 0.5) / steps)}"/>`);
+  parts.push(`<g class="colour-scale" data-min="${lo}" data-max="${hi}">${bar.join('')}<rect x="${bx}" y="${top}" width="12" height="${bh}" fill="none" stroke="#888"/>`
+    + `<text class="scale-max" x="${bx + 16}" y="${top + 9}" font-size="10">${pctLabel(hi)}</text>`
+    + `<text class="scale-min" x="${bx + 16}" y="${top + bh}" font-size="10">${pctLabel(lo)}</text>`
+    + `<text transform="translate(${bx + 30} ${top + bh / 2}) rotate(90)" text-anchor="middle" font-size="10" fill="#444">share of true class's row</text></g>`);
+  parts.push(`<text x="${left + (C * cell) / 2}" y="${H - 12}" text-anchor="middle" font-size="12">predicted (text: count; colour: share of the row)</text>`);
   parts.push(`<text transform="translate(12 ${top + (C * cell) / 2}) rotate(-90)" text-anchor="middle" font-size="12">true</text>`);
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" role="img">${parts.join('')}</svg>`;
 }
 
 /**
- * Grouped horizontal bars: one row per category, one bar per group (e.g. precision/recall/F1 per class).
+ * Grouped horizontal bars: one row per category, one bar per group (e.g. precision/recall/F1 per
+ * class), on a value axis from 0 to `max` (default: the largest value) with ticks, labels and
+ * gridlines along the bottom (`class="value-axis"`).
  *
  * ```ts
- * barChart(classNames, [{ name: 'F1', values: f1s }], { title: 'Per class' });
+ * barChart(classNames, [{ name: 'F1', values: f1s }], { title: 'Per class', max: 1 });
  * ```
  */
-export function barChart(categories: readonly string[], groups: readonly { name: string; values: readonly number[]; color?: string }[], o: { title?: string; max?: number; width?: number } = {}): string {
+export function barChart(categories: readonly string[], groups: readonly { name: string; values: readonly number[]; color?: string }[], o: { title?: string; max?: number; width?: number; valueLabel?: string } = {}): string {
   const W = o.width ?? 560;
   const longest = Math.max(4, ...categories.map((c) => c.length));
-  const left = Math.min(180, 14 + longest * 6.5), right = 60, top = o.title ? 30 : 10;
+  const left = Math.min(180, 14 + longest * 6.5), right = 40, top = o.title ? 30 : 10;
   const barH = 9, gap = 8, rowH = groups.length * barH + gap;
-  const H = top + categories.length * rowH + 24 + groups.length * 16;
+  const bottom = top + categories.length * rowH; // the value axis
+  const axisH = 22 + (o.valueLabel ? 16 : 0);
+  const H = bottom + axisH + 16;
   const max = o.max ?? Math.max(1e-9, ...groups.flatMap((g) => g.values.filter(Number.isFinite)));
   const w = W - left - right;
+  const sx = (v: number): number => left + (Math.max(0, Math.min(max, v)) / max) * w;
   const parts: string[] = [];
   if (o.title) parts.push(`<text x="${W / 2}" y="18" text-anchor="middle" font-size="14" font-weight="600">${escapeHtml(o.title)}</text>`);
+  const axis: string[] = [];
+  for (const tick of niceTicks(0, max, 5)) {
+    if (tick < 0 || tick > max + 1e-12) continue;
+    const x = sx(tick).toFixed(1);
+    axis.push(`<line x1="${x}" x2="${x}" y1="${top - 4}" y2="${bottom}" stroke="#e5e5e5"/>`);
+    axis.push(`<line x1="${x}" x2="${x}" y1="${bottom}" y2="${bottom + 4}" stroke="#888"/>`);
+    axis.push(`<text class="tick" x="${x}" y="${bottom + 15}" text-anchor="middle" font-size="10" fill="#444">${fmtTick(tick)}</text>`);
+  }
+  axis.push(`<line x1="${left}" x2="${left + w}" y1="${bottom}" y2="${bottom}" stroke="#888"/>`);
+  if (o.valueLabel) axis.push(`<text x="${left + w / 2}" y="${bottom + 32}" text-anchor="middle" font-size="11">${escapeHtml(o.valueLabel)}</text>`);
+  parts.push(`<g class="value-axis">${axis.join('')}</g>`);
   categories.forEach((c, i) => {
     const y0 = top + i * rowH;
     parts.push(`<text x="${left - 6}" y="${y0 + (groups.length * barH) / 2 + 4}" text-anchor="end" font-size="11">${escapeHtml(c)}</text>`);
     groups.forEach((g, k) => {
       const v = g.values[i];
-      const len = Number.isFinite(v) ? (Math.max(0, v) / max) * w : 0;
+      const len = Number.isFinite(v) ? sx(v) - left : 0;
       const color = g.color ?? PALETTE[k % PALETTE.length];
       parts.push(`<rect x="${left}" y="${y0 + k * barH}" width="${len.toFixed(1)}" height="${barH - 1}" fill="${color}"><title>${escapeHtml(`${c} ${g.name}: ${Number.isFinite(v) ? v.toFixed(3) : 'n/a'}`)}</title></rect>`);
       parts.push(`<text x="${left + len + 4}" y="${y0 + k * barH + barH - 1}" font-size="9" fill="#444">${Number.isFinite(v) ? v.toFixed(2) : ''}</text>`);
     });
   });
-  parts.push(`<line x1="${left}" x2="${left}" y1="${top - 4}" y2="${top + categories.length * rowH}" stroke="#888"/>`);
-  const ly = top + categories.length * rowH + 14;
-  groups.forEach((g, k) => {
-    parts.push(`<rect x="${left + k * 110}" y="${ly - 8}" width="12" height="10" fill="${g.color ?? PALETTE[k % PALETTE.length]}"/><text x="${left + k * 110 + 16}" y="${ly + 1}" font-size="11">${escapeHtml(g.name)}</text>`);
-  });
+  parts.push(`<line x1="${left}" x2="${left}" y1="${top - 4}" y2="${bottom}" stroke="#888"/>`);
+  const ly = bottom + axisH + 10;
+  let lx = left;
+  for (const [k, g] of groups.entries()) {
+    parts.push(`<rect x="${lx}" y="${ly - 8}" width="12" height="10" fill="${g.color ?? PALETTE[k % PALETTE.length]}"/><text x="${lx + 16}" y="${ly + 1}" font-size="11">${escapeHtml(g.name)}</text>`);
+    lx += 30 + g.name.length * 6.5;
+  }
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" role="img">${parts.join('')}</svg>`;
+}
+
+/** One confidence bin of a reliability diagram (the shape of `calibrationBins`' entries). */
+export interface ReliabilityBin {
+  readonly lo: number;
+  readonly hi: number;
+  readonly count: number;
+  /** Mean top probability of the bin's rows (NaN when empty). */
+  readonly confidence: number;
+  /** Share of the bin's rows whose top class is right (NaN when empty). */
+  readonly accuracy: number;
+}
+
+/**
+ * Reliability diagram: for each non-empty confidence bin, its mean confidence (x) against its
+ * accuracy (y), one line per series, beside the diagonal of perfect calibration. A dot's area
+ * follows its bin's rows; each dot carries its bin in `data-*` attributes and a tooltip.
+ *
+ * ```ts
+ * reliabilityChart([{ name: 'raw', bins: calibrationBins(p, y, K) }, { name: 'T = 1.4', bins: calibrationBins(pT, y, K) }]);
+ * ```
+ */
+export function reliabilityChart(series: readonly { name: string; bins: readonly ReliabilityBin[]; color?: string; dashed?: boolean }[], o: ChartOptions = {}): string {
+  const W = o.width ?? 420, H = o.height ?? 380;
+  const items: LegendItem[] = [{ name: 'perfect calibration', color: '#999', dashed: true },
+    ...series.map((s, k) => ({ name: s.name, color: s.color ?? PALETTE[(k + 1) % PALETTE.length], dashed: s.dashed }))];
+  const band = legendRows(items, W - 56 - 16) * LEGEND_ROW + 6;
+  const { svg, f } = axes({ xLabel: 'confidence (top probability)', yLabel: 'accuracy', ...o }, 0, 1, 0, 1, W, H + band, band);
+  const parts: string[] = [`<line x1="${f.sx(0)}" y1="${f.sy(0)}" x2="${f.sx(1)}" y2="${f.sy(1)}" stroke="#999" stroke-dasharray="4 3"/>`];
+  // Dot area grows with the bin's rows, so a bin of a handful of rows reads as the noisy point it is.
+  const most = Math.max(1, ...series.flatMap((s) => s.bins.map((b) => b.count)));
+  series.forEach((s, k) => {
+    const color = items[k + 1].color;
+    let d = '';
+    const dots: string[] = [];
+    for (const b of s.bins) {
+      if (!(b.count > 0)) continue;
+      const x = f.sx(b.confidence).toFixed(1), y = f.sy(b.accuracy).toFixed(1);
+      d += `${d === '' ? 'M' : 'L'}${x} ${y}`;
+      dots.push(`<circle class="bin" data-series="${escapeHtml(s.name)}" data-lo="${b.lo}" data-hi="${b.hi}" data-count="${b.count}" data-confidence="${b.confidence}" data-accuracy="${b.accuracy}" cx="${x}" cy="${y}" r="${(2 + 5 * Math.sqrt(b.count / most)).toFixed(1)}" fill="${color}" fill-opacity="0.8">`
+        + `<title>${escapeHtml(`${s.name}: confidence (${b.lo.toFixed(2)}, ${b.hi.toFixed(2)}], ${b.count} rows, mean confidence ${b.confidence.toFixed(3)}, accuracy ${b.accuracy.toFixed(3)}`)}</title></circle>`);
+    }
+    parts.push(`<path d="${d}" fill="none" stroke="${color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="5 3"' : ''}/>`, ...dots);
+  });
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H + band}" viewBox="0 0 ${W} ${H + band}" font-family="sans-serif" role="img">${svg}${parts.join('')}${legend(items, f.x0, f.y0 - band, f.w)}</svg>`;
 }
