@@ -5,24 +5,28 @@ import type { ScalerKind } from '../ml/scaler.js';
 import { formatMeanStd } from '../ml/summary.js';
 import { featureGroupsOf, keyEncodingOf } from '../preprocess/features.js';
 import { readPrepared, splitIndices } from '../preprocess/preprocess.js';
-import { renderReport } from '../report/html.js';
+import { htmlTable, renderReport } from '../report/html.js';
 import { saveGenreModel } from '../pipeline/model-file.js';
 import { trainAndEvaluateParallel } from '../pipeline/parallel.js';
 import { fitFinal, type FinalFit, type TrainRunOptions } from '../pipeline/run.js';
 import { pct, print, type Globals } from './options.js';
-import { trainAuto } from '../pipeline/auto.js';
+import { defaultAutoBudget, trainAuto } from '../pipeline/auto.js';
+import { rawDataset } from '../pipeline/datasets.js';
+import { argmaxRows, evaluatePredictions } from '../ml/metrics.js';
+import { escapeHtml } from '../report/svg.js';
 import type { PreparedData } from '../preprocess/preprocess.js';
-import { addTrainOptions, mlpOverrides, modelChoice, trainProgress } from './train-options.js';
+import { addTrainOptions, mlpOverrides, modelChoice, resolvePreset, trainProgress } from './train-options.js';
 
 /** Adds `train` to the program. */
 export function addTrainCommand(program: Command): void {
   addTrainOptions(program.command('train')
-    .description('train the MLP (or a seed ensemble of MLPs, or --model gbdt|rf|logreg) on preprocessed data over several seeds; save the first seed\'s model')
+    .description('choose a model on preprocessed data (auto: by nested artist-disjoint cross-validation, within --budget), fit it on every labelled row, calibrate and save it; or train the MLP presets or --model over several seeds on the test split')
     .argument('<preprocessed>', 'preprocessed_data.csv')
     .option('-o, --output <base>', 'model path without extension (writes .safetensors and .json)', 'model')
-    .option('--report <html>', 'also write the HTML report'))
+    .option('--report <html>', 'also write the HTML report'), 'train')
     .action(async (file: string, o, cmd: Command) => {
       const { json } = cmd.optsWithGlobals<Globals>();
+      o.preset = resolvePreset(o, cmd.getOptionValueSource('preset') === 'cli');
       const data = await readPrepared(file);
       const overrides = mlpOverrides(o);
       const choice = modelChoice(o);
@@ -81,15 +85,17 @@ async function trainAutoCommand(file: string, data: PreparedData, o: Record<stri
   }
   if (o.refit === false) throw new Error('--preset auto always fits the chosen model on every row; --no-refit applies to the MLP presets and --model');
   const seeds = o.seeds as number[];
+  const budget = (o.budget as number | undefined) ?? defaultAutoBudget(data.rows);
   const r = trainAuto(data, {
-    budgetSeconds: o.budget as number, seed: seeds[0],
+    budgetSeconds: budget, seed: seeds[0],
     ...(json ? {} : { onProgress: (line: string) => process.stderr.write(`  ${line}\n`) }),
   });
   const c = r.choice;
   const metrics = {
-    model: 'auto', chosen: c.chosen, temperature: c.temperature,
+    model: 'auto', chosen: c.chosen, temperature: c.temperature, budgetSeconds: budget, seconds: r.seconds,
     candidates: c.candidates.map((x) => ({ name: x.name, status: x.status, macroF1: x.macroF1, accuracy: x.accuracy, seconds: x.seconds, options: x.choice?.options ?? null })),
     ...(c.outer ? { nested: { folds: c.outer.folds, accuracy: c.outer.accuracy, macroF1: c.outer.macroF1, majorityAccuracy: c.outer.majorityAccuracy, majorityMacroF1: c.outer.majorityMacroF1, chosen: c.outer.chosen, ece: c.outer.ece, eceCalibrated: c.outer.eceCalibrated } } : {}),
+    ...(c.outerNote !== null ? { nestedNote: c.outerNote } : {}),
   };
   const fit = { refit: true, rows: r.rows, from: `auto: ${c.chosen.name} chosen by artist-disjoint cross-validated macro-F1; fitted on every row (15 % of the artists held out for early stopping), temperature ${c.temperature.toFixed(2)}` };
   const paths = saveGenreModel(o.output as string, {
@@ -97,10 +103,28 @@ async function trainAutoCommand(file: string, data: PreparedData, o: Record<stri
     keyEncoding: keyEncodingOf(data.featureNames), classNames: data.classNames, modelOptions: { model: c.chosen.model, ...c.chosen.options }, fit, metrics, info: { data: file },
   });
   const table = c.candidates.map((x) => `  ${x.name.padEnd(16)} ${x.status === 'scored' ? `macro-F1 ${pct(x.macroF1)} %  accuracy ${pct(x.accuracy)} %  ${x.seconds.toFixed(0)} s` : 'skipped (budget)'}`);
+  const nestedLine = c.outer
+    ? `nested estimate (${c.outer.folds} outer folds, each choosing on its own training part): accuracy ${pct(c.outer.accuracy)} %, macro-F1 ${pct(c.outer.macroF1)} %; majority class ${pct(c.outer.majorityAccuracy)} % / ${pct(c.outer.majorityMacroF1)} %; calibration error ${pct(c.outer.ece)} % → ${pct(c.outer.eceCalibrated)} %`
+    : c.outerNote;
+  if (o.report) {
+    const y = rawDataset(data).y, K = data.classNames.length;
+    const rows = c.candidates.map((x) => [x.name, x.status === 'scored' ? pct(x.macroF1) : 'skipped (budget)', x.status === 'scored' ? pct(x.accuracy) : '–',
+      x.foldMacroF1 ? formatMeanStd(x.foldMacroF1) : '–', x.seconds.toFixed(1), x.choice ? JSON.stringify(x.choice.options) : '–']);
+    const section = {
+      title: `Candidates (artist-disjoint 3-fold cross-validation on all ${data.rows} rows)`,
+      html: htmlTable(['candidate', 'macro-F1 %', 'accuracy %', 'macro-F1 % per fold', 'seconds', 'options'], rows) +
+        `<p>chosen: ${escapeHtml(c.chosen.name)}, temperature ${c.temperature.toFixed(2)}.${nestedLine !== null ? ` ${escapeHtml(nestedLine)}.` : ''}</p>`,
+    };
+    writeFileAtomic(o.report as string, renderReport({
+      title: `Genre classification — auto (${c.chosen.name})`, classNames: data.classNames, sections: [section],
+      ...(c.outer ? { test: evaluatePredictions(y, argmaxRows(c.outer.calibratedProba, K), K), testTitle: `Nested estimate: every row scored by a model chosen and fitted without its artists (${c.outer.folds} outer folds; majority class ${pct(c.outer.majorityAccuracy)} % / ${pct(c.outer.majorityMacroF1)} %)` } : {}),
+      settings: { preset: 'auto', budgetSeconds: budget, chosen: c.chosen.name, temperature: c.temperature, data: file },
+    }));
+  }
   print(json, [
     `candidates (artist-disjoint 3-fold CV on all ${data.rows} rows):`, ...table,
     `chosen: ${c.chosen.name} (temperature ${c.temperature.toFixed(2)})`,
-    ...(c.outer ? [`nested estimate (${c.outer.folds} outer folds, each choosing on its own training part): accuracy ${pct(c.outer.accuracy)} %, macro-F1 ${pct(c.outer.macroF1)} %; majority class ${pct(c.outer.majorityAccuracy)} % / ${pct(c.outer.majorityMacroF1)} %; calibration error ${pct(c.outer.ece)} % → ${pct(c.outer.eceCalibrated)} %`] : []),
-    `saved ${paths.json}${paths.weights !== null ? ` and ${paths.weights}` : ''}: ${fit.from}`,
+    ...(nestedLine !== null ? [nestedLine] : []),
+    `saved ${paths.json}${paths.weights !== null ? ` and ${paths.weights}` : ''}${o.report ? ` and ${o.report}` : ''}: ${fit.from} (${r.seconds.toFixed(0)} s of a ${budget.toFixed(0)} s budget)`,
   ].join('\n'), { ...metrics, preset: 'auto', model: paths, fit });
 }
