@@ -100,11 +100,28 @@ describe('timbre train: auto is the default preset', () => {
     expect(e.err).toMatch(/--preset auto chooses the model and its settings itself; drop --model/);
   });
 
+  it('--nested 0 skips the nested estimate; --nested takes 0 or at least 2, and only with auto', async () => {
+    const csv = join(dir, 'd3.csv');
+    await writePrepared(csv, data);
+    const t = await runCli('--json', 'train', csv, '--budget', '2', '--nested', '0', '-o', join(dir, 'n0'));
+    expect(t.code, t.err).toBe(0);
+    const tj = JSON.parse(t.out);
+    expect(tj.preset).toBe('auto');
+    expect(tj.nested).toBeUndefined();
+    expect(tj.nestedNote).toBeUndefined();
+    const bad = await runCli('train', csv, '--nested', '1', '-o', join(dir, 'n1'));
+    expect(bad.code).toBe(1);
+    expect(bad.err).toMatch(/--nested: expected 0 or an integer >= 2, got "1"/);
+    const other = await runCli('train', csv, '--preset', 'default', '--nested', '2', '-o', join(dir, 'n2'));
+    expect(other.code).toBe(1);
+    expect(other.err).toMatch(/--nested applies to the auto preset, not to --preset default/);
+  });
+
   it('the help says so: train defaults to auto and explains --budget; run keeps the default preset and says why', async () => {
     const tr = await runCli('train', '--help');
     const trHelp = tr.out.replace(/\s+/g, ' ');
     expect(trHelp).toMatch(/auto \(the default: choose among/);
-    expect(trHelp).toMatch(/--budget <seconds>.*fewer candidates, cheapest first/);
+    expect(trHelp).toMatch(/--budget <seconds>.*fitted once, cheapest first, before further C values and MLP seeds/);
     expect(trHelp).toMatch(/\(choices: "auto", "default", "original", default: "auto"\)/);
     const run = await runCli('run', '--help');
     const runHelp = run.out.replace(/\s+/g, ' ');
@@ -120,6 +137,18 @@ describe('the auto budget', () => {
     expect(defaultAutoBudget(4000)).toBe(100);
     expect(defaultAutoBudget(7000)).toBe(170);
     expect(defaultAutoBudget(1e6)).toBe(170);
+  });
+
+  it('fits every candidate\'s first variant once before any grid point or further seed', () => {
+    const ds = rawDataset(data);
+    const candidates: CandidateSpec[] = [
+      { name: 'logreg', model: 'logreg', grid: [{ C: 1 }, { C: 0.1 }] },
+      { name: 'maj', model: 'majority', seeds: 2 },
+    ];
+    const order: string[] = [];
+    chooseModel(ds, { candidates, innerFolds: 3, seed: 1, onFit: (f) => order.push(f.candidate) });
+    // 3 inner folds per run: logreg C=1, majority seed 1, then logreg C=0.1, majority seed 2
+    expect(order).toEqual([...Array(3).fill('logreg'), ...Array(3).fill('maj'), ...Array(3).fill('logreg'), ...Array(3).fill('maj')]);
   });
 
   it('a budget too small for anything still scores the first candidate once, drops the nested estimate with a note, and trainAuto saves a model', () => {

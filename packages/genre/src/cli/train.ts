@@ -1,5 +1,5 @@
 // `timbre train`: train and score a model over several seeds on preprocessed data; save the first seed's model.
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import { writeFileAtomic } from '@timbre/nn';
 import type { ScalerKind } from '../ml/scaler.js';
 import { formatMeanStd } from '../ml/summary.js';
@@ -23,13 +23,15 @@ export function addTrainCommand(program: Command): void {
     .description('choose a model on preprocessed data (auto: by nested artist-disjoint cross-validation, within --budget), fit it on every labelled row, calibrate and save it; or train the MLP presets or --model over several seeds on the test split')
     .argument('<preprocessed>', 'preprocessed_data.csv')
     .option('-o, --output <base>', 'model path without extension (writes .safetensors and .json)', 'model')
-    .option('--report <html>', 'also write the HTML report'), 'train')
+    .option('--report <html>', 'also write the HTML report')
+    .option('--nested <folds>', 'auto: outer folds of the nested estimate (default 3; 0 = no estimate, so the whole budget goes to the choice)', nestedArg), 'train')
     .action(async (file: string, o, cmd: Command) => {
       const { json } = cmd.optsWithGlobals<Globals>();
       o.preset = resolvePreset(o, cmd.getOptionValueSource('preset') === 'cli');
       const data = await readPrepared(file);
       const overrides = mlpOverrides(o);
       const choice = modelChoice(o);
+      if (o.nested !== undefined && o.preset !== 'auto') throw new Error(`--nested applies to the auto preset, not to --preset ${o.preset}`);
       if (o.preset === 'auto') {
         await trainAutoCommand(file, data, o, json);
         return;
@@ -77,6 +79,13 @@ export function addTrainCommand(program: Command): void {
     });
 }
 
+/** `--nested`: 0 or an integer >= 2. */
+function nestedArg(v: string): number {
+  const k = Number(v);
+  if (!(Number.isInteger(k) && (k === 0 || k >= 2))) throw new InvalidArgumentError(`--nested: expected 0 or an integer >= 2, got "${v}"`);
+  return k;
+}
+
 /** `train --preset auto`: choose the model on this data (nested artist-disjoint CV), fit it on every row, save it. */
 async function trainAutoCommand(file: string, data: PreparedData, o: Record<string, unknown>, json: boolean | undefined): Promise<void> {
   const mlpFlags = Object.keys(mlpOverrides(o));
@@ -87,7 +96,7 @@ async function trainAutoCommand(file: string, data: PreparedData, o: Record<stri
   const seeds = o.seeds as number[];
   const budget = (o.budget as number | undefined) ?? defaultAutoBudget(data.rows);
   const r = trainAuto(data, {
-    budgetSeconds: budget, seed: seeds[0],
+    budgetSeconds: budget, seed: seeds[0], outerFolds: (o.nested as number | undefined) ?? 3,
     ...(json ? {} : { onProgress: (line: string) => process.stderr.write(`  ${line}\n`) }),
   });
   const c = r.choice;
