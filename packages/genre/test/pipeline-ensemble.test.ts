@@ -305,7 +305,7 @@ describe('train --preset auto and predict --explain', () => {
     // the chosen candidate is the scored one with the best cross-validated macro-F1
     const best = scored.reduce((a: { macroF1: number }, b: { macroF1: number }) => (b.macroF1 > a.macroF1 ? b : a));
     expect(tj.chosen.name).toBe(best.name);
-    expect(tj.nested.folds).toBe(3);
+    expect(tj.nested.folds).toBe(2); // the default of --nested
     expect(tj.nested.accuracy).toBeGreaterThan(tj.nested.majorityAccuracy);
     const { classifier, meta } = loadGenreModel(`${base}.json`);
     expect(classifier.kind).toBe('calibrated');

@@ -2,7 +2,7 @@
 // `timbre predict` labels every row of a new table with its temperature-scaled probability; MLP
 // flags without --preset select the default preset; `run` keeps the MLP preset; a budget too small
 // for the nested estimate drops it and still leaves a model.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
@@ -48,9 +48,15 @@ describe('timbre train: auto is the default preset', () => {
     const csv = join(dir, 'd.csv');
     await writePrepared(csv, data);
     const base = join(dir, 'm');
-    const t = await runCli('--json', 'train', csv, '--budget', '4', '-o', base);
+    const t = await runCli('--json', 'train', csv, '--budget', '4', '-o', base, '--report', join(dir, 'm.html'));
     expect(t.code, t.err).toBe(0);
     const tj = JSON.parse(t.out);
+    // the report lists every candidate with its cross-validated macro-F1 (or says it was skipped)
+    const html = readFileSync(join(dir, 'm.html'), 'utf8');
+    expect(html).toContain('Candidates (artist-disjoint 3-fold cross-validation on all 180 rows)');
+    for (const c of tj.candidates as { name: string; status: string; macroF1: number }[]) {
+      expect(html).toContain(`<td>${c.name}</td><td>${c.status === 'scored' ? (100 * c.macroF1).toFixed(1) : 'skipped (budget)'}</td>`);
+    }
     expect(tj.preset).toBe('auto');
     expect(tj.budgetSeconds).toBe(4);
     expect(tj.candidates[0].name).toBe('logreg');
@@ -121,7 +127,7 @@ describe('timbre train: auto is the default preset', () => {
     const tr = await runCli('train', '--help');
     const trHelp = tr.out.replace(/\s+/g, ' ');
     expect(trHelp).toMatch(/auto \(the default: choose among/);
-    expect(trHelp).toMatch(/--budget <seconds>.*fitted once, cheapest first, before further C values and MLP seeds/);
+    expect(trHelp).toMatch(/--budget <seconds>.*fitted once, in that order, before further C values and MLP seeds/);
     expect(trHelp).toMatch(/\(choices: "auto", "default", "original", default: "auto"\)/);
     const run = await runCli('run', '--help');
     const runHelp = run.out.replace(/\s+/g, ' ');

@@ -91,7 +91,7 @@ export interface OuterEstimate {
 
 /** Options of `chooseModel`. */
 export interface ChooseOptions {
-  /** Candidates, cheapest first (default DEFAULT_CANDIDATES). */
+  /** Candidates, in the order a tight budget should reach them (default DEFAULT_CANDIDATES). */
   readonly candidates?: readonly CandidateSpec[];
   /** Add soft-voting blends of the best 2, best 3 and all scored candidates (default true). */
   readonly blends?: boolean;
@@ -150,17 +150,19 @@ export interface ChooseResult {
 export const LOGREG_C_GRID: readonly number[] = [0.01, 0.03, 0.1, 0.3, 1, 3, 10];
 
 /**
- * The default candidates, cheapest first: logistic regression with C on LOGREG_C_GRID, tried from
- * C = 1 outwards so the first pass of `chooseModel` fits the usual strength (L-BFGS to a
- * gradient tolerance of 1e-4, plenty for choosing C); a random forest and gradient-boosted trees
- * with balanced class weights (the choice maximises macro-F1, which rewards the rare classes); and
- * the `default`-preset MLP as a seed ensemble of 5.
+ * The default candidates, in the order a tight budget reaches them: logistic regression with C on
+ * LOGREG_C_GRID, tried from C = 1 outwards so the first pass of `chooseModel` fits the usual strength
+ * (L-BFGS to a gradient tolerance of 1e-4, plenty for choosing C; the cheapest); the
+ * `default`-preset MLP as a seed ensemble of 5 (its first seed is the second fit: the best single
+ * candidate and a member of every winning blend in `bench/accuracy/auto.ts`); then gradient-boosted
+ * trees and a random forest with balanced class weights (the choice maximises macro-F1, which
+ * rewards the rare classes).
  */
 export const DEFAULT_CANDIDATES: readonly CandidateSpec[] = [
   { name: 'logreg', model: 'logreg', options: { tol: 1e-4, maxIter: 200 }, grid: [...LOGREG_C_GRID].sort((p, q) => Math.abs(Math.log(p)) - Math.abs(Math.log(q))).map((C) => ({ C })) },
-  { name: 'rf', model: 'rf', options: { nTrees: 200, classWeight: 'balanced' } },
-  { name: 'gbdt', model: 'gbdt', options: { classWeight: 'balanced' } },
   { name: 'mlp', model: 'mlp', options: { preset: 'default' }, seeds: 5 },
+  { name: 'gbdt', model: 'gbdt', options: { classWeight: 'balanced' } },
+  { name: 'rf', model: 'rf', options: { nTrees: 200, classWeight: 'balanced' } },
 ];
 
 const now = (): number => Number(process.hrtime.bigint()) / 1e9;
