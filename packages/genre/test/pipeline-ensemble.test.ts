@@ -305,8 +305,13 @@ describe('train --preset auto and predict --explain', () => {
     // the chosen candidate is the scored one with the best cross-validated macro-F1
     const best = scored.reduce((a: { macroF1: number }, b: { macroF1: number }) => (b.macroF1 > a.macroF1 ? b : a));
     expect(tj.chosen.name).toBe(best.name);
-    expect(tj.nested.folds).toBe(2); // the default of --nested
-    expect(tj.nested.accuracy).toBeGreaterThan(tj.nested.majorityAccuracy);
+    // the nested estimate (2 outer folds by default) runs when the choice left time for it; else the output says why not
+    if (tj.nested !== undefined) {
+      expect(tj.nested.folds).toBe(2);
+      expect(tj.nested.accuracy).toBeGreaterThan(tj.nested.majorityAccuracy);
+    } else {
+      expect(tj.nestedNote).toMatch(/^nested estimate dropped: \d of 2 outer folds left/);
+    }
     const { classifier, meta } = loadGenreModel(`${base}.json`);
     expect(classifier.kind).toBe('calibrated');
     expect(meta.fit?.rows).toBe(data.rows);

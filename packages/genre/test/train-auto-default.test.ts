@@ -169,6 +169,7 @@ describe('the auto budget', () => {
     expect(r.chosen.name).toBe('logreg');
     expect(r.outer).toBeNull();
     expect(r.outerNote).toMatch(/nested estimate dropped: 3 of 3 outer folds left/);
+    expect(() => chooseModel(ds, { candidates, choiceShare: 0 })).toThrow(/chooseModel: choiceShare must be in \(0, 1\], got 0/);
     const a = trainAuto(data, { budgetSeconds: 1e-9, seed: 1 });
     expect(a.choice.chosen.name).toBe('logreg');
     expect(a.model.predictProba(new Float32Array(4), 1)).toHaveLength(3);

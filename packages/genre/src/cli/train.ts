@@ -24,7 +24,7 @@ export function addTrainCommand(program: Command): void {
     .argument('<preprocessed>', 'preprocessed_data.csv')
     .option('-o, --output <base>', 'model path without extension (writes .safetensors and .json)', 'model')
     .option('--report <html>', 'also write the HTML report')
-    .option('--nested <folds>', 'auto: outer folds of the nested estimate (default 2: each re-runs the choice on half the rows, so the estimate costs about one more choice; 0 = no estimate, the whole budget goes to the choice)', nestedArg), 'train')
+    .option('--nested <folds>', 'auto: outer folds of the nested estimate, run when the budget affords them after the choice (default 2: each re-runs the choice on half the rows, so the estimate costs about one more choice; 0 = never)', nestedArg), 'train')
     .action(async (file: string, o, cmd: Command) => {
       const { json } = cmd.optsWithGlobals<Globals>();
       o.preset = resolvePreset(o, cmd.getOptionValueSource('preset') === 'cli');

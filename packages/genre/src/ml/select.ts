@@ -103,9 +103,9 @@ export interface ChooseOptions {
   readonly validFraction?: number;
   /**
    * Wall-clock seconds for the whole call (default Infinity). The choice on all rows gets
-   * budgetSeconds / (outerFolds + 0.5) (all of it without outer folds: each outer fold re-runs the
-   * choice on (1 - 1/outerFolds) of the rows, so the folds together cost about outerFolds - 1
-   * choices, and the half leaves room for their scoring fits); candidates run cheapest first, and one that would not finish
+   * budgetSeconds × choiceShare (default 1 / (outerFolds + 0.5): each outer fold re-runs the choice
+   * on (1 - 1/outerFolds) of the rows, so the folds together cost about outerFolds - 1 choices, and
+   * the half leaves room for their scoring fits); candidates run cheapest first, and one that would not finish
    * in what is left is stopped (a seed ensemble keeps the seeds it finished) and later ones skipped;
    * every candidate's first variant gets one seed before any grid point or further seed, and the
    * first candidate's first variant always runs once, however small the budget.
@@ -116,6 +116,12 @@ export interface ChooseOptions {
    * speed; with an unbounded budget the result depends on the seed only.
    */
   readonly budgetSeconds?: number;
+  /**
+   * Fraction of budgetSeconds the choice on all rows may use (default 1 / (outerFolds + 0.5): room
+   * for the outer folds). 1 puts the model first: the outer folds then run only if what is left
+   * affords them.
+   */
+  readonly choiceShare?: number;
   /** Split folds by `ds.groups` (artists) — default true. */
   readonly byGroup?: boolean;
   readonly seed?: number;
@@ -363,6 +369,7 @@ export function chooseModel(ds: Dataset, options: ChooseOptions = {}): ChooseRes
     candidates = DEFAULT_CANDIDATES, blends = true, innerFolds = 3, outerFolds = 0, validFraction = 0.15,
     budgetSeconds = Infinity, byGroup = true, seed = 0, onProgress, onFit,
   } = options;
+  const choiceShare = options.choiceShare ?? (outerFolds === 0 ? 1 : 1 / (outerFolds + 0.5));
   if (candidates.length === 0) throw new RangeError(`${op}: no candidates`);
   const names = new Set<string>();
   for (const c of candidates) {
@@ -376,11 +383,12 @@ export function chooseModel(ds: Dataset, options: ChooseOptions = {}): ChooseRes
   if (!(Number.isInteger(innerFolds) && innerFolds >= 2)) throw new RangeError(`${op}: innerFolds must be an integer >= 2, got ${innerFolds}`);
   if (!(outerFolds === 0 || (Number.isInteger(outerFolds) && outerFolds >= 2))) throw new RangeError(`${op}: outerFolds must be 0 or an integer >= 2, got ${outerFolds}`);
   if (!(budgetSeconds > 0)) throw new RangeError(`${op}: budgetSeconds must be > 0, got ${budgetSeconds}`);
+  if (!(choiceShare > 0 && choiceShare <= 1)) throw new RangeError(`${op}: choiceShare must be in (0, 1], got ${choiceShare}`);
   if (byGroup && ds.groups === undefined) throw new RangeError(`${op}: the dataset has no groups (artists); pass byGroup: false for row-level folds`);
   const t0 = now();
   const common = { candidates, blends, innerFolds, validFraction, byGroup, onFit, onProgress };
   onProgress?.(`choosing on all ${ds.rows} rows`);
-  const all = select({ ...common, ds, seed, deadline: t0 + (outerFolds === 0 ? budgetSeconds : budgetSeconds / (outerFolds + 0.5)), plan: null, outerFold: null });
+  const all = select({ ...common, ds, seed, deadline: t0 + budgetSeconds * choiceShare, plan: null, outerFold: null });
   const temperature = fitTemperature(all.chosenProba, ds.y, ds.classes);
   const choiceSeconds = now() - t0;
   let outer: OuterEstimate | null = null, outerNote: string | null = null;

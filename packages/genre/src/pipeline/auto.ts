@@ -22,25 +22,27 @@ export function defaultAutoBudget(rows: number): number {
 }
 
 /**
- * Share of the budget for the choice and its nested estimate; the rest is kept for fitting the
- * winner on every row, which costs about half of the winner's inner cross-validation (its fits
- * see 1.5 × the rows of an inner fold). With 2 outer folds the choice on all rows gets
- * 0.8 / 2.5 = 32 % of the budget, so the final fit needs at most about 16 %.
+ * Share of the budget for the choice and its nested estimate. The model comes first: the choice on
+ * all rows may use all of this share, and the nested estimate runs only if the rest of it affords
+ * the outer folds. The final third is kept for fitting the winner on every row, which costs about
+ * half of the winner's inner cross-validation (its fits see 1.5 × the rows of an inner fold).
  */
-const CHOICE_SHARE = 0.8;
+const CHOICE_SHARE = 2 / 3;
 
 /** Options of `trainAuto`. */
 export interface AutoOptions {
   /**
    * Wall-clock seconds for the whole call: the choice, its nested estimate and the final fit
-   * (default `defaultAutoBudget(rows)`). A tighter budget scores fewer candidates (cheapest first;
-   * the MLP ensemble keeps the seeds it finished) and drops the nested estimate when it cannot
-   * afford it; it never changes how the chosen model is fitted.
+   * (default `defaultAutoBudget(rows)`). The choice may use two thirds of it; the nested estimate
+   * runs only when what the choice left of those two thirds affords it. A tighter budget scores
+   * fewer C values and MLP seeds, then fewer candidates (the MLP ensemble keeps the seeds it
+   * finished); it never changes how the chosen model is fitted.
    */
   readonly budgetSeconds?: number;
   /**
-   * Outer folds of the nested estimate (default 2: each re-runs the choice on half the rows, so the
-   * estimate costs about one more choice; 0 = choose without an estimate, with the whole budget).
+   * Outer folds of the nested estimate, run when the budget affords them after the choice (default
+   * 2: each re-runs the choice on half the rows, so the estimate costs about one more choice; 0 =
+   * never).
    */
   readonly outerFolds?: number;
   readonly seed?: number;
@@ -71,7 +73,7 @@ export function trainAuto(data: PreparedData, options: AutoOptions = {}): AutoRe
   const { budgetSeconds = defaultAutoBudget(data.rows), outerFolds = 2, seed = 1 } = options;
   const t0 = process.hrtime.bigint();
   const ds = rawDataset(data);
-  const choice = chooseModel(ds, { budgetSeconds: budgetSeconds * CHOICE_SHARE, outerFolds, seed, ...(options.onProgress ? { onProgress: options.onProgress } : {}) });
+  const choice = chooseModel(ds, { budgetSeconds: budgetSeconds * CHOICE_SHARE, choiceShare: 1, outerFolds, seed, ...(options.onProgress ? { onProgress: options.onProgress } : {}) });
   // Every row but an artist-disjoint 15 % for early stopping fits the final model; the scaler sees all rows.
   const split = trainValidTestSplit(ds.y, { groups: ds.groups ?? null, validFraction: 0.15, testFraction: 0, seed, classes: ds.classes });
   const scaler = fitDatasetScaler(ds, 'standard', { emptyFeatures: 'zero' });
