@@ -215,13 +215,13 @@ export async function run(opts: BenchOptions): Promise<void> {
       rmSync(pOut, { force: true });
     }
 
-    // predict: a default model trained once on the real tagtraum table (not timed), then the largest table.
+    // predict: a `default`-preset model (the MLP seed ensemble) trained once on the real tagtraum table (not timed), then the largest table.
     const big = sizes[sizes.length - 1];
     let predictRec: ScaleRecord | undefined;
     if (want('predict')) {
       const prep = path.join(work, 'real-prep.csv'), model = path.join(work, 'model');
       await measureChild([...TIMBRE, 'preprocess', SOURCE_TABLE, '--features', 'song', '-o', prep], 'timbre preprocess (model data)');
-      await measureChild([...TIMBRE, 'train', prep, '--seeds', '1', '-o', model], 'timbre train (model for predict)');
+      await measureChild([...TIMBRE, 'train', prep, '--preset', 'default', '--seeds', '1', '-o', model], 'timbre train (model for predict)');
       const table = cachedScaleTable(big.copies);
       const preds = path.join(work, 'preds.csv');
       const p = await measureChild([...TIMBRE, 'predict', `${model}.json`, table.file, '-o', preds], `timbre predict ${big.label}`, true);

@@ -305,18 +305,24 @@ describe('train --preset auto and predict --explain', () => {
     // the chosen candidate is the scored one with the best cross-validated macro-F1
     const best = scored.reduce((a: { macroF1: number }, b: { macroF1: number }) => (b.macroF1 > a.macroF1 ? b : a));
     expect(tj.chosen.name).toBe(best.name);
-    expect(tj.nested.folds).toBe(3);
-    expect(tj.nested.accuracy).toBeGreaterThan(tj.nested.majorityAccuracy);
-    // the report shows the same candidates with the --json's fold scores, and both calibration errors
+    // the report shows the same candidates with the --json's fold scores
     const html = readFileSync(`${base}.html`, 'utf8');
+    // the nested estimate (2 outer folds by default) runs when the choice left time for it; else the output says why not
+    if (tj.nested !== undefined) {
+      expect(tj.nested.folds).toBe(2);
+      expect(tj.nested.accuracy).toBeGreaterThan(tj.nested.majorityAccuracy);
+      // the report shows both calibration errors
+      expect(html).toContain(`ECE ${(100 * tj.nested.ece).toFixed(1)} %`);
+      expect(html).toContain(`ECE ${(100 * tj.nested.eceCalibrated).toFixed(1)} %`);
+    } else {
+      expect(tj.nestedNote).toMatch(/^nested estimate dropped: \d of 2 outer folds left/);
+    }
     const rows = [...html.matchAll(/<tr class="candidate[^"]*" data-name="([^"]+)"[^>]*>(.*?)<\/tr>/g)];
     expect(rows.map((r) => r[1])).toEqual(tj.candidates.map((c: { name: string }) => c.name));
     for (const c of scored as { name: string; foldMacroF1: { mean: number; std: number } }[]) {
       const row = rows.find((r) => r[1] === c.name)![2];
       expect(row).toContain(`<td>${(100 * c.foldMacroF1.mean).toFixed(1)} ± ${(100 * c.foldMacroF1.std).toFixed(1)}</td>`);
     }
-    expect(html).toContain(`ECE ${(100 * tj.nested.ece).toFixed(1)} %`);
-    expect(html).toContain(`ECE ${(100 * tj.nested.eceCalibrated).toFixed(1)} %`);
     const { classifier, meta } = loadGenreModel(`${base}.json`);
     expect(classifier.kind).toBe('calibrated');
     expect(meta.fit?.rows).toBe(data.rows);

@@ -20,11 +20,11 @@ export function addRunCommand(program: Command): void {
     .addOption(new Option('--split <kind>').choices(['artist', 'random']).default('artist'))
     .option('--split-seed <n>', 'seed of the stored split', int('--split-seed'), 42)
     .option('--synthetic', 'label every output as synthetic data')
-    .requiredOption('-o, --out <dir>', 'output folder'))
+    .requiredOption('-o, --out <dir>', 'output folder'), 'run')
     .action(async (o, cmd: Command) => {
       const { json } = cmd.optsWithGlobals<Globals>();
       const bar = makeBar(!json);
-      if (o.preset === 'auto') throw new Error('--preset auto is for timbre train (run: preprocess, then train --preset auto)');
+      if (o.preset === 'auto') throw new Error('--preset auto is for timbre train (run: preprocess, then timbre train <preprocessed.csv>, where auto is the default)');
       const overrides = mlpOverrides(o);
       const choice = modelChoice(o);
       const prog = trainProgress(json, o.seeds, overrides.epochs ?? (o.preset === 'original' ? 1000 : 300), choice.ensemble, o.jobs);

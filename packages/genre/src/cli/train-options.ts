@@ -7,6 +7,17 @@ import { ensembleSize, type SeedRun } from '../pipeline/run.js';
 import { float, int, intList, jsonArg, patienceArg, seedsArg } from './options.js';
 import { makeBar } from './progress.js';
 
+/**
+ * The preset to train with: the one given, or — when `--preset` was left at `train`'s default
+ * (auto) — `default` as soon as a flag of the MLP presets or of `--model` asks for that protocol.
+ */
+export function resolvePreset(o: Record<string, unknown>, presetGiven: boolean): string {
+  const preset = o.preset as string;
+  if (presetGiven || preset !== 'auto') return preset;
+  const mlpProtocol = o.model !== undefined || o.ensemble !== undefined || o.modelOptions !== undefined || o.resplit === true || o.refit === false || Object.keys(mlpOverrides(o)).length > 0;
+  return mlpProtocol ? 'default' : 'auto';
+}
+
 /** Model choice from CLI flags: the MLP (with an ensemble size) or a registry model. */
 export function modelChoice(o: Record<string, unknown>): { ensemble: number; model?: string; modelOptions?: Record<string, unknown> } {
   const model = o.model as string | undefined;
@@ -36,15 +47,21 @@ export function mlpOverrides(o: Record<string, unknown>): Partial<MlpOptions> {
   return out;
 }
 
+/** Help of `--preset` for `train`, where `auto` is the default. */
+const TRAIN_PRESET_HELP = 'auto (the default: choose among logistic regression with C tuned, random forest, GBDT, the MLP seed ensemble and their blends by artist-disjoint CV on this data, estimate the choice by nested CV, fit the winner on every row and calibrate it; --budget bounds it), default (the MLP seed ensemble, scored over --seeds on the test split), or original (the original project\'s MLP). Without --preset, MLP flags, --model, --ensemble, --resplit or --no-refit select default';
+/** Help of `--preset` for `run`, which keeps the MLP preset as its default. */
+const RUN_PRESET_HELP = 'default (the MLP seed ensemble) or original (the original project\'s MLP). run scores every seed on its stored test split and reports each; the auto preset chooses on all rows by cross-validation instead, so it is a train option (timbre train <preprocessed.csv>, where it is the default)';
+
 /** The flags `train` and `run` share: preset, model, seeds, split, scaler and the MLP's settings. */
-export function addTrainOptions(c: Command): Command {
+export function addTrainOptions(c: Command, command: 'train' | 'run'): Command {
+  const presets = command === 'train' ? ['auto', 'default', 'original'] : ['default', 'original', 'auto'];
   return c
-    .addOption(new Option('--preset <name>', 'default (the MLP seed ensemble), original (the original project\'s MLP), or auto (choose among models by nested artist-disjoint CV on this data; train only)').choices(['default', 'original', 'auto']).default('default'))
+    .addOption(new Option('--preset <name>', command === 'train' ? TRAIN_PRESET_HELP : RUN_PRESET_HELP).choices(presets).default(command === 'train' ? 'auto' : 'default'))
     .option('--ensemble <k>', 'seed ensemble of K MLPs per model, probabilities averaged (1 = one MLP; default: the preset\'s)', int('--ensemble'))
     .option('--model <name>', 'a registry model instead of the MLP: gbdt, rf, logreg, … (see `timbre models`; saved: gbdt, rf, logreg)')
     .option('--model-options <json>', 'options of --model as JSON, e.g. \'{"nRounds":300}\'', jsonArg('--model-options'))
     .option('--seeds <list>', 'seeds: a count ("5" = 1..5) or a list ("1,2,3")', seedsArg, [1, 2, 3])
-    .option('--budget <seconds>', 'auto: wall-clock seconds for choosing the model (cheaper candidates first; the MLP ensemble is dropped first when it is short)', float('--budget'), 120)
+    .option('--budget <seconds>', 'auto: wall-clock seconds for the whole train (default: 50 up to 2,000 rows, +25 per 1,000 rows beyond, at most 170). The choice may use two thirds, the final fit the rest; every candidate (logistic regression, MLP, GBDT, random forest) is fitted once, in that order, before further C values and MLP seeds, so less time means fewer C values and MLP seeds, then fewer candidates; the nested estimate (--nested) runs only with the time the choice left. More time lets all 7 C values and 5 MLP seeds run, then the estimate', float('--budget'))
     .option('--no-refit', 'save the first seed\'s model as evaluated instead of refitting it on every labelled row')
     .option('--resplit', 'draw a new artist-disjoint split for every seed (mean ± std then includes split variance)')
     .option('-j, --jobs <n>', 'seeds trained at once, on this thread and worker threads (same results as 1; default: the number of cores)', int('--jobs'), availableParallelism())

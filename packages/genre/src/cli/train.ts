@@ -1,5 +1,5 @@
 // `timbre train`: train and score a model over several seeds on preprocessed data; save the first seed's model.
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import { writeFileAtomic } from '@timbre/nn';
 import type { ScalerKind } from '../ml/scaler.js';
 import { formatMeanStd } from '../ml/summary.js';
@@ -11,22 +11,25 @@ import { saveGenreModel } from '../pipeline/model-file.js';
 import { trainAndEvaluateParallel } from '../pipeline/parallel.js';
 import { fitFinal, type FinalFit, type TrainRunOptions } from '../pipeline/run.js';
 import { pct, print, type Globals } from './options.js';
-import { trainAuto } from '../pipeline/auto.js';
+import { defaultAutoBudget, trainAuto } from '../pipeline/auto.js';
 import type { PreparedData } from '../preprocess/preprocess.js';
-import { addTrainOptions, mlpOverrides, modelChoice, trainProgress } from './train-options.js';
+import { addTrainOptions, mlpOverrides, modelChoice, resolvePreset, trainProgress } from './train-options.js';
 
 /** Adds `train` to the program. */
 export function addTrainCommand(program: Command): void {
   addTrainOptions(program.command('train')
-    .description('train the MLP (or a seed ensemble of MLPs, or --model gbdt|rf|logreg) on preprocessed data over several seeds; save the first seed\'s model')
+    .description('choose a model on preprocessed data (auto: by nested artist-disjoint cross-validation, within --budget), fit it on every labelled row, calibrate and save it; or train the MLP presets or --model over several seeds on the test split')
     .argument('<preprocessed>', 'preprocessed_data.csv')
     .option('-o, --output <base>', 'model path without extension (writes .safetensors and .json)', 'model')
-    .option('--report <html>', 'also write the HTML report'))
+    .option('--report <html>', 'also write the HTML report')
+    .option('--nested <folds>', 'auto: outer folds of the nested estimate, run when the budget affords them after the choice (default 2: each re-runs the choice on half the rows, so the estimate costs about one more choice; 0 = never)', nestedArg), 'train')
     .action(async (file: string, o, cmd: Command) => {
       const { json } = cmd.optsWithGlobals<Globals>();
+      o.preset = resolvePreset(o, cmd.getOptionValueSource('preset') === 'cli');
       const data = await readPrepared(file);
       const overrides = mlpOverrides(o);
       const choice = modelChoice(o);
+      if (o.nested !== undefined && o.preset !== 'auto') throw new Error(`--nested applies to the auto preset, not to --preset ${o.preset}`);
       if (o.preset === 'auto') {
         await trainAutoCommand(file, data, o, json);
         return;
@@ -74,6 +77,13 @@ export function addTrainCommand(program: Command): void {
     });
 }
 
+/** `--nested`: 0 or an integer >= 2. */
+function nestedArg(v: string): number {
+  const k = Number(v);
+  if (!(Number.isInteger(k) && (k === 0 || k >= 2))) throw new InvalidArgumentError(`--nested: expected 0 or an integer >= 2, got "${v}"`);
+  return k;
+}
+
 /** `train --preset auto`: choose the model on this data (nested artist-disjoint CV), fit it on every row, save it. */
 async function trainAutoCommand(file: string, data: PreparedData, o: Record<string, unknown>, json: boolean | undefined): Promise<void> {
   const mlpFlags = Object.keys(mlpOverrides(o));
@@ -82,15 +92,17 @@ async function trainAutoCommand(file: string, data: PreparedData, o: Record<stri
   }
   if (o.refit === false) throw new Error('--preset auto always fits the chosen model on every row; --no-refit applies to the MLP presets and --model');
   const seeds = o.seeds as number[];
+  const budget = (o.budget as number | undefined) ?? defaultAutoBudget(data.rows);
   const r = trainAuto(data, {
-    budgetSeconds: o.budget as number, seed: seeds[0],
+    budgetSeconds: budget, seed: seeds[0], outerFolds: (o.nested as number | undefined) ?? 2,
     ...(json ? {} : { onProgress: (line: string) => process.stderr.write(`  ${line}\n`) }),
   });
   const c = r.choice;
   const metrics = {
-    model: 'auto', chosen: c.chosen, temperature: c.temperature,
+    model: 'auto', chosen: c.chosen, temperature: c.temperature, budgetSeconds: budget, seconds: r.seconds,
     candidates: c.candidates.map((x) => ({ name: x.name, status: x.status, macroF1: x.macroF1, accuracy: x.accuracy, foldMacroF1: x.foldMacroF1, foldAccuracy: x.foldAccuracy, seconds: x.seconds, options: x.choice?.options ?? null })),
     ...(c.outer ? { nested: { folds: c.outer.folds, accuracy: c.outer.accuracy, macroF1: c.outer.macroF1, majorityAccuracy: c.outer.majorityAccuracy, majorityMacroF1: c.outer.majorityMacroF1, chosen: c.outer.chosen, ece: c.outer.ece, eceCalibrated: c.outer.eceCalibrated } } : {}),
+    ...(c.outerNote !== null ? { nestedNote: c.outerNote } : {}),
   };
   const fit = { refit: true, rows: r.rows, from: `auto: ${c.chosen.name} chosen by artist-disjoint cross-validated macro-F1; fitted on every row (15 % of the artists held out for early stopping), temperature ${c.temperature.toFixed(2)}` };
   const paths = saveGenreModel(o.output as string, {
@@ -99,10 +111,13 @@ async function trainAutoCommand(file: string, data: PreparedData, o: Record<stri
   });
   if (o.report) writeFileAtomic(o.report as string, renderReport(autoReportInput(c, { y: data.y, classNames: data.classNames, input: file })));
   const table = c.candidates.map((x) => `  ${x.name.padEnd(16)} ${x.status === 'scored' ? `macro-F1 ${pct(x.macroF1)} %  accuracy ${pct(x.accuracy)} %  ${x.seconds.toFixed(0)} s` : 'skipped (budget)'}`);
+  const nestedLine = c.outer
+    ? `nested estimate (${c.outer.folds} outer folds, each choosing on its own training part): accuracy ${pct(c.outer.accuracy)} %, macro-F1 ${pct(c.outer.macroF1)} %; majority class ${pct(c.outer.majorityAccuracy)} % / ${pct(c.outer.majorityMacroF1)} %; calibration error ${pct(c.outer.ece)} % → ${pct(c.outer.eceCalibrated)} %`
+    : c.outerNote;
   print(json, [
     `candidates (artist-disjoint 3-fold CV on all ${data.rows} rows):`, ...table,
     `chosen: ${c.chosen.name} (temperature ${c.temperature.toFixed(2)})`,
-    ...(c.outer ? [`nested estimate (${c.outer.folds} outer folds, each choosing on its own training part): accuracy ${pct(c.outer.accuracy)} %, macro-F1 ${pct(c.outer.macroF1)} %; majority class ${pct(c.outer.majorityAccuracy)} % / ${pct(c.outer.majorityMacroF1)} %; calibration error ${pct(c.outer.ece)} % → ${pct(c.outer.eceCalibrated)} %`] : []),
-    `saved ${paths.json}${paths.weights !== null ? ` and ${paths.weights}` : ''}${o.report ? ` and ${o.report as string}` : ''}: ${fit.from}`,
+    ...(nestedLine !== null ? [nestedLine] : []),
+    `saved ${paths.json}${paths.weights !== null ? ` and ${paths.weights}` : ''}${o.report ? ` and ${o.report}` : ''}: ${fit.from} (${r.seconds.toFixed(0)} s of a ${budget.toFixed(0)} s budget)`,
   ].join('\n'), { ...metrics, preset: 'auto', model: paths, fit });
 }

@@ -91,7 +91,7 @@ export interface OuterEstimate {
 
 /** Options of `chooseModel`. */
 export interface ChooseOptions {
-  /** Candidates, cheapest first (default DEFAULT_CANDIDATES). */
+  /** Candidates, in the order a tight budget should reach them (default DEFAULT_CANDIDATES). */
   readonly candidates?: readonly CandidateSpec[];
   /** Add soft-voting blends of the best 2, best 3 and all scored candidates (default true). */
   readonly blends?: boolean;
@@ -103,13 +103,25 @@ export interface ChooseOptions {
   readonly validFraction?: number;
   /**
    * Wall-clock seconds for the whole call (default Infinity). The choice on all rows gets
-   * budgetSeconds / (1 + outerFolds); candidates run cheapest first, and one that would not finish
-   * in what is left is stopped (a seed ensemble keeps the seeds it finished) and later ones skipped.
+   * budgetSeconds × choiceShare (default 1 / (outerFolds + 0.5): each outer fold re-runs the choice
+   * on (1 - 1/outerFolds) of the rows, so the folds together cost about outerFolds - 1 choices, and
+   * the half leaves room for their scoring fits); candidates run cheapest first, and one that would not finish
+   * in what is left is stopped (a seed ensemble keeps the seeds it finished) and later ones skipped;
+   * every candidate's first variant gets one seed before any grid point or further seed, and the
+   * first candidate's first variant always runs once, however small the budget.
    * The outer folds then re-run exactly what that choice could afford, so the estimate scores the
-   * procedure that was deployed. A binding budget makes the set of candidates depend on the
-   * machine's speed; with an unbounded budget the result depends on the seed only.
+   * procedure that was deployed; when the folds still to run would end past the budget (projected
+   * from the choice on all rows and the folds done), the estimate is dropped (`outerNote` says so)
+   * and the choice stands. A binding budget makes the set of candidates depend on the machine's
+   * speed; with an unbounded budget the result depends on the seed only.
    */
   readonly budgetSeconds?: number;
+  /**
+   * Fraction of budgetSeconds the choice on all rows may use (default 1 / (outerFolds + 0.5): room
+   * for the outer folds). 1 puts the model first: the outer folds then run only if what is left
+   * affords them.
+   */
+  readonly choiceShare?: number;
   /** Split folds by `ds.groups` (artists) — default true. */
   readonly byGroup?: boolean;
   readonly seed?: number;
@@ -133,8 +145,10 @@ export interface ChooseResult {
   readonly temperature: number;
   /** Every candidate's inner cross-validated scores on all rows, in the order tried (blends last). */
   readonly candidates: readonly CandidateScore[];
-  /** The nested estimate (null when outerFolds is 0). */
+  /** The nested estimate (null when outerFolds is 0, or when the budget could not afford it: see outerNote). */
   readonly outer: OuterEstimate | null;
+  /** Why there is no nested estimate although outerFolds > 0 (null otherwise). */
+  readonly outerNote: string | null;
   readonly seconds: number;
 }
 
@@ -142,16 +156,19 @@ export interface ChooseResult {
 export const LOGREG_C_GRID: readonly number[] = [0.01, 0.03, 0.1, 0.3, 1, 3, 10];
 
 /**
- * The default candidates, cheapest first: logistic regression with C on LOGREG_C_GRID (L-BFGS to a
- * gradient tolerance of 1e-4, plenty for choosing C); a random forest and gradient-boosted trees
- * with balanced class weights (the choice maximises macro-F1, which rewards the rare classes); and
- * the `default`-preset MLP as a seed ensemble of 5.
+ * The default candidates, in the order a tight budget reaches them: logistic regression with C on
+ * LOGREG_C_GRID, tried from C = 1 outwards so the first pass of `chooseModel` fits the usual strength
+ * (L-BFGS to a gradient tolerance of 1e-4, plenty for choosing C; the cheapest); the
+ * `default`-preset MLP as a seed ensemble of 5 (its first seed is the second fit: the best single
+ * candidate and a member of every winning blend in `bench/accuracy/auto.ts`); then gradient-boosted
+ * trees and a random forest with balanced class weights (the choice maximises macro-F1, which
+ * rewards the rare classes).
  */
 export const DEFAULT_CANDIDATES: readonly CandidateSpec[] = [
-  { name: 'logreg', model: 'logreg', options: { tol: 1e-4, maxIter: 200 }, grid: LOGREG_C_GRID.map((C) => ({ C })) },
-  { name: 'rf', model: 'rf', options: { nTrees: 200, classWeight: 'balanced' } },
-  { name: 'gbdt', model: 'gbdt', options: { classWeight: 'balanced' } },
+  { name: 'logreg', model: 'logreg', options: { tol: 1e-4, maxIter: 200 }, grid: [...LOGREG_C_GRID].sort((p, q) => Math.abs(Math.log(p)) - Math.abs(Math.log(q))).map((C) => ({ C })) },
   { name: 'mlp', model: 'mlp', options: { preset: 'default' }, seeds: 5 },
+  { name: 'gbdt', model: 'gbdt', options: { classWeight: 'balanced' } },
+  { name: 'rf', model: 'rf', options: { nTrees: 200, classWeight: 'balanced' } },
 ];
 
 const now = (): number => Number(process.hrtime.bigint()) / 1e9;
@@ -214,66 +231,84 @@ function scoresOf(ds: Dataset, proba: Float32Array, fold: Int32Array, folds: num
   return { macroF1: macroF1(ds.y, pred, K), accuracy: accuracy(ds.y, pred), foldMacroF1: meanStd(f1s), foldAccuracy: meanStd(accs) };
 }
 
-/** Scores every candidate on `ds` by inner CV and picks the best pooled macro-F1 (ties: the earlier, cheaper one). */
+/**
+ * Scores every candidate on `ds` by inner CV and picks the best pooled macro-F1 (ties: the earlier,
+ * cheaper one). Fits run in two passes: first every candidate's first variant with one seed, so a
+ * tight budget still compares the model families; then the other variants and seeds, in order.
+ */
 function select(a: SelectArgs): Selection {
   const { ds, innerFolds } = a;
   const K = ds.classes, n = ds.rows;
-  const scored: Scored[] = [];
   let fold: Int32Array | null = null;
-  for (const spec of a.candidates) {
+  const state = a.candidates.map((spec) => {
     const variants = (spec.grid ?? [{}]).map((g) => ({ ...(spec.options ?? {}), ...g }));
-    const maxSeeds = spec.seeds ?? 1;
     const planned = a.plan?.find((p) => p.name === spec.name);
-    const variantScores: VariantScore[] = [];
-    const fitted: number[] = [];
-    let best: { v: number; proba: Float32Array; f1: number } | null = null;
-    let seconds = 0;
-    for (let v = 0; v < variants.length; v++) {
-      const seedsWanted = planned !== undefined ? planned.seeds[v] ?? 0 : maxSeeds;
-      const sum = new Float64Array(n * K);
-      let done = 0, vSeconds = 0;
-      for (let s = 0; s < seedsWanted; s++) {
-        const t0 = now();
-        let stopped = false;
-        const cvFold = new Int32Array(n).fill(-1);
-        const proba = new Float32Array(n * K).fill(NaN);
-        for (let fi = 0; fi < innerFolds; fi++) {
-          // Without a plan, stop a run that cannot finish in time: project the remaining folds from the done ones.
-          if (a.plan === null && now() + (fi === 0 ? 0 : ((now() - t0) / fi) * (innerFolds - fi)) > a.deadline) { stopped = true; break; }
-          const r = crossValPredict(ds, (seed) => {
-            a.onFit?.({ outerFold: a.outerFold, purpose: 'choose', candidate: spec.name });
-            return createModel(spec.model, variants[v], seed * 1000 + s);
-          }, { folds: innerFolds, seed: a.seed, validFraction: a.validFraction, byGroup: a.byGroup, onlyFolds: [fi] });
-          for (let i = 0; i < n; i++) {
-            if (r.fold[i] !== fi) continue;
-            cvFold[i] = fi;
-            for (let k = 0; k < K; k++) proba[i * K + k] = r.proba[i * K + k];
-          }
-        }
-        const dt = now() - t0;
-        vSeconds += dt;
-        if (stopped) break;
-        fold = cvFold;
-        for (let j = 0; j < sum.length; j++) sum[j] += proba[j];
-        done++;
+    return {
+      spec, variants,
+      wanted: variants.map((_, v) => (planned !== undefined ? planned.seeds[v] ?? 0 : spec.seeds ?? 1)),
+      sum: variants.map(() => new Float64Array(n * K)),
+      done: variants.map(() => 0),
+      seconds: variants.map(() => 0),
+      // A variant whose seed was stopped fits no later seed, so its seeds stay 0..done-1 (the plan replays them).
+      closed: variants.map(() => false),
+    };
+  });
+  const jobs: { c: number; v: number; s: number }[] = [];
+  state.forEach((st, c) => { if (st.wanted[0] > 0) jobs.push({ c, v: 0, s: 0 }); });
+  state.forEach((st, c) => st.variants.forEach((_, v) => { for (let s = v === 0 ? 1 : 0; s < st.wanted[v]; s++) jobs.push({ c, v, s }); }));
+  let anyDone = false;
+  for (const { c, v, s } of jobs) {
+    const st = state[c], spec = st.spec;
+    if (st.closed[v]) continue;
+    const t0 = now();
+    let stopped = false;
+    const cvFold = new Int32Array(n).fill(-1);
+    const proba = new Float32Array(n * K).fill(NaN);
+    for (let fi = 0; fi < innerFolds; fi++) {
+      // Without a plan, stop a run that cannot finish in time: project the remaining folds from the done ones.
+      // The very first run always finishes, so there is a model to choose.
+      if (a.plan === null && anyDone && now() + (fi === 0 ? 0 : ((now() - t0) / fi) * (innerFolds - fi)) > a.deadline) { stopped = true; break; }
+      const r = crossValPredict(ds, (seed) => {
+        a.onFit?.({ outerFold: a.outerFold, purpose: 'choose', candidate: spec.name });
+        return createModel(spec.model, st.variants[v], seed * 1000 + s);
+      }, { folds: innerFolds, seed: a.seed, validFraction: a.validFraction, byGroup: a.byGroup, onlyFolds: [fi] });
+      for (let i = 0; i < n; i++) {
+        if (r.fold[i] !== fi) continue;
+        cvFold[i] = fi;
+        for (let k = 0; k < K; k++) proba[i * K + k] = r.proba[i * K + k];
       }
-      seconds += vSeconds;
-      fitted.push(done);
+    }
+    st.seconds[v] += now() - t0;
+    if (stopped) { st.closed[v] = true; continue; }
+    fold = cvFold;
+    const sum = st.sum[v];
+    for (let j = 0; j < sum.length; j++) sum[j] += proba[j];
+    st.done[v]++;
+    anyDone = true;
+  }
+  const scored: Scored[] = [];
+  for (const st of state) {
+    const { spec, variants } = st;
+    const variantScores: VariantScore[] = [];
+    let best: { v: number; proba: Float32Array; f1: number } | null = null;
+    const seconds = st.seconds.reduce((x, y) => x + y, 0);
+    for (let v = 0; v < variants.length; v++) {
+      const done = st.done[v];
       if (done === 0) continue;
       const avg = new Float32Array(n * K);
-      for (let j = 0; j < avg.length; j++) avg[j] = sum[j] / done;
+      for (let j = 0; j < avg.length; j++) avg[j] = st.sum[v][j] / done;
       const sc = scoresOf(ds, avg, fold!, innerFolds);
-      variantScores.push({ options: variants[v], macroF1: sc.macroF1, accuracy: sc.accuracy, seeds: done, seconds: vSeconds });
+      variantScores.push({ options: variants[v], macroF1: sc.macroF1, accuracy: sc.accuracy, seeds: done, seconds: st.seconds[v] });
       if (best === null || sc.macroF1 > best.f1 + 1e-12) best = { v, proba: avg, f1: sc.macroF1 };
     }
-    const plan: PlanEntry = { name: spec.name, seeds: fitted };
+    const plan: PlanEntry = { name: spec.name, seeds: st.done.slice() };
     if (best === null) {
       scored.push({ plan, proba: null, score: { name: spec.name, status: 'skipped', choice: null, macroF1: NaN, accuracy: NaN, foldMacroF1: null, foldAccuracy: null, seconds, variants: variantScores } });
       a.onProgress?.(`${spec.name}: skipped (budget)`);
       continue;
     }
     const sc = scoresOf(ds, best.proba, fold!, innerFolds);
-    const choice = choiceOf(spec, variants[best.v], fitted[best.v]);
+    const choice = choiceOf(spec, variants[best.v], st.done[best.v]);
     scored.push({ plan, proba: best.proba, score: { name: spec.name, status: 'scored', choice, ...sc, seconds, variants: variantScores } });
     a.onProgress?.(`${spec.name}: macro-F1 ${(100 * sc.macroF1).toFixed(1)}, accuracy ${(100 * sc.accuracy).toFixed(1)} (${seconds.toFixed(1)} s) ${JSON.stringify(choice.options)}`);
   }
@@ -334,6 +369,7 @@ export function chooseModel(ds: Dataset, options: ChooseOptions = {}): ChooseRes
     candidates = DEFAULT_CANDIDATES, blends = true, innerFolds = 3, outerFolds = 0, validFraction = 0.15,
     budgetSeconds = Infinity, byGroup = true, seed = 0, onProgress, onFit,
   } = options;
+  const choiceShare = options.choiceShare ?? (outerFolds === 0 ? 1 : 1 / (outerFolds + 0.5));
   if (candidates.length === 0) throw new RangeError(`${op}: no candidates`);
   const names = new Set<string>();
   for (const c of candidates) {
@@ -347,13 +383,15 @@ export function chooseModel(ds: Dataset, options: ChooseOptions = {}): ChooseRes
   if (!(Number.isInteger(innerFolds) && innerFolds >= 2)) throw new RangeError(`${op}: innerFolds must be an integer >= 2, got ${innerFolds}`);
   if (!(outerFolds === 0 || (Number.isInteger(outerFolds) && outerFolds >= 2))) throw new RangeError(`${op}: outerFolds must be 0 or an integer >= 2, got ${outerFolds}`);
   if (!(budgetSeconds > 0)) throw new RangeError(`${op}: budgetSeconds must be > 0, got ${budgetSeconds}`);
+  if (!(choiceShare > 0 && choiceShare <= 1)) throw new RangeError(`${op}: choiceShare must be in (0, 1], got ${choiceShare}`);
   if (byGroup && ds.groups === undefined) throw new RangeError(`${op}: the dataset has no groups (artists); pass byGroup: false for row-level folds`);
   const t0 = now();
   const common = { candidates, blends, innerFolds, validFraction, byGroup, onFit, onProgress };
   onProgress?.(`choosing on all ${ds.rows} rows`);
-  const all = select({ ...common, ds, seed, deadline: t0 + budgetSeconds / (1 + outerFolds), plan: null, outerFold: null });
+  const all = select({ ...common, ds, seed, deadline: t0 + budgetSeconds * choiceShare, plan: null, outerFold: null });
   const temperature = fitTemperature(all.chosenProba, ds.y, ds.classes);
-  let outer: OuterEstimate | null = null;
+  const choiceSeconds = now() - t0;
+  let outer: OuterEstimate | null = null, outerNote: string | null = null;
   if (outerFolds > 0) {
     const K = ds.classes;
     const folds = stratifiedGroupKFold(ds.y, outerFolds, { groups: byGroup ? ds.groups! : null, seed: seed + 104729, classes: K });
@@ -361,7 +399,17 @@ export function chooseModel(ds: Dataset, options: ChooseOptions = {}): ChooseRes
     const fold = new Int32Array(ds.rows).fill(-1);
     const majority = new Int32Array(ds.rows);
     const chosen: string[] = [];
-    folds.forEach((f, fi) => {
+    const outerStart = now();
+    for (let fi = 0; fi < folds.length; fi++) {
+      const f = folds[fi];
+      // A fold re-runs the choice on (1 - 1/outerFolds) of the rows and fits the winner once more:
+      // project it from the choice on all rows until a fold has run, then from the folds done.
+      const perFold = fi === 0 ? choiceSeconds * (1 - 1 / outerFolds) : (now() - outerStart) / fi;
+      if (now() + perFold * (outerFolds - fi) > t0 + budgetSeconds) {
+        outerNote = `nested estimate dropped: ${outerFolds - fi} of ${outerFolds} outer folds left, about ${(perFold * (outerFolds - fi)).toFixed(0)} s, past the budget of ${budgetSeconds.toFixed(0)} s`;
+        onProgress?.(outerNote);
+        break;
+      }
       const train = subsetDataset(ds, f.train), test = subsetDataset(ds, f.test);
       onProgress?.(`outer fold ${fi + 1}/${outerFolds}: choosing on ${train.rows} rows`);
       const sel = select({ ...common, ds: train, seed: seed + 1 + fi, deadline: Infinity, plan: all.plan, outerFold: fi });
@@ -380,14 +428,16 @@ export function chooseModel(ds: Dataset, options: ChooseOptions = {}): ChooseRes
         majority[i] = maj;
       }
       onProgress?.(`outer fold ${fi + 1}/${outerFolds}: ${sel.chosen.name}, T = ${T.toFixed(2)}`);
-    });
-    const sc = scoresOf(ds, proba, fold, outerFolds);
-    outer = {
-      folds: outerFolds, accuracy: sc.accuracy, macroF1: sc.macroF1, foldAccuracy: sc.foldAccuracy, foldMacroF1: sc.foldMacroF1,
-      majorityAccuracy: accuracy(ds.y, majority), majorityMacroF1: macroF1(ds.y, majority, K), chosen,
-      proba, calibratedProba: calibrated, ece: expectedCalibrationError(proba, ds.y, K, ECE_BINS),
-      eceCalibrated: expectedCalibrationError(calibrated, ds.y, K, ECE_BINS), fold,
-    };
+    }
+    if (outerNote === null) {
+      const sc = scoresOf(ds, proba, fold, outerFolds);
+      outer = {
+        folds: outerFolds, accuracy: sc.accuracy, macroF1: sc.macroF1, foldAccuracy: sc.foldAccuracy, foldMacroF1: sc.foldMacroF1,
+        majorityAccuracy: accuracy(ds.y, majority), majorityMacroF1: macroF1(ds.y, majority, K), chosen,
+        proba, calibratedProba: calibrated, ece: expectedCalibrationError(proba, ds.y, K, ECE_BINS),
+        eceCalibrated: expectedCalibrationError(calibrated, ds.y, K, ECE_BINS), fold,
+      };
+    }
   }
-  return { chosen: all.chosen, temperature, candidates: all.candidates, outer, seconds: now() - t0 };
+  return { chosen: all.chosen, temperature, candidates: all.candidates, outer, outerNote, seconds: now() - t0 };
 }

@@ -94,7 +94,7 @@ export function autoReportSections(choice: ChooseResult, y: ArrayLike<number>, c
       + `accuracy <b>${pct(c.accuracy)} %</b> (folds ${formatMeanStd(c.foldAccuracy)}), macro-F1 <b>${pct(c.macroF1)} %</b> (folds ${formatMeanStd(c.foldMacroF1)}); `
       + `majority class ${pct(c.majorityAccuracy)} % / ${pct(c.majorityMacroF1)} %. Outer folds chose: ${escapeHtml(picks)}.</p>`;
   } else {
-    html += '<p class="nested">No nested estimate was made (outer folds 0): the scores above chose the model and are optimistic for it.</p>';
+    html += `<p class="nested">No nested estimate was made (${escapeHtml(choice.outerNote ?? 'outer folds 0')}): the scores above chose the model and are optimistic for it.</p>`;
   }
   out.push({ title: 'Model choice (auto preset)', html });
   if (c !== null) {
