@@ -1,10 +1,11 @@
 // Walking a folder tree for input files. Paths are also given relative to the root with '/'
 // separators, so listings sort the same on every machine. Directories and files are identified by
 // (device, inode) from one stat each; a symlink loop is seen when its target is a folder on the
-// current path, and a file reached through several links is listed once. On Linux every system call
-// names its target relative to an open descriptor of its folder (/proc/self/fd/N/name), so the kernel
-// resolves two components per call instead of the whole path and the walk costs the same per entry at
-// any depth; elsewhere (or past the descriptor budget) calls take the full path.
+// current path, and a file reached through several links is listed once. On Linux, in folders 16 or
+// more levels deep, every system call names its target relative to an open descriptor of its folder
+// (/proc/self/fd/N/name), so the kernel resolves two components per call instead of the whole path
+// and the walk costs the same per entry at any depth; shallower folders (the MSD's are 4-8 levels
+// deep), other systems and folders past the descriptor budget use full paths.
 import { closeSync, constants, existsSync, openSync, readdirSync, statSync, type Dirent, type Stats } from 'node:fs';
 import { normalize, sep } from 'node:path';
 
@@ -41,6 +42,10 @@ const FD_ROOT = process.platform === 'linux' && existsSync('/proc/self/fd') ? '/
 // 2,048 levels of one-letter names already exceed Linux's 4,096-byte PATH_MAX for the files below.
 const MAX_HELD_FDS = 2048;
 const DIR_FLAGS = constants.O_RDONLY | (constants.O_DIRECTORY ?? 0);
+// Below this many path components a full path resolves faster than the /proc/self/fd magic link: a
+// stat through the link took 15-37 µs, one by a 7-component path 8-18 µs, by a 1,000-component path
+// 750 µs (warm caches, Linux in a VM). `npm run bench -- walk` times a deep and an MSD-shaped tree.
+const FD_MIN_DEPTH = 16;
 
 const idOf = (s: Stats): string => `${s.dev}:${s.ino}`;
 const errText = (e: unknown): string => {
@@ -55,6 +60,7 @@ interface Frame {
   readonly rel: string; // '' for the root, else 'a/b/'
   readonly id: string;
   readonly fd: number;  // -1: no descriptor, system calls take `path`
+  readonly depth: number; // components of `path`
   readonly items: { name: string; key: string; stats: Stats }[];
   next: number;
 }
@@ -93,15 +99,14 @@ export function walkFiles(root: string, extension: string, options: ListFilesOpt
     else if (fatal) throw new Error(`${path}: ${reason}`);
   };
   const stack: Frame[] = [];
-  const held = (): number => (stack.length > 0 ? stack[stack.length - 1].fd : -1);
   let heldFds = 0;
 
   /** Opens and lists the folder at `path` (through `parentFd`/`name` when there is one); false if unreadable. */
-  const enter = (path: string, rel: string, id: string, parentFd: number, name: string): boolean => {
+  const enter = (path: string, rel: string, id: string, depth: number, parentFd: number, name: string): boolean => {
     let fd = -1;
     let entries: Dirent[];
     try {
-      if (FD_ROOT !== null && heldFds < MAX_HELD_FDS) {
+      if (FD_ROOT !== null && depth >= FD_MIN_DEPTH && heldFds < MAX_HELD_FDS) {
         fd = openSync(parentFd >= 0 ? `${FD_ROOT}${parentFd}/${name}` : path, DIR_FLAGS);
         heldFds++;
       }
@@ -135,11 +140,11 @@ export function walkFiles(root: string, extension: string, options: ListFilesOpt
     items.sort(byKey);
     walked.add(id);
     onPath.set(id, rel === '' ? '' : rel.slice(0, -1));
-    stack.push({ path, rel, id, fd, items, next: 0 });
+    stack.push({ path, rel, id, fd, depth, items, next: 0 });
     return true;
   };
 
-  enter(top, '', idOf(st), -1, '');
+  enter(top, '', idOf(st), top.split(sep).length - 1, -1, '');
   while (stack.length > 0) {
     const f = stack[stack.length - 1];
     if (f.next === f.items.length) {
@@ -156,7 +161,7 @@ export function walkFiles(root: string, extension: string, options: ListFilesOpt
       if (ancestor !== undefined) skip(path, rel, `symlink loop (points to ${ancestor === '' ? 'the input root' : ancestor}, a folder above it)`, false);
       else if (!walked.has(id)) {
         try {
-          enter(path, `${rel}/`, id, held(), item.name);
+          enter(path, `${rel}/`, id, f.depth + 1, f.fd, item.name);
         } catch (e) {
           for (const g of stack) if (g.fd >= 0) closeSync(g.fd);
           throw e;
