@@ -47,7 +47,7 @@ export { trainAndEvaluate, makeMlpModel, ensembleSize, ensembleSeeds, PRESET_ENS
 export { trainAndEvaluateParallel, type ParallelTrainOptions } from './pipeline/parallel.js';
 export { saveGenreModel, loadGenreModel, modelPaths, type ModelMeta, type SaveModelArgs } from './pipeline/model-file.js';
 export { predictTable, predictInputs, encodeForModel, songsToTable, type Prediction, type RawTable } from './pipeline/predict.js';
-export { listFiles } from './io/files.js';
+export { listFiles, walkFiles, type WalkedFile, type SkippedPath, type ListFilesOptions } from './io/files.js';
 export { runPipeline, extractSongTable, type PipelineOptions, type PipelineResult } from './pipeline/pipeline.js';
 export { renderReport, writeReport, htmlTable, curveSourceOf, curvesCaption, type ReportInput, type ReportSection, type ReportHistory, type CurveSource } from './report/html.js';
 export { lineChart, scatterChart, heatmap, barChart, reliabilityChart, escapeHtml, niceTicks, PALETTE, type Series, type ChartOptions, type ReliabilityBin } from './report/svg.js';
@@ -65,6 +65,7 @@ export {
 } from './msd/audio.js';
 export { extractMsd, plannedFiles, type ExtractOptions, type ExtractResult } from './extract/extract.js';
 export { mergeShards, type MergeResult } from './extract/merge.js';
+export { manifestText, manifestMismatch, type ManifestHeader, type ManifestFile } from './extract/manifest.js';
 export { listMsdFiles, shardFiles, parseShard, shardedName, fnv1a, type InputFile, type Shard } from './extract/files.js';
 export { SONGCSV_COLUMNS, EXTENDED_COLUMNS, songCsvCells, extendedCells } from './extract/rows.js';
 export { MsdReadPool } from './extract/pool.js';

@@ -2,10 +2,10 @@
 // symlinks (listed once), symlink loops and dangling links (skipped and reported), folders named
 // like files, unreadable folders (reported; extraction lists them in its errors file and goes on).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { listFiles, type SkippedPath } from '../src/io/files.js';
+import { listFiles, walkFiles, type SkippedPath } from '../src/io/files.js';
 import { extractMsd } from '../src/extract/extract.js';
 import { generateSyntheticCorpus } from '../src/msd/synthetic.js';
 
@@ -34,6 +34,31 @@ describe('listFiles', () => {
     const { files, skipped } = walk(root);
     expect(files).toEqual([`${parts.join('/')}/bottom.h5`, 'd/top.h5']);
     expect(skipped).toEqual([]);
+  });
+
+  it('walks a wide tree in the MSD layout: exactly its .h5 files, in relative-path order, with their sizes', () => {
+    const root = join(tmp, 'wide');
+    const expected: string[] = [];
+    const L = 'ABCDEFGH';
+    for (const a of L) for (const b of L) for (const c of 'ABC') {
+      const dir = join(root, a, b, c);
+      mkdirSync(dir, { recursive: true });
+      for (let k = 0; k < 5; k++) {
+        const name = `TR${a}${b}${c}${k}.${k === 4 ? 'H5' : 'h5'}`;
+        writeFileSync(join(dir, name), 'x'.repeat(k));
+        expected.push(`${a}/${b}/${c}/${name}`);
+      }
+      writeFileSync(join(dir, 'notes.txt'), 'not an input');
+    }
+    // Folder and file names that sort differently from the paths under them: 'a-b.h5' < 'a.h5' < 'a/x.h5'.
+    mkdirSync(join(root, 'a'));
+    for (const f of ['a/x.h5', 'a.h5', 'a-b.h5']) { writeFileSync(join(root, f), 'y'); expected.push(f); }
+    expected.sort();
+    const walked = walkFiles(root, '.h5');
+    expect(walked.map((f) => f.rel)).toEqual(expected);
+    expect(walked.map((f) => f.size)).toEqual(expected.map((r) => statSync(join(root, r)).size));
+    expect(walked.map((f) => f.path)).toEqual(expected.map((r) => join(root, r)));
+    expect(walk(`${root}/`).files).toEqual(expected);
   });
 
   it('lists a file reached through several links once, and skips and reports loops and dangling links', () => {

@@ -1,17 +1,19 @@
 // Extraction of MSD HDF5 trees to SongCSV + extended CSV + errors CSV: parallel over worker
 // threads, resumable (a work directory holds a manifest naming every input file, with its size and
-// modification time, and one atomically written part per batch of files; a rerun skips finished
-// batches), shardable (--shard i/n), outputs renamed into place only when complete, one run per
-// output at a time (`<output>.lock`). Rows come out in relative-path order whatever the worker count.
+// modification time from the folder walk's stat, and one atomically written part per batch of files;
+// a rerun skips finished batches), shardable (--shard i/n), outputs renamed into place only when
+// complete, one run per output at a time (`<output>.lock`). Rows come out in relative-path order
+// whatever the worker count.
 
 import { availableParallelism } from 'node:os';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync, statSync } from 'node:fs';
 import { writeFileAtomic } from '@timbre/nn';
 import { dirname, join, resolve } from 'node:path';
 import { acquireOutputLock, type LockInfo } from '../io/lock.js';
-import type { SkippedPath } from '../io/files.js';
+import { walkFiles, type SkippedPath, type WalkedFile } from '../io/files.js';
 import { SingleBar } from 'cli-progress';
 import { listMsdFiles, shardFiles, shardedName } from './files.js';
+import { MANIFEST_NAME, OLD_MANIFEST_NAME, manifestMismatch, manifestText, oldManifestMismatch, type ManifestHeader } from './manifest.js';
 import type { InputFile, Shard } from './files.js';
 import { ERROR_COLUMNS, EXTENDED_COLUMNS, SONGCSV_COLUMNS } from './rows.js';
 import { runBatch } from './worker.js';
@@ -68,22 +70,6 @@ export interface ExtractResult {
   readonly errorsOutput: string;
 }
 
-/** One input file as the manifest names it: relative path, size in bytes, modification time (ms). */
-interface ManifestFile {
-  readonly rel: string;
-  readonly size: number;
-  readonly mtimeMs: number;
-}
-
-/** The work directory's record of which inputs its parts come from. Version 1 listed paths only. */
-interface Manifest {
-  readonly version: 1 | 2;
-  readonly input: string;
-  readonly shard: Shard | null;
-  readonly batchSize: number;
-  readonly files: readonly (string | ManifestFile)[];
-}
-
 /** `<path without .csv>` + suffix. */
 export function siblingOutput(path: string, suffix: string): string {
   return path.replace(/\.csv$/i, '') + suffix;
@@ -92,26 +78,7 @@ export function siblingOutput(path: string, suffix: string): string {
 const partName = (work: string, batch: number): string => `${work}/part-${String(batch).padStart(6, '0')}.jsonl`;
 const PART_RE = /^part-\d{6}\.jsonl$/;
 // Files of ours in a work directory: the manifest, parts, and their temporary siblings (atomic writes).
-const WORK_FILE_RE = /^(manifest\.json|part-\d{6}\.jsonl|\.(manifest\.json|part-\d{6}\.jsonl)\.\d+\.\d+\.tmp)$/;
-
-/** Why the parts under `old` cannot be reused for `now`, or null if they can. */
-function manifestMismatch(old: Manifest, now: Manifest & { files: readonly ManifestFile[] }): string | null {
-  if (old.input !== now.input) return `input ${old.input}`;
-  if (JSON.stringify(old.shard) !== JSON.stringify(now.shard)) return 'another shard';
-  if (old.batchSize !== now.batchSize) return `batch size ${old.batchSize}`;
-  const rel = (f: string | ManifestFile): string => (typeof f === 'string' ? f : f.rel);
-  if (old.files.map(rel).join('\n') !== now.files.map(rel).join('\n')) {
-    return `a different file list (${old.files.length} files then, ${now.files.length} now)`;
-  }
-  for (let i = 0; i < old.files.length; i++) {
-    const a = old.files[i], b = now.files[i];
-    if (typeof a === 'string') continue; // a version 1 manifest knows paths only
-    if (a.size !== b.size || a.mtimeMs !== b.mtimeMs) {
-      return `input file ${b.rel}, which has changed since (${a.size} bytes then, ${b.size} now; modified since)`;
-    }
-  }
-  return null;
-}
+const WORK_FILE_RE = /^(manifest\.jsonl?|part-\d{6}\.jsonl|\.(manifest\.jsonl?|part-\d{6}\.jsonl)\.\d+\.\d+\.tmp)$/;
 
 /** Removes this extractor's files from `work` (manifest, parts, temporaries), then the folder if empty. */
 function clearWork(work: string): void {
@@ -156,16 +123,13 @@ export async function extractMsd(opts: ExtractOptions): Promise<ExtractResult> {
     throw new Error(`extract: the SongCSV, extended and errors outputs must be three different files (${output}, ${extendedOutput}, ${errorsOutput})`);
   }
   const skipped: SkippedPath[] = [];
-  const all = listMsdFiles(input, { onSkip: (s) => skipped.push(s) });
+  const all = walkFiles(input, '.h5', { onSkip: (s) => skipped.push(s) });
   if (all.length === 0) {
     throw new Error(`extract: no .h5 files under ${opts.input}${skipped.length > 0 ? ` (skipped: ${skipped.slice(0, 3).map((s) => `${s.rel}: ${s.reason}`).join('; ')})` : ''}`);
   }
   const files = shardFiles(all, shard); // a shard of a small input may be empty: it then writes header-only files
   const walkErrors = shardFiles(skipped, shard).map((s) => ({ file: s.rel, reason: s.reason }));
-  const manifest = {
-    version: 2 as const, input, shard, batchSize,
-    files: files.map((f): ManifestFile => { const st = statSync(f.path); return { rel: f.rel, size: st.size, mtimeMs: st.mtimeMs }; }),
-  };
+  const manifest = { input, shard, batchSize };
 
   // Everything this run creates before its first finished batch is removed again if it fails.
   const madeDir = mkdirSync(dirname(output), { recursive: true });
@@ -204,10 +168,10 @@ interface Plan {
   readonly errorsOutput: string;
   readonly work: string;
   readonly batchSize: number;
-  readonly files: readonly InputFile[];
+  readonly files: readonly WalkedFile[];
   /** Paths the folder walk could not use (unreadable folders, dangling links, symlink loops). */
   readonly walkErrors: readonly { file: string; reason: string }[];
-  readonly manifest: Manifest & { files: readonly ManifestFile[] };
+  readonly manifest: ManifestHeader;
   readonly staleLock: LockInfo | null;
 }
 
@@ -215,15 +179,18 @@ interface Plan {
 async function extractLocked(opts: ExtractOptions, plan: Plan): Promise<ExtractResult> {
   const { output, extendedOutput, errorsOutput, work, batchSize, files, manifest } = plan;
   if (opts.restart === true) clearWork(work);
-  const manifestPath = `${work}/manifest.json`;
-  if (existsSync(manifestPath)) {
-    let old: Manifest;
+  const manifestPath = `${work}/${MANIFEST_NAME}`, oldManifestPath = `${work}/${OLD_MANIFEST_NAME}`;
+  const text = manifestText(manifest, files);
+  const found = existsSync(manifestPath) ? manifestPath : existsSync(oldManifestPath) ? oldManifestPath : null;
+  if (found !== null) {
+    let why: string | null;
     try {
-      old = JSON.parse(readFileSync(manifestPath, 'utf8')) as Manifest;
-    } catch {
-      throw new Error(`extract: ${manifestPath} is not a manifest this extractor wrote; use --restart (restart: true) to start over`);
+      const old = readFileSync(found, 'utf8');
+      why = found === manifestPath ? manifestMismatch(old, manifest, files, text) : oldManifestMismatch(old, manifest, files);
+    } catch (e) {
+      if (!(e instanceof SyntaxError)) throw e;
+      throw new Error(`extract: ${found} is not a manifest this extractor wrote; use --restart (restart: true) to start over`);
     }
-    const why = manifestMismatch(old, manifest);
     if (why !== null) {
       throw new Error(`extract: ${work} holds an interrupted run for ${why}; rerun with its settings to resume, or use --restart (restart: true) to start over`);
     }
@@ -234,14 +201,15 @@ async function extractLocked(opts: ExtractOptions, plan: Plan): Promise<ExtractR
         'so they cannot be trusted; use --restart (restart: true) to discard them');
     }
     mkdirSync(work, { recursive: true });
-    writeFileAtomic(manifestPath, JSON.stringify(manifest));
+    writeFileAtomic(manifestPath, text);
   }
 
   const batches: BatchTask[] = [];
   for (let b = 0; b * batchSize < files.length; b++) {
     batches.push({ batch: b, files: files.slice(b * batchSize, (b + 1) * batchSize), part: partName(work, b) });
   }
-  const pending = batches.filter((t) => !existsSync(t.part));
+  const finished = new Set(readdirSync(work).filter((f) => PART_RE.test(f)).map((f) => `${work}/${f}`)); // as partName spells them
+  const pending = batches.filter((t) => !finished.has(t.part));
   const resumedBatches = batches.length - pending.length;
   let doneFiles = batches.length === 0 ? 0 : files.length - pending.reduce((a, t) => a + t.files.length, 0);
   let songs = 0;
