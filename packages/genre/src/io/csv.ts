@@ -144,6 +144,8 @@ export class CsvParseError extends Error {
 }
 
 const QUOTE = 34, COMMA = 44, CR = 13, LF = 10;
+// Exact powers of ten as doubles (10^22 is the largest that is exact).
+const POW10 = Array.from({ length: 23 }, (_, k) => Number(`1e${k}`));
 const CHUNK = 1 << 20;
 
 /**
@@ -188,6 +190,43 @@ export class CsvRecord {
     if (this.#strings !== null) return this.#strings[i];
     const s = this.#buf.toString('utf8', this.#start[i], this.#end[i]);
     return this.#escaped[i] === 1 ? s.replace(/""/g, '"') : s;
+  }
+
+  /**
+   * Field `i` as a number when it is written as a plain decimal number (`-12.5`, `3`, `1e-3`: sign, digits, point,
+   * exponent, nothing else) that converts exactly without `Number` (at most 15 digits, power of ten within ±22, so
+   * one IEEE multiplication or division rounds it correctly, as `Number` would); NaN for anything else, which the
+   * caller then reads as text. Saves making a string of every numeric cell.
+   */
+  plainNumber(i: number): number {
+    if (this.#strings !== null || this.#escaped[i] === 1) return NaN;
+    const buf = this.#buf, end = this.#end[i];
+    let p = this.#start[i];
+    if (p >= end) return NaN;
+    let neg = false, c = buf[p];
+    if (c === 45 || c === 43) { neg = c === 45; if (++p >= end) return NaN; c = buf[p]; }
+    let m = 0, digits = 0, scale = 0;
+    while (c >= 48 && c <= 57) { m = m * 10 + (c - 48); digits++; if (++p >= end) break; c = buf[p]; }
+    if (p < end && c === 46) {
+      p++;
+      c = p < end ? buf[p] : 0;
+      while (c >= 48 && c <= 57) { m = m * 10 + (c - 48); digits++; scale++; if (++p >= end) break; c = buf[p]; }
+    }
+    if (digits === 0 || digits > 15) return NaN;
+    if (p < end) {
+      if (c !== 101 && c !== 69) return NaN;
+      if (++p >= end) return NaN;
+      c = buf[p];
+      let eneg = false;
+      if (c === 45 || c === 43) { eneg = c === 45; if (++p >= end) return NaN; c = buf[p]; }
+      let e = 0, ed = 0;
+      while (c >= 48 && c <= 57) { e = e * 10 + (c - 48); ed++; if (++p >= end) break; c = buf[p]; }
+      if (ed === 0 || p < end || ed > 3) return NaN;
+      scale -= eneg ? -e : e;
+    }
+    if (scale > 22 || scale < -22) return NaN;
+    const v = scale >= 0 ? m / POW10[scale] : m * POW10[-scale];
+    return neg ? -v : v;
   }
 
   /** True when field `i` is empty or only whitespace (what `String.prototype.trim` removes). */
@@ -464,7 +503,7 @@ const NEEDS_QUOTES = /[,\r\n|]/;
 
 /** One CSV field as written: numbers in full precision (`String(v)`), NaN as empty, text quoted when needed. */
 export function csvField(v: CsvCell): string {
-  if (typeof v === 'number') return Number.isNaN(v) ? '' : String(v);
+  if (typeof v === 'number') return v === 0 ? '0' : v === 1 ? '1' : Number.isNaN(v) ? '' : String(v);
   const s = v.includes('\0') ? v.replace(/\0/g, '') : v;
   if (s.includes('"')) return `"${s.replace(/"/g, '""')}"`;
   return NEEDS_QUOTES.test(s) ? `"${s}"` : s;

@@ -5,7 +5,7 @@ import { CsvWriter, readCsv, writeAll, type CsvCell, type CsvRecord } from '../i
 import { trainValidTestSplit } from '../ml/split.js';
 import { readLabels, type LabelRuleOptions } from '../labels/label.js';
 import { featureDefs, featureGroupsOf, indicatorOf, parseFeatureSpec, type FeatureDef, type FeatureGroup, type KeyEncoding } from './features.js';
-import { cleanValue, isDecimal, recordWidth, scanSongTable, tableNumber } from './table.js';
+import { NON_NEGATIVE, cleanValue, isDecimal, recordWidth, scanSongTable, tableNumber } from './table.js';
 
 /** Split parts, as stored in the `split` column. */
 export const SPLIT_NAMES = ['train', 'valid', 'test'] as const;
@@ -300,6 +300,7 @@ async function prepare(options: PreprocessOptions): Promise<Prepared> {
     const S = sources.length;
     const srcIndex = new Map(sources.map((c, i) => [c, i] as const));
     const tableField = sources.map((c) => head.columns.indexOf(c));
+    const nonNegative = sources.map((c) => NON_NEGATIVE.has(c));
     const joinFrom = sources.map((c) => joined.flatMap((jt, j) => {
       const k = jt.columns.indexOf(c);
       return k < 0 ? [] : [{ j, values: jt.values[k], refused: jt.refused[k] }];
@@ -316,8 +317,12 @@ async function prepare(options: PreprocessOptions): Promise<Prepared> {
       if (done[s] === 1) return cur[s];
       let v = NaN;
       const f = tableField[s];
-      const cell = f >= 0 ? cleanValue(record!.field(f)) : '';
-      if (cell !== '') v = tableNumber(cell, input, line, sources[s]);
+      const plain = f >= 0 ? record!.plainNumber(f) : NaN;
+      // A plain number needs only the range checks; anything else (empty, spaces, nan, bytes reprs, errors) goes as text.
+      const cell = !Number.isNaN(plain) && Math.abs(plain) <= FLOAT32_MAX && !(plain < 0 && nonNegative[s]) ? null
+        : f >= 0 ? cleanValue(record!.field(f)) : '';
+      if (cell === null) v = plain;
+      else if (cell !== '') v = tableNumber(cell, input, line, sources[s]);
       else {
         for (const src of joinFrom[s]) {
           const r = jRow[src.j];

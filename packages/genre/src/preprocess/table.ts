@@ -86,8 +86,11 @@ export function canonicalColumns(header: readonly string[]): string[] {
 /** Strips the Python bytes repr (b'…' or b"…") some extractors wrote, and maps "nan" to ''. */
 export function cleanValue(v: string): string {
   let s = v.trim();
-  const m = /^b(['"])([\s\S]*)\1$/.exec(s);
-  if (m) s = decodeBytesRepr(m[2]);
+  const c0 = s.charCodeAt(0);
+  if (c0 === 98) { // 'b': maybe a bytes repr
+    const m = /^b(['"])([\s\S]*)\1$/.exec(s);
+    if (m) s = decodeBytesRepr(m[2]);
+  } else if (c0 !== 110 && c0 !== 78) return s; // only cells starting with n or N can be a missing-value word
   return /^(nan|NaN|NAN|null|None)$/.test(s) ? '' : s;
 }
 
@@ -202,7 +205,7 @@ const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 const FLOAT32_MAX = 3.4028234663852886e38;
 
 /** Columns whose values cannot be negative (times, counts, confidences, categorical codes). */
-const NON_NEGATIVE = new Set([
+export const NON_NEGATIVE: ReadonlySet<string> = new Set([
   'duration', 'tempo', 'end_of_fade_in', 'start_of_fade_out', 'year', 'key', 'mode', 'time_signature',
   'key_confidence', 'mode_confidence', 'time_signature_confidence', 'danceability', 'energy',
 ]);
@@ -223,10 +226,36 @@ export function isDecimal(s: string): boolean {
  */
 export function tableNumber(cell: string, path: string, row: number, column: string): number {
   if (cell === '') return NaN;
-  const where = `preprocess: ${path}: data row ${row}, column "${column}"`;
-  if (!DECIMAL.test(cell)) throw new Error(`${where}: "${cell.length > 40 ? cell.slice(0, 40) + '…' : cell}" is not a number (write decimal numbers; leave the cell empty if the value is missing)`);
+  if (!isDecimalText(cell)) {
+    throw new Error(`${where(path, row, column)}: "${cell.length > 40 ? cell.slice(0, 40) + '…' : cell}" is not a number (write decimal numbers; leave the cell empty if the value is missing)`);
+  }
   const v = Number(cell);
-  if (!(Math.abs(v) <= FLOAT32_MAX)) throw new Error(`${where}: ${cell} is outside the range features can hold (float32, |x| <= 3.4e38)`);
-  if (v < 0 && NON_NEGATIVE.has(column)) throw new Error(`${where}: ${cell} is negative; ${column} cannot be`);
+  if (!(Math.abs(v) <= FLOAT32_MAX)) throw new Error(`${where(path, row, column)}: ${cell} is outside the range features can hold (float32, |x| <= 3.4e38)`);
+  if (v < 0 && NON_NEGATIVE.has(column)) throw new Error(`${where(path, row, column)}: ${cell} is negative; ${column} cannot be`);
   return v;
+}
+
+const where = (path: string, row: number, column: string): string => `preprocess: ${path}: data row ${row}, column "${column}"`;
+
+/** `DECIMAL.test(s)` by a scan of character codes (the row pass calls it for every number it reads). */
+function isDecimalText(s: string): boolean {
+  const n = s.length;
+  let i = 0;
+  let c = s.charCodeAt(0);
+  if (c === 43 || c === 45) c = s.charCodeAt(++i); // + or -
+  let digits = 0;
+  while (c >= 48 && c <= 57) { digits++; c = s.charCodeAt(++i); }
+  if (c === 46) { // '.'
+    c = s.charCodeAt(++i);
+    while (c >= 48 && c <= 57) { digits++; c = s.charCodeAt(++i); }
+  }
+  if (digits === 0) return false;
+  if (c === 101 || c === 69) { // e or E
+    c = s.charCodeAt(++i);
+    if (c === 43 || c === 45) c = s.charCodeAt(++i);
+    let e = 0;
+    while (c >= 48 && c <= 57) { e++; c = s.charCodeAt(++i); }
+    if (e === 0) return false;
+  }
+  return i === n;
 }
