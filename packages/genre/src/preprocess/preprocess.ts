@@ -1,6 +1,7 @@
 // SongCSV (or any accepted song table) + labels (+ joined feature tables) → preprocessed_data.csv:
 // one row per usable song with its genre, artist group, split and encoded (unscaled) features.
 // Scaling and imputation are fitted later on the training split only (see ml/scaler.ts).
+import { statSync } from 'node:fs';
 import { CsvWriter, readCsv, writeAll, type CsvCell, type CsvRecord } from '../io/csv.js';
 import { trainValidTestSplit } from '../ml/split.js';
 import { readLabels, type LabelRuleOptions } from '../labels/label.js';
@@ -82,13 +83,17 @@ const MSD_GENRE_CODES: Record<string, string> = { '0': 'dance and electronica', 
 const IDENTITY = new Set(['track_id', 'song_id', 'artist_id', 'artist_name', 'title', 'release', 'genre']);
 
 
-/** A growable Float64Array, for columns whose length is known only at the end of a stream. */
+/**
+ * A growable Float64Array, for columns whose length is known only at the end of a stream. Start it at an estimate
+ * of the final length: pages of a typed array that are never written cost no memory, copies on growth do.
+ */
 class F64Column {
-  data = new Float64Array(1024);
+  data: Float64Array;
   length = 0;
+  constructor(capacity = 1024) { this.data = new Float64Array(Math.max(16, capacity)); }
   push(v: number): void {
     if (this.length === this.data.length) {
-      const d = new Float64Array(this.data.length * 2);
+      const d = new Float64Array(Math.ceil(this.data.length * 1.5));
       d.set(this.data);
       this.data = d;
     }
@@ -96,13 +101,14 @@ class F64Column {
   }
 }
 
-/** A growable Int32Array. */
+/** A growable Int32Array (see F64Column). */
 class I32Column {
-  data = new Int32Array(1024);
+  data: Int32Array;
   length = 0;
+  constructor(capacity = 1024) { this.data = new Int32Array(Math.max(16, capacity)); }
   push(v: number): void {
     if (this.length === this.data.length) {
-      const d = new Int32Array(this.data.length * 2);
+      const d = new Int32Array(Math.ceil(this.data.length * 1.5));
       d.set(this.data);
       this.data = d;
     }
@@ -344,7 +350,9 @@ async function prepare(options: PreprocessOptions): Promise<Prepared> {
     const idCol = head.columns.includes('track_id') ? head.columns.indexOf('track_id') : head.columns.indexOf('song_id');
     hasIdCol = idCol >= 0;
     const artistIdCol = head.columns.indexOf('artist_id'), artistCol = head.columns.indexOf('artist_name'), titleCol = head.columns.indexOf('title');
-    const values = new F64Column(), genre = new I32Column(), artist = new I32Column(), group = new I32Column();
+    // Rows are at least ~100 bytes in every song table seen (the tagtraum-joined CSV: ~210): size for that.
+    const rowsGuess = Math.ceil(statSync(input).size / 100);
+    const values = new F64Column(rowsGuess * S), genre = new I32Column(rowsGuess), artist = new I32Column(rowsGuess), group = new I32Column(rowsGuess);
     const genres = new StringIds(), artists = new StringIds(), groupNames = new StringIds();
     const trackIds: string[] = [], titles: string[] = [];
     const errors = new Map<number, Error>();
