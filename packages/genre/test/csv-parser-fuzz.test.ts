@@ -1,4 +1,4 @@
-// The byte-level CSV parser against fast-csv (the package's earlier reader, kept as the reference): the same cells
+// The byte-level CSV parser against fast-csv (the reference): the same cells
 // on a seeded corpus of quoted, escaped, CRLF, BOM, blank and whitespace-laden inputs, read in reads of a few
 // bytes so every read boundary is crossed, and the same parse error for malformed rows.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';

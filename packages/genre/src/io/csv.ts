@@ -133,8 +133,8 @@ export function decodeBytesRepr(s: string): string {
 
 // ---------------------------------------------------------------------------------------------------------------
 // The parser. It reads bytes (UTF-8 checked, never decoded as a whole) and keeps each record as field offsets into
-// its buffer, so a caller makes strings only of the fields it uses. It follows fast-csv's parse rules with
-// `ignoreEmpty`, which the package used before and whose results it keeps cell for cell: RFC 4180 quoting (`""`
+// its buffer, so a caller makes strings only of the fields it uses. It follows fast-csv's parse rules (with
+// `ignoreEmpty`) cell for cell, and fast-csv's error messages: RFC 4180 quoting (`""`
 // inside quotes is one quote), CRLF, LF or CR line ends, spaces before an opening quote and after a closing quote
 // skipped, an unquoted field kept as written (quotes inside it included), rows of only whitespace skipped.
 
@@ -496,7 +496,7 @@ function notUtf8(buf: Buffer, from: number, to: number, linesBefore: number, pat
 /** A CSV cell: numbers in full precision, NaN as an empty field. */
 export type CsvCell = string | number;
 
-// fast-csv's field rule, which the package's outputs have always followed: NUL characters dropped; a field with a
+// fast-csv's field rule, so outputs are byte for byte what fast-csv writes: NUL characters dropped; a field with a
 // quote is quoted with its quotes doubled; one with a comma, CR, LF or '|' (fast-csv's escape class also holds
 // '|') is quoted as it is.
 const NEEDS_QUOTES = /[,\r\n|]/;
