@@ -126,6 +126,11 @@ describe('streamed preprocess = in-memory reference', { timeout: 60000 }, () => 
     expect(await agree('dropped-bad', { input: write('dropped-bad.csv', (r) => { r[7][3] = 'tiny'; r[7][7] = 'abc'; r[9][3] = ''; r[9][5] = 'x'; }) })).toBe('');
     expect(await agree('negative-year', { input: write('negative-year.csv', (r) => { r[30][7] = '-1990'; }) })).toMatch(/data row 31, column "year": -1990 is negative/);
     expect(await agree('huge', { input: write('huge.csv', (r) => { r[3][4] = '1e39'; }) })).toMatch(/data row 4, column "duration": 1e39 is outside the range/);
+    // An unescaped quote late in the file: both read it again with the tolerant tokenizer, from the start.
+    const quoted = join(dir, 'unescaped.csv');
+    writeFileSync(quoted, [header, ...rows.map((r, i) => (i === 50 ? [...r.slice(0, 2), `"Let's Call Him "Andre""`, ...r.slice(3)] : r).join(','))].join('\n') + '\n');
+    expect(await agree('unescaped-quote', { input: quoted })).toBe('');
+    expect(readFileSync(join(dir, 'unescaped-quote.cli.csv'), 'utf8')).toContain(`"Let's Call Him ""Andre"""`);
     writeFileSync(join(dir, 'noid.csv'), 'artist_name,genre,tempo\nA,rock,1\n');
     expect(await agree('noid', { input: join(dir, 'noid.csv'), labels: join(dir, 'labels1.cls') })).toMatch(/has no track_id column/);
   });
