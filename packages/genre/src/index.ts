@@ -35,7 +35,7 @@ export {
 } from './preprocess/features.js';
 export { fitScaler, applyScaler, fitDatasetScaler, scaleDataset, checkScalerState, type ScalerKind, type ScalerState } from './ml/scaler.js';
 export {
-  preprocess, writePrepared, readPrepared, splitIndices, SPLIT_NAMES,
+  preprocess, preprocessToFile, writePrepared, readPrepared, splitIndices, SPLIT_NAMES,
   type PreprocessOptions, type PreprocessReport, type PreparedData, type SplitName,
 } from './preprocess/preprocess.js';
 export {

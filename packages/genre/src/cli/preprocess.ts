@@ -1,6 +1,6 @@
 // `timbre preprocess`: song table + labels → preprocessed_data.csv (encoded features, genre, artist, split).
 import { Option, type Command } from 'commander';
-import { preprocess } from '../preprocess/preprocess.js';
+import { preprocessToFile } from '../preprocess/preprocess.js';
 import type { KeyEncoding } from '../preprocess/features.js';
 import { collect, float, int, print, ruleOptions, type Globals } from './options.js';
 
@@ -24,7 +24,7 @@ export function addPreprocessCommand(program: Command): void {
     .option('-o, --output <file>', 'output CSV', 'preprocessed_data.csv')
     .action(async (table: string, o, cmd: Command) => {
       const { json } = cmd.optsWithGlobals<Globals>();
-      const { report } = await preprocess({
+      const report = await preprocessToFile({
         input: table, ...(o.labels ? { labels: o.labels } : {}), labelRule: ruleOptions(o), joins: o.join, features: o.features,
         keyEncoding: o.keyEncoding as KeyEncoding, minClassCount: o.minClassCount, rareClasses: o.rare, split: o.split,
         validFraction: o.valid, testFraction: o.test, seed: o.seed, require: o.require, output: o.output,
