@@ -142,9 +142,9 @@ describe('timbre train: auto is the default preset', () => {
 
 describe('the auto budget', () => {
   it('grows with the rows between 50 and 170 seconds', () => {
-    expect(defaultAutoBudget(100)).toBe(50);
-    expect(defaultAutoBudget(2000)).toBe(50);
-    expect(defaultAutoBudget(4000)).toBe(100);
+    expect(defaultAutoBudget(100)).toBe(55);
+    expect(defaultAutoBudget(2000)).toBe(55);
+    expect(defaultAutoBudget(4000)).toBe(105);
     expect(defaultAutoBudget(7000)).toBe(170);
     expect(defaultAutoBudget(1e6)).toBe(170);
   });

@@ -13,28 +13,28 @@ import type { PreparedData } from '../preprocess/preprocess.js';
 import { rawDataset } from './datasets.js';
 
 /**
- * The default budget of the `auto` preset for `rows` labelled rows: 50 s up to 2,000 rows, then 25 s
+ * The default budget of the `auto` preset for `rows` labelled rows: 55 s up to 2,000 rows, then 25 s
  * more per 1,000 rows, at most 170 s — so that with start-up and saving, a default `timbre train`
  * stays within a minute on ~1,000 rows and within three minutes on ~7,000.
  */
 export function defaultAutoBudget(rows: number): number {
-  return Math.min(170, Math.max(50, 50 + 0.025 * (rows - 2000)));
+  return Math.min(170, Math.max(55, 55 + 0.025 * (rows - 2000)));
 }
 
 /**
  * Share of the budget for the choice and its nested estimate. The model comes first: the choice on
  * all rows may use all of this share, and the nested estimate runs only if the rest of it affords
- * the outer folds. The final third is kept for fitting the winner on every row, which costs about
+ * the outer folds. The last fifth is kept for fitting the winner on every row, which costs about
  * half of the winner's inner cross-validation (its fits see 1.5 × the rows of an inner fold).
  */
-const CHOICE_SHARE = 2 / 3;
+const CHOICE_SHARE = 0.8;
 
 /** Options of `trainAuto`. */
 export interface AutoOptions {
   /**
    * Wall-clock seconds for the whole call: the choice, its nested estimate and the final fit
-   * (default `defaultAutoBudget(rows)`). The choice may use two thirds of it; the nested estimate
-   * runs only when what the choice left of those two thirds affords it. A tighter budget scores
+   * (default `defaultAutoBudget(rows)`). The choice and the nested estimate may use four fifths of it; the nested estimate
+   * runs only when what the choice left of those four fifths affords it. A tighter budget scores
    * fewer C values and MLP seeds, then fewer candidates (the MLP ensemble keeps the seeds it
    * finished); it never changes how the chosen model is fitted.
    */
