@@ -72,3 +72,20 @@ describe('broken MSD files', () => {
     expect(e.message).toMatch(/exceeds the 1024-byte limit/);
   });
 });
+
+describe('timbre extract over broken files only', () => {
+  it('exits 1 when no file is readable, and the next command in the process exits 0', async () => {
+    const { runCli } = await import('./cli-helpers.js');
+    const { mkdtempSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const dir = mkdtempSync(join(tmpdir(), 'timbre-extract-bad-'));
+    try {
+      const r = await runCli('extract', BAD_DIR, '-o', join(dir, 'S.csv'), '-q', '-j', '0');
+      expect(r.code, r.err).toBe(1);
+      expect(r.out + r.err).toMatch(/0 songs from 0\/\d+ files/);
+      expect((await runCli('--version')).code).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

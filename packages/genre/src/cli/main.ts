@@ -52,9 +52,13 @@ export function buildProgram(): Command {
 /** Runs the CLI; returns the exit code (errors are printed, never thrown). */
 export async function main(argv: readonly string[] = process.argv): Promise<number> {
   const program = buildProgram();
+  // A command that finishes but fails its job (extract: no file readable) sets process.exitCode;
+  // it is this call's result, and does not leak into the next call of main() in the same process.
+  const outer = process.exitCode;
+  process.exitCode = undefined;
   try {
     await program.parseAsync([...argv]);
-    return 0;
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (e) {
     const err = e as Error & { code?: unknown; exitCode?: number };
     const code = typeof err.code === 'string' ? err.code : '';
@@ -64,6 +68,8 @@ export async function main(argv: readonly string[] = process.argv): Promise<numb
     if (argv.includes('--json')) process.stdout.write(JSON.stringify({ error: message }) + '\n');
     process.stderr.write(`timbre: error: ${message}\n`);
     return 1;
+  } finally {
+    process.exitCode = outer;
   }
 }
 
