@@ -58,8 +58,10 @@ abstract class Elementwise extends Module {
  */
 export class ReLU extends Elementwise {
   protected readonly name = 'ReLU';
+  /** Forward kernel: out = max(x, 0) over the first n elements. */
   protected run(out: Float32Array, x: Float32Array, n: number): void { reluForward(out, x, n); }
   protected grad(dx: Float32Array, dout: Float32Array, x: Float32Array, n: number): void { reluBackward(dx, dout, x, n); }
+  /** `{ type: 'ReLU' }`, for `buildModule` and saved models. */
   config(): ModuleConfig { return { type: 'ReLU' }; }
 }
 
@@ -80,10 +82,12 @@ export class LeakyReLU extends Elementwise {
     if (!Number.isFinite(negativeSlope)) throw new RangeError(`LeakyReLU: negativeSlope must be finite, got ${negativeSlope}`);
     this.negativeSlope = negativeSlope;
   }
+  /** Forward kernel: out = x for x > 0, else negativeSlope·x, over the first n elements. */
   protected run(out: Float32Array, x: Float32Array, n: number): void { leakyReluForward(out, x, n, this.negativeSlope); }
   protected grad(dx: Float32Array, dout: Float32Array, x: Float32Array, n: number): void {
     leakyReluBackward(dx, dout, x, n, this.negativeSlope);
   }
+  /** `{ type: 'LeakyReLU', negativeSlope }`, for `buildModule` and saved models. */
   config(): ModuleConfig { return { type: 'LeakyReLU', negativeSlope: this.negativeSlope }; }
 }
 
@@ -91,8 +95,10 @@ export class LeakyReLU extends Elementwise {
 export class Tanh extends Elementwise {
   protected readonly name = 'Tanh';
   protected override readonly savesOutput = true;
+  /** Forward kernel: out = tanh(x) over the first n elements. */
   protected run(out: Float32Array, x: Float32Array, n: number): void { tanhForward(out, x, n); }
   protected grad(dx: Float32Array, dout: Float32Array, y: Float32Array, n: number): void { tanhBackward(dx, dout, y, n); }
+  /** `{ type: 'Tanh' }`, for `buildModule` and saved models. */
   config(): ModuleConfig { return { type: 'Tanh' }; }
 }
 
@@ -100,8 +106,10 @@ export class Tanh extends Elementwise {
 export class Sigmoid extends Elementwise {
   protected readonly name = 'Sigmoid';
   protected override readonly savesOutput = true;
+  /** Forward kernel: out = 1/(1 + e^−x) over the first n elements. */
   protected run(out: Float32Array, x: Float32Array, n: number): void { sigmoidForward(out, x, n); }
   protected grad(dx: Float32Array, dout: Float32Array, y: Float32Array, n: number): void { sigmoidBackward(dx, dout, y, n); }
+  /** `{ type: 'Sigmoid' }`, for `buildModule` and saved models. */
   config(): ModuleConfig { return { type: 'Sigmoid' }; }
 }
 
@@ -130,6 +138,7 @@ export class GELU extends Elementwise {
     }
     this.approximate = approximate;
   }
+  /** Forward kernel: GELU (exact or tanh form, per `approximate`) over the first n elements. */
   protected run(out: Float32Array, x: Float32Array, n: number): void {
     if (this.approximate === 'tanh') geluTanhForward(out, x, n);
     else geluForward(out, x, n);
@@ -138,5 +147,6 @@ export class GELU extends Elementwise {
     if (this.approximate === 'tanh') geluTanhBackward(dx, dout, x, n);
     else geluBackward(dx, dout, x, n);
   }
+  /** `{ type: 'GELU', approximate }`, for `buildModule` and saved models. */
   config(): ModuleConfig { return { type: 'GELU', approximate: this.approximate }; }
 }

@@ -106,6 +106,10 @@ export class BatchNorm1d extends Module {
     }
   }
 
+  /**
+   * Accumulates weight.grad and bias.grad (when affine); returns dx [B, C] (fresh, or the layer's with `reuse`), or null
+   * when inputGrad is false. Differentiates through the batch statistics in training mode, through the running ones in eval.
+   */
   backward(dout: Tensor): Tensor;
   backward(dout: Tensor, inputGrad: boolean, options?: CallOptions): Tensor | null;
   backward(dout: Tensor, inputGrad = true, options?: CallOptions): Tensor | null {

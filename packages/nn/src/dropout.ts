@@ -48,6 +48,7 @@ export class Dropout extends Module {
     return handOut('Dropout.forward', out, options);
   }
 
+  /** Returns dx = dout·mask (fresh, or the layer's with `reuse`); in eval mode `dout` itself. Null when inputGrad is false. */
   backward(dout: Tensor): Tensor;
   backward(dout: Tensor, inputGrad: boolean, options?: CallOptions): Tensor | null;
   backward(dout: Tensor, inputGrad = true, options?: CallOptions): Tensor | null {

@@ -11,7 +11,9 @@ import type { Optimizer } from './optim.js';
 
 /** A loss `fit` can train with: CrossEntropyLoss (Int32Array labels), MSELoss (tensor targets) or your own. */
 export interface FitLoss<Y> {
+  /** The loss of `output` against `target`, as a scalar tensor (its mean over the batch, for `fit`'s epoch loss). */
   forward(output: Tensor, target: Y, options?: CallOptions): Tensor;
+  /** d loss / d output for the last forward, shaped like the output. */
   backward(dout?: Tensor, options?: CallOptions): Tensor;
 }
 
@@ -60,7 +62,10 @@ export interface FitOptions<Y extends Int32Array | Tensor> {
    * A progress line per epoch, rewritten as batches complete. Default: on when stderr is a terminal
    * (`process.stderr.isTTY`), never in a pipe, file or CI log. A `{ write }` object receives the text instead.
    */
-  progress?: boolean | { write(text: string): unknown };
+  progress?: boolean | {
+    /** Receives the progress text, with `\r` and `\n` as a terminal would. */
+    write(text: string): unknown;
+  };
 }
 
 /** What `fit` returns: one log per epoch trained, and where early stopping found the best epoch. */

@@ -109,6 +109,7 @@ export abstract class LRScheduler {
     return this.optimizer.lr;
   }
 
+  /** Applies the epoch-0 lr (`lrAt(0)`) to the optimiser; subclass constructors call it once their fields are set. */
   protected init(): void {
     this.optimizer.lr = this.lrAt(0);
   }
@@ -389,6 +390,7 @@ export class ReduceLROnPlateau {
     }
   }
 
+  /** The lr the optimiser has now (PyTorch's `get_last_lr()[0]`). */
   getLastLr(): number {
     return this.optimizer.lr;
   }

@@ -52,7 +52,9 @@ export abstract class Optimizer {
   /** Applies one update using the current gradients. */
   abstract step(): void;
 
+  /** The hyper-parameters saved in `stateDict().meta.paramGroups[0]`, under PyTorch's snake_case names. */
   protected abstract hyper(): Record<string, unknown>;
+  /** The state tensors of parameter `i` with their PyTorch names (e.g. `momentum_buffer`); live tensors, not copies. */
   protected abstract stateTensors(i: number): [string, Tensor][];
 
   /** The optimiser state (live tensors, not copies) in PyTorch's layout; see `saveOptimizer`. */
@@ -90,6 +92,7 @@ export abstract class Optimizer {
     }
   }
 
+  /** Reads back what `hyper()` saved; the default ignores it. */
   protected loadHyper(_group: Record<string, unknown>): void {}
 }
 

@@ -63,6 +63,7 @@ export class Tensor {
     this.size = size;
   }
 
+  /** Number of dimensions (`shape.length`); 0 for a scalar. */
   get ndim(): number {
     return this.shape.length;
   }

@@ -34,6 +34,7 @@ const systemClock: LastfmClock = {
   timeout: (ms) => AbortSignal.timeout(Math.ceil(ms)),
 };
 
+/** Options of {@link LastfmClient}: credentials, endpoint, cache, rate limit, retries and limits. */
 export interface LastfmClientOptions {
   /** API key; default `process.env.LASTFM_API_KEY`. */
   apiKey?: string;

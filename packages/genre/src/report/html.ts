@@ -23,6 +23,7 @@ export interface ReportHistory {
   readonly bestEpoch?: number;
 }
 
+/** Everything {@link renderReport} draws: title, class names, test and baseline metrics, training history, settings and extra sections. */
 export interface ReportInput {
   readonly title: string;
   /** Shown as a banner on every page of a synthetic-data run. */

@@ -7,6 +7,7 @@
 import type { Rng } from '@timbre/tensor';
 import { fromUnit, sampleParams, toUnit, type ParamSpec, type Params, type ParamValue, type SearchSpace } from './space.js';
 
+/** Options of {@link tpeSuggest} (Tree-structured Parzen Estimator): good-trial fraction, candidates per proposal, random start-up trials. */
 export interface TpeOptions {
   /** Fraction of trials counted as good (default 0.25). */
   gamma?: number;
