@@ -1,7 +1,7 @@
 // A seeded mini-batch iterator over in-memory rows. It copies each batch's rows into buffers it owns and
 // reuses them, and yields one reused result object, so iterating allocates nothing per step.
 
-import { Rng, Tensor, ShapeError, formatShape, gatherRows, zeros, checkOptions } from '@timbre/tensor';
+import { type Rng, Tensor, ShapeError, formatShape, gatherRows, zeros, checkOptions } from '@timbre/tensor';
 import { defaultRng } from './module.js';
 
 /** One mini-batch: rows of x and the matching targets. Owned by the loader; valid until the next batch. */
@@ -78,8 +78,7 @@ export class DataLoader<Y extends Int32Array | Tensor> implements Iterable<Batch
     this.#full = this.#makeBatch(full);
     this.#tail = !dropLast && tail !== 0 && N > batchSize ? this.#makeBatch(tail) : null;
     this.#result = { done: false, value: this.#full };
-    const self = this;
-    this.#iterator = { next: () => self.#next() };
+    this.#iterator = { next: () => this.#next() };
   }
 
   #makeBatch(size: number): Batch<Y> {

@@ -198,7 +198,11 @@ export abstract class Module {
       for (const [n, p] of m.ownParameters()) out.push([name + n, p]);
     });
     const seen = new Set<Parameter>();
-    return out.filter(([, p]) => (seen.has(p) ? false : (seen.add(p), true)));
+    return out.filter(([, p]) => {
+      if (seen.has(p)) return false;
+      seen.add(p);
+      return true;
+    });
   }
 
   /** Every parameter, in the order of `namedParameters()` (pass this to an optimiser). */

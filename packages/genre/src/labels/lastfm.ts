@@ -380,7 +380,7 @@ export class LastfmClient {
       this.#signal?.removeEventListener('abort', stop);
       ctrl.abort();
     }
-    let body: unknown = undefined;
+    let body: unknown;
     try { body = JSON.parse(text); } catch { /* handled below */ }
     const apiError = body !== null && typeof body === 'object' && typeof (body as { error?: unknown }).error === 'number'
       ? body as { error: number; message?: unknown } : null;

@@ -80,7 +80,7 @@ function parzenSample(p: Parzen, rng: Rng): number {
 function categorical(values: readonly ParamValue[], seen: ParamValue[]): number[] {
   const w = values.map(() => 1); // +1 smoothing
   for (const v of seen) {
-    const k = values.findIndex((x) => x === v);
+    const k = values.indexOf(v);
     if (k >= 0) w[k]++;
   }
   const s = w.reduce((a, b) => a + b, 0);
