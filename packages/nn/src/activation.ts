@@ -2,7 +2,7 @@
 // (the input, or the output for Tanh/Sigmoid) and reuses its output and dx buffers.
 
 import {
-  Tensor, geluBackward, geluForward, geluTanhBackward, geluTanhForward, leakyReluBackward, leakyReluForward, reluBackward,
+  type Tensor, geluBackward, geluForward, geluTanhBackward, geluTanhForward, leakyReluBackward, leakyReluForward, reluBackward,
   reluForward, sigmoidBackward, sigmoidForward, tanhBackward, tanhForward, checkOptions,
 } from '@timbre/tensor';
 import { BufferSlots, Module, expectGradShape, expectSaved, handOut, staged, type CallOptions, type ModuleConfig } from './module.js';

@@ -1,7 +1,7 @@
 // BatchNorm1d over [B, C] inputs, PyTorch semantics: training normalises with the batch's biased variance
 // and updates running_mean/running_var (unbiased variance) with `momentum`; eval uses the running statistics.
 
-import { Tensor, ShapeError, batchNormBackward, batchNormNormalize, batchNormStats, formatShape, full, zeros, checkOptions } from '@timbre/tensor';
+import { type Tensor, ShapeError, batchNormBackward, batchNormNormalize, batchNormStats, formatShape, full, zeros, checkOptions } from '@timbre/tensor';
 import { BufferSlots, Module, Parameter, expectGradShape, expectSaved, handOut, type CallOptions, type ModuleConfig } from './module.js';
 
 /** Options of `BatchNorm1d` (PyTorch's defaults). */

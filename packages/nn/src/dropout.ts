@@ -1,7 +1,7 @@
 // Inverted dropout: in training, zero each element with probability p and scale survivors by 1/(1−p);
 // in eval mode the layer is the identity. The mask comes from a seeded Rng.
 
-import { Rng, Tensor, dropoutBackward, dropoutForward, checkOptions } from '@timbre/tensor';
+import { type Rng, type Tensor, dropoutBackward, dropoutForward, checkOptions } from '@timbre/tensor';
 import { BufferSlots, Module, defaultRng, expectGradShape, expectSaved, handOut, type CallOptions, type ModuleConfig } from './module.js';
 
 /**

@@ -1,6 +1,6 @@
 // Early stopping on a validation metric: keeps a copy of the best weights and restores them on request.
 
-import { Tensor, checkOptions } from '@timbre/tensor';
+import { type Tensor, checkOptions } from '@timbre/tensor';
 import type { Module } from './module.js';
 
 /**

@@ -2,10 +2,10 @@
 // optimiser, DataLoader, scheduler, EarlyStopping). It draws no random numbers itself and runs exactly the
 // steps of the loop in its doc comment, so its numbers equal that loop's.
 
-import { Tensor, checkOptions } from '@timbre/tensor';
+import { type Tensor, checkOptions } from '@timbre/tensor';
 import type { DataLoader } from './data.js';
 import { EarlyStopping } from './early-stopping.js';
-import { LRScheduler, ReduceLROnPlateau } from './lr-scheduler.js';
+import { type LRScheduler, ReduceLROnPlateau } from './lr-scheduler.js';
 import { REUSE, type CallOptions, type Module } from './module.js';
 import type { Optimizer } from './optim.js';
 

@@ -1,7 +1,7 @@
 // Finite-difference gradient checking: central differences with the loss summed in float64.
 // Float32 storage limits agreement to ~1e-3..1e-2 relative, so the default tolerance is 1e-2 (STYLE.md §7).
 
-import { Rng, Tensor, randn, checkOptions } from '@timbre/tensor';
+import { Rng, type Tensor, randn, checkOptions } from '@timbre/tensor';
 import type { Module } from './module.js';
 
 /**

@@ -1,7 +1,7 @@
 // Optimisers with PyTorch's update rules and argument checks: SGD, Adam, AdamW.
 // One parameter group; `lr` is a public field that schedulers write. State tensors are allocated once, lazily.
 
-import { Tensor, adamStep, sgdStep, zeros, checkOptions } from '@timbre/tensor';
+import { type Tensor, adamStep, sgdStep, zeros, checkOptions } from '@timbre/tensor';
 import type { Parameter } from './module.js';
 
 /** Optimiser state in PyTorch's `state_dict()` shape: tensors keyed `state.<paramIndex>.<name>`, plus JSON. */

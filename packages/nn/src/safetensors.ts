@@ -4,7 +4,7 @@
 
 import { readFileSync } from 'node:fs';
 import { writeFileAtomic } from './atomic.js';
-import { Tensor, sizeOf, zeros } from '@timbre/tensor';
+import { type Tensor, sizeOf, zeros } from '@timbre/tensor';
 import { checkSafetensorsHeader } from './safetensors-check.js';
 
 const BYTES: Record<string, number> = { F32: 4, F64: 8, I64: 8, I32: 4, F16: 2, BF16: 2 };

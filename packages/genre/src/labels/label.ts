@@ -2,7 +2,7 @@
 // (last.fm), plus the label file this package reads and writes ("track_id<TAB>genre", .cls format).
 import { statSync } from 'node:fs';
 import { writeFileAtomic } from '@timbre/nn';
-import { LastfmClient, LastfmError, PER_TRACK_ERRORS } from './lastfm.js';
+import { type LastfmClient, LastfmError, PER_TRACK_ERRORS } from './lastfm.js';
 import { readLastfmTags, readTagtraumCls, type TrackTags } from './offline.js';
 import { tagsToGenre, type GenreVocabulary, type TagRule } from './tags.js';
 
