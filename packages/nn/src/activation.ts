@@ -9,16 +9,20 @@ import { BufferSlots, Module, expectGradShape, expectSaved, handOut, staged, typ
 
 /** Shared plumbing: buffers and the saved tensor; subclasses provide the two kernel calls. */
 abstract class Elementwise extends Module {
+  /** What backward needs: the last forward's input, or its output when `savesOutput`. */
   protected saved: Tensor | null = null;
+  /** The last forward's output (backward checks dout's shape against it). */
   protected out: Tensor | null = null;
   #outs = new BufferSlots();
   #dxs = new BufferSlots();
   #xIn = new BufferSlots(); // an input from outside WebAssembly memory, staged (see staged())
   #dIn = new BufferSlots(); // likewise a dout
+  /** The layer's name in error messages. */
   protected abstract readonly name: string;
   protected abstract run(out: Float32Array, x: Float32Array, n: number): void;
   /** Accumulates into dx. `saved` is the input or the output, whichever `savesOutput` says. */
   protected abstract grad(dx: Float32Array, dout: Float32Array, saved: Float32Array, n: number): void;
+  /** True when backward is computed from the output (Tanh, Sigmoid) rather than the input. */
   protected readonly savesOutput: boolean = false;
   abstract override config(): ModuleConfig;
 
@@ -57,6 +61,7 @@ abstract class Elementwise extends Module {
  * ```
  */
 export class ReLU extends Elementwise {
+  /** `'ReLU'`, for error messages. */
   protected readonly name = 'ReLU';
   /** Forward kernel: out = max(x, 0) over the first n elements. */
   protected run(out: Float32Array, x: Float32Array, n: number): void { reluForward(out, x, n); }
@@ -73,7 +78,9 @@ export class ReLU extends Elementwise {
  * ```
  */
 export class LeakyReLU extends Elementwise {
+  /** `'LeakyReLU'`, for error messages. */
   protected readonly name = 'LeakyReLU';
+  /** Slope for x ≤ 0 (default 0.01). */
   readonly negativeSlope: number;
   constructor(options: { negativeSlope?: number } = {}) {
     super();
@@ -93,7 +100,9 @@ export class LeakyReLU extends Elementwise {
 
 /** tanh(x), element-wise; backward uses the saved output (1 − y²). */
 export class Tanh extends Elementwise {
+  /** `'Tanh'`, for error messages. */
   protected readonly name = 'Tanh';
+  /** True: backward uses the saved output. */
   protected override readonly savesOutput = true;
   /** Forward kernel: out = tanh(x) over the first n elements. */
   protected run(out: Float32Array, x: Float32Array, n: number): void { tanhForward(out, x, n); }
@@ -104,7 +113,9 @@ export class Tanh extends Elementwise {
 
 /** 1/(1 + e^−x), element-wise, overflow-free; backward uses the saved output y(1 − y). */
 export class Sigmoid extends Elementwise {
+  /** `'Sigmoid'`, for error messages. */
   protected readonly name = 'Sigmoid';
+  /** True: backward uses the saved output. */
   protected override readonly savesOutput = true;
   /** Forward kernel: out = 1/(1 + e^−x) over the first n elements. */
   protected run(out: Float32Array, x: Float32Array, n: number): void { sigmoidForward(out, x, n); }
@@ -127,7 +138,9 @@ export type GELUApproximate = 'none' | 'tanh';
  * ```
  */
 export class GELU extends Elementwise {
+  /** `'GELU'`, for error messages. */
   protected readonly name = 'GELU';
+  /** 'none' (exact erf form, default) or 'tanh'. */
   readonly approximate: GELUApproximate;
   constructor(options: { approximate?: GELUApproximate } = {}) {
     super();

@@ -27,12 +27,19 @@ export interface BatchNorm1dOptions {
  * ```
  */
 export class BatchNorm1d extends Module {
+  /** C: the size of the input's second dimension. */
   readonly numFeatures: number;
+  /** See {@link BatchNorm1dOptions.eps}. */
   readonly eps: number;
+  /** See {@link BatchNorm1dOptions.momentum}. */
   readonly momentum: number | null;
+  /** γ [numFeatures], or null without `affine`. */
   readonly weight: Parameter | null;
+  /** β [numFeatures], or null without `affine`. */
   readonly bias: Parameter | null;
+  /** Running mean [numFeatures] (a buffer: `running_mean`), or null without `trackRunningStats`. */
   readonly runningMean: Tensor | null;
+  /** Running unbiased variance [numFeatures] (a buffer: `running_var`), or null without `trackRunningStats`. */
   readonly runningVar: Tensor | null;
   /** Scalar count of training batches (PyTorch's int64 `num_batches_tracked`, stored as float32). */
   readonly numBatchesTracked: Tensor | null;

@@ -293,6 +293,7 @@ class Replica {
 export class DataParallel extends Module {
   /** The wrapped module (PyTorch's `.module`): its parameters are the ones trained. */
   readonly module: Module;
+  /** Threads that share a batch, this one included (the `threads` option, capped by TIMBRE_THREADS). */
   readonly threads: number;
   readonly #minRows: number;
   readonly #minFlops: number;

@@ -38,11 +38,17 @@ export interface DataLoaderOptions {
  * ```
  */
 export class DataLoader<Y extends Int32Array | Tensor> implements Iterable<Batch<Y>> {
+  /** Inputs, one row per sample. */
   readonly x: Tensor;
+  /** Targets, one per row of `x` (class ids, or a tensor of rows). */
   readonly y: Y;
+  /** Rows per batch. */
   readonly batchSize: number;
+  /** Reshuffle the row order at the start of every pass. */
   readonly shuffle: boolean;
+  /** Skip the last, smaller batch. */
   readonly dropLast: boolean;
+  /** Number of batches per pass. */
   readonly length: number;
   #rng: Rng;
   #order: Int32Array;

@@ -15,6 +15,7 @@ import { BufferSlots, Module, defaultRng, expectGradShape, expectSaved, handOut,
  * ```
  */
 export class Dropout extends Module {
+  /** Probability that an element is zeroed in training mode, in [0, 1]. */
   readonly p: number;
   #rng: Rng;
   #mask = new BufferSlots();

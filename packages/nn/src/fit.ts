@@ -47,14 +47,24 @@ export interface FitEarlyStopping {
 
 /** Options of `fit`. */
 export interface FitOptions<Y extends Int32Array | Tensor> {
+  /** The loss to minimise, e.g. `new CrossEntropyLoss()`. */
   loss: FitLoss<Y>;
+  /** Steps the model's parameters once per batch. */
   optimizer: Optimizer;
   /** Epochs to train (at most, with early stopping). */
   epochs: number;
   /** Data scored after every epoch in eval mode: tensors, or a DataLoader over them. */
-  validation?: { x: Tensor; y: Y } | DataLoader<Y>;
+  validation?:
+    | {
+        /** Validation inputs, one row per sample. */
+        x: Tensor;
+        /** Validation targets, one per row of `x`. */
+        y: Y;
+      }
+    | DataLoader<Y>;
   /** Stepped once per epoch after validation; ReduceLROnPlateau with the validation loss (the training loss without validation data). */
   scheduler?: LRScheduler | ReduceLROnPlateau;
+  /** Stop when the monitored value stops improving (and, by default, restore the best epoch's weights). */
   earlyStopping?: FitEarlyStopping;
   /** Called after each epoch with its log; return 'stop' to end training. */
   onEpochEnd?: (log: EpochLog) => void | 'stop';
@@ -70,6 +80,7 @@ export interface FitOptions<Y extends Int32Array | Tensor> {
 
 /** What `fit` returns: one log per epoch trained, and where early stopping found the best epoch. */
 export interface History {
+  /** One log per epoch trained, in order. */
   epochs: EpochLog[];
   /** Epoch of the best monitored value (early stopping only; its weights are the model's when restoreBest). */
   bestEpoch: number | null;

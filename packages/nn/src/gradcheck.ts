@@ -45,7 +45,9 @@ export function maxRelError(analytic: ArrayLike<number>, numeric: ArrayLike<numb
 
 /** Result of `gradcheck`: the worst relative error per checked tensor and overall. */
 export interface GradcheckResult {
+  /** True when every max relative error is below the tolerance. */
   ok: boolean;
+  /** The largest of `errors`. */
   maxRelError: number;
   /** name ('input', or a parameter name) -> max relative error */
   errors: Record<string, number>;

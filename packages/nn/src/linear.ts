@@ -23,7 +23,9 @@ export interface LinearOptions {
  * ```
  */
 export class Linear extends Module {
+  /** Size of each input row. */
   readonly inFeatures: number;
+  /** Size of each output row. */
   readonly outFeatures: number;
   /** [outFeatures, inFeatures] */
   readonly weight: Parameter;

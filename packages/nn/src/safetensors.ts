@@ -13,7 +13,9 @@ const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
 /** Tensors and string metadata read from a safetensors file (values converted to float32 tensors). */
 export interface SafetensorsContents {
+  /** The tensors by name, in the file's order. */
   tensors: Record<string, Tensor>;
+  /** The header's `__metadata__` strings ({} when absent). */
   metadata: Record<string, string>;
 }
 

@@ -3,6 +3,7 @@
 
 /** Thrown when tensor shapes do not fit an op. The message names the op and both shapes. */
 export class ShapeError extends RangeError {
+  /** Always `'ShapeError'`, so messages and stack traces name the error. */
   override name = 'ShapeError';
 }
 

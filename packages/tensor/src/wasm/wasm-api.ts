@@ -3,6 +3,7 @@
 
 /** A WebAssembly.Memory (shared: its buffer is a SharedArrayBuffer that never detaches). */
 export interface WasmMemory {
+  /** The memory's bytes (a SharedArrayBuffer when shared). */
   readonly buffer: ArrayBuffer | SharedArrayBuffer;
   /** Grows the memory by `deltaPages` pages of 64 KiB and returns the previous size in pages. */
   grow(deltaPages: number): number;
