@@ -16,7 +16,7 @@ import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import {
-  Rng, Tensor, fromArray, getBackend, randn, setBackend, setParallel, wasmHeapStats, type Backend,
+  Rng, type Tensor, fromArray, getBackend, randn, setBackend, setParallel, wasmHeapStats, type Backend,
 } from '@timbre/tensor';
 import {
   Adam, CrossEntropyLoss, DataLoader, DataParallel, Linear, REUSE, ReLU, SGD, Sequential, saveSafetensors, type CallOptions, type Module,

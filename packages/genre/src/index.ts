@@ -13,6 +13,7 @@ export {
   vocabularyLookup, parseVocabulary, type Tag, type GenreVocabulary, type TagRule,
 } from './labels/tags.js';
 export { LastfmClient, LastfmError, parseTopTags, type LastfmClientOptions, type TopTagsResult, type LastfmEvent } from './labels/lastfm.js';
+export type { LastfmErrorCode, LastfmClock } from './labels/lastfm.js';
 export { readLastfmTags, readTagtraumCls, type TrackTags, type TagtraumLabel } from './labels/offline.js';
 export {
   labelFromTrackTags, labelFromLastfm, readLabels, writeLabelFile,
@@ -20,6 +21,7 @@ export {
 } from './labels/label.js';
 export { writeFileAtomic, withAtomicFile } from '@timbre/nn';
 export { readSongs, readSong, MsdFile, type ReadSongsOptions } from './msd/reader.js';
+export type { TableName } from './msd/reader.js';
 export { MsdFormatError } from './msd/errors.js';
 export {
   SONG_SCALAR_FIELDS, SONG_STRING_FIELDS, SONG_INT_FIELDS, SONG_FLOAT_FIELDS, SONG_ARRAY_FIELDS, SONGS_TABLES,
@@ -34,6 +36,7 @@ export {
   featureDefs, parseFeatureSpec, availableAudioGroups, FEATURE_GROUPS, type FeatureGroup, type FeatureDef, type KeyEncoding,
 } from './preprocess/features.js';
 export { fitScaler, applyScaler, fitDatasetScaler, scaleDataset, checkScalerState, type ScalerKind, type ScalerState } from './ml/scaler.js';
+export type { ScalerFitOptions } from './ml/scaler.js';
 export {
   preprocess, preprocessToFile, writePrepared, readPrepared, splitIndices, SPLIT_NAMES,
   type PreprocessOptions, type PreprocessReport, type PreparedData, type SplitName,
@@ -44,10 +47,13 @@ export {
 } from './ml/mlp.js';
 export { makeDatasets, datasetFromPrepared, splitRows, type SplitDatasets, type SplitSpec } from './pipeline/datasets.js';
 export { trainAndEvaluate, makeMlpModel, ensembleSize, ensembleSeeds, PRESET_ENSEMBLE, type TrainRunOptions, type TrainRunResult, type SeedRun, type RunSummary } from './pipeline/run.js';
+export type { FinalFit } from './pipeline/run.js';
 export { trainAndEvaluateParallel, type ParallelTrainOptions } from './pipeline/parallel.js';
 export { saveGenreModel, loadGenreModel, modelPaths, type ModelMeta, type SaveModelArgs } from './pipeline/model-file.js';
+export type { ModelFit } from './pipeline/model-file.js';
 export { predictTable, predictInputs, encodeForModel, songsToTable, type Prediction, type RawTable } from './pipeline/predict.js';
 export { listFiles, walkFiles, type WalkedFile, type SkippedPath, type ListFilesOptions } from './io/files.js';
+export type { PredictOptions } from './pipeline/predict.js';
 export { runPipeline, extractSongTable, type PipelineOptions, type PipelineResult } from './pipeline/pipeline.js';
 export { renderReport, writeReport, htmlTable, curveSourceOf, curvesCaption, type ReportInput, type ReportSection, type ReportHistory, type CurveSource } from './report/html.js';
 export { lineChart, scatterChart, heatmap, barChart, reliabilityChart, escapeHtml, niceTicks, PALETTE, type Series, type ChartOptions, type ReliabilityBin } from './report/svg.js';
@@ -69,6 +75,7 @@ export { manifestText, manifestMismatch, type ManifestHeader, type ManifestFile 
 export { listMsdFiles, shardFiles, parseShard, shardedName, fnv1a, type InputFile, type Shard } from './extract/files.js';
 export { SONGCSV_COLUMNS, EXTENDED_COLUMNS, songCsvCells, extendedCells } from './extract/rows.js';
 export { MsdReadPool } from './extract/pool.js';
+export type { ReadResult } from './extract/worker.js';
 export { addExtractCommand } from './cli/extract.js';
 export type { Dataset, Classifier, TrainHistory, ModelState } from './ml/types.js';
 export { LogisticRegression, type LogisticRegressionOptions } from './ml/logistic-regression.js';
@@ -93,6 +100,7 @@ export {
 export { tpeSuggest, type TpeOptions, type Observation } from './ml/search/tpe.js';
 export { evaluateTrial, type ObjectiveSpec, type TrialScore } from './ml/search/objective.js';
 export { runSearch, readJournal, type SearchOptions, type SearchResult, type TrialRecord, type Strategy } from './ml/search/search.js';
+export type { JournalHeader } from './ml/search/search.js';
 export { searchReportSection, searchPlotSvg, searchTableHtml } from './report/search.js';
 export { buildProgram, main } from './cli/main.js';
 export { acquireOutputLock, LockHeldError, type LockInfo, type OutputLock } from './io/lock.js';

@@ -12,7 +12,7 @@ import { loadSafetensors } from '@timbre/nn';
 import { runCli } from './cli-helpers.js';
 import { argmaxRows, evaluatePredictions } from '../src/ml/metrics.js';
 import { SeedEnsemble } from '../src/ml/ensemble.js';
-import { GBDT } from '../src/ml/gbdt.js';
+import type { GBDT } from '../src/ml/gbdt.js';
 import { LogisticRegression } from '../src/ml/logistic-regression.js';
 import { createModel } from '../src/ml/registry.js';
 import { writePrepared, type PreparedData } from '../src/preprocess/preprocess.js';

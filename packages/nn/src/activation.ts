@@ -2,23 +2,27 @@
 // (the input, or the output for Tanh/Sigmoid) and reuses its output and dx buffers.
 
 import {
-  Tensor, geluBackward, geluForward, geluTanhBackward, geluTanhForward, leakyReluBackward, leakyReluForward, reluBackward,
+  type Tensor, geluBackward, geluForward, geluTanhBackward, geluTanhForward, leakyReluBackward, leakyReluForward, reluBackward,
   reluForward, sigmoidBackward, sigmoidForward, tanhBackward, tanhForward, checkOptions,
 } from '@timbre/tensor';
 import { BufferSlots, Module, expectGradShape, expectSaved, handOut, staged, type CallOptions, type ModuleConfig } from './module.js';
 
 /** Shared plumbing: buffers and the saved tensor; subclasses provide the two kernel calls. */
 abstract class Elementwise extends Module {
+  /** What backward needs: the last forward's input, or its output when `savesOutput`. */
   protected saved: Tensor | null = null;
+  /** The last forward's output (backward checks dout's shape against it). */
   protected out: Tensor | null = null;
   #outs = new BufferSlots();
   #dxs = new BufferSlots();
   #xIn = new BufferSlots(); // an input from outside WebAssembly memory, staged (see staged())
   #dIn = new BufferSlots(); // likewise a dout
+  /** The layer's name in error messages. */
   protected abstract readonly name: string;
   protected abstract run(out: Float32Array, x: Float32Array, n: number): void;
   /** Accumulates into dx. `saved` is the input or the output, whichever `savesOutput` says. */
   protected abstract grad(dx: Float32Array, dout: Float32Array, saved: Float32Array, n: number): void;
+  /** True when backward is computed from the output (Tanh, Sigmoid) rather than the input. */
   protected readonly savesOutput: boolean = false;
   abstract override config(): ModuleConfig;
 
@@ -57,9 +61,12 @@ abstract class Elementwise extends Module {
  * ```
  */
 export class ReLU extends Elementwise {
+  /** `'ReLU'`, for error messages. */
   protected readonly name = 'ReLU';
+  /** Forward kernel: out = max(x, 0) over the first n elements. */
   protected run(out: Float32Array, x: Float32Array, n: number): void { reluForward(out, x, n); }
   protected grad(dx: Float32Array, dout: Float32Array, x: Float32Array, n: number): void { reluBackward(dx, dout, x, n); }
+  /** `{ type: 'ReLU' }`, for `buildModule` and saved models. */
   config(): ModuleConfig { return { type: 'ReLU' }; }
 }
 
@@ -71,7 +78,9 @@ export class ReLU extends Elementwise {
  * ```
  */
 export class LeakyReLU extends Elementwise {
+  /** `'LeakyReLU'`, for error messages. */
   protected readonly name = 'LeakyReLU';
+  /** Slope for x ≤ 0 (default 0.01). */
   readonly negativeSlope: number;
   constructor(options: { negativeSlope?: number } = {}) {
     super();
@@ -80,28 +89,38 @@ export class LeakyReLU extends Elementwise {
     if (!Number.isFinite(negativeSlope)) throw new RangeError(`LeakyReLU: negativeSlope must be finite, got ${negativeSlope}`);
     this.negativeSlope = negativeSlope;
   }
+  /** Forward kernel: out = x for x > 0, else negativeSlope·x, over the first n elements. */
   protected run(out: Float32Array, x: Float32Array, n: number): void { leakyReluForward(out, x, n, this.negativeSlope); }
   protected grad(dx: Float32Array, dout: Float32Array, x: Float32Array, n: number): void {
     leakyReluBackward(dx, dout, x, n, this.negativeSlope);
   }
+  /** `{ type: 'LeakyReLU', negativeSlope }`, for `buildModule` and saved models. */
   config(): ModuleConfig { return { type: 'LeakyReLU', negativeSlope: this.negativeSlope }; }
 }
 
 /** tanh(x), element-wise; backward uses the saved output (1 − y²). */
 export class Tanh extends Elementwise {
+  /** `'Tanh'`, for error messages. */
   protected readonly name = 'Tanh';
+  /** True: backward uses the saved output. */
   protected override readonly savesOutput = true;
+  /** Forward kernel: out = tanh(x) over the first n elements. */
   protected run(out: Float32Array, x: Float32Array, n: number): void { tanhForward(out, x, n); }
   protected grad(dx: Float32Array, dout: Float32Array, y: Float32Array, n: number): void { tanhBackward(dx, dout, y, n); }
+  /** `{ type: 'Tanh' }`, for `buildModule` and saved models. */
   config(): ModuleConfig { return { type: 'Tanh' }; }
 }
 
 /** 1/(1 + e^−x), element-wise, overflow-free; backward uses the saved output y(1 − y). */
 export class Sigmoid extends Elementwise {
+  /** `'Sigmoid'`, for error messages. */
   protected readonly name = 'Sigmoid';
+  /** True: backward uses the saved output. */
   protected override readonly savesOutput = true;
+  /** Forward kernel: out = 1/(1 + e^−x) over the first n elements. */
   protected run(out: Float32Array, x: Float32Array, n: number): void { sigmoidForward(out, x, n); }
   protected grad(dx: Float32Array, dout: Float32Array, y: Float32Array, n: number): void { sigmoidBackward(dx, dout, y, n); }
+  /** `{ type: 'Sigmoid' }`, for `buildModule` and saved models. */
   config(): ModuleConfig { return { type: 'Sigmoid' }; }
 }
 
@@ -119,7 +138,9 @@ export type GELUApproximate = 'none' | 'tanh';
  * ```
  */
 export class GELU extends Elementwise {
+  /** `'GELU'`, for error messages. */
   protected readonly name = 'GELU';
+  /** 'none' (exact erf form, default) or 'tanh'. */
   readonly approximate: GELUApproximate;
   constructor(options: { approximate?: GELUApproximate } = {}) {
     super();
@@ -130,6 +151,7 @@ export class GELU extends Elementwise {
     }
     this.approximate = approximate;
   }
+  /** Forward kernel: GELU (exact or tanh form, per `approximate`) over the first n elements. */
   protected run(out: Float32Array, x: Float32Array, n: number): void {
     if (this.approximate === 'tanh') geluTanhForward(out, x, n);
     else geluForward(out, x, n);
@@ -138,5 +160,6 @@ export class GELU extends Elementwise {
     if (this.approximate === 'tanh') geluTanhBackward(dx, dout, x, n);
     else geluBackward(dx, dout, x, n);
   }
+  /** `{ type: 'GELU', approximate }`, for `buildModule` and saved models. */
   config(): ModuleConfig { return { type: 'GELU', approximate: this.approximate }; }
 }

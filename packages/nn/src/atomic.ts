@@ -6,6 +6,7 @@ import { basename, dirname, join } from 'node:path';
 
 /** `fsync`: flush file and directory to disk (default true; false trades crash safety for speed). */
 export interface AtomicWriteOptions {
+  /** Flush the file and its directory to disk before returning (default true). */
   readonly fsync?: boolean;
 }
 

@@ -1,7 +1,7 @@
 // BatchNorm1d over [B, C] inputs, PyTorch semantics: training normalises with the batch's biased variance
 // and updates running_mean/running_var (unbiased variance) with `momentum`; eval uses the running statistics.
 
-import { Tensor, ShapeError, batchNormBackward, batchNormNormalize, batchNormStats, formatShape, full, zeros, checkOptions } from '@timbre/tensor';
+import { type Tensor, ShapeError, batchNormBackward, batchNormNormalize, batchNormStats, formatShape, full, zeros, checkOptions } from '@timbre/tensor';
 import { BufferSlots, Module, Parameter, expectGradShape, expectSaved, handOut, type CallOptions, type ModuleConfig } from './module.js';
 
 /** Options of `BatchNorm1d` (PyTorch's defaults). */
@@ -27,12 +27,19 @@ export interface BatchNorm1dOptions {
  * ```
  */
 export class BatchNorm1d extends Module {
+  /** C: the size of the input's second dimension. */
   readonly numFeatures: number;
+  /** See {@link BatchNorm1dOptions.eps}. */
   readonly eps: number;
+  /** See {@link BatchNorm1dOptions.momentum}. */
   readonly momentum: number | null;
+  /** γ [numFeatures], or null without `affine`. */
   readonly weight: Parameter | null;
+  /** β [numFeatures], or null without `affine`. */
   readonly bias: Parameter | null;
+  /** Running mean [numFeatures] (a buffer: `running_mean`), or null without `trackRunningStats`. */
   readonly runningMean: Tensor | null;
+  /** Running unbiased variance [numFeatures] (a buffer: `running_var`), or null without `trackRunningStats`. */
   readonly runningVar: Tensor | null;
   /** Scalar count of training batches (PyTorch's int64 `num_batches_tracked`, stored as float32). */
   readonly numBatchesTracked: Tensor | null;
@@ -106,6 +113,10 @@ export class BatchNorm1d extends Module {
     }
   }
 
+  /**
+   * Accumulates weight.grad and bias.grad (when affine); returns dx [B, C] (fresh, or the layer's with `reuse`), or null
+   * when inputGrad is false. Differentiates through the batch statistics in training mode, through the running ones in eval.
+   */
   backward(dout: Tensor): Tensor;
   backward(dout: Tensor, inputGrad: boolean, options?: CallOptions): Tensor | null;
   backward(dout: Tensor, inputGrad = true, options?: CallOptions): Tensor | null {

@@ -30,6 +30,7 @@ export class ModuleList extends Module implements Iterable<Module> {
     return this;
   }
 
+  /** Number of modules in the list. */
   get length(): number {
     return this.#items.length;
   }
@@ -41,6 +42,7 @@ export class ModuleList extends Module implements Iterable<Module> {
     return m;
   }
 
+  /** Iterates the modules in order. */
   [Symbol.iterator](): Iterator<Module> {
     return this.#items[Symbol.iterator]();
   }
@@ -96,14 +98,17 @@ export class ModuleDict extends Module {
     return m;
   }
 
+  /** True when a module is registered under `key`. */
   has(key: string): boolean {
     return this.#items.has(key);
   }
 
+  /** The keys, in insertion order (a fresh array). */
   keys(): string[] {
     return [...this.#items.keys()];
   }
 
+  /** Number of modules in the dict. */
   get size(): number {
     return this.#items.size;
   }

@@ -5,7 +5,7 @@
 // in Atomics.wait and would not see an 'error' event).
 
 import { receiveMessageOnPort } from 'node:worker_threads';
-import { Tensor, adoptArena, spinWhile, wasmOffset, zeros } from '@timbre/tensor';
+import { type Tensor, adoptArena, spinWhile, wasmOffset, zeros } from '@timbre/tensor';
 import { REUSE } from './module.js';
 import {
   CTRL_SLOTS, DONE, IN, INPUT_GRAD, NEW_BUFFER, OP, OP_BACKWARD, OP_EXIT, OP_FORWARD, OUT, READY, ROWS, SEQ, SPIN_MS, STATUS,

@@ -293,6 +293,7 @@ class Replica {
 export class DataParallel extends Module {
   /** The wrapped module (PyTorch's `.module`): its parameters are the ones trained. */
   readonly module: Module;
+  /** Threads that share a batch, this one included (the `threads` option, capped by TIMBRE_THREADS). */
   readonly threads: number;
   readonly #minRows: number;
   readonly #minFlops: number;
@@ -432,6 +433,11 @@ export class DataParallel extends Module {
     return this.#gather(reuse ? this.#out : null, own, outCols, 'out', active);
   }
 
+  /**
+   * Runs each replica's backward on its rows of `dout` and adds the replicas' gradients into the wrapped module's `.grad`
+   * (so it holds the whole batch's gradient, as a single-thread backward would); returns dx [B, inFeatures] gathered from
+   * the replicas, or null when inputGrad is false. `dout` must be [B, outFeatures] for the last forward's batch.
+   */
   backward(dout: Tensor): Tensor;
   backward(dout: Tensor, inputGrad: boolean, options?: CallOptions): Tensor | null;
   backward(dout: Tensor, inputGrad = true, options?: CallOptions): Tensor | null {

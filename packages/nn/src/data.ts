@@ -1,7 +1,7 @@
 // A seeded mini-batch iterator over in-memory rows. It copies each batch's rows into buffers it owns and
 // reuses them, and yields one reused result object, so iterating allocates nothing per step.
 
-import { Rng, Tensor, ShapeError, formatShape, gatherRows, zeros, checkOptions } from '@timbre/tensor';
+import { type Rng, Tensor, ShapeError, formatShape, gatherRows, zeros, checkOptions } from '@timbre/tensor';
 import { defaultRng } from './module.js';
 
 /** One mini-batch: rows of x and the matching targets. Owned by the loader; valid until the next batch. */
@@ -38,11 +38,17 @@ export interface DataLoaderOptions {
  * ```
  */
 export class DataLoader<Y extends Int32Array | Tensor> implements Iterable<Batch<Y>> {
+  /** Inputs, one row per sample. */
   readonly x: Tensor;
+  /** Targets, one per row of `x` (class ids, or a tensor of rows). */
   readonly y: Y;
+  /** Rows per batch. */
   readonly batchSize: number;
+  /** Reshuffle the row order at the start of every pass. */
   readonly shuffle: boolean;
+  /** Skip the last, smaller batch. */
   readonly dropLast: boolean;
+  /** Number of batches per pass. */
   readonly length: number;
   #rng: Rng;
   #order: Int32Array;
@@ -78,8 +84,7 @@ export class DataLoader<Y extends Int32Array | Tensor> implements Iterable<Batch
     this.#full = this.#makeBatch(full);
     this.#tail = !dropLast && tail !== 0 && N > batchSize ? this.#makeBatch(tail) : null;
     this.#result = { done: false, value: this.#full };
-    const self = this;
-    this.#iterator = { next: () => self.#next() };
+    this.#iterator = { next: () => this.#next() };
   }
 
   #makeBatch(size: number): Batch<Y> {

@@ -1,7 +1,7 @@
 // Inverted dropout: in training, zero each element with probability p and scale survivors by 1/(1−p);
 // in eval mode the layer is the identity. The mask comes from a seeded Rng.
 
-import { Rng, Tensor, dropoutBackward, dropoutForward, checkOptions } from '@timbre/tensor';
+import { type Rng, type Tensor, dropoutBackward, dropoutForward, checkOptions } from '@timbre/tensor';
 import { BufferSlots, Module, defaultRng, expectGradShape, expectSaved, handOut, type CallOptions, type ModuleConfig } from './module.js';
 
 /**
@@ -15,6 +15,7 @@ import { BufferSlots, Module, defaultRng, expectGradShape, expectSaved, handOut,
  * ```
  */
 export class Dropout extends Module {
+  /** Probability that an element is zeroed in training mode, in [0, 1]. */
   readonly p: number;
   #rng: Rng;
   #mask = new BufferSlots();
@@ -48,6 +49,7 @@ export class Dropout extends Module {
     return handOut('Dropout.forward', out, options);
   }
 
+  /** Returns dx = dout·mask (fresh, or the layer's with `reuse`); in eval mode `dout` itself. Null when inputGrad is false. */
   backward(dout: Tensor): Tensor;
   backward(dout: Tensor, inputGrad: boolean, options?: CallOptions): Tensor | null;
   backward(dout: Tensor, inputGrad = true, options?: CallOptions): Tensor | null {

@@ -1,6 +1,6 @@
 // Early stopping on a validation metric: keeps a copy of the best weights and restores them on request.
 
-import { Tensor, checkOptions } from '@timbre/tensor';
+import { type Tensor, checkOptions } from '@timbre/tensor';
 import type { Module } from './module.js';
 
 /**
@@ -14,14 +14,19 @@ import type { Module } from './module.js';
  * ```
  */
 export class EarlyStopping {
+  /** The module whose state dict is snapshotted at the best epoch. */
   readonly module: Module;
+  /** Epochs without improvement before `step` returns true (default 10). */
   readonly patience: number;
+  /** Least change that counts as an improvement (default 0). */
   readonly minDelta: number;
+  /** 'min' (default): lower is better (a loss); 'max': higher is better (an accuracy). */
   readonly mode: 'min' | 'max';
   /** Best metric so far. */
   best: number;
   /** Epoch index (count of `step` calls − 1) of the best metric, −1 before the first step. */
   bestEpoch = -1;
+  /** Consecutive epochs since the last improvement. */
   epochsWithoutImprovement = 0;
   #epoch = -1;
   #snapshot: Record<string, Tensor> | null = null;

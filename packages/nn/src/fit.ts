@@ -2,16 +2,18 @@
 // optimiser, DataLoader, scheduler, EarlyStopping). It draws no random numbers itself and runs exactly the
 // steps of the loop in its doc comment, so its numbers equal that loop's.
 
-import { Tensor, checkOptions } from '@timbre/tensor';
+import { type Tensor, checkOptions } from '@timbre/tensor';
 import type { DataLoader } from './data.js';
 import { EarlyStopping } from './early-stopping.js';
-import { LRScheduler, ReduceLROnPlateau } from './lr-scheduler.js';
+import { type LRScheduler, ReduceLROnPlateau } from './lr-scheduler.js';
 import { REUSE, type CallOptions, type Module } from './module.js';
 import type { Optimizer } from './optim.js';
 
 /** A loss `fit` can train with: CrossEntropyLoss (Int32Array labels), MSELoss (tensor targets) or your own. */
 export interface FitLoss<Y> {
+  /** The loss of `output` against `target`, as a scalar tensor (its mean over the batch, for `fit`'s epoch loss). */
   forward(output: Tensor, target: Y, options?: CallOptions): Tensor;
+  /** d loss / d output for the last forward, shaped like the output. */
   backward(dout?: Tensor, options?: CallOptions): Tensor;
 }
 
@@ -45,14 +47,24 @@ export interface FitEarlyStopping {
 
 /** Options of `fit`. */
 export interface FitOptions<Y extends Int32Array | Tensor> {
+  /** The loss to minimise, e.g. `new CrossEntropyLoss()`. */
   loss: FitLoss<Y>;
+  /** Steps the model's parameters once per batch. */
   optimizer: Optimizer;
   /** Epochs to train (at most, with early stopping). */
   epochs: number;
   /** Data scored after every epoch in eval mode: tensors, or a DataLoader over them. */
-  validation?: { x: Tensor; y: Y } | DataLoader<Y>;
+  validation?:
+    | {
+        /** Validation inputs, one row per sample. */
+        x: Tensor;
+        /** Validation targets, one per row of `x`. */
+        y: Y;
+      }
+    | DataLoader<Y>;
   /** Stepped once per epoch after validation; ReduceLROnPlateau with the validation loss (the training loss without validation data). */
   scheduler?: LRScheduler | ReduceLROnPlateau;
+  /** Stop when the monitored value stops improving (and, by default, restore the best epoch's weights). */
   earlyStopping?: FitEarlyStopping;
   /** Called after each epoch with its log; return 'stop' to end training. */
   onEpochEnd?: (log: EpochLog) => void | 'stop';
@@ -60,11 +72,15 @@ export interface FitOptions<Y extends Int32Array | Tensor> {
    * A progress line per epoch, rewritten as batches complete. Default: on when stderr is a terminal
    * (`process.stderr.isTTY`), never in a pipe, file or CI log. A `{ write }` object receives the text instead.
    */
-  progress?: boolean | { write(text: string): unknown };
+  progress?: boolean | {
+    /** Receives the progress text, with `\r` and `\n` as a terminal would. */
+    write(text: string): unknown;
+  };
 }
 
 /** What `fit` returns: one log per epoch trained, and where early stopping found the best epoch. */
 export interface History {
+  /** One log per epoch trained, in order. */
   epochs: EpochLog[];
   /** Epoch of the best monitored value (early stopping only; its weights are the model's when restoreBest). */
   bestEpoch: number | null;

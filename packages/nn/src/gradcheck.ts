@@ -1,7 +1,7 @@
 // Finite-difference gradient checking: central differences with the loss summed in float64.
 // Float32 storage limits agreement to ~1e-3..1e-2 relative, so the default tolerance is 1e-2 (STYLE.md §7).
 
-import { Rng, Tensor, randn, checkOptions } from '@timbre/tensor';
+import { Rng, type Tensor, randn, checkOptions } from '@timbre/tensor';
 import type { Module } from './module.js';
 
 /**
@@ -45,7 +45,9 @@ export function maxRelError(analytic: ArrayLike<number>, numeric: ArrayLike<numb
 
 /** Result of `gradcheck`: the worst relative error per checked tensor and overall. */
 export interface GradcheckResult {
+  /** True when every max relative error is below the tolerance. */
   ok: boolean;
+  /** The largest of `errors`. */
   maxRelError: number;
   /** name ('input', or a parameter name) -> max relative error */
   errors: Record<string, number>;

@@ -1,7 +1,7 @@
 // Linear layer: y = x·Wᵀ + b with W stored [outFeatures, inFeatures] (PyTorch's layout), on the matmul kernels:
 // forward = NT with fused bias, dx = NN, dWeight += TN (beta = 1), dBias += column sums.
 
-import { Rng, Tensor, ShapeError, biasBackward, formatShape, matmulNN, matmulNT, matmulTN, zeros, checkOptions } from '@timbre/tensor';
+import { type Rng, type Tensor, ShapeError, biasBackward, formatShape, matmulNN, matmulNT, matmulTN, zeros, checkOptions } from '@timbre/tensor';
 import { BufferSlots, Module, Parameter, defaultRng, expectSaved, handOut, staged, type CallOptions, type ModuleConfig } from './module.js';
 
 /** Options of `Linear`. */
@@ -23,7 +23,9 @@ export interface LinearOptions {
  * ```
  */
 export class Linear extends Module {
+  /** Size of each input row. */
   readonly inFeatures: number;
+  /** Size of each output row. */
   readonly outFeatures: number;
   /** [outFeatures, inFeatures] */
   readonly weight: Parameter;

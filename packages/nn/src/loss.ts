@@ -40,9 +40,13 @@ function checkReduction(op: string, r: string): void {
  * ```
  */
 export class CrossEntropyLoss {
+  /** See {@link CrossEntropyLossOptions.reduction}. */
   readonly reduction: Reduction;
+  /** See {@link CrossEntropyLossOptions.labelSmoothing}. */
   readonly labelSmoothing: number;
+  /** Per-class weight [C], or null for none. */
   readonly weight: Tensor | null;
+  /** See {@link CrossEntropyLossOptions.ignoreIndex}. */
   readonly ignoreIndex: number | null;
   #losses = new BufferSlots();    // [B] per-sample losses
   #probs = new BufferSlots();     // [B, C] softmax, saved for backward
@@ -180,6 +184,7 @@ export class CrossEntropyLoss {
  * ```
  */
 export class MSELoss {
+  /** 'mean' (default), 'sum' or 'none' (element-wise squared errors). */
   readonly reduction: Reduction;
   #errs = new BufferSlots();
   #dloss = new BufferSlots();

@@ -19,12 +19,19 @@ const initialLrs = new WeakMap<Optimizer, number>();
  * in it: build the scheduler with the same options, then `loadStateDict`.
  */
 export interface SchedulerState {
+  /** The scheduler's class name, e.g. `'StepLR'`; `loadStateDict` refuses another type's state. */
   type: string;
+  /** `step()` calls so far (`lastEpoch`). */
   last_epoch: number;
+  /** The lr the scheduler scales from (`baseLr`); epoch-indexed schedulers only. */
   base_lr?: number;
+  /** SequentialLR: its children's states, in order. */
   schedulers?: SchedulerState[];
+  /** ReduceLROnPlateau: the best metric so far, null before the first `step(metric)`. */
   best?: number | null;
+  /** ReduceLROnPlateau: epochs since the metric last improved. */
   num_bad_epochs?: number;
+  /** ReduceLROnPlateau: epochs of cooldown left. */
   cooldown_counter?: number;
 }
 
@@ -46,6 +53,7 @@ function checkState(op: string, type: string, state: SchedulerState, fields: str
 
 /** Base of the epoch-indexed schedulers: `lastEpoch` counts `step()` calls; lr = f(baseLr, lastEpoch). */
 export abstract class LRScheduler {
+  /** The optimiser whose `lr` this scheduler sets. */
   readonly optimizer: Optimizer;
   #baseLr: number;
   /** Number of `step()` calls so far (PyTorch's `last_epoch`, starting at 0 after construction). */
@@ -109,6 +117,7 @@ export abstract class LRScheduler {
     return this.optimizer.lr;
   }
 
+  /** Applies the epoch-0 lr (`lrAt(0)`) to the optimiser; subclass constructors call it once their fields are set. */
   protected init(): void {
     this.optimizer.lr = this.lrAt(0);
   }
@@ -123,7 +132,9 @@ export abstract class LRScheduler {
  * ```
  */
 export class StepLR extends LRScheduler {
+  /** Epochs between decays. */
   readonly stepSize: number;
+  /** Factor applied every `stepSize` epochs (default 0.1). */
   readonly gamma: number;
   constructor(optimizer: Optimizer, options: { stepSize: number; gamma?: number }) {
     checkOptions('StepLR', options, ['stepSize', 'gamma']);
@@ -147,7 +158,9 @@ export class StepLR extends LRScheduler {
  * ```
  */
 export class CosineAnnealingLR extends LRScheduler {
+  /** Epochs of a half cosine period: lr reaches `etaMin` at epoch tMax. */
   readonly tMax: number;
+  /** The lowest lr (default 0). */
   readonly etaMin: number;
   constructor(optimizer: Optimizer, options: { tMax: number; etaMin?: number }) {
     checkOptions('CosineAnnealingLR', options, ['tMax', 'etaMin']);
@@ -172,8 +185,11 @@ export class CosineAnnealingLR extends LRScheduler {
  * ```
  */
 export class LinearLR extends LRScheduler {
+  /** Multiplier of baseLr at epoch 0 (default 1/3). */
   readonly startFactor: number;
+  /** Multiplier of baseLr from epoch `totalIters` on (default 1). */
   readonly endFactor: number;
+  /** Epochs over which the multiplier moves linearly from startFactor to endFactor (default 5). */
   readonly totalIters: number;
   constructor(optimizer: Optimizer, options: { startFactor?: number; endFactor?: number; totalIters?: number } = {}) {
     checkOptions('LinearLR', options, ['startFactor', 'endFactor', 'totalIters']);
@@ -216,7 +232,9 @@ export interface SequentialLROptions {
  * ```
  */
 export class SequentialLR extends LRScheduler {
+  /** The schedulers run one after another. */
   readonly schedulers: readonly LRScheduler[];
+  /** Epochs at which the next scheduler takes over. */
   readonly milestones: readonly number[];
 
   constructor(optimizer: Optimizer, options: SequentialLROptions) {
@@ -309,13 +327,21 @@ export class SequentialLR extends LRScheduler {
 
 /** Options of `ReduceLROnPlateau` (PyTorch's defaults). */
 export interface ReduceLROnPlateauOptions {
+  /** 'min' (default): a lower metric is better (a loss); 'max': higher is better (an accuracy). */
   mode?: 'min' | 'max';
+  /** Multiplier of lr on a plateau, < 1 (default 0.1). */
   factor?: number;
+  /** Epochs without improvement tolerated before reducing (default 10). */
   patience?: number;
+  /** Least change that counts as an improvement (default 1e-4), relative or absolute per `thresholdMode`. */
   threshold?: number;
+  /** 'rel' (default): better than best·(1 ∓ threshold); 'abs': better than best ∓ threshold. */
   thresholdMode?: 'rel' | 'abs';
+  /** Epochs after a reduction during which bad epochs are not counted (default 0). */
   cooldown?: number;
+  /** lr never goes below this (default 0). */
   minLr?: number;
+  /** A reduction smaller than this is skipped (default 1e-8). */
   eps?: number;
 }
 
@@ -329,18 +355,31 @@ export interface ReduceLROnPlateauOptions {
  * ```
  */
 export class ReduceLROnPlateau {
+  /** The optimiser whose `lr` this scheduler lowers. */
   readonly optimizer: Optimizer;
+  /** See {@link ReduceLROnPlateauOptions.mode}. */
   readonly mode: 'min' | 'max';
+  /** See {@link ReduceLROnPlateauOptions.factor}. */
   readonly factor: number;
+  /** See {@link ReduceLROnPlateauOptions.patience}. */
   readonly patience: number;
+  /** See {@link ReduceLROnPlateauOptions.threshold}. */
   readonly threshold: number;
+  /** See {@link ReduceLROnPlateauOptions.thresholdMode}. */
   readonly thresholdMode: 'rel' | 'abs';
+  /** See {@link ReduceLROnPlateauOptions.cooldown}. */
   readonly cooldown: number;
+  /** See {@link ReduceLROnPlateauOptions.minLr}. */
   readonly minLr: number;
+  /** See {@link ReduceLROnPlateauOptions.eps}. */
   readonly eps: number;
+  /** Best metric so far (±Infinity before the first step). */
   best: number;
+  /** Epochs since the metric last improved. */
   numBadEpochs = 0;
+  /** Epochs of cooldown left. */
   cooldownCounter = 0;
+  /** Number of `step()` calls so far. */
   lastEpoch = 0;
 
   constructor(optimizer: Optimizer, options: ReduceLROnPlateauOptions = {}) {
@@ -389,6 +428,7 @@ export class ReduceLROnPlateau {
     }
   }
 
+  /** The lr the optimiser has now (PyTorch's `get_last_lr()[0]`). */
   getLastLr(): number {
     return this.optimizer.lr;
   }

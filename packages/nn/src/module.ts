@@ -51,6 +51,7 @@ export function defaultRng(): Rng {
  * caller owns, as in PyTorch.
  */
 export interface CallOptions {
+  /** Return the module's own buffer (valid until its next call) instead of a fresh tensor (default false). */
   reuse?: boolean;
 }
 
@@ -115,6 +116,7 @@ export function wantsReuse(op: string, options: CallOptions | undefined): boolea
 
 /** A JSON description of a module, enough to rebuild it (stored in safetensors `__metadata__.architecture`). */
 export interface ModuleConfig {
+  /** The class name `buildModule` looks up (built-in, or added with `registerModule`). */
   type: string;
   [key: string]: unknown;
 }
@@ -198,7 +200,11 @@ export abstract class Module {
       for (const [n, p] of m.ownParameters()) out.push([name + n, p]);
     });
     const seen = new Set<Parameter>();
-    return out.filter(([, p]) => (seen.has(p) ? false : (seen.add(p), true)));
+    return out.filter(([, p]) => {
+      if (seen.has(p)) return false;
+      seen.add(p);
+      return true;
+    });
   }
 
   /** Every parameter, in the order of `namedParameters()` (pass this to an optimiser). */
@@ -258,7 +264,15 @@ export abstract class Module {
    * Copies values from `stateDict` into this module's parameters and buffers. With `strict` (default)
    * missing or unexpected keys are an error; a shape mismatch always is. Returns the key lists.
    */
-  loadStateDict(stateDict: Record<string, Tensor>, options: { strict?: boolean } = {}): { missingKeys: string[]; unexpectedKeys: string[] } {
+  loadStateDict(
+    stateDict: Record<string, Tensor>,
+    options: { strict?: boolean } = {},
+  ): {
+    /** Keys of this module's state dict that `stateDict` lacks. */
+    missingKeys: string[];
+    /** Keys of `stateDict` this module does not have. */
+    unexpectedKeys: string[];
+  } {
     checkOptions('loadStateDict', options, ['strict']);
     const { strict = true } = options;
     const own = this.stateDict();

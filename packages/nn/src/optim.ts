@@ -1,7 +1,7 @@
 // Optimisers with PyTorch's update rules and argument checks: SGD, Adam, AdamW.
 // One parameter group; `lr` is a public field that schedulers write. State tensors are allocated once, lazily.
 
-import { Tensor, adamStep, sgdStep, zeros, checkOptions } from '@timbre/tensor';
+import { type Tensor, adamStep, sgdStep, zeros, checkOptions } from '@timbre/tensor';
 import type { Parameter } from './module.js';
 
 /** Optimiser state in PyTorch's `state_dict()` shape: tensors keyed `state.<paramIndex>.<name>`, plus JSON. */
@@ -9,11 +9,19 @@ export interface OptimizerState {
   /** e.g. `state.0.momentum_buffer`, `state.3.exp_avg`. */
   tensors: Record<string, Tensor>;
   /** Optimiser type, hyper-parameters (PyTorch's snake_case names), step counts. */
-  meta: { type: string; paramGroups: Record<string, unknown>[]; step: number[] };
+  meta: {
+    /** The optimiser's class name (`'SGD'`, `'Adam'`, `'AdamW'`). */
+    type: string;
+    /** One group: `lr`, `initial_lr`, the hyper-parameters and the parameter indices. */
+    paramGroups: Record<string, unknown>[];
+    /** `step()` count of each parameter. */
+    step: number[];
+  };
 }
 
 /** Base class: holds the parameters and the learning rate, zeroes gradients, saves and restores state. */
 export abstract class Optimizer {
+  /** The parameters this optimiser steps, in order (frozen; each listed once). */
   readonly params: readonly Parameter[];
   /** Current learning rate (schedulers change it). */
   lr: number;
@@ -52,7 +60,9 @@ export abstract class Optimizer {
   /** Applies one update using the current gradients. */
   abstract step(): void;
 
+  /** The hyper-parameters saved in `stateDict().meta.paramGroups[0]`, under PyTorch's snake_case names. */
   protected abstract hyper(): Record<string, unknown>;
+  /** The state tensors of parameter `i` with their PyTorch names (e.g. `momentum_buffer`); live tensors, not copies. */
   protected abstract stateTensors(i: number): [string, Tensor][];
 
   /** The optimiser state (live tensors, not copies) in PyTorch's layout; see `saveOptimizer`. */
@@ -90,15 +100,21 @@ export abstract class Optimizer {
     }
   }
 
+  /** Reads back what `hyper()` saved; the default ignores it. */
   protected loadHyper(_group: Record<string, unknown>): void {}
 }
 
 /** Options of `SGD` (PyTorch's defaults, lr 1e-3 as the house style fixes it). */
 export interface SGDOptions {
+  /** Learning rate, ≥ 0 (default 1e-3). */
   lr?: number;
+  /** Momentum factor μ, ≥ 0 (default 0: plain SGD). */
   momentum?: number;
+  /** Dampening of the gradient added to the momentum buffer (default 0). */
   dampening?: number;
+  /** L2 penalty added to the gradient as wd·p, ≥ 0 (default 0). */
   weightDecay?: number;
+  /** Nesterov momentum (default false); needs momentum > 0 and dampening 0. */
   nesterov?: boolean;
 }
 
@@ -112,9 +128,13 @@ export interface SGDOptions {
  * ```
  */
 export class SGD extends Optimizer {
+  /** See {@link SGDOptions.momentum}. */
   readonly momentum: number;
+  /** See {@link SGDOptions.dampening}. */
   readonly dampening: number;
+  /** See {@link SGDOptions.weightDecay}. */
   readonly weightDecay: number;
+  /** See {@link SGDOptions.nesterov}. */
   readonly nesterov: boolean;
   #bufs: (Tensor | null)[];
 
@@ -155,10 +175,15 @@ export class SGD extends Optimizer {
 
 /** Options of `Adam` and `AdamW` (PyTorch's defaults; AdamW's weightDecay defaults to 0.01). */
 export interface AdamOptions {
+  /** Learning rate, ≥ 0 (default 1e-3). */
   lr?: number;
+  /** Decay rates of the first and second moment estimates, each in [0, 1) (default [0.9, 0.999]). */
   betas?: readonly [number, number];
+  /** Added to the denominator √v̂ + eps for stability (default 1e-8). */
   eps?: number;
+  /** Weight decay, ≥ 0: an L2 term in the gradient for Adam (default 0), decoupled p *= 1 − lr·wd for AdamW (default 0.01). */
   weightDecay?: number;
+  /** Use the running maximum of the second moment (AMSGrad; default false). */
   amsgrad?: boolean;
 }
 
@@ -170,11 +195,17 @@ export interface AdamOptions {
  * ```
  */
 export class Adam extends Optimizer {
+  /** First-moment decay rate (`betas[0]`). */
   readonly beta1: number;
+  /** Second-moment decay rate (`betas[1]`). */
   readonly beta2: number;
+  /** See {@link AdamOptions.eps}. */
   readonly eps: number;
+  /** See {@link AdamOptions.weightDecay}. */
   readonly weightDecay: number;
+  /** See {@link AdamOptions.amsgrad}. */
   readonly amsgrad: boolean;
+  /** True for AdamW: weight decay is applied to the parameters, not added to the gradient. */
   protected readonly decoupled: boolean = false;
   #m: Tensor[];
   #v: Tensor[];

@@ -76,6 +76,7 @@ export function parseArchitecture(text: string, where: string): ModuleConfig {
 
 /** A tensor as far as shape checks go (a Tensor, or a header entry). */
 export interface ShapedEntry {
+  /** The tensor's shape as the file declares it. */
   readonly shape: readonly number[];
 }
 
@@ -99,7 +100,18 @@ function describe(c: Record<string, unknown>): string {
  * architectureShapes({ type: 'Linear', inFeatures: 3, outFeatures: 2 }); // Map { weight => [2, 3], bias => [2] }
  * ```
  */
-export function architectureShapes(config: ModuleConfig, where = 'architecture'): Map<string, { shape: number[]; layer: string }> | null {
+export function architectureShapes(
+  config: ModuleConfig,
+  where = 'architecture',
+): Map<
+  string,
+  {
+    /** The tensor's shape. */
+    shape: number[];
+    /** The layer it belongs to, in PyTorch's notation, e.g. `Linear(30, 16)`. */
+    layer: string;
+  }
+> | null {
   const out = new Map<string, { shape: number[]; layer: string }>();
   const walk = (cfg: unknown, prefix: string): boolean => {
     if (cfg === null || typeof cfg !== 'object') throw new TypeError(`${where}: module config ${prefix || '(root)'} is not an object`);

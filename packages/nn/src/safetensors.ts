@@ -4,7 +4,7 @@
 
 import { readFileSync } from 'node:fs';
 import { writeFileAtomic } from './atomic.js';
-import { Tensor, sizeOf, zeros } from '@timbre/tensor';
+import { type Tensor, sizeOf, zeros } from '@timbre/tensor';
 import { checkSafetensorsHeader } from './safetensors-check.js';
 
 const BYTES: Record<string, number> = { F32: 4, F64: 8, I64: 8, I32: 4, F16: 2, BF16: 2 };
@@ -13,7 +13,9 @@ const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
 /** Tensors and string metadata read from a safetensors file (values converted to float32 tensors). */
 export interface SafetensorsContents {
+  /** The tensors by name, in the file's order. */
   tensors: Record<string, Tensor>;
+  /** The header's `__metadata__` strings ({} when absent). */
   metadata: Record<string, string>;
 }
 

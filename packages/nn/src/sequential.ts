@@ -16,6 +16,7 @@ import { Module, REUSE, handOut, type CallOptions, type ModuleConfig } from './m
  * ```
  */
 export class Sequential extends Module {
+  /** The modules, in the order forward runs them (their state-dict prefixes are their indices). */
   readonly layers: readonly Module[];
 
   constructor(...layers: Module[]) {

@@ -113,7 +113,17 @@ export function saveModel(path: string, module: Module, options: { extras?: unkn
  * const { module, extras } = loadModel('genre.safetensors');
  * ```
  */
-export function loadModel(path: string, options: { into?: Module; strict?: boolean } = {}): { module: Module; extras: unknown; metadata: Record<string, string> } {
+export function loadModel(
+  path: string,
+  options: { into?: Module; strict?: boolean } = {},
+): {
+  /** The module: `into` with the weights loaded, or one rebuilt from the architecture. */
+  module: Module;
+  /** The `extras` JSON saved with the model, parsed; undefined when none was saved. */
+  extras: unknown;
+  /** The file's `__metadata__` strings. */
+  metadata: Record<string, string>;
+} {
   checkOptions('loadModel', options, ['into', 'strict']);
   const { tensors, metadata } = loadSafetensors(path);
   let module = options.into;

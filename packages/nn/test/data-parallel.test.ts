@@ -2,7 +2,7 @@
 // gradient and every parameter gradient (up to the order of float32 sums) — and train to the same weights.
 // Every test that claims two threads checks `lastThreads`, so a worker that never started fails them.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Rng, ShapeError, Tensor, getBackend, randn, wasmHeapStats, zeros } from '@timbre/tensor';
+import { Rng, ShapeError, type Tensor, getBackend, randn, wasmHeapStats, zeros } from '@timbre/tensor';
 import {
   BatchNorm1d, CrossEntropyLoss, DataParallel, Linear, Module, Parameter, ReLU, SGD, Sequential, Tanh, buildModule, gradcheck,
   type ModuleConfig,

@@ -1,6 +1,6 @@
 // DataLoader: seeded shuffling, drop-last, every row exactly once, reused buffers.
 import { describe, expect, it } from 'vitest';
-import { Rng, Tensor, arange } from '@timbre/tensor';
+import { Rng, type Tensor, arange } from '@timbre/tensor';
 import { DataLoader } from '../src/index.js';
 
 const N = 10;

@@ -1,7 +1,7 @@
 // fit equals the explicit training loop bit for bit (same seeds), stops early and restores the best weights,
 // steps the scheduler, calls back, and prints progress only where asked (a terminal by default).
 import { describe, expect, it } from 'vitest';
-import { Rng, Tensor, randn } from '@timbre/tensor';
+import { Rng, type Tensor, randn } from '@timbre/tensor';
 import {
   Adam, CrossEntropyLoss, DataLoader, Dropout, Linear, MSELoss, ReLU, ReduceLROnPlateau, SGD, Sequential, StepLR, fit, type Module,
 } from '../src/index.js';

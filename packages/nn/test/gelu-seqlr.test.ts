@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Rng, fromArray, randn } from '@timbre/tensor';
 import {
-  CosineAnnealingLR, GELU, LRScheduler, Linear, LinearLR, ReduceLROnPlateau, SGD, SequentialLR, Sequential, StepLR, buildModule,
+  CosineAnnealingLR, GELU, type LRScheduler, Linear, LinearLR, ReduceLROnPlateau, SGD, SequentialLR, Sequential, StepLR, buildModule,
   gradcheck, loadModel, saveModel, type GELUApproximate, type Optimizer,
 } from '../src/index.js';
 

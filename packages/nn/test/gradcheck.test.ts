@@ -1,6 +1,6 @@
 // Finite-difference gradient checks (central differences, h = 1e-3, float64 loss) for every layer and loss.
 import { describe, expect, it } from 'vitest';
-import { Rng, Tensor, fromArray, randn } from '@timbre/tensor';
+import { Rng, type Tensor, fromArray, randn } from '@timbre/tensor';
 import {
   BatchNorm1d, CrossEntropyLoss, Dropout, GELU, LeakyReLU, Linear, MSELoss, ReLU, Sequential, Sigmoid, Tanh, gradcheck,
   maxRelError, numericalGradient, type Module,

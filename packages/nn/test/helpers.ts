@@ -1,6 +1,6 @@
 // Test helpers: fixture loading and tolerance checks.
 import { readFileSync } from 'node:fs';
-import { Tensor, fromArray, getBackend, setBackend, type Backend } from '@timbre/tensor';
+import { type Tensor, fromArray, getBackend, setBackend, type Backend } from '@timbre/tensor';
 import { Linear, ReLU, Sequential } from '../src/index.js';
 
 export const FIXTURES = new URL('../../../../shared/fixtures/torch/', import.meta.url);

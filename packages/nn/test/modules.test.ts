@@ -4,7 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Rng, Tensor, randn, zeros } from '@timbre/tensor';
+import { Rng, type Tensor, randn, zeros } from '@timbre/tensor';
 import {
   CrossEntropyLoss, Linear, Module, ModuleDict, ModuleList, Parameter, ReLU, SGD, Sequential, BatchNorm1d, buildModule, loadModel,
   registerModule, saveModel, type ModuleConfig,

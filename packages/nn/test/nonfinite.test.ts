@@ -4,7 +4,7 @@
 // names the first non-finite element (the documented contract: a diverged model stops loudly).
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Rng, Tensor, fromArray, ones, relu, reluInPlace, sigmoid, tanh } from '@timbre/tensor';
+import { Rng, type Tensor, fromArray, ones, relu, reluInPlace, sigmoid, tanh } from '@timbre/tensor';
 import {
   BatchNorm1d, CrossEntropyLoss, Dropout, GELU, LeakyReLU, Linear, MSELoss, ReLU, Sigmoid, Tanh, type Module, type Reduction,
 } from '../src/index.js';

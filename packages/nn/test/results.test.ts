@@ -1,9 +1,9 @@
 // Results handed to a caller are theirs: a second forward (or backward) never changes a tensor the first one
 // returned, unless the caller asked for the module's own buffer with { reuse: true }.
 import { describe, expect, it } from 'vitest';
-import { Rng, Tensor, randn } from '@timbre/tensor';
+import { Rng, type Tensor, randn } from '@timbre/tensor';
 import {
-  BatchNorm1d, CrossEntropyLoss, DataParallel, Dropout, GELU, LeakyReLU, Linear, MSELoss, Module, ReLU, Sequential, Sigmoid, Tanh,
+  BatchNorm1d, CrossEntropyLoss, DataParallel, Dropout, GELU, LeakyReLU, Linear, MSELoss, type Module, ReLU, Sequential, Sigmoid, Tanh,
 } from '../src/index.js';
 
 const copy = (t: Tensor) => Array.from(t.data);

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Rng, Tensor, randn } from '@timbre/tensor';
+import { Rng, type Tensor, randn } from '@timbre/tensor';
 import {
   Adam, BatchNorm1d, CrossEntropyLoss, Linear, ReLU, SGD, Sequential, decodeSafetensors, encodeSafetensors, loadModel,
   loadOptimizer, loadSafetensors, saveModel, saveOptimizer, type Optimizer,

@@ -21,6 +21,7 @@ export { matmulNN, matmulNT, matmulTN } from './kernels/matmul.js';
 export { getBackend, setBackend, type Backend } from './wasm/backend.js';
 export { heapStats as wasmHeapStats, adoptArena } from './wasm/memory.js';
 export { reserveArena, wasmView, wasmOffset, type Arena } from './wasm/arena.js';
+export type { WasmMemory } from './wasm/wasm-api.js';
 export { setParallel, whenParallelReady, parallelCalls } from './wasm/pool.js';
 export { linearReluForwardSimd } from './wasm/matmul.js';
 export { copyFloat32, fillFloat32 } from './wasm/layers.js';

@@ -18,6 +18,7 @@ export class Rng {
   #s2: number;
   #s3: number;
   #spare: number; // second Box-Muller deviate, NaN when empty
+  /** The seed the generator was built with. */
   readonly seed: number;
 
   constructor(seed = 0) {
@@ -100,7 +101,7 @@ export class Rng {
   }
 
   /** Shuffles an array in place (Fisher–Yates) and returns it. */
-  shuffle<T extends { length: number; [i: number]: any }>(a: T): T {
+  shuffle<T extends ArrayLike<unknown> & { [i: number]: any }>(a: T): T {
     for (let i = a.length - 1; i > 0; i--) {
       const j = this.int(i + 1);
       const t = a[i];

@@ -3,6 +3,7 @@
 
 /** Thrown when tensor shapes do not fit an op. The message names the op and both shapes. */
 export class ShapeError extends RangeError {
+  /** Always `'ShapeError'`, so messages and stack traces name the error. */
   override name = 'ShapeError';
 }
 
@@ -35,6 +36,7 @@ export function sizeOf(shape: readonly number[], op = 'shape'): number {
   return n;
 }
 
+/** True when the two shapes have the same rank and the same size in every dimension. */
 export function sameShape(a: readonly number[], b: readonly number[]): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;

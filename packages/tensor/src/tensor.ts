@@ -43,9 +43,13 @@ export type NestedArray = number | readonly NestedArray[];
  * ```
  */
 export class Tensor {
+  /** The elements, row-major and contiguous (`data.length === size`); may be a view into a larger buffer. */
   readonly data: Float32Array;
+  /** Size of each dimension (frozen); `[]` for a scalar. */
   readonly shape: readonly number[];
+  /** Elements to step over per index in each dimension (row-major: the last is 1); frozen. */
   readonly strides: readonly number[];
+  /** Number of elements: the product of `shape` (1 for a scalar). */
   readonly size: number;
 
   /** Wraps `data` (not copied) with `shape`; `data.length` must equal the shape's size. */
@@ -63,6 +67,7 @@ export class Tensor {
     this.size = size;
   }
 
+  /** Number of dimensions (`shape.length`); 0 for a scalar. */
   get ndim(): number {
     return this.shape.length;
   }

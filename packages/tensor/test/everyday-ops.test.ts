@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
-  ShapeError, Tensor, add, addInPlace, amax, amin, argmax, argmin, div, divInPlace, fromArray, max, mean, min, mul, std, sub,
+  ShapeError, type Tensor, add, addInPlace, amax, amin, argmax, argmin, div, divInPlace, fromArray, max, mean, min, mul, std, sub,
   subInPlace, variance, zeros,
 } from '../src/index.js';
 

@@ -41,6 +41,7 @@ export class MsdReadPool {
     return total;
   }
 
+  /** Stops the worker threads; resolves when they have exited. */
   async close(): Promise<void> {
     await this.#pool.close();
   }

@@ -2,10 +2,11 @@
 // (last.fm), plus the label file this package reads and writes ("track_id<TAB>genre", .cls format).
 import { statSync } from 'node:fs';
 import { writeFileAtomic } from '@timbre/nn';
-import { LastfmClient, LastfmError, PER_TRACK_ERRORS } from './lastfm.js';
+import { type LastfmClient, LastfmError, PER_TRACK_ERRORS } from './lastfm.js';
 import { readLastfmTags, readTagtraumCls, type TrackTags } from './offline.js';
 import { tagsToGenre, type GenreVocabulary, type TagRule } from './tags.js';
 
+/** How tags become a genre: the rule, the genre vocabulary (default {@link DEFAULT_VOCABULARY}) and a tag-count floor. */
 export interface LabelRuleOptions {
   /** 'top-count' (default) or 'original' (the original project's rule). */
   rule?: TagRule;
@@ -26,6 +27,7 @@ export interface LabelCounts {
   failed: number;
 }
 
+/** A labelling run's output: genre by track id, per-reason counts, and the tracks that failed with why. */
 export interface LabelResult {
   readonly labels: Map<string, string>;
   readonly counts: LabelCounts;

@@ -34,6 +34,7 @@ const systemClock: LastfmClock = {
   timeout: (ms) => AbortSignal.timeout(Math.ceil(ms)),
 };
 
+/** Options of {@link LastfmClient}: credentials, endpoint, cache, rate limit, retries and limits. */
 export interface LastfmClientOptions {
   /** API key; default `process.env.LASTFM_API_KEY`. */
   apiKey?: string;
@@ -379,7 +380,7 @@ export class LastfmClient {
       this.#signal?.removeEventListener('abort', stop);
       ctrl.abort();
     }
-    let body: unknown = undefined;
+    let body: unknown;
     try { body = JSON.parse(text); } catch { /* handled below */ }
     const apiError = body !== null && typeof body === 'object' && typeof (body as { error?: unknown }).error === 'number'
       ? body as { error: number; message?: unknown } : null;

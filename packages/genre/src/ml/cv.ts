@@ -10,6 +10,7 @@ import { fitDatasetScaler, scaleDataset } from './scaler.js';
 import { checkDataset } from './common.js';
 import { accuracy, argmaxRows, macroF1 } from './metrics.js';
 
+/** Options of {@link crossValPredict}: folds, seed, inner validation fraction and whether folds are artist-disjoint. */
 export interface CvOptions {
   /** Folds (default 5). */
   folds?: number;
@@ -23,6 +24,7 @@ export interface CvOptions {
   onlyFolds?: readonly number[];
 }
 
+/** What {@link crossValPredict} returns: out-of-fold probabilities and predictions, and their pooled scores. */
 export interface CvResult {
   /** Out-of-fold class probabilities [rows, classes] (NaN for rows of folds not run). */
   proba: Float32Array;

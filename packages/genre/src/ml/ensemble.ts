@@ -85,6 +85,7 @@ export class VotingClassifier implements Classifier {
   }
 }
 
+/** Options of {@link BlendClassifier}: fixed member weights, or the grid step and criterion of the validation search for them. */
 export interface BlendOptions {
   /** Fixed weights, or null to choose them on the validation set (default null). */
   weights?: number[] | null;
@@ -151,6 +152,7 @@ export class BlendClassifier extends VotingClassifier {
   }
 }
 
+/** Options of {@link BaggingClassifier}: members, bootstrap size, whether to resample whole groups, and seed. */
 export interface BaggingOptions {
   /** Members (default 10). */
   nEstimators?: number;
@@ -313,6 +315,7 @@ export class SnapshotEnsemble implements Classifier {
   }
 }
 
+/** Options of {@link SammeClassifier} (multi-class AdaBoost, SAMME): rounds, vote shrinkage and how sample weights reach members. */
 export interface SammeOptions {
   /** Boosting rounds (default 10). */
   nEstimators?: number;

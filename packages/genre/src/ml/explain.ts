@@ -107,7 +107,7 @@ export interface RowExplanation {
 }
 
 /**
- * Explains each row of `x` [rows, features]: for every feature group, the change in the explained
+ * Explains each row of `x` (`[rows, features]`): for every feature group, the change in the explained
  * class's probability when the group is replaced by reference values (see `ExplainOptions.baseline`).
  * Cost: groups × maxReference model rows per explained row ('median': groups × 1).
  *

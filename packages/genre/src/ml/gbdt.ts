@@ -10,6 +10,7 @@ import {
 } from './common.js';
 import { argmaxRows, macroF1 } from './metrics.js';
 
+/** Options of {@link GBDT}: rounds, shrinkage, tree size, histogram bins, regularisation, subsampling and early stopping. */
 export interface GBDTOptions {
   /** Boosting rounds (default 200). With a validation set, the best round is kept. */
   nRounds?: number;
@@ -339,6 +340,7 @@ export class GBDT implements Classifier {
     return { kind: this.kind, fitted: this.toJSON() };
   }
 
+  /** The fitted model as plain JSON: options, classes, feature names, base scores and every tree. */
   toJSON(): object {
     return {
       kind: this.kind, options: this.options, classes: this.classes, features: this.features,
@@ -346,6 +348,7 @@ export class GBDT implements Classifier {
     };
   }
 
+  /** Rebuilds a fitted model from `toJSON()`'s output. */
   static fromJSON(o: any): GBDT {
     const m = new GBDT(o.options);
     m.classes = o.classes;

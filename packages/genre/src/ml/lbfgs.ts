@@ -4,6 +4,7 @@
 /** Objective: returns f(x) and writes ∇f(x) into grad (overwrites). */
 export type Objective = (x: Float64Array, grad: Float64Array) => number;
 
+/** Options of {@link lbfgs}: history size, iteration cap and the two stopping tolerances. */
 export interface LbfgsOptions {
   /** History pairs kept (default 10). */
   memory?: number;
@@ -15,6 +16,7 @@ export interface LbfgsOptions {
   fTol?: number;
 }
 
+/** What {@link lbfgs} returns: the last point `x`, its objective value `f`, the iterations run and whether a tolerance was met. */
 export interface LbfgsResult {
   x: Float64Array;
   f: number;

@@ -5,6 +5,7 @@ import type { Classifier, Dataset, ModelState } from './types.js';
 import { checkDataset, checkMatrix, checkOption, datasetWeights, softmaxRows, type ClassWeight } from './common.js';
 import { lbfgs } from './lbfgs.js';
 
+/** Options of {@link LogisticRegression}: L2 strength `C`, class weights, intercept and the L-BFGS stopping rule. */
 export interface LogisticRegressionOptions {
   /** Inverse L2 strength, as in sklearn (default 1.0). Larger C = weaker penalty. */
   C?: number;
@@ -133,6 +134,7 @@ export class LogisticRegression implements Classifier {
     return { kind: this.kind, fitted: this.toJSON() };
   }
 
+  /** The fitted model as plain JSON (options, classes, coefficients); throws when the model is not fitted. */
   toJSON(): object {
     if (this.coef === null || this.intercept === null) throw new Error('LogisticRegression.toJSON: the model is not fitted');
     return {

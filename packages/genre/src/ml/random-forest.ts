@@ -7,6 +7,7 @@ import type { Classifier, Dataset, ModelState } from './types.js';
 import { Binner, MISSING, TreeBuilder, leafOf, partition, treeFromJSON, treeToJSON, type FlatTree } from './binning.js';
 import { checkDataset, checkMatrix, checkOption, datasetWeights, type ClassWeight } from './common.js';
 
+/** Options of {@link RandomForest}: number of trees, tree size limits, features tried per split, bootstrap and seed. */
 export interface RandomForestOptions {
   /** Trees (default 200). */
   nTrees?: number;
@@ -220,10 +221,12 @@ export class RandomForest implements Classifier {
     return { kind: this.kind, fitted: this.toJSON() };
   }
 
+  /** The fitted forest as plain JSON: options, classes, feature names and every tree. */
   toJSON(): object {
     return { kind: this.kind, options: this.options, classes: this.classes, features: this.features, trees: this.trees.map(treeToJSON) };
   }
 
+  /** Rebuilds a fitted forest from `toJSON()`'s output. */
   static fromJSON(o: any): RandomForest {
     const m = new RandomForest(o.options);
     m.classes = o.classes;

@@ -10,6 +10,7 @@ import { checkDataset, checkMatrix, checkOption, softmaxRows } from './common.js
 import { averageProba, memberStates, type SnapshotSource } from './ensemble.js';
 import { classWeightsFor, gatherBatch, type ClassWeighting } from './mlp.js';
 
+/** Options of {@link SnapshotMlp}: hidden widths, dropout, peak learning rate, weight decay, batch size, epochs per cycle, class weights and seed. */
 export interface SnapshotMlpOptions {
   /** Hidden widths (default [128, 64]). */
   hidden?: number[];

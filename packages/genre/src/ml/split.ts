@@ -18,6 +18,7 @@ export interface Fold {
   readonly test: Int32Array;
 }
 
+/** Options of {@link trainValidTestSplit} and {@link trainTestSplit}: part sizes, seed and the grouping column. */
 export interface SplitOptions {
   /** Fraction of rows (approximately, whole groups move) for validation. Default 0.15. */
   validFraction?: number;

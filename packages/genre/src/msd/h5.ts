@@ -118,7 +118,7 @@ export function parseDatatype(view: DataView, at: number, end: number, depth = 0
         if (version === 3) p = nameEnd + 1;
         else p += Math.ceil((nameEnd - p + 1) / 8) * 8;
         let memberOffset: number;
-        let dims: number[] = [];
+        const dims: number[] = [];
         if (version === 3) {
           memberOffset = 0;
           for (let b = 0; b < offsetBytes; b++) memberOffset += view.getUint8(p + b) * 2 ** (8 * b);

@@ -17,7 +17,8 @@ export interface ReadSongsOptions {
   readonly maxDatasetBytes?: number;
 }
 
-type TableName = '/metadata/songs' | '/analysis/songs' | '/musicbrainz/songs';
+/** The three compound tables of an MSD file that hold per-song scalars. */
+export type TableName = '/metadata/songs' | '/analysis/songs' | '/musicbrainz/songs';
 const TABLES: readonly TableName[] = ['/metadata/songs', '/analysis/songs', '/musicbrainz/songs'];
 
 type ArrayValue = Float64Array | Int32Array | string[] | Matrix12;

@@ -41,6 +41,7 @@ export type SongStringArrayField = 'similar_artists' | 'artist_terms' | 'artist_
 /** Matrix fields: [segments, 12]. */
 export type SongMatrixField = 'segments_pitches' | 'segments_timbre';
 
+/** Any scalar (one value per song) field of {@link Song}: string, integer or float. */
 export type SongScalarField = SongStringField | SongIntField | SongFloatField;
 
 /**

@@ -24,6 +24,7 @@ import { listMsdFiles } from '../extract/files.js';
 import { trainAndEvaluateParallel } from './parallel.js';
 import type { RunSummary, SeedRun } from './run.js';
 
+/** Options of {@link runPipeline}: where the songs come from (MSD .h5 files or a song table), labels, features, model and output directory. */
 export interface PipelineOptions {
   /** A directory (or file) of MSD .h5 files to extract first. */
   msd?: string;
@@ -61,8 +62,11 @@ export interface PipelineOptions {
   sections?: readonly ReportSection[];
   /** Progress hooks (the CLI draws bars with them). */
   onStep?: (step: string) => void;
+  /** After each .h5 file read: files done and files in total. */
   onExtract?: (done: number, total: number) => void;
+  /** Per-epoch progress: run seed, the epoch's log, and which ensemble member (0 for a single MLP). */
   onEpoch?: (seed: number, log: EpochLog, member: number) => void;
+  /** After each seed: its run and the thread that trained it (0 = the calling thread). */
   onSeedDone?: (run: SeedRun, thread: number) => void;
   /** Seeds trained at once (this thread and worker threads; same results as 1). Default 1. */
   jobs?: number;
@@ -73,6 +77,7 @@ export interface PipelineOptions {
   extract?: (msdDir: string, outCsv: string, onProgress?: (done: number, total: number) => void) => Promise<{ songs: number; errors: { file: string; reason: string }[] }>;
 }
 
+/** What {@link runPipeline} returns: the output directory and the files written there, each step's report and the test scores. */
 export interface PipelineResult {
   readonly out: string;
   readonly files: Record<string, string>;

@@ -108,7 +108,7 @@ export function encodeForModel(table: RawTable, meta: Pick<ModelMeta, 'featureNa
   const flags = new Map<number, number[]>();
   names.forEach((name, f) => {
     if (values[f] !== null || !name.endsWith('_missing')) return;
-    const members = values.flatMap((d, k) => (d !== null && d.imputable && indicatorOf(d) === name ? [k] : []));
+    const members = values.flatMap((d, k) => (d?.imputable && indicatorOf(d) === name ? [k] : []));
     if (members.length > 0) flags.set(f, members);
   });
   const missing = names.filter((_, f) => values[f] === null && !flags.has(f));

@@ -82,6 +82,7 @@ export interface RunSummary {
   readonly baselineMacroF1: MeanStd;
 }
 
+/** Options of {@link trainAndEvaluate}: the model (MLP preset and overrides, or a registry model), seeds, scaling and splits. */
 export interface TrainRunOptions {
   preset?: string;
   overrides?: Partial<MlpOptions>;
@@ -111,6 +112,7 @@ export interface TrainRunOptions {
   onSeedDone?: (run: SeedRun, thread: number) => void;
 }
 
+/** What {@link trainAndEvaluate} returns: the model's settings, one run per seed, their mean ± std summary and, with `refit`, the final model. */
 export interface TrainRunResult {
   readonly preset: string;
   readonly options: MlpOptions;

@@ -4,6 +4,7 @@
 
 /** Named groups of features: the original project's six, all usable song-level fields, timbre and pitch summaries. */
 export type FeatureGroup = 'original6' | 'song' | 'timbre' | 'pitch';
+/** Every {@link FeatureGroup}, in the order feature specs list them. */
 export const FEATURE_GROUPS: readonly FeatureGroup[] = ['original6', 'song', 'timbre', 'pitch'];
 
 /** How the musical key (0–11) becomes numbers. */

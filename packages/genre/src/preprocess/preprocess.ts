@@ -10,8 +10,10 @@ import { NON_NEGATIVE, cleanValue, isDecimal, recordWidth, scanSongTable, tableN
 
 /** Split parts, as stored in the `split` column. */
 export const SPLIT_NAMES = ['train', 'valid', 'test'] as const;
+/** 'train', 'valid' or 'test': one of {@link SPLIT_NAMES}. */
 export type SplitName = (typeof SPLIT_NAMES)[number];
 
+/** Options of {@link preprocess}: input table and labels, joins, feature groups, cleaning, split and output path. */
 export interface PreprocessOptions {
   /** The song table (SongCSV, extended CSV, tagtraum-joined CSV, MSD genre dataset text). */
   input: string;

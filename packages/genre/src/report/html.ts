@@ -58,6 +58,7 @@ export function curvesCaption(from: CurveSource | undefined): string {
   return `Training curves of the ${model} of the run with seed ${from.seed}.`;
 }
 
+/** Everything {@link renderReport} draws: title, class names, test and baseline metrics, training history, settings and extra sections. */
 export interface ReportInput {
   readonly title: string;
   /** Shown as a banner on every page of a synthetic-data run. */

@@ -23,6 +23,7 @@ export function niceTicks(lo: number, hi: number, count = 5): number[] {
 
 const fmtTick = (v: number): string => (Math.abs(v) >= 1000 || (Math.abs(v) < 0.01 && v !== 0) ? v.toPrecision(3) : String(Number(v.toPrecision(4))));
 
+/** One line of {@link lineChart}: a name for the legend, y values, and optional x values, colour and dash. */
 export interface Series {
   readonly name: string;
   readonly values: readonly number[];
@@ -32,6 +33,7 @@ export interface Series {
   readonly dashed?: boolean;
 }
 
+/** Title, axis labels, size in pixels and a fixed y range for the SVG charts; unset fields are derived from the data. */
 export interface ChartOptions {
   readonly title?: string;
   readonly xLabel?: string;

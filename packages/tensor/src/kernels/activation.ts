@@ -74,7 +74,7 @@ export function sigmoidBackward(dx: Float32Array, dout: Float32Array, y: Float32
   }
 }
 
-const INV_SQRT2 = 0.7071067811865476;
+const INV_SQRT2 = Math.SQRT1_2;
 const INV_SQRT_2PI = 0.3989422804014327;
 
 /**

@@ -7,6 +7,10 @@ import { gatherRowsSimd } from '../wasm/layers.js';
 import { inWasm } from '../wasm/memory.js';
 
 // src: [*, rowLen], index[start .. start+count) -> dst: [count, rowLen]
+/**
+ * Copies rows `index[start]`, …, `index[start + count - 1]` of `src` (rows of `rowLen` floats) into `dst`
+ * (`[count, rowLen]`), in order. A kernel: it overwrites `dst` and does not check bounds.
+ */
 export function gatherRows(dst: Float32Array, src: Float32Array, rowLen: number, index: Int32Array, start: number, count: number): void {
   if (rowLen >= 8 && count * rowLen >= 64 && useSimd() && inWasm(dst) && inWasm(src)) { gatherRowsSimd(dst, src, rowLen, index, start, count); return; } // [simd]
   for (let r = 0; r < count; r++) {

@@ -27,7 +27,7 @@
 import { KC, MC, NARROW_N, gemmPacked, packA, packB } from './matmul-packed.js';
 
 /** The asm.js module's source (exported for the test that checks V8 validates it). */
-export const ASM_SOURCE = String.raw`
+export const ASM_SOURCE = `
 "use asm";
 var F32 = new stdlib.Float32Array(heap);
 var imul = stdlib.Math.imul;

@@ -8,6 +8,7 @@ import { checkOptions } from '../options.js';
 
 const MATMUL_OPTIONS = ['transA', 'transB', 'alpha', 'beta', 'bias', 'out'];
 
+/** Options of {@link matmul}: transposes, `alpha`/`beta` scaling, a bias row and an output tensor (GEMM-style). */
 export interface MatmulOptions {
   /** Use Aᵀ: A is stored [K, M]. */
   transA?: boolean;

@@ -10,6 +10,7 @@ import { Tensor } from '../tensor.js';
 import { expectNoOverlap, normDim, outOrNew } from './check.js';
 import { checkOptions } from '../options.js';
 
+/** Options of the reductions (`sum`, `mean`, `max`, …) when a dimension is given. */
 export interface ReduceOptions {
   /** Keep the reduced dimension with size 1 (default false). */
   keepDim?: boolean;

@@ -9,8 +9,11 @@ import type { WasmMemory } from './wasm-api.js';
 
 /** A block lent to a worker: pass `memory`, `start` and `end` to it (workerData), keep `block` alive meanwhile. */
 export interface Arena {
+  /** The WebAssembly memory the arena lives in. */
   readonly memory: WasmMemory;
+  /** Byte offset of the arena's first byte in `memory`. */
   readonly start: number;
+  /** Byte offset one past the arena's last byte. */
   readonly end: number;
   /** The block itself: while it is reachable, this thread never allocates inside the arena. */
   readonly block: Float32Array;

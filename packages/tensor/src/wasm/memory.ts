@@ -189,7 +189,16 @@ export function withinBudget(bytes: number, share: number): boolean {
 }
 
 /** Allocator statistics (for tests and the docs). */
-export function heapStats(): { liveBytes: number; trackedLiveBytes: number; topBytes: number; memoryBytes: number } {
+export function heapStats(): {
+  /** Bytes in blocks currently allocated (size classes, so at least the bytes asked for). */
+  liveBytes: number;
+  /** Live bytes of garbage-collected tensors, the part compared with the budget. */
+  trackedLiveBytes: number;
+  /** Offset of the end of the highest block allocated so far (the bump pointer). */
+  topBytes: number;
+  /** Size of the WebAssembly memory in bytes. */
+  memoryBytes: number;
+} {
   wasmMemory();
   return { liveBytes: live, trackedLiveBytes: trackedLive, topBytes: top, memoryBytes: (memory as WasmMemory).buffer.byteLength };
 }

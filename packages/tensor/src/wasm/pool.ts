@@ -147,7 +147,21 @@ function start(): void {
  * Use (or stop using) the second core. `minFlops` sets the crossover. Returns the previous settings.
  * Benchmarks call this to time one and two cores in one process.
  */
-export function setParallel(options: { enabled?: boolean; minFlops?: number; share?: boolean }): { enabled: boolean; minFlops: number; share: boolean } {
+export function setParallel(options: {
+  /** Use the worker thread for large products (no effect when TIMBRE_THREADS=1 forbids it). */
+  enabled?: boolean;
+  /** Products with fewer flops (2·M·N·K) than this stay on one thread. */
+  minFlops?: number;
+  /** False: this thread claims no chunk and the worker computes them all (tests use it to exercise the worker). */
+  share?: boolean;
+}): {
+  /** Previous `enabled`. */
+  enabled: boolean;
+  /** Previous `minFlops`. */
+  minFlops: number;
+  /** Previous `share`. */
+  share: boolean;
+} {
   checkOptions('setParallel', options, ['enabled', 'minFlops', 'share']);
   const prev = { enabled, minFlops, share };
   if (options.enabled !== undefined) enabled = options.enabled;

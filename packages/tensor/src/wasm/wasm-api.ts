@@ -3,7 +3,9 @@
 
 /** A WebAssembly.Memory (shared: its buffer is a SharedArrayBuffer that never detaches). */
 export interface WasmMemory {
+  /** The memory's bytes (a SharedArrayBuffer when shared). */
   readonly buffer: ArrayBuffer | SharedArrayBuffer;
+  /** Grows the memory by `deltaPages` pages of 64 KiB and returns the previous size in pages. */
   grow(deltaPages: number): number;
 }
 /** A compiled WebAssembly.Module (opaque; it can be posted to workers). */

@@ -16,8 +16,10 @@ import { evaluateTrial, type ObjectiveSpec, type TrialScore } from './objective.
 import { checkSpace, gridPoints, sampleParams, type Params, type SearchSpace } from './space.js';
 import { tpeSuggest, type TpeOptions } from './tpe.js';
 
+/** How {@link runSearch} proposes trials: every grid point, random samples, or TPE. */
 export type Strategy = 'grid' | 'random' | 'tpe';
 
+/** Options of {@link runSearch}: the space, strategy, number of trials, threads, seed and the journal to resume from. */
 export interface SearchOptions {
   readonly space: SearchSpace;
   readonly strategy: Strategy;
@@ -39,6 +41,7 @@ export interface TrialRecord extends TrialScore {
   readonly params: Params;
 }
 
+/** What {@link runSearch} returns: every trial, the best one, and the settings the search ran with. */
 export interface SearchResult {
   readonly trials: TrialRecord[];
   readonly best: TrialRecord;
@@ -49,7 +52,8 @@ export interface SearchResult {
   readonly resumed: number;
 }
 
-interface JournalHeader {
+/** The first line of a search journal: the settings a resumed search must match. */
+export interface JournalHeader {
   type: 'header';
   version: 1;
   strategy: Strategy;

@@ -7,6 +7,7 @@
 import type { Rng } from '@timbre/tensor';
 import { fromUnit, sampleParams, toUnit, type ParamSpec, type Params, type ParamValue, type SearchSpace } from './space.js';
 
+/** Options of {@link tpeSuggest} (Tree-structured Parzen Estimator): good-trial fraction, candidates per proposal, random start-up trials. */
 export interface TpeOptions {
   /** Fraction of trials counted as good (default 0.25). */
   gamma?: number;
@@ -79,7 +80,7 @@ function parzenSample(p: Parzen, rng: Rng): number {
 function categorical(values: readonly ParamValue[], seen: ParamValue[]): number[] {
   const w = values.map(() => 1); // +1 smoothing
   for (const v of seen) {
-    const k = values.findIndex((x) => x === v);
+    const k = values.indexOf(v);
     if (k >= 0) w[k]++;
   }
   const s = w.reduce((a, b) => a + b, 0);
