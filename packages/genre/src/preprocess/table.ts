@@ -92,6 +92,39 @@ export function cleanValue(v: string): string {
 }
 
 /**
+ * The trimmed header (a nameless empty last column dropped) and its canonical column names; a header with
+ * fewer than two columns, or naming a column twice, is an error naming the file.
+ */
+export function songTableHeader(path: string, raw: readonly string[]): { header: string[]; columns: string[] } {
+  let header = raw.map((h) => h.trim());
+  // The original project's header ended in a comma: an all-empty, nameless last column. Drop it.
+  while (header.length > 0 && header[header.length - 1] === '') header = header.slice(0, -1);
+  if (header.length < 2) throw new Error(`preprocess: ${path}: the header has ${header.length} column(s); expected a CSV with a header row`);
+  const first = new Map<string, number>();
+  header.forEach((h, i) => {
+    const j = first.get(h);
+    if (j !== undefined) {
+      throw new Error(`preprocess: ${path}: column "${h}" appears twice in the header (columns ${j + 1} and ${i + 1}); rename or remove one`);
+    }
+    first.set(h, i);
+  });
+  return { header, columns: canonicalColumns(header) };
+}
+
+/**
+ * One data row cleaned (`cleanValue`), trailing empty fields beyond the header dropped; a row that still has
+ * the wrong number of fields comes back as its field count.
+ */
+export function songTableRow(raw: readonly string[], width: number): string[] | number {
+  let n = raw.length;
+  while (n > width && raw[n - 1].trim() === '') n--;
+  if (n !== width) return n;
+  const out: string[] = new Array(n);
+  for (let i = 0; i < n; i++) out[i] = cleanValue(raw[i]);
+  return out;
+}
+
+/**
  * Reads a CSV table (`readCsv`: fast-csv, or the tolerant tokenizer). Tolerates the extended SongCSV's invalid quoting
  * ("b"I Didn't Mean To""), strips bytes reprs, and records rows with the wrong number of
  * fields as `truncated` instead of failing (callers decide; preprocessing drops and reports them).
@@ -104,27 +137,14 @@ export function cleanValue(v: string): string {
 export async function readSongTable(path: string): Promise<SongTable> {
   const { rows: raw, tolerant } = await readCsv(path, 'preprocess');
   if (raw.length === 0) throw new Error(`preprocess: ${path}: empty file (no header)`);
-  let header = raw[0].map((h) => h.trim());
-  // The original project's header ended in a comma: an all-empty, nameless last column. Drop it.
-  while (header.length > 0 && header[header.length - 1] === '') header = header.slice(0, -1);
-  if (header.length < 2) throw new Error(`preprocess: ${path}: the header has ${header.length} column(s); expected a CSV with a header row`);
-  const first = new Map<string, number>();
-  header.forEach((h, i) => {
-    const j = first.get(h);
-    if (j !== undefined) {
-      throw new Error(`preprocess: ${path}: column "${h}" appears twice in the header (columns ${j + 1} and ${i + 1}); rename or remove one`);
-    }
-    first.set(h, i);
-  });
-  const columns = canonicalColumns(header);
+  const { header, columns } = songTableHeader(path, raw[0]);
   const rows: string[][] = [];
   const rowNumbers: number[] = [];
   const truncated: { row: number; fields: number }[] = [];
   for (let r = 1; r < raw.length; r++) {
-    let row = raw[r];
-    while (row.length > header.length && row[row.length - 1].trim() === '') row = row.slice(0, -1);
-    if (row.length !== header.length) { truncated.push({ row: r, fields: row.length }); continue; }
-    rows.push(row.map(cleanValue));
+    const row = songTableRow(raw[r], header.length);
+    if (typeof row === 'number') { truncated.push({ row: r, fields: row }); continue; }
+    rows.push(row);
     rowNumbers.push(r);
   }
   const has = (c: string) => columns.includes(c);
