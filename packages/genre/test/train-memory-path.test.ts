@@ -1,7 +1,7 @@
-// The training data path without copies: readPrepared streams the file (blocks joined, genres numbered in
-// sorted order, the same errors), fitScalerRows / applyScalerRows equal fitScaler / applyScaler on the
+// The training data path without copies: readPrepared streams the file (into an array sized by the line
+// count, whatever the line endings; genres numbered in sorted order; the same errors), fitScalerRows / applyScalerRows equal fitScaler / applyScaler on the
 // gathered rows, and makeDatasets' datasets equal those built from copied, scaled rows.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -31,7 +31,7 @@ function table(name: string, n: number): { path: string; x: number[][]; genres: 
 }
 
 describe('readPrepared streams', () => {
-  it('reads every row of a table longer than a block, genres numbered in sorted order', async () => {
+  it('reads every row of a 20,000-row table, genres numbered in sorted order', async () => {
     const t = table('big.csv', 20_000);
     const d = await readPrepared(t.path);
     expect(d.rows).toBe(20_000);
@@ -46,6 +46,21 @@ describe('readPrepared streams', () => {
       }
     }
     expect(d.x.length).toBe(20_000 * 3);
+  });
+
+  it('the same data whatever the line endings: \\r\\n, a lone \\r, blank lines', async () => {
+    const t = table('endings.csv', 60);
+    const text = readFileSync(t.path, 'utf8');
+    const want = await readPrepared(t.path);
+    expect(want.rows).toBe(60);
+    for (const [name, body] of [['crlf.csv', text.replace(/\n/g, '\r\n')], ['cr.csv', text.replace(/\n/g, '\r')], ['blank.csv', text.replace(/\n/g, '\n\n')]]) {
+      const p = join(dir, name);
+      writeFileSync(p, body);
+      const got = await readPrepared(p);
+      expect(got.rows, name).toBe(60);
+      expect(got.x, name).toEqual(want.x);
+      expect(Array.from(got.y), name).toEqual(Array.from(want.y));
+    }
   });
 
   it('keeps given class names, and refuses a genre outside them naming the row', async () => {

@@ -141,3 +141,16 @@ export async function* streamCsv(path: string, what: string): AsyncGenerator<str
   const tolerant = await scan(path, what);
   yield* tolerant ? tolerantRows(path, what) : strictRows(path, what);
 }
+
+/**
+ * Lines of a file: its newlines, plus one if the last line has none. An upper bound on its CSV rows when
+ * lines end in \n (a row spans one line or more), for sizing arrays before reading.
+ */
+export async function countLines(path: string, what: string): Promise<number> {
+  let n = 0, last = 10;
+  for await (const b of byteChunks(path, what)) {
+    for (let i = b.indexOf(10); i >= 0; i = b.indexOf(10, i + 1)) n++;
+    if (b.length > 0) last = b[b.length - 1];
+  }
+  return n + (last === 10 ? 0 : 1);
+}

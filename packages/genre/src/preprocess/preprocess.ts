@@ -2,7 +2,7 @@
 // one row per usable song with its genre, artist group, split and encoded (unscaled) features.
 // Scaling and imputation are fitted later on the training split only (see ml/scaler.ts).
 import { CsvWriter, writeAll, type CsvCell } from '../io/csv.js';
-import { streamCsv } from '../io/csv-stream.js';
+import { countLines, streamCsv } from '../io/csv-stream.js';
 import { trainValidTestSplit } from '../ml/split.js';
 import { readLabels, type LabelRuleOptions } from '../labels/label.js';
 import { featureDefs, featureGroupsOf, indicatorOf, parseFeatureSpec, type FeatureDef, type FeatureGroup, type KeyEncoding } from './features.js';
@@ -307,13 +307,10 @@ export async function writePrepared(path: string, data: PreparedData): Promise<v
   });
 }
 
-/** Rows per block while reading a preprocessed table of unknown length. */
-const READ_BLOCK_ROWS = 16384;
-
 /**
  * Reads a preprocessed_data.csv written by `writePrepared`, streaming it: what it holds is the result's
- * arrays (features in float64 blocks, joined into one array at the end), never the file's rows of strings.
- * Errors name the file, row and column.
+ * arrays, never the file's rows of strings. The features go straight into one float64 array sized by the
+ * file's line count (a row is at least one line). Errors name the file, row and column.
  *
  * ```ts
  * const data = await readPrepared('runs/preprocessed_data.csv');
@@ -321,7 +318,7 @@ const READ_BLOCK_ROWS = 16384;
  */
 export async function readPrepared(path: string, options: { classNames?: readonly string[] } = {}): Promise<PreparedData> {
   let header: string[] | null = null, featureNames: string[] = [], F = 0, n = 0;
-  const blocks: Float64Array[] = [];
+  let x = new Float64Array(0);
   const y: number[] = [], split: number[] = [];
   const trackIds: string[] = [], artists: string[] = [], titles: string[] = [], groups: string[] = [];
   // Genres get ids in order of appearance, renumbered to sorted order at the end (unless the classes are given).
@@ -334,6 +331,7 @@ export async function readPrepared(path: string, options: { classNames?: readonl
       }
       featureNames = header.slice(META.length);
       F = featureNames.length;
+      x = new Float64Array(Math.max(0, (await countLines(path, 'preprocessed data')) - 1) * F);
     }
     const i = n;
     if (r.length !== header.length) throw new Error(`preprocessed data: ${path}: row ${i + 1} has ${r.length} fields, expected ${header.length}`);
@@ -348,20 +346,18 @@ export async function readPrepared(path: string, options: { classNames?: readonl
       classId.set(r[5], c);
     }
     y.push(c);
-    if (i % READ_BLOCK_ROWS === 0) blocks.push(new Float64Array(READ_BLOCK_ROWS * F));
-    const block = blocks[blocks.length - 1], o = (i % READ_BLOCK_ROWS) * F;
+    const o = i * F;
+    if (o + F > x.length) { const more = new Float64Array(Math.max(2 * x.length, o + F)); more.set(x); x = more; } // rows ended by a lone \r
     for (let f = 0; f < F; f++) {
       const s = r[META.length + f];
       const v = s === '' ? NaN : Number(s);
       if (s !== '' && !(isDecimal(s) && Number.isFinite(v))) throw new Error(`preprocessed data: ${path}: row ${i + 1}, column "${featureNames[f]}": "${s}" is not a number`);
-      block[o + f] = v;
+      x[o + f] = v;
     }
     n++;
   }
   if (n === 0) throw new Error(`preprocessed data: ${path}: no data rows`);
-  const x = new Float64Array(n * F);
-  for (let b = 0; b < blocks.length; b++) x.set(blocks[b].subarray(0, Math.min(READ_BLOCK_ROWS, n - b * READ_BLOCK_ROWS) * F), b * READ_BLOCK_ROWS * F);
-  blocks.length = 0;
+  if (x.length !== n * F) x = x.slice(0, n * F); // blank lines or fields spanning lines
   let classNames: string[];
   const yy = Int32Array.from(y);
   if (options.classNames) classNames = [...options.classNames];
