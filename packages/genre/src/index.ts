@@ -33,7 +33,7 @@ export { readSongTable, canonicalColumns, cleanValue, type SongTable } from './p
 export {
   featureDefs, parseFeatureSpec, availableAudioGroups, FEATURE_GROUPS, type FeatureGroup, type FeatureDef, type KeyEncoding,
 } from './preprocess/features.js';
-export { fitScaler, applyScaler, fitDatasetScaler, scaleDataset, checkScalerState, type ScalerKind, type ScalerState } from './ml/scaler.js';
+export { fitScaler, applyScaler, fitScalerRows, applyScalerRows, fitDatasetScaler, scaleDataset, checkScalerState, type ScalerKind, type ScalerState } from './ml/scaler.js';
 export {
   preprocess, writePrepared, readPrepared, splitIndices, SPLIT_NAMES,
   type PreprocessOptions, type PreprocessReport, type PreparedData, type SplitName,
@@ -46,7 +46,8 @@ export { makeDatasets, datasetFromPrepared, splitRows, type SplitDatasets, type 
 export { trainAndEvaluate, makeMlpModel, ensembleSize, ensembleSeeds, PRESET_ENSEMBLE, type TrainRunOptions, type TrainRunResult, type SeedRun, type RunSummary } from './pipeline/run.js';
 export { trainAndEvaluateParallel, type ParallelTrainOptions } from './pipeline/parallel.js';
 export { saveGenreModel, loadGenreModel, modelPaths, type ModelMeta, type SaveModelArgs } from './pipeline/model-file.js';
-export { predictTable, predictInputs, encodeForModel, songsToTable, type Prediction, type RawTable } from './pipeline/predict.js';
+export { predictTable, predictInputs, encodeForModel, songsToTable, type Prediction, type PredictOptions, type RawTable } from './pipeline/predict.js';
+export { predictInputsStream, PREDICT_BATCH_ROWS, type PredictStreamOptions } from './pipeline/predict-stream.js';
 export { listFiles } from './io/files.js';
 export { runPipeline, extractSongTable, type PipelineOptions, type PipelineResult } from './pipeline/pipeline.js';
 export { renderReport, writeReport, htmlTable, type ReportInput, type ReportSection, type ReportHistory } from './report/html.js';

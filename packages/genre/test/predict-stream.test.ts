@@ -138,6 +138,14 @@ describe('predictInputsStream gives predictInputs\' predictions', () => {
     expect(await streamed([noIds], 5)).toEqual(whole);
   });
 
+  it('.h5 songs after the tables, unreadable files listed, in batches of 3', async () => {
+    const inputs = [join(DATA, 'msd10k-h5', 'data', 'B', 'D', 'C'), join(DATA, 'msd10k-h5', 'data', 'B', 'D', 'Z'), edges, join(DATA, 'msd-h5-bad')];
+    const whole = await predictInputs(classifier, meta, inputs);
+    expect(whole.predictions).toHaveLength(43 + 10);
+    expect(whole.errors.length).toBeGreaterThan(0);
+    expect(await streamed(inputs, 3)).toEqual(whole);
+  });
+
   it('the same error for a table that lacks a feature, and for a missing input', async () => {
     const lacking = file('lacking.csv', 'track_id,title\nTR1,a\n');
     for (const input of [lacking, join(dir, 'absent.csv')]) {

@@ -49,20 +49,25 @@ export async function predictInputsStream(
       for await (const b of songTableBatches(input, batchRows)) await sink(predictRows(classifier, meta, b, options, b.firstRow));
     }
   }
-  let songs: Song[] = [], done = 0;
+  // Each file's songs become table rows at once (their segment matrices are dropped), a batch of rows at a time.
+  let rows: string[][] = [], columns: readonly string[] = [], done = 0;
   const flush = async () => {
-    const batch = songs;
-    songs = [];
-    await sink(predictRows(classifier, meta, songsToTable(batch), options, done));
+    const batch = rows;
+    rows = [];
+    await sink(predictRows(classifier, meta, { columns, rows: batch }, options, done));
     done += batch.length;
   };
   for (let i = 0; i < h5.length; i++) {
-    try {
-      for (const s of readSongs(h5[i])) songs.push(s);
-    } catch (e) { errors.push({ file: h5[i], reason: (e as Error).message ?? String(e) }); }
+    let songs: Song[] = [];
+    try { songs = readSongs(h5[i]); } catch (e) { errors.push({ file: h5[i], reason: (e as Error).message ?? String(e) }); }
+    if (songs.length > 0) {
+      const t = songsToTable(songs);
+      columns = t.columns;
+      for (const r of t.rows) rows.push(r as string[]);
+    }
     options.onFile?.(i + 1, h5.length);
-    if (songs.length >= batchRows) await flush();
+    if (rows.length >= batchRows) await flush();
   }
-  if (songs.length > 0) await flush();
+  if (rows.length > 0) await flush();
   return { errors };
 }
