@@ -1,5 +1,6 @@
 // `timbre predict`: label new songs (MSD .h5 files or folders, or song table CSVs) with a saved model. Predictions
 // stream through in batches: to the CSV, to stdout, or into the --json object, so memory holds one batch.
+import { once } from 'node:events';
 import type { Command } from 'commander';
 import { CsvWriter } from '../io/csv.js';
 import { loadGenreModel } from '../pipeline/model-file.js';
@@ -33,7 +34,7 @@ export function addPredictCommand(program: Command): void {
                 ...(o.explain ? [because(p.explanation)] : [])]);
             }
           }
-          view.add(batch);
+          await view.add(batch);
         }, { explain, onFile: (d, t) => { if (d === 1) bar.start(t, 'reading .h5'); bar.update(d); } }));
         if (out !== null) await out.close();
       } catch (e) {
@@ -83,20 +84,20 @@ class TextView {
     this.#output = output;
   }
 
-  #write(lines: readonly string[]): void {
-    if (lines.length === 0) return;
-    process.stdout.write(lines.join('\n') + '\n');
+  #write(lines: readonly string[]): Promise<void> {
+    if (lines.length === 0) return Promise.resolve();
     this.#started = true;
+    return writeOut(lines.join('\n') + '\n');
   }
 
-  add(batch: readonly Prediction[]): void {
+  async add(batch: readonly Prediction[]): Promise<void> {
     this.#imputed.add(batch);
     if (this.#output !== undefined) {
       for (let i = 0; i < batch.length && this.#shown.length < 10; i++) this.#shown.push(batch[i]);
       return;
     }
     if (batch.length === 0) return;
-    this.#write([...(this.#synthetic && !this.#started ? ['(model trained on SYNTHETIC data)'] : []), ...batch.map(predictionLine)]);
+    await this.#write([...(this.#synthetic && !this.#started ? ['(model trained on SYNTHETIC data)'] : []), ...batch.map(predictionLine)]);
   }
 
   end(errors: readonly { file: string; reason: string }[]): void {
@@ -109,8 +110,13 @@ class TextView {
       ...this.#imputed.lines(),
     ];
     if (lines.length === 0 && !this.#started) process.stdout.write('\n');
-    else this.#write(lines);
+    else void this.#write(lines);
   }
+}
+
+/** Writes to stdout, waiting while its buffer is full (a slow reader of a streamed output holds it back). */
+async function writeOut(text: string): Promise<void> {
+  if (!process.stdout.write(text)) await once(process.stdout, 'drain');
 }
 
 const finite = (_k: string, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v);
@@ -124,12 +130,12 @@ class JsonView {
     this.#synthetic = synthetic;
   }
 
-  add(batch: readonly Prediction[]): void {
+  async add(batch: readonly Prediction[]): Promise<void> {
     if (batch.length === 0) return;
     const parts: string[] = [];
     if (this.#n === 0) parts.push(`{\n "synthetic": ${this.#synthetic},\n "predictions": [`);
     for (const p of batch) parts.push((this.#n++ === 0 ? '\n  ' : ',\n  ') + JSON.stringify(p, finite, 1).replace(/\n/g, '\n  '));
-    process.stdout.write(parts.join(''));
+    await writeOut(parts.join(''));
   }
 
   end(errors: readonly { file: string; reason: string }[]): void {
