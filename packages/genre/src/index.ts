@@ -35,7 +35,7 @@ export { readSongTable, canonicalColumns, cleanValue, type SongTable } from './p
 export {
   featureDefs, parseFeatureSpec, availableAudioGroups, FEATURE_GROUPS, type FeatureGroup, type FeatureDef, type KeyEncoding,
 } from './preprocess/features.js';
-export { fitScaler, applyScaler, fitDatasetScaler, scaleDataset, checkScalerState, type ScalerKind, type ScalerState } from './ml/scaler.js';
+export { fitScaler, applyScaler, fitScalerRows, applyScalerRows, fitDatasetScaler, scaleDataset, checkScalerState, type ScalerKind, type ScalerState } from './ml/scaler.js';
 export type { ScalerFitOptions } from './ml/scaler.js';
 export {
   preprocess, preprocessToFile, writePrepared, readPrepared, splitIndices, SPLIT_NAMES,
@@ -51,9 +51,9 @@ export type { FinalFit } from './pipeline/run.js';
 export { trainAndEvaluateParallel, type ParallelTrainOptions } from './pipeline/parallel.js';
 export { saveGenreModel, loadGenreModel, modelPaths, type ModelMeta, type SaveModelArgs } from './pipeline/model-file.js';
 export type { ModelFit } from './pipeline/model-file.js';
-export { predictTable, predictInputs, encodeForModel, songsToTable, type Prediction, type RawTable } from './pipeline/predict.js';
+export { predictTable, predictInputs, encodeForModel, songsToTable, type Prediction, type PredictOptions, type RawTable } from './pipeline/predict.js';
+export { predictInputsStream, PREDICT_BATCH_ROWS, type PredictStreamOptions } from './pipeline/predict-stream.js';
 export { listFiles, walkFiles, type WalkedFile, type SkippedPath, type ListFilesOptions } from './io/files.js';
-export type { PredictOptions } from './pipeline/predict.js';
 export { runPipeline, extractSongTable, type PipelineOptions, type PipelineResult } from './pipeline/pipeline.js';
 export { renderReport, writeReport, htmlTable, curveSourceOf, curvesCaption, type ReportInput, type ReportSection, type ReportHistory, type CurveSource } from './report/html.js';
 export { lineChart, scatterChart, heatmap, barChart, reliabilityChart, escapeHtml, niceTicks, PALETTE, type Series, type ChartOptions, type ReliabilityBin } from './report/svg.js';

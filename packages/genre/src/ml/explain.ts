@@ -81,6 +81,8 @@ export interface ExplainOptions {
   /** Explain this class instead of each row's predicted class. */
   readonly classIndex?: number;
   readonly seed?: number;
+  /** The model's probabilities [rows, classes] of `x`, when the caller already has them (else computed). */
+  readonly probabilities?: Float32Array;
 }
 
 /** One feature group's effect on one row's prediction. */
@@ -138,7 +140,7 @@ export function explainRows(model: Classifier, x: Float32Array, rows: number, fe
     bg = new Float32Array(R * F);
     for (let i = 0; i < R; i++) bg.set(reference.subarray(pick[i] * F, pick[i] * F + F), i * F);
   }
-  const p0 = model.predictProba(x, rows);
+  const p0 = options.probabilities ?? model.predictProba(x, rows);
   const C = p0.length / Math.max(1, rows);
   if (options.classIndex !== undefined) checkOption(op, 'classIndex', options.classIndex, 0, C - 1, true);
   const pred = argmaxRows(p0, C);

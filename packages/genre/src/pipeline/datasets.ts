@@ -2,7 +2,7 @@
 // training rows only and returned so it can be saved with the model.
 import type { Dataset } from '../ml/types.js';
 import { trainValidTestSplit } from '../ml/split.js';
-import { applyScaler, fitScaler, type ScalerKind, type ScalerState } from '../ml/scaler.js';
+import { applyScalerRows, fitScalerRows, type ScalerKind, type ScalerState } from '../ml/scaler.js';
 import { splitIndices, type PreparedData } from '../preprocess/preprocess.js';
 
 /** Train/valid/test Datasets and the scaler fitted on train. */
@@ -42,9 +42,10 @@ export function splitClassProblems(data: PreparedData, parts: { train: Int32Arra
   return warnings;
 }
 
-function gather(data: PreparedData, idx: ArrayLike<number>): Float64Array {
+/** Rows `idx` of `data.x`, rounded to float32. */
+function gather32(data: PreparedData, idx: ArrayLike<number>): Float32Array {
   const F = data.featureNames.length;
-  const out = new Float64Array(idx.length * F);
+  const out = new Float32Array(idx.length * F);
   for (let r = 0; r < idx.length; r++) out.set(data.x.subarray(idx[r] * F, (idx[r] + 1) * F), r * F);
   return out;
 }
@@ -61,12 +62,12 @@ function labelsOf(data: PreparedData, idx: ArrayLike<number>): Omit<Dataset, 'x'
 
 /** A Dataset of rows `idx` of `data` (all rows when omitted), unscaled: missing values stay NaN. */
 export function rawDataset(data: PreparedData, idx: ArrayLike<number> = Int32Array.from({ length: data.rows }, (_, i) => i)): Dataset {
-  return { ...labelsOf(data, idx), x: Float32Array.from(gather(data, idx)) };
+  return { ...labelsOf(data, idx), x: gather32(data, idx) };
 }
 
-/** A Dataset of rows `idx` of `data`, scaled with `scaler`. */
+/** A Dataset of rows `idx` of `data`, scaled with `scaler` (straight from `data.x` into float32). */
 export function datasetFromPrepared(data: PreparedData, idx: ArrayLike<number>, scaler: ScalerState): Dataset {
-  return { ...labelsOf(data, idx), x: applyScaler(scaler, gather(data, idx), idx.length) };
+  return { ...labelsOf(data, idx), x: applyScalerRows(scaler, data.x, idx) };
 }
 
 /** How a saved model's split was drawn, so `evaluate` can score the rows the model never saw. */
@@ -110,7 +111,7 @@ export function makeDatasets(
   const { train, valid, test } = splitRows(data, options);
   if (train.length === 0) throw new RangeError('makeDatasets: the training split is empty');
   const warnings = splitClassProblems(data, { train, valid, test });
-  const scaler = fitScaler(gather(data, train), train.length, data.featureNames, options.scaler ?? 'standard', {
+  const scaler = fitScalerRows(data.x, train, data.featureNames, options.scaler ?? 'standard', {
     rowLabel: (r) => `track ${data.trackIds[train[r]]}`,
   });
   return {

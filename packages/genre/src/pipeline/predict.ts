@@ -159,10 +159,38 @@ function farOutside(z: Float32Array, raw: Float64Array, names: readonly string[]
 }
 
 /**
+ * Rows per classifier call in prediction. Every call has exactly this shape (the last one padded with zero
+ * rows), so a row's probabilities never depend on which rows share its table or batch: the matmul kernels
+ * choose their code path by the size of the product, and the bits of a result with it.
+ */
+const PROBA_ROWS = 256;
+
+/** `classifier.predictProba` of `rows` rows, in calls of `PROBA_ROWS` rows. */
+function rowStableProba(classifier: Classifier, x: Float32Array, rows: number, F: number, C: number): Float32Array {
+  const out = new Float32Array(rows * C);
+  const chunk = new Float32Array(PROBA_ROWS * F);
+  for (let s = 0; s < rows; s += PROBA_ROWS) {
+    const m = Math.min(PROBA_ROWS, rows - s);
+    chunk.set(x.subarray(s * F, (s + m) * F));
+    if (m < PROBA_ROWS) chunk.fill(0, m * F);
+    out.set(classifier.predictProba(chunk, PROBA_ROWS).subarray(0, m * C), s * C);
+  }
+  return out;
+}
+
+/**
  * Predicts every row of a table; rows missing a vital value, or with a value far outside the training
  * data, come back with genre null and a reason.
  */
 export function predictTable(classifier: Classifier, meta: ModelMeta, table: RawTable, options: PredictOptions = {}): Prediction[] {
+  return predictRows(classifier, meta, table, options, 0);
+}
+
+/**
+ * `predictTable` for rows that follow `firstRow` other rows of the same table (a batch of a streamed
+ * table): a row without a track or song id is named by its place in the whole table.
+ */
+export function predictRows(classifier: Classifier, meta: ModelMeta, table: RawTable, options: PredictOptions, firstRow: number): Prediction[] {
   const { x, bad, imputed } = encodeForModel(table, meta);
   const F = meta.featureNames.length, C = meta.classNames.length;
   const complete: number[] = [];
@@ -177,12 +205,12 @@ export function predictTable(classifier: Classifier, meta: ModelMeta, table: Raw
   });
   const zs = new Float32Array(good.length * F);
   good.forEach((r, k) => zs.set(scaled.subarray(r * F, (r + 1) * F), k * F));
-  const proba = good.length > 0 ? classifier.predictProba(zs, good.length) : new Float32Array(0);
+  const proba = rowStableProba(classifier, zs, good.length, F, C);
   // The reference a group is replaced by: the training medians (a row of missing values through the scaler).
   const explanations = (options.explain ?? 0) > 0 && good.length > 0
     ? explainRows(classifier, zs, good.length, F, {
       reference: applyScaler(meta.scaler, new Float64Array(F).fill(NaN), 1), referenceRows: 1, featureNames: meta.featureNames,
-      groups: explanationGroups(meta.featureNames), topK: options.explain,
+      groups: explanationGroups(meta.featureNames), topK: options.explain, probabilities: proba,
     })
     : null;
   const col = (c: string) => table.columns.indexOf(c);
@@ -191,7 +219,7 @@ export function predictTable(classifier: Classifier, meta: ModelMeta, table: Raw
   let g = 0;
   for (let i = 0; i < table.rows.length; i++) {
     const row = table.rows[i];
-    const id = ti >= 0 && row[ti] !== '' ? row[ti] : si >= 0 ? row[si] : `row${i + 1}`;
+    const id = ti >= 0 && row[ti] !== '' ? row[ti] : si >= 0 ? row[si] : `row${firstRow + i + 1}`;
     const base = { trackId: id, artist: ai >= 0 ? row[ai] : '', title: tt >= 0 ? row[tt] : '' };
     if (bad[i] !== null) { out.push({ ...base, genre: null, probability: NaN, probabilities: [], reason: bad[i]! }); continue; }
     const p = Array.from(proba.subarray(g * C, (g + 1) * C));

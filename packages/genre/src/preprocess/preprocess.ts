@@ -2,7 +2,8 @@
 // one row per usable song with its genre, artist group, split and encoded (unscaled) features.
 // Scaling and imputation are fitted later on the training split only (see ml/scaler.ts).
 import { statSync } from 'node:fs';
-import { CsvWriter, readCsv, writeAll, type CsvCell, type CsvRecord } from '../io/csv.js';
+import { CsvWriter, writeAll, type CsvCell, type CsvRecord } from '../io/csv.js';
+import { countLines, streamCsv } from '../io/csv-stream.js';
 import { trainValidTestSplit } from '../ml/split.js';
 import { readLabels, type LabelRuleOptions } from '../labels/label.js';
 import { featureDefs, featureGroupsOf, indicatorOf, parseFeatureSpec, type FeatureDef, type FeatureGroup, type KeyEncoding } from './features.js';
@@ -596,44 +597,66 @@ export async function writePrepared(path: string, data: PreparedData): Promise<v
 }
 
 /**
- * Reads a preprocessed_data.csv written by `writePrepared`. Errors name the file, row and column.
+ * Reads a preprocessed_data.csv written by `writePrepared`, streaming it: what it holds is the result's
+ * arrays, never the file's rows of strings. The features go straight into one float64 array sized by the
+ * file's line count (a row is at least one line). Errors name the file, row and column.
  *
  * ```ts
  * const data = await readPrepared('runs/preprocessed_data.csv');
  * ```
  */
 export async function readPrepared(path: string, options: { classNames?: readonly string[] } = {}): Promise<PreparedData> {
-  const { rows: raw } = await readCsv(path, 'preprocessed data');
-  if (raw.length < 2) throw new Error(`preprocessed data: ${path}: no data rows`);
-  const header = raw[0];
-  for (let i = 0; i < META.length; i++) {
-    if (header[i] !== META[i]) throw new Error(`preprocessed data: ${path}: column ${i + 1} is "${header[i]}", expected "${META[i]}" (not a file written by preprocess)`);
-  }
-  const featureNames = header.slice(META.length);
-  const F = featureNames.length, n = raw.length - 1;
-  const x = new Float64Array(n * F), y = new Int32Array(n), split = new Int8Array(n);
+  let header: string[] | null = null, featureNames: string[] = [], F = 0, n = 0;
+  let x = new Float64Array(0);
+  const y: number[] = [], split: number[] = [];
   const trackIds: string[] = [], artists: string[] = [], titles: string[] = [], groups: string[] = [];
-  const genres = raw.slice(1).map((r) => r[5]);
-  const classNames = options.classNames ? [...options.classNames] : [...new Set(genres)].sort();
-  const classId = new Map(classNames.map((c, i) => [c, i] as const));
-  for (let i = 0; i < n; i++) {
-    const r = raw[i + 1];
+  // Genres get ids in order of appearance, renumbered to sorted order at the end (unless the classes are given).
+  const classId = new Map<string, number>((options.classNames ?? []).map((c, i) => [c, i] as const));
+  for await (const r of streamCsv(path, 'preprocessed data')) {
+    if (header === null) { header = r; continue; }
+    if (n === 0) {
+      for (let i = 0; i < META.length; i++) {
+        if (header[i] !== META[i]) throw new Error(`preprocessed data: ${path}: column ${i + 1} is "${header[i]}", expected "${META[i]}" (not a file written by preprocess)`);
+      }
+      featureNames = header.slice(META.length);
+      F = featureNames.length;
+      x = new Float64Array(Math.max(0, (await countLines(path, 'preprocessed data')) - 1) * F);
+    }
+    const i = n;
     if (r.length !== header.length) throw new Error(`preprocessed data: ${path}: row ${i + 1} has ${r.length} fields, expected ${header.length}`);
     trackIds.push(r[0]); artists.push(r[1]); titles.push(r[2]); groups.push(r[3]);
     const sp = SPLIT_NAMES.indexOf(r[4] as SplitName);
     if (sp < 0) throw new Error(`preprocessed data: ${path}: row ${i + 1}: split "${r[4]}" is not train/valid/test`);
-    split[i] = sp;
-    const c = classId.get(r[5]);
-    if (c === undefined) throw new Error(`preprocessed data: ${path}: row ${i + 1}: genre "${r[5]}" is not one of the model's classes (${classNames.join(', ')})`);
-    y[i] = c;
+    split.push(sp);
+    let c = classId.get(r[5]);
+    if (c === undefined) {
+      if (options.classNames) throw new Error(`preprocessed data: ${path}: row ${i + 1}: genre "${r[5]}" is not one of the model's classes (${options.classNames.join(', ')})`);
+      c = classId.size;
+      classId.set(r[5], c);
+    }
+    y.push(c);
+    const o = i * F;
+    if (o + F > x.length) { const more = new Float64Array(Math.max(2 * x.length, o + F)); more.set(x); x = more; } // rows ended by a lone \r
     for (let f = 0; f < F; f++) {
       const s = r[META.length + f];
       const v = s === '' ? NaN : Number(s);
       if (s !== '' && !(isDecimal(s) && Number.isFinite(v))) throw new Error(`preprocessed data: ${path}: row ${i + 1}, column "${featureNames[f]}": "${s}" is not a number`);
-      x[i * F + f] = v;
+      x[o + f] = v;
     }
+    n++;
   }
-  return { featureNames, featureGroups: featureGroupsOf(featureNames), classNames, rows: n, x, y, trackIds, artists, titles, groups, split };
+  if (n === 0) throw new Error(`preprocessed data: ${path}: no data rows`);
+  if (x.length !== n * F) x = x.slice(0, n * F); // blank lines or fields spanning lines
+  let classNames: string[];
+  const yy = Int32Array.from(y);
+  if (options.classNames) classNames = [...options.classNames];
+  else {
+    classNames = [...classId.keys()].sort();
+    const to = new Int32Array(classNames.length);
+    classNames.forEach((name, k) => { to[classId.get(name)!] = k; });
+    for (let i = 0; i < n; i++) yy[i] = to[yy[i]];
+  }
+  return { featureNames, featureGroups: featureGroupsOf(featureNames), classNames, rows: n, x, y: yy, trackIds, artists, titles, groups, split: Int8Array.from(split) };
 }
 
 /** Row indices of one split part. */

@@ -126,6 +126,19 @@ export function songTableHead(path: string, raw: readonly string[], tolerant: bo
 }
 
 /**
+ * One data row as `readSongTable` keeps it: cleaned (`cleanValue`), blank fields beyond the header's width
+ * dropped; a row that still has the wrong number of fields comes back as its field count.
+ */
+export function songTableRow(raw: readonly string[], width: number): string[] | number {
+  let n = raw.length;
+  while (n > width && raw[n - 1].trim() === '') n--;
+  if (n !== width) return n;
+  const out: string[] = new Array(n);
+  for (let i = 0; i < n; i++) out[i] = cleanValue(raw[i]);
+  return out;
+}
+
+/**
  * The fields a data record has once blank fields beyond the header's width are dropped; a row is well formed
  * when this equals the header's width (otherwise it is a truncated row).
  */
