@@ -275,6 +275,16 @@ describe('registry models in the pipeline', () => {
     expect(n.err).toMatch(/has no test rows, so there is nothing to evaluate/);
   });
 
+  it('--patience none trains every epoch (no early stopping)', async () => {
+    const csv = join(dir, 'pp-none.csv');
+    await writePrepared(csv, data);
+    const t = await cli('--json', 'train', csv, '--patience', 'none', '--epochs', '6', '--ensemble', '1', '--seeds', '1', '-o', join(dir, 'pn'));
+    expect(t.code, t.err).toBe(0);
+    const tj = JSON.parse(t.out);
+    expect(tj.options.patience).toBeNull();
+    expect(tj.runs[0].epochs).toBe(6);
+  });
+
   it('refuses --ensemble with --model, MLP flags with --model, and unknown models', async () => {
     const csv = join(dir, 'pp.csv');
     await writePrepared(csv, data);

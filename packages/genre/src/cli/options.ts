@@ -34,7 +34,8 @@ export const intAtLeast = (name: string, min: number) => (v: string): number => 
   if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be an integer >= ${min}, got "${v}"`);
   return n;
 };
-export const patienceArg = (v: string): number | null => (v === 'none' ? null : int('--patience')(v));
+/** `--patience`: epochs, or 'none' (commander turns a parser's null into '', so 'none' stays a string until `mlpOverrides`). */
+export const patienceArg = (v: string): number | 'none' => (v === 'none' ? 'none' : int('--patience')(v));
 
 /** Options of the program itself, seen by every command. */
 export interface Globals { json?: boolean }

@@ -43,7 +43,7 @@ export function mlpOverrides(o: Record<string, unknown>): Partial<MlpOptions> {
   if (o.weightDecay !== undefined) out.weightDecay = o.weightDecay as number;
   if (o.classWeights !== undefined) out.classWeights = o.classWeights as ClassWeighting;
   if (o.optimizer !== undefined) out.optimizer = o.optimizer as MlpOptions['optimizer'];
-  if (o.patience !== undefined) out.patience = o.patience as number | null;
+  if (o.patience !== undefined) out.patience = o.patience === 'none' ? null : (o.patience as number);
   return out;
 }
 
