@@ -30,8 +30,14 @@ const benchDir = path.dirname(fileURLToPath(import.meta.url));
 const DATA = path.resolve(benchDir, '..', '..', 'shared', 'data', 'msd10k-h5', 'data');
 const PYTHON = '/usr/bin/python3';
 
-interface H5wasmDataset { value: unknown; shape: number[] | null }
-interface H5wasmFile { get(p: string): H5wasmDataset | null; close(): void }
+interface H5wasmDataset {
+  value: unknown;
+  shape: number[] | null;
+}
+interface H5wasmFile {
+  get(p: string): H5wasmDataset | null;
+  close(): void;
+}
 
 /** All getters of every song of one file through h5wasm: tables as rows, arrays sliced by idx_*. */
 function readWithH5wasm(file: string): { songs: number; checksum: number; first: Record<string, unknown> } {
@@ -104,7 +110,9 @@ function pythonHasTables(): string | null {
 export async function run(opts: BenchOptions): Promise<void> {
   const machine = machineInfo();
   // --quick: every third file (95), so a loaded machine still finishes in about a minute
-  const files = listMsdFiles(DATA).map((f) => f.path).filter((_, i) => !opts.quick || i % 3 === 0);
+  const files = listMsdFiles(DATA)
+    .map((f) => f.path)
+    .filter((_, i) => !opts.quick || i % 3 === 0);
   const want = (impl: string): boolean => opts.only === undefined || opts.only.some((o) => impl.includes(o));
   const rounds = opts.quick ? 2 : 7;
   // Warm-up before timing: the reader's code keeps getting faster until each worker thread has read the files
@@ -116,19 +124,27 @@ export async function run(opts: BenchOptions): Promise<void> {
   // implementation, so each is measured running, as in a real extraction that reads for minutes. Without
   // it the worker threads start each timed pass after 6-7 s idle (the other implementations' passes) and
   // the second worker's gain read 1.47-1.49x; with it 1.83-1.94x (standalone pools, back to back: 1.7-1.9x).
-  console.log(`${files.length} files, ${rounds} timed passes per implementation (median), each right after an untimed pass of the same implementation, after ${warmups} warm-up passes per worker thread, interleaved`);
+  console.log(
+    `${files.length} files, ${rounds} timed passes per implementation (median), each right after an untimed pass of the same implementation, after ${warmups} warm-up passes per worker thread, interleaved`,
+  );
 
   await h5wasm.ready;
   checkAgainstH5wasm(files);
-  console.log('correctness: every field of timbre\'s songs equals h5wasm\'s values');
+  console.log("correctness: every field of timbre's songs equals h5wasm's values");
 
   const notes: string[] = [];
   // With sched_autogroup (the default on many distributions) all threads started from one terminal
   // share one CPU share: on a busy machine 2 workers then get no more CPU than 1.
   let autogroup = '0';
-  try { autogroup = readFileSync('/proc/sys/kernel/sched_autogroup_enabled', 'utf8').trim(); } catch { /* not Linux */ }
+  try {
+    autogroup = readFileSync('/proc/sys/kernel/sched_autogroup_enabled', 'utf8').trim();
+  } catch {
+    /* not Linux */
+  }
   if (autogroup === '1' && machine.loadAvg1 > machine.cores) {
-    notes.push(`load average ${machine.loadAvg1} on ${machine.cores} cores with sched_autogroup: the worker threads share one terminal's CPU share, so the 2-worker speed-up only shows on an idle machine`);
+    notes.push(
+      `load average ${machine.loadAvg1} on ${machine.cores} cores with sched_autogroup: the worker threads share one terminal's CPU share, so the 2-worker speed-up only shows on an idle machine`,
+    );
   }
   const pyProblem = want('pytables') ? pythonHasTables() : 'not selected';
   if (pyProblem !== null && want('pytables')) notes.push(`pytables skipped: ${pyProblem}`);
@@ -190,15 +206,32 @@ export async function run(opts: BenchOptions): Promise<void> {
   };
   const fps: Partial<Record<Impl, number>> = {};
   for (const impl of Object.keys(times) as Impl[]) if (times[impl].length > 0) fps[impl] = files.length / median(times[impl]);
-  printTable(['impl', 'files/s', 'vs pytables', 'vs 1 worker'], (Object.keys(fps) as Impl[]).map((impl) => [
-    impl, fps[impl]!, ratio(fps[impl], fps.pytables), ratio(fps[impl], fps['timbre-1worker']),
-  ]));
+  printTable(
+    ['impl', 'files/s', 'vs pytables', 'vs 1 worker'],
+    (Object.keys(fps) as Impl[]).map((impl) => [impl, fps[impl]!, ratio(fps[impl], fps.pytables), ratio(fps[impl], fps['timbre-1worker'])]),
+  );
   for (const [k, v] of Object.entries(endToEnd)) console.log(`${k}: ${v.toFixed(2)} s (cold workers, CSVs written)`);
   for (const n of notes) console.log(`note: ${n}`);
   const records = (Object.keys(fps) as Impl[]).map((impl) => ({ bench: 'extract', impl, filesPerSec: fps[impl]! }));
-  const file = writeResults('extract', records, {
-    machine, quick: opts.quick, clock: 'wall', files: files.length, rounds, warmups, passSeconds: times, notes, endToEnd,
-    what: 'all getters per song; timbre on warm MsdReadPool threads (start-up not timed); h5wasm in the main thread; PyTables via bench/pytables_extract.py; every timed pass right after an untimed pass of the same implementation; this process runs with ' + nodeFlags.join(' ') + ' (as npm run timbre / genre)',
-  }, opts.only ?? []);
+  const file = writeResults(
+    'extract',
+    records,
+    {
+      machine,
+      quick: opts.quick,
+      clock: 'wall',
+      files: files.length,
+      rounds,
+      warmups,
+      passSeconds: times,
+      notes,
+      endToEnd,
+      what:
+        'all getters per song; timbre on warm MsdReadPool threads (start-up not timed); h5wasm in the main thread; PyTables via bench/pytables_extract.py; every timed pass right after an untimed pass of the same implementation; this process runs with ' +
+        nodeFlags.join(' ') +
+        ' (as npm run timbre / genre)',
+    },
+    opts.only ?? [],
+  );
   if (file !== null) console.log(`wrote ${file}`);
 }

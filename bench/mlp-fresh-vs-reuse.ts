@@ -17,7 +17,7 @@ const CONFIGS = [
   { name: 'seed-bs32', sizes: [15, 128, 64, 32, 13], batch: 32, adam: true },
 ];
 
-function setup(c: typeof CONFIGS[number], options: CallOptions | undefined): () => number {
+function setup(c: (typeof CONFIGS)[number], options: CallOptions | undefined): () => number {
   const rng = new Rng(7);
   const layers: Module[] = [];
   for (let i = 0; i < c.sizes.length - 1; i++) {
@@ -43,15 +43,27 @@ function setup(c: typeof CONFIGS[number], options: CallOptions | undefined): () 
   };
 }
 
-const now = clock === 'cpu' ? () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; } : () => performance.now();
-const median = (xs: number[]) => { const s = xs.slice().sort((a, b) => a - b), m = s.length >> 1; return s.length % 2 === 1 ? s[m] : (s[m - 1] + s[m]) / 2; };
+const now =
+  clock === 'cpu'
+    ? () => {
+        const u = process.cpuUsage();
+        return (u.user + u.system) / 1000;
+      }
+    : () => performance.now();
+const median = (xs: number[]) => {
+  const s = xs.slice().sort((a, b) => a - b),
+    m = s.length >> 1;
+  return s.length % 2 === 1 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
 console.log(`${backend} kernels, ${clock} clock, ${rounds} rounds after 6 warm-up epochs each (ms per epoch, medians)`);
 for (const c of CONFIGS) {
-  const fresh = setup(c, undefined), reuse = setup(c, REUSE);
+  const fresh = setup(c, undefined),
+    reuse = setup(c, REUSE);
   for (let i = 0; i < 6; i++) {
     if (fresh() !== reuse()) throw new Error(`${c.name}: the two loops' losses differ`);
   }
-  const tf: number[] = [], tr: number[] = [];
+  const tf: number[] = [],
+    tr: number[] = [];
   for (let r = 0; r < rounds; r++) {
     for (const which of r % 2 === 0 ? [0, 1] : [1, 0]) {
       const t0 = now();

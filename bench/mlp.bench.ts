@@ -15,11 +15,20 @@ import '@tensorflow/tfjs-backend-cpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { Rng, type Tensor, fromArray, getBackend, randn, setBackend, setParallel, wasmHeapStats, type Backend } from '@timbre/tensor';
 import {
-  Rng, type Tensor, fromArray, getBackend, randn, setBackend, setParallel, wasmHeapStats, type Backend,
-} from '@timbre/tensor';
-import {
-  Adam, CrossEntropyLoss, DataLoader, DataParallel, Linear, REUSE, ReLU, SGD, Sequential, saveSafetensors, type CallOptions, type Module,
+  Adam,
+  CrossEntropyLoss,
+  DataLoader,
+  DataParallel,
+  Linear,
+  REUSE,
+  ReLU,
+  SGD,
+  Sequential,
+  saveSafetensors,
+  type CallOptions,
+  type Module,
   type Optimizer,
 } from '@timbre/nn';
 import type { BenchOptions } from './run.js';
@@ -32,8 +41,19 @@ import { clock, now } from './lib/timing.js';
 // the scalar kernels (TIMBRE_BACKEND=scalar: TypeScript, with matmul's macro-kernel in asm.js where it compiles); timbre-2cores = SIMD with the model wrapped in DataParallel
 // (each batch split by rows between this thread and a worker's replica; gradients added before the step).
 type Impl = 'timbre' | 'timbre-scalar' | 'timbre-2cores' | 'tfjs-wasm' | 'tfjs-cpu' | 'torch';
-interface MlpRecord { bench: 'mlp-epoch'; config: string; impl: Impl; ms: number }
-interface Config { name: string; sizes: number[]; batch: number; opt: 'sgd' | 'adam'; lr: number }
+interface MlpRecord {
+  bench: 'mlp-epoch';
+  config: string;
+  impl: Impl;
+  ms: number;
+}
+interface Config {
+  name: string;
+  sizes: number[];
+  batch: number;
+  opt: 'sgd' | 'adam';
+  lr: number;
+}
 
 const ROWS = 8000;
 const CONFIGS: Config[] = [
@@ -44,7 +64,8 @@ const CONFIGS: Config[] = [
 const benchDir = path.dirname(fileURLToPath(import.meta.url));
 
 function median(xs: number[]): number {
-  const s = xs.slice().sort((a, b) => a - b), m = s.length >> 1;
+  const s = xs.slice().sort((a, b) => a - b),
+    m = s.length >> 1;
   return s.length % 2 === 1 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
@@ -126,20 +147,28 @@ async function useTfBackend(name: 'cpu' | 'wasm'): Promise<void> {
 function registerTfGradients(): void {
   if (tf.getGradient('BatchMatMul') === undefined) {
     // tf.matMul reshapes 2-D operands to [1, M, K] and runs BatchMatMul; only the un-transposed form is used below.
-    tf.registerGradient({ kernelName: 'BatchMatMul', inputsToSave: ['a', 'b'], gradFunc: (dy, saved) => {
-      const [a, b] = saved as tf.Tensor3D[];
-      return { a: () => tf.matMul(dy as tf.Tensor3D, b, false, true), b: () => tf.matMul(a, dy as tf.Tensor3D, true, false) };
-    } });
+    tf.registerGradient({
+      kernelName: 'BatchMatMul',
+      inputsToSave: ['a', 'b'],
+      gradFunc: (dy, saved) => {
+        const [a, b] = saved as tf.Tensor3D[];
+        return { a: () => tf.matMul(dy as tf.Tensor3D, b, false, true), b: () => tf.matMul(a, dy as tf.Tensor3D, true, false) };
+      },
+    });
   }
   if (tf.getGradient('Reshape') === undefined) {
     tf.registerGradient({ kernelName: 'Reshape', inputsToSave: ['x'], gradFunc: (dy, saved) => ({ x: () => tf.reshape(dy as tf.Tensor, saved[0].shape) }) });
   }
   if (tf.getGradient('Add') === undefined) {
-    tf.registerGradient({ kernelName: 'Add', inputsToSave: ['a', 'b'], gradFunc: (dy, saved) => {
-      const [a, b] = saved; // [B, N] + [N]: the broadcast input's gradient is the column sum
-      const red = (t: tf.Tensor) => () => (t.rank === (dy as tf.Tensor).rank ? (dy as tf.Tensor) : tf.sum(dy as tf.Tensor, 0));
-      return { a: red(a), b: red(b) };
-    } });
+    tf.registerGradient({
+      kernelName: 'Add',
+      inputsToSave: ['a', 'b'],
+      gradFunc: (dy, saved) => {
+        const [a, b] = saved; // [B, N] + [N]: the broadcast input's gradient is the column sum
+        const red = (t: tf.Tensor) => () => (t.rank === (dy as tf.Tensor).rank ? (dy as tf.Tensor) : tf.sum(dy as tf.Tensor, 0));
+        return { a: red(a), b: red(b) };
+      },
+    });
   }
   if (tf.getGradient('Relu') === undefined) {
     tf.registerGradient({ kernelName: 'Relu', inputsToSave: ['x'], gradFunc: (dy, saved) => ({ x: () => tf.mul(dy as tf.Tensor, tf.step(saved[0])) }) });
@@ -160,11 +189,14 @@ const tfCrossEntropy = tf.customGrad(((logits: tf.Tensor, onehot: tf.Tensor, sav
 function tfSetup(c: Config, init: Record<string, Tensor>) {
   registerTfGradients();
   const { x, y } = dataset(c);
-  const C = c.sizes[c.sizes.length - 1], F = c.sizes[0];
-  const ws: tf.Variable[] = [], bs: tf.Variable[] = [];
+  const C = c.sizes[c.sizes.length - 1],
+    F = c.sizes[0];
+  const ws: tf.Variable[] = [],
+    bs: tf.Variable[] = [];
   for (let i = 0; i < c.sizes.length - 1; i++) {
     // timbre's initial weights, transposed to tfjs's [in, out] layout.
-    const w = init[`${2 * i}.weight`], b = init[`${2 * i}.bias`];
+    const w = init[`${2 * i}.weight`],
+      b = init[`${2 * i}.bias`];
     ws.push(tf.variable(tf.transpose(tf.tensor2d(w.data.slice(), [c.sizes[i + 1], c.sizes[i]]))));
     bs.push(tf.variable(tf.tensor1d(b.data.slice())));
   }
@@ -187,22 +219,33 @@ function tfSetup(c: Config, init: Record<string, Tensor>) {
     for (let s = 0; s < ROWS; s += c.batch) {
       const n = Math.min(c.batch, ROWS - s);
       const idx = tf.slice(perm, s, n);
-      const xb = tf.gather(xAll, idx), yb = tf.gather(yAll, idx);
+      const xb = tf.gather(xAll, idx),
+        yb = tf.gather(yAll, idx);
       const cost = opt.minimize(() => tfCrossEntropy(forward(xb), yb), s + c.batch >= ROWS);
-      if (cost !== null) { last = cost.dataSync()[0]; cost.dispose(); }
+      if (cost !== null) {
+        last = cost.dataSync()[0];
+        cost.dispose();
+      }
       tf.dispose([idx, xb, yb]);
     }
     perm.dispose();
   };
-  const dispose = (): void => { tf.dispose([...ws, ...bs, xAll, yAll]); opt.dispose(); };
+  const dispose = (): void => {
+    tf.dispose([...ws, ...bs, xAll, yAll]);
+    opt.dispose();
+  };
   return { epoch, loss: () => last, dispose, firstLoss };
 }
 
 function torchRun(c: Config, warmup: number, epochs: number, file: string): { ms: number[]; note?: string; firstLoss?: number } {
   const probe = spawnSync('/usr/bin/python3', ['-c', 'import torch'], { encoding: 'utf8' });
-  if (probe.status !== 0) return { ms: [], note: `torch skipped: /usr/bin/python3 -c "import torch" failed (${(probe.stderr || '').trim().split('\n').pop()})` };
+  if (probe.status !== 0)
+    return { ms: [], note: `torch skipped: /usr/bin/python3 -c "import torch" failed (${(probe.stderr || '').trim().split('\n').pop()})` };
   const cfg = { sizes: c.sizes, rows: ROWS, batch: c.batch, opt: c.opt, lr: c.lr, epochs, warmup, file };
-  const r = spawnSync('/usr/bin/python3', [path.join(benchDir, 'torch_mlp.py'), JSON.stringify(cfg)], { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: '1' } });
+  const r = spawnSync('/usr/bin/python3', [path.join(benchDir, 'torch_mlp.py'), JSON.stringify(cfg)], {
+    encoding: 'utf8',
+    env: { ...process.env, OMP_NUM_THREADS: '1' },
+  });
   if (r.status !== 0) return { ms: [], note: `torch failed: ${r.stderr.trim().split('\n').pop()}` };
   const out = JSON.parse(r.stdout.trim().split('\n').pop() as string) as { ms: number[]; first_loss: number };
   return { ms: out.ms, firstLoss: out.first_loss };
@@ -228,7 +271,8 @@ function heapCheck(c: Config): { backend: Backend; kibAddedDuringEpoch: number[]
   const t = timbreSetup(c, 1, true);
   t.epoch(); // first epoch allocates the layer buffers
   const rows: (string | number)[][] = [];
-  const added: number[] = [], after: number[] = [];
+  const added: number[] = [],
+    after: number[] = [];
   for (let e = 1; e <= 10; e++) {
     gc();
     const h0 = process.memoryUsage().heapUsed;
@@ -238,7 +282,7 @@ function heapCheck(c: Config): { backend: Backend; kibAddedDuringEpoch: number[]
     const h2 = process.memoryUsage().heapUsed;
     rows.push([String(e), (h1 - h0) / 1024, h2 / 1024 / 1024, wasmHeapStats().liveBytes / 1024]);
     added.push(Math.round((h1 - h0) / 102.4) / 10);
-    after.push(Math.round(h2 / 1024 / 1024 * 1000) / 1000);
+    after.push(Math.round((h2 / 1024 / 1024) * 1000) / 1000);
   }
   console.log(`\nheap over 10 timbre epochs ({ reuse: true }; ${c.name}, ${getBackend()} kernels, ${Math.ceil(ROWS / c.batch)} steps/epoch):`);
   printTable(['epoch', 'KiB added during epoch', 'heapUsed after GC MiB', 'wasm live KiB'], rows);
@@ -274,14 +318,23 @@ export async function run(opts: BenchOptions): Promise<void> {
     const file = path.join(tmp, `${c.name}.safetensors`);
     saveSafetensors(file, { ...init, 'data.x': ref.x, 'data.y': fromArray(Array.from(ref.y), [ROWS]) });
     setBackend(startBackend);
-    for (const [impl, backend] of [['timbre-scalar', 'scalar'], ['timbre', 'simd'], ['timbre-2cores', 'simd']] as const) {
+    for (const [impl, backend] of [
+      ['timbre-scalar', 'scalar'],
+      ['timbre', 'simd'],
+      ['timbre-2cores', 'simd'],
+    ] as const) {
       if (!want(impl) && only.some((o) => ['timbre', 'tfjs', 'torch'].some((k) => o.startsWith(k)))) continue;
       if (impl === 'timbre-2cores' && clock === 'cpu') {
-        const note = 'timbre-2cores skipped: BENCH_CLOCK=cpu would add the worker thread\'s CPU time (use the wall clock)';
+        const note = "timbre-2cores skipped: BENCH_CLOCK=cpu would add the worker thread's CPU time (use the wall clock)";
         if (!notes.includes(note)) notes.push(note);
         continue;
       }
-      try { setBackend(backend); } catch (e) { notes.push(`${impl}: ${(e as Error).message}`); continue; }
+      try {
+        setBackend(backend);
+      } catch (e) {
+        notes.push(`${impl}: ${(e as Error).message}`);
+        continue;
+      }
       setParallel({ enabled: false }); // one core per thread: timbre-2cores splits batches, not products
       const t = timbreSetup(c, impl === 'timbre-2cores' ? 2 : 1); // built after setBackend: buffers live where that backend wants them
       if (!(await t.ready())) {
@@ -289,7 +342,8 @@ export async function run(opts: BenchOptions): Promise<void> {
         await t.close();
         continue;
       }
-      if (impl === 'timbre-2cores' && t.threadsFor(c.batch) < 2) { // DataParallel's own rule (minFlopsPerThread, minRowsPerThread)
+      if (impl === 'timbre-2cores' && t.threadsFor(c.batch) < 2) {
+        // DataParallel's own rule (minFlopsPerThread, minRowsPerThread)
         notes.push(`timbre-2cores: ${c.name}: DataParallel keeps batches of ${c.batch} on one thread (too little work per thread to split)`);
         await t.close();
         continue;
@@ -305,7 +359,10 @@ export async function run(opts: BenchOptions): Promise<void> {
     }
     setParallel({ enabled: false });
     setBackend(startBackend);
-    for (const [impl, backend] of [['tfjs-wasm', 'wasm'], ['tfjs-cpu', 'cpu']] as const) {
+    for (const [impl, backend] of [
+      ['tfjs-wasm', 'wasm'],
+      ['tfjs-cpu', 'cpu'],
+    ] as const) {
       if (only.some((o) => o.startsWith('tfjs') || o.startsWith('torch') || o.startsWith('timbre')) && !want(impl)) continue;
       await useTfBackend(backend);
       const t = tfSetup(c, init);
@@ -327,17 +384,26 @@ export async function run(opts: BenchOptions): Promise<void> {
       } else if (r.note !== undefined && !notes.includes(r.note)) notes.push(r.note);
     }
     console.log(`\n${c.name}: initial loss ${ref.firstLoss.toFixed(6)} on the first batch, equal (1e-5) in every impl measured`);
-    console.log(`${c.name}: ${c.sizes.join('→')}, batch ${c.batch}, ${c.opt === 'sgd' ? 'SGD momentum 0.9' : 'Adam'} lr ${c.lr}, ${ROWS} rows (ms/epoch, median; ${clock} clock)`);
-    printTable(['impl', 'ms/epoch', 'timbre speed-up', 'timbre-scalar speed-up', 'timbre-2cores speed-up'],
-      (['timbre', 'timbre-2cores', 'timbre-scalar', 'tfjs-wasm', 'tfjs-cpu', 'torch'] as Impl[]).filter((i) => ms[i] !== undefined)
-        .map((i) => [i, ms[i] as number, ratio(ms[i], ms.timbre), ratio(ms[i], ms['timbre-scalar']), ratio(ms[i], ms['timbre-2cores'])]));
+    console.log(
+      `${c.name}: ${c.sizes.join('→')}, batch ${c.batch}, ${c.opt === 'sgd' ? 'SGD momentum 0.9' : 'Adam'} lr ${c.lr}, ${ROWS} rows (ms/epoch, median; ${clock} clock)`,
+    );
+    printTable(
+      ['impl', 'ms/epoch', 'timbre speed-up', 'timbre-scalar speed-up', 'timbre-2cores speed-up'],
+      (['timbre', 'timbre-2cores', 'timbre-scalar', 'tfjs-wasm', 'tfjs-cpu', 'torch'] as Impl[])
+        .filter((i) => ms[i] !== undefined)
+        .map((i) => [i, ms[i] as number, ratio(ms[i], ms.timbre), ratio(ms[i], ms['timbre-scalar']), ratio(ms[i], ms['timbre-2cores'])]),
+    );
   }
   rmSync(tmp, { recursive: true, force: true });
   for (const n of notes) console.log(`note: ${n}`);
   const heap: ReturnType<typeof heapCheck>[] = [];
   if (want('heap') || only.length === 0) {
     for (const backend of ['scalar', 'simd'] as const) {
-      try { setBackend(backend); } catch { continue; }
+      try {
+        setBackend(backend);
+      } catch {
+        continue;
+      }
       heap.push(heapCheck(CONFIGS[0]));
     }
     setBackend(startBackend);

@@ -30,7 +30,10 @@ async function main(): Promise<number> {
     console.error(`bench: unknown option ${unknownFlags.join(' ')} (usage: npm run bench -- [--quick] [suite ...] [filter ...])`);
     return 2;
   }
-  const all = readdirSync(benchDir).filter((f) => f.endsWith('.bench.ts')).map((f) => f.slice(0, -'.bench.ts'.length)).sort();
+  const all = readdirSync(benchDir)
+    .filter((f) => f.endsWith('.bench.ts'))
+    .map((f) => f.slice(0, -'.bench.ts'.length))
+    .sort();
   const words = args.filter((a) => !a.startsWith('-'));
   const chosen = words.filter((w) => all.includes(w));
   const only = words.filter((w) => !all.includes(w));
@@ -52,7 +55,9 @@ async function main(): Promise<number> {
       if (missing.length > 0) {
         // V8 flags such as --single-threaded-gc cannot be set once the process runs: same command, this suite only, in a child
         console.log(`(${name} runs in a child process with ${missing.join(' ')})`);
-        const r = spawnSync(process.execPath, [...missing, ...process.execArgv, process.argv[1], name, ...(quick ? ['--quick'] : []), ...only], { stdio: 'inherit' });
+        const r = spawnSync(process.execPath, [...missing, ...process.execArgv, process.argv[1], name, ...(quick ? ['--quick'] : []), ...only], {
+          stdio: 'inherit',
+        });
         if (r.status !== 0) throw new Error(`the child process exited with ${r.status ?? r.signal}`);
       } else {
         await mod.run({ quick, ...(only.length > 0 ? { only } : {}) });

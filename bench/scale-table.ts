@@ -44,10 +44,15 @@ export function sourceRows(source = SOURCE_TABLE): number {
 
 function readSource(source: string): { header: string; lines: string[] } {
   const text = readFileSync(source, 'utf8');
-  const all = text.split('\n').map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l)).filter((l) => l !== '');
+  const all = text
+    .split('\n')
+    .map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l))
+    .filter((l) => l !== '');
   const header = all[0];
   if (!header.startsWith('track_id,song_id,artist_name,')) {
-    throw new Error(`scale-table: ${source}: expected the header to start with track_id,song_id,artist_name (the tagtraum-joined CSV), got "${header.slice(0, 60)}"`);
+    throw new Error(
+      `scale-table: ${source}: expected the header to start with track_id,song_id,artist_name (the tagtraum-joined CSV), got "${header.slice(0, 60)}"`,
+    );
   }
   return { header, lines: all.slice(1) };
 }
@@ -63,8 +68,11 @@ export function writeScaleTable(options: { copies: number; output: string; seed?
   // track_id and song_id are unquoted ids and the artist name is never quoted in this file, so each line is
   // `track,song,artist,rest` split at its first three commas; a quoted artist would need a real CSV parser.
   const parts = lines.map((l, i) => {
-    const a = l.indexOf(','), b = l.indexOf(',', a + 1), c = l.indexOf(',', b + 1);
-    if (a < 0 || b < 0 || c < 0 || l[b + 1] === '"') throw new Error(`scale-table: ${source}: data row ${i + 1} does not start with unquoted track_id,song_id,artist_name`);
+    const a = l.indexOf(','),
+      b = l.indexOf(',', a + 1),
+      c = l.indexOf(',', b + 1);
+    if (a < 0 || b < 0 || c < 0 || l[b + 1] === '"')
+      throw new Error(`scale-table: ${source}: data row ${i + 1} does not start with unquoted track_id,song_id,artist_name`);
     return { artist: l.slice(b + 1, c), tail: l.slice(b + 1) };
   });
   const artistIndex = new Map<string, number>();
@@ -101,14 +109,21 @@ export function cachedScaleTable(copies: number, seed = 20): { file: string; row
 
 if (process.argv[1] !== undefined && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const args = process.argv.slice(2);
-  const at = (flag: string): string | undefined => { const i = args.indexOf(flag); return i >= 0 ? args[i + 1] : undefined; };
-  const copies = Number(at('--copies') ?? 925), output = at('-o') ?? at('--output'), seed = Number(at('--seed') ?? 20);
+  const at = (flag: string): string | undefined => {
+    const i = args.indexOf(flag);
+    return i >= 0 ? args[i + 1] : undefined;
+  };
+  const copies = Number(at('--copies') ?? 925),
+    output = at('-o') ?? at('--output'),
+    seed = Number(at('--seed') ?? 20);
   if (output === undefined) {
     console.error('usage: npx tsx --conditions=source bench/scale-table.ts [--copies 925] [--seed 20] -o <file.csv>');
     process.exitCode = 2;
   } else {
     const t0 = performance.now();
     const rows = writeScaleTable({ copies, output, seed });
-    console.log(`wrote ${rows} rows (${copies} copies of ${path.relative(process.cwd(), SOURCE_TABLE)}) to ${output} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    console.log(
+      `wrote ${rows} rows (${copies} copies of ${path.relative(process.cwd(), SOURCE_TABLE)}) to ${output} in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+    );
   }
 }

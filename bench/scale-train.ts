@@ -5,7 +5,14 @@
 import { Rng } from '@timbre/tensor';
 import { MlpClassifier, mlpOptions } from '@timbre/genre';
 
-interface TrainConfig { rows: number; features: number; classes: number; warmup: number; epochs: number; seed?: number }
+interface TrainConfig {
+  rows: number;
+  features: number;
+  classes: number;
+  warmup: number;
+  epochs: number;
+  seed?: number;
+}
 
 const cfg = JSON.parse(process.argv[2] ?? '{}') as TrainConfig;
 for (const k of ['rows', 'features', 'classes', 'warmup', 'epochs'] as const) {
@@ -23,9 +30,14 @@ for (let i = 0; i < rows; i++) y[i] = rng.int(classes);
 // No validation set and no early stopping: every epoch is a pure training pass over all rows.
 const mlp = new MlpClassifier(mlpOptions('default', { epochs: warmup + epochs, patience: null, seed: 1 }));
 const ends: number[] = [];
-mlp.onEpoch = () => { ends.push(performance.now()); };
+mlp.onEpoch = () => {
+  ends.push(performance.now());
+};
 const h = mlp.fit({ x, y, rows, features, classes });
 // Epoch k's time runs from the end of epoch k-1; the first `warmup` epochs (and fit's input check) are dropped.
-const ms = ends.slice(warmup).map((t, i) => t - ends[warmup + i - 1]).filter((v) => Number.isFinite(v));
-if (warmup === 0) throw new RangeError('scale-train: warmup must be at least 1 (the first epoch also times fit\'s input check)');
+const ms = ends
+  .slice(warmup)
+  .map((t, i) => t - ends[warmup + i - 1])
+  .filter((v) => Number.isFinite(v));
+if (warmup === 0) throw new RangeError("scale-train: warmup must be at least 1 (the first epoch also times fit's input check)");
 console.log(JSON.stringify({ ms, trainLoss: h.trainLoss }));

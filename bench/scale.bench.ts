@@ -47,10 +47,18 @@ const SIZES = [
   { label: '1m', copies: 925 },
 ] as const;
 
-interface ChildRun { seconds: number; peakMB: number; cpuSeconds: number; stdout: string; /** Set when the child exited non-zero (only with mayFail). */ failed?: string }
+interface ChildRun {
+  seconds: number;
+  peakMB: number;
+  cpuSeconds: number;
+  stdout: string /** Set when the child exited non-zero (only with mayFail). */;
+  failed?: string;
+}
 
 const loadSamples: number[] = [];
-const sampleLoad = (): void => { loadSamples.push(Math.round(os.loadavg()[0] * 100) / 100); };
+const sampleLoad = (): void => {
+  loadSamples.push(Math.round(os.loadavg()[0] * 100) / 100);
+};
 
 /**
  * Runs a command from the repository root and measures it: wall time around the child, and peak RSS and CPU time
@@ -64,16 +72,21 @@ async function measureChild(argv: readonly string[], what: string, mayFail = fal
   const cmd = useTime ? [GNU_TIME, '-f', '%M %U %S', '-o', timeFile, ...argv] : [...argv];
   const t0 = performance.now();
   const child = spawn(cmd[0], cmd.slice(1), { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, OMP_NUM_THREADS: '1' } });
-  const out: Buffer[] = [], err: Buffer[] = [];
+  const out: Buffer[] = [],
+    err: Buffer[] = [];
   child.stdout.on('data', (b: Buffer) => out.push(b));
   child.stderr.on('data', (b: Buffer) => err.push(b));
   let hwmKb = 0;
-  const poll = useTime ? null : setInterval(() => {
-    try {
-      const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
-      if (m) hwmKb = Math.max(hwmKb, Number(m[1]));
-    } catch { /* the child has exited */ }
-  }, 20);
+  const poll = useTime
+    ? null
+    : setInterval(() => {
+        try {
+          const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+          if (m) hwmKb = Math.max(hwmKb, Number(m[1]));
+        } catch {
+          /* the child has exited */
+        }
+      }, 20);
   const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
   const seconds = (performance.now() - t0) / 1000;
   if (poll !== null) clearInterval(poll);
@@ -112,11 +125,19 @@ function firstLine(file: string): string {
 }
 
 function median(xs: number[]): number {
-  const s = xs.slice().sort((a, b) => a - b), m = s.length >> 1;
+  const s = xs.slice().sort((a, b) => a - b),
+    m = s.length >> 1;
   return s.length % 2 === 1 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
-interface PandasSummary { kept: number; features: string[]; train: number; valid: number; test: number; means: Record<string, number> }
+interface PandasSummary {
+  kept: number;
+  features: string[];
+  train: number;
+  valid: number;
+  test: number;
+  means: Record<string, number>;
+}
 
 /**
  * timbre's and the pandas peer's outputs on the same table hold the same rows and feature columns, and the pandas
@@ -124,19 +145,30 @@ interface PandasSummary { kept: number; features: string[]; train: number; valid
  */
 async function checkSameWork(timbreOut: string, pandasSummary: PandasSummary): Promise<{ features: number; classes: number }> {
   const d = await readPrepared(timbreOut);
-  if (d.rows !== pandasSummary.kept) throw new Error(`scale bench: timbre kept ${d.rows} rows, pandas ${pandasSummary.kept}: the peers do not do the same work`);
+  if (d.rows !== pandasSummary.kept)
+    throw new Error(`scale bench: timbre kept ${d.rows} rows, pandas ${pandasSummary.kept}: the peers do not do the same work`);
   if (d.featureNames.join(',') !== pandasSummary.features.join(',')) {
     throw new Error(`scale bench: feature columns differ:\n  timbre ${d.featureNames.join(',')}\n  pandas ${pandasSummary.features.join(',')}`);
   }
   const F = d.featureNames.length;
   for (let f = 0; f < F; f++) {
-    let sum = 0, n = 0;
-    for (let i = 0; i < d.rows; i++) { const v = d.x[i * F + f]; if (!Number.isNaN(v)) { sum += v; n++; } }
-    const name = d.featureNames[f], ours = sum / n, theirs = pandasSummary.means[name];
+    let sum = 0,
+      n = 0;
+    for (let i = 0; i < d.rows; i++) {
+      const v = d.x[i * F + f];
+      if (!Number.isNaN(v)) {
+        sum += v;
+        n++;
+      }
+    }
+    const name = d.featureNames[f],
+      ours = sum / n,
+      theirs = pandasSummary.means[name];
     if (!(Math.abs(ours - theirs) <= 1e-9 * Math.max(1, Math.abs(ours)))) throw new Error(`scale bench: mean of ${name}: timbre ${ours}, pandas ${theirs}`);
   }
   const trainShare = pandasSummary.train / pandasSummary.kept;
-  if (!(trainShare > 0.6 && trainShare < 0.8)) throw new Error(`scale bench: the pandas artist-hash split put ${trainShare} of the rows in train, expected about 0.7`);
+  if (!(trainShare > 0.6 && trainShare < 0.8))
+    throw new Error(`scale bench: the pandas artist-hash split put ${trainShare} of the rows in train, expected about 0.7`);
   return { features: F, classes: d.classNames.length };
 }
 
@@ -157,7 +189,10 @@ export async function run(opts: BenchOptions): Promise<void> {
 
   const probe = spawnSync(PYTHON, ['-c', 'import pandas'], { encoding: 'utf8' });
   const pandasOk = probe.status === 0;
-  if (!pandasOk) notes.push(`pandas skipped: ${PYTHON} -c "import pandas" failed (${(probe.stderr || '').trim().split('\n').pop()}); on Debian: apt-get install python3-pandas`);
+  if (!pandasOk)
+    notes.push(
+      `pandas skipped: ${PYTHON} -c "import pandas" failed (${(probe.stderr || '').trim().split('\n').pop()}); on Debian: apt-get install python3-pandas`,
+    );
   const sizes = quick ? SIZES.slice(0, 2) : SIZES;
   const reps = (label: string): number => (quick ? 1 : label === '1m' ? 1 : 3);
   let shape = { features: 0, classes: 0 };
@@ -170,7 +205,8 @@ export async function run(opts: BenchOptions): Promise<void> {
       const table = cachedScaleTable(size.copies);
       if (table.generated) console.log(`generated ${table.rows} rows → ${path.relative(REPO, table.file)}`);
       if (!want('preprocess') && size !== sizes[0]) continue; // the smallest table's check still gives the training shape
-      const tOut = path.join(work, `timbre-${size.label}.csv`), pOut = path.join(work, `pandas-${size.label}.csv`);
+      const tOut = path.join(work, `timbre-${size.label}.csv`),
+        pOut = path.join(work, `pandas-${size.label}.csv`);
       const timbreArgv = [...TIMBRE, 'preprocess', table.file, '--features', 'song', '-o', tOut];
       const pandasArgv = [PYTHON, path.join(benchDir, 'pandas_preprocess.py'), table.file, pOut];
       if (size === sizes[0]) {
@@ -188,15 +224,19 @@ export async function run(opts: BenchOptions): Promise<void> {
       const runs: Record<'timbre' | 'pandas', ChildRun[]> = { timbre: [], pandas: [] };
       for (let r = 0; r < reps(size.label); r++) {
         const t = await measureChild(timbreArgv, `timbre preprocess ${size.label}`);
-        if (wroteRows(t.stdout) !== table.rows) throw new Error(`scale bench: timbre preprocess ${size.label} wrote ${wroteRows(t.stdout)} rows, expected ${table.rows}`);
+        if (wroteRows(t.stdout) !== table.rows)
+          throw new Error(`scale bench: timbre preprocess ${size.label} wrote ${wroteRows(t.stdout)} rows, expected ${table.rows}`);
         runs.timbre.push(t);
         if (pandasOk) runs.pandas.push(await measureChild(pandasArgv, `pandas preprocess ${size.label}`));
-        console.log(`preprocess-${size.label} round ${r + 1}: timbre ${t.seconds.toFixed(1)} s ${t.peakMB.toFixed(0)} MB` +
-          (pandasOk ? `, pandas ${runs.pandas[r].seconds.toFixed(1)} s ${runs.pandas[r].peakMB.toFixed(0)} MB` : ''));
+        console.log(
+          `preprocess-${size.label} round ${r + 1}: timbre ${t.seconds.toFixed(1)} s ${t.peakMB.toFixed(0)} MB` +
+            (pandasOk ? `, pandas ${runs.pandas[r].seconds.toFixed(1)} s ${runs.pandas[r].peakMB.toFixed(0)} MB` : ''),
+        );
       }
       if (pandasOk) {
         const [nt, np] = [await csvDataLines(tOut), await csvDataLines(pOut)];
-        if (nt !== np || firstLine(tOut) !== firstLine(pOut)) throw new Error(`scale bench: ${size.label}: timbre wrote ${nt} rows, pandas ${np} (or the headers differ)`);
+        if (nt !== np || firstLine(tOut) !== firstLine(pOut))
+          throw new Error(`scale bench: ${size.label}: timbre wrote ${nt} rows, pandas ${np} (or the headers differ)`);
       }
       const entry: { timbre?: ScaleRecord; pandas?: ScaleRecord } = {};
       for (const impl of ['timbre', 'pandas'] as const) {
@@ -204,8 +244,13 @@ export async function run(opts: BenchOptions): Promise<void> {
         if (rs.length === 0) continue;
         const mid = rs.slice().sort((a, b) => a.seconds - b.seconds)[(rs.length - 1) >> 1];
         const rec: ScaleRecord = {
-          bench: `preprocess-${size.label}`, impl, seconds: median(rs.map((x) => x.seconds)), peakMB: Math.max(...rs.map((x) => x.peakMB)),
-          cpuSeconds: mid.cpuSeconds, rows: table.rows, runs: rs.length,
+          bench: `preprocess-${size.label}`,
+          impl,
+          seconds: median(rs.map((x) => x.seconds)),
+          peakMB: Math.max(...rs.map((x) => x.peakMB)),
+          cpuSeconds: mid.cpuSeconds,
+          rows: table.rows,
+          runs: rs.length,
         };
         records.push(rec);
         entry[impl] = rec;
@@ -219,7 +264,8 @@ export async function run(opts: BenchOptions): Promise<void> {
     const big = sizes[sizes.length - 1];
     let predictRec: ScaleRecord | undefined;
     if (want('predict')) {
-      const prep = path.join(work, 'real-prep.csv'), model = path.join(work, 'model');
+      const prep = path.join(work, 'real-prep.csv'),
+        model = path.join(work, 'model');
       await measureChild([...TIMBRE, 'preprocess', SOURCE_TABLE, '--features', 'song', '-o', prep], 'timbre preprocess (model data)');
       await measureChild([...TIMBRE, 'train', prep, '--preset', 'default', '--seeds', '1', '-o', model], 'timbre train (model for predict)');
       const table = cachedScaleTable(big.copies);
@@ -245,20 +291,28 @@ export async function run(opts: BenchOptions): Promise<void> {
     const train: Partial<Record<Impl, ScaleRecord>> = {};
     if (want('train')) {
       const cfg = { rows: trainRows, features: shape.features, classes: shape.classes, warmup: 1 };
-      const t = await measureChild([...NODE_TS, path.join(benchDir, 'scale-train.ts'), JSON.stringify({ ...cfg, epochs: quick ? 1 : 3 })], 'timbre train epochs');
+      const t = await measureChild(
+        [...NODE_TS, path.join(benchDir, 'scale-train.ts'), JSON.stringify({ ...cfg, epochs: quick ? 1 : 3 })],
+        'timbre train epochs',
+      );
       const tr = JSON.parse(t.stdout.trim().split('\n').pop()!) as { ms: number[]; trainLoss: number[] };
       const peers: [Impl, { ms: number[]; loss: number[] }, ChildRun][] = [['timbre', { ms: tr.ms, loss: tr.trainLoss }, t]];
       const torchProbe = spawnSync(PYTHON, ['-c', 'import torch'], { encoding: 'utf8' });
       if (torchProbe.status === 0) {
-        const p = await measureChild([PYTHON, path.join(benchDir, 'torch_scale_train.py'), JSON.stringify({ ...cfg, epochs: quick ? 1 : 2 })], 'pytorch train epochs');
+        const p = await measureChild(
+          [PYTHON, path.join(benchDir, 'torch_scale_train.py'), JSON.stringify({ ...cfg, epochs: quick ? 1 : 2 })],
+          'pytorch train epochs',
+        );
         const pr = JSON.parse(p.stdout.trim().split('\n').pop()!) as { ms: number[]; train_loss: number[]; threads: number };
         if (pr.threads !== 1) throw new Error(`scale bench: PyTorch ran on ${pr.threads} threads`);
         peers.push(['pytorch', { ms: pr.ms, loss: pr.train_loss }, p]);
       } else notes.push(`pytorch skipped: ${PYTHON} -c "import torch" failed`);
       for (const [impl, r, child] of peers) {
         // Random labels: a network that trains correctly sits at the uniform loss ln(C), neither above nor collapsed.
-        const lnC = Math.log(shape.classes), last = r.loss[r.loss.length - 1];
-        if (!(Math.abs(last - lnC) < 0.05 * lnC)) throw new Error(`scale bench: ${impl} train loss ${last} on random labels, expected about ln(${shape.classes}) = ${lnC.toFixed(3)}`);
+        const lnC = Math.log(shape.classes),
+          last = r.loss[r.loss.length - 1];
+        if (!(Math.abs(last - lnC) < 0.05 * lnC))
+          throw new Error(`scale bench: ${impl} train loss ${last} on random labels, expected about ln(${shape.classes}) = ${lnC.toFixed(3)}`);
         const ms = median(r.ms);
         train[impl] = { bench: trainLabel, impl, seconds: ms / 1000, msPerEpoch: ms, peakMB: child.peakMB, rows: trainRows, runs: r.ms.length };
         records.push(train[impl]!);
@@ -267,17 +321,33 @@ export async function run(opts: BenchOptions): Promise<void> {
 
     // Tables: timbre / peer (below 1 = timbre faster or smaller).
     console.log(`\npreprocess --features song (wall s median, peak RSS MB max; ${sizes.map((s) => `${s.label}: ${reps(s.label)} run(s)`).join(', ')})`);
-    printTable(['rows', 'timbre s', 'pandas s', 'time ratio', 'timbre MB', 'pandas MB', 'RSS ratio'],
-      [...pre].map(([label, e]) => [label, e.timbre?.seconds ?? NaN, e.pandas?.seconds ?? NaN, ratio(e.timbre?.seconds, e.pandas?.seconds),
-        e.timbre?.peakMB ?? NaN, e.pandas?.peakMB ?? NaN, ratio(e.timbre?.peakMB, e.pandas?.peakMB)]));
+    printTable(
+      ['rows', 'timbre s', 'pandas s', 'time ratio', 'timbre MB', 'pandas MB', 'RSS ratio'],
+      [...pre].map(([label, e]) => [
+        label,
+        e.timbre?.seconds ?? NaN,
+        e.pandas?.seconds ?? NaN,
+        ratio(e.timbre?.seconds, e.pandas?.seconds),
+        e.timbre?.peakMB ?? NaN,
+        e.pandas?.peakMB ?? NaN,
+        ratio(e.timbre?.peakMB, e.pandas?.peakMB),
+      ]),
+    );
     if (predictRec !== undefined) {
       console.log(`\npredict (saved default model, ${predictRec.rows} rows)`);
-      printTable(['impl', 'seconds', 'peak MB', 'vs 1 GB', 'result'], [['timbre', predictRec.seconds, predictRec.peakMB, ratio(predictRec.peakMB, 1000), predictRec.failed === undefined ? 'ok' : 'FAILED']]);
+      printTable(
+        ['impl', 'seconds', 'peak MB', 'vs 1 GB', 'result'],
+        [['timbre', predictRec.seconds, predictRec.peakMB, ratio(predictRec.peakMB, 1000), predictRec.failed === undefined ? 'ok' : 'FAILED']],
+      );
     }
     if (train.timbre !== undefined) {
       console.log(`\n${trainLabel}: default MLP, ${shape.features} features → ${shape.classes} classes, batch 32, random data (ms per epoch, median)`);
-      printTable(['impl', 'ms/epoch', 'peak MB', 'timbre / impl'],
-        (['timbre', 'pytorch'] as Impl[]).filter((i) => train[i] !== undefined).map((i) => [i, train[i]!.msPerEpoch!, train[i]!.peakMB, ratio(train.timbre!.msPerEpoch, train[i]!.msPerEpoch)]));
+      printTable(
+        ['impl', 'ms/epoch', 'peak MB', 'timbre / impl'],
+        (['timbre', 'pytorch'] as Impl[])
+          .filter((i) => train[i] !== undefined)
+          .map((i) => [i, train[i]!.msPerEpoch!, train[i]!.peakMB, ratio(train.timbre!.msPerEpoch, train[i]!.msPerEpoch)]),
+      );
     }
   } finally {
     rmSync(work, { recursive: true, force: true });
@@ -286,12 +356,22 @@ export async function run(opts: BenchOptions): Promise<void> {
   console.log(`\nload average (1 min) during the run: ${load.min}–${load.max} on ${load.cores} cores`);
   for (const n of notes) console.log(`note: ${n}`);
   if (records.length > 0) {
-    const file = writeResults('scale', records, {
-      machine, quick, clock: 'wall', peakRss: rss, loadAvg1DuringRun: load, notes,
-      table: `${path.relative(REPO, SOURCE_TABLE)} repeated with fresh track, song and artist ids (bench/scale-table.ts, seed 20)`,
-      trainData: 'standard-normal features and uniform labels of the preprocessed table\'s shape (random data of the right shape)',
-      command: `npm run bench -- scale${quick ? ' --quick' : ''}`,
-    }, only);
+    const file = writeResults(
+      'scale',
+      records,
+      {
+        machine,
+        quick,
+        clock: 'wall',
+        peakRss: rss,
+        loadAvg1DuringRun: load,
+        notes,
+        table: `${path.relative(REPO, SOURCE_TABLE)} repeated with fresh track, song and artist ids (bench/scale-table.ts, seed 20)`,
+        trainData: "standard-normal features and uniform labels of the preprocessed table's shape (random data of the right shape)",
+        command: `npm run bench -- scale${quick ? ' --quick' : ''}`,
+      },
+      only,
+    );
     if (file !== null) console.log(`\nwrote ${file}  (${formatMachine(machine)})`);
   }
 }

@@ -23,7 +23,13 @@ const DEEP_LEVELS = 1000;
 const MANIFEST_ENTRIES = 1_000_000;
 const benchFile = fileURLToPath(import.meta.url);
 
-interface WalkRecord { bench: string; impl: string; seconds: number; files: number; peakMB?: number }
+interface WalkRecord {
+  bench: string;
+  impl: string;
+  seconds: number;
+  files: number;
+  peakMB?: number;
+}
 
 // Python peer: the same listing (followed links, .h5 case-insensitive, regular files) with one stat per file.
 const PY_WALK = `
@@ -45,7 +51,10 @@ function buildDeep(root: string): number {
   for (let i = 0; i < DEEP_LEVELS; i++) {
     dir = path.join(dir, 'd');
     mkdirSync(dir);
-    if (i % (DEEP_LEVELS / 5) === DEEP_LEVELS / 5 - 1) { writeFileSync(path.join(dir, `f${i}.h5`), ''); files++; }
+    if (i % (DEEP_LEVELS / 5) === DEEP_LEVELS / 5 - 1) {
+      writeFileSync(path.join(dir, `f${i}.h5`), '');
+      files++;
+    }
   }
   return files;
 }
@@ -53,13 +62,15 @@ function buildDeep(root: string): number {
 function buildWide(root: string, n: number): number {
   const perDir = Math.ceil(n / 26 ** 3);
   let made = 0;
-  for (let a = 0; a < 26 && made < n; a++) for (let b = 0; b < 26 && made < n; b++) for (let c = 0; c < 26 && made < n; c++) {
-    const dir = path.join(root, LETTERS[a], LETTERS[b], LETTERS[c]);
-    mkdirSync(dir, { recursive: true });
-    for (let k = 0; k < perDir && made < n; k++, made++) {
-      closeSync(openSync(path.join(dir, `TR${LETTERS[a]}${LETTERS[b]}${LETTERS[c]}${String(k).padStart(6, '0')}.h5`), 'w'));
-    }
-  }
+  for (let a = 0; a < 26 && made < n; a++)
+    for (let b = 0; b < 26 && made < n; b++)
+      for (let c = 0; c < 26 && made < n; c++) {
+        const dir = path.join(root, LETTERS[a], LETTERS[b], LETTERS[c]);
+        mkdirSync(dir, { recursive: true });
+        for (let k = 0; k < perDir && made < n; k++, made++) {
+          closeSync(openSync(path.join(dir, `TR${LETTERS[a]}${LETTERS[b]}${LETTERS[c]}${String(k).padStart(6, '0')}.h5`), 'w'));
+        }
+      }
   return made;
 }
 
@@ -92,8 +103,11 @@ function benchTree(name: string, root: string, expected: number, rounds: number,
   const ours = walkFiles(root, '.h5').map((f) => f.rel);
   if (ours.length !== expected) throw new Error(`walk ${name}: ${ours.length} files, built ${expected}`);
   if (peers.find) {
-    const theirs = timed(FIND, ['-L', root, '-type', 'f', '-iname', '*.h5']).out.split('\n').filter((l) => l !== '')
-      .map((p) => path.relative(root, p).split(path.sep).join('/')).sort();
+    const theirs = timed(FIND, ['-L', root, '-type', 'f', '-iname', '*.h5'])
+      .out.split('\n')
+      .filter((l) => l !== '')
+      .map((p) => path.relative(root, p).split(path.sep).join('/'))
+      .sort();
     if (theirs.join('\n') !== ours.join('\n')) throw new Error(`walk ${name}: find lists ${theirs.length} files, timbre ${ours.length}, or other ones`);
   }
   if (peers.python) {
@@ -102,14 +116,16 @@ function benchTree(name: string, root: string, expected: number, rounds: number,
   }
   const times: Record<string, number[]> = { timbre: [], find: [], 'python os.walk': [] };
   let peakMB = 0;
-  for (let r = 0; r < rounds; r++) { // interleaved, so load on the shared machine hits each alike
+  for (let r = 0; r < rounds; r++) {
+    // interleaved, so load on the shared machine hits each alike
     const c = childWalk(root);
     times.timbre.push(c.seconds);
     peakMB = Math.max(peakMB, c.peakMB);
     if (peers.find) times.find.push(timed(FIND, ['-L', root, '-type', 'f', '-iname', '*.h5']).seconds);
     if (peers.python) times['python os.walk'].push(timed(PYTHON, ['-c', PY_WALK, root]).seconds);
   }
-  return Object.entries(times).filter(([, t]) => t.length > 0)
+  return Object.entries(times)
+    .filter(([, t]) => t.length > 0)
     .map(([impl, t]) => ({ bench: name, impl, seconds: median(t), files: expected, ...(impl === 'timbre' ? { peakMB } : {}) }));
 }
 
@@ -124,14 +140,24 @@ function benchManifest(dir: string, rounds: number): WalkRecord[] {
   changedLast[files.length - 1] = { ...files[files.length - 1], mtimeMs: files[files.length - 1].mtimeMs + 1 };
   const text = manifestText(header, files);
   const times: Record<string, number[]> = {
-    'timbre write': [], 'timbre resume check': [], 'timbre check, last file changed': [], 'one JSON object write': [], 'one JSON object check': [],
+    'timbre write': [],
+    'timbre resume check': [],
+    'timbre check, last file changed': [],
+    'one JSON object write': [],
+    'one JSON object check': [],
   };
-  const file = path.join(dir, 'manifest.jsonl'), objFile = path.join(dir, 'manifest.json');
-  const clock = (key: string, f: () => void): void => { const t0 = performance.now(); f(); times[key].push((performance.now() - t0) / 1000); };
+  const file = path.join(dir, 'manifest.jsonl'),
+    objFile = path.join(dir, 'manifest.json');
+  const clock = (key: string, f: () => void): void => {
+    const t0 = performance.now();
+    f();
+    times[key].push((performance.now() - t0) / 1000);
+  };
   for (let r = 0; r < rounds; r++) {
     clock('timbre write', () => writeFileAtomic(file, manifestText(header, files)));
     clock('timbre resume check', () => {
-      if (manifestMismatch(readFileSync(file, 'utf8'), header, files, manifestText(header, files)) !== null) throw new Error('manifest: an unchanged list mismatched');
+      if (manifestMismatch(readFileSync(file, 'utf8'), header, files, manifestText(header, files)) !== null)
+        throw new Error('manifest: an unchanged list mismatched');
     });
     clock('timbre check, last file changed', () => {
       const why = manifestMismatch(readFileSync(file, 'utf8'), header, changedLast, manifestText(header, changedLast));
@@ -141,7 +167,8 @@ function benchManifest(dir: string, rounds: number): WalkRecord[] {
     clock('one JSON object check', () => {
       const old = JSON.parse(readFileSync(objFile, 'utf8')) as { files: ManifestFile[] };
       for (let i = 0; i < files.length; i++) {
-        const a = old.files[i], b = files[i];
+        const a = old.files[i],
+          b = files[i];
         if (a.rel !== b.rel || a.size !== b.size || a.mtimeMs !== b.mtimeMs) throw new Error(`manifest: entry ${i} differs after a JSON round trip`);
       }
     });
@@ -152,7 +179,8 @@ function benchManifest(dir: string, rounds: number): WalkRecord[] {
 
 export async function run({ quick, only }: BenchOptions): Promise<void> {
   const wideFiles = Number(process.env.WALK_BENCH_FILES ?? (quick ? 20_000 : 100_000));
-  if (!Number.isInteger(wideFiles) || wideFiles < 1) throw new RangeError(`walk: WALK_BENCH_FILES must be a positive integer, got ${process.env.WALK_BENCH_FILES}`);
+  if (!Number.isInteger(wideFiles) || wideFiles < 1)
+    throw new RangeError(`walk: WALK_BENCH_FILES must be a positive integer, got ${process.env.WALK_BENCH_FILES}`);
   const rounds = quick ? 1 : 3;
   const peers = { find: hasFind(), python: hasPython() };
   if (!peers.find) console.log('(find not found: the find column is skipped)');
@@ -175,9 +203,10 @@ export async function run({ quick, only }: BenchOptions): Promise<void> {
     rmSync(tmp, { recursive: true, force: true });
   }
   const base = (bench: string): WalkRecord | undefined => records.find((r) => r.bench === bench && (r.impl === 'timbre' || r.impl === 'timbre write'));
-  printTable(['bench', 'impl', 'files', 'seconds', 'peak MB', 'timbre / this'],
-    records.map((r) => [r.bench, r.impl, r.files, r.seconds, r.peakMB ?? NaN,
-      r.bench.startsWith('manifest') ? '' : ratio(base(r.bench)?.seconds, r.seconds)]));
+  printTable(
+    ['bench', 'impl', 'files', 'seconds', 'peak MB', 'timbre / this'],
+    records.map((r) => [r.bench, r.impl, r.files, r.seconds, r.peakMB ?? NaN, r.bench.startsWith('manifest') ? '' : ratio(base(r.bench)?.seconds, r.seconds)]),
+  );
   writeResults('walk', records, { machine: machineInfo(), quick, wideFiles, rounds }, only);
 }
 

@@ -36,7 +36,8 @@ const seeds = args.seeds.split(',').map(Number);
 const t0 = performance.now();
 const secs = () => ((performance.now() - t0) / 1000).toFixed(1);
 
-let msd = args.msd, labels = args.labels;
+let msd = args.msd,
+  labels = args.labels;
 if (!real) {
   // A seeded synthetic corpus, regenerated only when its settings change.
   const dir = join(out, 'synthetic-corpus');
@@ -56,27 +57,41 @@ if (!real) {
 }
 
 const r = await runPipeline({
-  msd: msd!, labels: labels!, out, synthetic: !real, preset: args.preset, seeds, features: args.features,
-  minClassCount: Number(args['min-class-count']), jobs: Number(args.jobs),
+  msd: msd!,
+  labels: labels!,
+  out,
+  synthetic: !real,
+  preset: args.preset,
+  seeds,
+  features: args.features,
+  minClassCount: Number(args['min-class-count']),
+  jobs: Number(args.jobs),
   ...(args.epochs ? { overrides: { epochs: Number(args.epochs) } } : {}),
   command: `npm run genre${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
   onStep: (s) => console.log(`[${secs()}s] ${s}`),
-  onSeedDone: (run) => console.log(`[${secs()}s]   seed ${run.seed}: test accuracy ${(run.test.accuracy * 100).toFixed(1)} %, macro-F1 ${(run.test.macroF1 * 100).toFixed(1)} % (${run.history.epochsRun} epochs, best ${run.history.bestEpoch})`),
+  onSeedDone: (run) =>
+    console.log(
+      `[${secs()}s]   seed ${run.seed}: test accuracy ${(run.test.accuracy * 100).toFixed(1)} %, macro-F1 ${(run.test.macroF1 * 100).toFixed(1)} % (${run.history.epochsRun} epochs, best ${run.history.bestEpoch})`,
+    ),
 }).catch((e: unknown) => {
   console.error(`genre: ${(e as Error).message ?? String(e)}`);
   process.exit(1);
 });
 
 const tag = r.synthetic ? ' [SYNTHETIC data]' : '';
-console.log(`\nResult${tag}: ${r.preprocess.kept} songs, ${r.classNames.length} genres, artist-disjoint split ` +
-  `(train ${r.preprocess.split.train} / valid ${r.preprocess.split.valid} / test ${r.preprocess.split.test})`);
+console.log(
+  `\nResult${tag}: ${r.preprocess.kept} songs, ${r.classNames.length} genres, artist-disjoint split ` +
+    `(train ${r.preprocess.split.train} / valid ${r.preprocess.split.valid} / test ${r.preprocess.split.test})`,
+);
 const what = r.ensemble > 1 ? `${r.preset} preset (seed ensemble of ${r.ensemble} MLPs)` : `${r.preset} MLP`;
 console.log(`  ${what} over ${seeds.length} seeds: accuracy ${formatMeanStd(r.summary.accuracy)} %, macro-F1 ${formatMeanStd(r.summary.macroF1)} %`);
 console.log(`  majority class: accuracy ${formatMeanStd(r.summary.baselineAccuracy)} %, macro-F1 ${formatMeanStd(r.summary.baselineMacroF1)} %`);
 const saved = r.savedModel;
-console.log(saved.fit !== undefined
-  ? `  saved model: fit on all ${saved.fit.rows} labelled songs${saved.fit.epochs !== undefined ? ` for ${saved.fit.epochs} epochs` : ''} (${saved.fit.from}); reloads ${saved.reloadsIdentically ? 'with identical' : 'with DIFFERENT'} predictions`
-  : `  saved model reloaded from disk scores ${(saved.test!.accuracy * 100).toFixed(1)} % on its test split`);
+console.log(
+  saved.fit !== undefined
+    ? `  saved model: fit on all ${saved.fit.rows} labelled songs${saved.fit.epochs !== undefined ? ` for ${saved.fit.epochs} epochs` : ''} (${saved.fit.from}); reloads ${saved.reloadsIdentically ? 'with identical' : 'with DIFFERENT'} predictions`
+    : `  saved model reloaded from disk scores ${(saved.test!.accuracy * 100).toFixed(1)} % on its test split`,
+);
 if (r.extract && r.extract.errors.length > 0) console.log(`  ${r.extract.errors.length} .h5 files skipped (unreadable)`);
 for (const [k, v] of Object.entries(r.files)) console.log(`  ${k.padEnd(12)} ${v}`);
 console.log(`done in ${secs()} s — open ${r.files.report} in a browser`);

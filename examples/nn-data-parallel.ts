@@ -5,7 +5,8 @@
 import { Rng, randn } from '@timbre/tensor';
 import { CrossEntropyLoss, DataLoader, DataParallel, Linear, ReLU, SGD, Sequential, type Module } from '@timbre/nn';
 
-const batch = Number(process.argv[2] ?? 256), epochs = Number(process.argv[3] ?? 8);
+const batch = Number(process.argv[2] ?? 256),
+  epochs = Number(process.argv[3] ?? 8);
 if (!Number.isInteger(batch) || batch < 1 || !Number.isInteger(epochs) || epochs < 1) {
   throw new RangeError(`usage: nn-data-parallel.ts [batch >= 1] [epochs >= 1], got ${process.argv.slice(2).join(' ')}`);
 }
@@ -20,8 +21,15 @@ const y = Int32Array.from({ length: 8000 }, (_, i) => {
 
 function mlp(): Sequential {
   const r = new Rng(7); // same initial weights for both runs
-  return new Sequential(new Linear(30, 256, { rng: r }), new ReLU(), new Linear(256, 128, { rng: r }), new ReLU(),
-    new Linear(128, 64, { rng: r }), new ReLU(), new Linear(64, 16, { rng: r }));
+  return new Sequential(
+    new Linear(30, 256, { rng: r }),
+    new ReLU(),
+    new Linear(256, 128, { rng: r }),
+    new ReLU(),
+    new Linear(128, 64, { rng: r }),
+    new ReLU(),
+    new Linear(64, 16, { rng: r }),
+  );
 }
 
 async function train(threads: number): Promise<number[]> {
@@ -34,7 +42,8 @@ async function train(threads: number): Promise<number[]> {
   const losses: number[] = [];
   for (let epoch = 0; epoch < epochs; epoch++) {
     const t0 = performance.now();
-    let sum = 0, n = 0;
+    let sum = 0,
+      n = 0;
     for (const b of loader) {
       opt.zeroGrad();
       sum += lossFn.forward(net.forward(b.x), b.y).item();
@@ -44,8 +53,10 @@ async function train(threads: number): Promise<number[]> {
     }
     losses.push(sum / n);
     const used = net instanceof DataParallel ? net.lastThreads : 1;
-    console.log(`${threads === 1 ? 'one thread ' : 'DataParallel'} epoch ${epoch + 1}: ${(performance.now() - t0).toFixed(0).padStart(4)} ms, ` +
-      `mean loss ${(sum / n).toFixed(5)} (${used} thread${used > 1 ? 's' : ''})`);
+    console.log(
+      `${threads === 1 ? 'one thread ' : 'DataParallel'} epoch ${epoch + 1}: ${(performance.now() - t0).toFixed(0).padStart(4)} ms, ` +
+        `mean loss ${(sum / n).toFixed(5)} (${used} thread${used > 1 ? 's' : ''})`,
+    );
   }
   if (net instanceof DataParallel) await net.close();
   return losses;

@@ -4,16 +4,14 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Rng, randn } from '@timbre/tensor';
-import {
-  Adam, CrossEntropyLoss, DataLoader, Dropout, Linear, ReLU, Sequential, StepLR, loadModel, loadOptimizer, saveModel, saveOptimizer,
-} from '@timbre/nn';
+import { Adam, CrossEntropyLoss, DataLoader, Dropout, Linear, ReLU, Sequential, StepLR, loadModel, loadOptimizer, saveModel, saveOptimizer } from '@timbre/nn';
 
 // A toy 3-class problem: the label is the index of the largest of the first three features.
 const rng = new Rng(0);
 const x = randn([2000, 8], rng);
 const y = Int32Array.from({ length: 2000 }, (_, i) => {
   const r = x.data.subarray(i * 8, i * 8 + 3);
-  return r[0] > r[1] ? (r[0] > r[2] ? 0 : 2) : (r[1] > r[2] ? 1 : 2);
+  return r[0] > r[1] ? (r[0] > r[2] ? 0 : 2) : r[1] > r[2] ? 1 : 2;
 });
 const [trainX, testX] = [x.slice(0, 1600), x.slice(1600)];
 const [trainY, testY] = [y.slice(0, 1600), y.slice(1600)];

@@ -20,8 +20,16 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeFileAtomic } from '@timbre/nn';
 import {
-  CalibratedClassifier, chooseModel, createModel, fitDatasetScaler, formatMeanStd, scaleDataset, subsetDataset, trainValidTestSplit,
-  type ChooseResult, type Dataset,
+  CalibratedClassifier,
+  chooseModel,
+  createModel,
+  fitDatasetScaler,
+  formatMeanStd,
+  scaleDataset,
+  subsetDataset,
+  trainValidTestSplit,
+  type ChooseResult,
+  type Dataset,
 } from '@timbre/genre';
 import { loadGenre2, loadTagtraum, type RealDataset } from './real.js';
 
@@ -36,7 +44,8 @@ const dataDir = resolve(arg('data', join(here, '../../../shared/data')));
 
 /** Appends `<name>_missing` indicators (1 = missing) for columns with NaN; audio groups get one indicator each. */
 function withMissingIndicators(ds: RealDataset): RealDataset {
-  const F = ds.features, n = ds.rows;
+  const F = ds.features,
+    n = ds.rows;
   const extra: { name: string; cols: number[] }[] = [];
   const audio = new Map<string, number[]>();
   for (let f = 0; f < F; f++) {
@@ -45,16 +54,27 @@ function withMissingIndicators(ds: RealDataset): RealDataset {
     if (!missing) continue;
     const name = ds.featureNames[f];
     const g = /^(timbre|pitch)_/.exec(name)?.[1];
-    if (g !== undefined) { if (!audio.has(g)) audio.set(g, []); audio.get(g)!.push(f); } else extra.push({ name: `${name}_missing`, cols: [f] });
+    if (g !== undefined) {
+      if (!audio.has(g)) audio.set(g, []);
+      audio.get(g)!.push(f);
+    } else extra.push({ name: `${name}_missing`, cols: [f] });
   }
   for (const [g, cols] of audio) extra.push({ name: `${g}_missing`, cols });
   const F2 = F + extra.length;
   const x = new Float32Array(n * F2);
   for (let r = 0; r < n; r++) {
     x.set(ds.x.subarray(r * F, r * F + F), r * F2);
-    extra.forEach((e, j) => { x[r * F2 + F + j] = e.cols.some((c) => Number.isNaN(ds.x[r * F + c])) ? 1 : 0; });
+    extra.forEach((e, j) => {
+      x[r * F2 + F + j] = e.cols.some((c) => Number.isNaN(ds.x[r * F + c])) ? 1 : 0;
+    });
   }
-  return { ...ds, x, features: F2, featureNames: [...ds.featureNames, ...extra.map((e) => e.name)], notes: [...ds.notes, `missing indicators: ${extra.map((e) => e.name).join(', ')}`] };
+  return {
+    ...ds,
+    x,
+    features: F2,
+    featureNames: [...ds.featureNames, ...extra.map((e) => e.name)],
+    notes: [...ds.notes, `missing indicators: ${extra.map((e) => e.name).join(', ')}`],
+  };
 }
 
 /** Drops classes with fewer than `min` rows and renumbers the rest. */
@@ -63,7 +83,9 @@ function dropRareClasses(ds: RealDataset, min: number): RealDataset {
   for (let i = 0; i < ds.rows; i++) counts[ds.y[i]]++;
   const keep = counts.map((c) => c >= min);
   const newId = new Map<number, number>();
-  ds.classNames.forEach((_, c) => { if (keep[c]) newId.set(c, newId.size); });
+  ds.classNames.forEach((_, c) => {
+    if (keep[c]) newId.set(c, newId.size);
+  });
   const rows: number[] = [];
   for (let i = 0; i < ds.rows; i++) if (keep[ds.y[i]]) rows.push(i);
   const F = ds.features;
@@ -71,8 +93,13 @@ function dropRareClasses(ds: RealDataset, min: number): RealDataset {
   rows.forEach((i, r) => x.set(ds.x.subarray(i * F, i * F + F), r * F));
   const dropped = ds.classNames.filter((_, c) => !keep[c]).map((c) => `${c} (${counts[ds.classNames.indexOf(c)]})`);
   return {
-    ...ds, x, y: Int32Array.from(rows, (i) => newId.get(ds.y[i])!), rows: rows.length, classes: newId.size,
-    classNames: ds.classNames.filter((_, c) => keep[c]), groups: rows.map((i) => ds.groups[i]),
+    ...ds,
+    x,
+    y: Int32Array.from(rows, (i) => newId.get(ds.y[i])!),
+    rows: rows.length,
+    classes: newId.size,
+    classNames: ds.classNames.filter((_, c) => keep[c]),
+    groups: rows.map((i) => ds.groups[i]),
     notes: [...ds.notes, `dropped classes with fewer than ${min} songs: ${dropped.join(', ') || 'none'}; ${rows.length} rows, ${newId.size} classes`],
   };
 }
@@ -84,16 +111,25 @@ function printResult(name: string, ds: Dataset, r: ChooseResult): void {
   console.log('| candidate | inner macro-F1 (pooled) | inner macro-F1 (folds) | inner accuracy (pooled) | inner accuracy (folds) | s | chosen options |');
   console.log('|---|---|---|---|---|---|---|');
   for (const c of r.candidates) {
-    if (c.status === 'skipped') { console.log(`| ${c.name} | skipped (budget) | | | | ${c.seconds.toFixed(1)} | |`); continue; }
-    console.log(`| ${c.name === r.chosen.name ? `**${c.name}**` : c.name} | ${pct(c.macroF1)} | ${formatMeanStd(c.foldMacroF1!)} | ${pct(c.accuracy)} | ${formatMeanStd(c.foldAccuracy!)} | ${c.seconds.toFixed(1)} | \`${JSON.stringify(c.choice!.options)}\` |`);
+    if (c.status === 'skipped') {
+      console.log(`| ${c.name} | skipped (budget) | | | | ${c.seconds.toFixed(1)} | |`);
+      continue;
+    }
+    console.log(
+      `| ${c.name === r.chosen.name ? `**${c.name}**` : c.name} | ${pct(c.macroF1)} | ${formatMeanStd(c.foldMacroF1!)} | ${pct(c.accuracy)} | ${formatMeanStd(c.foldAccuracy!)} | ${c.seconds.toFixed(1)} | \`${JSON.stringify(c.choice!.options)}\` |`,
+    );
   }
   console.log(`\nchosen on all rows: ${r.chosen.name} (${r.chosen.model}), temperature ${r.temperature.toFixed(3)}`);
   if (r.outer !== null) {
     const o = r.outer;
-    console.log(`nested estimate (${o.folds} artist-disjoint outer folds, pooled): accuracy ${pct(o.accuracy)} %, macro-F1 ${pct(o.macroF1)} %; ` +
-      `per fold ${formatMeanStd(o.foldAccuracy)} / ${formatMeanStd(o.foldMacroF1)}`);
+    console.log(
+      `nested estimate (${o.folds} artist-disjoint outer folds, pooled): accuracy ${pct(o.accuracy)} %, macro-F1 ${pct(o.macroF1)} %; ` +
+        `per fold ${formatMeanStd(o.foldAccuracy)} / ${formatMeanStd(o.foldMacroF1)}`,
+    );
     console.log(`majority class (each outer training part's): accuracy ${pct(o.majorityAccuracy)} %, macro-F1 ${pct(o.majorityMacroF1)} %`);
-    console.log(`ECE (15 bins): ${pct(o.ece)} % raw, ${pct(o.eceCalibrated)} % calibrated (each fold's temperature from its own inner out-of-fold probabilities)`);
+    console.log(
+      `ECE (15 bins): ${pct(o.ece)} % raw, ${pct(o.eceCalibrated)} % calibrated (each fold's temperature from its own inner out-of-fold probabilities)`,
+    );
     console.log(`chosen per outer fold: ${o.chosen.join(', ')}`);
   }
   console.log(`seconds: ${r.seconds.toFixed(1)} in all; the choice on all rows: ${r.candidates.reduce((s, c) => s + c.seconds, 0).toFixed(1)}`);
@@ -129,10 +165,26 @@ async function main(): Promise<void> {
       console.log(`refit of ${r.chosen.name} on all rows: ${refit.toFixed(1)} s; choice + refit: ${(r.seconds + refit).toFixed(1)} s`);
     }
     const { proba: _p, calibratedProba: _c, fold: _f, ...outer } = r.outer ?? { proba: null, calibratedProba: null, fold: null };
-    writeFileAtomic(join(here, 'results', `auto-${s.name}.json`), JSON.stringify({
-      dataset: s.name, notes: ds.notes, outerFolds, budgetSeconds: String(budgetSeconds), seed, node: process.version,
-      chosen: r.chosen, temperature: r.temperature, candidates: r.candidates, outer: r.outer === null ? null : outer, seconds: r.seconds,
-    }, null, 2) + '\n');
+    writeFileAtomic(
+      join(here, 'results', `auto-${s.name}.json`),
+      JSON.stringify(
+        {
+          dataset: s.name,
+          notes: ds.notes,
+          outerFolds,
+          budgetSeconds: String(budgetSeconds),
+          seed,
+          node: process.version,
+          chosen: r.chosen,
+          temperature: r.temperature,
+          candidates: r.candidates,
+          outer: r.outer === null ? null : outer,
+          seconds: r.seconds,
+        },
+        null,
+        2,
+      ) + '\n',
+    );
   }
 }
 

@@ -19,8 +19,18 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeFileAtomic } from '@timbre/nn';
 import {
-  createModel, crossValPredict, escapeHtml, meanStd, MLP_SPACE, paramsToOptions, runSearch, searchReportSection, stratifiedGroupKFold,
-  subsetDataset, type ModelOptions, type SearchResult,
+  createModel,
+  crossValPredict,
+  escapeHtml,
+  meanStd,
+  MLP_SPACE,
+  paramsToOptions,
+  runSearch,
+  searchReportSection,
+  stratifiedGroupKFold,
+  subsetDataset,
+  type ModelOptions,
+  type SearchResult,
 } from '@timbre/genre';
 import { loadGenre2, loadTagtraum, type RealDataset } from './real.js';
 
@@ -68,19 +78,42 @@ async function tune(name: DsName): Promise<void> {
   const objective = { model: 'mlp', options: { preset: 'default', ...spec.mlpBudget }, cv: { folds: 3, seed: 0, validFraction: 0.15 } };
   const t0 = performance.now();
   const result: SearchResult = await runSearch(trainPart, objective, {
-    space: MLP_SPACE, strategy: 'tpe', trials, parallel: Number(arg('parallel', '2')), seed: 1, journal,
-    onTrial: (t, resumed) => console.log(`${name} trial ${t.index}${resumed ? ' (journal)' : ''}: F1 ${t.score.toFixed(4)} acc ${t.accuracy.toFixed(3)} ${JSON.stringify(t.params)} ${t.seconds.toFixed(1)}s`),
+    space: MLP_SPACE,
+    strategy: 'tpe',
+    trials,
+    parallel: Number(arg('parallel', '2')),
+    seed: 1,
+    journal,
+    onTrial: (t, resumed) =>
+      console.log(
+        `${name} trial ${t.index}${resumed ? ' (journal)' : ''}: F1 ${t.score.toFixed(4)} acc ${t.accuracy.toFixed(3)} ${JSON.stringify(t.params)} ${t.seconds.toFixed(1)}s`,
+      ),
   });
   const seconds = (performance.now() - t0) / 1000;
   const options = paramsToOptions(result.best.params, objective.options);
-  writeFileAtomic(tunedPath(name), JSON.stringify({
-    dataset: name, tunedOn: 'training part of seed 0, fold 0 of 5 (artist-disjoint); 3-fold inner CV', objective,
-    best: result.best, options, trials: result.trials.length, seconds,
-  }, null, 2) + '\n');
+  writeFileAtomic(
+    tunedPath(name),
+    JSON.stringify(
+      {
+        dataset: name,
+        tunedOn: 'training part of seed 0, fold 0 of 5 (artist-disjoint); 3-fold inner CV',
+        objective,
+        best: result.best,
+        options,
+        trials: result.trials.length,
+        seconds,
+      },
+      null,
+      2,
+    ) + '\n',
+  );
   const sec = searchReportSection(result, `MLP search on ${spec.title}`);
-  writeFileAtomic(join(docs, `search-mlp-${name}.html`), `<!doctype html><html><head><meta charset="utf-8"><title>${escapeHtml(sec.title)}</title>` +
-    `<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:2px 6px;font-size:12px}</style></head>` +
-    `<body><h1>${escapeHtml(sec.title)}</h1>${sec.html}</body></html>\n`);
+  writeFileAtomic(
+    join(docs, `search-mlp-${name}.html`),
+    `<!doctype html><html><head><meta charset="utf-8"><title>${escapeHtml(sec.title)}</title>` +
+      `<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:2px 6px;font-size:12px}</style></head>` +
+      `<body><h1>${escapeHtml(sec.title)}</h1>${sec.html}</body></html>\n`,
+  );
   console.log(`${name}: best trial ${result.best.index} F1 ${result.best.score.toFixed(4)} → ${JSON.stringify(options)} (${seconds.toFixed(0)} s)`);
 }
 
@@ -105,7 +138,12 @@ function entries(name: DsName): Entry[] {
     { label: 'random forest (200 trees)', model: 'rf', options: { nTrees: 200 } },
     { label: 'GBDT', model: 'gbdt', options: { nRounds: 300, learningRate: 0.05 } },
     { label: 'GBDT (balanced)', model: 'gbdt', options: { nRounds: 300, learningRate: 0.05, classWeight: 'balanced' } },
-    { label: 'MLP seed preset', model: 'mlp', options: { preset: 'original', epochs: budget.epochs as number }, note: `seed design, ${budget.epochs as number} epochs instead of 1000` },
+    {
+      label: 'MLP seed preset',
+      model: 'mlp',
+      options: { preset: 'original', epochs: budget.epochs as number },
+      note: `seed design, ${budget.epochs as number} epochs instead of 1000`,
+    },
     { label: 'MLP default preset', model: 'mlp', options: mlpDefault },
   ];
   if (tuned !== null) list.push({ label: 'MLP tuned (TPE)', model: 'mlp', options: tuned });
@@ -113,10 +151,34 @@ function entries(name: DsName): Entry[] {
     { label: `bagging ${k} × MLP`, model: 'bagging', options: { nEstimators: k, base: { model: 'mlp', options: mlpBest } } },
     { label: `seed ensemble ${k} × MLP`, model: 'seeds', options: { nEstimators: k, base: { model: 'mlp', options: mlpBest } } },
     { label: `SAMME ${k} × MLP`, model: 'samme', options: { nEstimators: k, base: { model: 'mlp', options: mlpBest } } },
-    { label: `snapshot ensemble ${k} × MLP`, model: 'snapshot', options: snapshotOptions(mlpBest, k, name === 'genre2' ? 8 : 20),
-      note: `one run, cyclic cosine LR, ${name === 'genre2' ? 8 : 20} epochs per cycle` },
-    { label: 'blend MLP + GBDT', model: 'blend', options: { members: [{ model: 'mlp', options: mlpBest }, { model: 'gbdt', options: { nRounds: 300, learningRate: 0.05 } }] } },
-    { label: 'blend MLP + GBDT + logreg', model: 'blend', options: { members: [{ model: 'mlp', options: mlpBest }, { model: 'gbdt', options: { nRounds: 300, learningRate: 0.05 } }, { model: 'logreg', options: {} }], step: 0.1 } },
+    {
+      label: `snapshot ensemble ${k} × MLP`,
+      model: 'snapshot',
+      options: snapshotOptions(mlpBest, k, name === 'genre2' ? 8 : 20),
+      note: `one run, cyclic cosine LR, ${name === 'genre2' ? 8 : 20} epochs per cycle`,
+    },
+    {
+      label: 'blend MLP + GBDT',
+      model: 'blend',
+      options: {
+        members: [
+          { model: 'mlp', options: mlpBest },
+          { model: 'gbdt', options: { nRounds: 300, learningRate: 0.05 } },
+        ],
+      },
+    },
+    {
+      label: 'blend MLP + GBDT + logreg',
+      model: 'blend',
+      options: {
+        members: [
+          { model: 'mlp', options: mlpBest },
+          { model: 'gbdt', options: { nRounds: 300, learningRate: 0.05 } },
+          { model: 'logreg', options: {} },
+        ],
+        step: 0.1,
+      },
+    },
   );
   return list;
 }
@@ -143,8 +205,12 @@ interface Row {
 
 async function compare(name: DsName): Promise<void> {
   const ds = await DATASETS[name].load();
-  const seeds = Number(arg('seeds', '3')), folds = Number(arg('folds', '5'));
-  const only = arg('only', '').split(',').map((x) => x.trim()).filter(Boolean);
+  const seeds = Number(arg('seeds', '3')),
+    folds = Number(arg('folds', '5'));
+  const only = arg('only', '')
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
   const part = arg('part', '');
   console.log(ds.notes.join('\n'));
   const rows: Row[] = [];
@@ -152,7 +218,8 @@ async function compare(name: DsName): Promise<void> {
     if (only.length > 0 && !only.some((o) => e.label.startsWith(o))) continue;
     const row: Row = { ...e, accuracy: [], macroF1: [], seconds: [], cpuSeconds: [] };
     for (let s = 0; s < seeds; s++) {
-      const t0 = performance.now(), c0 = process.cpuUsage();
+      const t0 = performance.now(),
+        c0 = process.cpuUsage();
       const r = crossValPredict(ds, (seed) => createModel(e.model, e.options, seed), { folds, seed: s, validFraction: 0.15 });
       const c = process.cpuUsage(c0);
       row.seconds.push((performance.now() - t0) / 1000);
@@ -160,10 +227,15 @@ async function compare(name: DsName): Promise<void> {
       row.accuracy.push(r.accuracy);
       row.macroF1.push(r.macroF1);
     }
-    console.log(`${name} ${e.label.padEnd(40)} acc ${fmt(row.accuracy, 100, 1)}  F1 ${fmt(row.macroF1, 1, 3)}  ` +
-      `cpu ${sum(row.cpuSeconds).toFixed(0)} s, wall ${sum(row.seconds).toFixed(0)} s`);
+    console.log(
+      `${name} ${e.label.padEnd(40)} acc ${fmt(row.accuracy, 100, 1)}  F1 ${fmt(row.macroF1, 1, 3)}  ` +
+        `cpu ${sum(row.cpuSeconds).toFixed(0)} s, wall ${sum(row.seconds).toFixed(0)} s`,
+    );
     rows.push(row);
-    writeFileAtomic(resultsPath(name, part), JSON.stringify({ dataset: name, title: DATASETS[name].title, notes: ds.notes, seeds, folds, rows }, null, 2) + '\n');
+    writeFileAtomic(
+      resultsPath(name, part),
+      JSON.stringify({ dataset: name, title: DATASETS[name].title, notes: ds.notes, seeds, folds, rows }, null, 2) + '\n',
+    );
   }
 }
 
@@ -178,7 +250,9 @@ function fmt(v: number[], scale: number, digits: number): string {
 function loadRows(name: DsName): { title: string; notes: string[]; seeds: number; folds: number; rows: Row[] } | null {
   const files = readdirSync(docs).filter((f) => f.startsWith(`measured-${name}`) && f.endsWith('.json'));
   if (files.length === 0) return null;
-  const all = files.map((f) => JSON.parse(readFileSync(join(docs, f), 'utf8')) as { title: string; notes: string[]; seeds: number; folds: number; rows: Row[] });
+  const all = files.map(
+    (f) => JSON.parse(readFileSync(join(docs, f), 'utf8')) as { title: string; notes: string[]; seeds: number; folds: number; rows: Row[] },
+  );
   const order = entries(name).map((e) => e.label);
   const rows = all.flatMap((a) => a.rows).sort((a, b) => order.indexOf(a.label) - order.indexOf(b.label));
   return { ...all[0], rows };
@@ -190,15 +264,22 @@ function table(): void {
     const r = loadRows(name);
     if (r === null) continue;
     parts.push(`### ${r.title}\n`);
-    parts.push(`${r.notes.slice(1).map((n) => n.replace(dataDir, '../shared/data')).join('; ')}. ${r.folds}-fold artist-disjoint CV × ${r.seeds} seeds (mean ± std over seeds).\n`);
+    parts.push(
+      `${r.notes
+        .slice(1)
+        .map((n) => n.replace(dataDir, '../shared/data'))
+        .join('; ')}. ${r.folds}-fold artist-disjoint CV × ${r.seeds} seeds (mean ± std over seeds).\n`,
+    );
     parts.push('| model | accuracy % | macro-F1 | CPU s (all folds × seeds) | wall s |');
     parts.push('|---|---|---|---|---|');
     const best = Math.max(...r.rows.map((x) => meanStd(x.macroF1).mean));
     for (const x of r.rows) {
       const f1 = meanStd(x.macroF1).mean;
       const b = f1 === best ? '**' : '';
-      parts.push(`| ${x.label}${x.note ? ` (${x.note})` : ''} | ${fmt(x.accuracy, 100, 1)} | ${b}${fmt(x.macroF1, 1, 3)}${b} | ` +
-        `${x.cpuSeconds ? sum(x.cpuSeconds).toFixed(0) : '—'} | ${sum(x.seconds).toFixed(0)} |`);
+      parts.push(
+        `| ${x.label}${x.note ? ` (${x.note})` : ''} | ${fmt(x.accuracy, 100, 1)} | ${b}${fmt(x.macroF1, 1, 3)}${b} | ` +
+          `${x.cpuSeconds ? sum(x.cpuSeconds).toFixed(0) : '—'} | ${sum(x.seconds).toFixed(0)} |`,
+      );
     }
     parts.push('');
   }

@@ -9,9 +9,16 @@ const features = process.argv[2] ?? 'song';
 const seeds = Array.from({ length: Number(process.argv[3] ?? 5) }, (_, i) => i + 1);
 const input = `${data}msd10k-tagtraum-cd1-joined/msd10k_tagtraum_cd1.csv`;
 const joins = features.includes('timbre') || features === 'auto' ? [`${data}msd10k-timbre-pitch-means-mbgenre/final_song_level.csv`] : [];
-for (const [keyEncoding, scaler] of [['onehot', 'standard'], ['sincos', 'standard'], ['numeric', 'standard'], ['onehot', 'minmax']] as [KeyEncoding, ScalerKind][]) {
+for (const [keyEncoding, scaler] of [
+  ['onehot', 'standard'],
+  ['sincos', 'standard'],
+  ['numeric', 'standard'],
+  ['onehot', 'minmax'],
+] as [KeyEncoding, ScalerKind][]) {
   const { data: prepared, report } = await preprocess({ input, joins, features, keyEncoding });
   const r = trainAndEvaluate(prepared, { preset: 'default', seeds, resplit: true, scaler });
   const valid = meanStd(r.runs.map((x) => x.valid!.macroF1));
-  console.log(`${features} key ${keyEncoding.padEnd(8)} ${scaler.padEnd(8)} (${report.features.length} features): valid F1 ${formatMeanStd(valid)} | test acc ${formatMeanStd(r.summary.accuracy)} F1 ${formatMeanStd(r.summary.macroF1)}`);
+  console.log(
+    `${features} key ${keyEncoding.padEnd(8)} ${scaler.padEnd(8)} (${report.features.length} features): valid F1 ${formatMeanStd(valid)} | test acc ${formatMeanStd(r.summary.accuracy)} F1 ${formatMeanStd(r.summary.macroF1)}`,
+  );
 }

@@ -32,6 +32,8 @@ for (const [name, preset, overrides] of candidates) {
   const t0 = performance.now();
   const r = trainAndEvaluate(prepared, { preset, overrides, seeds, resplit: true });
   const valid = meanStd(r.runs.map((x) => x.valid!.macroF1));
-  console.log(`${name.padEnd(32)} valid F1 ${formatMeanStd(valid)} | test acc ${formatMeanStd(r.summary.accuracy)} F1 ${formatMeanStd(r.summary.macroF1)} `
-    + `| majority ${formatMeanStd(r.summary.baselineAccuracy)} / ${formatMeanStd(r.summary.baselineMacroF1)} | ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+  console.log(
+    `${name.padEnd(32)} valid F1 ${formatMeanStd(valid)} | test acc ${formatMeanStd(r.summary.accuracy)} F1 ${formatMeanStd(r.summary.macroF1)} ` +
+      `| majority ${formatMeanStd(r.summary.baselineAccuracy)} / ${formatMeanStd(r.summary.baselineMacroF1)} | ${((performance.now() - t0) / 1000).toFixed(0)} s`,
+  );
 }

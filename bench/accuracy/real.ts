@@ -39,8 +39,20 @@ function num(v: string, file: string, line: number, field: string): number {
 
 /** Song-level fields of the tagtraum join used as features (year 0 and song_hotttnesss '' become NaN). */
 export const TAGTRAUM_SONG_FIELDS = [
-  'duration', 'key_confidence', 'mode', 'mode_confidence', 'tempo', 'time_signature', 'time_signature_confidence',
-  'loudness', 'end_of_fade_in', 'start_of_fade_out', 'artist_familiarity', 'artist_hotttnesss', 'song_hotttnesss', 'year',
+  'duration',
+  'key_confidence',
+  'mode',
+  'mode_confidence',
+  'tempo',
+  'time_signature',
+  'time_signature_confidence',
+  'loudness',
+  'end_of_fade_in',
+  'start_of_fade_out',
+  'artist_familiarity',
+  'artist_hotttnesss',
+  'song_hotttnesss',
+  'year',
 ] as const;
 
 export interface TagtraumOptions {
@@ -65,7 +77,10 @@ export async function loadTagtraum(dataDir: string, options: TagtraumOptions = {
   const L = await readCsvFile(labelsFile);
   const notes: string[] = [`${labelsFile}: ${L.rows.length} rows`];
   const idx = (name: string) => column(L.header, name, labelsFile);
-  const songCol = idx('song_id'), artistCol = idx('artist_name'), genreCol = idx('genre'), keyCol = idx('key');
+  const songCol = idx('song_id'),
+    artistCol = idx('artist_name'),
+    genreCol = idx('genre'),
+    keyCol = idx('key');
   const songCols = TAGTRAUM_SONG_FIELDS.map(idx);
   const audioNames = [...Array.from({ length: 12 }, (_, k) => `timbre_${k}_mean`), ...Array.from({ length: 12 }, (_, k) => `pitch_${k}_mean`)];
   const audio = new Map<string, Float64Array>();
@@ -76,7 +91,10 @@ export async function loadTagtraum(dataDir: string, options: TagtraumOptions = {
     const aCols = audioNames.map((n) => column(A.header, n, audioFile));
     A.rows.forEach((r, li) => {
       if (r.length !== A.header.length) throw new RangeError(`real: ${audioFile}:${li + 2}: ${r.length} fields, header has ${A.header.length}`);
-      audio.set(r[aSong], Float64Array.from(aCols, (c, k) => num(r[c], audioFile, li + 2, audioNames[k])));
+      audio.set(
+        r[aSong],
+        Float64Array.from(aCols, (c, k) => num(r[c], audioFile, li + 2, audioNames[k])),
+      );
     });
   }
   const featureNames: string[] = [];
@@ -86,16 +104,25 @@ export async function loadTagtraum(dataDir: string, options: TagtraumOptions = {
   }
   if (mode !== 'song') featureNames.push(...audioNames);
   const F = featureNames.length;
-  const xs: number[] = [], labels: string[] = [], groups: string[] = [];
-  let noAudio = 0, noGenre = 0;
+  const xs: number[] = [],
+    labels: string[] = [],
+    groups: string[] = [];
+  let noAudio = 0,
+    noGenre = 0;
   L.rows.forEach((r, li) => {
     const line = li + 2;
     if (r.length !== L.header.length) throw new RangeError(`real: ${labelsFile}:${line}: ${r.length} fields, header has ${L.header.length}`);
     const genre = r[genreCol];
-    if (genre === '') { noGenre++; return; }
+    if (genre === '') {
+      noGenre++;
+      return;
+    }
     let a = audio.get(r[songCol]);
     if (mode !== 'song' && a === undefined) {
-      if (!options.keepMissingAudio) { noAudio++; return; }
+      if (!options.keepMissingAudio) {
+        noAudio++;
+        return;
+      }
       a = new Float64Array(24).fill(NaN);
     }
     if (mode !== 'audio') {
@@ -118,7 +145,12 @@ export async function loadTagtraum(dataDir: string, options: TagtraumOptions = {
 
 /** Feature columns of msd-genre-2class-subset, in file order. */
 export const GENRE2_FIELDS = [
-  'loudness', 'tempo', 'time_signature', 'key', 'mode', 'duration',
+  'loudness',
+  'tempo',
+  'time_signature',
+  'key',
+  'mode',
+  'duration',
   ...Array.from({ length: 12 }, (_, k) => `avg_timbre${k + 1}`),
   ...Array.from({ length: 12 }, (_, k) => `var_timbre${k + 1}`),
 ] as const;
@@ -136,13 +168,19 @@ export async function loadGenre2(dataDir: string): Promise<RealDataset> {
   const file = join(dataDir, 'msd-genre-2class-subset', 'msd_genre_dataset.txt');
   const { header, rows } = await readCsvFile(file);
   const notes = [`${file}: ${rows.length} rows`];
-  const genreCol = column(header, 'genre', file), artistCol = column(header, 'artist_name', file);
+  const genreCol = column(header, 'genre', file),
+    artistCol = column(header, 'artist_name', file);
   const cols = GENRE2_FIELDS.map((n) => column(header, n, file));
-  const xs: number[] = [], labels: string[] = [], groups: string[] = [];
+  const xs: number[] = [],
+    labels: string[] = [],
+    groups: string[] = [];
   const bad: number[] = [];
   rows.forEach((r, li) => {
     const line = li + 2;
-    if (r.length !== header.length) { bad.push(line); return; }
+    if (r.length !== header.length) {
+      bad.push(line);
+      return;
+    }
     GENRE2_FIELDS.forEach((name, k) => {
       let v = num(r[cols[k]], file, line, name);
       if (name.startsWith('var_')) {
@@ -157,7 +195,9 @@ export async function loadGenre2(dataDir: string): Promise<RealDataset> {
     groups.push(r[artistCol]);
   });
   if (bad.length > 0) {
-    notes.push(`rejected ${bad.length} truncated rows with fewer than ${header.length} fields (lines ${bad.slice(0, 5).join(', ')}${bad.length > 5 ? ', …' : ''})`);
+    notes.push(
+      `rejected ${bad.length} truncated rows with fewer than ${header.length} fields (lines ${bad.slice(0, 5).join(', ')}${bad.length > 5 ? ', …' : ''})`,
+    );
   }
   const featureNames = GENRE2_FIELDS.map((n) => (n.startsWith('var_') ? `log_${n}` : n));
   return build(xs, labels, groups, featureNames, featureNames.length, notes);

@@ -20,8 +20,12 @@ function writeAtomic(file: string, text: string): void {
  * the run's context to bench/results/<name>.meta.json. Returns the results path, or null for a
  * filtered run (`only` non-empty: part of the suite), which must not replace a full run's results.
  */
-export function writeResults(name: string, records: unknown[], meta: { machine: MachineInfo; quick: boolean; [k: string]: unknown },
-                             only: readonly string[] = []): string | null {
+export function writeResults(
+  name: string,
+  records: unknown[],
+  meta: { machine: MachineInfo; quick: boolean; [k: string]: unknown },
+  only: readonly string[] = [],
+): string | null {
   const file = path.join(resultsDir, `${name}.json`);
   if (only.length > 0) {
     console.log(`(filtered run: ${path.relative(process.cwd(), file)} not written)`);

@@ -47,13 +47,15 @@ export interface Measurement {
 
 /** Presets: `--quick` trades precision for a run well under a minute. */
 export function measureOptions(quick: boolean): Required<Omit<MeasureOptions, 'firstCallMs'>> {
-  return quick
-    ? { samples: 3, sampleMs: 15, warmupMs: 20, maxTotalMs: 400 }
-    : { samples: 7, sampleMs: 100, warmupMs: 200, maxTotalMs: 10000 };
+  return quick ? { samples: 3, sampleMs: 15, warmupMs: 20, maxTotalMs: 400 } : { samples: 7, sampleMs: 100, warmupMs: 200, maxTotalMs: 10000 };
 }
 
 /** Warm-up and calibration: calls per sample and how many samples fit the budget (0: `fn` is too slow to repeat). */
-interface Plan { iters: number; n: number; firstMs?: number }
+interface Plan {
+  iters: number;
+  n: number;
+  firstMs?: number;
+}
 
 function calibrate(fn: () => void, options: MeasureOptions): Plan {
   const { samples = 7, sampleMs = 100, warmupMs = 200, maxTotalMs = 10000, firstCallMs } = options;

@@ -36,12 +36,16 @@ const SOURCE_CLI = join(REPO, 'packages/genre/src/cli/main.ts');
 /** The fenced code blocks of `md` under the heading that starts with `heading`. */
 function blocksUnder(md: string, heading: string): { lang: string; body: string }[] {
   const blocks: { lang: string; body: string }[] = [];
-  let inSection = false, found = false;
+  let inSection = false,
+    found = false;
   let fence: { lang: string; lines: string[] } | null = null;
   for (const line of md.split('\n')) {
-    if (fence !== null) { // inside a code block a '#' line is a comment, not a heading
-      if (line.startsWith('```')) { if (inSection) blocks.push({ lang: fence.lang, body: fence.lines.join('\n') + '\n' }); fence = null; }
-      else fence.lines.push(line);
+    if (fence !== null) {
+      // inside a code block a '#' line is a comment, not a heading
+      if (line.startsWith('```')) {
+        if (inSection) blocks.push({ lang: fence.lang, body: fence.lines.join('\n') + '\n' });
+        fence = null;
+      } else fence.lines.push(line);
     } else if (line.startsWith('```')) {
       fence = { lang: line.slice(3).trim(), lines: [] };
     } else if (line.startsWith('#')) {
@@ -75,7 +79,7 @@ export function shellWords(line: string, vars: Record<string, string>): string[]
     } else if (c === '"' || c === '$') {
       const end = c === '"' ? line.indexOf('"', i + 1) : i;
       if (end < 0) throw new Error(`check-recipes: unclosed " in: ${line}`);
-      const text = c === '"' ? line.slice(i + 1, end) : line.slice(i).match(/^\$(\{\w+\}|\w+)/)?.[0] ?? '$';
+      const text = c === '"' ? line.slice(i + 1, end) : (line.slice(i).match(/^\$(\{\w+\}|\w+)/)?.[0] ?? '$');
       const expanded = text.replace(/\$\{(\w+)\}|\$(\w+)/g, (_, a: string | undefined, b: string | undefined) => expand(a ?? b!));
       word = (word ?? '') + expanded;
       i = c === '"' ? end : i + text.length - 1;
@@ -105,14 +109,25 @@ export function readRecipes(md: string): Recipe[] {
   const cpus = /^#SBATCH\s+--cpus-per-task=(\d+)/m.exec(sbatch.body);
   const srun = /^srun\s+((?:.*\\\n)*.*)$/m.exec(sbatch.body);
   const wrap = /--wrap\s+\\?\s*("(?:[^"\\]|\\.)*")/.exec(after.body);
-  if (array === null || srun === null || wrap === null) throw new Error('check-recipes: the Slurm recipe lost its `#SBATCH --array=a-b`, its `srun` line or its `--wrap "…"`');
+  if (array === null || srun === null || wrap === null)
+    throw new Error('check-recipes: the Slurm recipe lost its `#SBATCH --array=a-b`, its `srun` line or its `--wrap "…"`');
   if (array[1] !== '0') throw new Error(`check-recipes: the Slurm array starts at ${array[1]}; shard indexes are 0-based`);
   const vars: Record<string, string> = cpus !== null ? { SLURM_CPUS_PER_TASK: cpus[1] } : {};
   return [
-    { name: 'kubernetes', shards: Number(completions[1]), indexEnv: 'JOB_COMPLETION_INDEX',
-      extract: JSON.parse(args[1]) as string[], merge: shellWords(k8sMerge[1], {}) },
-    { name: 'slurm', shards: Number(array[2]) + 1, indexEnv: 'SLURM_ARRAY_TASK_ID',
-      extract: shellWords(srun[1].replace(/\\\n/g, ' '), vars), merge: shellWords(shellWords(wrap[1], vars)[0], vars) }, // --wrap's one word is a command line
+    {
+      name: 'kubernetes',
+      shards: Number(completions[1]),
+      indexEnv: 'JOB_COMPLETION_INDEX',
+      extract: JSON.parse(args[1]) as string[],
+      merge: shellWords(k8sMerge[1], {}),
+    },
+    {
+      name: 'slurm',
+      shards: Number(array[2]) + 1,
+      indexEnv: 'SLURM_ARRAY_TASK_ID',
+      extract: shellWords(srun[1].replace(/\\\n/g, ' '), vars),
+      merge: shellWords(shellWords(wrap[1], vars)[0], vars),
+    }, // --wrap's one word is a command line
   ];
 }
 
@@ -156,19 +171,33 @@ export function localCommands(recipe: Recipe, input: string, outDir: string, sha
 /** Runs argv (argv[0] is the program) with extra environment; resolves with stdout, rejects with stderr. */
 export type Exec = (argv: readonly string[], env: Record<string, string>) => Promise<string>;
 
-const spawnExec: Exec = (argv, env) => new Promise((res, rej) => {
-  const child = spawn(argv[0], argv.slice(1), { cwd: REPO, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '', err = '';
-  child.stdout.on('data', (b: Buffer) => { out += b.toString(); });
-  child.stderr.on('data', (b: Buffer) => { err += b.toString(); });
-  child.on('error', rej);
-  child.on('close', (code) => (code === 0 ? res(out) : rej(new Error(`${argv.join(' ')} exited with ${code}:\n${err}`))));
-});
+const spawnExec: Exec = (argv, env) =>
+  new Promise((res, rej) => {
+    const child = spawn(argv[0], argv.slice(1), { cwd: REPO, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '',
+      err = '';
+    child.stdout.on('data', (b: Buffer) => {
+      out += b.toString();
+    });
+    child.stderr.on('data', (b: Buffer) => {
+      err += b.toString();
+    });
+    child.on('error', rej);
+    child.on('close', (code) => (code === 0 ? res(out) : rej(new Error(`${argv.join(' ')} exited with ${code}:\n${err}`))));
+  });
 
 /** Runs `recipe`'s shards (`parallel` at a time) and its merge; returns the merged SongCSV path. */
-export async function runRecipe(recipe: Recipe, input: string, outDir: string,
-    { shards = recipe.shards, parallel = availableParallelism(), exec = spawnExec, log = (_: string): void => {} }:
-    { shards?: number; parallel?: number; exec?: Exec; log?: (line: string) => void } = {}): Promise<string> {
+export async function runRecipe(
+  recipe: Recipe,
+  input: string,
+  outDir: string,
+  {
+    shards = recipe.shards,
+    parallel = availableParallelism(),
+    exec = spawnExec,
+    log = (_: string): void => {},
+  }: { shards?: number; parallel?: number; exec?: Exec; log?: (line: string) => void } = {},
+): Promise<string> {
   const cmds = localCommands(recipe, input, outDir, shards);
   log(`${recipe.name}: ${shards} shards (${cmds.notes.join('; ')})`);
   let next = 0;
@@ -190,17 +219,24 @@ export async function runRecipe(recipe: Recipe, input: string, outDir: string,
 export function differingOutputs(merged: string, single: string): string[] {
   const bad: string[] = [];
   for (const suffix of ['.csv', '.extended.csv', '.errors.csv']) {
-    const a = merged.replace(/\.csv$/, suffix), b = single.replace(/\.csv$/, suffix);
+    const a = merged.replace(/\.csv$/, suffix),
+      b = single.replace(/\.csv$/, suffix);
     if (!existsSync(a) || readFileSync(a, 'utf8') !== readFileSync(b, 'utf8')) bad.push(a);
   }
   return bad;
 }
 
 async function main(argv: string[]): Promise<number> {
-  const opt = (name: string): string | undefined => { const i = argv.indexOf(name); return i >= 0 ? argv[i + 1] : undefined; };
-  const shardsOpt = opt('--shards'), songs = Number(opt('--songs') ?? 40), keep = opt('--keep');
+  const opt = (name: string): string | undefined => {
+    const i = argv.indexOf(name);
+    return i >= 0 ? argv[i + 1] : undefined;
+  };
+  const shardsOpt = opt('--shards'),
+    songs = Number(opt('--songs') ?? 40),
+    keep = opt('--keep');
   const shards = shardsOpt === undefined ? undefined : Number(shardsOpt);
-  if (shards !== undefined && !(Number.isInteger(shards) && shards >= 1)) throw new RangeError(`check-recipes: --shards must be a positive integer, got ${shardsOpt}`);
+  if (shards !== undefined && !(Number.isInteger(shards) && shards >= 1))
+    throw new RangeError(`check-recipes: --shards must be a positive integer, got ${shardsOpt}`);
   if (!(Number.isInteger(songs) && songs >= 1)) throw new RangeError(`check-recipes: --songs must be a positive integer, got ${opt('--songs')}`);
   const recipes = readRecipes(readFileSync(DOC, 'utf8'));
   const tmp = keep !== undefined ? resolve(keep) : mkdtempSync(join(tmpdir(), 'timbre-recipes-'));
@@ -224,8 +260,13 @@ async function main(argv: string[]): Promise<number> {
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (e: unknown) => {
-    console.error(e instanceof Error ? e.message : e);
-    process.exitCode = 2;
-  });
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e: unknown) => {
+      console.error(e instanceof Error ? e.message : e);
+      process.exitCode = 2;
+    },
+  );
 }

@@ -17,16 +17,37 @@ const base = songs.map((s) => s.song);
 const e = new Float64Array(0);
 const empty: Song = {
   ...base[1],
-  similar_artists: [], artist_terms: [], artist_terms_freq: e, artist_terms_weight: e,
-  segments_start: e, segments_confidence: e, segments_loudness_max: e, segments_loudness_max_time: e,
-  segments_loudness_start: e, segments_pitches: { rows: 0, cols: 12, data: e }, segments_timbre: { rows: 0, cols: 12, data: e },
-  sections_start: e, sections_confidence: e, beats_start: e, beats_confidence: e, bars_start: e, bars_confidence: e,
-  tatums_start: e, tatums_confidence: e, artist_mbtags: [], artist_mbtags_count: new Int32Array(0),
+  similar_artists: [],
+  artist_terms: [],
+  artist_terms_freq: e,
+  artist_terms_weight: e,
+  segments_start: e,
+  segments_confidence: e,
+  segments_loudness_max: e,
+  segments_loudness_max_time: e,
+  segments_loudness_start: e,
+  segments_pitches: { rows: 0, cols: 12, data: e },
+  segments_timbre: { rows: 0, cols: 12, data: e },
+  sections_start: e,
+  sections_confidence: e,
+  beats_start: e,
+  beats_confidence: e,
+  bars_start: e,
+  bars_confidence: e,
+  tatums_start: e,
+  tatums_confidence: e,
+  artist_mbtags: [],
+  artist_mbtags_count: new Int32Array(0),
 };
 const unicode: Song = {
   ...base[2],
-  title: 'Synthetic Ünïcødé — 日本語 “title”', artist_name: 'Synthetic Sigur Rós & Björk', artist_location: 'Zürich',
-  artist_latitude: NaN, song_hotttnesss: NaN, artist_mbtags: ['música', 'électro'], artist_mbtags_count: Int32Array.of(3, -2147483648),
+  title: 'Synthetic Ünïcødé — 日本語 “title”',
+  artist_name: 'Synthetic Sigur Rós & Björk',
+  artist_location: 'Zürich',
+  artist_latitude: NaN,
+  song_hotttnesss: NaN,
+  artist_mbtags: ['música', 'électro'],
+  artist_mbtags_count: Int32Array.of(3, -2147483648),
 };
 
 // JSON has no NaN/Infinity: numbers are written as strings when not finite
@@ -35,7 +56,8 @@ function plain(s: Song): Record<string, unknown> {
   const o: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(s)) {
     if (v instanceof Float64Array || v instanceof Int32Array) o[k] = Array.from(v, num);
-    else if (typeof v === 'object' && v !== null && 'data' in v) o[k] = Array.from({ length: v.rows }, (_, r) => Array.from(v.data.subarray(r * 12, r * 12 + 12), num));
+    else if (typeof v === 'object' && v !== null && 'data' in v)
+      o[k] = Array.from({ length: v.rows }, (_, r) => Array.from(v.data.subarray(r * 12, r * 12 + 12), num));
     else if (typeof v === 'number') o[k] = num(v);
     else o[k] = v;
   }

@@ -11,6 +11,8 @@ const t0 = performance.now();
 const cpu0 = process.cpuUsage();
 const corpus = await generateSyntheticCorpus({ dir, songs: Number(songs), seed: Number(seed), storage });
 const cpu = process.cpuUsage(cpu0);
-console.log(`${corpus.files.length} synthetic songs by ${corpus.artists} artists in ${corpus.genres.length} genres ` +
-  `(${corpus.genres.join(', ')}) -> ${dir}, labels ${corpus.labelsPath}`);
+console.log(
+  `${corpus.files.length} synthetic songs by ${corpus.artists} artists in ${corpus.genres.length} genres ` +
+    `(${corpus.genres.join(', ')}) -> ${dir}, labels ${corpus.labelsPath}`,
+);
 console.log(`${((performance.now() - t0) / 1000).toFixed(2)} s wall, ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s CPU (${storage})`);

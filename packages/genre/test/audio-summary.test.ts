@@ -5,9 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { readSongs } from '../src/index.js';
 import type { Song } from '../src/index.js';
-import {
-  audioSummary, audioFeatureNames, audioFeatureValues, COV_PAIRS, segmentDurations, summarizeSegments,
-} from '../src/msd/audio.js';
+import { audioSummary, audioFeatureNames, audioFeatureValues, COV_PAIRS, segmentDurations, summarizeSegments } from '../src/msd/audio.js';
 import { DATA, H5_ROOT, listH5, loadCsv, readNpz } from './msd-helpers.js';
 
 const songs: Song[] = [];
@@ -30,7 +28,9 @@ describe('audio summaries of the real files', () => {
       expect(a.segments).toBe(Number(r.n_segments));
       for (let c = 0; c < 12; c++) {
         const checks: [string, number][] = [
-          [`avg_timbre${c + 1}`, a.timbre.mean[c]], [`var_timbre${c + 1}`, a.timbre.variance[c]], [`avg_pitch${c + 1}`, a.pitches.mean[c]],
+          [`avg_timbre${c + 1}`, a.timbre.mean[c]],
+          [`var_timbre${c + 1}`, a.timbre.variance[c]],
+          [`avg_pitch${c + 1}`, a.pitches.mean[c]],
         ];
         for (const [col, ours] of checks) if (!close(ours, Number(r[col]), 1e-11)) bad.push(`${r.track_id}.${col}: ${ours} vs ${r[col]}`);
       }
@@ -41,8 +41,10 @@ describe('audio summaries of the real files', () => {
   it('sample covariances equal np.cov in msd10k-timbre-avg-cov-year (its column order decoded)', { timeout: 60_000 }, () => {
     const npz = readNpz(join(DATA, 'msd10k-timbre-avg-cov-year', 'timbre_avg_cov_year.npz'));
     const ids = npz.track_id.data as string[];
-    const avg = npz.timbre_avg.data as Float64Array, cov = npz.timbre_cov.data as Float64Array;
-    const ci = npz.cov_index_i.data as number[], cj = npz.cov_index_j.data as number[];
+    const avg = npz.timbre_avg.data as Float64Array,
+      cov = npz.timbre_cov.data as Float64Array;
+    const ci = npz.cov_index_i.data as number[],
+      cj = npz.cov_index_j.data as number[];
     expect(cov.length).toBe(ids.length * 78);
     const row = new Map(ids.map((id, k) => [id, k]));
     const pairIndex = new Map(COV_PAIRS.map(([i, j], p) => [`${i},${j}`, p]));
@@ -54,7 +56,8 @@ describe('audio summaries of the real files', () => {
       const a = audioSummary(s);
       for (let c = 0; c < 12; c++) if (!close(a.timbre.mean[c], avg[k * 12 + c], 1e-12)) bad.push(`${s.track_id} avg${c}`);
       for (let q = 0; q < 78; q++) {
-        const i = Math.min(ci[q], cj[q]), j = Math.max(ci[q], cj[q]);
+        const i = Math.min(ci[q], cj[q]),
+          j = Math.max(ci[q], cj[q]);
         const ours = a.timbre.covariance[pairIndex.get(`${i},${j}`)!];
         if (!close(ours, cov[k * 78 + q], 1e-10)) bad.push(`${s.track_id} cov(${ci[q]},${cj[q]}): ${ours} vs ${cov[k * 78 + q]}`);
       }
@@ -70,14 +73,15 @@ describe('audio summaries of the real files', () => {
       const n = a.segments;
       for (let c = 0; c < 12; c++) {
         const p = COV_PAIRS.findIndex(([i, j]) => i === c && j === c);
-        expect(close(a.timbre.covariance[p] * (n - 1) / n, a.timbre.variance[c], 1e-12)).toBe(true);
-        expect(close(a.pitches.covariance[p] * (n - 1) / n, a.pitches.variance[c], 1e-12)).toBe(true);
+        expect(close((a.timbre.covariance[p] * (n - 1)) / n, a.timbre.variance[c], 1e-12)).toBe(true);
+        expect(close((a.pitches.covariance[p] * (n - 1)) / n, a.pitches.variance[c], 1e-12)).toBe(true);
       }
     }
   });
 
   it('with equal ddofs the variances are exactly the covariance diagonal (weighted too); covariance is computed once, on access', () => {
-    const s = songs[5], n = s.segments_timbre.rows;
+    const s = songs[5],
+      n = s.segments_timbre.rows;
     const diag = Array.from({ length: 12 }, (_, c) => COV_PAIRS.findIndex(([i, j]) => i === c && j === c));
     const w = new Float64Array(n);
     for (let k = 0; k < n; k++) w[k] = 0.5 + (k % 5) / 4;
@@ -97,7 +101,8 @@ describe('audio summaries of the real files', () => {
 
   it('duration weights: unit weights change nothing; integer weights equal repeated segments', () => {
     const s = songs[11];
-    const m = s.segments_timbre, n = m.rows;
+    const m = s.segments_timbre,
+      n = m.rows;
     const plain = summarizeSegments(m, null, { covarianceDdof: 0 });
     const unit = summarizeSegments(m, new Float64Array(n).fill(1), { covarianceDdof: 0 });
     for (let c = 0; c < 12; c++) expect(close(unit.variance[c], plain.variance[c], 1e-13)).toBe(true);
@@ -131,8 +136,11 @@ describe('audio summaries of the real files', () => {
     expect(audioFeatureValues(a).length).toBe(48);
     expect(audioFeatureNames({ covariance: true }).length).toBe(48 + 156);
     expect(audioFeatureValues(a, { covariance: true })[48]).toBe(a.timbre.covariance[0]);
-    const empty = { ...songs[0], segments_timbre: { rows: 0, cols: 12 as const, data: new Float64Array(0) },
-      segments_pitches: { rows: 0, cols: 12 as const, data: new Float64Array(0) } };
+    const empty = {
+      ...songs[0],
+      segments_timbre: { rows: 0, cols: 12 as const, data: new Float64Array(0) },
+      segments_pitches: { rows: 0, cols: 12 as const, data: new Float64Array(0) },
+    };
     expect(() => audioSummary(empty)).toThrow(/no segments/);
     const one = { rows: 1, cols: 12 as const, data: new Float64Array(12) };
     expect(() => summarizeSegments(one)).toThrow(/too few for ddof 1/);

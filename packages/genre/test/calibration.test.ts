@@ -1,9 +1,7 @@
 // Temperature scaling, the expected calibration error and the calibrated-classifier wrapper.
 import { describe, expect, it } from 'vitest';
 import { Rng } from '@timbre/tensor';
-import {
-  applyTemperature, calibrationBins, CalibratedClassifier, expectedCalibrationError, fitTemperature,
-} from '../src/ml/calibration.js';
+import { applyTemperature, calibrationBins, CalibratedClassifier, expectedCalibrationError, fitTemperature } from '../src/ml/calibration.js';
 import { LogisticRegression } from '../src/ml/logistic-regression.js';
 import { restoreModel } from '../src/ml/model-state.js';
 import { argmaxRows } from '../src/ml/metrics.js';
@@ -14,16 +12,28 @@ import { argmaxRows } from '../src/ml/metrics.js';
  */
 function overConfident(rows: number, classes: number, tTrue: number, seed: number): { proba: Float32Array; y: Int32Array } {
   const rng = new Rng(seed);
-  const proba = new Float32Array(rows * classes), y = new Int32Array(rows);
+  const proba = new Float32Array(rows * classes),
+    y = new Int32Array(rows);
   const z = new Float64Array(classes);
   for (let r = 0; r < rows; r++) {
     for (let c = 0; c < classes; c++) z[c] = 1.5 * rng.normal();
     let m = -Infinity;
     for (let c = 0; c < classes; c++) m = Math.max(m, z[c]);
-    let s = 0, sSharp = 0;
-    for (let c = 0; c < classes; c++) { s += Math.exp(z[c] - m); sSharp += Math.exp(tTrue * (z[c] - m)); }
-    let u = rng.uniform(), label = classes - 1;
-    for (let c = 0; c < classes; c++) { u -= Math.exp(z[c] - m) / s; if (u < 0) { label = c; break; } }
+    let s = 0,
+      sSharp = 0;
+    for (let c = 0; c < classes; c++) {
+      s += Math.exp(z[c] - m);
+      sSharp += Math.exp(tTrue * (z[c] - m));
+    }
+    let u = rng.uniform(),
+      label = classes - 1;
+    for (let c = 0; c < classes; c++) {
+      u -= Math.exp(z[c] - m) / s;
+      if (u < 0) {
+        label = c;
+        break;
+      }
+    }
     y[r] = label;
     for (let c = 0; c < classes; c++) proba[r * classes + c] = Math.exp(tTrue * (z[c] - m)) / sSharp;
   }
@@ -72,7 +82,8 @@ describe('expected calibration error', () => {
   });
 
   it('calibration lowers the ECE of an over-confident model on fresh rows', () => {
-    const fit = overConfident(4000, 5, 2, 3), fresh = overConfident(4000, 5, 2, 4);
+    const fit = overConfident(4000, 5, 2, 3),
+      fresh = overConfident(4000, 5, 2, 4);
     const T = fitTemperature(fit.proba, fit.y, 5);
     const before = expectedCalibrationError(fresh.proba, fresh.y, 5);
     const after = expectedCalibrationError(applyTemperature(fresh.proba, 5, T), fresh.y, 5);
@@ -84,15 +95,18 @@ describe('expected calibration error', () => {
 describe('CalibratedClassifier', () => {
   it('applies its temperature to any classifier and survives toState / restoreModel', () => {
     const rng = new Rng(5);
-    const rows = 200, F = 3;
-    const x = new Float32Array(rows * F), y = new Int32Array(rows);
+    const rows = 200,
+      F = 3;
+    const x = new Float32Array(rows * F),
+      y = new Int32Array(rows);
     for (let i = 0; i < rows; i++) {
       for (let f = 0; f < F; f++) x[i * F + f] = rng.normal();
       y[i] = x[i * F] + 0.5 * rng.normal() > 0 ? 1 : 0;
     }
     const model = new CalibratedClassifier(new LogisticRegression({ C: 10 }), 1.7);
     model.fit({ x, y, rows, features: F, classes: 2 });
-    const raw = model.base.predictProba(x, rows), p = model.predictProba(x, rows);
+    const raw = model.base.predictProba(x, rows),
+      p = model.predictProba(x, rows);
     expect(Array.from(p)).toEqual(Array.from(applyTemperature(raw, 2, 1.7)));
     expect(Array.from(argmaxRows(p, 2))).toEqual(Array.from(argmaxRows(raw, 2)));
     const state = JSON.parse(JSON.stringify(model.toState()));

@@ -35,7 +35,32 @@ async function ours(path: string, chunkBytes: number): Promise<{ rows: string[][
   return { rows };
 }
 
-const PIECES = ['a', 'b', 'xyz', '12.5', ' ', '  ', '\t', ',', ',', ',', '"', '"', '""', '\n', '\n', '\r\n', '\r', 'é', '日本', '\u00a0', '\u2003', '|', "'", 'b\'x\''];
+const PIECES = [
+  'a',
+  'b',
+  'xyz',
+  '12.5',
+  ' ',
+  '  ',
+  '\t',
+  ',',
+  ',',
+  ',',
+  '"',
+  '"',
+  '""',
+  '\n',
+  '\n',
+  '\r\n',
+  '\r',
+  'é',
+  '日本',
+  '\u00a0',
+  '\u2003',
+  '|',
+  "'",
+  "b'x'",
+];
 
 /** A random text of `n` pieces, often shaped like CSV (quoted fields whole). */
 function randomText(rng: Rng, n: number): string {
@@ -51,7 +76,8 @@ function randomText(rng: Rng, n: number): string {
 describe('csvRecords agrees with fast-csv', () => {
   it('cell for cell, and error for error, on a seeded fuzz corpus read across every read boundary', async () => {
     const rng = new Rng(2024);
-    let errors = 0, rowsSeen = 0;
+    let errors = 0,
+      rowsSeen = 0;
     for (let k = 0; k < 300; k++) {
       let text = randomText(rng, 1 + rng.int(30));
       if (k % 7 === 0) text = '\ufeff' + text;
@@ -62,7 +88,8 @@ describe('csvRecords agrees with fast-csv', () => {
         const got = await ours(path, chunk);
         expect(got, `input ${JSON.stringify(text)}, reads of ${chunk} bytes`).toEqual(want);
       }
-      if ('error' in want) errors++; else rowsSeen += want.rows.length;
+      if ('error' in want) errors++;
+      else rowsSeen += want.rows.length;
     }
     // The corpus exercises both outcomes.
     expect(errors).toBeGreaterThan(15);
@@ -89,13 +116,23 @@ describe('csvRecords agrees with fast-csv', () => {
   it('names the file and the row of a malformed record, and the line of bytes that are not UTF-8', async () => {
     const bad = join(dir, 'bad.csv');
     writeFileSync(bad, 'a,b\n1,2\n"x" y,3\n');
-    await expect((async () => { for await (const _ of csvRows(bad, 'merge')) { /* read */ } })())
-      .rejects.toThrow(/^merge: .*bad\.csv: CSV parse error near row 2: Parse Error: expected: ',' OR new line got: 'y'/);
+    await expect(
+      (async () => {
+        for await (const _ of csvRows(bad, 'merge')) {
+          /* read */
+        }
+      })(),
+    ).rejects.toThrow(/^merge: .*bad\.csv: CSV parse error near row 2: Parse Error: expected: ',' OR new line got: 'y'/);
     const latin = join(dir, 'latin.csv');
     writeFileSync(latin, Buffer.concat([Buffer.from('a,b\n1,2\n3,'), Buffer.from([0xe9]), Buffer.from('\n')]));
     for (const chunkBytes of [1, 4, 1 << 20]) {
-      await expect((async () => { for await (const _ of csvRecords(latin, 'merge', { chunkBytes })) { /* read */ } })())
-        .rejects.toThrow(/latin\.csv: line 3 \(data row 2\) holds bytes that are not UTF-8/);
+      await expect(
+        (async () => {
+          for await (const _ of csvRecords(latin, 'merge', { chunkBytes })) {
+            /* read */
+          }
+        })(),
+      ).rejects.toThrow(/latin\.csv: line 3 \(data row 2\) holds bytes that are not UTF-8/);
     }
   });
 });

@@ -10,8 +10,10 @@ vi.setConfig({ testTimeout: 30_000 });
 
 /** 5 standard-normal columns; class = [x2 + 0.3·noise > 0]. */
 function onlyColumn2(rows: number, seed: number): Dataset {
-  const rng = new Rng(seed), F = 5;
-  const x = new Float32Array(rows * F), y = new Int32Array(rows);
+  const rng = new Rng(seed),
+    F = 5;
+  const x = new Float32Array(rows * F),
+    y = new Int32Array(rows);
   for (let i = 0; i < rows; i++) {
     for (let f = 0; f < F; f++) x[i * F + f] = rng.normal();
     y[i] = x[i * F + 2] + 0.3 * rng.normal() > 0 ? 1 : 0;
@@ -19,7 +21,8 @@ function onlyColumn2(rows: number, seed: number): Dataset {
   return { x, y, rows, features: F, classes: 2 };
 }
 
-const train = onlyColumn2(400, 1), test = onlyColumn2(200, 2);
+const train = onlyColumn2(400, 1),
+  test = onlyColumn2(200, 2);
 const model = new LogisticRegression({ C: 1 });
 model.fit(train);
 
@@ -41,12 +44,14 @@ describe('explainRows', () => {
     }
   });
 
-  it("the median baseline equals a hand computation: p(row) − p(row with the column at the reference median)", () => {
-    const F = 5, row = test.x.slice(0, F);
+  it('the median baseline equals a hand computation: p(row) − p(row with the column at the reference median)', () => {
+    const F = 5,
+      row = test.x.slice(0, F);
     const [e] = explainRows(model, row, 1, F, { reference: train.x, referenceRows: train.rows, baseline: 'median', topK: Infinity });
     const col = Array.from({ length: train.rows }, (_, r) => train.x[r * F + 2]).sort((a, b) => a - b);
     const median = (col[train.rows / 2 - 1] + col[train.rows / 2]) / 2;
-    const p = model.predictProba(row, 1), swapped = row.slice();
+    const p = model.predictProba(row, 1),
+      swapped = row.slice();
     swapped[2] = median;
     const q = model.predictProba(swapped, 1);
     const c = e.classIndex;
@@ -63,26 +68,35 @@ describe('explainRows', () => {
       expect(e.contributions).toHaveLength(2);
       expect(Math.abs(e.contributions[0].effect)).toBeGreaterThanOrEqual(Math.abs(e.contributions[1].effect));
     }
-    expect(() => explainRows(model, test.x.subarray(0, F), 1, F, { reference: train.x, referenceRows: train.rows, classIndex: 2 })).toThrow(/explainRows: classIndex/);
+    expect(() => explainRows(model, test.x.subarray(0, F), 1, F, { reference: train.x, referenceRows: train.rows, classIndex: 2 })).toThrow(
+      /explainRows: classIndex/,
+    );
   });
 });
 
 describe('groupFeatures', () => {
   it('joins <name>_missing with <name> and one-hot <name>=<value> columns; group indicators stay alone', () => {
     expect(groupFeatures(['year', 'year_missing', 'key=0', 'key=1', 'tempo', 'timbre_mean_0', 'timbre_missing'])).toEqual([
-      { name: 'year', features: [0, 1] }, { name: 'key', features: [2, 3] }, { name: 'tempo', features: [4] },
-      { name: 'timbre_mean_0', features: [5] }, { name: 'timbre_missing', features: [6] },
+      { name: 'year', features: [0, 1] },
+      { name: 'key', features: [2, 3] },
+      { name: 'tempo', features: [4] },
+      { name: 'timbre_mean_0', features: [5] },
+      { name: 'timbre_missing', features: [6] },
     ]);
   });
 
   it('a grouped column and its indicator are replaced together', () => {
     // The model reads only the indicator (column 1); grouped with column 0, the pair's effect is the indicator's.
     const m = new LogisticRegression({ C: 10 });
-    const rng = new Rng(4), rows = 300;
-    const x = new Float32Array(rows * 3), y = new Int32Array(rows);
+    const rng = new Rng(4),
+      rows = 300;
+    const x = new Float32Array(rows * 3),
+      y = new Int32Array(rows);
     for (let i = 0; i < rows; i++) {
       const missing = rng.uniform() < 0.5 ? 1 : 0;
-      x[i * 3] = missing ? 0 : rng.normal(); x[i * 3 + 1] = missing; x[i * 3 + 2] = rng.normal();
+      x[i * 3] = missing ? 0 : rng.normal();
+      x[i * 3 + 1] = missing;
+      x[i * 3 + 2] = rng.normal();
       y[i] = missing;
     }
     m.fit({ x, y, rows, features: 3, classes: 2 });
@@ -105,7 +119,8 @@ describe('permutationImportance', () => {
   });
 
   it('is seeded: the same seed gives the same numbers', () => {
-    const a = permutationImportance(model, test, { repeats: 3, seed: 9 }), b = permutationImportance(model, test, { repeats: 3, seed: 9 });
+    const a = permutationImportance(model, test, { repeats: 3, seed: 9 }),
+      b = permutationImportance(model, test, { repeats: 3, seed: 9 });
     expect(a).toEqual(b);
   });
 });

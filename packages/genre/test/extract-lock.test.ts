@@ -12,7 +12,9 @@ import { extractMsd } from '../src/extract/extract.js';
 import { generateSyntheticCorpus, generateSyntheticSongs } from '../src/msd/synthetic.js';
 import { writeMsdFile } from '../src/msd/writer.js';
 
-let tmp = '', input = '', other = '';
+let tmp = '',
+  input = '',
+  other = '';
 let files: string[] = [];
 let solo = '';
 
@@ -25,7 +27,9 @@ beforeAll(async () => {
   const r = await extractMsd({ input, output: join(tmp, 'solo', 'SongCSV.csv'), workers: 0, batchSize: 2, progress: false });
   solo = readFileSync(r.output, 'utf8');
 }, 60_000);
-afterAll(() => { if (tmp !== '') rmSync(tmp, { recursive: true, force: true }); });
+afterAll(() => {
+  if (tmp !== '') rmSync(tmp, { recursive: true, force: true });
+});
 
 const opts = (output: string) => ({ input, output, workers: 0, batchSize: 2, progress: false });
 
@@ -68,7 +72,10 @@ describe('extraction output lock', () => {
     const child = spawn('npx', ['tsx', '--conditions=source', script, out], { stdio: ['pipe', 'pipe', 'inherit'] });
     const held = await new Promise<string>((res, rej) => {
       let text = '';
-      child.stdout!.on('data', (b: Buffer) => { text += b.toString(); if (text.includes('\n')) res(text.trim()); });
+      child.stdout!.on('data', (b: Buffer) => {
+        text += b.toString();
+        if (text.includes('\n')) res(text.trim());
+      });
       child.on('exit', (code) => rej(new Error(`lock holder exited with ${code} before holding the lock`)));
     });
     const pid = Number(/^locked (\d+)$/.exec(held)![1]);
@@ -98,8 +105,16 @@ describe('extraction work directory', () => {
     await generateSyntheticCorpus({ dir: copy, songs: 8, seed: 5 });
     const out = join(tmp, 'changed', 'SongCSV.csv');
     const ac = new AbortController();
-    await expect(extractMsd({ ...opts(out), input: copy, signal: ac.signal, onProgress: (done) => { if (done === 2) ac.abort(); } }))
-      .rejects.toThrow(/interrupted/);
+    await expect(
+      extractMsd({
+        ...opts(out),
+        input: copy,
+        signal: ac.signal,
+        onProgress: (done) => {
+          if (done === 2) ac.abort();
+        },
+      }),
+    ).rejects.toThrow(/interrupted/);
     const firstFile = files.map((f) => f.slice(input.length)).sort()[0];
     const { songs } = generateSyntheticSongs({ songs: 1, seed: 99 });
     await writeMsdFile(join(copy, firstFile), [songs[0].song]);

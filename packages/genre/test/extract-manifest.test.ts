@@ -19,7 +19,12 @@ describe('manifest text', () => {
   const files = list(2500); // three lines of files
 
   it('accepts the same list and settings', () => {
-    expect(check(files, files.map((f) => ({ ...f })))).toBeNull();
+    expect(
+      check(
+        files,
+        files.map((f) => ({ ...f })),
+      ),
+    ).toBeNull();
     expect(check([], [])).toBeNull();
   });
 
@@ -52,7 +57,11 @@ describe('manifest text', () => {
   });
 
   it('keeps paths with quotes, tabs and newlines apart', () => {
-    const odd = [{ rel: 'a"b.h5', size: 1, mtimeMs: 1 }, { rel: 'c\nd.h5', size: 2, mtimeMs: 2 }, { rel: 'e\tf.h5', size: 3, mtimeMs: 3 }];
+    const odd = [
+      { rel: 'a"b.h5', size: 1, mtimeMs: 1 },
+      { rel: 'c\nd.h5', size: 2, mtimeMs: 2 },
+      { rel: 'e\tf.h5', size: 3, mtimeMs: 3 },
+    ];
     expect(check(odd, odd)).toBeNull();
     expect(check(odd, [odd[0], { ...odd[1], size: 9 }, odd[2]])).toBe('input file c\nd.h5, which has changed since (2 bytes then, 9 now; modified since)');
   });
@@ -67,34 +76,57 @@ describe('manifest text', () => {
     const small = list(5);
     const v2 = JSON.stringify({ version: 2, ...header, files: small });
     expect(oldManifestMismatch(v2, header, small)).toBeNull();
-    expect(oldManifestMismatch(v2, header, [...small.slice(0, 4), { ...small[4], size: 1 }])).toMatch(/TR00000004\.h5, which has changed since \(1004 bytes then, 1 now/);
+    expect(oldManifestMismatch(v2, header, [...small.slice(0, 4), { ...small[4], size: 1 }])).toMatch(
+      /TR00000004\.h5, which has changed since \(1004 bytes then, 1 now/,
+    );
     const v1 = JSON.stringify({ version: 1, ...header, files: small.map((f) => f.rel) });
-    expect(oldManifestMismatch(v1, header, small.map((f) => ({ ...f, size: 0 })))).toBeNull(); // paths only
+    expect(
+      oldManifestMismatch(
+        v1,
+        header,
+        small.map((f) => ({ ...f, size: 0 })),
+      ),
+    ).toBeNull(); // paths only
     expect(oldManifestMismatch(v1, header, small.slice(1))).toBe(`a different file list (5 files then, 4 now; first difference: ${small[0].rel} is gone)`);
   });
 });
 
 describe('resuming under a manifest.json', () => {
-  let tmp = '', input = '';
+  let tmp = '',
+    input = '';
   beforeAll(async () => {
     tmp = mkdtempSync(join(tmpdir(), 'timbre-manifest-'));
     input = join(tmp, 'in');
     await generateSyntheticCorpus({ dir: input, songs: 6, seed: 11 });
   }, 60_000);
-  afterAll(() => { if (tmp !== '') rmSync(tmp, { recursive: true, force: true }); });
+  afterAll(() => {
+    if (tmp !== '') rmSync(tmp, { recursive: true, force: true });
+  });
 
   it('an interrupted run whose work directory has a version 2 manifest.json resumes its parts', async () => {
     const opts = { input, workers: 0, batchSize: 2, progress: false };
     const whole = await extractMsd({ ...opts, output: join(tmp, 'whole', 'SongCSV.csv') });
     const out = join(tmp, 'resumed', 'SongCSV.csv');
     const ac = new AbortController();
-    await expect(extractMsd({ ...opts, output: out, signal: ac.signal, onProgress: (done) => { if (done === 2) ac.abort(); } })).rejects.toThrow(/interrupted/);
+    await expect(
+      extractMsd({
+        ...opts,
+        output: out,
+        signal: ac.signal,
+        onProgress: (done) => {
+          if (done === 2) ac.abort();
+        },
+      }),
+    ).rejects.toThrow(/interrupted/);
     const work = `${out}.work`;
     const text = readFileSync(join(work, 'manifest.jsonl'), 'utf8').trim().split('\n');
     const h = JSON.parse(text[0]) as ManifestHeader;
     const rels = text.slice(1).flatMap((l) => (JSON.parse(l) as [string, number, number][]).map((r) => r[0]));
     // The earlier format, written by hand from the files themselves.
-    const files = rels.map((rel) => { const st = statSync(join(h.input, rel)); return { rel, size: st.size, mtimeMs: st.mtimeMs }; });
+    const files = rels.map((rel) => {
+      const st = statSync(join(h.input, rel));
+      return { rel, size: st.size, mtimeMs: st.mtimeMs };
+    });
     rmSync(join(work, 'manifest.jsonl'));
     writeFileSync(join(work, 'manifest.json'), JSON.stringify({ version: 2, input: h.input, shard: h.shard, batchSize: h.batchSize, files }));
     const parts = readdirSync(work).filter((f) => f.startsWith('part-'));

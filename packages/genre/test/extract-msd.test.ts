@@ -14,7 +14,8 @@ import { MsdReadPool } from '../src/extract/pool.js';
 import { readAll } from '../src/extract/worker.js';
 import { BAD_DIR, DATA, H5_ROOT, listH5, loadCsv, loadLooseCsv } from './msd-helpers.js';
 
-let tmp = '', input = '';
+let tmp = '',
+  input = '';
 /** The unsharded extraction every other run is compared with: run once, by whichever test needs it first. */
 let reference: Promise<{ r: Awaited<ReturnType<typeof extractMsd>>; out: string; song: string; ext: string; err: string }> | null = null;
 function referenceRun(): NonNullable<typeof reference> {
@@ -37,7 +38,9 @@ beforeAll(() => {
   mkdirSync(join(input, 'bad'), { recursive: true });
   for (const f of readdirSync(BAD_DIR)) if (f.endsWith('.h5')) symlinkSync(join(BAD_DIR, f), join(input, 'bad', f));
 });
-afterAll(() => { if (tmp !== '') rmSync(tmp, { recursive: true, force: true }); });
+afterAll(() => {
+  if (tmp !== '') rmSync(tmp, { recursive: true, force: true });
+});
 
 const read = (p: string): string => readFileSync(p, 'utf8');
 
@@ -48,15 +51,21 @@ describe('extractMsd', () => {
     expect(r.files).toBe(290);
     expect(r.songs).toBe(285);
     expect(r.errors.map((e) => e.file)).toEqual([
-      'bad/TRAXLZU12903D05F94.truncated.h5', 'bad/empty.h5', 'bad/not_hdf5.h5', 'bad/stub_rootonly.h5', 'bad/truncated_half.h5',
+      'bad/TRAXLZU12903D05F94.truncated.h5',
+      'bad/empty.h5',
+      'bad/not_hdf5.h5',
+      'bad/stub_rootonly.h5',
+      'bad/truncated_half.h5',
     ]);
     expect(r.errors[1].reason).toMatch(/empty file/);
     expect(r.errors[4].reason).toMatch(/truncated/);
     // outputs complete, work dir and temp files gone
     expect(readdirSync(dirname(out)).sort()).toEqual(['SongCSV.csv', 'SongCSV.errors.csv', 'SongCSV.extended.csv']);
-    expect(first.song.split('\n')[0]).toBe('SongNumber,SongID,AlbumID,AlbumName,ArtistID,ArtistLatitude,ArtistLocation,' +
-      'ArtistLongitude,ArtistName,Danceability,Duration,KeySignature,KeySignatureConfidence,Tempo,TimeSignature,' +
-      'TimeSignatureConfidence,Title,Year'); // no trailing comma
+    expect(first.song.split('\n')[0]).toBe(
+      'SongNumber,SongID,AlbumID,AlbumName,ArtistID,ArtistLatitude,ArtistLocation,' +
+        'ArtistLongitude,ArtistName,Danceability,Duration,KeySignature,KeySignatureConfidence,Tempo,TimeSignature,' +
+        'TimeSignatureConfidence,Title,Year',
+    ); // no trailing comma
     expect(first.err.split('\n')[0]).toBe('file,reason');
 
     const rows = await loadCsv(out);
@@ -66,8 +75,19 @@ describe('extractMsd', () => {
     for (const x of rows) {
       const c = clean.get(x.SongID)!;
       expect(c, x.SongID).toBeDefined();
-      for (const k of ['AlbumID', 'Duration', 'KeySignature', 'KeySignatureConfidence', 'Tempo', 'TimeSignature',
-        'TimeSignatureConfidence', 'Year', 'Danceability', 'ArtistLatitude', 'ArtistLongitude']) {
+      for (const k of [
+        'AlbumID',
+        'Duration',
+        'KeySignature',
+        'KeySignatureConfidence',
+        'Tempo',
+        'TimeSignature',
+        'TimeSignatureConfidence',
+        'Year',
+        'Danceability',
+        'ArtistLatitude',
+        'ArtistLongitude',
+      ]) {
         expect(x[k] === '' ? NaN : Number(x[k]), `${x.SongID}.${k}`).toBe(c[k] === '' ? NaN : Number(c[k]));
       }
       for (const k of ['ArtistID', 'AlbumName', 'ArtistLocation', 'ArtistName', 'Title']) expect(noComma(x[k]), `${x.SongID}.${k}`).toBe(c[k]);
@@ -97,17 +117,27 @@ describe('extractMsd', () => {
     const first = await referenceRun();
     const out = join(tmp, 'run2', 'SongCSV.csv');
     const ac = new AbortController();
-    await expect(extractMsd({
-      input, output: out, workers: 0, batchSize: 16, progress: false, signal: ac.signal,
-      onProgress: (done) => { if (done === 100) ac.abort(); },
-    })).rejects.toThrow(/interrupted.*resume/);
+    await expect(
+      extractMsd({
+        input,
+        output: out,
+        workers: 0,
+        batchSize: 16,
+        progress: false,
+        signal: ac.signal,
+        onProgress: (done) => {
+          if (done === 100) ac.abort();
+        },
+      }),
+    ).rejects.toThrow(/interrupted.*resume/);
     expect(existsSync(out)).toBe(false); // nothing half-written
     const parts = readdirSync(`${out}.work`).filter((f) => f.startsWith('part-'));
     expect(parts.length).toBeGreaterThanOrEqual(6);
     expect(parts.length).toBeLessThan(19);
     // a different shard cannot reuse those parts
-    await expect(extractMsd({ input, output: out, workers: 0, batchSize: 16, progress: false, workDir: `${out}.work`, shard: { index: 0, count: 2 } }))
-      .rejects.toThrow(/interrupted run for another shard/);
+    await expect(
+      extractMsd({ input, output: out, workers: 0, batchSize: 16, progress: false, workDir: `${out}.work`, shard: { index: 0, count: 2 } }),
+    ).rejects.toThrow(/interrupted run for another shard/);
     const r = await extractMsd({ input, output: out, workers: 1, batchSize: 16, progress: false });
     expect(r.resumedBatches).toBe(parts.length);
     expect(read(out)).toBe(first.song);
@@ -144,7 +174,10 @@ describe('extractMsd', () => {
     const out = join(tmp, 'cli', 'songs.csv');
     const log: string[] = [];
     const write = process.stdout.write.bind(process.stdout);
-    process.stdout.write = ((s: string) => { log.push(s); return true; }) as typeof process.stdout.write;
+    process.stdout.write = ((s: string) => {
+      log.push(s);
+      return true;
+    }) as typeof process.stdout.write;
     try {
       await program.parseAsync(['node', 'timbre', 'extract', input, '-o', out, '-j', '0', '-q']);
     } finally {

@@ -29,7 +29,20 @@ describe('recipes read from docs/extract.md', () => {
     const s = recipes.find((r) => r.name === 'slurm')!;
     expect(s.shards).toBe(64);
     expect(s.indexEnv).toBe('SLURM_ARRAY_TASK_ID');
-    expect(s.extract).toEqual(['node', '--single-threaded-gc', CLI, 'extract', '/data/msd/data', '--shard', '/64', '-j', '4', '-o', '/scratch/msd/SongCSV.csv', '-q']);
+    expect(s.extract).toEqual([
+      'node',
+      '--single-threaded-gc',
+      CLI,
+      'extract',
+      '/data/msd/data',
+      '--shard',
+      '/64',
+      '-j',
+      '4',
+      '-o',
+      '/scratch/msd/SongCSV.csv',
+      '-q',
+    ]);
     expect(s.merge).toEqual(['node', CLI, 'merge', '/scratch/msd', '-o', '/scratch/msd/SongCSV.csv']);
   });
 
@@ -49,13 +62,16 @@ describe('recipes read from docs/extract.md', () => {
 });
 
 describe('a recipe run end to end', () => {
-  let tmp = '', input = '';
+  let tmp = '',
+    input = '';
   beforeAll(async () => {
     tmp = mkdtempSync(join(tmpdir(), 'timbre-recipes-'));
     await generateSyntheticCorpus({ dir: join(tmp, 'corpus'), songs: 5, seed: 3 });
     input = join(tmp, 'corpus', 'data');
   }, 60_000);
-  afterAll(() => { if (tmp !== '') rmSync(tmp, { recursive: true, force: true }); });
+  afterAll(() => {
+    if (tmp !== '') rmSync(tmp, { recursive: true, force: true });
+  });
 
   // The command line after the CLI entry, run through the CLI's main() with the shard variable set.
   const inProcess: Exec = async (argv, env) => {
@@ -70,7 +86,10 @@ describe('a recipe run end to end', () => {
       if (r.code !== 0) throw new Error(`exit ${r.code}: ${r.err}`);
       return r.out;
     } finally {
-      for (const [k, v] of Object.entries(saved)) { if (v === undefined) delete process.env[k]; else process.env[k] = v; }
+      for (const [k, v] of Object.entries(saved)) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
     }
   };
 
@@ -80,8 +99,11 @@ describe('a recipe run end to end', () => {
     const out = join(tmp, 'slurm');
     const merged = await runRecipe(slurm, input, out, { shards: 3, parallel: 1, exec: inProcess });
     expect(merged).toBe(join(out, 'SongCSV.csv'));
-    expect(readdirSync(out).filter((f) => f.includes('.shard-')).sort()).toEqual(
-      [0, 1, 2].flatMap((i) => ['', '.errors', '.extended'].map((x) => `SongCSV.shard-000${i}-of-0003${x}.csv`)).sort());
+    expect(
+      readdirSync(out)
+        .filter((f) => f.includes('.shard-'))
+        .sort(),
+    ).toEqual([0, 1, 2].flatMap((i) => ['', '.errors', '.extended'].map((x) => `SongCSV.shard-000${i}-of-0003${x}.csv`)).sort());
     expect(differingOutputs(merged, single.output)).toEqual([]);
     expect(readFileSync(merged, 'utf8').trim().split('\n').length).toBe(1 + 5);
   }, 60_000);

@@ -11,7 +11,9 @@ import { generateSyntheticCorpus } from '../src/msd/synthetic.js';
 
 const asRoot = process.getuid?.() === 0; // permissions do not stop root
 let tmp = '';
-beforeAll(() => { tmp = mkdtempSync(join(tmpdir(), 'timbre-walk-')); });
+beforeAll(() => {
+  tmp = mkdtempSync(join(tmpdir(), 'timbre-walk-'));
+});
 afterAll(() => {
   for (const d of locked) chmodSync(d, 0o755);
   if (tmp !== '') rmSync(tmp, { recursive: true, force: true });
@@ -40,19 +42,24 @@ describe('listFiles', () => {
     const root = join(tmp, 'wide');
     const expected: string[] = [];
     const L = 'ABCDEFGH';
-    for (const a of L) for (const b of L) for (const c of 'ABC') {
-      const dir = join(root, a, b, c);
-      mkdirSync(dir, { recursive: true });
-      for (let k = 0; k < 5; k++) {
-        const name = `TR${a}${b}${c}${k}.${k === 4 ? 'H5' : 'h5'}`;
-        writeFileSync(join(dir, name), 'x'.repeat(k));
-        expected.push(`${a}/${b}/${c}/${name}`);
-      }
-      writeFileSync(join(dir, 'notes.txt'), 'not an input');
-    }
+    for (const a of L)
+      for (const b of L)
+        for (const c of 'ABC') {
+          const dir = join(root, a, b, c);
+          mkdirSync(dir, { recursive: true });
+          for (let k = 0; k < 5; k++) {
+            const name = `TR${a}${b}${c}${k}.${k === 4 ? 'H5' : 'h5'}`;
+            writeFileSync(join(dir, name), 'x'.repeat(k));
+            expected.push(`${a}/${b}/${c}/${name}`);
+          }
+          writeFileSync(join(dir, 'notes.txt'), 'not an input');
+        }
     // Folder and file names that sort differently from the paths under them: 'a-b.h5' < 'a.h5' < 'a/x.h5'.
     mkdirSync(join(root, 'a'));
-    for (const f of ['a/x.h5', 'a.h5', 'a-b.h5']) { writeFileSync(join(root, f), 'y'); expected.push(f); }
+    for (const f of ['a/x.h5', 'a.h5', 'a-b.h5']) {
+      writeFileSync(join(root, f), 'y');
+      expected.push(f);
+    }
     expected.sort();
     const walked = walkFiles(root, '.h5');
     expect(walked.map((f) => f.rel)).toEqual(expected);
@@ -65,11 +72,11 @@ describe('listFiles', () => {
     const root = join(tmp, 'links');
     mkdirSync(join(root, 'real'), { recursive: true });
     writeFileSync(join(root, 'real', 'a.h5'), 'x');
-    symlinkSync(join(root, 'real'), join(root, 'alias'));           // the folder again
-    symlinkSync(join(root, 'real', 'a.h5'), join(root, 'b.h5'));    // the file again
-    symlinkSync('..', join(root, 'real', 'up'));                      // a loop to the root
-    symlinkSync(join(root, 'nowhere.h5'), join(root, 'gone.h5'));   // dangling
-    symlinkSync('self.h5', join(root, 'self.h5'));                    // resolves to itself
+    symlinkSync(join(root, 'real'), join(root, 'alias')); // the folder again
+    symlinkSync(join(root, 'real', 'a.h5'), join(root, 'b.h5')); // the file again
+    symlinkSync('..', join(root, 'real', 'up')); // a loop to the root
+    symlinkSync(join(root, 'nowhere.h5'), join(root, 'gone.h5')); // dangling
+    symlinkSync('self.h5', join(root, 'self.h5')); // resolves to itself
     const { files, skipped } = walk(root);
     expect(files).toEqual(['alias/a.h5']);
     expect(skipped.map((s) => [s.rel, s.reason])).toEqual([

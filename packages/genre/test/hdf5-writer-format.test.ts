@@ -4,13 +4,29 @@ import { describe, expect, it } from 'vitest';
 import * as hdf5 from 'jsfive';
 import { Rng } from '@timbre/tensor';
 import {
-  encodeCompound, encodeFixedStrings, encodeFloat64, encodeHdf5, encodeInt32, datatypeSize,
-  type H5Dataset, type H5Datatype, type H5Group,
+  encodeCompound,
+  encodeFixedStrings,
+  encodeFloat64,
+  encodeHdf5,
+  encodeInt32,
+  datatypeSize,
+  type H5Dataset,
+  type H5Datatype,
+  type H5Group,
 } from '../src/msd/hdf5-writer.js';
 import { H5File } from '../src/msd/h5.js';
 
-interface JsfiveDataset { shape: number[]; dtype: unknown; value: unknown[]; attrs: Record<string, unknown> }
-interface JsfiveGroup { keys: string[]; attrs: Record<string, unknown>; get(path: string): JsfiveDataset & JsfiveGroup }
+interface JsfiveDataset {
+  shape: number[];
+  dtype: unknown;
+  value: unknown[];
+  attrs: Record<string, unknown>;
+}
+interface JsfiveGroup {
+  keys: string[];
+  attrs: Record<string, unknown>;
+  get(path: string): JsfiveDataset & JsfiveGroup;
+}
 
 function openJsfive(bytes: Uint8Array): JsfiveGroup {
   const ab = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
@@ -19,8 +35,14 @@ function openJsfive(bytes: Uint8Array): JsfiveGroup {
 
 const stripNul = (s: unknown): string => String(s).replace(/\0+$/, '');
 
-const ds = (name: string, type: H5Datatype, shape: number[], data: Uint8Array,
-            extra: Partial<H5Dataset> = {}): H5Dataset => ({ kind: 'dataset', name, type, shape, data, ...extra });
+const ds = (name: string, type: H5Datatype, shape: number[], data: Uint8Array, extra: Partial<H5Dataset> = {}): H5Dataset => ({
+  kind: 'dataset',
+  name,
+  type,
+  shape,
+  data,
+  ...extra,
+});
 
 const F64 = { class: 'float64' } as const;
 const I32 = { class: 'int32' } as const;
@@ -33,23 +55,32 @@ const matrix = Float64Array.from({ length: 203 * 12 }, (_, i) => (i % 97) * 0.12
 
 function sampleTree(): H5Group {
   return {
-    kind: 'group', name: '/',
-    attrs: [{ name: 'TITLE', value: 'H5 Song File' }, { name: 'N', value: { int32: -7 } },
-      { name: 'BIG', value: { int64: 2 ** 40 } }, { name: 'X', value: { float64: 0.25 } }],
+    kind: 'group',
+    name: '/',
+    attrs: [
+      { name: 'TITLE', value: 'H5 Song File' },
+      { name: 'N', value: { int32: -7 } },
+      { name: 'BIG', value: { int64: 2 ** 40 } },
+      { name: 'X', value: { float64: 0.25 } },
+    ],
     children: [
-      { kind: 'group', name: 'g', attrs: [{ name: 'CLASS', value: 'GROUP' }], children: [
-        ds('f', F64, [floats.length], encodeFloat64(floats), { maxShape: [null], chunkShape: [3] }),
-        ds('i', I32, [ints.length], encodeInt32(ints), { maxShape: [null], chunkShape: [4] }),
-        ds('s', { class: 'string', size: 20 }, [strings.length], encodeFixedStrings(strings, 20), { maxShape: [null] }),
-        ds('m', F64, [203, 12], encodeFloat64(matrix), { maxShape: [null, 12], chunkShape: [85, 12] }),
-        ds('empty_f', F64, [0], new Uint8Array(0), { maxShape: [null], chunkShape: [1024] }),
-        ds('empty_s', { class: 'string', size: 256 }, [0], new Uint8Array(0), { maxShape: [null], chunkShape: [32] }),
-        ds('empty_m', F64, [0, 12], new Uint8Array(0), { maxShape: [null, 12], chunkShape: [85, 12] }),
-        ds('empty_i', I32, [0], new Uint8Array(0), { maxShape: [null] }),
-      ] },
+      {
+        kind: 'group',
+        name: 'g',
+        attrs: [{ name: 'CLASS', value: 'GROUP' }],
+        children: [
+          ds('f', F64, [floats.length], encodeFloat64(floats), { maxShape: [null], chunkShape: [3] }),
+          ds('i', I32, [ints.length], encodeInt32(ints), { maxShape: [null], chunkShape: [4] }),
+          ds('s', { class: 'string', size: 20 }, [strings.length], encodeFixedStrings(strings, 20), { maxShape: [null] }),
+          ds('m', F64, [203, 12], encodeFloat64(matrix), { maxShape: [null, 12], chunkShape: [85, 12] }),
+          ds('empty_f', F64, [0], new Uint8Array(0), { maxShape: [null], chunkShape: [1024] }),
+          ds('empty_s', { class: 'string', size: 256 }, [0], new Uint8Array(0), { maxShape: [null], chunkShape: [32] }),
+          ds('empty_m', F64, [0, 12], new Uint8Array(0), { maxShape: [null, 12], chunkShape: [85, 12] }),
+          ds('empty_i', I32, [0], new Uint8Array(0), { maxShape: [null] }),
+        ],
+      },
       // more children than one symbol-table node holds (8), names out of order
-      { kind: 'group', name: 'many', children: Array.from({ length: 30 }, (_, k) =>
-        ds(`d${(k * 7) % 30}`, I32, [1], encodeInt32([(k * 7) % 30]))) },
+      { kind: 'group', name: 'many', children: Array.from({ length: 30 }, (_, k) => ds(`d${(k * 7) % 30}`, I32, [1], encodeInt32([(k * 7) % 30]))) },
       { kind: 'group', name: 'empty_group', children: [] },
     ],
   };
@@ -105,9 +136,12 @@ describe.each(['chunked', 'contiguous'] as const)('encodeHdf5 (%s) read back by 
 
 describe('compound datasets read back by the project reader', () => {
   const type = {
-    class: 'compound', members: [
-      { name: 'a_name', type: { class: 'string', size: 16 } }, { name: 'b_int', type: I32 },
-      { name: 'c_float', type: F64 }, { name: 'd_str', type: { class: 'string', size: 3 } },
+    class: 'compound',
+    members: [
+      { name: 'a_name', type: { class: 'string', size: 16 } },
+      { name: 'b_int', type: I32 },
+      { name: 'c_float', type: F64 },
+      { name: 'd_str', type: { class: 'string', size: 3 } },
     ],
   } as const;
   const rows = 40; // > the 3-row chunks: several chunks, an edge chunk
@@ -120,9 +154,16 @@ describe('compound datasets read back by the project reader', () => {
 
   it.each(['chunked', 'contiguous'] as const)('%s: every column of every row', (storage) => {
     expect(datatypeSize(type)).toBe(16 + 4 + 8 + 3);
-    const bytes = encodeHdf5({ kind: 'group', name: '/', children: [{ kind: 'group', name: 't', children: [
-      ds('songs', type, [rows], encodeCompound(type, rows, cols), { maxShape: [null], chunkShape: [3] }),
-    ] }] }, { storage });
+    const bytes = encodeHdf5(
+      {
+        kind: 'group',
+        name: '/',
+        children: [
+          { kind: 'group', name: 't', children: [ds('songs', type, [rows], encodeCompound(type, rows, cols), { maxShape: [null], chunkShape: [3] })] },
+        ],
+      },
+      { storage },
+    );
     const table = new H5File(bytes).dataset('/t/songs')!.readTable();
     expect(table.rows).toBe(rows);
     expect(table.columns.a_name).toEqual(cols.a_name);
@@ -136,15 +177,17 @@ describe('chunking and compression', () => {
   it('grows the chunk when a dataset would need more than one B-tree leaf of chunks', () => {
     const n = 5000;
     const values = Float64Array.from({ length: n }, (_, i) => Math.sin(i));
-    const bytes = encodeHdf5({ kind: 'group', name: '/', children: [
-      ds('x', F64, [n], encodeFloat64(values), { maxShape: [null], chunkShape: [10] })] });
+    const bytes = encodeHdf5({ kind: 'group', name: '/', children: [ds('x', F64, [n], encodeFloat64(values), { maxShape: [null], chunkShape: [10] })] });
     expect(Float64Array.from(openJsfive(bytes).get('x').value as number[])).toEqual(values);
   });
 
   it('deflate shrinks compressible data; deflateLevel 0 stores raw chunks that still read back', () => {
     const zeros = new Float64Array(10000);
-    const tree = (): H5Group => ({ kind: 'group', name: '/', children: [
-      ds('z', F64, [zeros.length], encodeFloat64(zeros), { maxShape: [null], chunkShape: [1024] })] });
+    const tree = (): H5Group => ({
+      kind: 'group',
+      name: '/',
+      children: [ds('z', F64, [zeros.length], encodeFloat64(zeros), { maxShape: [null], chunkShape: [1024] })],
+    });
     const packed = encodeHdf5(tree());
     const raw = encodeHdf5(tree(), { deflateLevel: 0 });
     expect(packed.length).toBeLessThan(raw.length / 10);
@@ -166,7 +209,13 @@ describe('bad input', () => {
     expect(() => encodeInt32([2 ** 31])).toThrow(RangeError);
   });
   it('names the row and field of a bad compound value', () => {
-    const type = { class: 'compound', members: [{ name: 'n', type: I32 }, { name: 's', type: { class: 'string', size: 2 } }] } as const;
+    const type = {
+      class: 'compound',
+      members: [
+        { name: 'n', type: I32 },
+        { name: 's', type: { class: 'string', size: 2 } },
+      ],
+    } as const;
     expect(() => encodeCompound(type, 2, { n: [1, 2], s: ['ab', 'abc'] }, '/t')).toThrow(/\/t row 1 field s/);
     expect(() => encodeCompound(type, 2, { n: [1, NaN], s: ['a', 'b'] }, '/t')).toThrow(/\/t row 1 field n = NaN is not an int32/);
     expect(() => encodeCompound(type, 2, { n: [1, 2] }, '/t')).toThrow(/missing column s/);
@@ -191,9 +240,16 @@ describe('random shapes and chunk shapes (seeded)', () => {
     const values = Array.from({ length: n }, () => (isInt ? rng.int(2000) - 1000 : rng.normal() * 100));
     return { name: `d${c}`, shape, chunkShape, values, isInt };
   });
-  const tree: H5Group = { kind: 'group', name: '/', children: cases.map((k) => ds(k.name, k.isInt ? I32 : F64, k.shape,
-    k.isInt ? encodeInt32(k.values) : encodeFloat64(k.values),
-    { maxShape: k.shape.map((d, i) => (i === 0 ? null : d)), chunkShape: k.chunkShape })) };
+  const tree: H5Group = {
+    kind: 'group',
+    name: '/',
+    children: cases.map((k) =>
+      ds(k.name, k.isInt ? I32 : F64, k.shape, k.isInt ? encodeInt32(k.values) : encodeFloat64(k.values), {
+        maxShape: k.shape.map((d, i) => (i === 0 ? null : d)),
+        chunkShape: k.chunkShape,
+      }),
+    ),
+  };
 
   it.each(['chunked', 'contiguous'] as const)('%s: jsfive and the project reader read every element back', (storage) => {
     const bytes = encodeHdf5(tree, { storage });

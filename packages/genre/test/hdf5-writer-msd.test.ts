@@ -32,12 +32,27 @@ function emptyArrays(song: Song): Song {
   const e = new Float64Array(0);
   return {
     ...song,
-    similar_artists: [], artist_terms: [], artist_terms_freq: e, artist_terms_weight: e,
-    segments_start: e, segments_confidence: e, segments_loudness_max: e, segments_loudness_max_time: e,
-    segments_loudness_start: e, segments_pitches: { rows: 0, cols: 12, data: e },
-    segments_timbre: { rows: 0, cols: 12, data: e }, sections_start: e, sections_confidence: e,
-    beats_start: e, beats_confidence: e, bars_start: e, bars_confidence: e, tatums_start: e, tatums_confidence: e,
-    artist_mbtags: [], artist_mbtags_count: new Int32Array(0),
+    similar_artists: [],
+    artist_terms: [],
+    artist_terms_freq: e,
+    artist_terms_weight: e,
+    segments_start: e,
+    segments_confidence: e,
+    segments_loudness_max: e,
+    segments_loudness_max_time: e,
+    segments_loudness_start: e,
+    segments_pitches: { rows: 0, cols: 12, data: e },
+    segments_timbre: { rows: 0, cols: 12, data: e },
+    sections_start: e,
+    sections_confidence: e,
+    beats_start: e,
+    beats_confidence: e,
+    bars_start: e,
+    bars_confidence: e,
+    tatums_start: e,
+    tatums_confidence: e,
+    artist_mbtags: [],
+    artist_mbtags_count: new Int32Array(0),
   };
 }
 
@@ -47,12 +62,26 @@ const base = generated.map((g) => g.song);
 const edge: Song = {
   ...base[0],
   title: 'Ünïcødé — “quoted” 日本語 ' + 'x'.repeat(980), // close to the 1024-byte field
-  artist_name: 'Sigur Rós & Björk', release: 'Ça plane pour moi', artist_location: 'Zürich, CH',
-  artist_latitude: NaN, artist_longitude: NaN, song_hotttnesss: NaN, artist_7digitalid: -1, year: 0,
-  tempo: -0, loudness: -60.5, key: 11, mode: 0, artist_mbid: 'a'.repeat(40), song_id: 'S'.repeat(32),
-  similar_artists: ['ARSYN0000000000001', 'ARÜ'], artist_terms: ['électro', 'hip hop'],
-  artist_terms_freq: Float64Array.of(1, 0.5), artist_terms_weight: Float64Array.of(0.9, NaN),
-  artist_mbtags: ['música', 'rock'], artist_mbtags_count: Int32Array.of(2147483647, -2147483648),
+  artist_name: 'Sigur Rós & Björk',
+  release: 'Ça plane pour moi',
+  artist_location: 'Zürich, CH',
+  artist_latitude: NaN,
+  artist_longitude: NaN,
+  song_hotttnesss: NaN,
+  artist_7digitalid: -1,
+  year: 0,
+  tempo: -0,
+  loudness: -60.5,
+  key: 11,
+  mode: 0,
+  artist_mbid: 'a'.repeat(40),
+  song_id: 'S'.repeat(32),
+  similar_artists: ['ARSYN0000000000001', 'ARÜ'],
+  artist_terms: ['électro', 'hip hop'],
+  artist_terms_freq: Float64Array.of(1, 0.5),
+  artist_terms_weight: Float64Array.of(0.9, NaN),
+  artist_mbtags: ['música', 'rock'],
+  artist_mbtags_count: Int32Array.of(2147483647, -2147483648),
 };
 
 describe('encodeMsdFile -> readSongs', () => {
@@ -93,8 +122,18 @@ describe('encodeMsdFile -> readSongs', () => {
   it('stores the MSD schema: groups, table field order and types, array shapes (checked with jsfive)', () => {
     const bytes = encodeMsdFile([base[0]]);
     const ab = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-    const f = new (hdf5 as unknown as { File: new (b: ArrayBuffer, n: string) => {
-      keys: string[]; attrs: Record<string, unknown>; get(p: string): { keys: string[]; shape: number[]; dtype: string } } }).File(ab, 'x.h5');
+    const f = new (
+      hdf5 as unknown as {
+        File: new (
+          b: ArrayBuffer,
+          n: string,
+        ) => {
+          keys: string[];
+          attrs: Record<string, unknown>;
+          get(p: string): { keys: string[]; shape: number[]; dtype: string };
+        };
+      }
+    ).File(ab, 'x.h5');
     expect(f.keys.sort()).toEqual(['analysis', 'metadata', 'musicbrainz']);
     expect(String(f.attrs.TITLE).replace(/\0+$/, '')).toBe('H5 Song File');
     expect(String(f.attrs.PYTABLES_FORMAT_VERSION).replace(/\0+$/, '')).toBe('2.0');
@@ -107,7 +146,10 @@ describe('encodeMsdFile -> readSongs', () => {
     for (const [path, columns] of Object.entries(SONGS_TABLES)) {
       const t = h5.dataset(path)!.type;
       if (t.kind !== 'compound') throw new Error(`${path} is not compound`);
-      expect(t.members.map((m) => m.name), path).toEqual(columns.map((c) => c.name));
+      expect(
+        t.members.map((m) => m.name),
+        path,
+      ).toEqual(columns.map((c) => c.name));
       expect(t.members.map((m) => (m.type.kind === 'string' ? `S${m.type.size}` : m.type.kind === 'int' ? 'i4' : 'f8'))).toEqual(columns.map((c) => c.type));
       expect(t.members.map((m) => m.type.size)).toEqual(columns.map((c) => (c.type === 'i4' ? 4 : c.type === 'f8' ? 8 : Number(c.type.slice(1)))));
     }
@@ -116,10 +158,16 @@ describe('encodeMsdFile -> readSongs', () => {
 
 describe('bad songs', () => {
   it('names the song and field of a value that does not fit', () => {
-    expect(() => encodeMsdFile([base[0], { ...base[1], title: 'é'.repeat(600) }])).toThrow(/row 1 field title is 1200 UTF-8 bytes, longer than its 1024-byte field/);
+    expect(() => encodeMsdFile([base[0], { ...base[1], title: 'é'.repeat(600) }])).toThrow(
+      /row 1 field title is 1200 UTF-8 bytes, longer than its 1024-byte field/,
+    );
     expect(() => encodeMsdFile([{ ...base[0], year: 1999.5 }])).toThrow(/row 0 field year = 1999.5 is not an int32/);
-    expect(() => encodeMsdFile([{ ...base[0], artist_terms_freq: new Float64Array(1) }])).toThrow(/artist_terms_freq has 1 rows but the other arrays sliced by idx_artist_terms have/);
-    expect(() => encodeMsdFile([{ ...base[0], segments_timbre: { rows: 3, cols: 12, data: new Float64Array(35) } }])).toThrow(/segments_timbre: Matrix12 with rows=3/);
+    expect(() => encodeMsdFile([{ ...base[0], artist_terms_freq: new Float64Array(1) }])).toThrow(
+      /artist_terms_freq has 1 rows but the other arrays sliced by idx_artist_terms have/,
+    );
+    expect(() => encodeMsdFile([{ ...base[0], segments_timbre: { rows: 3, cols: 12, data: new Float64Array(35) } }])).toThrow(
+      /segments_timbre: Matrix12 with rows=3/,
+    );
     expect(() => encodeMsdFile([])).toThrow(/at least one song/);
   });
 });

@@ -9,14 +9,22 @@ import { CsvWriter, csvRows, readCsv, splitTolerantLine, writeAll, writeCsvAtomi
 
 const dir = mkdtempSync(join(tmpdir(), 'timbre-csv-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-const file = (name: string, text: string): string => { const p = join(dir, name); writeFileSync(p, text); return p; };
+const file = (name: string, text: string): string => {
+  const p = join(dir, name);
+  writeFileSync(p, text);
+  return p;
+};
 
 describe('readCsv', () => {
   it('reads RFC 4180 CSV: quoted commas, doubled quotes, CRLF, a BOM, blank lines', async () => {
     const p = file('ok.csv', '\ufeffa,b\r\n"x, y","say ""hi"""\r\n\r\n1,2\r\n');
     const r = await readCsv(p, 'test');
     expect(r.tolerant).toBe(false);
-    expect(r.rows).toEqual([['a', 'b'], ['x, y', 'say "hi"'], ['1', '2']]);
+    expect(r.rows).toEqual([
+      ['a', 'b'],
+      ['x, y', 'say "hi"'],
+      ['1', '2'],
+    ]);
   });
 
   it('falls back to the tolerant tokenizer for unescaped quotes, and still unescapes doubled quotes', async () => {
@@ -28,7 +36,7 @@ describe('readCsv', () => {
   });
 
   it('decodes Python bytes reprs, escapes included', async () => {
-    const p = file('bytes.csv', 'id,title\n"b\'TRA\'","b\'Caf\\xc3\\xa9 \\\'Noir\\\'\'"\n');
+    const p = file('bytes.csv', "id,title\n\"b'TRA'\",\"b'Caf\\xc3\\xa9 \\'Noir\\''\"\n");
     const r = await readCsv(p, 'test');
     expect(r.tolerant).toBe(true);
     expect(r.rows[1]).toEqual(['TRA', "Café 'Noir'"]);
@@ -47,7 +55,13 @@ describe('csvRows', () => {
     const rows: string[][] = [];
     for await (const r of csvRows(p, 'test')) rows.push(r);
     expect(rows).toEqual((await readCsv(p, 'test')).rows);
-    await expect((async () => { for await (const _ of csvRows(join(dir, 'none.csv'), 'merge')) { /* nothing */ } })()).rejects.toThrow(/merge: .*none\.csv: no such file/);
+    await expect(
+      (async () => {
+        for await (const _ of csvRows(join(dir, 'none.csv'), 'merge')) {
+          /* nothing */
+        }
+      })(),
+    ).rejects.toThrow(/merge: .*none\.csv: no such file/);
   });
 });
 
@@ -60,20 +74,38 @@ describe('CsvWriter', () => {
 
   it('quotes what needs quoting, writes numbers in full and NaN as empty, checks row length', async () => {
     const p = join(dir, 'w.csv');
-    await writeCsvAtomic(p, ['a', 'b'], [['x,y', 0.1 + 0.2], ['q"r', NaN]]);
+    await writeCsvAtomic(
+      p,
+      ['a', 'b'],
+      [
+        ['x,y', 0.1 + 0.2],
+        ['q"r', NaN],
+      ],
+    );
     expect(readFileSync(p, 'utf8')).toBe('a,b\n"x,y",0.30000000000000004\n"q""r",\n');
     await expect(writeCsvAtomic(join(dir, 'short.csv'), ['a', 'b'], [['1']])).rejects.toThrow(/short\.csv: row 1 has 1 fields, header has 2/);
     expect(readdirSync(dir).some((f) => f.includes('short'))).toBe(false);
   });
 
   it('commits every output only when all are complete; a failure leaves none and no temporary files', async () => {
-    const a = new CsvWriter(join(dir, 'ok', 'a.csv'), ['x']), b = new CsvWriter(join(dir, 'ok', 'b.csv'), ['y']);
-    const n = await writeAll([a, b], async () => { await a.write(['1']); await b.write([2]); return 2; });
+    const a = new CsvWriter(join(dir, 'ok', 'a.csv'), ['x']),
+      b = new CsvWriter(join(dir, 'ok', 'b.csv'), ['y']);
+    const n = await writeAll([a, b], async () => {
+      await a.write(['1']);
+      await b.write([2]);
+      return 2;
+    });
     expect(n).toBe(2);
     expect(readFileSync(join(dir, 'ok', 'a.csv'), 'utf8')).toBe('x\n1\n');
     expect(readFileSync(join(dir, 'ok', 'b.csv'), 'utf8')).toBe('y\n2\n');
-    const c = new CsvWriter(join(dir, 'bad', 'c.csv'), ['x']), d = new CsvWriter(join(dir, 'bad', 'd.csv'), ['y']);
-    await expect(writeAll([c, d], async () => { await c.write(['1']); throw new Error('row 7 is broken'); })).rejects.toThrow(/row 7/);
+    const c = new CsvWriter(join(dir, 'bad', 'c.csv'), ['x']),
+      d = new CsvWriter(join(dir, 'bad', 'd.csv'), ['y']);
+    await expect(
+      writeAll([c, d], async () => {
+        await c.write(['1']);
+        throw new Error('row 7 is broken');
+      }),
+    ).rejects.toThrow(/row 7/);
     expect(readdirSync(join(dir, 'bad'))).toEqual([]);
   });
 });

@@ -21,12 +21,19 @@ let server: Server;
 let baseUrl = '';
 const dir = mkdtempSync(join(tmpdir(), 'timbre-lastfm-'));
 
-const tagsBody = (tags: [string, number][]) => JSON.stringify({
-  toptags: { tag: tags.map(([name, count]) => ({ name, count, url: `https://www.last.fm/tag/${encodeURIComponent(name)}` })), '@attr': { artist: 'x', track: 'y' } },
-});
+const tagsBody = (tags: [string, number][]) =>
+  JSON.stringify({
+    toptags: {
+      tag: tags.map(([name, count]) => ({ name, count, url: `https://www.last.fm/tag/${encodeURIComponent(name)}` })),
+      '@attr': { artist: 'x', track: 'y' },
+    },
+  });
 
 /** Sleeps return at once and move time on; a request's timeout fires only when `expire()` is called. */
-interface FakeClock extends LastfmClock { sleeps: number[]; expire(): void }
+interface FakeClock extends LastfmClock {
+  sleeps: number[];
+  expire(): void;
+}
 function fakeClock(): FakeClock {
   let t = 0;
   const timeouts: { due: number; ctrl: AbortController }[] = [];
@@ -45,7 +52,8 @@ function fakeClock(): FakeClock {
       timeouts.push({ due: t + ms, ctrl });
       return ctrl.signal;
     },
-    expire() { // the latest request is the one in flight (a client asks one at a time here)
+    expire() {
+      // the latest request is the one in flight (a client asks one at a time here)
       const last = timeouts.pop();
       if (last === undefined) return;
       t = Math.max(t, last.due);
@@ -61,7 +69,10 @@ beforeAll(async () => {
     const artist = q.get('artist') ?? '';
     const n = (seen.get(artist) ?? 0) + 1;
     seen.set(artist, n);
-    const json = (code: number, body: string) => { res.writeHead(code, { 'content-type': 'application/json' }); res.end(body); };
+    const json = (code: number, body: string) => {
+      res.writeHead(code, { 'content-type': 'application/json' });
+      res.end(body);
+    };
     if (q.get('api_key') !== KEY) return json(403, JSON.stringify({ error: 10, message: 'Invalid API key - You must be granted a valid key by last.fm' }));
     if (q.get('method') !== 'track.gettoptags' || q.get('format') !== 'json') return json(400, JSON.stringify({ error: 3, message: 'Invalid Method' }));
     switch (artist) {
@@ -71,27 +82,60 @@ beforeAll(async () => {
       case 'Dead': // accepts the connection, never answers
         return onHang();
       case 'Busy': // two 429s, then fine
-        if (n <= 2) { res.writeHead(429, { 'retry-after': '0' }); return res.end('Too Many Requests'); }
-        return json(200, tagsBody([['Hip Hop', 90], ['rap', 100]]));
+        if (n <= 2) {
+          res.writeHead(429, { 'retry-after': '0' });
+          return res.end('Too Many Requests');
+        }
+        return json(
+          200,
+          tagsBody([
+            ['Hip Hop', 90],
+            ['rap', 100],
+          ]),
+        );
       case 'Broken': // a 500, a 503, then fine
-        if (n === 1) { res.writeHead(500); return res.end('<html>Internal Server Error</html>'); }
-        if (n === 2) { res.writeHead(503); return res.end(); }
-        return json(200, tagsBody([['pop', 41], ['rock', 35]]));
+        if (n === 1) {
+          res.writeHead(500);
+          return res.end('<html>Internal Server Error</html>');
+        }
+        if (n === 2) {
+          res.writeHead(503);
+          return res.end();
+        }
+        return json(
+          200,
+          tagsBody([
+            ['pop', 41],
+            ['rock', 35],
+          ]),
+        );
       case 'Down': // 503 for ever
-        res.writeHead(503); return res.end();
+        res.writeHead(503);
+        return res.end();
       case 'Garbage': // never valid JSON
         return json(200, '{"toptags": {"tag": [ {"name": "rock", "cou');
       case 'Leaky': // not JSON, and the key sits inside the first 40 characters
-        res.writeHead(200, { 'content-type': 'text/plain' }); return res.end(`Bad gateway for api_key=${KEY}&format=json`);
+        res.writeHead(200, { 'content-type': 'text/plain' });
+        return res.end(`Bad gateway for api_key=${KEY}&format=json`);
       case 'Echo': // the key comes back inside tag names
-        return json(200, tagsBody([[`rock ${KEY}`, 100], [`${KEY}${encodeURIComponent(KEY)}`, 50]]));
-      case 'Huge': { // a body far larger than any real answer, streamed without Content-Length
+        return json(
+          200,
+          tagsBody([
+            [`rock ${KEY}`, 100],
+            [`${KEY}${encodeURIComponent(KEY)}`, 50],
+          ]),
+        );
+      case 'Huge': {
+        // a body far larger than any real answer, streamed without Content-Length
         res.writeHead(200, { 'content-type': 'application/json' });
         const chunk = Buffer.alloc(64 * 1024, 0x20);
         const pump = (): void => {
           while (hugeSent < HUGE_TOTAL && !res.destroyed) {
             hugeSent += chunk.length;
-            if (!res.write(chunk)) { res.once('drain', pump); return; }
+            if (!res.write(chunk)) {
+              res.once('drain', pump);
+              return;
+            }
           }
           if (!res.destroyed) res.end();
         };
@@ -112,9 +156,16 @@ beforeAll(async () => {
       case 'Untagged':
         return json(200, JSON.stringify({ toptags: { '#text': '\n', '@attr': {} } }));
       case 'Forbidden':
-        res.writeHead(403); return res.end('nope');
+        res.writeHead(403);
+        return res.end('nope');
       default:
-        return json(200, tagsBody([['rock', 100], ['Metal', 80]]));
+        return json(
+          200,
+          tagsBody([
+            ['rock', 100],
+            ['Metal', 80],
+          ]),
+        );
     }
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -124,7 +175,9 @@ beforeAll(async () => {
 });
 
 // Every test meets the fake server as new: its per-artist behaviour (two 429s, then an answer) counts from zero.
-beforeEach(() => { seen.clear(); });
+beforeEach(() => {
+  seen.clear();
+});
 
 afterAll(async () => {
   server.closeAllConnections();
@@ -141,9 +194,16 @@ function fakeTimed(options: ConstructorParameters<typeof LastfmClient>[0] = {}):
   return { lf: new LastfmClient({ apiKey: KEY, baseUrl, ...fast, clock, ...options }), clock };
 }
 
-const failure = (p: Promise<unknown>): Promise<LastfmError> => p.then(
-  () => { throw new Error('expected a LastfmError'); },
-  (e: unknown) => { expect(e).toBeInstanceOf(LastfmError); return e as LastfmError; });
+const failure = (p: Promise<unknown>): Promise<LastfmError> =>
+  p.then(
+    () => {
+      throw new Error('expected a LastfmError');
+    },
+    (e: unknown) => {
+      expect(e).toBeInstanceOf(LastfmError);
+      return e as LastfmError;
+    },
+  );
 
 describe('LastfmClient against a faulty fake last.fm', () => {
   const events: LastfmEvent[] = [];
@@ -152,7 +212,13 @@ describe('LastfmClient against a faulty fake last.fm', () => {
   it('survives timeouts, 429, 5xx, error 29; reports not-found; parses odd shapes', async () => {
     const { lf, clock } = fakeTimed({ cacheFile, onEvent: (e) => events.push(e) });
     expect(await lf.getTopTags('Slow', 'A')).toEqual({ status: 'ok', tags: [{ name: 'jazz', count: 100 }] });
-    expect(await lf.getTopTags('Busy', 'B')).toEqual({ status: 'ok', tags: [{ name: 'Hip Hop', count: 90 }, { name: 'rap', count: 100 }] });
+    expect(await lf.getTopTags('Busy', 'B')).toEqual({
+      status: 'ok',
+      tags: [
+        { name: 'Hip Hop', count: 90 },
+        { name: 'rap', count: 100 },
+      ],
+    });
     expect((await lf.getTopTags('Broken', 'C')).status).toBe('ok');
     expect(await lf.getTopTags('Limited', 'D')).toEqual({ status: 'ok', tags: [{ name: 'country', count: 12 }] });
     expect(await lf.getTopTags('Unknown', 'E')).toEqual({ status: 'not-found', message: 'Track not found' });
@@ -163,7 +229,12 @@ describe('LastfmClient against a faulty fake last.fm', () => {
     expect(seen.get('Broken')).toBe(3);
     expect(seen.get('Limited')).toBe(2);
     expect(events.filter((e) => e.type === 'retry').map((e) => (e as { reason: string }).reason)).toEqual([
-      'timed out after 1500 ms', 'HTTP 429', 'HTTP 429', 'HTTP 500', 'HTTP 503', 'last.fm error 29 (Rate Limit Exceded)',
+      'timed out after 1500 ms',
+      'HTTP 429',
+      'HTTP 429',
+      'HTTP 500',
+      'HTTP 503',
+      'last.fm error 29 (Rate Limit Exceded)',
     ]);
     // Exponential backoff: delays double per attempt, capped.
     expect(events.filter((e) => e.type === 'retry' && e.artist === 'Busy').map((e) => (e as { delayMs: number }).delayMs)).toEqual([5, 10]);
@@ -195,10 +266,23 @@ describe('LastfmClient against a faulty fake last.fm', () => {
   it('a rerun asks nothing twice: every answer (ok and not-found) comes from the disk cache', async () => {
     const rerunCache = join(dir, 'rerun-cache.jsonl');
     const first = fakeTimed({ cacheFile: rerunCache }).lf;
-    for (const [a, t] of [['Slow', 'A'], ['Busy', 'B'], ['Broken', 'C'], ['Unknown', 'E'], ['Untagged', 'G']]) await first.getTopTags(a, t);
+    for (const [a, t] of [
+      ['Slow', 'A'],
+      ['Busy', 'B'],
+      ['Broken', 'C'],
+      ['Unknown', 'E'],
+      ['Untagged', 'G'],
+    ])
+      await first.getTopTags(a, t);
     const before = queries.length;
     const { lf } = fakeTimed({ cacheFile: rerunCache });
-    for (const [a, t] of [['Slow', 'A'], ['busy', 'b '], ['Broken', 'C'], ['Unknown', 'E'], ['Untagged', 'G']]) {
+    for (const [a, t] of [
+      ['Slow', 'A'],
+      ['busy', 'b '],
+      ['Broken', 'C'],
+      ['Unknown', 'E'],
+      ['Untagged', 'G'],
+    ]) {
       await lf.getTopTags(a, t);
     }
     expect(queries.length).toBe(before);
@@ -210,7 +294,12 @@ describe('LastfmClient against a faulty fake last.fm', () => {
     const keyCache = join(dir, 'key-cache.jsonl');
     const seenEvents: LastfmEvent[] = [];
     const { lf } = fakeTimed({ cacheFile: keyCache, onEvent: (e) => seenEvents.push(e) });
-    for (const [a, t] of [['Busy', 'B'], ['Unknown', 'E'], ['Someone', 'K']]) await lf.getTopTags(a, t);
+    for (const [a, t] of [
+      ['Busy', 'B'],
+      ['Unknown', 'E'],
+      ['Someone', 'K'],
+    ])
+      await lf.getTopTags(a, t);
     expect(readFileSync(keyCache, 'utf8')).not.toContain(KEY);
     expect(seenEvents.length).toBeGreaterThan(0);
     expect(JSON.stringify(seenEvents)).not.toContain(KEY);
@@ -234,9 +323,12 @@ describe('LastfmClient against a faulty fake last.fm', () => {
   it('labelFromLastfm applies the rule and counts each outcome; a bad key stops the run', async () => {
     const { lf } = fakeTimed({ maxRetries: 2 }); // Busy answers on its third request; Garbage never does
     const tracks = [
-      { trackId: 'T1', artist: 'Busy', title: 'B' }, { trackId: 'T2', artist: 'Unknown', title: 'E' },
-      { trackId: 'T3', artist: 'Untagged', title: 'G' }, { trackId: 'T4', artist: 'Garbage', title: 'H' },
-      { trackId: 'T5', artist: 'Someone', title: 'L' }, { trackId: 'T6', artist: '', title: 'M' },
+      { trackId: 'T1', artist: 'Busy', title: 'B' },
+      { trackId: 'T2', artist: 'Unknown', title: 'E' },
+      { trackId: 'T3', artist: 'Untagged', title: 'G' },
+      { trackId: 'T4', artist: 'Garbage', title: 'H' },
+      { trackId: 'T5', artist: 'Someone', title: 'L' },
+      { trackId: 'T6', artist: '', title: 'M' },
     ];
     const r = await labelFromLastfm(tracks, lf);
     expect(Object.fromEntries(r.labels)).toEqual({ T1: 'rap', T5: 'rock' });
@@ -289,7 +381,13 @@ describe('the API key never leaks', () => {
     const cacheFile = join(dir, 'echo.jsonl');
     const { lf } = fakeTimed({ cacheFile });
     const r = await lf.getTopTags('Echo', 'Y');
-    expect(r).toEqual({ status: 'ok', tags: [{ name: 'rock ***', count: 100 }, { name: '******', count: 50 }] });
+    expect(r).toEqual({
+      status: 'ok',
+      tags: [
+        { name: 'rock ***', count: 100 },
+        { name: '******', count: 50 },
+      ],
+    });
     expect(readFileSync(cacheFile, 'utf8')).not.toContain(KEY);
     expect(readFileSync(cacheFile, 'utf8')).toContain('rock ***');
     const old = join(dir, 'old-cache.jsonl'); // a cache written before redaction existed
@@ -301,7 +399,11 @@ describe('the API key never leaks', () => {
     const { lf } = fakeTimed();
     await expect(lf.getTopTags(`x${KEY}`, ' ')).rejects.toThrow(/x\*\*\*/);
     let message = '';
-    try { new LastfmClient({ apiKey: KEY, baseUrl: `http://u:${KEY}@127.0.0.1/` }); } catch (e) { message = (e as Error).message; }
+    try {
+      new LastfmClient({ apiKey: KEY, baseUrl: `http://u:${KEY}@127.0.0.1/` });
+    } catch (e) {
+      message = (e as Error).message;
+    }
     expect(message).toBe('lastfm: baseUrl "http://u:***@127.0.0.1/" must be an http(s) URL without user or password');
   });
 });
@@ -326,7 +428,13 @@ describe('responses are capped in size', () => {
 
   it('labelFromLastfm counts a too-large answer as one failed track and goes on', async () => {
     const { lf } = fakeTimed({ maxResponseBytes: 64 * 1024 });
-    const r = await labelFromLastfm([{ trackId: 'TD', artist: 'Declared', title: 'W' }, { trackId: 'TS', artist: 'Someone', title: 'W' }], lf);
+    const r = await labelFromLastfm(
+      [
+        { trackId: 'TD', artist: 'Declared', title: 'W' },
+        { trackId: 'TS', artist: 'Someone', title: 'W' },
+      ],
+      lf,
+    );
     expect(r.counts).toMatchObject({ tracks: 2, labelled: 1, failed: 1 });
     expect(r.failures[0]).toMatchObject({ trackId: 'TD', reason: expect.stringMatching(/larger than 65536 bytes/) });
   });
@@ -337,7 +445,9 @@ describe('timeouts, retries and the time budget per track', () => {
     const { lf, clock } = fakeTimed({ timeoutMs: 1000, backoffMs: 500, maxBackoffMs: 60000, maxRetries: 10, trackBudgetMs: 4000, minIntervalMs: 0 });
     const err = await failure(lf.getTopTags('Dead', 'A'));
     expect(err.code).toBe('budget-exhausted');
-    expect(err.message).toMatch(/failed after 3 attempts in 4 s, the next retry would pass the track's time budget of 4 s \(--track-budget \/ trackBudgetMs\): timed out after 500 ms/);
+    expect(err.message).toMatch(
+      /failed after 3 attempts in 4 s, the next retry would pass the track's time budget of 4 s \(--track-budget \/ trackBudgetMs\): timed out after 500 ms/,
+    );
     expect(lf.requests).toBe(3);
     expect(clock.sleeps).toEqual([500, 1000]); // backoff only: no sleep that could not lead to an attempt
     expect(clock.now()).toBe(4000);
@@ -353,21 +463,39 @@ describe('timeouts, retries and the time budget per track', () => {
 
   it('labelFromLastfm: a dead track fails within its budget and the run goes on', async () => {
     const { lf } = fakeTimed({ timeoutMs: 1000, maxRetries: 5, trackBudgetMs: 2500 });
-    const r = await labelFromLastfm([{ trackId: 'T1', artist: 'Dead', title: 'C' }, { trackId: 'T2', artist: 'Someone', title: 'C' }], lf);
+    const r = await labelFromLastfm(
+      [
+        { trackId: 'T1', artist: 'Dead', title: 'C' },
+        { trackId: 'T2', artist: 'Someone', title: 'C' },
+      ],
+      lf,
+    );
     expect(r.counts).toMatchObject({ labelled: 1, failed: 1 });
     expect(r.failures[0].reason).toMatch(/time budget of 2\.5 s/);
   });
 
   it('refuses limits that would switch rate limiting off or overflow a timer', () => {
-    for (const bad of [{ minIntervalMs: Infinity }, { minIntervalMs: 1e12 }, { minIntervalMs: NaN }, { timeoutMs: 0 }, { maxRetries: 1.5 },
-      { trackBudgetMs: -1 }, { maxResponseBytes: 0 }, { backoffMs: 1e10 }]) {
+    for (const bad of [
+      { minIntervalMs: Infinity },
+      { minIntervalMs: 1e12 },
+      { minIntervalMs: NaN },
+      { timeoutMs: 0 },
+      { maxRetries: 1.5 },
+      { trackBudgetMs: -1 },
+      { maxResponseBytes: 0 },
+      { backoffMs: 1e10 },
+    ]) {
       expect(() => new LastfmClient({ apiKey: KEY, baseUrl, ...bad }), JSON.stringify(bad)).toThrow(new RegExp(`option ${Object.keys(bad)[0]} must be`));
     }
   });
 
   it('the label command flags are checked and named', () => {
-    expect(lastfmFlagOptions({ rate: 4, timeout: 10, retries: 2, trackBudget: 30 }))
-      .toEqual({ minIntervalMs: 250, timeoutMs: 10000, maxRetries: 2, trackBudgetMs: 30000 });
+    expect(lastfmFlagOptions({ rate: 4, timeout: 10, retries: 2, trackBudget: 30 })).toEqual({
+      minIntervalMs: 250,
+      timeoutMs: 10000,
+      maxRetries: 2,
+      trackBudgetMs: 30000,
+    });
     for (const rate of [0, 1e-9, -1, Infinity, NaN, 1000]) {
       expect(() => lastfmFlagOptions({ rate })).toThrow(/^--rate must be a number from 0\.01 to 100 requests per second/);
     }
@@ -393,8 +521,18 @@ describe('an abort ends every wait at once', () => {
 
   it('during a backoff wait (system clock, ten-minute backoff)', async () => {
     const stop = new AbortController();
-    const lf = new LastfmClient({ apiKey: KEY, baseUrl, minIntervalMs: 0, backoffMs: 600_000, maxBackoffMs: 600_000, trackBudgetMs: 3_600_000, signal: stop.signal,
-      onEvent: (e) => { if (e.type === 'retry') stop.abort(); } });
+    const lf = new LastfmClient({
+      apiKey: KEY,
+      baseUrl,
+      minIntervalMs: 0,
+      backoffMs: 600_000,
+      maxBackoffMs: 600_000,
+      trackBudgetMs: 3_600_000,
+      signal: stop.signal,
+      onEvent: (e) => {
+        if (e.type === 'retry') stop.abort();
+      },
+    });
     const err = await failure(lf.getTopTags('Down', 'E'));
     expect(err.code).toBe('aborted');
     expect(lf.requests).toBe(1);
@@ -428,8 +566,26 @@ describe('timbre labels --lastfm: errors are clear, nothing is lost', () => {
     const output = join(dir, 'cli-10.cls');
     writeFileSync(cache, JSON.stringify({ artist: 'Cached', title: 'One', status: 'ok', tags: [['rock', 100]] }) + '\n');
     writeFileSync(output, 'TRPREVIOUS\trock\n');
-    const csv = songs('cli-10.csv', [['TR1', 'Cached', 'One'], ['TR2', 'Someone', 'Two']]);
-    const r = await cli(['labels', '--lastfm', '--songs', csv, '--base-url', baseUrl, '--cache', cache, '--rate', '100', '--lastfm-key', 'wrong-key', '-o', output]);
+    const csv = songs('cli-10.csv', [
+      ['TR1', 'Cached', 'One'],
+      ['TR2', 'Someone', 'Two'],
+    ]);
+    const r = await cli([
+      'labels',
+      '--lastfm',
+      '--songs',
+      csv,
+      '--base-url',
+      baseUrl,
+      '--cache',
+      cache,
+      '--rate',
+      '100',
+      '--lastfm-key',
+      'wrong-key',
+      '-o',
+      output,
+    ]);
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/^timbre: error: lastfm: last.fm rejected the API key \(error 10: Invalid API key[^\n]*check LASTFM_API_KEY or --lastfm-key/);
     expect(r.err).not.toMatch(/TypeError|\n\s+at /);
@@ -441,7 +597,11 @@ describe('timbre labels --lastfm: errors are clear, nothing is lost', () => {
   it('a key suspended mid-run: stops there; answers before it stay cached; no label file', async () => {
     const cache = join(dir, 'cli-26.jsonl');
     const output = join(dir, 'cli-26.cls');
-    const csv = songs('cli-26.csv', [['TR1', 'Someone', 'First'], ['TR2', 'Suspended', 'Second'], ['TR3', 'Someone', 'Third']]);
+    const csv = songs('cli-26.csv', [
+      ['TR1', 'Someone', 'First'],
+      ['TR2', 'Suspended', 'Second'],
+      ['TR3', 'Someone', 'Third'],
+    ]);
     const r = await run(csv, cache, output);
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/^timbre: error: lastfm: last.fm suspended this API key \(error 26: Suspended API key/);
@@ -455,8 +615,22 @@ describe('timbre labels --lastfm: errors are clear, nothing is lost', () => {
   it('--rate 0 and --rate 1e-9 are refused before any request, naming the flag', async () => {
     const csv = songs('cli-rate.csv', [['TR1', 'RateCheck', 'One']]);
     for (const rate of ['0', '1e-9', '-3']) {
-      const r = await cli(['labels', '--lastfm', '--songs', csv, '--base-url', baseUrl, '--cache', join(dir, 'rate.jsonl'),
-        '--lastfm-key', KEY, '--rate', rate, '-o', join(dir, 'rate.cls')]);
+      const r = await cli([
+        'labels',
+        '--lastfm',
+        '--songs',
+        csv,
+        '--base-url',
+        baseUrl,
+        '--cache',
+        join(dir, 'rate.jsonl'),
+        '--lastfm-key',
+        KEY,
+        '--rate',
+        rate,
+        '-o',
+        join(dir, 'rate.cls'),
+      ]);
       expect(r.code, rate).toBe(1);
       expect(r.err).toMatch(/--rate must be a number from 0\.01 to 100 requests per second \(last\.fm asks for at most 5\), got -?\d/);
     }
@@ -465,7 +639,10 @@ describe('timbre labels --lastfm: errors are clear, nothing is lost', () => {
   });
 
   it('--timeout, --retries and --track-budget reach the client; the JSON failures carry no key', async () => {
-    const csv = songs('cli-flags.csv', [['TR1', 'Leaky', 'One'], ['TR2', 'Someone', 'Two']]);
+    const csv = songs('cli-flags.csv', [
+      ['TR1', 'Leaky', 'One'],
+      ['TR2', 'Someone', 'Two'],
+    ]);
     const before = seen.get('Leaky') ?? 0;
     const r = await run(csv, join(dir, 'flags.jsonl'), join(dir, 'flags.cls'), '--timeout', '5', '--retries', '0', '--track-budget', '30', '--json');
     expect(r.code).toBe(0);
@@ -479,12 +656,17 @@ describe('timbre labels --lastfm: errors are clear, nothing is lost', () => {
   });
 
   it('SIGINT ends the run at once: clear message, listeners removed, no label file', async () => {
-    const csv = songs('cli-int.csv', [['TR1', 'Someone', 'Before'], ['TR2', 'Dead', 'Never']]);
+    const csv = songs('cli-int.csv', [
+      ['TR1', 'Someone', 'Before'],
+      ['TR2', 'Dead', 'Never'],
+    ]);
     const cache = join(dir, 'cli-int.jsonl');
     const output = join(dir, 'cli-int.cls');
     const listeners = process.listenerCount('SIGINT');
     let delivered = false;
-    onHang = () => { delivered = process.listenerCount('SIGINT') > listeners && process.emit('SIGINT', 'SIGINT'); };
+    onHang = () => {
+      delivered = process.listenerCount('SIGINT') > listeners && process.emit('SIGINT', 'SIGINT');
+    };
     const r = await run(csv, cache, output, '--timeout', '600', '--track-budget', '3600');
     expect(delivered).toBe(true);
     expect(r.code).toBe(1);

@@ -21,8 +21,11 @@ describe('tag rules', () => {
     const got = Object.fromEntries(tracks.map((t) => [t.trackId, originalTagRule(t.tags)]));
     // Expected values from the PROVENANCE of the sample (the seed's extract.py rule).
     expect(got).toEqual({
-      TRAAABD128F429CF47: 'rock', TRAAADZ128F9348C2E: null, TRAAAEF128F4273421: null,
-      TRAAAFD128F92F423A: 'punk', TRAABJL12903CDCF1A: null,
+      TRAAABD128F429CF47: 'rock',
+      TRAAADZ128F9348C2E: null,
+      TRAAAEF128F4273421: null,
+      TRAAAFD128F92F423A: 'punk',
+      TRAABJL12903CDCF1A: null,
     });
   });
 
@@ -31,8 +34,18 @@ describe('tag rules', () => {
     const got = Object.fromEntries(tracks.map((t) => [t.trackId, tagsToGenre(t.tags)]));
     expect(got.TRAAABD128F429CF47).toBe('pop'); // pop 41 beats rock 35
     expect(got.TRAAAFD128F92F423A).toBe('punk'); // "punk rock" 100 → punk
-    expect(topCountTagRule([{ name: 'Hip_Hop', count: 50 }, { name: 'jazz', count: 20 }])).toBe('hip-hop');
-    expect(topCountTagRule([{ name: 'HIP-HOP', count: 50 }, { name: 'hip hop', count: 50 }])).toBe('hip-hop');
+    expect(
+      topCountTagRule([
+        { name: 'Hip_Hop', count: 50 },
+        { name: 'jazz', count: 20 },
+      ]),
+    ).toBe('hip-hop');
+    expect(
+      topCountTagRule([
+        { name: 'HIP-HOP', count: 50 },
+        { name: 'hip hop', count: 50 },
+      ]),
+    ).toBe('hip-hop');
     expect(topCountTagRule([{ name: 'rock', count: 3 }], { minCount: 10 })).toBeNull();
     expect(originalTagRule([{ name: 'Hip Hop', count: 90 }])).toBeNull(); // the seed has no aliases
     expect(normalizeTag('  R&B\t ')).toBe('r&b');
@@ -41,7 +54,15 @@ describe('tag rules', () => {
   it('a custom vocabulary restricts and renames', () => {
     const vocab = parseVocabulary('{"genres": ["Latin", "Rock"], "aliases": {"salsa": "Latin"}}', 'v.json');
     expect(tagsToGenre([{ name: 'latin', count: 100 }], { vocabulary: vocab })).toBe('Latin');
-    expect(tagsToGenre([{ name: 'Salsa', count: 5 }, { name: 'pop', count: 90 }], { vocabulary: vocab })).toBe('Latin');
+    expect(
+      tagsToGenre(
+        [
+          { name: 'Salsa', count: 5 },
+          { name: 'pop', count: 90 },
+        ],
+        { vocabulary: vocab },
+      ),
+    ).toBe('Latin');
     expect(() => parseVocabulary('{"genres": ["a"], "aliases": {"b": "c"}}', 'v.json')).toThrow(/alias "b" points at "c"/);
     expect(() => parseVocabulary('{oops', 'v.json')).toThrow(/v.json: not valid JSON/);
     expect(() => tagsToGenre([], { rule: 'nope' as never })).toThrow(/unknown rule "nope"/);
@@ -82,7 +103,14 @@ describe('offline files', () => {
 
   it('writes and reads back a label file atomically', async () => {
     const p = join(dir, 'out/labels.cls');
-    writeLabelFile(p, new Map([['TRB', 'rock'], ['TRA', 'r&b']]), 'made by a test');
+    writeLabelFile(
+      p,
+      new Map([
+        ['TRB', 'rock'],
+        ['TRA', 'r&b'],
+      ]),
+      'made by a test',
+    );
     expect(readFileSync(p, 'utf8')).toBe('# made by a test\nTRA\tr&b\nTRB\trock\n');
     expect(Object.fromEntries((await readLabels(p)).labels)).toEqual({ TRA: 'r&b', TRB: 'rock' });
     expect(() => writeLabelFile(p, new Map([['TRC', 'a\tb']]))).toThrow(/contains a tab/);

@@ -33,14 +33,14 @@ const SPECIFIER = /(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s+|new URL\(\s*)['"]([
  * Files directly in src/ (index.ts) may import every folder.
  */
 const GENRE_FOLDERS: readonly (readonly [string, readonly string[]])[] = [
-  ['io', []],                                   // CSV reading and writing, atomic files, walking folders
-  ['parallel', []],                             // the worker pool for coarse jobs
-  ['msd', ['io']],                              // HDF5 on jsfive, the writer, Song, audio summaries, synthetic corpus
-  ['extract', ['io', 'parallel', 'msd']],       // .h5 trees -> SongCSV
-  ['labels', ['io']],                           // last.fm, tagtraum -> genre labels
-  ['ml', ['io', 'parallel']],                   // models, metrics, splits, scaler, cross-validation, search
-  ['preprocess', ['io', 'labels', 'ml']],       // song tables + labels -> features
-  ['report', ['io', 'ml', 'preprocess']],       // HTML and SVG
+  ['io', []], // CSV reading and writing, atomic files, walking folders
+  ['parallel', []], // the worker pool for coarse jobs
+  ['msd', ['io']], // HDF5 on jsfive, the writer, Song, audio summaries, synthetic corpus
+  ['extract', ['io', 'parallel', 'msd']], // .h5 trees -> SongCSV
+  ['labels', ['io']], // last.fm, tagtraum -> genre labels
+  ['ml', ['io', 'parallel']], // models, metrics, splits, scaler, cross-validation, search
+  ['preprocess', ['io', 'labels', 'ml']], // song tables + labels -> features
+  ['report', ['io', 'ml', 'preprocess']], // HTML and SVG
   ['pipeline', ['io', 'parallel', 'msd', 'extract', 'labels', 'ml', 'preprocess', 'report']], // train, evaluate, predict, model files
   ['cli', ['io', 'parallel', 'msd', 'extract', 'labels', 'ml', 'preprocess', 'report', 'pipeline']],
 ];
@@ -56,7 +56,10 @@ function folderViolations(src: string, files: readonly { path: string; text: str
   for (const { path, text } of files) {
     const from = folderOf(path);
     if (from === null) continue;
-    if (!deps.has(from)) { bad.push(`${relative(src, path)}: folder '${from}' is not declared in GENRE_FOLDERS`); continue; }
+    if (!deps.has(from)) {
+      bad.push(`${relative(src, path)}: folder '${from}' is not declared in GENRE_FOLDERS`);
+      continue;
+    }
     for (const m of text.matchAll(SPECIFIER)) {
       const spec = m[1];
       if (!spec.startsWith('.')) continue;
@@ -98,7 +101,12 @@ describe('layering', () => {
   it('genre: every folder of src/ imports only the folders declared below it', () => {
     const src = join(packagesDir, 'genre', 'src');
     const files = sources(src).map((path) => ({ path, text: readFileSync(path, 'utf8') }));
-    const folders = new Set(files.map((f) => relative(src, f.path).split(/[\\/]/)).filter((p) => p.length > 1).map((p) => p[0]));
+    const folders = new Set(
+      files
+        .map((f) => relative(src, f.path).split(/[\\/]/))
+        .filter((p) => p.length > 1)
+        .map((p) => p[0]),
+    );
     expect([...folders].sort()).toEqual(GENRE_FOLDERS.map(([f]) => f).sort());
     expect(folderViolations(src, files)).toEqual([]);
   });
@@ -128,7 +136,9 @@ describe('layering', () => {
   it('each package.json declares exactly the @timbre dependencies it may use', () => {
     for (const [pkg, deps] of Object.entries(allowed)) {
       const manifest = JSON.parse(readFileSync(join(packagesDir, pkg, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> };
-      const declared = Object.keys(manifest.dependencies ?? {}).filter((d) => d.startsWith('@timbre/')).sort();
+      const declared = Object.keys(manifest.dependencies ?? {})
+        .filter((d) => d.startsWith('@timbre/'))
+        .sort();
       expect(declared, pkg).toEqual([...deps].sort());
     }
   });

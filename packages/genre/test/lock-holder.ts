@@ -9,4 +9,7 @@ mkdirSync(dirname(process.argv[2]), { recursive: true });
 const lock = acquireOutputLock(process.argv[2], 'extract');
 process.stdout.write(`locked ${process.pid}\n`);
 process.stdin.resume();
-process.stdin.on('end', () => { lock.release(); process.exit(0); });
+process.stdin.on('end', () => {
+  lock.release();
+  process.exit(0);
+});

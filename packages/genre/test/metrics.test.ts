@@ -1,19 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '@timbre/tensor';
-import {
-  accuracy, argmaxRows, balancedAccuracy, confusionMatrix, evaluatePredictions, logLoss, macroF1, majorityBaseline,
-} from '../src/ml/metrics.js';
+import { accuracy, argmaxRows, balancedAccuracy, confusionMatrix, evaluatePredictions, logLoss, macroF1, majorityBaseline } from '../src/ml/metrics.js';
 import { formatMeanStd, meanStd, summarizeRuns } from '../src/ml/summary.js';
 
 // Worked by hand: y_true = [0,0,0,1,1,2], y_pred = [0,0,1,1,2,2].
 // class 0: tp 2, pred 2, true 3 -> P 1, R 2/3, F1 0.8
 // class 1: tp 1, pred 2, true 2 -> P 0.5, R 0.5, F1 0.5
 // class 2: tp 1, pred 2, true 1 -> P 0.5, R 1, F1 2/3
-const yt = [0, 0, 0, 1, 1, 2], yp = [0, 0, 1, 1, 2, 2];
+const yt = [0, 0, 0, 1, 1, 2],
+  yp = [0, 0, 1, 1, 2, 2];
 
 /** Independent per-class F1 straight from the arrays (no confusion matrix). */
 function f1Direct(t: ArrayLike<number>, p: ArrayLike<number>, c: number): number {
-  let tp = 0, fp = 0, fn = 0;
+  let tp = 0,
+    fp = 0,
+    fn = 0;
   for (let i = 0; i < t.length; i++) {
     if (t[i] === c && p[i] === c) tp++;
     else if (p[i] === c) fp++;
@@ -24,7 +25,11 @@ function f1Direct(t: ArrayLike<number>, p: ArrayLike<number>, c: number): number
 
 describe('classification metrics', () => {
   it('match a hand-worked example', () => {
-    expect(confusionMatrix(yt, yp, 3)).toEqual([[2, 1, 0], [0, 1, 1], [0, 0, 1]]);
+    expect(confusionMatrix(yt, yp, 3)).toEqual([
+      [2, 1, 0],
+      [0, 1, 1],
+      [0, 0, 1],
+    ]);
     expect(accuracy(yt, yp)).toBeCloseTo(4 / 6, 12);
     expect(balancedAccuracy(yt, yp, 3)).toBeCloseTo((2 / 3 + 0.5 + 1) / 3, 12);
     expect(macroF1(yt, yp, 3)).toBeCloseTo((0.8 + 0.5 + 2 / 3) / 3, 12);
@@ -37,14 +42,17 @@ describe('classification metrics', () => {
   it('macro-F1 skips classes absent from both y_true and y_pred (sklearn convention), counts predicted-only ones', () => {
     // Class 3 never occurs: ignored. Class 2 is only predicted: F1 0, counted.
     const m = evaluatePredictions([0, 0, 1, 1], [0, 2, 1, 1], 4);
-    const f0 = 2 / 3, f1 = 1, f2 = 0;
+    const f0 = 2 / 3,
+      f1 = 1,
+      f2 = 0;
     expect(m.macroF1).toBeCloseTo((f0 + f1 + f2) / 3, 12);
     expect(m.balancedAccuracy).toBeCloseTo((0.5 + 1) / 2, 12);
   });
 
   it('agree with a direct count on random predictions', () => {
     const rng = new Rng(5);
-    const C = 7, n = 500;
+    const C = 7,
+      n = 500;
     const t = Int32Array.from({ length: n }, () => rng.int(C));
     const p = Int32Array.from({ length: n }, (_, i) => (rng.uniform() < 0.4 ? t[i] : rng.int(C)));
     const m = evaluatePredictions(t, p, C);
@@ -62,7 +70,7 @@ describe('classification metrics', () => {
     const b = majorityBaseline([2, 2, 1, 0, 2], [0, 2, 2, 1], 3);
     expect(b.predictedClass).toBe(2);
     expect(b.accuracy).toBe(0.5);
-    expect(b.macroF1).toBeCloseTo((2 / 3) / 3, 12); // F1 of class 2 = 2·0.5·1/1.5, classes 0 and 1 score 0
+    expect(b.macroF1).toBeCloseTo(2 / 3 / 3, 12); // F1 of class 2 = 2·0.5·1/1.5, classes 0 and 1 score 0
     expect(b.balancedAccuracy).toBeCloseTo(1 / 3, 12);
   });
 
@@ -91,7 +99,10 @@ describe('meanStd', () => {
   });
 
   it('summarizes runs key by key', () => {
-    const s = summarizeRuns([{ accuracy: 0.6, macroF1: 0.2 }, { accuracy: 0.62, macroF1: 0.3 }]);
+    const s = summarizeRuns([
+      { accuracy: 0.6, macroF1: 0.2 },
+      { accuracy: 0.62, macroF1: 0.3 },
+    ]);
     expect(s.accuracy.mean).toBeCloseTo(0.61, 12);
     expect(s.macroF1.std).toBeCloseTo(Math.sqrt(0.005), 12);
   });

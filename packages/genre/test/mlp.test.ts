@@ -16,7 +16,8 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 /** Gaussian blobs: class c centred at 2.5·e_c in `features` dimensions (plus noise features). */
 function blobs(rows: number, classes: number, features: number, seed: number, spread = 1): Dataset {
   const rng = new Rng(seed);
-  const x = new Float32Array(rows * features), y = new Int32Array(rows);
+  const x = new Float32Array(rows * features),
+    y = new Int32Array(rows);
   for (let i = 0; i < rows; i++) {
     const c = i % classes;
     y[i] = c;
@@ -26,7 +27,9 @@ function blobs(rows: number, classes: number, features: number, seed: number, sp
 }
 
 describe('MlpClassifier', () => {
-  const train = blobs(300, 4, 6, 1), valid = blobs(120, 4, 6, 2), test = blobs(200, 4, 6, 3);
+  const train = blobs(300, 4, 6, 1),
+    valid = blobs(120, 4, 6, 2),
+    test = blobs(200, 4, 6, 3);
 
   it('learns separable classes; probabilities are a distribution over exactly `classes` outputs', () => {
     const m = new MlpClassifier(mlpOptions('default', { epochs: 60, seed: 3 }));
@@ -35,16 +38,28 @@ describe('MlpClassifier', () => {
     expect(p.length).toBe(test.rows * 4);
     for (let r = 0; r < test.rows; r++) {
       let s = 0;
-      for (let c = 0; c < 4; c++) { expect(p[r * 4 + c]).toBeGreaterThanOrEqual(0); s += p[r * 4 + c]; }
+      for (let c = 0; c < 4; c++) {
+        expect(p[r * 4 + c]).toBeGreaterThanOrEqual(0);
+        s += p[r * 4 + c];
+      }
       expect(s).toBeCloseTo(1, 5);
     }
     const acc = evaluatePredictions(test.y, argmaxRows(p, 4), 4).accuracy;
     expect(acc).toBeGreaterThan(0.85);
   });
 
-  it('the seed preset keeps the seed\'s design, with one output per class', () => {
+  it("the seed preset keeps the seed's design, with one output per class", () => {
     const o = MLP_PRESETS.original;
-    expect([o.hidden, o.optimizer, o.lr, o.batchSize, o.dropout, o.weightDecay, o.classWeights, o.patience]).toEqual([[128, 64, 32], 'adam', 0.01, 32, 0, 0, 'none', null]);
+    expect([o.hidden, o.optimizer, o.lr, o.batchSize, o.dropout, o.weightDecay, o.classWeights, o.patience]).toEqual([
+      [128, 64, 32],
+      'adam',
+      0.01,
+      32,
+      0,
+      0,
+      'none',
+      null,
+    ]);
     const m = new MlpClassifier(mlpOptions('original', { epochs: 2 }));
     m.fit(blobs(40, 17, 20, 4));
     const names = m.model!.namedParameters().map(([n, p]) => `${n}:${p.shape.join('x')}`);
@@ -62,7 +77,8 @@ describe('MlpClassifier', () => {
   });
 
   it('early stopping restores the weights of the best validation macro-F1 epoch', () => {
-    const noisy = blobs(200, 3, 5, 8, 2.2), v = blobs(90, 3, 5, 9, 2.2);
+    const noisy = blobs(200, 3, 5, 8, 2.2),
+      v = blobs(90, 3, 5, 9, 2.2);
     const m = new MlpClassifier(mlpOptions('default', { epochs: 80, patience: 5, seed: 2, lr: 0.01 }));
     const h = m.fit(noisy, v);
     expect(h.epochsRun).toBeLessThan(80);
@@ -86,7 +102,8 @@ describe('MlpClassifier', () => {
       m.fit(w === null ? train : { ...train, weights: new Float32Array(train.rows).fill(w) });
       return Array.from(m.predictProba(test.x.slice(0, 30), 5));
     };
-    const a = run(null), b = run(3);
+    const a = run(null),
+      b = run(3);
     a.forEach((v, i) => expect(b[i]).toBeCloseTo(v, 5));
   });
 
@@ -104,12 +121,22 @@ describe('MlpClassifier', () => {
 
 describe('saved models', () => {
   it('round-trip: safetensors + JSON give identical predictions', () => {
-    const train = blobs(120, 3, 4, 11), test = blobs(30, 3, 4, 12);
+    const train = blobs(120, 3, 4, 11),
+      test = blobs(30, 3, 4, 12);
     const m = new MlpClassifier(mlpOptions('default', { epochs: 4, patience: null, seed: 9 }));
     m.fit(train);
     const names = ['a', 'b', 'c', 'd'];
     const scaler = fitScaler(Float64Array.from(train.x), train.rows, names);
-    const p = saveGenreModel(join(dir, 'm'), { classifier: m, preset: 'default', scaler, featureNames: names, featureGroups: ['song'], keyEncoding: 'onehot', classNames: ['x', 'y', 'z'], metrics: { note: 1 } });
+    const p = saveGenreModel(join(dir, 'm'), {
+      classifier: m,
+      preset: 'default',
+      scaler,
+      featureNames: names,
+      featureGroups: ['song'],
+      keyEncoding: 'onehot',
+      classNames: ['x', 'y', 'z'],
+      metrics: { note: 1 },
+    });
     expect(p.json.endsWith('m.json') && p.weights!.endsWith('m.safetensors')).toBe(true);
     const { classifier, meta } = loadGenreModel(p.weights!);
     expect(meta.classNames).toEqual(['x', 'y', 'z']);
@@ -127,7 +154,15 @@ describe('saved models', () => {
     const m = new MlpClassifier(mlpOptions('default', { epochs: 1, patience: null, seed: 3 }));
     m.fit(blobs(30, 3, 4, 13));
     const names = ['a', 'b', 'c', 'd'];
-    saveGenreModel(join(dir, 'good'), { classifier: m, preset: 'default', scaler: fitScaler(new Float64Array(8), 2, names), featureNames: names, featureGroups: ['song'], keyEncoding: 'onehot', classNames: ['x', 'y', 'z'] });
+    saveGenreModel(join(dir, 'good'), {
+      classifier: m,
+      preset: 'default',
+      scaler: fitScaler(new Float64Array(8), 2, names),
+      featureNames: names,
+      featureGroups: ['song'],
+      keyEncoding: 'onehot',
+      classNames: ['x', 'y', 'z'],
+    });
     const good = JSON.parse(readFileSync(join(dir, 'good.json'), 'utf8'));
     writeFileSync(join(dir, 'bad-scaler.json'), JSON.stringify({ ...good, scaler: { kind: 'standard', featureNames: ['a'], fill: [], shift: [], scale: [] } }));
     expect(() => loadGenreModel(join(dir, 'bad-scaler.json'))).toThrow(/invalid scaler/);

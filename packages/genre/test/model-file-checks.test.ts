@@ -17,7 +17,8 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function blobs(rows: number, classes: number, features: number, seed: number): Dataset {
   const rng = new Rng(seed);
-  const x = new Float32Array(rows * features), y = new Int32Array(rows);
+  const x = new Float32Array(rows * features),
+    y = new Int32Array(rows);
   for (let i = 0; i < rows; i++) {
     y[i] = i % classes;
     for (let f = 0; f < features; f++) x[i * features + f] = rng.normal(f === y[i] ? 2.5 : 0, 1);
@@ -28,8 +29,12 @@ function blobs(rows: number, classes: number, features: number, seed: number): D
 const train = blobs(60, 3, 4, 1);
 const names = ['a', 'b', 'c', 'd'];
 const common = (): Omit<SaveModelArgs, 'classifier'> => ({
-  preset: 'default', scaler: fitScaler(Float64Array.from(train.x), train.rows, names), featureNames: names,
-  featureGroups: ['song'], keyEncoding: 'onehot', classNames: ['x', 'y', 'z'],
+  preset: 'default',
+  scaler: fitScaler(Float64Array.from(train.x), train.rows, names),
+  featureNames: names,
+  featureGroups: ['song'],
+  keyEncoding: 'onehot',
+  classNames: ['x', 'y', 'z'],
 });
 const mlp = (): MlpClassifier => {
   const m = new MlpClassifier(mlpOptions('default', { epochs: 2, patience: null, seed: 3, hidden: [5] }));
@@ -51,25 +56,44 @@ describe('loadGenreModel checks before allocating', () => {
       meta.model.architecture.layers[0].inFeatures = 1e5;
       meta.model.features = 1e5;
       meta.featureNames = Array.from({ length: 1e5 }, (_, i) => `f${i}`);
-      meta.scaler = { ...meta.scaler, featureNames: meta.featureNames, fill: meta.featureNames.map(() => 0), shift: meta.featureNames.map(() => 0), scale: meta.featureNames.map(() => 1) };
+      meta.scaler = {
+        ...meta.scaler,
+        featureNames: meta.featureNames,
+        fill: meta.featureNames.map(() => 0),
+        shift: meta.featureNames.map(() => 0),
+        scale: meta.featureNames.map(() => 1),
+      };
     });
     expect(() => loadGenreModel(bad)).toThrow(/Linear\(100000, 5\) needs tensor 0\.weight \[5, 100000\], the file holds 0\.weight \[5, 4\]/);
   });
 
-  it('an architecture whose sizes disagree with the model\'s features and classes is named before building', () => {
+  it("an architecture whose sizes disagree with the model's features and classes is named before building", () => {
     const p = saveGenreModel(join(dir, 'm2'), { classifier: mlp(), ...common() });
-    const bad = edit(p.json, 'io.json', (meta) => { meta.model.features = 7; });
+    const bad = edit(p.json, 'io.json', (meta) => {
+      meta.model.features = 7;
+    });
     expect(() => loadGenreModel(bad)).toThrow(/architecture maps 4 inputs to 3 outputs, the model says 7 features and 3 classes/);
   });
 
-  it('class names shorter than the model\'s output are refused, for a network and for the majority baseline', () => {
+  it("class names shorter than the model's output are refused, for a network and for the majority baseline", () => {
     const p = saveGenreModel(join(dir, 'm3'), { classifier: mlp(), ...common() });
-    expect(() => loadGenreModel(edit(p.json, 'short.json', (meta) => { meta.classNames = ['x', 'y']; }))).toThrow(/the mlp model predicts 3 classes, the description names 2 \(x, y\)/);
+    expect(() =>
+      loadGenreModel(
+        edit(p.json, 'short.json', (meta) => {
+          meta.classNames = ['x', 'y'];
+        }),
+      ),
+    ).toThrow(/the mlp model predicts 3 classes, the description names 2 \(x, y\)/);
     const base = new MajorityClassifier();
     base.fit(train);
     const q = saveGenreModel(join(dir, 'base'), { classifier: base, ...common() });
-    expect(() => loadGenreModel(edit(q.json, 'base-short.json', (meta) => { meta.classNames = ['x', 'y']; })))
-      .toThrow(/the majority model predicts 3 classes, the description names 2 \(x, y\)/);
+    expect(() =>
+      loadGenreModel(
+        edit(q.json, 'base-short.json', (meta) => {
+          meta.classNames = ['x', 'y'];
+        }),
+      ),
+    ).toThrow(/the majority model predicts 3 classes, the description names 2 \(x, y\)/);
   });
 });
 
@@ -77,8 +101,9 @@ describe('saveGenreModel writes only models that load', () => {
   it('a network with a NaN weight is refused, naming the tensor, and nothing is written', () => {
     const m = mlp();
     m.model!.stateDict()['0.weight'].data[2] = NaN;
-    expect(() => saveGenreModel(join(dir, 'nan'), { classifier: m, ...common() }))
-      .toThrow(/saveGenreModel: the model would not load, so nothing was written: .*tensor 0\.weight holds NaN at index 2/);
+    expect(() => saveGenreModel(join(dir, 'nan'), { classifier: m, ...common() })).toThrow(
+      /saveGenreModel: the model would not load, so nothing was written: .*tensor 0\.weight holds NaN at index 2/,
+    );
     expect(existsSync(join(dir, 'nan.json')) || existsSync(join(dir, 'nan.safetensors'))).toBe(false);
   });
 

@@ -25,12 +25,13 @@ describe('audio summaries vs the MSD genre dataset (2-class slice)', () => {
       const a = audioSummary(readSongs(path)[0]);
       const n = a.segments;
       for (let c = 0; c < 12; c++) {
-        const avg = Number(r[col(`avg_timbre${c + 1}`)]), v = Number(r[col(`var_timbre${c + 1}`)]);
+        const avg = Number(r[col(`avg_timbre${c + 1}`)]),
+          v = Number(r[col(`var_timbre${c + 1}`)]);
         // the file prints ~12 significant digits
         if (Math.abs(a.timbre.mean[c] - avg) > 1e-8 * Math.max(1, Math.abs(avg))) bad.push(`${r[1]} avg_timbre${c + 1}: ${a.timbre.mean[c]} vs ${avg}`);
         if (Math.abs(a.timbre.variance[c] - v) > 1e-8 * Math.max(1, Math.abs(v))) bad.push(`${r[1]} var_timbre${c + 1}: ${a.timbre.variance[c]} vs ${v}`);
         const p = COV_PAIRS.findIndex(([i, j]) => i === c && j === c);
-        if (n > 1 && Math.abs(a.timbre.covariance[p] * (n - 1) / n - v) > 1e-8 * Math.max(1, Math.abs(v))) bad.push(`${r[1]} cov(${c},${c})`);
+        if (n > 1 && Math.abs((a.timbre.covariance[p] * (n - 1)) / n - v) > 1e-8 * Math.max(1, Math.abs(v))) bad.push(`${r[1]} cov(${c},${c})`);
       }
       compared++;
     }

@@ -16,7 +16,8 @@ const fixture = JSON.parse(readFileSync(new URL('./fixtures/logreg-sklearn.json'
 /** Gaussian blobs: class c centred at c·sep on every feature (+ noise features). */
 export function blobs(rows: number, features: number, classes: number, sep: number, seed: number): Dataset {
   const rng = new Rng(seed);
-  const x = new Float32Array(rows * features), y = new Int32Array(rows);
+  const x = new Float32Array(rows * features),
+    y = new Int32Array(rows);
   for (let i = 0; i < rows; i++) {
     const c = i % classes;
     y[i] = c;
@@ -28,11 +29,15 @@ export function blobs(rows: number, features: number, classes: number, sep: numb
 /** XOR-like data no linear model can fit: class = sign(x0)·sign(x1), with label noise `flip`. */
 function xor(rows: number, flip: number, seed: number): Dataset {
   const rng = new Rng(seed);
-  const x = new Float32Array(rows * 3), y = new Int32Array(rows);
+  const x = new Float32Array(rows * 3),
+    y = new Int32Array(rows);
   for (let i = 0; i < rows; i++) {
-    const a = rng.uniform(-1, 1), b = rng.uniform(-1, 1);
-    x[i * 3] = a; x[i * 3 + 1] = b; x[i * 3 + 2] = rng.normal();
-    let c = (a > 0) === (b > 0) ? 1 : 0;
+    const a = rng.uniform(-1, 1),
+      b = rng.uniform(-1, 1);
+    x[i * 3] = a;
+    x[i * 3 + 1] = b;
+    x[i * 3 + 2] = rng.normal();
+    let c = a > 0 === b > 0 ? 1 : 0;
     if (rng.uniform() < flip) c = 1 - c;
     y[i] = c;
   }
@@ -56,17 +61,23 @@ describe('LogisticRegression', () => {
       expect(maxP).toBeLessThan(1e-4);
       // sklearn's binary "multinomial" stores one row; the symmetric softmax form is the same model.
       // Compare coefficients after removing each feature's mean over classes (softmax is shift-invariant).
-      const K = c.classes, F = c.features;
+      const K = c.classes,
+        F = c.features;
       for (let f = 0; f < F; f++) {
-        let mOurs = 0, mRef = 0;
-        for (let k = 0; k < K; k++) { mOurs += m.coef![k * F + f] / K; mRef += c.coef[k * F + f] / K; }
+        let mOurs = 0,
+          mRef = 0;
+        for (let k = 0; k < K; k++) {
+          mOurs += m.coef![k * F + f] / K;
+          mRef += c.coef[k * F + f] / K;
+        }
         for (let k = 0; k < K; k++) expect(m.coef![k * F + f] - mOurs).toBeCloseTo(c.coef[k * F + f] - mRef, 3);
       }
     });
   }
 
   it('learns separable blobs and rejects NaN with the row and column', () => {
-    const train = blobs(300, 4, 3, 4, 1), test = blobs(300, 4, 3, 4, 2);
+    const train = blobs(300, 4, 3, 4, 1),
+      test = blobs(300, 4, 3, 4, 2);
     const m = new LogisticRegression();
     m.fit(train);
     expect(evaluate(m, test).acc).toBeGreaterThan(0.95);
@@ -78,11 +89,18 @@ describe('LogisticRegression', () => {
 
   it('class weights move the decision toward the rare class', () => {
     const rng = new Rng(3);
-    const rows = 400, x = new Float32Array(rows), y = new Int32Array(rows);
-    for (let i = 0; i < rows; i++) { y[i] = i < 40 ? 1 : 0; x[i] = rng.normal() + y[i] * 1.0; }
+    const rows = 400,
+      x = new Float32Array(rows),
+      y = new Int32Array(rows);
+    for (let i = 0; i < rows; i++) {
+      y[i] = i < 40 ? 1 : 0;
+      x[i] = rng.normal() + y[i] * 1.0;
+    }
     const ds: Dataset = { x, y, rows, features: 1, classes: 2 };
-    const plain = new LogisticRegression(), bal = new LogisticRegression({ classWeight: 'balanced' });
-    plain.fit(ds); bal.fit(ds);
+    const plain = new LogisticRegression(),
+      bal = new LogisticRegression({ classWeight: 'balanced' });
+    plain.fit(ds);
+    bal.fit(ds);
     const countRare = (m: LogisticRegression) => argmaxRows(m.predictProba(x, rows), 2).reduce((a, v) => a + v, 0);
     expect(countRare(bal)).toBeGreaterThan(countRare(plain) + 20);
   });
@@ -102,7 +120,8 @@ describe('Binner', () => {
     const b = Binner.fit(x, 5000, 1, 16);
     expect(b.bins(0)).toBeLessThanOrEqual(16);
     expect(b.bins(0)).toBeGreaterThan(12);
-    const codes = b.transform(x, 5000), counts = new Array(b.bins(0)).fill(0);
+    const codes = b.transform(x, 5000),
+      counts = new Array(b.bins(0)).fill(0);
     for (const c of codes) counts[c]++;
     expect(Math.min(...counts)).toBeGreaterThan(5000 / 16 / 2); // roughly equal-mass bins
   });
@@ -110,18 +129,22 @@ describe('Binner', () => {
 
 describe('GBDT', () => {
   it('fits XOR (which logistic regression cannot) and beats it on noisy XOR', () => {
-    const train = xor(600, 0.1, 1), test = xor(600, 0.1, 2);
+    const train = xor(600, 0.1, 1),
+      test = xor(600, 0.1, 2);
     const gb = new GBDT({ nRounds: 60, seed: 1 });
     gb.fit(train);
     const lr = new LogisticRegression();
     lr.fit(train);
-    const g = evaluate(gb, test), l = evaluate(lr, test);
+    const g = evaluate(gb, test),
+      l = evaluate(lr, test);
     expect(g.acc).toBeGreaterThan(0.82); // 0.9 is the Bayes rate with 10% flips
     expect(l.acc).toBeLessThan(0.65);
   });
 
   it('multiclass blobs, early stopping keeps the best round, seeds reproduce', () => {
-    const train = blobs(300, 5, 4, 2.5, 3), valid = blobs(200, 5, 4, 2.5, 4), test = blobs(300, 5, 4, 2.5, 5);
+    const train = blobs(300, 5, 4, 2.5, 3),
+      valid = blobs(200, 5, 4, 2.5, 4),
+      test = blobs(300, 5, 4, 2.5, 5);
     const a = new GBDT({ nRounds: 300, learningRate: 0.3, seed: 7, subsample: 0.8, colsample: 0.8, earlyStoppingRounds: 10 });
     const hist = a.fit(train, valid);
     expect(a.trees.length).toBeLessThan(300);
@@ -137,12 +160,19 @@ describe('GBDT', () => {
 
   it('learns from missingness: NaN sends rows the way the training rows with NaN went', () => {
     // class 1 iff feature 0 is missing or > 0.5; the other rows have feature 0 in [0, 0.5]
-    const rng = new Rng(2), rows = 400;
-    const x = new Float32Array(rows * 2), y = new Int32Array(rows);
+    const rng = new Rng(2),
+      rows = 400;
+    const x = new Float32Array(rows * 2),
+      y = new Int32Array(rows);
     for (let i = 0; i < rows; i++) {
       const r = rng.uniform();
-      if (r < 0.3) { x[i * 2] = NaN; y[i] = 1; }
-      else { x[i * 2] = rng.uniform(); y[i] = x[i * 2] > 0.5 ? 1 : 0; }
+      if (r < 0.3) {
+        x[i * 2] = NaN;
+        y[i] = 1;
+      } else {
+        x[i * 2] = rng.uniform();
+        y[i] = x[i * 2] > 0.5 ? 1 : 0;
+      }
       x[i * 2 + 1] = rng.normal();
     }
     const ds: Dataset = { x, y, rows, features: 2, classes: 2 };
@@ -157,21 +187,31 @@ describe('GBDT', () => {
 
   it('class-balanced weights raise balanced accuracy on an imbalanced overlapping problem', () => {
     const mk = (seed: number): Dataset => {
-      const rng = new Rng(seed), rows = 800;
-      const x = new Float32Array(rows * 2), y = new Int32Array(rows);
+      const rng = new Rng(seed),
+        rows = 800;
+      const x = new Float32Array(rows * 2),
+        y = new Int32Array(rows);
       for (let i = 0; i < rows; i++) {
         y[i] = i % 10 === 0 ? 1 : 0;
-        x[i * 2] = rng.normal() + 1.2 * y[i]; x[i * 2 + 1] = rng.normal();
+        x[i * 2] = rng.normal() + 1.2 * y[i];
+        x[i * 2 + 1] = rng.normal();
       }
       return { x, y, rows, features: 2, classes: 2 };
     };
-    const train = mk(1), test = mk(2);
-    const plain = new GBDT({ nRounds: 50, learningRate: 0.1, seed: 1 }), bal = new GBDT({ nRounds: 50, learningRate: 0.1, seed: 1, classWeight: 'balanced' });
-    plain.fit(train); bal.fit(train);
+    const train = mk(1),
+      test = mk(2);
+    const plain = new GBDT({ nRounds: 50, learningRate: 0.1, seed: 1 }),
+      bal = new GBDT({ nRounds: 50, learningRate: 0.1, seed: 1, classWeight: 'balanced' });
+    plain.fit(train);
+    bal.fit(train);
     const balancedAcc = (m: GBDT) => {
       const pred = argmaxRows(m.predictProba(test.x, test.rows), 2);
-      const hit = [0, 0], n = [0, 0];
-      for (let i = 0; i < test.rows; i++) { n[test.y[i]]++; if (pred[i] === test.y[i]) hit[test.y[i]]++; }
+      const hit = [0, 0],
+        n = [0, 0];
+      for (let i = 0; i < test.rows; i++) {
+        n[test.y[i]]++;
+        if (pred[i] === test.y[i]) hit[test.y[i]]++;
+      }
       return (hit[0] / n[0] + hit[1] / n[1]) / 2;
     };
     expect(balancedAcc(bal)).toBeGreaterThan(balancedAcc(plain) + 0.05);
@@ -180,11 +220,13 @@ describe('GBDT', () => {
 
 describe('known cases', () => {
   // one feature, classes split cleanly at x = 2.5; 3 of the 4 left rows are class 0
-  const x = Float32Array.from([1, 1, 2, 2, 3, 3, 4, 4]), y = Int32Array.from([0, 0, 0, 1, 1, 1, 1, 1]);
+  const x = Float32Array.from([1, 1, 2, 2, 3, 3, 4, 4]),
+    y = Int32Array.from([0, 0, 0, 1, 1, 1, 1, 1]);
   const ds: Dataset = { x, y, rows: 8, features: 1, classes: 2 };
 
   it('GBDT: one round of one split has leaf values -lr·G/(H+λ) from the prior start', () => {
-    const lr = 0.5, lambda = 1;
+    const lr = 0.5,
+      lambda = 1;
     const gb = new GBDT({ nRounds: 1, maxLeaves: 2, learningRate: lr, lambda, minSamplesLeaf: 1, earlyStoppingRounds: 0 });
     gb.fit(ds);
     const p1 = 5 / 8; // prior of class 1 = softmax of the log-prior base score
@@ -192,9 +234,13 @@ describe('known cases', () => {
     expect(t.feature[0]).toBe(0);
     expect(t.threshold[0]).toBe(2.5);
     const leaf = (rows: number[]) => {
-      let G = 0, H = 0;
-      for (const i of rows) { G += p1 - y[i]; H += p1 * (1 - p1); }
-      return -lr * G / (H + lambda);
+      let G = 0,
+        H = 0;
+      for (const i of rows) {
+        G += p1 - y[i];
+        H += p1 * (1 - p1);
+      }
+      return (-lr * G) / (H + lambda);
     };
     expect(t.value[t.left[0]]).toBeCloseTo(leaf([0, 1, 2, 3]), 12);
     expect(t.value[t.right[0]]).toBeCloseTo(leaf([4, 5, 6, 7]), 12);
@@ -213,13 +259,17 @@ describe('known cases', () => {
 
 describe('RandomForest', () => {
   it('fits XOR and multiclass blobs; seeded; probabilities sum to 1', () => {
-    const train = xor(600, 0.1, 1), test = xor(600, 0.1, 2);
+    const train = xor(600, 0.1, 1),
+      test = xor(600, 0.1, 2);
     const rf = new RandomForest({ nTrees: 60, seed: 3, maxFeatures: 2, minSamplesLeaf: 3 });
     rf.fit(train);
     expect(evaluate(rf, test).acc).toBeGreaterThan(0.82);
-    const tb = blobs(300, 5, 4, 2.5, 3), te = blobs(300, 5, 4, 2.5, 5);
-    const a = new RandomForest({ nTrees: 50, seed: 9 }), b = new RandomForest({ nTrees: 50, seed: 9 });
-    a.fit(tb); b.fit(tb);
+    const tb = blobs(300, 5, 4, 2.5, 3),
+      te = blobs(300, 5, 4, 2.5, 5);
+    const a = new RandomForest({ nTrees: 50, seed: 9 }),
+      b = new RandomForest({ nTrees: 50, seed: 9 });
+    a.fit(tb);
+    b.fit(tb);
     const pa = a.predictProba(te.x, te.rows);
     expect(Array.from(b.predictProba(te.x, te.rows))).toEqual(Array.from(pa));
     for (let i = 0; i < te.rows; i++) expect(pa[i * 4] + pa[i * 4 + 1] + pa[i * 4 + 2] + pa[i * 4 + 3]).toBeCloseTo(1, 5);

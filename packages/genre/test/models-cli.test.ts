@@ -13,29 +13,48 @@ const dir = mkdtempSync(join(tmpdir(), 'timbre-models-cli-'));
 const csv = join(dir, 'prepared.csv');
 
 beforeAll(async () => {
-  const rng = new Rng(5), rows = 180, F = 3;
-  const x = new Float64Array(rows * F), y = new Int32Array(rows), split = new Int8Array(rows);
+  const rng = new Rng(5),
+    rows = 180,
+    F = 3;
+  const x = new Float64Array(rows * F),
+    y = new Int32Array(rows),
+    split = new Int8Array(rows);
   const groups: string[] = [];
   for (let i = 0; i < rows; i++) {
     const a = i % 30;
     y[i] = a % 3;
     groups.push(`artist${a}`);
     split[i] = a < 20 ? 0 : a < 25 ? 1 : 2; // artist-disjoint parts
-    x[i * F] = rng.normal() + 2 * y[i]; x[i * F + 1] = rng.normal() - y[i]; x[i * F + 2] = rng.normal();
+    x[i * F] = rng.normal() + 2 * y[i];
+    x[i * F + 1] = rng.normal() - y[i];
+    x[i * F + 2] = rng.normal();
   }
   const data: PreparedData = {
-    featureNames: ['f0', 'f1', 'f2'], featureGroups: ['song', 'song', 'song'], classNames: ['a', 'b', 'c'], rows, x, y,
-    trackIds: Array.from({ length: rows }, (_, i) => `TR${String(i).padStart(6, '0')}`), artists: groups, titles: groups.map((g) => `${g} song`),
-    groups, split,
+    featureNames: ['f0', 'f1', 'f2'],
+    featureGroups: ['song', 'song', 'song'],
+    classNames: ['a', 'b', 'c'],
+    rows,
+    x,
+    y,
+    trackIds: Array.from({ length: rows }, (_, i) => `TR${String(i).padStart(6, '0')}`),
+    artists: groups,
+    titles: groups.map((g) => `${g} song`),
+    groups,
+    split,
   };
   await writePrepared(csv, data);
 });
 
-afterEach(() => { vi.restoreAllMocks(); });
+afterEach(() => {
+  vi.restoreAllMocks();
+});
 
 async function run(...args: string[]): Promise<string> {
   let out = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => { out += String(s); return true; });
+  vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => {
+    out += String(s);
+    return true;
+  });
   vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
   const program = buildProgram();
   await program.parseAsync(['node', 'timbre', ...args]);
@@ -46,7 +65,9 @@ async function run(...args: string[]): Promise<string> {
 describe('timbre model commands', () => {
   it('models lists the registry', async () => {
     const list = JSON.parse(await run('models', '--json')) as { name: string }[];
-    expect(list.map((m) => m.name)).toEqual(expect.arrayContaining(['logreg', 'gbdt', 'rf', 'mlp', 'bagging', 'seed-ensemble', 'samme', 'blend', 'voting', 'majority']));
+    expect(list.map((m) => m.name)).toEqual(
+      expect.arrayContaining(['logreg', 'gbdt', 'rf', 'mlp', 'bagging', 'seed-ensemble', 'samme', 'blend', 'voting', 'majority']),
+    );
   });
 
   it('fit trains a chosen model, scores the test split beside the baseline and saves JSON', async () => {
@@ -68,8 +89,25 @@ describe('timbre model commands', () => {
 
   it('search excludes the test split, honours --space and writes a report', async () => {
     const report = join(dir, 'search.html');
-    const r = JSON.parse(await run('search', csv, '--model', 'logreg', '--space', '{"C":{"type":"float","low":0.001,"high":10,"log":true}}',
-      '--strategy', 'random', '--trials', '3', '--parallel', '1', '--report', report, '--json'));
+    const r = JSON.parse(
+      await run(
+        'search',
+        csv,
+        '--model',
+        'logreg',
+        '--space',
+        '{"C":{"type":"float","low":0.001,"high":10,"log":true}}',
+        '--strategy',
+        'random',
+        '--trials',
+        '3',
+        '--parallel',
+        '1',
+        '--report',
+        report,
+        '--json',
+      ),
+    );
     expect(r.trials.length).toBe(3);
     expect(r.source).toContain(csv);
     expect(r.rows).toBe(150); // 180 rows minus the 30 of the 5 test artists

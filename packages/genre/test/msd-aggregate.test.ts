@@ -24,7 +24,8 @@ function expectSong(got: Song, want: Record<string, unknown>, label: string): vo
     else expect(got[k], `${label}.${k}`).toBe(num(w)); // toBe uses Object.is: NaN equals NaN
   }
   for (const { field, kind } of SONG_ARRAY_FIELDS) {
-    const g = got[field], w = want[field];
+    const g = got[field],
+      w = want[field];
     if (kind === 'mat12') {
       const m = g as Song['segments_timbre'];
       const rows = Array.isArray(w) ? (w as number[][]) : null;

@@ -13,7 +13,9 @@ const CASES = 400;
 const HANG_MS = 30_000; // a watchdog for hangs, not a speed assertion: one case takes milliseconds
 
 let worker: Worker | null = null;
-afterAll(async () => { await worker?.terminate(); });
+afterAll(async () => {
+  await worker?.terminate();
+});
 
 function mutate(src: Uint8Array, rng: Rng): { bytes: Uint8Array; how: string } {
   const bytes = new Uint8Array(src);
@@ -54,8 +56,14 @@ describe('reader fuzz', () => {
       const name = `fuzz-${k}.h5`;
       const reply = await new Promise<FuzzReply>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`case ${k} (${how}): no answer in ${HANG_MS} ms (hang?)`)), HANG_MS);
-        w.once('message', (r: FuzzReply) => { clearTimeout(timer); resolve(r); });
-        w.once('error', (e) => { clearTimeout(timer); reject(new Error(`case ${k} (${how}): worker crashed: ${e.message}`)); });
+        w.once('message', (r: FuzzReply) => {
+          clearTimeout(timer);
+          resolve(r);
+        });
+        w.once('error', (e) => {
+          clearTimeout(timer);
+          reject(new Error(`case ${k} (${how}): worker crashed: ${e.message}`));
+        });
         w.postMessage({ k, name, bytes }, [bytes.buffer as ArrayBuffer]);
       });
       w.removeAllListeners('error');

@@ -40,7 +40,9 @@ export function loadCsv(path: string): Promise<Record<string, string>[]> {
  * in quotes without escaping): a quoted field ends at a quote followed by a comma or the line end.
  */
 export function loadLooseCsv(path: string): Record<string, string>[] {
-  const lines = readFileSync(path, 'utf8').split(/\r?\n/).filter((l) => l.length > 0);
+  const lines = readFileSync(path, 'utf8')
+    .split(/\r?\n/)
+    .filter((l) => l.length > 0);
   const split = (line: string): string[] => {
     const out: string[] = [];
     let i = 0;
@@ -50,7 +52,11 @@ export function loadLooseCsv(path: string): Record<string, string>[] {
         for (;;) {
           const q = line.indexOf('"', j);
           if (q < 0) throw new Error(`unterminated quote in: ${line}`);
-          if (q === line.length - 1 || line[q + 1] === ',') { out.push(line.slice(i + 1, q)); i = q + 1; break; }
+          if (q === line.length - 1 || line[q + 1] === ',') {
+            out.push(line.slice(i + 1, q));
+            i = q + 1;
+            break;
+          }
           j = q + 1;
         }
       } else {
@@ -60,7 +66,10 @@ export function loadLooseCsv(path: string): Record<string, string>[] {
       }
       if (i >= line.length) break;
       i++; // the comma
-      if (i === line.length) { out.push(''); break; }
+      if (i === line.length) {
+        out.push('');
+        break;
+      }
     }
     return out;
   };
@@ -73,7 +82,10 @@ export function loadLooseCsv(path: string): Record<string, string>[] {
 }
 
 /** One array of a NumPy .npz file: little-endian f8 / i4 / i8 / <U strings (C order). */
-export interface NpyArray { shape: number[]; data: Float64Array | Int32Array | number[] | string[] }
+export interface NpyArray {
+  shape: number[];
+  data: Float64Array | Int32Array | number[] | string[];
+}
 
 /** Reads every array of a .npz (a zip of .npy files; stored or deflated entries). */
 export function readNpz(path: string): Record<string, NpyArray> {
@@ -86,8 +98,11 @@ export function readNpz(path: string): Record<string, NpyArray> {
   const out: Record<string, NpyArray> = {};
   for (let e = 0; e < entries; e++) {
     if (zip.readUInt32LE(p) !== 0x02014b50) throw new Error(`${path}: bad central directory`);
-    const method = zip.readUInt16LE(p + 10), csize = zip.readUInt32LE(p + 20);
-    const nameLen = zip.readUInt16LE(p + 28), extraLen = zip.readUInt16LE(p + 30), commentLen = zip.readUInt16LE(p + 32);
+    const method = zip.readUInt16LE(p + 10),
+      csize = zip.readUInt32LE(p + 20);
+    const nameLen = zip.readUInt16LE(p + 28),
+      extraLen = zip.readUInt16LE(p + 30),
+      commentLen = zip.readUInt16LE(p + 32);
     const local = zip.readUInt32LE(p + 42);
     const name = zip.toString('utf8', p + 46, p + 46 + nameLen);
     p += 46 + nameLen + extraLen + commentLen;
@@ -108,13 +123,20 @@ function parseNpy(b: Buffer, what: string): NpyArray {
   const header = b.toString('latin1', hstart, hstart + hlen);
   const descr = /'descr':\s*'([^']+)'/.exec(header)![1];
   const fortran = /'fortran_order':\s*True/.test(header);
-  const shape = /'shape':\s*\(([^)]*)\)/.exec(header)![1].split(',').map((s) => s.trim()).filter((s) => s !== '').map(Number);
+  const shape = /'shape':\s*\(([^)]*)\)/
+    .exec(header)![1]
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '')
+    .map(Number);
   const n = shape.reduce((a, c) => a * c, 1);
   const body = b.subarray(hstart + hlen);
   const copy = (bytes: number): ArrayBuffer => body.buffer.slice(body.byteOffset, body.byteOffset + bytes) as ArrayBuffer;
   if (fortran && (descr !== '<f8' || shape.length !== 2)) throw new Error(`${what}: Fortran order only for 2-D <f8`);
   if (descr === '<f8' && fortran) {
-    const f = new Float64Array(copy(8 * n)), c = new Float64Array(n), [R, C] = shape;
+    const f = new Float64Array(copy(8 * n)),
+      c = new Float64Array(n),
+      [R, C] = shape;
     for (let r = 0; r < R; r++) for (let k = 0; k < C; k++) c[r * C + k] = f[k * R + r];
     return { shape, data: c };
   }
@@ -128,7 +150,11 @@ function parseNpy(b: Buffer, what: string): NpyArray {
     const strs: string[] = [];
     for (let i = 0; i < n; i++) {
       let s = '';
-      for (let k = 0; k < len; k++) { const cp = cps[i * len + k]; if (cp === 0) break; s += String.fromCodePoint(cp); }
+      for (let k = 0; k < len; k++) {
+        const cp = cps[i * len + k];
+        if (cp === 0) break;
+        s += String.fromCodePoint(cp);
+      }
       strs.push(s);
     }
     return { shape, data: strs };

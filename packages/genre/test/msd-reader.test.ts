@@ -8,7 +8,11 @@ import { MsdFile, readSong, readSongs, SONG_FLOAT_FIELDS, SONG_INT_FIELDS, SONG_
 import type { Song } from '../src/index.js';
 import { DATA, H5_ROOT, listH5, loadCsv, loadLooseCsv } from './msd-helpers.js';
 
-interface Parsed { path: string; song: Song; file: MsdFile }
+interface Parsed {
+  path: string;
+  song: Song;
+  file: MsdFile;
+}
 const parsed: Parsed[] = [];
 let tables: Record<string, string>[] = [];
 let songCsv: Map<string, Record<string, string>>;
@@ -58,15 +62,14 @@ describe('readSongs on the real MSD 10k files', () => {
         const csv = row![c];
         if (c.startsWith('idx_')) {
           const table = (['/metadata/songs', '/analysis/songs', '/musicbrainz/songs'] as const)
-            .map((t) => file.table(t).columns[c]).find((x) => x !== undefined) as Int32Array;
+            .map((t) => file.table(t).columns[c])
+            .find((x) => x !== undefined) as Int32Array;
           if (table[0] !== Number(csv)) mismatches.push(`${song.track_id}.${c}: ${table[0]} vs ${csv}`);
         } else {
           const kind = kinds.get(c);
           expect(kind, c).toBeDefined();
           const ours = song[c as keyof Song] as string | number;
-          const ok = kind === 'str' ? ours === csv
-            : kind === 'int' ? ours === Number(csv)
-            : sameFloat(ours as number, csv);
+          const ok = kind === 'str' ? ours === csv : kind === 'int' ? ours === Number(csv) : sameFloat(ours as number, csv);
           if (!ok) mismatches.push(`${song.track_id}.${c}: ${String(ours)} vs ${csv}`);
         }
         checked++;

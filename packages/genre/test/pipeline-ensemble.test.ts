@@ -30,8 +30,11 @@ const fixtures = fileURLToPath(new URL('./fixtures/', import.meta.url));
 /** Prepared data: 3 overlapping Gaussian classes in 5 features, 60 artists, a stored 70/15/15 artist split. */
 function prepared(rows = 360): PreparedData {
   const rng = new Rng(21);
-  const F = 5, C = 3;
-  const x = new Float64Array(rows * F), y = new Int32Array(rows), split = new Int8Array(rows);
+  const F = 5,
+    C = 3;
+  const x = new Float64Array(rows * F),
+    y = new Int32Array(rows),
+    split = new Int8Array(rows);
   const groups: string[] = [];
   for (let i = 0; i < rows; i++) {
     const artist = i % 60;
@@ -42,9 +45,17 @@ function prepared(rows = 360): PreparedData {
   }
   const names = Array.from({ length: F }, (_, f) => `timbre_mean_${f}`);
   return {
-    featureNames: names, featureGroups: ['timbre'], classNames: ['Blues', 'Jazz', 'Rock'], rows, x, y,
-    trackIds: Array.from({ length: rows }, (_, i) => `TR${String(i).padStart(6, '0')}`), artists: groups, titles: groups.map((g, i) => `${g} song ${i}`),
-    groups, split,
+    featureNames: names,
+    featureGroups: ['timbre'],
+    classNames: ['Blues', 'Jazz', 'Rock'],
+    rows,
+    x,
+    y,
+    trackIds: Array.from({ length: rows }, (_, i) => `TR${String(i).padStart(6, '0')}`),
+    artists: groups,
+    titles: groups.map((g, i) => `${g} song ${i}`),
+    groups,
+    split,
   };
 }
 
@@ -76,7 +87,8 @@ describe('seed ensemble of MLPs in the pipeline', () => {
     });
     const got = r.model.predictProba(ds.test.x, ds.test.rows);
     expect(got.length).toBe(ds.test.rows * 3);
-    let maxErr = 0, spread = 0;
+    let maxErr = 0,
+      spread = 0;
     for (let j = 0; j < got.length; j++) {
       const mean = (probs[0][j] + probs[1][j] + probs[2][j]) / 3;
       maxErr = Math.max(maxErr, Math.abs(got[j] - mean));
@@ -103,7 +115,8 @@ describe('seed ensemble of MLPs in the pipeline', () => {
     const { classifier, meta } = loadGenreModel(p.json);
     expect(meta.kind).toBe('seed-ensemble');
     expect(meta.model.seeds).toEqual([2, 1002, 2002]);
-    const x = r.datasets.test.x, n = r.datasets.test.rows;
+    const x = r.datasets.test.x,
+      n = r.datasets.test.rows;
     expect(Array.from(classifier.predictProba(x, n))).toEqual(Array.from(r.model.predictProba(x, n)));
     // and each member's weights went to its own prefix (not three copies of one member)
     const members = (classifier as SeedEnsemble).members;
@@ -147,14 +160,16 @@ describe('registry models in the pipeline', () => {
       const { classifier, meta } = loadGenreModel(p.json);
       expect(meta.kind).toBe(name);
       expect(meta.modelOptions).toEqual(opts);
-      const x = r.datasets.test.x, n = r.datasets.test.rows;
+      const x = r.datasets.test.x,
+        n = r.datasets.test.rows;
       expect(Array.from(classifier.predictProba(x, n))).toEqual(Array.from(r.model.predictProba(x, n)));
     }
     expect(LogisticRegression.fromJSON.bind(null, { classes: 2, features: 3, coef: [1, 2], intercept: [0, 0] })).toThrow(/coef of classes\*features = 2\*3/);
   });
 
   it('timbre train --model gbdt → evaluate agrees with a GBDT trained by the library; predict uses it', async () => {
-    const csv = join(dir, 'pp.csv'), base = join(dir, 'gbdt');
+    const csv = join(dir, 'pp.csv'),
+      base = join(dir, 'gbdt');
     await writePrepared(csv, data);
     const opts = { nRounds: 15, maxDepth: 3 };
     const t = await cli('--json', 'train', csv, '--model', 'gbdt', '--model-options', JSON.stringify(opts), '--seeds', '1', '--no-refit', '-o', base);
@@ -193,7 +208,8 @@ describe('registry models in the pipeline', () => {
   });
 
   it('timbre train --ensemble 2 saves an ensemble that evaluate scores as trainAndEvaluate did', async () => {
-    const csv = join(dir, 'pp.csv'), base = join(dir, 'ens-cli');
+    const csv = join(dir, 'pp.csv'),
+      base = join(dir, 'ens-cli');
     await writePrepared(csv, data);
     const t = await cli('--json', 'train', csv, '--ensemble', '2', '--epochs', '25', '--patience', '5', '--seeds', '2,9', '--no-refit', '-o', base);
     expect(t.code, t.err).toBe(0);
@@ -208,10 +224,27 @@ describe('registry models in the pipeline', () => {
     expect(JSON.parse(readFileSync(`${base}.json`, 'utf8')).model.seeds).toEqual([2, 1002]);
   });
 
-  it('after train --resplit, evaluate scores the test rows of the model\'s own split (not the stored split it partly trained on)', async () => {
-    const csv = join(dir, 'pp-resplit.csv'), base = join(dir, 'resplit-cli');
+  it("after train --resplit, evaluate scores the test rows of the model's own split (not the stored split it partly trained on)", async () => {
+    const csv = join(dir, 'pp-resplit.csv'),
+      base = join(dir, 'resplit-cli');
     await writePrepared(csv, data);
-    const t = await cli('--json', 'train', csv, '--resplit', '--ensemble', '1', '--epochs', '25', '--patience', '5', '--seeds', '3,8', '--no-refit', '-o', base);
+    const t = await cli(
+      '--json',
+      'train',
+      csv,
+      '--resplit',
+      '--ensemble',
+      '1',
+      '--epochs',
+      '25',
+      '--patience',
+      '5',
+      '--seeds',
+      '3,8',
+      '--no-refit',
+      '-o',
+      base,
+    );
     expect(t.code, t.err).toBe(0);
     const tj = JSON.parse(t.out);
     expect(JSON.parse(readFileSync(`${base}.json`, 'utf8')).split).toEqual({ resplitSeed: 3, random: false, rows: data.rows });
@@ -235,8 +268,18 @@ describe('registry models in the pipeline', () => {
     expect(t.code, t.err).toBe(0);
     const tj = JSON.parse(t.out);
     const { classifier, meta } = loadGenreModel(`${base}.json`);
-    const best = (tj.runs as unknown[]).length === 2 ? trainAndEvaluate(data, { preset: 'default', overrides: { epochs: 25, patience: 5 }, seeds: [2, 9], ensemble: 2 }).runs.flatMap((r) => r.members.map((m) => m.bestEpoch)).sort((a, b) => a - b) : [];
-    expect(meta.fit).toEqual({ refit: true, rows: data.rows, epochs: Math.round((best[1] + best[2]) / 2), from: "the median best epoch of the evaluation's 4 fits" });
+    const best =
+      (tj.runs as unknown[]).length === 2
+        ? trainAndEvaluate(data, { preset: 'default', overrides: { epochs: 25, patience: 5 }, seeds: [2, 9], ensemble: 2 })
+            .runs.flatMap((r) => r.members.map((m) => m.bestEpoch))
+            .sort((a, b) => a - b)
+        : [];
+    expect(meta.fit).toEqual({
+      refit: true,
+      rows: data.rows,
+      epochs: Math.round((best[1] + best[2]) / 2),
+      from: "the median best epoch of the evaluation's 4 fits",
+    });
     expect(meta.split).toBeUndefined();
     expect((classifier as SeedEnsemble).members).toHaveLength(2);
     expect(meta.history?.epochsRun).toBe(meta.fit!.epochs); // trained for exactly that many epochs, no early stop
@@ -339,8 +382,15 @@ describe('train --preset auto and predict --explain', () => {
     // predict --explain on a song table of the same features
     const table = join(dir, 'auto-songs.csv');
     const F = data.featureNames.length;
-    writeFileSync(table, [['track_id', 'artist_name', 'title', ...data.featureNames].join(','), ...Array.from({ length: 12 }, (_, i) =>
-      [data.trackIds[i], data.artists[i], data.titles[i], ...Array.from(data.x.subarray(i * F, (i + 1) * F), String)].join(','))].join('\n') + '\n');
+    writeFileSync(
+      table,
+      [
+        ['track_id', 'artist_name', 'title', ...data.featureNames].join(','),
+        ...Array.from({ length: 12 }, (_, i) =>
+          [data.trackIds[i], data.artists[i], data.titles[i], ...Array.from(data.x.subarray(i * F, (i + 1) * F), String)].join(','),
+        ),
+      ].join('\n') + '\n',
+    );
     const p = await cli('--json', 'predict', `${base}.json`, table, '--explain', '2');
     expect(p.code, p.err).toBe(0);
     const preds = JSON.parse(p.out).predictions as { genre: string; explanation: { feature: string; effect: number }[] }[];

@@ -14,7 +14,11 @@ import type { PreparedData } from '../src/preprocess/preprocess.js';
 /** 60 artists, 3 classes; the stored split puts artists 48..59 in test, whose feature 0 is shifted by +1000. */
 function shifted(rows = 300): PreparedData {
   const rng = new Rng(8);
-  const F = 2, x = new Float64Array(rows * F), y = new Int32Array(rows), split = new Int8Array(rows), groups: string[] = [];
+  const F = 2,
+    x = new Float64Array(rows * F),
+    y = new Int32Array(rows),
+    split = new Int8Array(rows),
+    groups: string[] = [];
   for (let i = 0; i < rows; i++) {
     const artist = i % 60;
     y[i] = artist % 3;
@@ -24,8 +28,17 @@ function shifted(rows = 300): PreparedData {
     x[i * F + 1] = i % 7 === 0 ? NaN : rng.normal(0, 1); // missing values: imputed with the training median
   }
   return {
-    featureNames: ['f0', 'f1'], featureGroups: ['song'], classNames: ['a', 'b', 'c'], rows, x, y,
-    trackIds: groups.map((_, i) => `TR${i}`), artists: groups, titles: groups, groups, split,
+    featureNames: ['f0', 'f1'],
+    featureGroups: ['song'],
+    classNames: ['a', 'b', 'c'],
+    rows,
+    x,
+    y,
+    trackIds: groups.map((_, i) => `TR${i}`),
+    artists: groups,
+    titles: groups,
+    groups,
+    split,
   };
 }
 
@@ -34,7 +47,10 @@ class Probe implements Classifier {
   readonly kind = 'probe';
   static seen: { train: Dataset; valid: Dataset | undefined }[] = [];
   classes = 0;
-  fit(train: Dataset, valid?: Dataset): void { Probe.seen.push({ train, valid }); this.classes = train.classes; }
+  fit(train: Dataset, valid?: Dataset): void {
+    Probe.seen.push({ train, valid });
+    this.classes = train.classes;
+  }
   predictProba(_x: Float32Array, rows: number): Float32Array {
     const p = new Float32Array(rows * this.classes);
     for (let r = 0; r < rows; r++) p[r * this.classes] = 1;
@@ -42,12 +58,20 @@ class Probe implements Classifier {
   }
 }
 
-const columnMean = (ds: Dataset, f: number): number => { let s = 0; for (let r = 0; r < ds.rows; r++) s += ds.x[r * ds.features + f]; return s / ds.rows; };
+const columnMean = (ds: Dataset, f: number): number => {
+  let s = 0;
+  for (let r = 0; r < ds.rows; r++) s += ds.x[r * ds.features + f];
+  return s / ds.rows;
+};
 const artistsOf = (groups: readonly string[], idx: ArrayLike<number>): Set<string> => new Set(Array.from(idx, (i) => groups[i]));
 function expectDisjoint(...parts: Set<string>[]): void {
-  for (let a = 0; a < parts.length; a++) for (let b = a + 1; b < parts.length; b++) {
-    expect([...parts[a]].filter((g) => parts[b].has(g)), `parts ${a} and ${b} share artists`).toEqual([]);
-  }
+  for (let a = 0; a < parts.length; a++)
+    for (let b = a + 1; b < parts.length; b++) {
+      expect(
+        [...parts[a]].filter((g) => parts[b].has(g)),
+        `parts ${a} and ${b} share artists`,
+      ).toEqual([]);
+    }
 }
 
 describe('scaling is fitted on the training rows only', () => {
@@ -58,14 +82,18 @@ describe('scaling is fitted on the training rows only', () => {
     const mean0 = trainRows.reduce((s, i) => s + data.x[i * 2], 0) / trainRows.length;
     expect(ds.scaler.shift[0]).toBeCloseTo(mean0, 6);
     expect(Math.abs(columnMean(ds.train, 0))).toBeLessThan(1e-5); // standardised on itself
-    expect(columnMean(ds.test, 0)).toBeGreaterThan(100);          // the shifted rows stay far away
-    const known = trainRows.map((i) => data.x[i * 2 + 1]).filter((v) => !Number.isNaN(v)).sort((a, b) => a - b);
+    expect(columnMean(ds.test, 0)).toBeGreaterThan(100); // the shifted rows stay far away
+    const known = trainRows
+      .map((i) => data.x[i * 2 + 1])
+      .filter((v) => !Number.isNaN(v))
+      .sort((a, b) => a - b);
     expect(ds.scaler.fill[1]).toBeCloseTo(medianOf(Float64Array.from(known)), 12);
   });
 
   it('crossValPredict: each fold scales on its own training rows', () => {
     const data = shifted();
-    const x = Float32Array.from(data.x), ds: Dataset = { x, y: data.y, rows: data.rows, features: 2, classes: 3, groups: data.groups };
+    const x = Float32Array.from(data.x),
+      ds: Dataset = { x, y: data.y, rows: data.rows, features: 2, classes: 3, groups: data.groups };
     Probe.seen = [];
     crossValPredict(ds, () => new Probe(), { folds: 4, seed: 1 });
     expect(Probe.seen.length).toBe(4);
@@ -106,7 +134,10 @@ describe('every split keeps each artist in one part', () => {
     Probe.seen = [];
     const r = crossValPredict(ds, () => new Probe(), { folds: 4, seed: 2 });
     Probe.seen.forEach(({ train, valid }, k) => {
-      const testArtists = artistsOf(data.groups, Array.from({ length: data.rows }, (_, i) => i).filter((i) => r.fold[i] === k));
+      const testArtists = artistsOf(
+        data.groups,
+        Array.from({ length: data.rows }, (_, i) => i).filter((i) => r.fold[i] === k),
+      );
       expect(valid).toBeDefined();
       expectDisjoint(new Set(train.groups), new Set(valid!.groups), testArtists);
     });

@@ -22,8 +22,13 @@ beforeAll(async () => {
   const corpus = await generateSyntheticCorpus({ dir: join(dir, 'corpus'), songs: 150, seed: 5, genres: 3 });
   corpusDir = join(dir, 'corpus');
   result = await runPipeline({
-    msd: corpusDir, labels: corpus.labelsPath, out: join(dir, 'run'), synthetic: true, seeds: [1, 2],
-    overrides: { epochs: 40, patience: 10 }, minClassCount: 2,
+    msd: corpusDir,
+    labels: corpus.labelsPath,
+    out: join(dir, 'run'),
+    synthetic: true,
+    seeds: [1, 2],
+    overrides: { epochs: 40, patience: 10 },
+    minClassCount: 2,
   });
 }, 180000);
 
@@ -53,10 +58,16 @@ describe('runPipeline on a synthetic corpus', () => {
     expect(meta.split).toBeUndefined(); // no split of this data is unseen by a refit model
   });
 
-  it('with refit false, the saved model is the first seed\'s and scores its test rows as the evaluation did', async () => {
+  it("with refit false, the saved model is the first seed's and scores its test rows as the evaluation did", async () => {
     const r = await runPipeline({
-      songs: join(dir, 'run', 'SongCSV.extended.csv'), labels: join(dir, 'run', 'labels.cls'), out: join(dir, 'run-no-refit'), synthetic: true, seeds: [1],
-      overrides: { epochs: 40, patience: 10 }, minClassCount: 2, refit: false,
+      songs: join(dir, 'run', 'SongCSV.extended.csv'),
+      labels: join(dir, 'run', 'labels.cls'),
+      out: join(dir, 'run-no-refit'),
+      synthetic: true,
+      seeds: [1],
+      overrides: { epochs: 40, patience: 10 },
+      minClassCount: 2,
+      refit: false,
     });
     expect(r.savedModel.refit).toBe(false);
     expect(r.savedModel.test?.accuracy).toBe(r.runs[0].accuracy);
@@ -77,7 +88,12 @@ describe('runPipeline on a synthetic corpus', () => {
       expect(q.probability).toBeCloseTo(p.probability, 5);
     }
     // Labels are right for most songs (it is the training corpus, so this is a sanity check only).
-    const labels = new Map(readFileSync(result.files.labels, 'utf8').split('\n').filter((l) => l && !l.startsWith('#')).map((l) => l.split('\t') as [string, string]));
+    const labels = new Map(
+      readFileSync(result.files.labels, 'utf8')
+        .split('\n')
+        .filter((l) => l && !l.startsWith('#'))
+        .map((l) => l.split('\t') as [string, string]),
+    );
     const right = fromH5.predictions.filter((p) => labels.get(p.trackId) === p.genre).length;
     expect(right / 150).toBeGreaterThan(0.7);
   });
@@ -91,17 +107,30 @@ describe('song summaries computed for predict', () => {
   it('match numpy means and population variances on real .h5 files', () => {
     const csv = readFileSync(join(shared, 'msd10k-h5/timbre_pitch_summary_BD.csv'), 'utf8').trim().split(/\r?\n/);
     const header = csv[0].split(',');
-    const ref = new Map(csv.slice(1).map((l) => { const p = l.split(','); return [p[0], p]; }));
+    const ref = new Map(
+      csv.slice(1).map((l) => {
+        const p = l.split(',');
+        return [p[0], p];
+      }),
+    );
     const folder = join(shared, 'msd10k-h5/data/B/D/B');
-    const files = readdirSync(folder).filter((f) => f.endsWith('.h5')).slice(0, 4).map((f) => join(folder, f));
+    const files = readdirSync(folder)
+      .filter((f) => f.endsWith('.h5'))
+      .slice(0, 4)
+      .map((f) => join(folder, f));
     const t = songsToTable(files.flatMap((f) => readSongs(f)));
     let checked = 0;
     for (const row of t.rows) {
       const r = ref.get(row[t.columns.indexOf('track_id')])!;
       expect(r).toBeDefined();
       for (let k = 0; k < 12; k++) {
-        for (const [mine, theirs] of [[`timbre_mean_${k}`, `avg_timbre${k + 1}`], [`timbre_var_${k}`, `var_timbre${k + 1}`], [`pitch_mean_${k}`, `avg_pitch${k + 1}`]]) {
-          const a = Number(row[t.columns.indexOf(mine)]), b = Number(r[header.indexOf(theirs)]);
+        for (const [mine, theirs] of [
+          [`timbre_mean_${k}`, `avg_timbre${k + 1}`],
+          [`timbre_var_${k}`, `var_timbre${k + 1}`],
+          [`pitch_mean_${k}`, `avg_pitch${k + 1}`],
+        ]) {
+          const a = Number(row[t.columns.indexOf(mine)]),
+            b = Number(r[header.indexOf(theirs)]);
           expect(Math.abs(a - b)).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(b)));
           checked++;
         }

@@ -4,7 +4,10 @@ import { serveJobs } from '../src/parallel/pool.js';
 
 serveJobs<number, number, string, { offset: number }>('test-square', (n, progress, { offset }) => {
   if (n === -1) throw new Error('minus one is not allowed');
-  if (n === -2) for (;;) { /* spin until terminated */ }
+  if (n === -2)
+    for (;;) {
+      /* spin until terminated */
+    }
   progress(`got ${n}`);
   return n * n + offset;
 });

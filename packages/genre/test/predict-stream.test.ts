@@ -25,7 +25,11 @@ const EXTENDED = join(DATA, 'msd10k-songcsv-extended', 'MsdSongAddedFeatures.csv
 
 const dir = mkdtempSync(join(tmpdir(), 'timbre-predict-stream-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-const file = (name: string, text: string | Uint8Array) => { const p = join(dir, name); writeFileSync(p, text); return p; };
+const file = (name: string, text: string | Uint8Array) => {
+  const p = join(dir, name);
+  writeFileSync(p, text);
+  return p;
+};
 
 let classifier: Classifier, meta: ModelMeta, modelJson: string;
 let edges: string;
@@ -39,16 +43,27 @@ beforeAll(async () => {
   const model = new MlpClassifier(mlpOptions('default', { epochs: 2, patience: null, seed: 3, hidden: [16] }));
   model.fit(train, valid);
   modelJson = saveGenreModel(join(dir, 'model'), {
-    classifier: model, preset: 'default', scaler, featureNames: data.featureNames, featureGroups: data.featureGroups,
-    keyEncoding: report.keyEncoding, classNames: data.classNames,
+    classifier: model,
+    preset: 'default',
+    scaler,
+    featureNames: data.featureNames,
+    featureGroups: data.featureGroups,
+    keyEncoding: report.keyEncoding,
+    classNames: data.classNames,
   }).json;
   ({ classifier, meta } = loadGenreModel(modelJson));
   // The first 40 real rows, then rows that test every branch: no timbre cells (imputed), no duration (vital:
   // not predicted), a loudness far outside training, no track id, and a row with too few fields (left out).
-  const lines = readFileSync(TAGTRAUM, 'utf8').split('\n').filter((l) => l !== '');
+  const lines = readFileSync(TAGTRAUM, 'utf8')
+    .split('\n')
+    .filter((l) => l !== '');
   const header = lines[0].split(',');
   const at = (name: string) => header.indexOf(name);
-  const edit = (line: string, name: string, v: string) => { const c = line.split(','); c[at(name)] = v; return c.join(','); };
+  const edit = (line: string, name: string, v: string) => {
+    const c = line.split(',');
+    c[at(name)] = v;
+    return c.join(',');
+  };
   const body = lines.slice(1, 41);
   body.push(edit(lines[41], 'duration', ''), edit(lines[42], 'loudness', '1e300'), edit(lines[43], 'track_id', ''), 'TRX,SOX,too,few');
   edges = file('edges.csv', [lines[0], ...body].join('\n') + '\n');
@@ -57,7 +72,15 @@ beforeAll(async () => {
 /** Every batch of the streamed path, concatenated. */
 async function streamed(inputs: string[], batchRows?: number, explain = 0): Promise<{ predictions: Prediction[]; errors: unknown[] }> {
   const predictions: Prediction[] = [];
-  const { errors } = await predictInputsStream(classifier, meta, inputs, (b) => { for (const p of b) predictions.push(p); }, { batchRows, explain });
+  const { errors } = await predictInputsStream(
+    classifier,
+    meta,
+    inputs,
+    (b) => {
+      for (const p of b) predictions.push(p);
+    },
+    { batchRows, explain },
+  );
   return { predictions, errors };
 }
 
@@ -79,11 +102,7 @@ describe('streamCsv reads what readCsv reads', () => {
   });
 
   it('the same rows with a BOM, CRLF, quoted newlines, blank lines and an unescaped quote', async () => {
-    const cases = [
-      '\ufeffa,b\r\n1,2\r\n\r\n3,"x\ny"\r\n',
-      'a,b\n1,"He said "hi""\n2,"ok"\n',
-      'a,b\n1,"\u00e9t\u00e9"\n2,3',
-    ];
+    const cases = ['\ufeffa,b\r\n1,2\r\n\r\n3,"x\ny"\r\n', 'a,b\n1,"He said "hi""\n2,"ok"\n', 'a,b\n1,"\u00e9t\u00e9"\n2,3'];
     for (const [i, text] of cases.entries()) {
       const path = file(`case${i}.csv`, text);
       expect(await allRows(path), JSON.stringify(text)).toEqual((await readCsv(path, 'preprocess')).rows);
@@ -94,17 +113,24 @@ describe('streamCsv reads what readCsv reads', () => {
     const latin = file('latin1.csv', Buffer.concat([Buffer.from('a,b\n1,2\n3,'), Buffer.from([0xe9]), Buffer.from('\n')]));
     const broken = file('broken.csv', 'a,b\n1,2\n3,"open\n');
     for (const path of [latin, broken, join(dir, 'nothing.csv')]) {
-      const expected = await readCsv(path, 'preprocess').then(() => 'no error', (e: Error) => e.message);
+      const expected = await readCsv(path, 'preprocess').then(
+        () => 'no error',
+        (e: Error) => e.message,
+      );
       expect(expected).not.toBe('no error');
       await expect(allRows(path), path).rejects.toThrow(expected);
     }
     const seen: string[][] = [];
-    await expect((async () => { for await (const r of streamCsv(latin, 'preprocess')) seen.push(r); })()).rejects.toThrow(/line 3 \(data row 2\).*not UTF-8/);
+    await expect(
+      (async () => {
+        for await (const r of streamCsv(latin, 'preprocess')) seen.push(r);
+      })(),
+    ).rejects.toThrow(/line 3 \(data row 2\).*not UTF-8/);
     expect(seen).toEqual([]);
   });
 });
 
-describe('predictInputsStream gives predictInputs\' predictions', () => {
+describe("predictInputsStream gives predictInputs' predictions", () => {
   it('on the real table and on edge rows, for batches of 1, 7, 64 and the default', async () => {
     for (const input of [TAGTRAUM, edges]) {
       const whole = await predictInputs(classifier, meta, [input]);
@@ -132,7 +158,13 @@ describe('predictInputsStream gives predictInputs\' predictions', () => {
   });
 
   it('rows without any id are named by their place in the whole table', async () => {
-    const noIds = file('no-ids.csv', readFileSync(edges, 'utf8').split('\n').map((l) => l.split(',').slice(2).join(',')).join('\n'));
+    const noIds = file(
+      'no-ids.csv',
+      readFileSync(edges, 'utf8')
+        .split('\n')
+        .map((l) => l.split(',').slice(2).join(','))
+        .join('\n'),
+    );
     const whole = await predictInputs(classifier, meta, [noIds]);
     expect(whole.predictions[12].trackId).toBe('row13');
     expect(await streamed([noIds], 5)).toEqual(whole);
@@ -149,7 +181,10 @@ describe('predictInputsStream gives predictInputs\' predictions', () => {
   it('the same error for a table that lacks a feature, and for a missing input', async () => {
     const lacking = file('lacking.csv', 'track_id,title\nTR1,a\n');
     for (const input of [lacking, join(dir, 'absent.csv')]) {
-      const expected = await predictInputs(classifier, meta, [input]).then(() => 'no error', (e: Error) => e.message);
+      const expected = await predictInputs(classifier, meta, [input]).then(
+        () => 'no error',
+        (e: Error) => e.message,
+      );
       expect(expected).not.toBe('no error');
       await expect(streamed([input], 7)).rejects.toThrow(expected);
     }
@@ -159,24 +194,46 @@ describe('predictInputsStream gives predictInputs\' predictions', () => {
 /** What `timbre predict` wrote before it streamed, rebuilt from predictInputs: the CSV, the text and the JSON. */
 async function reference(inputs: string[], explain: number, output: string | null): Promise<{ csv: string | null; text: string; json: string }> {
   const res = await predictInputs(classifier, meta, inputs, undefined, { explain });
-  const because = (e: Prediction['explanation']) => (e ?? []).map((x) => `${x.feature} (${x.effect >= 0 ? '+' : '−'}${Math.abs(x.effect).toFixed(2)})`).join(', ');
+  const because = (e: Prediction['explanation']) =>
+    (e ?? []).map((x) => `${x.feature} (${x.effect >= 0 ? '+' : '−'}${Math.abs(x.effect).toFixed(2)})`).join(', ');
   let csv: string | null = null;
   if (output !== null) {
     const ref = join(dir, 'reference.csv');
-    await writeCsvAtomic(ref, ['track_id', 'artist', 'title', 'genre', 'probability', 'reason', ...(explain ? ['explanation'] : [])],
-      res.predictions.map((p) => [p.trackId, p.artist, p.title, p.genre ?? '', Number.isFinite(p.probability) ? p.probability.toFixed(4) : '',
-        p.reason ?? (p.imputed ? `imputed: ${p.imputed.join(', ')}` : ''), ...(explain ? [because(p.explanation)] : [])]));
+    await writeCsvAtomic(
+      ref,
+      ['track_id', 'artist', 'title', 'genre', 'probability', 'reason', ...(explain ? ['explanation'] : [])],
+      res.predictions.map((p) => [
+        p.trackId,
+        p.artist,
+        p.title,
+        p.genre ?? '',
+        Number.isFinite(p.probability) ? p.probability.toFixed(4) : '',
+        p.reason ?? (p.imputed ? `imputed: ${p.imputed.join(', ')}` : ''),
+        ...(explain ? [because(p.explanation)] : []),
+      ]),
+    );
     csv = readFileSync(ref, 'utf8');
   }
   const counts = new Map<string, number>();
   for (const p of res.predictions) for (const g of p.imputed ?? []) counts.set(g, (counts.get(g) ?? 0) + 1);
-  const text = [
-    ...res.predictions.slice(0, output !== null ? 10 : Infinity).map((p) => `${p.trackId}\t${p.genre ?? '?'}\t${Number.isFinite(p.probability) ? p.probability.toFixed(3) : p.reason}\t${p.artist} — ${p.title}` +
-      (p.explanation ? `\n\t  because of ${because(p.explanation)}` : '')),
-    ...(output !== null ? [`… ${res.predictions.length} predictions written to ${output}`] : []),
-    ...[...counts].map(([g, n]) => `imputed ${g} (training medians) for ${n} of ${res.predictions.length} songs`),
-  ].join('\n') + '\n';
-  const json = JSON.stringify({ synthetic: false, predictions: res.predictions, errors: res.errors }, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 1) + '\n';
+  const text =
+    [
+      ...res.predictions
+        .slice(0, output !== null ? 10 : Infinity)
+        .map(
+          (p) =>
+            `${p.trackId}\t${p.genre ?? '?'}\t${Number.isFinite(p.probability) ? p.probability.toFixed(3) : p.reason}\t${p.artist} — ${p.title}` +
+            (p.explanation ? `\n\t  because of ${because(p.explanation)}` : ''),
+        ),
+      ...(output !== null ? [`… ${res.predictions.length} predictions written to ${output}`] : []),
+      ...[...counts].map(([g, n]) => `imputed ${g} (training medians) for ${n} of ${res.predictions.length} songs`),
+    ].join('\n') + '\n';
+  const json =
+    JSON.stringify(
+      { synthetic: false, predictions: res.predictions, errors: res.errors },
+      (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v),
+      1,
+    ) + '\n';
   return { csv, text, json };
 }
 
@@ -209,7 +266,10 @@ describe('timbre predict streams the bytes it wrote for the whole table', () => 
 
   it('a broken table: the error names the file and row, and no output file appears', async () => {
     const broken = file('broken-table.csv', readFileSync(edges, 'utf8') + 'TRZ,"open\n');
-    const expected = await predictInputs(classifier, meta, [broken]).then(() => 'no error', (e: Error) => e.message);
+    const expected = await predictInputs(classifier, meta, [broken]).then(
+      () => 'no error',
+      (e: Error) => e.message,
+    );
     expect(expected).toMatch(/broken-table\.csv: CSV parse error near row \d+/);
     const out = join(dir, 'never.csv');
     const r = await runCli('predict', modelJson, broken, '-o', out);

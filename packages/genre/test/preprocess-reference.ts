@@ -12,7 +12,12 @@ import { canonicalColumns } from '../src/preprocess/table.js';
 import { SPLIT_NAMES, type PreparedData, type PreprocessOptions, type PreprocessReport } from '../src/preprocess/preprocess.js';
 
 interface SongTable {
-  path: string; format: string; columns: string[]; header: string[]; rows: string[][]; rowNumbers: number[];
+  path: string;
+  format: string;
+  columns: string[];
+  header: string[];
+  rows: string[][];
+  rowNumbers: number[];
   truncated: { row: number; fields: number }[];
 }
 
@@ -20,14 +25,20 @@ interface SongTable {
 async function readCsvReference(path: string): Promise<string[][]> {
   let text = readFileSync(path, 'utf8');
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-  const tolerant = (): string[][] => text.split(/\r?\n/).filter((l) => l.trim() !== '').map(splitTolerantLine);
+  const tolerant = (): string[][] =>
+    text
+      .split(/\r?\n/)
+      .filter((l) => l.trim() !== '')
+      .map(splitTolerantLine);
   if (/(^|,)"b'/m.test(text.slice(0, 20000))) return tolerant();
   const rows: string[][] = [];
   try {
     await new Promise<void>((resolve, reject) => {
       parseString(text, { headers: false, ignoreEmpty: true })
         .on('error', (e: Error) => reject(new Error(`preprocess: ${path}: CSV parse error: ${e.message}`)))
-        .on('data', (r: string[]) => { rows.push(r); })
+        .on('data', (r: string[]) => {
+          rows.push(r);
+        })
         .on('end', () => resolve());
     });
   } catch (e) {
@@ -43,17 +54,26 @@ async function readSongTableReference(path: string): Promise<SongTable> {
   let header = raw[0].map((h) => h.trim());
   while (header.length > 0 && header[header.length - 1] === '') header = header.slice(0, -1);
   const columns = canonicalColumns(header);
-  const rows: string[][] = [], rowNumbers: number[] = [], truncated: { row: number; fields: number }[] = [];
+  const rows: string[][] = [],
+    rowNumbers: number[] = [],
+    truncated: { row: number; fields: number }[] = [];
   for (let r = 1; r < raw.length; r++) {
     let row = raw[r];
     while (row.length > header.length && row[row.length - 1].trim() === '') row = row.slice(0, -1);
-    if (row.length !== header.length) { truncated.push({ row: r, fields: row.length }); continue; }
+    if (row.length !== header.length) {
+      truncated.push({ row: r, fields: row.length });
+      continue;
+    }
     rows.push(row.map(cleanValue));
     rowNumbers.push(r);
   }
   const has = (c: string) => columns.includes(c);
-  const fmt = has('genre') && has('timbre_mean_0') && has('timbre_var_0') && header[0].toLowerCase() === 'genre'
-    ? 'msd-genre' : header.some((h) => h === 'SongID' || h === 'KeySignature') ? 'songcsv' : 'generic';
+  const fmt =
+    has('genre') && has('timbre_mean_0') && has('timbre_var_0') && header[0].toLowerCase() === 'genre'
+      ? 'msd-genre'
+      : header.some((h) => h === 'SongID' || h === 'KeySignature')
+        ? 'songcsv'
+        : 'generic';
   return { path, format: fmt, columns, header, rows, rowNumbers, truncated };
 }
 
@@ -70,8 +90,19 @@ const FLOAT32_MAX = 3.4028234663852886e38;
 
 /** Columns whose values cannot be negative (times, counts, confidences, categorical codes). */
 const NON_NEGATIVE = new Set([
-  'duration', 'tempo', 'end_of_fade_in', 'start_of_fade_out', 'year', 'key', 'mode', 'time_signature',
-  'key_confidence', 'mode_confidence', 'time_signature_confidence', 'danceability', 'energy',
+  'duration',
+  'tempo',
+  'end_of_fade_in',
+  'start_of_fade_out',
+  'year',
+  'key',
+  'mode',
+  'time_signature',
+  'key_confidence',
+  'mode_confidence',
+  'time_signature_confidence',
+  'danceability',
+  'energy',
 ]);
 
 const isDecimal = (s: string): boolean => DECIMAL.test(s.trim());
@@ -79,7 +110,10 @@ const isDecimal = (s: string): boolean => DECIMAL.test(s.trim());
 function tableNumber(cell: string, path: string, row: number, column: string): number {
   if (cell === '') return NaN;
   const where = `preprocess: ${path}: data row ${row}, column "${column}"`;
-  if (!DECIMAL.test(cell)) throw new Error(`${where}: "${cell.length > 40 ? cell.slice(0, 40) + '…' : cell}" is not a number (write decimal numbers; leave the cell empty if the value is missing)`);
+  if (!DECIMAL.test(cell))
+    throw new Error(
+      `${where}: "${cell.length > 40 ? cell.slice(0, 40) + '…' : cell}" is not a number (write decimal numbers; leave the cell empty if the value is missing)`,
+    );
   const v = Number(cell);
   if (!(Math.abs(v) <= FLOAT32_MAX)) throw new Error(`${where}: ${cell} is outside the range features can hold (float32, |x| <= 3.4e38)`);
   if (v < 0 && NON_NEGATIVE.has(column)) throw new Error(`${where}: ${cell} is negative; ${column} cannot be`);
@@ -90,18 +124,29 @@ const MSD_GENRE_CODES: Record<string, string> = { '0': 'dance and electronica', 
 const IDENTITY = new Set(['track_id', 'song_id', 'artist_id', 'artist_name', 'title', 'release', 'genre']);
 
 function joinTable(table: { columns: string[]; rows: string[][] }, join: SongTable): { key: string; matched: number } {
-  const key = table.columns.includes('track_id') && join.columns.includes('track_id') ? 'track_id'
-    : table.columns.includes('song_id') && join.columns.includes('song_id') ? 'song_id' : null;
+  const key =
+    table.columns.includes('track_id') && join.columns.includes('track_id')
+      ? 'track_id'
+      : table.columns.includes('song_id') && join.columns.includes('song_id')
+        ? 'song_id'
+        : null;
   if (key === null) throw new Error(`preprocess: cannot join ${join.path}: neither track_id nor song_id is in both tables`);
-  const jKey = join.columns.indexOf(key), tKey = table.columns.indexOf(key);
+  const jKey = join.columns.indexOf(key),
+    tKey = table.columns.indexOf(key);
   const byKey = new Map<string, string[]>();
   for (const r of join.rows) byKey.set(r[jKey], r);
-  const useful = join.columns.map((c, i) => ({ c, i })).filter(({ c }) => !IDENTITY.has(c) && !c.includes('__') && (/^(timbre|pitch)_(mean|var)_\d+$/.test(c) || /^[a-z_]+$/.test(c)));
+  const useful = join.columns
+    .map((c, i) => ({ c, i }))
+    .filter(({ c }) => !IDENTITY.has(c) && !c.includes('__') && (/^(timbre|pitch)_(mean|var)_\d+$/.test(c) || /^[a-z_]+$/.test(c)));
   // Only numeric-looking columns are worth joining (skip gender, country, mbid, genre_principal, …).
   const numeric = useful.filter(({ i }) => join.rows.some((r) => r[i] !== '') && join.rows.every((r) => r[i] === '' || isDecimal(r[i])));
   const target = numeric.map(({ c }) => {
     let t = table.columns.indexOf(c);
-    if (t < 0) { table.columns.push(c); t = table.columns.length - 1; for (const r of table.rows) r.push(''); }
+    if (t < 0) {
+      table.columns.push(c);
+      t = table.columns.length - 1;
+      for (const r of table.rows) r.push('');
+    }
     return t;
   });
   let matched = 0;
@@ -109,7 +154,9 @@ function joinTable(table: { columns: string[]; rows: string[][] }, join: SongTab
     const j = byKey.get(r[tKey]);
     if (!j) continue;
     matched++;
-    numeric.forEach(({ i }, k) => { if (r[target[k]] === '') r[target[k]] = j[i]; });
+    numeric.forEach(({ i }, k) => {
+      if (r[target[k]] === '') r[target[k]] = j[i];
+    });
   }
   return { key, matched };
 }
@@ -117,17 +164,29 @@ function joinTable(table: { columns: string[]; rows: string[][] }, join: SongTab
 /** The earlier `preprocess`, whole table in memory; writes `options.output` with fast-csv when given. */
 export async function preprocessReference(options: PreprocessOptions): Promise<{ data: PreparedData; report: PreprocessReport }> {
   const {
-    input, labels, joins = [], features = 'auto', keyEncoding = 'onehot', minClassCount = 10,
-    rareClasses = 'drop', split = 'artist', validFraction = 0.15, testFraction = 0.15, seed = 42,
+    input,
+    labels,
+    joins = [],
+    features = 'auto',
+    keyEncoding = 'onehot',
+    minClassCount = 10,
+    rareClasses = 'drop',
+    split = 'artist',
+    validFraction = 0.15,
+    testFraction = 0.15,
+    seed = 42,
   } = options;
   if (!Number.isInteger(minClassCount) || minClassCount < 1) throw new RangeError(`preprocess: minClassCount must be a positive integer, got ${minClassCount}`);
   if (split !== 'artist' && split !== 'random') throw new RangeError(`preprocess: split must be "artist" or "random", got "${String(split)}"`);
-  if (rareClasses !== 'drop' && rareClasses !== 'merge') throw new RangeError(`preprocess: rareClasses must be "drop" or "merge", got "${String(rareClasses)}"`);
+  if (rareClasses !== 'drop' && rareClasses !== 'merge')
+    throw new RangeError(`preprocess: rareClasses must be "drop" or "merge", got "${String(rareClasses)}"`);
   const table = await readSongTableReference(input);
   const cols = [...table.columns];
   const rows = table.rows.map((r) => [...r]);
   const dropped: Record<string, number> = {};
-  const drop = (reason: string) => { dropped[reason] = (dropped[reason] ?? 0) + 1; };
+  const drop = (reason: string) => {
+    dropped[reason] = (dropped[reason] ?? 0) + 1;
+  };
   if (table.truncated.length > 0) dropped[`truncated row (wrong number of fields, expected ${table.header.length})`] = table.truncated.length;
 
   // Labels.
@@ -167,36 +226,62 @@ export async function preprocessReference(options: PreprocessOptions): Promise<{
   const required = new Set(options.require ?? []);
   for (const r of required) {
     if (!byIndicator.has(`${r}_missing`)) {
-      throw new RangeError(`preprocess: --require ${r}: not an imputable group or field of these features (imputable: ${[...byIndicator.keys()].map(what).join(', ') || 'none'})`);
+      throw new RangeError(
+        `preprocess: --require ${r}: not an imputable group or field of these features (imputable: ${[...byIndicator.keys()].map(what).join(', ') || 'none'})`,
+      );
     }
   }
   const lacks = (g: (c: string) => number, indicator: string) => byIndicator.get(indicator)!.some((d) => Number.isNaN(d.value(g)));
   const idCol = colIndex.get('track_id') ?? colIndex.get('song_id');
-  const artistIdCol = colIndex.get('artist_id'), artistCol = colIndex.get('artist_name'), titleCol = colIndex.get('title');
+  const artistIdCol = colIndex.get('artist_id'),
+    artistCol = colIndex.get('artist_name'),
+    titleCol = colIndex.get('title');
 
   // A feature column's cell as a number ('' = NaN); anything that is not a number is an error naming the row.
-  const get = (r: string[], line: number) => (c: string): number => {
-    const i = colIndex.get(c);
-    return i === undefined ? NaN : tableNumber(r[i], input, line, c);
-  };
-  interface Kept { row: string[]; line: number; genre: string }
+  const get =
+    (r: string[], line: number) =>
+    (c: string): number => {
+      const i = colIndex.get(c);
+      return i === undefined ? NaN : tableNumber(r[i], input, line, c);
+    };
+  interface Kept {
+    row: string[];
+    line: number;
+    genre: string;
+  }
   const kept: Kept[] = [];
   const seenIds = new Set<string>();
   for (let ri = 0; ri < rows.length; ri++) {
-    const r = rows[ri], line = table.rowNumbers[ri];
+    const r = rows[ri],
+      line = table.rowNumbers[ri];
     const genre = genreOf(r).trim();
-    if (genre === '') { drop('no genre label'); continue; }
+    if (genre === '') {
+      drop('no genre label');
+      continue;
+    }
     let missing: string | null = null;
     const g = get(r, line);
     for (const c of vitalCols) {
-      if (Number.isNaN(g(c))) { missing = c; break; }
+      if (Number.isNaN(g(c))) {
+        missing = c;
+        break;
+      }
     }
-    if (missing !== null) { drop(`missing ${missing}`); continue; }
+    if (missing !== null) {
+      drop(`missing ${missing}`);
+      continue;
+    }
     const unmet = [...required].find((q) => lacks(g, `${q}_missing`));
-    if (unmet !== undefined) { drop(/^(timbre|pitch)$/.test(unmet) ? `no ${unmet} summary (required)` : `missing ${unmet} (required)`); continue; }
+    if (unmet !== undefined) {
+      drop(/^(timbre|pitch)$/.test(unmet) ? `no ${unmet} summary (required)` : `missing ${unmet} (required)`);
+      continue;
+    }
     if (idCol !== undefined) {
       const id = r[idCol];
-      if (id !== '' && seenIds.has(id)) { drop('duplicate track'); continue; }
+      if (id !== '' && seenIds.has(id)) {
+        drop('duplicate track');
+        continue;
+      }
       seenIds.add(id);
     }
     kept.push({ row: r, line, genre });
@@ -221,7 +306,10 @@ export async function preprocessReference(options: PreprocessOptions): Promise<{
   if (final.length === 0) throw new Error(`preprocess: ${input}: no usable row left (dropped: ${JSON.stringify(dropped)})`);
   const classNames = [...new Set(final.map((k) => k.genre))].sort();
   if (classNames.length < 2) {
-    const rareNote = rare.length > 0 ? `; rare classes ${rareClasses === 'drop' ? 'dropped' : 'merged'}: ${rare.map((r) => `${r.name} (${r.count})`).join(', ')} — lower minClassCount (--min-class-count) to keep them` : '';
+    const rareNote =
+      rare.length > 0
+        ? `; rare classes ${rareClasses === 'drop' ? 'dropped' : 'merged'}: ${rare.map((r) => `${r.name} (${r.count})`).join(', ')} — lower minClassCount (--min-class-count) to keep them`
+        : '';
     throw new Error(`preprocess: ${input}: only one class left (${classNames[0]}, ${final.length} rows); need at least two${rareNote}`);
   }
   const classId = new Map(classNames.map((c, i) => [c, i] as const));
@@ -240,9 +328,14 @@ export async function preprocessReference(options: PreprocessOptions): Promise<{
     const ind = indicatorAfter.get(d);
     if (ind !== undefined) names.push(ind);
   }
-  const n = final.length, F = names.length;
-  const x = new Float64Array(n * F), y = new Int32Array(n);
-  const trackIds: string[] = [], artists: string[] = [], titles: string[] = [], groups: string[] = [];
+  const n = final.length,
+    F = names.length;
+  const x = new Float64Array(n * F),
+    y = new Int32Array(n);
+  const trackIds: string[] = [],
+    artists: string[] = [],
+    titles: string[] = [],
+    groups: string[] = [];
   for (let i = 0; i < n; i++) {
     const { row, line, genre } = final[i];
     const g = get(row, line);
@@ -261,7 +354,9 @@ export async function preprocessReference(options: PreprocessOptions): Promise<{
     groups.push(aid !== '' ? aid : artist.normalize('NFKC').toLowerCase().trim());
   }
   if (split === 'artist' && groups.every((gr) => gr === '')) {
-    throw new Error(`preprocess: ${input}: no artist column (artist_id or artist_name), so an artist-disjoint split is impossible; use split "random" knowingly`);
+    throw new Error(
+      `preprocess: ${input}: no artist column (artist_id or artist_name), so an artist-disjoint split is impossible; use split "random" knowingly`,
+    );
   }
   const s = trainValidTestSplit(y, { classes: classNames.length, groups: split === 'artist' ? groups : null, seed, validFraction, testFraction });
   const splitCol = new Int8Array(n);
@@ -269,14 +364,34 @@ export async function preprocessReference(options: PreprocessOptions): Promise<{
   for (const i of s.test) splitCol[i] = 2;
 
   const data: PreparedData = {
-    featureNames: names, featureGroups: groupsSpec, classNames, rows: n, x, y, trackIds, artists, titles, groups, split: splitCol,
+    featureNames: names,
+    featureGroups: groupsSpec,
+    classNames,
+    rows: n,
+    x,
+    y,
+    trackIds,
+    artists,
+    titles,
+    groups,
+    split: splitCol,
   };
   const classCounts = classNames.map((name, c) => ({ name, count: y.reduce((a, v) => a + (v === c ? 1 : 0), 0) }));
   const report: PreprocessReport = {
-    input, format: table.format, labelSource, joins: joinInfo,
+    input,
+    format: table.format,
+    labelSource,
+    joins: joinInfo,
     rowsRead: table.rows.length + table.truncated.length,
     truncatedRows: { count: table.truncated.length, examples: table.truncated.slice(0, 10).map((t) => t.row) },
-    dropped, imputed, rareClasses: rare, kept: n, classes: classCounts, featureGroups: groupsSpec, features: names, keyEncoding,
+    dropped,
+    imputed,
+    rareClasses: rare,
+    kept: n,
+    classes: classCounts,
+    featureGroups: groupsSpec,
+    features: names,
+    keyEncoding,
     split: { kind: split, seed, train: s.train.length, valid: s.valid.length, test: s.test.length, artists: new Set(groups).size },
   };
   if (options.output !== undefined) await writePreparedReference(options.output, data);
@@ -294,7 +409,14 @@ async function writePreparedReference(path: string, data: PreparedData): Promise
   const cell = (v: string | number): string => (typeof v === 'number' ? (Number.isNaN(v) ? '' : String(v)) : v);
   csv.write([...META, ...data.featureNames]);
   for (let i = 0; i < data.rows; i++) {
-    const row: (string | number)[] = [data.trackIds[i], data.artists[i], data.titles[i], data.groups[i], SPLIT_NAMES[data.split[i]], data.classNames[data.y[i]]];
+    const row: (string | number)[] = [
+      data.trackIds[i],
+      data.artists[i],
+      data.titles[i],
+      data.groups[i],
+      SPLIT_NAMES[data.split[i]],
+      data.classNames[data.y[i]],
+    ];
     for (let f = 0; f < F; f++) row.push(data.x[i * F + f]);
     csv.write(row.map(cell));
   }

@@ -20,20 +20,34 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** Naive CSV for files without quoting: header + rows split on commas. */
 function naive(path: string): { header: string[]; rows: string[][] } {
-  const lines = readFileSync(path, 'utf8').split('\n').filter((l) => l !== '');
+  const lines = readFileSync(path, 'utf8')
+    .split('\n')
+    .filter((l) => l !== '');
   return { header: lines[0].split(','), rows: lines.slice(1).map((l) => l.split(',')) };
 }
 
 describe('song tables', { timeout: 60000 }, () => {
   it('maps the spellings of every known format onto canonical names', () => {
-    expect(canonicalColumns(['SongID', 'KeySignature', 'KeySignatureConfidence', 'TimeSignature', 'ArtistName', 'Duration']))
-      .toEqual(['song_id', 'key', 'key_confidence', 'time_signature', 'artist_name', 'duration']);
-    expect(canonicalColumns(['avg_timbre1', 'avg_timbre12', 'var_timbre3', 'pitch_0_mean', 'timbre_avg2', 'avg_pitch1']))
-      .toEqual(['timbre_mean_0', 'timbre_mean_11', 'timbre_var_0', 'pitch_mean_0', 'timbre_mean_1', 'pitch_mean_1']);
+    expect(canonicalColumns(['SongID', 'KeySignature', 'KeySignatureConfidence', 'TimeSignature', 'ArtistName', 'Duration'])).toEqual([
+      'song_id',
+      'key',
+      'key_confidence',
+      'time_signature',
+      'artist_name',
+      'duration',
+    ]);
+    expect(canonicalColumns(['avg_timbre1', 'avg_timbre12', 'var_timbre3', 'pitch_0_mean', 'timbre_avg2', 'avg_pitch1'])).toEqual([
+      'timbre_mean_0',
+      'timbre_mean_11',
+      'timbre_var_0',
+      'pitch_mean_0',
+      'timbre_mean_1',
+      'pitch_mean_1',
+    ]);
     expect(canonicalColumns(['key', 'KeySignature'])).toEqual(['key', 'key__1']); // duplicates keep the first
   });
 
-  it('rejects the 2-class file\'s truncated rows and counts them exactly', async () => {
+  it("rejects the 2-class file's truncated rows and counts them exactly", async () => {
     const t = await readSongTable(TWOCLASS);
     const n = naive(TWOCLASS);
     const short = n.rows.map((r, i) => ({ r, i: i + 1 })).filter(({ r }) => r.length !== 34);
@@ -44,7 +58,8 @@ describe('song tables', { timeout: 60000 }, () => {
   });
 
   it('reads the extended SongCSV (bytes reprs, broken quoting) with the same numbers as the clean SongCSV', async () => {
-    const ext = await readSongTable(EXTENDED), clean = await readSongTable(SONGCSV);
+    const ext = await readSongTable(EXTENDED),
+      clean = await readSongTable(SONGCSV);
     expect(ext.rows).toHaveLength(10000);
     expect(ext.truncated).toHaveLength(0);
     const col = (t: typeof ext, c: string) => t.columns.indexOf(c);
@@ -79,16 +94,37 @@ describe('song tables', { timeout: 60000 }, () => {
 });
 
 describe('features', () => {
-  const cols = ['duration', 'key', 'key_confidence', 'tempo', 'time_signature', 'time_signature_confidence', 'mode', 'loudness', 'year', 'song_hotttnesss', 'timbre_mean_0', 'timbre_mean_1'];
-  it('original6 is the seed\'s six columns', () => {
-    expect(featureDefs(['original6'], cols).map((d) => d.name)).toEqual(['duration', 'key', 'key_confidence', 'tempo', 'time_signature', 'time_signature_confidence']);
+  const cols = [
+    'duration',
+    'key',
+    'key_confidence',
+    'tempo',
+    'time_signature',
+    'time_signature_confidence',
+    'mode',
+    'loudness',
+    'year',
+    'song_hotttnesss',
+    'timbre_mean_0',
+    'timbre_mean_1',
+  ];
+  it("original6 is the seed's six columns", () => {
+    expect(featureDefs(['original6'], cols).map((d) => d.name)).toEqual([
+      'duration',
+      'key',
+      'key_confidence',
+      'tempo',
+      'time_signature',
+      'time_signature_confidence',
+    ]);
   });
   it('encodes key one-hot or on the circle, time signature one-hot, year 0 as missing', () => {
     const get = (v: Record<string, number>) => (c: string) => v[c] ?? NaN;
     const onehot = featureDefs(['song'], cols).filter((d) => d.name.startsWith('key_') && d.name !== 'key_confidence');
     expect(onehot.map((d) => d.value(get({ key: 11 })))).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]);
     const sc = featureDefs(['song'], cols, { keyEncoding: 'sincos' });
-    const s = sc.find((d) => d.name === 'key_sin')!, c = sc.find((d) => d.name === 'key_cos')!;
+    const s = sc.find((d) => d.name === 'key_sin')!,
+      c = sc.find((d) => d.name === 'key_cos')!;
     // B (11) and C (0) are neighbours on the circle, farther from F♯ (6).
     const pt = (k: number) => [s.value(get({ key: k })), c.value(get({ key: k }))];
     const dist = (a: number[], b: number[]) => Math.hypot(a[0] - b[0], a[1] - b[1]);
@@ -140,7 +176,8 @@ describe('preprocess on real data', { timeout: 60000 }, () => {
     expect(report.rowsRead).toBe(naive(TAGTRAUM).rows.length);
     expect(report.featureGroups).toEqual(['song', 'timbre', 'pitch']);
     // Songs without a summary row keep their song-level fields: the summary is imputed and flagged.
-    const flag = data.featureNames.indexOf('timbre_missing'), t0 = data.featureNames.indexOf('timbre_mean_0');
+    const flag = data.featureNames.indexOf('timbre_missing'),
+      t0 = data.featureNames.indexOf('timbre_mean_0');
     expect(flag).toBeGreaterThan(t0);
     let flagged = 0;
     for (let i = 0; i < data.rows; i++) {
@@ -156,7 +193,9 @@ describe('preprocess on real data', { timeout: 60000 }, () => {
     expect(strict.report.dropped['no timbre summary (required)']).toBeGreaterThanOrEqual(flagged);
     expect(strict.report.imputed.timbre).toBeUndefined();
     expect(strict.data.featureNames).not.toContain('timbre_missing');
-    await expect(preprocess({ input: TAGTRAUM, joins: [MBGENRE], require: ['loudness'] })).rejects.toThrow(/--require loudness: not an imputable group or field/);
+    await expect(preprocess({ input: TAGTRAUM, joins: [MBGENRE], require: ['loudness'] })).rejects.toThrow(
+      /--require loudness: not an imputable group or field/,
+    );
     expect(report.rareClasses.every((r) => r.count < 10)).toBe(true);
     expect(report.classes.every((c) => c.count >= 10)).toBe(true);
     // Artist-disjoint: no artist in two parts.
@@ -167,9 +206,12 @@ describe('preprocess on real data', { timeout: 60000 }, () => {
       partOf.set(data.groups[i], data.split[i]);
     }
     // Values: duration from the CSV, timbre_mean_0 / pitch_mean_11 from final_song_level.csv via song_id.
-    const src = naive(TAGTRAUM), mb = naive(MBGENRE);
+    const src = naive(TAGTRAUM),
+      mb = naive(MBGENRE);
     const srcBy = new Map(src.rows.map((r) => [r[0], r]));
-    const mbSong = mb.header.indexOf('song_id'), mbT0 = mb.header.indexOf('timbre_0_mean'), mbP11 = mb.header.indexOf('pitch_11_mean');
+    const mbSong = mb.header.indexOf('song_id'),
+      mbT0 = mb.header.indexOf('timbre_0_mean'),
+      mbP11 = mb.header.indexOf('pitch_11_mean');
     const mbBy = new Map(mb.rows.map((r) => [r[mbSong], r]));
     const F = data.featureNames.length;
     const fi = (n: string) => data.featureNames.indexOf(n);
@@ -178,7 +220,8 @@ describe('preprocess on real data', { timeout: 60000 }, () => {
       expect(data.x[i * F + fi('duration')]).toBe(Number(s[src.header.indexOf('duration')]));
       expect(data.classNames[data.y[i]]).toBe(s[src.header.indexOf('genre')]);
       const m = mbBy.get(s[src.header.indexOf('song_id')]);
-      if (m === undefined) { // no summary row: imputed later, flagged now
+      if (m === undefined) {
+        // no summary row: imputed later, flagged now
         expect(data.x[i * F + fi('timbre_mean_0')]).toBeNaN();
         expect(data.x[i * F + fi('timbre_missing')]).toBe(1);
         continue;

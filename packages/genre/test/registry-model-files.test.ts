@@ -33,7 +33,11 @@ const SMALL: Record<string, Record<string, unknown>> = {
 
 function prepared(rows = 240): PreparedData {
   const rng = new Rng(3);
-  const F = 4, x = new Float64Array(rows * F), y = new Int32Array(rows), split = new Int8Array(rows), groups: string[] = [];
+  const F = 4,
+    x = new Float64Array(rows * F),
+    y = new Int32Array(rows),
+    split = new Int8Array(rows),
+    groups: string[] = [];
   for (let i = 0; i < rows; i++) {
     const artist = i % 40;
     y[i] = artist % 3;
@@ -42,8 +46,17 @@ function prepared(rows = 240): PreparedData {
     for (let f = 0; f < F; f++) x[i * F + f] = rng.normal(f === y[i] ? 1.5 : 0, 1);
   }
   return {
-    featureNames: Array.from({ length: F }, (_, f) => `timbre_mean_${f}`), featureGroups: ['timbre'], classNames: ['Blues', 'Jazz', 'Rock'],
-    rows, x, y, trackIds: Array.from({ length: rows }, (_, i) => `TR${String(i).padStart(6, '0')}`), artists: groups, titles: groups.map((g, i) => `${g} ${i}`), groups, split,
+    featureNames: Array.from({ length: F }, (_, f) => `timbre_mean_${f}`),
+    featureGroups: ['timbre'],
+    classNames: ['Blues', 'Jazz', 'Rock'],
+    rows,
+    x,
+    y,
+    trackIds: Array.from({ length: rows }, (_, i) => `TR${String(i).padStart(6, '0')}`),
+    artists: groups,
+    titles: groups.map((g, i) => `${g} ${i}`),
+    groups,
+    split,
   };
 }
 
@@ -56,15 +69,26 @@ describe('model files of every registered model', () => {
   const F = data.featureNames.length;
 
   it('the test covers every registered model', () => {
-    expect(listModels().map((m) => m.name).sort()).toEqual(Object.keys(SMALL).sort());
+    expect(
+      listModels()
+        .map((m) => m.name)
+        .sort(),
+    ).toEqual(Object.keys(SMALL).sort());
   });
 
   for (const name of Object.keys(SMALL)) {
     it(`${name}: fit -o saves a model that evaluate and predict accept, with the same probabilities`, async () => {
       await writePrepared(csv, data);
       const header = ['track_id', 'artist_name', 'title', ...data.featureNames];
-      writeFileSync(table, [header.join(','), ...Array.from({ length: data.rows }, (_, i) => [data.trackIds[i], data.artists[i], data.titles[i],
-        ...Array.from(data.x.subarray(i * F, (i + 1) * F), String)].join(','))].join('\n') + '\n');
+      writeFileSync(
+        table,
+        [
+          header.join(','),
+          ...Array.from({ length: data.rows }, (_, i) =>
+            [data.trackIds[i], data.artists[i], data.titles[i], ...Array.from(data.x.subarray(i * F, (i + 1) * F), String)].join(','),
+          ),
+        ].join('\n') + '\n',
+      );
       const base = join(dir, name);
       const fit = await cli('fit', csv, '--model', name, '--options', JSON.stringify(SMALL[name]), '--seed', '1', '-o', base, '--json');
       expect(fit.code, fit.err).toBe(0);

@@ -31,7 +31,8 @@ function pathPoints(svg: string): [number, number][] {
     for (let i = 0; i < verts.length; i++) {
       pts.push(verts[i]);
       if (i === 0 || moves[i] === 'M') continue;
-      const [x0, y0] = verts[i - 1], [x1, y1] = verts[i];
+      const [x0, y0] = verts[i - 1],
+        [x1, y1] = verts[i];
       const steps = Math.ceil(Math.hypot(x1 - x0, y1 - y0));
       for (let s = 1; s < steps; s++) pts.push([x0 + ((x1 - x0) * s) / steps, y0 + ((y1 - y0) * s) / steps]);
     }
@@ -47,10 +48,19 @@ describe('line chart legend', () => {
     // drawn inside the plot area would be crossed by it.
     const zigzag = Array.from({ length: 40 }, (_, i) => (i % 2 === 0 ? 0 : 1));
     const rising = Array.from({ length: 40 }, (_, i) => i / 39);
-    const svg = lineChart([{ name: 'train loss', values: zigzag }, { name: 'a long validation series name', values: rising, dashed: true }], { title: 'T', yMin: 0, yMax: 1 });
+    const svg = lineChart(
+      [
+        { name: 'train loss', values: zigzag },
+        { name: 'a long validation series name', values: rising, dashed: true },
+      ],
+      { title: 'T', yMin: 0, yMax: 1 },
+    );
     const [box] = elements(svg, 'rect', /class="legend-box"/);
     expect(box).toBeDefined();
-    const x = Number(box.x), y = Number(box.y), w = Number(box.width), h = Number(box.height);
+    const x = Number(box.x),
+      y = Number(box.y),
+      w = Number(box.width),
+      h = Number(box.height);
     expect(w).toBeGreaterThan(0);
     expect(h).toBeGreaterThan(0);
     const pts = pathPoints(svg);
@@ -69,7 +79,14 @@ describe('line chart legend', () => {
 
 describe('bar chart value axis', () => {
   it('has ticks 0 … 1 with labels and gridlines, and a bar of value v ends at v on that axis', () => {
-    const svg = barChart(['rock', 'jazz'], [{ name: 'precision', values: [1, 0.25] }, { name: 'recall', values: [0.5, 0.75] }], { max: 1 });
+    const svg = barChart(
+      ['rock', 'jazz'],
+      [
+        { name: 'precision', values: [1, 0.25] },
+        { name: 'recall', values: [0.5, 0.75] },
+      ],
+      { max: 1 },
+    );
     const axis = svg.slice(svg.indexOf('<g class="value-axis">'), svg.indexOf('</g>', svg.indexOf('<g class="value-axis">')));
     const ticks = [...axis.matchAll(/<text class="tick" x="([\d.]+)"[^>]*>([^<]*)<\/text>/g)].map((m) => ({ x: Number(m[1]), label: m[2] }));
     expect(ticks.map((t) => t.label)).toEqual(['0', '0.2', '0.4', '0.6', '0.8', '1']);
@@ -81,7 +98,12 @@ describe('bar chart value axis', () => {
     for (let k = 1; k < ticks.length; k++) expect(ticks[k].x - ticks[k - 1].x).toBeCloseTo(step, 0);
     const bars = elements(svg, 'rect').filter((r) => r.fill !== undefined && r.width !== undefined && r.x === String(ticks[0].x));
     const widths = bars.map((b) => Number(b.width));
-    for (const [v, w] of [[1, widths[0]], [0.5, widths[1]], [0.25, widths[2]], [0.75, widths[3]]]) {
+    for (const [v, w] of [
+      [1, widths[0]],
+      [0.5, widths[1]],
+      [0.25, widths[2]],
+      [0.75, widths[3]],
+    ]) {
       expect(Number(ticks[0].x) + w).toBeCloseTo(ticks[0].x + v * (ticks[5].x - ticks[0].x), 0);
     }
   });
@@ -89,9 +111,14 @@ describe('bar chart value axis', () => {
 
 describe('heat map colour scale', () => {
   it('shows the range of the row-normalised shares, min and max, and one cell per entry', () => {
-    const m = [[6, 2, 0], [1, 1, 2], [0, 3, 9]];
+    const m = [
+      [6, 2, 0],
+      [1, 1, 2],
+      [0, 3, 9],
+    ];
     const shares = m.flatMap((row) => row.map((v) => v / row.reduce((a, b) => a + b, 0)));
-    const lo = Math.min(...shares), hi = Math.max(...shares);
+    const lo = Math.min(...shares),
+      hi = Math.max(...shares);
     const svg = heatmap(m, ['a', 'b', 'c'], { title: 'Confusion' });
     const [scale] = elements(svg, 'g', /class="colour-scale"/);
     expect(Number(scale['data-min'])).toBeCloseTo(lo, 12);
@@ -114,7 +141,10 @@ describe('training curves caption', () => {
     expect(from).toEqual({ seed: 3, member: 0, members: 5, memberSeed: 3, model: 'MLP' });
     const test = evaluatePredictions([0, 1, 1, 0], [0, 1, 0, 0], 2);
     const html = renderReport({
-      title: 'T', classNames: ['a', 'b'], test, runs: [{ seed: 3, accuracy: 0.75, macroF1: 0.73, balancedAccuracy: 0.75 }],
+      title: 'T',
+      classNames: ['a', 'b'],
+      test,
+      runs: [{ seed: 3, accuracy: 0.75, macroF1: 0.73, balancedAccuracy: 0.75 }],
       history: { trainLoss: [1, 0.5], validLoss: [1, 0.7], validMetric: [0.5, 0.6], from },
     });
     const caption = html.match(/<p class="sub caption curves-source">([^<]*)<\/p>/)![1];
@@ -128,8 +158,14 @@ describe('training curves caption', () => {
 
 /** Three classes, rows grouped by artist, the class mostly given by the sign pattern of two features. */
 function tinyData(): Dataset {
-  const rng = new Rng(5), artists = 30, per = 4, F = 3, rows = artists * per;
-  const x = new Float32Array(rows * F), y = new Int32Array(rows), groups: string[] = [];
+  const rng = new Rng(5),
+    artists = 30,
+    per = 4,
+    F = 3,
+    rows = artists * per;
+  const x = new Float32Array(rows * F),
+    y = new Int32Array(rows),
+    groups: string[] = [];
   for (let i = 0; i < rows; i++) {
     for (let f = 0; f < F; f++) x[i * F + f] = rng.normal();
     y[i] = rng.uniform() < 0.2 ? Math.floor(rng.uniform() * 3) : x[i * F] > 0.4 ? 2 : x[i * F + 1] > 0 ? 1 : 0;
@@ -143,10 +179,13 @@ function referenceBins(proba: Float32Array, y: Int32Array, K: number, bins: numb
   const acc = Array.from({ length: bins }, () => ({ n: 0, conf: 0, hit: 0 }));
   for (let r = 0; r < y.length; r++) {
     const row = Array.from(proba.subarray(r * K, r * K + K));
-    const top = Math.max(...row), cls = row.indexOf(top);
+    const top = Math.max(...row),
+      cls = row.indexOf(top);
     let b = 0;
     while (b < bins - 1 && top > (b + 1) / bins) b++;
-    acc[b].n++; acc[b].conf += top; acc[b].hit += cls === y[r] ? 1 : 0;
+    acc[b].n++;
+    acc[b].conf += top;
+    acc[b].hit += cls === y[r] ? 1 : 0;
   }
   return acc.map((a) => ({ count: a.n, confidence: a.conf / a.n, accuracy: a.hit / a.n }));
 }
@@ -158,7 +197,9 @@ describe('auto preset in the report', () => {
       { name: 'logreg', model: 'logreg', options: { tol: 1e-3, maxIter: 50 }, grid: [{ C: 0.1 }, { C: 1 }] },
       { name: 'rf', model: 'rf', options: { nTrees: 8 } },
     ],
-    outerFolds: 2, innerFolds: 2, seed: 3,
+    outerFolds: 2,
+    innerFolds: 2,
+    seed: 3,
   });
 
   it('the candidates table has one row per candidate with its scores, the chosen one marked', () => {
@@ -186,7 +227,10 @@ describe('auto preset in the report', () => {
     const [, calibration] = autoReportSections(choice, ds.y, 3);
     expect(calibration.title).toBe('Calibration');
     const outer = choice.outer!;
-    for (const [series, proba] of [['before', outer.proba], ['after', outer.calibratedProba]] as const) {
+    for (const [series, proba] of [
+      ['before', outer.proba],
+      ['after', outer.calibratedProba],
+    ] as const) {
       const ref = referenceBins(proba, ds.y, 3, 15);
       const dots = elements(calibration.html, 'circle', new RegExp(`data-series="${series}`));
       expect(dots.map((d) => Number(d['data-count']))).toEqual(ref.filter((b) => b.count > 0).map((b) => b.count));
@@ -200,7 +244,7 @@ describe('auto preset in the report', () => {
     }
   });
 
-  it('the whole page: nested estimate in the cards beside each outer fold\'s majority class', () => {
+  it("the whole page: nested estimate in the cards beside each outer fold's majority class", () => {
     const html = renderReport(autoReportInput(choice, { y: ds.y, classNames: ['x', 'y', 'z'] }));
     const outer = choice.outer!;
     const cards = [...html.matchAll(/<div class="v">([^<]*)<\/div>/g)].map((m) => m[1]);

@@ -20,9 +20,13 @@ describe('report', () => {
   const test = evaluatePredictions([0, 0, 1, 2, 2, 1], [0, 1, 1, 2, 0, 1], 3);
   it('is one self-contained HTML file with escaped labels, charts and extra sections', () => {
     const html = renderReport({
-      title: 'T & <b>', classNames: classes, test, baseline: evaluatePredictions([0, 0, 1, 2, 2, 1], [0, 0, 0, 0, 0, 0], 3),
+      title: 'T & <b>',
+      classNames: classes,
+      test,
+      baseline: evaluatePredictions([0, 0, 1, 2, 2, 1], [0, 0, 0, 0, 0, 0], 3),
       history: { trainLoss: [1, 0.8, 0.7], validLoss: [1.1, 0.9, 0.95], validMetric: [0.3, 0.5, 0.45], bestEpoch: 2 },
-      settings: { lr: 0.001 }, sections: [{ title: 'Search', html: '<p id="hp">trials</p>' }],
+      settings: { lr: 0.001 },
+      sections: [{ title: 'Search', html: '<p id="hp">trials</p>' }],
     });
     expect(html.startsWith('<!DOCTYPE html>')).toBe(true);
     expect(html).toContain('T &amp; &lt;b&gt;');
@@ -34,7 +38,13 @@ describe('report', () => {
   });
 
   it('heat map has one cell per matrix entry; ticks are round and cover the range', () => {
-    const svg = heatmap([[2, 1], [0, 3]], ['a', 'b']);
+    const svg = heatmap(
+      [
+        [2, 1],
+        [0, 3],
+      ],
+      ['a', 'b'],
+    );
     expect((svg.match(/<rect [^>]*><title>/g) ?? []).length).toBe(4);
     expect(svg).toContain('>3</text>');
     expect(niceTicks(0, 1, 5)).toEqual([0, 0.2, 0.4, 0.6, 0.8, 1]);
@@ -46,7 +56,8 @@ describe('report', () => {
 const cli = runCli;
 
 describe('timbre CLI', { timeout: 120000 }, () => {
-  const pp = join(dir, 'pp.csv'), model = join(dir, 'model');
+  const pp = join(dir, 'pp.csv'),
+    model = join(dir, 'model');
 
   it('labels → preprocess → train → evaluate → predict with --json', async () => {
     const labels = join(dir, 'labels.cls');
@@ -61,7 +72,22 @@ describe('timbre CLI', { timeout: 120000 }, () => {
     const pj = JSON.parse(p.out);
     expect(pj.features).toEqual(['duration', 'key', 'key_confidence', 'tempo', 'time_signature', 'time_signature_confidence']);
 
-    const t = await cli('--json', 'train', pp, '--preset', 'original', '--epochs', '3', '--seeds', '2', '--no-refit', '-o', model, '--report', join(dir, 'r.html'));
+    const t = await cli(
+      '--json',
+      'train',
+      pp,
+      '--preset',
+      'original',
+      '--epochs',
+      '3',
+      '--seeds',
+      '2',
+      '--no-refit',
+      '-o',
+      model,
+      '--report',
+      join(dir, 'r.html'),
+    );
     expect(t.code, t.err).toBe(0);
     const tj = JSON.parse(t.out);
     expect(tj.runs).toHaveLength(2);

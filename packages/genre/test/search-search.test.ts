@@ -17,22 +17,35 @@ vi.setConfig({ testTimeout: 60_000 }); // the machine is shared; these fit real 
 /** Two noisy classes, 40 artists; each artist's songs share an offset (so row-level CV would leak). */
 function artists(seed: number, rows = 240): Dataset {
   const rng = new Rng(seed);
-  const F = 3, x = new Float32Array(rows * F), y = new Int32Array(rows), groups: string[] = [];
+  const F = 3,
+    x = new Float32Array(rows * F),
+    y = new Int32Array(rows),
+    groups: string[] = [];
   const offset = Array.from({ length: 40 }, () => rng.normal() * 0.5);
   for (let i = 0; i < rows; i++) {
-    const a = i % 40, c = a % 2;
-    y[i] = c; groups.push(`artist${a}`);
-    x[i * F] = rng.normal() + c * 1.5 + offset[a]; x[i * F + 1] = rng.normal(); x[i * F + 2] = NaN; // all-missing column: imputed
+    const a = i % 40,
+      c = a % 2;
+    y[i] = c;
+    groups.push(`artist${a}`);
+    x[i * F] = rng.normal() + c * 1.5 + offset[a];
+    x[i * F + 1] = rng.normal();
+    x[i * F + 2] = NaN; // all-missing column: imputed
   }
   return { x, y, rows, features: F, classes: 2, groups };
 }
 
-const space: SearchSpace = { C: { type: 'float', low: 1e-4, high: 10, log: true, grid: [1e-3, 1] }, classWeight: { type: 'choice', values: [null, 'balanced'] } };
+const space: SearchSpace = {
+  C: { type: 'float', low: 1e-4, high: 10, log: true, grid: [1e-3, 1] },
+  classWeight: { type: 'choice', values: [null, 'balanced'] },
+};
 
 describe('search spaces', () => {
   it('grids are the product of the axes; random points respect bounds; MLP width/depth make a funnel', () => {
     expect(gridPoints(space)).toEqual([
-      { C: 1e-3, classWeight: null }, { C: 1e-3, classWeight: 'balanced' }, { C: 1, classWeight: null }, { C: 1, classWeight: 'balanced' },
+      { C: 1e-3, classWeight: null },
+      { C: 1e-3, classWeight: 'balanced' },
+      { C: 1, classWeight: null },
+      { C: 1, classWeight: 'balanced' },
     ]);
     expect(gridPoints(MLP_SPACE).length).toBe(3 * 2 * 3 * 4 * 2 * 2 * 3);
     const rng = new Rng(1);
@@ -56,7 +69,8 @@ describe('tpeSuggest', () => {
       const p = sampleParams(s, rng);
       hist.push({ params: p, score: -(((p.x as number) - 0.8) ** 2) + (p.k === 'b' ? 0.2 : 0) });
     }
-    let dist = 0, bCount = 0;
+    let dist = 0,
+      bCount = 0;
     for (let i = 0; i < 50; i++) {
       const p = tpeSuggest(s, hist, new Rng(100 + i));
       dist += Math.abs((p.x as number) - 0.8) / 50;
@@ -103,7 +117,15 @@ describe('runSearch', () => {
     expect(part.resumed).toBe(0);
     appendFileSync(journal, '{"type":"trial","index":5,"par'); // a crash mid-write
     const seen: boolean[] = [];
-    const resumed = await runSearch(ds, objective, { space, strategy: 'tpe', trials: 8, seed: 5, tpe: { startup: 3 }, journal, onTrial: (_t, r) => seen.push(r) });
+    const resumed = await runSearch(ds, objective, {
+      space,
+      strategy: 'tpe',
+      trials: 8,
+      seed: 5,
+      tpe: { startup: 3 },
+      journal,
+      onTrial: (_t, r) => seen.push(r),
+    });
     expect(resumed.resumed).toBe(5);
     expect(seen.filter(Boolean).length).toBe(5);
     const strip = (r: typeof fresh) => r.trials.map((t) => [t.index, t.params, t.score]);

@@ -11,8 +11,11 @@ vi.setConfig({ testTimeout: 60_000 });
 
 /** Rows grouped by artist (`perArtist` rows each); `label(x, rng)` gives the class of a row of F normals. */
 function artistData(artists: number, perArtist: number, F: number, seed: number, label: (x: Float32Array, rng: Rng) => number): Dataset {
-  const rng = new Rng(seed), rows = artists * perArtist;
-  const x = new Float32Array(rows * F), y = new Int32Array(rows), groups: string[] = [];
+  const rng = new Rng(seed),
+    rows = artists * perArtist;
+  const x = new Float32Array(rows * F),
+    y = new Int32Array(rows),
+    groups: string[] = [];
   for (let i = 0; i < rows; i++) {
     const row = x.subarray(i * F, i * F + F);
     for (let f = 0; f < F; f++) row[f] = rng.normal();
@@ -31,7 +34,9 @@ class Probe implements Classifier {
     seen.push(new Set([...(train.groups ?? []), ...(valid?.groups ?? [])]));
     this.inner.fit(train);
   }
-  predictProba(x: Float32Array, rows: number): Float32Array { return this.inner.predictProba(x, rows); }
+  predictProba(x: Float32Array, rows: number): Float32Array {
+    return this.inner.predictProba(x, rows);
+  }
 }
 registerModel('probe', () => new Probe(), 'test probe: majority class, records the artists it was fitted on');
 
@@ -49,9 +54,14 @@ describe('chooseModel: nested', () => {
     const outer = r.outer!;
     const testArtists = [0, 1, 2].map((f) => new Set(ds.groups!.filter((_, i) => outer.fold[i] === f)));
     for (const t of testArtists) expect(t.size).toBeGreaterThan(5);
-    let perFold = [0, 0, 0], scoring = [0, 0, 0], onAll = 0;
+    let perFold = [0, 0, 0],
+      scoring = [0, 0, 0],
+      onAll = 0;
     labels.forEach((l, k) => {
-      if (l.outerFold === null) { onAll++; return; }
+      if (l.outerFold === null) {
+        onAll++;
+        return;
+      }
       perFold[l.outerFold]++;
       for (const a of seen[k]) expect(testArtists[l.outerFold].has(a), `fit ${k} (${l.purpose}, outer fold ${l.outerFold}) saw test artist ${a}`).toBe(false);
       if (l.purpose === 'score') {
@@ -73,7 +83,7 @@ describe('chooseModel: nested', () => {
       { name: 'logreg', model: 'logreg', grid: [{ C: 0.1 }, { C: 1 }] },
       { name: 'gbdt', model: 'gbdt', options: { nRounds: 40, maxLeaves: 8, earlyStoppingRounds: 0 } },
     ];
-    const xor = artistData(60, 5, 3, 3, (x) => ((x[0] > 0) === (x[1] > 0) ? 1 : 0));
+    const xor = artistData(60, 5, 3, 3, (x) => (x[0] > 0 === x[1] > 0 ? 1 : 0));
     const a = chooseModel(xor, { candidates, blends: false, outerFolds: 3, seed: 1 });
     expect(a.chosen.name).toBe('gbdt');
     const [lr, gb] = a.candidates;
@@ -101,8 +111,13 @@ describe('chooseModel: result', () => {
   ];
 
   it('is reproducible, returns a model createModel builds, blends of the best, and a temperature', () => {
-    const a = chooseModel(ds, { candidates, outerFolds: 2, seed: 7 }), b = chooseModel(ds, { candidates, outerFolds: 2, seed: 7 });
-    const strip = (r: typeof a) => ({ ...r, seconds: 0, candidates: r.candidates.map((c) => ({ ...c, seconds: 0, variants: c.variants.map((v) => ({ ...v, seconds: 0 })) })) });
+    const a = chooseModel(ds, { candidates, outerFolds: 2, seed: 7 }),
+      b = chooseModel(ds, { candidates, outerFolds: 2, seed: 7 });
+    const strip = (r: typeof a) => ({
+      ...r,
+      seconds: 0,
+      candidates: r.candidates.map((c) => ({ ...c, seconds: 0, variants: c.variants.map((v) => ({ ...v, seconds: 0 })) })),
+    });
     expect(strip(a)).toEqual(strip(b));
     expect(a.candidates.map((c) => c.name)).toEqual(['logreg', 'rf', 'gbdt', 'vote-top2', 'vote-top3']);
     const top2 = a.candidates[3];
@@ -131,7 +146,14 @@ describe('chooseModel: result', () => {
 
   it('checks its options before any work', () => {
     expect(() => chooseModel(ds, { candidates: [{ name: 'x', model: 'nope' }] })).toThrow(/unknown model "nope"/);
-    expect(() => chooseModel(ds, { candidates: [{ name: 'a', model: 'logreg' }, { name: 'a', model: 'rf' }] })).toThrow(/two candidates are named "a"/);
+    expect(() =>
+      chooseModel(ds, {
+        candidates: [
+          { name: 'a', model: 'logreg' },
+          { name: 'a', model: 'rf' },
+        ],
+      }),
+    ).toThrow(/two candidates are named "a"/);
     expect(() => chooseModel({ ...ds, groups: undefined }, { candidates })).toThrow(/no groups/);
     expect(() => chooseModel(ds, { candidates, outerFolds: 1 })).toThrow(/outerFolds/);
   });

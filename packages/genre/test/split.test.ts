@@ -5,7 +5,8 @@ import { classCounts, stratifiedGroupKFold, subsetDataset, trainTestSplit, train
 /** A labelled set of `nGroups` artists; each artist has 1–6 songs, mostly of one genre. */
 function makeData(nGroups: number, classes: number, seed: number): { y: Int32Array; groups: string[] } {
   const rng = new Rng(seed);
-  const y: number[] = [], groups: string[] = [];
+  const y: number[] = [],
+    groups: string[] = [];
   for (let g = 0; g < nGroups; g++) {
     // Skewed class frequencies, like real genre data.
     const main = Math.min(classes - 1, Math.floor(-Math.log(1 - rng.uniform()) * 1.5));
@@ -19,7 +20,8 @@ function makeData(nGroups: number, classes: number, seed: number): { y: Int32Arr
 }
 
 function maxProportionGap(y: Int32Array, classes: number, part: Int32Array): number {
-  const all = classCounts(y, classes), sub = classCounts(y, classes, part);
+  const all = classCounts(y, classes),
+    sub = classCounts(y, classes, part);
   let gap = 0;
   for (let c = 0; c < classes; c++) gap = Math.max(gap, Math.abs(sub[c] / part.length - all[c] / y.length));
   return gap;
@@ -38,15 +40,21 @@ describe('trainValidTestSplit', () => {
     const s = trainValidTestSplit(y, { groups, seed: 3, validFraction: 0.15, testFraction: 0.2 });
     expectPartition(y.length, [s.train, s.valid, s.test]);
     const artistsOf = (p: Int32Array) => new Set(Array.from(p, (i) => groups[i]));
-    const tr = artistsOf(s.train), va = artistsOf(s.valid), te = artistsOf(s.test);
+    const tr = artistsOf(s.train),
+      va = artistsOf(s.valid),
+      te = artistsOf(s.test);
     for (const a of va) expect(tr.has(a)).toBe(false);
-    for (const a of te) { expect(tr.has(a)).toBe(false); expect(va.has(a)).toBe(false); }
+    for (const a of te) {
+      expect(tr.has(a)).toBe(false);
+      expect(va.has(a)).toBe(false);
+    }
     expect(Math.abs(s.valid.length / y.length - 0.15)).toBeLessThan(0.03);
     expect(Math.abs(s.test.length / y.length - 0.2)).toBeLessThan(0.03);
   });
 
   it('keeps class proportions closer than an unstratified group split', () => {
-    let strat = 0, plain = 0;
+    let strat = 0,
+      plain = 0;
     for (let seed = 0; seed < 10; seed++) {
       const a = trainValidTestSplit(y, { groups, seed });
       const b = trainValidTestSplit(y, { groups, seed, stratify: false });
@@ -75,7 +83,8 @@ describe('trainValidTestSplit', () => {
   });
 
   it('keeps a whole big artist in one part and treats empty artists as unique', () => {
-    const yy = new Int32Array(40).fill(0), gg = new Array<string>(40).fill('');
+    const yy = new Int32Array(40).fill(0),
+      gg = new Array<string>(40).fill('');
     for (let i = 0; i < 12; i++) gg[i] = 'big';
     const s = trainValidTestSplit(yy, { groups: gg, seed: 2 });
     const where = [s.train, s.valid, s.test].map((p) => Array.from(p).filter((i) => i < 12).length);
@@ -103,7 +112,10 @@ describe('stratifiedGroupKFold', () => {
   it('test folds partition the rows, never split an artist, and are stratified', () => {
     const folds = stratifiedGroupKFold(y, 5, { groups, seed: 11 });
     expect(folds).toHaveLength(5);
-    expectPartition(y.length, folds.map((f) => f.test));
+    expectPartition(
+      y.length,
+      folds.map((f) => f.test),
+    );
     for (const f of folds) {
       expect(f.train.length + f.test.length).toBe(y.length);
       const te = new Set(Array.from(f.test, (i) => groups[i]));

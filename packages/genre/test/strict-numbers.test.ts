@@ -25,9 +25,17 @@ function table(name: string, cell: (row: number, column: string) => string | und
   const lines = [header];
   for (let i = 1; i <= 24; i++) {
     const base: Record<string, string> = {
-      track_id: `TR${String(i).padStart(4, '0')}`, artist_name: `artist ${i % 8}`, title: `song ${i}`, genre: i % 2 === 0 ? 'rock' : 'jazz',
-      duration: String(180 + i), tempo: String(90 + 3 * i), loudness: String(-10 - (i % 5)), key: String(i % 12), mode: String(i % 2),
-      time_signature: '4', year: String(1980 + i),
+      track_id: `TR${String(i).padStart(4, '0')}`,
+      artist_name: `artist ${i % 8}`,
+      title: `song ${i}`,
+      genre: i % 2 === 0 ? 'rock' : 'jazz',
+      duration: String(180 + i),
+      tempo: String(90 + 3 * i),
+      loudness: String(-10 - (i % 5)),
+      key: String(i % 12),
+      mode: String(i % 2),
+      time_signature: '4',
+      year: String(1980 + i),
     };
     lines.push(cols.map((c) => cell(i, c) ?? base[c] ?? '1').join(','));
   }
@@ -49,17 +57,21 @@ describe('preprocess parses numbers strictly', () => {
   });
 
   it('refuses hexadecimal and Infinity', async () => {
-    await expect(run(table('hex.csv', (r, c) => (r === 3 && c === 'loudness' ? '0x1A' : undefined))))
-      .rejects.toThrow(/hex\.csv: data row 3, column "loudness": "0x1A" is not a number/);
-    await expect(run(table('inf.csv', (r, c) => (r === 7 && c === 'duration' ? 'Infinity' : undefined))))
-      .rejects.toThrow(/inf\.csv: data row 7, column "duration": "Infinity" is not a number/);
+    await expect(run(table('hex.csv', (r, c) => (r === 3 && c === 'loudness' ? '0x1A' : undefined)))).rejects.toThrow(
+      /hex\.csv: data row 3, column "loudness": "0x1A" is not a number/,
+    );
+    await expect(run(table('inf.csv', (r, c) => (r === 7 && c === 'duration' ? 'Infinity' : undefined)))).rejects.toThrow(
+      /inf\.csv: data row 7, column "duration": "Infinity" is not a number/,
+    );
   });
 
   it('refuses a negative duration and a value beyond float32', async () => {
-    await expect(run(table('neg.csv', (r, c) => (r === 2 && c === 'duration' ? '-180.5' : undefined))))
-      .rejects.toThrow(/neg\.csv: data row 2, column "duration": -180\.5 is negative; duration cannot be/);
-    await expect(run(table('huge.csv', (r, c) => (r === 9 && c === 'loudness' ? '1e300' : undefined))))
-      .rejects.toThrow(/huge\.csv: data row 9, column "loudness": 1e300 is outside the range features can hold/);
+    await expect(run(table('neg.csv', (r, c) => (r === 2 && c === 'duration' ? '-180.5' : undefined)))).rejects.toThrow(
+      /neg\.csv: data row 2, column "duration": -180\.5 is negative; duration cannot be/,
+    );
+    await expect(run(table('huge.csv', (r, c) => (r === 9 && c === 'loudness' ? '1e300' : undefined)))).rejects.toThrow(
+      /huge\.csv: data row 9, column "loudness": 1e300 is outside the range features can hold/,
+    );
   });
 
   it('refuses duplicated column names, naming them', async () => {
@@ -83,9 +95,17 @@ describe('the scaler refuses values float32 cannot hold', () => {
     expect(() => fitScaler(x, 3, ['tempo', 'loudness'])).toThrow(/feature "loudness" has 1 value\(s\) outside float32's range .*row 1 \(1e\+300\)/);
     expect(() => fitScaler(Float64Array.from([1, -Infinity, 3, 4]), 4, ['tempo'])).toThrow(/feature "tempo" .*row 1 \(-Infinity\)/);
     const data = {
-      featureNames: ['tempo'], featureGroups: [], classNames: ['a', 'b'], rows: 4, x: Float64Array.from([1, 2, 4e38, 3]),
-      y: Int32Array.from([0, 1, 0, 1]), trackIds: ['T1', 'T2', 'T3', 'T4'], artists: ['', '', '', ''], titles: ['', '', '', ''],
-      groups: ['', '', '', ''], split: Int8Array.from([0, 0, 0, 0]),
+      featureNames: ['tempo'],
+      featureGroups: [],
+      classNames: ['a', 'b'],
+      rows: 4,
+      x: Float64Array.from([1, 2, 4e38, 3]),
+      y: Int32Array.from([0, 1, 0, 1]),
+      trackIds: ['T1', 'T2', 'T3', 'T4'],
+      artists: ['', '', '', ''],
+      titles: ['', '', '', ''],
+      groups: ['', '', '', ''],
+      split: Int8Array.from([0, 0, 0, 0]),
     };
     expect(() => makeDatasets(data)).toThrow(/feature "tempo" .*track T3 \(4e\+38\)/);
   });
@@ -97,7 +117,13 @@ describe('predictions far outside the training data', () => {
     const { train, valid, scaler } = makeDatasets(data);
     const model = new MlpClassifier(mlpOptions('default', { epochs: 3, patience: null, seed: 1, hidden: [4] }));
     model.fit(train, valid);
-    const meta = { featureNames: data.featureNames, featureGroups: data.featureGroups, keyEncoding: 'onehot', classNames: data.classNames, scaler } as unknown as ModelMeta;
+    const meta = {
+      featureNames: data.featureNames,
+      featureGroups: data.featureGroups,
+      keyEncoding: 'onehot',
+      classNames: data.classNames,
+      scaler,
+    } as unknown as ModelMeta;
     const t = await readSongTable(table('new.csv', (r, c) => (r === 4 && c === 'loudness' ? '1e300' : r === 6 && c === 'tempo' ? '5e6' : undefined)));
     const out = predictTable(model, meta, { columns: t.columns, rows: t.rows });
     expect(out).toHaveLength(24);

@@ -65,18 +65,23 @@ describe('generateSyntheticCorpus', () => {
   });
 
   it('is deterministic from the seed: same seed, byte-identical corpus; other seed, other corpus', async () => {
-    const a = tmp(), b = tmp(), c = tmp();
+    const a = tmp(),
+      b = tmp(),
+      c = tmp();
     await generateSyntheticCorpus({ dir: a, songs: 12, seed: 99 });
     await generateSyntheticCorpus({ dir: b, songs: 12, seed: 99 });
     await generateSyntheticCorpus({ dir: c, songs: 12, seed: 100 });
-    const fa = listFiles(a), fb = listFiles(b), fc = listFiles(c);
+    const fa = listFiles(a),
+      fb = listFiles(b),
+      fc = listFiles(c);
     expect(fb).toEqual(fa);
     for (const f of fa) expect(readFileSync(join(b, f)).equals(readFileSync(join(a, f))), f).toBe(true);
     expect(fc).not.toEqual(fa);
   });
 
   it('writes chunked + deflated files on request, with the same songs', async () => {
-    const a = tmp(), b = tmp();
+    const a = tmp(),
+      b = tmp();
     const ca = await generateSyntheticCorpus({ dir: a, songs: 3, seed: 4 });
     const cb = await generateSyntheticCorpus({ dir: b, songs: 3, seed: 4, storage: 'chunked' });
     for (let i = 0; i < 3; i++) {
@@ -99,7 +104,8 @@ const N = 480;
 const { songs: corpus, genres } = generateSyntheticSongs({ songs: N, seed: 2024 });
 
 function timbreMeans(s: Song): number[] {
-  const t = s.segments_timbre, m = new Array<number>(12).fill(0);
+  const t = s.segments_timbre,
+    m = new Array<number>(12).fill(0);
   for (let r = 0; r < t.rows; r++) for (let k = 0; k < 12; k++) m[k] += t.data[r * 12 + k] / t.rows;
   return m;
 }
@@ -107,16 +113,21 @@ function timbreMeans(s: Song): number[] {
 /** One-way ANOVA F statistic of `values` grouped by `groups`. */
 function anovaF(values: number[], groups: string[]): number {
   const byGroup = new Map<string, number[]>();
-  values.forEach((v, i) => { const g = byGroup.get(groups[i]) ?? []; g.push(v); byGroup.set(groups[i], g); });
+  values.forEach((v, i) => {
+    const g = byGroup.get(groups[i]) ?? [];
+    g.push(v);
+    byGroup.set(groups[i], g);
+  });
   const mean = values.reduce((a, b) => a + b, 0) / values.length;
-  let between = 0, within = 0;
+  let between = 0,
+    within = 0;
   for (const g of byGroup.values()) {
     const m = g.reduce((a, b) => a + b, 0) / g.length;
     between += g.length * (m - mean) ** 2;
     for (const v of g) within += (v - m) ** 2;
   }
   const k = byGroup.size;
-  return (between / (k - 1)) / (within / (values.length - k));
+  return between / (k - 1) / (within / (values.length - k));
 }
 
 describe('synthetic corpus statistics', () => {
@@ -140,7 +151,10 @@ describe('synthetic corpus statistics', () => {
     const first = new Map<string, Song>();
     for (const { song } of corpus) {
       const f = first.get(song.artist_id);
-      if (f === undefined) { first.set(song.artist_id, song); continue; }
+      if (f === undefined) {
+        first.set(song.artist_id, song);
+        continue;
+      }
       expect(song.artist_familiarity).toBe(f.artist_familiarity);
       expect(song.artist_name).toBe(f.artist_name);
     }
@@ -148,15 +162,37 @@ describe('synthetic corpus statistics', () => {
 
   it('makes song-level fields and timbre depend on the genre (ANOVA F well above 1)', () => {
     for (const field of ['tempo', 'loudness', 'duration', 'energy'] as const) {
-      expect(anovaF(corpus.map((c) => c.song[field]), labels), field).toBeGreaterThan(5);
+      expect(
+        anovaF(
+          corpus.map((c) => c.song[field]),
+          labels,
+        ),
+        field,
+      ).toBeGreaterThan(5);
     }
     // artist-level: one value per artist, so fewer independent samples
-    expect(anovaF(corpus.map((c) => c.song.artist_familiarity), labels)).toBeGreaterThan(2);
+    expect(
+      anovaF(
+        corpus.map((c) => c.song.artist_familiarity),
+        labels,
+      ),
+    ).toBeGreaterThan(2);
     const means = corpus.map((c) => timbreMeans(c.song));
-    const strong = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11].filter((k) => anovaF(means.map((m) => m[k]), labels) > 10);
+    const strong = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11].filter(
+      (k) =>
+        anovaF(
+          means.map((m) => m[k]),
+          labels,
+        ) > 10,
+    );
     expect(strong.length).toBeGreaterThanOrEqual(6);
     // ... but not a single field that gives the genre away: key is only weakly genre-dependent
-    expect(anovaF(corpus.map((c) => c.song.key), labels)).toBeLessThan(20);
+    expect(
+      anovaF(
+        corpus.map((c) => c.song.key),
+        labels,
+      ),
+    ).toBeLessThan(20);
   });
 
   it('is learnable on unseen artists from timbre but not trivially (diagonal Gaussian classifier)', () => {
@@ -164,15 +200,19 @@ describe('synthetic corpus statistics', () => {
     const artists = [...new Set(corpus.map((c) => c.song.artist_id))].sort();
     const test = new Set(artists.filter((_, i) => i % 2 === 1));
     const feats = corpus.map((c) => timbreMeans(c.song));
-    const std = new Array<number>(12).fill(0), mu = new Array<number>(12).fill(0);
+    const std = new Array<number>(12).fill(0),
+      mu = new Array<number>(12).fill(0);
     for (const f of feats) for (let k = 0; k < 12; k++) mu[k] += f[k] / N;
     for (const f of feats) for (let k = 0; k < 12; k++) std[k] += (f[k] - mu[k]) ** 2 / N;
     const z = feats.map((f) => f.map((v, k) => (v - mu[k]) / Math.sqrt(std[k])));
-    const centroids = new Map<string, number[]>(), counts = new Map<string, number>();
+    const centroids = new Map<string, number[]>(),
+      counts = new Map<string, number>();
     corpus.forEach((c, i) => {
       if (test.has(c.song.artist_id)) return;
       const cen = centroids.get(c.genre) ?? new Array<number>(12).fill(0);
-      z[i].forEach((v, k) => { cen[k] += v; });
+      z[i].forEach((v, k) => {
+        cen[k] += v;
+      });
       centroids.set(c.genre, cen);
       counts.set(c.genre, (counts.get(c.genre) ?? 0) + 1);
     });
@@ -187,16 +227,21 @@ describe('synthetic corpus statistics', () => {
       for (let k = 0; k < 12; k++) within[k] += (z[i][k] - cen[k]) ** 2;
     });
     for (let k = 0; k < 12; k++) within[k] /= nTrain;
-    let right = 0, total = 0;
+    let right = 0,
+      total = 0;
     const testCounts = new Map<string, number>();
     corpus.forEach((c, i) => {
       if (!test.has(c.song.artist_id)) return;
       testCounts.set(c.genre, (testCounts.get(c.genre) ?? 0) + 1);
-      let best = '', bestD = Infinity;
+      let best = '',
+        bestD = Infinity;
       for (const [g, cen] of centroids) {
         let d = -2 * Math.log(counts.get(g)! / nTrain);
         for (let k = 0; k < 12; k++) d += (z[i][k] - cen[k]) ** 2 / within[k];
-        if (d < bestD) { bestD = d; best = g; }
+        if (d < bestD) {
+          bestD = d;
+          best = g;
+        }
       }
       total++;
       if (best === c.genre) right++;

@@ -24,8 +24,11 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 /** Prepared data: 3 overlapping Gaussian classes in 4 features, 30 artists, a stored 70/15/15 artist split. */
 function prepared(rows = 180): PreparedData {
   const rng = new Rng(5);
-  const F = 4, C = 3;
-  const x = new Float64Array(rows * F), y = new Int32Array(rows), split = new Int8Array(rows);
+  const F = 4,
+    C = 3;
+  const x = new Float64Array(rows * F),
+    y = new Int32Array(rows),
+    split = new Int8Array(rows);
   const groups: string[] = [];
   for (let i = 0; i < rows; i++) {
     const artist = i % 30;
@@ -35,9 +38,17 @@ function prepared(rows = 180): PreparedData {
     split[i] = artist < 21 ? 0 : artist < 25 ? 1 : 2;
   }
   return {
-    x, y, rows, featureNames: Array.from({ length: F }, (_, f) => `timbre_mean_${f}`), featureGroups: ['timbre'], classNames: ['blues', 'jazz', 'rock'], split, groups,
+    x,
+    y,
+    rows,
+    featureNames: Array.from({ length: F }, (_, f) => `timbre_mean_${f}`),
+    featureGroups: ['timbre'],
+    classNames: ['blues', 'jazz', 'rock'],
+    split,
+    groups,
     trackIds: Array.from({ length: rows }, (_, i) => `TR${String(i).padStart(6, '0')}`),
-    artists: groups, titles: Array.from({ length: rows }, (_, i) => `song ${i}`),
+    artists: groups,
+    titles: Array.from({ length: rows }, (_, i) => `song ${i}`),
   };
 }
 
@@ -58,7 +69,8 @@ describe('timbre train: auto is the default preset', () => {
     expect(rows.map((r) => r[1])).toEqual(tj.candidates.map((c: { name: string }) => c.name));
     for (const c of tj.candidates as { name: string; status: string; foldMacroF1: { mean: number; std: number } | null }[]) {
       const row = rows.find((r) => r[1] === c.name)![2];
-      if (c.status === 'scored' && c.foldMacroF1) expect(row).toContain(`<td>${(100 * c.foldMacroF1.mean).toFixed(1)} ± ${(100 * c.foldMacroF1.std).toFixed(1)}</td>`);
+      if (c.status === 'scored' && c.foldMacroF1)
+        expect(row).toContain(`<td>${(100 * c.foldMacroF1.mean).toFixed(1)} ± ${(100 * c.foldMacroF1.std).toFixed(1)}</td>`);
       else expect(row).toMatch(/skipped/);
     }
     expect(tj.preset).toBe('auto');
@@ -71,23 +83,39 @@ describe('timbre train: auto is the default preset', () => {
     expect(cal.temperature).toBeCloseTo(tj.temperature, 6);
 
     // A new table of 20 songs: predict must label every one, with softmax(log p / T) of the wrapped model's p.
-    const rng = new Rng(77), n = 20, F = data.featureNames.length;
+    const rng = new Rng(77),
+      n = 20,
+      F = data.featureNames.length;
     const x = new Float64Array(n * F);
     for (let j = 0; j < x.length; j++) x[j] = rng.normal(0, 1.5);
     const table = join(dir, 'new.csv');
-    writeFileSync(table, [['track_id', 'artist_name', 'title', ...data.featureNames].join(','),
-      ...Array.from({ length: n }, (_, i) => [`TRNEW${i}`, `new artist ${i}`, `new ${i}`, ...Array.from(x.subarray(i * F, (i + 1) * F), (v) => v.toFixed(6))].join(','))].join('\n') + '\n');
+    writeFileSync(
+      table,
+      [
+        ['track_id', 'artist_name', 'title', ...data.featureNames].join(','),
+        ...Array.from({ length: n }, (_, i) =>
+          [`TRNEW${i}`, `new artist ${i}`, `new ${i}`, ...Array.from(x.subarray(i * F, (i + 1) * F), (v) => v.toFixed(6))].join(','),
+        ),
+      ].join('\n') + '\n',
+    );
     const p = await runCli('--json', 'predict', `${base}.json`, table);
     expect(p.code, p.err).toBe(0);
     const preds = JSON.parse(p.out).predictions as { trackId: string; genre: string; probability: number }[];
     expect(preds.map((q) => q.trackId)).toEqual(Array.from({ length: n }, (_, i) => `TRNEW${i}`));
-    const xs = applyScaler(meta.scaler, Float64Array.from(x, (v) => Number(v.toFixed(6))), n);
+    const xs = applyScaler(
+      meta.scaler,
+      Float64Array.from(x, (v) => Number(v.toFixed(6))),
+      n,
+    );
     const raw = cal.base.predictProba(xs, n);
-    const K = data.classNames.length, T = cal.temperature;
+    const K = data.classNames.length,
+      T = cal.temperature;
     for (let i = 0; i < n; i++) {
       // reference: tempered softmax in float64, written out here
       const z = Array.from({ length: K }, (_, k) => Math.log(Math.max(1e-12, raw[i * K + k])) / T);
-      const m = Math.max(...z), e = z.map((v) => Math.exp(v - m)), s = e.reduce((a, b) => a + b, 0);
+      const m = Math.max(...z),
+        e = z.map((v) => Math.exp(v - m)),
+        s = e.reduce((a, b) => a + b, 0);
       const best = e.indexOf(Math.max(...e));
       expect(preds[i].genre).toBe(data.classNames[best]);
       expect(preds[i].probability).toBeCloseTo(e[best] / s, 4);
@@ -149,7 +177,7 @@ describe('the auto budget', () => {
     expect(defaultAutoBudget(1e6)).toBe(170);
   });
 
-  it('fits every candidate\'s first variant once before any grid point or further seed', () => {
+  it("fits every candidate's first variant once before any grid point or further seed", () => {
     const ds = rawDataset(data);
     const candidates: CandidateSpec[] = [
       { name: 'logreg', model: 'logreg', grid: [{ C: 1 }, { C: 0.1 }] },
@@ -168,7 +196,10 @@ describe('the auto budget', () => {
       { name: 'gbdt', model: 'gbdt', options: { nRounds: 20 } },
     ];
     const r = chooseModel(ds, { candidates, outerFolds: 3, budgetSeconds: 1e-9, seed: 1 });
-    expect(r.candidates.map((c) => [c.name, c.status])).toEqual([['logreg', 'scored'], ['gbdt', 'skipped']]);
+    expect(r.candidates.map((c) => [c.name, c.status])).toEqual([
+      ['logreg', 'scored'],
+      ['gbdt', 'skipped'],
+    ]);
     expect(r.candidates[0].variants.map((v) => v.options.C)).toEqual([0.1]); // only the first variant
     expect(r.chosen.name).toBe('logreg');
     expect(r.outer).toBeNull();

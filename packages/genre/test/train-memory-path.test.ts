@@ -18,11 +18,16 @@ const GENRES = ['rock', 'jazz', 'pop', 'blues'];
 function table(name: string, n: number): { path: string; x: number[][]; genres: string[]; splits: string[] } {
   const rng = new Rng(11);
   const lines = ['track_id,artist,title,group,split,genre,f_a,f_b,f_c'];
-  const x: number[][] = [], genres: string[] = [], splits: string[] = [];
+  const x: number[][] = [],
+    genres: string[] = [],
+    splits: string[] = [];
   for (let i = 0; i < n; i++) {
     const row = [Math.round(rng.normal() * 1000) / 100, i % 17 === 0 ? NaN : Math.round(rng.uniform() * 1e4) / 1e3, i];
-    const g = GENRES[(i * 7 + (i >> 3)) % 4], sp = ['train', 'valid', 'test'][i % 5 === 0 ? 1 : i % 5 === 1 ? 2 : 0];
-    x.push(row); genres.push(g); splits.push(sp);
+    const g = GENRES[(i * 7 + (i >> 3)) % 4],
+      sp = ['train', 'valid', 'test'][i % 5 === 0 ? 1 : i % 5 === 1 ? 2 : 0];
+    x.push(row);
+    genres.push(g);
+    splits.push(sp);
     lines.push(`T${i},artist ${i % 50},t${i},AR${i % 50},${sp},${g},${row.map((v) => (Number.isNaN(v) ? '' : String(v))).join(',')}`);
   }
   const path = join(dir, name);
@@ -53,7 +58,11 @@ describe('readPrepared streams', () => {
     const text = readFileSync(t.path, 'utf8');
     const want = await readPrepared(t.path);
     expect(want.rows).toBe(60);
-    for (const [name, body] of [['crlf.csv', text.replace(/\n/g, '\r\n')], ['cr.csv', text.replace(/\n/g, '\r')], ['blank.csv', text.replace(/\n/g, '\n\n')]]) {
+    for (const [name, body] of [
+      ['crlf.csv', text.replace(/\n/g, '\r\n')],
+      ['cr.csv', text.replace(/\n/g, '\r')],
+      ['blank.csv', text.replace(/\n/g, '\n\n')],
+    ]) {
       const p = join(dir, name);
       writeFileSync(p, body);
       const got = await readPrepared(p);
@@ -67,21 +76,33 @@ describe('readPrepared streams', () => {
     const t = table('small.csv', 30);
     const d = await readPrepared(t.path, { classNames: ['blues', 'jazz', 'pop', 'rock', 'soul'] });
     expect(d.classNames[d.y[3]]).toBe(t.genres[3]);
-    await expect(readPrepared(t.path, { classNames: ['jazz', 'rock'] })).rejects.toThrow(/small\.csv: row \d+: genre "(pop|blues)" is not one of the model's classes \(jazz, rock\)/);
+    await expect(readPrepared(t.path, { classNames: ['jazz', 'rock'] })).rejects.toThrow(
+      /small\.csv: row \d+: genre "(pop|blues)" is not one of the model's classes \(jazz, rock\)/,
+    );
   });
 
   it('the errors: no data rows, a header not written by preprocess, a short row, a bad split', async () => {
-    const at = (name: string, text: string) => { const p = join(dir, name); writeFileSync(p, text); return p; };
+    const at = (name: string, text: string) => {
+      const p = join(dir, name);
+      writeFileSync(p, text);
+      return p;
+    };
     await expect(readPrepared(at('head.csv', 'track_id,artist,title,group,split,genre,f\n'))).rejects.toThrow(/head\.csv: no data rows/);
     await expect(readPrepared(at('wrong.csv', 'id,genre\nT1,rock\n'))).rejects.toThrow(/wrong\.csv: column 1 is "id", expected "track_id"/);
-    await expect(readPrepared(at('short.csv', 'track_id,artist,title,group,split,genre,f\nT1,a,t,g,train,rock,1\nT2,a,t,g,train\n'))).rejects.toThrow(/short\.csv: row 2 has 5 fields, expected 7/);
-    await expect(readPrepared(at('split.csv', 'track_id,artist,title,group,split,genre,f\nT1,a,t,g,holdout,rock,1\n'))).rejects.toThrow(/split\.csv: row 1: split "holdout" is not train\/valid\/test/);
+    await expect(readPrepared(at('short.csv', 'track_id,artist,title,group,split,genre,f\nT1,a,t,g,train,rock,1\nT2,a,t,g,train\n'))).rejects.toThrow(
+      /short\.csv: row 2 has 5 fields, expected 7/,
+    );
+    await expect(readPrepared(at('split.csv', 'track_id,artist,title,group,split,genre,f\nT1,a,t,g,holdout,rock,1\n'))).rejects.toThrow(
+      /split\.csv: row 1: split "holdout" is not train\/valid\/test/,
+    );
   });
 });
 
 describe('scaling by row index', () => {
   const rng = new Rng(5);
-  const n = 200, F = 4, names = ['a', 'b', 'c', 'd'];
+  const n = 200,
+    F = 4,
+    names = ['a', 'b', 'c', 'd'];
   const x = new Float64Array(n * F);
   for (let i = 0; i < x.length; i++) x[i] = i % 13 === 0 ? NaN : rng.normal() * (1 + (i % F)) + (i % F) * 10;
   const idx = Int32Array.from({ length: 90 }, (_, k) => (k * 37) % n);
@@ -108,7 +129,11 @@ describe('scaling by row index', () => {
     const t = table('sets.csv', 500);
     const data = await readPrepared(t.path);
     const ds = makeDatasets(data);
-    const copy = (ix: Int32Array) => { const o = new Float64Array(ix.length * 3); ix.forEach((i, r) => o.set(data.x.subarray(i * 3, i * 3 + 3), r * 3)); return o; };
+    const copy = (ix: Int32Array) => {
+      const o = new Float64Array(ix.length * 3);
+      ix.forEach((i, r) => o.set(data.x.subarray(i * 3, i * 3 + 3), r * 3));
+      return o;
+    };
     const s = fitScaler(copy(ds.indices.train), ds.indices.train.length, data.featureNames, 'standard');
     expect(ds.scaler).toEqual(s);
     for (const part of ['train', 'valid', 'test'] as const) {

@@ -11,8 +11,11 @@ import { trainAndEvaluate, type SeedRun } from '../src/pipeline/run.js';
 /** 3 overlapping Gaussian classes in 6 features, 48 artists, a stored artist split. */
 function prepared(rows = 288): PreparedData {
   const rng = new Rng(5);
-  const F = 6, C = 3;
-  const x = new Float64Array(rows * F), y = new Int32Array(rows), split = new Int8Array(rows);
+  const F = 6,
+    C = 3;
+  const x = new Float64Array(rows * F),
+    y = new Int32Array(rows),
+    split = new Int8Array(rows);
   const groups: string[] = [];
   for (let i = 0; i < rows; i++) {
     const artist = i % 48;
@@ -22,8 +25,17 @@ function prepared(rows = 288): PreparedData {
     split[i] = artist < 34 ? 0 : artist < 41 ? 1 : 2;
   }
   return {
-    featureNames: Array.from({ length: F }, (_, f) => `timbre_mean_${f}`), featureGroups: ['timbre'], classNames: ['A', 'B', 'C'], rows, x, y,
-    trackIds: Array.from({ length: rows }, (_, i) => `TR${i}`), artists: groups, titles: groups, groups, split,
+    featureNames: Array.from({ length: F }, (_, f) => `timbre_mean_${f}`),
+    featureGroups: ['timbre'],
+    classNames: ['A', 'B', 'C'],
+    rows,
+    x,
+    y,
+    trackIds: Array.from({ length: rows }, (_, i) => `TR${i}`),
+    artists: groups,
+    titles: groups,
+    groups,
+    split,
   };
 }
 
@@ -34,10 +46,17 @@ describe('trainAndEvaluateParallel', () => {
   it('two threads give the same runs, summary and first-seed model as one thread (re-split per seed, seed ensemble)', async () => {
     const options = { preset: 'default', overrides: { epochs: 12, patience: 4 }, seeds: [3, 1, 4, 5], ensemble: 2, resplit: true };
     const one = trainAndEvaluate(data, options);
-    const seen: number[] = [], threads = new Map<number, number>();
+    const seen: number[] = [],
+      threads = new Map<number, number>();
     const epochs = new Set<string>();
     const two = await trainAndEvaluateParallel(data, {
-      ...options, jobs: 2, onSeedDone: (r, thread) => { seen.push(r.seed); threads.set(r.seed, thread); }, onEpoch: (seed, log, member) => epochs.add(`${seed}/${member}/${log.epoch}`),
+      ...options,
+      jobs: 2,
+      onSeedDone: (r, thread) => {
+        seen.push(r.seed);
+        threads.set(r.seed, thread);
+      },
+      onEpoch: (seed, log, member) => epochs.add(`${seed}/${member}/${log.epoch}`),
     });
     expect(withoutTime(two.runs)).toEqual(withoutTime(one.runs));
     expect(two.summary).toEqual(one.summary);

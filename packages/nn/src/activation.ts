@@ -2,8 +2,20 @@
 // (the input, or the output for Tanh/Sigmoid) and reuses its output and dx buffers.
 
 import {
-  type Tensor, geluBackward, geluForward, geluTanhBackward, geluTanhForward, leakyReluBackward, leakyReluForward, reluBackward,
-  reluForward, sigmoidBackward, sigmoidForward, tanhBackward, tanhForward, checkOptions,
+  type Tensor,
+  geluBackward,
+  geluForward,
+  geluTanhBackward,
+  geluTanhForward,
+  leakyReluBackward,
+  leakyReluForward,
+  reluBackward,
+  reluForward,
+  sigmoidBackward,
+  sigmoidForward,
+  tanhBackward,
+  tanhForward,
+  checkOptions,
 } from '@timbre/tensor';
 import { BufferSlots, Module, expectGradShape, expectSaved, handOut, staged, type CallOptions, type ModuleConfig } from './module.js';
 
@@ -64,10 +76,16 @@ export class ReLU extends Elementwise {
   /** `'ReLU'`, for error messages. */
   protected readonly name = 'ReLU';
   /** Forward kernel: out = max(x, 0) over the first n elements. */
-  protected run(out: Float32Array, x: Float32Array, n: number): void { reluForward(out, x, n); }
-  protected grad(dx: Float32Array, dout: Float32Array, x: Float32Array, n: number): void { reluBackward(dx, dout, x, n); }
+  protected run(out: Float32Array, x: Float32Array, n: number): void {
+    reluForward(out, x, n);
+  }
+  protected grad(dx: Float32Array, dout: Float32Array, x: Float32Array, n: number): void {
+    reluBackward(dx, dout, x, n);
+  }
   /** `{ type: 'ReLU' }`, for `buildModule` and saved models. */
-  config(): ModuleConfig { return { type: 'ReLU' }; }
+  config(): ModuleConfig {
+    return { type: 'ReLU' };
+  }
 }
 
 /**
@@ -90,12 +108,16 @@ export class LeakyReLU extends Elementwise {
     this.negativeSlope = negativeSlope;
   }
   /** Forward kernel: out = x for x > 0, else negativeSlope·x, over the first n elements. */
-  protected run(out: Float32Array, x: Float32Array, n: number): void { leakyReluForward(out, x, n, this.negativeSlope); }
+  protected run(out: Float32Array, x: Float32Array, n: number): void {
+    leakyReluForward(out, x, n, this.negativeSlope);
+  }
   protected grad(dx: Float32Array, dout: Float32Array, x: Float32Array, n: number): void {
     leakyReluBackward(dx, dout, x, n, this.negativeSlope);
   }
   /** `{ type: 'LeakyReLU', negativeSlope }`, for `buildModule` and saved models. */
-  config(): ModuleConfig { return { type: 'LeakyReLU', negativeSlope: this.negativeSlope }; }
+  config(): ModuleConfig {
+    return { type: 'LeakyReLU', negativeSlope: this.negativeSlope };
+  }
 }
 
 /** tanh(x), element-wise; backward uses the saved output (1 − y²). */
@@ -105,10 +127,16 @@ export class Tanh extends Elementwise {
   /** True: backward uses the saved output. */
   protected override readonly savesOutput = true;
   /** Forward kernel: out = tanh(x) over the first n elements. */
-  protected run(out: Float32Array, x: Float32Array, n: number): void { tanhForward(out, x, n); }
-  protected grad(dx: Float32Array, dout: Float32Array, y: Float32Array, n: number): void { tanhBackward(dx, dout, y, n); }
+  protected run(out: Float32Array, x: Float32Array, n: number): void {
+    tanhForward(out, x, n);
+  }
+  protected grad(dx: Float32Array, dout: Float32Array, y: Float32Array, n: number): void {
+    tanhBackward(dx, dout, y, n);
+  }
   /** `{ type: 'Tanh' }`, for `buildModule` and saved models. */
-  config(): ModuleConfig { return { type: 'Tanh' }; }
+  config(): ModuleConfig {
+    return { type: 'Tanh' };
+  }
 }
 
 /** 1/(1 + e^−x), element-wise, overflow-free; backward uses the saved output y(1 − y). */
@@ -118,10 +146,16 @@ export class Sigmoid extends Elementwise {
   /** True: backward uses the saved output. */
   protected override readonly savesOutput = true;
   /** Forward kernel: out = 1/(1 + e^−x) over the first n elements. */
-  protected run(out: Float32Array, x: Float32Array, n: number): void { sigmoidForward(out, x, n); }
-  protected grad(dx: Float32Array, dout: Float32Array, y: Float32Array, n: number): void { sigmoidBackward(dx, dout, y, n); }
+  protected run(out: Float32Array, x: Float32Array, n: number): void {
+    sigmoidForward(out, x, n);
+  }
+  protected grad(dx: Float32Array, dout: Float32Array, y: Float32Array, n: number): void {
+    sigmoidBackward(dx, dout, y, n);
+  }
   /** `{ type: 'Sigmoid' }`, for `buildModule` and saved models. */
-  config(): ModuleConfig { return { type: 'Sigmoid' }; }
+  config(): ModuleConfig {
+    return { type: 'Sigmoid' };
+  }
 }
 
 /** GELU's `approximate` option, as in PyTorch: 'none' (exact erf form) or 'tanh'. */
@@ -161,5 +195,7 @@ export class GELU extends Elementwise {
     else geluBackward(dx, dout, x, n);
   }
   /** `{ type: 'GELU', approximate }`, for `buildModule` and saved models. */
-  config(): ModuleConfig { return { type: 'GELU', approximate: this.approximate }; }
+  config(): ModuleConfig {
+    return { type: 'GELU', approximate: this.approximate };
+  }
 }

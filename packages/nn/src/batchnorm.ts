@@ -74,8 +74,7 @@ export class BatchNorm1d extends Module {
   forward(x: Tensor, options?: CallOptions): Tensor {
     const C = this.numFeatures;
     if (x.shape.length !== 2 || x.shape[1] !== C) {
-      throw new ShapeError(`BatchNorm1d.forward: input ${formatShape(x.shape)} does not match numFeatures ${C} ` +
-        `(expected [batch, ${C}])`);
+      throw new ShapeError(`BatchNorm1d.forward: input ${formatShape(x.shape)} does not match numFeatures ${C} ` + `(expected [batch, ${C}])`);
     }
     const B = x.shape[0];
     const useBatch = this.training || this.runningMean === null;
@@ -92,9 +91,9 @@ export class BatchNorm1d extends Module {
       mean = this.runningMean as Tensor;
       variance = this.runningVar as Tensor;
     }
-    const out = this.#outs.get(B, C), xhat = this.#xhat.get(B, C);
-    batchNormNormalize(out.data, xhat.data, x.data, mean.data, variance.data, this.weight?.data ?? null,
-      this.bias?.data ?? null, B, C, this.eps);
+    const out = this.#outs.get(B, C),
+      xhat = this.#xhat.get(B, C);
+    batchNormNormalize(out.data, xhat.data, x.data, mean.data, variance.data, this.weight?.data ?? null, this.bias?.data ?? null, B, C, this.eps);
     this.#usedBatchStats = useBatch;
     this.#savedXhat = xhat;
     this.#savedVar = variance;
@@ -105,8 +104,11 @@ export class BatchNorm1d extends Module {
     const nbt = this.numBatchesTracked as Tensor;
     nbt.data[0] += 1;
     const f = this.momentum === null ? 1 / nbt.data[0] : this.momentum;
-    const rm = (this.runningMean as Tensor).data, rv = (this.runningVar as Tensor).data;
-    const m = this.#mean.data, v = this.#var.data, unbias = B / (B - 1);
+    const rm = (this.runningMean as Tensor).data,
+      rv = (this.runningVar as Tensor).data;
+    const m = this.#mean.data,
+      v = this.#var.data,
+      unbias = B / (B - 1);
     for (let c = 0; c < this.numFeatures; c++) {
       rm[c] = (1 - f) * rm[c] + f * m[c];
       rv[c] = (1 - f) * rv[c] + f * v[c] * unbias;
@@ -122,27 +124,53 @@ export class BatchNorm1d extends Module {
   backward(dout: Tensor, inputGrad = true, options?: CallOptions): Tensor | null {
     const xhat = expectSaved('BatchNorm1d', this.#savedXhat);
     expectGradShape('BatchNorm1d', dout, xhat);
-    const B = xhat.shape[0], C = this.numFeatures;
+    const B = xhat.shape[0],
+      C = this.numFeatures;
     const dx = this.#dxs.get(B, C);
     dx.zero();
     // dx is always computed here: the kernel shares the per-feature sums with dGamma/dBeta.
-    batchNormBackward(dx.data, this.weight?.grad.data ?? null, this.bias?.grad.data ?? null, dout.data, xhat.data,
-      (this.#savedVar as Tensor).data, this.weight?.data ?? null, B, C, this.eps, this.#usedBatchStats);
+    batchNormBackward(
+      dx.data,
+      this.weight?.grad.data ?? null,
+      this.bias?.grad.data ?? null,
+      dout.data,
+      xhat.data,
+      (this.#savedVar as Tensor).data,
+      this.weight?.data ?? null,
+      B,
+      C,
+      this.eps,
+      this.#usedBatchStats,
+    );
     return inputGrad ? handOut('BatchNorm1d.backward', dx, options) : null;
   }
 
   protected override ownParameters(): [string, Parameter][] {
-    return this.weight === null ? [] : [['weight', this.weight], ['bias', this.bias as Parameter]];
+    return this.weight === null
+      ? []
+      : [
+          ['weight', this.weight],
+          ['bias', this.bias as Parameter],
+        ];
   }
 
   protected override ownBuffers(): [string, Tensor][] {
     if (this.runningMean === null) return [];
-    return [['running_mean', this.runningMean], ['running_var', this.runningVar as Tensor],
-      ['num_batches_tracked', this.numBatchesTracked as Tensor]];
+    return [
+      ['running_mean', this.runningMean],
+      ['running_var', this.runningVar as Tensor],
+      ['num_batches_tracked', this.numBatchesTracked as Tensor],
+    ];
   }
 
   override config(): ModuleConfig {
-    return { type: 'BatchNorm1d', numFeatures: this.numFeatures, eps: this.eps, momentum: this.momentum,
-      affine: this.weight !== null, trackRunningStats: this.runningMean !== null };
+    return {
+      type: 'BatchNorm1d',
+      numFeatures: this.numFeatures,
+      eps: this.eps,
+      momentum: this.momentum,
+      affine: this.weight !== null,
+      trackRunningStats: this.runningMean !== null,
+    };
   }
 }

@@ -48,11 +48,11 @@ export class ModuleList extends Module implements Iterable<Module> {
   }
 
   forward(_x: Tensor): Tensor {
-    throw new TypeError('ModuleList.forward: a ModuleList has no forward (help: iterate it in your module\'s forward, or use Sequential)');
+    throw new TypeError("ModuleList.forward: a ModuleList has no forward (help: iterate it in your module's forward, or use Sequential)");
   }
 
   backward(_dout: Tensor, _inputGrad?: boolean): Tensor | null {
-    throw new TypeError('ModuleList.backward: a ModuleList has no backward (help: iterate it in reverse in your module\'s backward, or use Sequential)');
+    throw new TypeError("ModuleList.backward: a ModuleList has no backward (help: iterate it in reverse in your module's backward, or use Sequential)");
   }
 
   override namedChildren(): [string, Module][] {
@@ -114,11 +114,11 @@ export class ModuleDict extends Module {
   }
 
   forward(_x: Tensor): Tensor {
-    throw new TypeError('ModuleDict.forward: a ModuleDict has no forward (help: call the modules it holds from your module\'s forward)');
+    throw new TypeError("ModuleDict.forward: a ModuleDict has no forward (help: call the modules it holds from your module's forward)");
   }
 
   backward(_dout: Tensor, _inputGrad?: boolean): Tensor | null {
-    throw new TypeError('ModuleDict.backward: a ModuleDict has no backward (help: call the modules it holds from your module\'s backward)');
+    throw new TypeError("ModuleDict.backward: a ModuleDict has no backward (help: call the modules it holds from your module's backward)");
   }
 
   override namedChildren(): [string, Module][] {

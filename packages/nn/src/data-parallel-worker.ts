@@ -8,8 +8,26 @@ import { receiveMessageOnPort } from 'node:worker_threads';
 import { type Tensor, adoptArena, spinWhile, wasmOffset, zeros } from '@timbre/tensor';
 import { REUSE } from './module.js';
 import {
-  CTRL_SLOTS, DONE, IN, INPUT_GRAD, NEW_BUFFER, OP, OP_BACKWARD, OP_EXIT, OP_FORWARD, OUT, READY, ROWS, SEQ, SPIN_MS, STATUS,
-  TRAINING, layout, type DataParallelBuffer, type DataParallelHello, type DataParallelWorkerData,
+  CTRL_SLOTS,
+  DONE,
+  IN,
+  INPUT_GRAD,
+  NEW_BUFFER,
+  OP,
+  OP_BACKWARD,
+  OP_EXIT,
+  OP_FORWARD,
+  OUT,
+  READY,
+  ROWS,
+  SEQ,
+  SPIN_MS,
+  STATUS,
+  TRAINING,
+  layout,
+  type DataParallelBuffer,
+  type DataParallelHello,
+  type DataParallelWorkerData,
 } from './data-parallel.js';
 import { buildBuiltInModule } from './serialize.js';
 
@@ -22,17 +40,21 @@ export function serveDataParallel(wd: DataParallelWorkerData): void {
   const replica = buildBuiltInModule(wd.config);
   const state = Object.values(replica.stateDict());
   const params = replica.parameters();
-  const stateSize = state.reduce((s, t) => s + t.size, 0), gradSize = params.reduce((s, t) => s + t.size, 0);
+  const stateSize = state.reduce((s, t) => s + t.size, 0),
+    gradSize = params.reduce((s, t) => s + t.size, 0);
   if (stateSize !== wd.stateSize || gradSize !== wd.gradSize) {
-    throw new Error(`DataParallel worker: the replica rebuilt from config() has ${stateSize} state / ${gradSize} parameter floats, ` +
-      `the module ${wd.stateSize} / ${wd.gradSize} (help: the module's config() must describe all of it)`);
+    throw new Error(
+      `DataParallel worker: the replica rebuilt from config() has ${stateSize} state / ${gradSize} parameter floats, ` +
+        `the module ${wd.stateSize} / ${wd.gradSize} (help: the module's config() must describe all of it)`,
+    );
   }
   // Where the state and the gradients lie in the main thread's memory (-1: not in the arena, copied through `data`).
   const offsets = (ts: readonly Tensor[]): number[] => ts.map((t) => (wd.arena === null ? -1 : wasmOffset(t.data)));
   const hello: DataParallelHello = { state: offsets(state), grads: offsets(params.map((p) => p.grad)) };
   wd.port.postMessage(hello);
   let data: Float32Array = new Float32Array(0);
-  let x: Tensor | null = null, dout: Tensor | null = null;
+  let x: Tensor | null = null,
+    dout: Tensor | null = null;
   Atomics.store(I, READY, 1);
   Atomics.notify(I, READY);
   let seen = 0;
@@ -50,7 +72,9 @@ export function serveDataParallel(wd: DataParallelWorkerData): void {
         data = new Float32Array(b.buffer, b.byteOffset, b.length);
         I[NEW_BUFFER] = 0;
       }
-      const rows = I[ROWS], inCols = I[IN], outCols = I[OUT];
+      const rows = I[ROWS],
+        inCols = I[IN],
+        outCols = I[OUT];
       const lay = layout(stateSize, gradSize, rows, inCols, outCols);
       if (lay.end > data.length) throw new Error(`DataParallel worker: buffer of ${data.length} floats, job needs ${lay.end}`);
       if (op === OP_FORWARD) {
@@ -83,4 +107,3 @@ export function serveDataParallel(wd: DataParallelWorkerData): void {
     Atomics.notify(I, DONE);
   }
 }
-

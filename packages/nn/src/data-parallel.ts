@@ -13,8 +13,20 @@
 import { availableParallelism } from 'node:os';
 import { MessageChannel, isMainThread, receiveMessageOnPort, workerData, type MessagePort, type Worker } from 'node:worker_threads';
 import {
-  ShapeError, Tensor, addInPlace, copyFloat32, formatShape, reserveArena, setParallel, spinWhile, startWorker, threadLimit, wasmView, zeros,
-  type Arena, checkOptions,
+  ShapeError,
+  Tensor,
+  addInPlace,
+  copyFloat32,
+  formatShape,
+  reserveArena,
+  setParallel,
+  spinWhile,
+  startWorker,
+  threadLimit,
+  wasmView,
+  zeros,
+  type Arena,
+  checkOptions,
 } from '@timbre/tensor';
 import { BufferSlots, Module, REUSE, wantsReuse, type CallOptions, type ModuleConfig, type Parameter } from './module.js';
 import { buildBuiltInModule } from './serialize.js';
@@ -22,9 +34,21 @@ import { serveDataParallel } from './data-parallel-worker.js';
 
 // Control block slots (Int32). SEQ: job number (this thread bumps it); DONE: the last job the worker
 // finished; STATUS: 0 ok, 1 the job threw (message on the port); the rest describe the job.
-export const SEQ = 0, DONE = 1, STATUS = 2, OP = 3, ROWS = 4, IN = 5, OUT = 6, INPUT_GRAD = 7, TRAINING = 8,
-  NEW_BUFFER = 9, READY = 10, CTRL_SLOTS = 16;
-export const OP_FORWARD = 1, OP_BACKWARD = 2, OP_EXIT = 3;
+export const SEQ = 0,
+  DONE = 1,
+  STATUS = 2,
+  OP = 3,
+  ROWS = 4,
+  IN = 5,
+  OUT = 6,
+  INPUT_GRAD = 7,
+  TRAINING = 8,
+  NEW_BUFFER = 9,
+  READY = 10,
+  CTRL_SLOTS = 16;
+export const OP_FORWARD = 1,
+  OP_BACKWARD = 2,
+  OP_EXIT = 3;
 /**
  * How long (ms) a thread spins on the control block before sleeping in Atomics.wait. Waking a sleeping
  * thread takes 0.1-1.5 ms on a shared 2-vCPU VM, and a step's serial work sometimes passes 0.5 ms (the thread was
@@ -54,7 +78,10 @@ export interface DataParallelWorkerData {
  * parameter gradients in the main thread's memory, -1 for each one not in the arena (no arena, or a
  * tensor under 16 floats, which stays on the JS heap): those go through the data buffer.
  */
-export interface DataParallelHello { state: number[]; grads: number[] }
+export interface DataParallelHello {
+  state: number[];
+  grads: number[];
+}
 
 /** Bytes of arena for a replica of `stateSize` state floats: `mb` MiB, at least 16 × the state (parameters, gradients, room). */
 function arenaBytes(mb: number, stateSize: number): number {
@@ -62,7 +89,11 @@ function arenaBytes(mb: number, stateSize: number): number {
 }
 
 /** A data buffer sent to a worker: `length` floats at `byteOffset` of `buffer`. */
-export interface DataParallelBuffer { buffer: SharedArrayBuffer; byteOffset: number; length: number }
+export interface DataParallelBuffer {
+  buffer: SharedArrayBuffer;
+  byteOffset: number;
+  length: number;
+}
 
 /** Options of `DataParallel`. */
 export interface DataParallelOptions {
@@ -98,21 +129,37 @@ export interface DataParallelOptions {
 }
 
 /** Offsets (in floats) of one worker's regions in its data buffer, for `rows` rows. */
-export interface Layout { state: number; grad: number; x: number; out: number; dout: number; dx: number; end: number }
+export interface Layout {
+  state: number;
+  grad: number;
+  x: number;
+  out: number;
+  dout: number;
+  dx: number;
+  end: number;
+}
 
 /** The data buffer layout shared by both sides: state (params + buffers), param grads, then the row regions. */
 export function layout(stateSize: number, gradSize: number, rows: number, inCols: number, outCols: number): Layout {
-  const state = 0, grad = stateSize, x = grad + gradSize, out = x + rows * inCols, dout = out + rows * outCols;
-  const dx = dout + rows * outCols, end = dx + rows * inCols;
+  const state = 0,
+    grad = stateSize,
+    x = grad + gradSize,
+    out = x + rows * inCols,
+    dout = out + rows * outCols;
+  const dx = dout + rows * outCols,
+    end = dx + rows * inCols;
   return { state, grad, x, out, dout, dx, end };
 }
 
 /** Width of the module's output for an input of `width` columns (every built-in layer but Linear keeps it). */
 function outputWidth(c: ModuleConfig, width: number): number {
   switch (c.type) {
-    case 'Sequential': return (c.layers as ModuleConfig[]).reduce((w, l) => outputWidth(l, w), width);
-    case 'Linear': return c.outFeatures as number;
-    default: return width;
+    case 'Sequential':
+      return (c.layers as ModuleConfig[]).reduce((w, l) => outputWidth(l, w), width);
+    case 'Linear':
+      return c.outFeatures as number;
+    default:
+      return width;
   }
 }
 
@@ -124,8 +171,10 @@ function outputWidth(c: ModuleConfig, width: number): number {
 function workerEntry(): URL {
   const here: unknown = import.meta.url;
   if (typeof here !== 'string' || here === '') {
-    throw new Error('DataParallel: cannot start worker threads: import.meta.url is not available in this build ' +
-      '(help: bundle as an ES module, e.g. esbuild --format=esm, or pass { threads: 1 })');
+    throw new Error(
+      'DataParallel: cannot start worker threads: import.meta.url is not available in this build ' +
+        '(help: bundle as an ES module, e.g. esbuild --format=esm, or pass { threads: 1 })',
+    );
   }
   return new URL(here);
 }
@@ -140,7 +189,9 @@ class Replica {
   #stateViews: Float32Array[] = [];
   startError = '';
   lay: Layout | null = null;
-  rows = 0; row0 = 0; seq = 0;
+  rows = 0;
+  row0 = 0;
+  seq = 0;
   failed = false;
   readonly port: MessagePort;
   readonly worker: Worker;
@@ -164,17 +215,25 @@ class Replica {
     const { port1, port2 } = new MessageChannel();
     this.port = port1;
     const wd: DataParallelWorkerData = {
-      dataParallel: true, config, ctrl: this.ctrl.buffer as SharedArrayBuffer, port: port2,
-      stateSize: state.reduce((n, t) => n + t.size, 0), gradSize: params.reduce((n, p) => n + p.size, 0),
+      dataParallel: true,
+      config,
+      ctrl: this.ctrl.buffer as SharedArrayBuffer,
+      port: port2,
+      stateSize: state.reduce((n, t) => n + t.size, 0),
+      gradSize: params.reduce((n, p) => n + p.size, 0),
       arena: arena === null ? null : { memory: arena.memory, start: arena.start, end: arena.end },
     };
     // Replicas multiply on one core each: the matmul pool's extra worker would only compete with them.
-    this.worker = startWorker(workerEntry(), wd,
-      { env: { ...process.env, TIMBRE_THREADS: '1' }, transferList: [port2] });
+    this.worker = startWorker(workerEntry(), wd, { env: { ...process.env, TIMBRE_THREADS: '1' }, transferList: [port2] });
     this.worker.unref();
     this.port.unref();
-    this.worker.on('error', (e) => { this.failed = true; this.startError = e.message; });
-    this.worker.on('exit', () => { this.failed = true; });
+    this.worker.on('error', (e) => {
+      this.failed = true;
+      this.startError = e.message;
+    });
+    this.worker.on('exit', () => {
+      this.failed = true;
+    });
   }
 
   get ready(): boolean {
@@ -222,7 +281,10 @@ class Replica {
   stateViews(): Float32Array[] {
     if (this.#stateViews.length === 0) {
       let o = (this.lay as Layout).state;
-      for (const t of this.#state) { this.#stateViews.push(this.data.subarray(o, o + t.size)); o += t.size; }
+      for (const t of this.#state) {
+        this.#stateViews.push(this.data.subarray(o, o + t.size));
+        o += t.size;
+      }
     }
     return this.#stateViews;
   }
@@ -233,7 +295,8 @@ class Replica {
     if (this.views.length === 0) {
       let o = (this.lay as Layout).grad;
       for (let i = 0; i < params.length; i++) {
-        const p = params[i], g = this.arenaGrads?.[i] ?? null;
+        const p = params[i],
+          g = this.arenaGrads?.[i] ?? null;
         this.views.push(new Tensor(g ?? this.data.subarray(o, o + p.size), p.shape));
         o += p.size;
       }
@@ -250,9 +313,10 @@ class Replica {
 
   /** Waits for the posted job; throws the worker's error, or after JOB_TIMEOUT_MS of silence. */
   wait(who: string): void {
-    const I = this.ctrl, seq = this.seq;
+    const I = this.ctrl,
+      seq = this.seq;
     spinWhile(() => Atomics.load(I, DONE) !== seq, SPIN_MS);
-    for (const t0 = performance.now(); Atomics.load(I, DONE) !== seq;) {
+    for (const t0 = performance.now(); Atomics.load(I, DONE) !== seq; ) {
       Atomics.wait(I, DONE, Atomics.load(I, DONE), 1000);
       if (Atomics.load(I, DONE) !== seq && performance.now() - t0 > JOB_TIMEOUT_MS) {
         this.failed = true;
@@ -262,7 +326,9 @@ class Replica {
     if (I[STATUS] !== 0) {
       const m = receiveMessageOnPort(this.port);
       const msg = m === undefined ? 'unknown error' : String(m.message);
-      const help = msg.includes('arena is full') ? ' (help: new DataParallel(module, { arenaMB }) lends each worker more memory; arenaMB: 0 gives workers their own)' : '';
+      const help = msg.includes('arena is full')
+        ? ' (help: new DataParallel(module, { arenaMB }) lends each worker more memory; arenaMB: 0 gives workers their own)'
+        : '';
       throw new Error(`${who}: in a worker thread: ${msg}${help}`);
     }
   }
@@ -305,7 +371,9 @@ export class DataParallel extends Module {
   readonly #gradSize: number;
   #split: Replica[] | null = null; // the replicas taking part in the last forward (null: it ran here alone)
   #rows0 = 0; // this thread's rows in the last forward
-  #in = 0; #outCols = 0; #batch = 0;
+  #in = 0;
+  #outCols = 0;
+  #batch = 0;
   readonly #out = new BufferSlots();
   readonly #dx = new BufferSlots();
   #closed = false;
@@ -336,8 +404,10 @@ export class DataParallel extends Module {
       try {
         buildBuiltInModule(config); // fails here, with the layer's name, for what a worker could not rebuild
       } catch (e) {
-        throw new TypeError(`DataParallel: the module cannot be replicated in a worker thread: ${(e as Error).message} ` +
-          '(help: replicas are rebuilt with buildModule, which knows the built-in layers; pass { threads: 1 } to run here)');
+        throw new TypeError(
+          `DataParallel: the module cannot be replicated in a worker thread: ${(e as Error).message} ` +
+            '(help: replicas are rebuilt with buildModule, which knows the built-in layers; pass { threads: 1 } to run here)',
+        );
       }
       for (let i = 1; i < this.threads; i++) {
         const arena = arenaMB === 0 ? null : reserveArena(arenaBytes(arenaMB, this.#stateSize));
@@ -376,7 +446,7 @@ export class DataParallel extends Module {
    */
   threadsFor(rows: number): number {
     if (this.#closed) return 1;
-    const fit = Math.min(Math.floor(rows / this.#minRows), this.#minFlops > 0 ? Math.floor(2 * rows * this.#gradSize / this.#minFlops) : Infinity);
+    const fit = Math.min(Math.floor(rows / this.#minRows), this.#minFlops > 0 ? Math.floor((2 * rows * this.#gradSize) / this.#minFlops) : Infinity);
     let ready = 0;
     for (const r of this.#replicas) if (r.ready) ready++;
     return Math.max(1, Math.min(fit, ready + 1));
@@ -406,25 +476,37 @@ export class DataParallel extends Module {
       this.#split = null;
       return this.module.forward(x, options);
     }
-    const inCols = x.shape[1], outCols = outputWidth(this.#config, inCols);
+    const inCols = x.shape[1],
+      outCols = outputWidth(this.#config, inCols);
     // Rows: this thread takes ceil(B / T), the workers share the rest in order.
-    const each = Math.floor(B / T), rows0 = B - each * (T - 1);
+    const each = Math.floor(B / T),
+      rows0 = B - each * (T - 1);
     let row = rows0;
     for (const r of active) {
       const lay = layout(this.#stateSize, this.#gradSize, each, inCols, outCols);
       r.reserve(lay.end);
-      r.lay = lay; r.rows = each; r.row0 = row;
-      const d = r.data, I = r.ctrl;
+      r.lay = lay;
+      r.rows = each;
+      r.row0 = row;
+      const d = r.data,
+        I = r.ctrl;
       // Into the replica's own tensors where they lie in this thread's memory, else into the buffer's state region.
-      const own = r.arenaState, region = r.stateViews();
+      const own = r.arenaState,
+        region = r.stateViews();
       for (let i = 0; i < region.length; i++) copyFloat32(own?.[i] ?? region[i], this.#state[i].data);
       d.set(x.data.subarray(row * inCols, (row + each) * inCols), lay.x);
-      I[ROWS] = each; I[IN] = inCols; I[OUT] = outCols; I[TRAINING] = this.training ? 1 : 0;
+      I[ROWS] = each;
+      I[IN] = inCols;
+      I[OUT] = outCols;
+      I[TRAINING] = this.training ? 1 : 0;
       r.post(OP_FORWARD);
       row += each;
     }
     this.#split = active;
-    this.#rows0 = rows0; this.#in = inCols; this.#outCols = outCols; this.#batch = B;
+    this.#rows0 = rows0;
+    this.#in = inCols;
+    this.#outCols = outCols;
+    this.#batch = B;
     const reuse = wantsReuse('DataParallel.forward', options);
     const own = this.#together(active, 'DataParallel.forward', () => this.module.forward(x.subarray(0, rows0), REUSE));
     if (own.shape.length !== 2 || own.shape[1] !== outCols) {
@@ -444,7 +526,9 @@ export class DataParallel extends Module {
     const active = this.#split;
     if (active === null) return this.module.backward(dout, inputGrad, options);
     const reuse = wantsReuse('DataParallel.backward', options);
-    const B = this.#batch, outCols = this.#outCols, inCols = this.#in;
+    const B = this.#batch,
+      outCols = this.#outCols,
+      inCols = this.#in;
     if (dout.shape.length !== 2 || dout.shape[0] !== B || dout.shape[1] !== outCols) {
       throw new ShapeError(`DataParallel.backward: dout ${formatShape(dout.shape)} does not match the output [${B}, ${outCols}]`);
     }
@@ -484,7 +568,8 @@ export class DataParallel extends Module {
   #together<T>(active: Replica[], who: string, own: () => T): T {
     // The matmul pool's worker would compete with the replicas for the cores.
     const prev = setParallel({ enabled: false });
-    let result: T | undefined, failure: unknown = null;
+    let result: T | undefined,
+      failure: unknown = null;
     try {
       result = own();
     } catch (e) {

@@ -67,7 +67,10 @@ export class DataLoader<Y extends Int32Array | Tensor> implements Iterable<Batch
     const N = x.shape[0];
     if (x.shape.length < 1) throw new ShapeError(`DataLoader: x ${formatShape(x.shape)} needs a batch dimension`);
     const yN = y instanceof Tensor ? y.shape[0] : y.length;
-    if (yN !== N) throw new ShapeError(`DataLoader: x ${formatShape(x.shape)} and y [${yN}${y instanceof Tensor ? ', …' : ''}] have different numbers of rows (${N} vs ${yN})`);
+    if (yN !== N)
+      throw new ShapeError(
+        `DataLoader: x ${formatShape(x.shape)} and y [${yN}${y instanceof Tensor ? ', …' : ''}] have different numbers of rows (${N} vs ${yN})`,
+      );
     if (!Number.isInteger(batchSize) || batchSize <= 0) throw new RangeError(`batch_size should be a positive integer value, but got batch_size=${batchSize}`);
     this.x = x;
     this.y = y;
@@ -80,7 +83,8 @@ export class DataLoader<Y extends Int32Array | Tensor> implements Iterable<Batch
     this.#xRow = N === 0 ? 0 : x.size / N;
     this.#yRow = y instanceof Tensor ? (N === 0 ? 0 : y.size / N) : 1;
     this.length = dropLast ? Math.floor(N / batchSize) : Math.ceil(N / batchSize);
-    const full = Math.min(batchSize, N), tail = N % batchSize;
+    const full = Math.min(batchSize, N),
+      tail = N % batchSize;
     this.#full = this.#makeBatch(full);
     this.#tail = !dropLast && tail !== 0 && N > batchSize ? this.#makeBatch(tail) : null;
     this.#result = { done: false, value: this.#full };
@@ -102,7 +106,8 @@ export class DataLoader<Y extends Int32Array | Tensor> implements Iterable<Batch
   }
 
   #next(): IteratorResult<Batch<Y>> {
-    const N = this.#order.length, r = this.#result;
+    const N = this.#order.length,
+      r = this.#result;
     if (this.#batch >= this.length) {
       r.done = true;
       return r;
@@ -115,7 +120,8 @@ export class DataLoader<Y extends Int32Array | Tensor> implements Iterable<Batch
     if (this.y instanceof Tensor) {
       gatherRows((b.y as Tensor).data, this.y.data, this.#yRow, order, this.#pos, size);
     } else {
-      const ys = this.y as Int32Array, yd = b.y as Int32Array;
+      const ys = this.y as Int32Array,
+        yd = b.y as Int32Array;
       for (let i = 0; i < size; i++) yd[i] = ys[order[this.#pos + i]];
     }
     b.index = this.#batch;

@@ -39,7 +39,10 @@ export class Dropout extends Module {
       return x;
     }
     const mask = this.#mask.like(x);
-    const m = mask.data, n = x.size, p = this.p, rng = this.#rng;
+    const m = mask.data,
+      n = x.size,
+      p = this.p,
+      rng = this.#rng;
     const scale = p === 1 ? 0 : 1 / (1 - p);
     for (let i = 0; i < n; i++) m[i] = rng.uniform() < p ? 0 : scale;
     const out = this.#outs.like(x);

@@ -72,10 +72,12 @@ export interface FitOptions<Y extends Int32Array | Tensor> {
    * A progress line per epoch, rewritten as batches complete. Default: on when stderr is a terminal
    * (`process.stderr.isTTY`), never in a pipe, file or CI log. A `{ write }` object receives the text instead.
    */
-  progress?: boolean | {
-    /** Receives the progress text, with `\r` and `\n` as a terminal would. */
-    write(text: string): unknown;
-  };
+  progress?:
+    | boolean
+    | {
+        /** Receives the progress text, with `\r` and `\n` as a terminal would. */
+        write(text: string): unknown;
+      };
 }
 
 /** What `fit` returns: one log per epoch trained, and where early stopping found the best epoch. */
@@ -115,14 +117,19 @@ export function fit<Y extends Int32Array | Tensor>(model: Module, data: DataLoad
   if (!Number.isInteger(epochs) || epochs < 0) throw new RangeError(`fit: epochs must be a non-negative integer, got ${epochs}`);
   if (loss === undefined || optimizer === undefined) throw new TypeError('fit: options.loss and options.optimizer are required');
   const out = progressSink(progress);
-  let stopper: EarlyStopping | null = null, monitor: keyof EpochLog = 'loss', restoreBest = true;
+  let stopper: EarlyStopping | null = null,
+    monitor: keyof EpochLog = 'loss',
+    restoreBest = true;
   if (earlyStopping !== undefined) {
     checkOptions('fit: earlyStopping', earlyStopping, ['monitor', 'patience', 'minDelta', 'restoreBest']);
     monitor = earlyStopping.monitor ?? (validation === undefined ? 'loss' : 'valLoss');
     if (monitor.startsWith('val') && validation === undefined) throw new RangeError(`fit: earlyStopping monitors '${monitor}' but there is no validation data`);
     restoreBest = earlyStopping.restoreBest ?? true;
-    stopper = new EarlyStopping(model, { patience: earlyStopping.patience, minDelta: earlyStopping.minDelta,
-      mode: monitor.endsWith('ccuracy') ? 'max' : 'min' });
+    stopper = new EarlyStopping(model, {
+      patience: earlyStopping.patience,
+      minDelta: earlyStopping.minDelta,
+      mode: monitor.endsWith('ccuracy') ? 'max' : 'min',
+    });
   }
   const history: History = { epochs: [], bestEpoch: null, stoppedEarly: false };
   const labels = data.y instanceof Int32Array;
@@ -130,7 +137,9 @@ export function fit<Y extends Int32Array | Tensor>(model: Module, data: DataLoad
   for (let epoch = 0; epoch < epochs; epoch++) {
     const lr = optimizer.lr;
     model.train();
-    let total = 0, rows = 0, correct = 0;
+    let total = 0,
+      rows = 0,
+      correct = 0;
     for (const b of data) {
       optimizer.zeroGrad();
       const output = model.forward(b.x, REUSE);
@@ -170,9 +179,16 @@ export function fit<Y extends Int32Array | Tensor>(model: Module, data: DataLoad
 }
 
 /** Loss (and accuracy, for labels) of `model` in its current mode on tensors or a loader, weighted by rows. */
-function evaluate<Y extends Int32Array | Tensor>(model: Module, loss: FitLoss<Y>, data: { x: Tensor; y: Y } | DataLoader<Y>): { valLoss: number; valAccuracy?: number } {
+function evaluate<Y extends Int32Array | Tensor>(
+  model: Module,
+  loss: FitLoss<Y>,
+  data: { x: Tensor; y: Y } | DataLoader<Y>,
+): { valLoss: number; valAccuracy?: number } {
   const batches: Iterable<{ x: Tensor; y: Y; size: number }> = Symbol.iterator in data ? data : [{ x: data.x, y: data.y, size: data.x.shape[0] }];
-  let total = 0, rows = 0, correct = 0, labels = false;
+  let total = 0,
+    rows = 0,
+    correct = 0,
+    labels = false;
   for (const b of batches) {
     const output = model.forward(b.x, REUSE);
     total += loss.forward(output, b.y, REUSE).item() * b.size;
@@ -188,7 +204,9 @@ function evaluate<Y extends Int32Array | Tensor>(model: Module, loss: FitLoss<Y>
 /** Rows of `output` [B, C] whose first largest entry is at the label's index. */
 function countCorrect(output: Tensor, labels: Int32Array): number {
   if (output.shape.length !== 2) return 0;
-  const B = output.shape[0], C = output.shape[1], d = output.data;
+  const B = output.shape[0],
+    C = output.shape[1],
+    d = output.data;
   let n = 0;
   for (let b = 0; b < B; b++) {
     const row = b * C;

@@ -36,7 +36,8 @@ export function maxRelError(analytic: ArrayLike<number>, numeric: ArrayLike<numb
   if (analytic.length !== numeric.length) throw new RangeError(`maxRelError: lengths differ (${analytic.length} vs ${numeric.length})`);
   let worst = 0;
   for (let i = 0; i < analytic.length; i++) {
-    const a = analytic[i], n = numeric[i];
+    const a = analytic[i],
+      n = numeric[i];
     const e = Math.abs(a - n) / Math.max(Math.abs(a), Math.abs(n), floor);
     if (!(e <= worst)) worst = e; // NaN propagates as the worst
   }

@@ -11,17 +11,35 @@ export { Optimizer, SGD, Adam, AdamW, type SGDOptions, type AdamOptions, type Op
 export { DataLoader, type Batch, type DataLoaderOptions } from './data.js';
 export { gradcheck, numericalGradient, maxRelError, type GradcheckResult } from './gradcheck.js';
 export {
-  LRScheduler, StepLR, CosineAnnealingLR, LinearLR, SequentialLR, ReduceLROnPlateau, clipGradNorm, type ReduceLROnPlateauOptions,
-  type SequentialLROptions, type SchedulerState,
+  LRScheduler,
+  StepLR,
+  CosineAnnealingLR,
+  LinearLR,
+  SequentialLR,
+  ReduceLROnPlateau,
+  clipGradNorm,
+  type ReduceLROnPlateauOptions,
+  type SequentialLROptions,
+  type SchedulerState,
 } from './lr-scheduler.js';
 export { EarlyStopping } from './early-stopping.js';
 export { fit, type FitOptions, type FitLoss, type FitEarlyStopping, type EpochLog, type History } from './fit.js';
 export { REUSE, type CallOptions } from './module.js';
 export {
-  encodeSafetensors, decodeSafetensors, saveSafetensors, loadSafetensors, type SafetensorsContents,
+  encodeSafetensors,
+  decodeSafetensors,
+  saveSafetensors,
+  loadSafetensors,
+  type SafetensorsContents,
 } from './safetensors.js';
 export {
-  checkSafetensorsHeader, checkArchitecture, checkFiniteTensors, architectureShapes, parseArchitecture, SAFETENSORS_DTYPE_BYTES, type ShapedEntry,
+  checkSafetensorsHeader,
+  checkArchitecture,
+  checkFiniteTensors,
+  architectureShapes,
+  parseArchitecture,
+  SAFETENSORS_DTYPE_BYTES,
+  type ShapedEntry,
 } from './safetensors-check.js';
 export { DataParallel, type DataParallelOptions } from './data-parallel.js';
 export { buildModule, registerModule, saveModel, loadModel, saveOptimizer, loadOptimizer } from './serialize.js';

@@ -39,7 +39,10 @@ export class Linear extends Module {
 
   constructor(inFeatures: number, outFeatures: number, options: LinearOptions = {}) {
     super();
-    for (const [name, v] of [['inFeatures', inFeatures], ['outFeatures', outFeatures]] as const) {
+    for (const [name, v] of [
+      ['inFeatures', inFeatures],
+      ['outFeatures', outFeatures],
+    ] as const) {
       if (!Number.isInteger(v) || v <= 0) throw new RangeError(`Linear: ${name} must be a positive integer, got ${v}`);
     }
     checkOptions('Linear', options, ['bias', 'rng']);
@@ -64,8 +67,10 @@ export class Linear extends Module {
   forward(input: Tensor, options?: CallOptions): Tensor {
     const x = staged(this.#xIn, input);
     if (x.shape.length !== 2 || x.shape[1] !== this.inFeatures) {
-      throw new ShapeError(`Linear.forward: input ${formatShape(x.shape)} does not match weight ${formatShape(this.weight.shape)} ` +
-        `(input.shape[1]=${x.shape.length === 2 ? x.shape[1] : 'none: input must be 2-D [batch, features]'}, weight.shape[1]=${this.inFeatures})`);
+      throw new ShapeError(
+        `Linear.forward: input ${formatShape(x.shape)} does not match weight ${formatShape(this.weight.shape)} ` +
+          `(input.shape[1]=${x.shape.length === 2 ? x.shape[1] : 'none: input must be 2-D [batch, features]'}, weight.shape[1]=${this.inFeatures})`,
+      );
     }
     const B = x.shape[0];
     const out = this.#out.get(B, this.outFeatures);
@@ -95,11 +100,15 @@ export class Linear extends Module {
   }
 
   protected override ownParameters(): [string, Parameter][] {
-    return this.bias === null ? [['weight', this.weight]] : [['weight', this.weight], ['bias', this.bias]];
+    return this.bias === null
+      ? [['weight', this.weight]]
+      : [
+          ['weight', this.weight],
+          ['bias', this.bias],
+        ];
   }
 
   override config(): ModuleConfig {
     return { type: 'Linear', inFeatures: this.inFeatures, outFeatures: this.outFeatures, bias: this.bias !== null };
   }
 }
-

@@ -2,8 +2,16 @@
 // forward returns the loss and backward dLoss/dInput: fresh tensors, or with { reuse: true } buffers the loss object reuses.
 
 import {
-  Tensor, ShapeError, crossEntropyBackward, crossEntropyForward, formatShape, fromArray, squaredErrorBackward,
-  squaredErrorForward, zeros, checkOptions,
+  Tensor,
+  ShapeError,
+  crossEntropyBackward,
+  crossEntropyForward,
+  formatShape,
+  fromArray,
+  squaredErrorBackward,
+  squaredErrorForward,
+  zeros,
+  checkOptions,
 } from '@timbre/tensor';
 import { BufferSlots, handOut, staged, type CallOptions } from './module.js';
 
@@ -48,11 +56,11 @@ export class CrossEntropyLoss {
   readonly weight: Tensor | null;
   /** See {@link CrossEntropyLossOptions.ignoreIndex}. */
   readonly ignoreIndex: number | null;
-  #losses = new BufferSlots();    // [B] per-sample losses
-  #probs = new BufferSlots();     // [B, C] softmax, saved for backward
+  #losses = new BufferSlots(); // [B] per-sample losses
+  #probs = new BufferSlots(); // [B, C] softmax, saved for backward
   #dlogits = new BufferSlots();
-  #dloss = new BufferSlots();     // [B] d(reduced)/d(loss_b)
-  #logitsIn = new BufferSlots();  // logits from outside WebAssembly memory, staged (see staged())
+  #dloss = new BufferSlots(); // [B] d(reduced)/d(loss_b)
+  #logitsIn = new BufferSlots(); // logits from outside WebAssembly memory, staged (see staged())
   #scalar = zeros([]);
   #labels: Int32Array | null = null;
   #kernelLabels: Int32Array | null = null;
@@ -65,7 +73,8 @@ export class CrossEntropyLoss {
   constructor(options: CrossEntropyLossOptions = {}) {
     checkOptions('CrossEntropyLoss', options, ['weight', 'reduction', 'labelSmoothing', 'ignoreIndex']);
     const { weight = null, reduction = 'mean', labelSmoothing = 0, ignoreIndex = null } = options;
-    if (ignoreIndex !== null && !Number.isInteger(ignoreIndex)) throw new RangeError(`CrossEntropyLoss: ignoreIndex must be an integer or null, got ${ignoreIndex}`);
+    if (ignoreIndex !== null && !Number.isInteger(ignoreIndex))
+      throw new RangeError(`CrossEntropyLoss: ignoreIndex must be an integer or null, got ${ignoreIndex}`);
     this.ignoreIndex = ignoreIndex;
     checkReduction('CrossEntropyLoss', reduction);
     if (!(labelSmoothing >= 0 && labelSmoothing <= 1)) {
@@ -94,22 +103,29 @@ export class CrossEntropyLoss {
     const op = 'CrossEntropyLoss.forward';
     const logits = staged(this.#logitsIn, input);
     if (logits.shape.length !== 2) throw new ShapeError(`${op}: logits ${formatShape(logits.shape)} must be 2-D [batch, classes]`);
-    const B = logits.shape[0], C = logits.shape[1];
+    const B = logits.shape[0],
+      C = logits.shape[1];
     if (!(labels instanceof Int32Array)) throw new TypeError(`${op}: labels must be an Int32Array of class ids`);
     if (labels.length !== B) {
-      throw new ShapeError(`${op}: labels [${labels.length}] do not match logits ${formatShape(logits.shape)} (labels.length=${labels.length}, logits.shape[0]=${B})`);
+      throw new ShapeError(
+        `${op}: labels [${labels.length}] do not match logits ${formatShape(logits.shape)} (labels.length=${labels.length}, logits.shape[0]=${B})`,
+      );
     }
     const w = this.weight;
     if (w !== null && w.size !== C) {
-      throw new ShapeError(`${op}: weight ${formatShape(w.shape)} does not match logits ${formatShape(logits.shape)} (weight.shape[0]=${w.size}, logits.shape[1]=${C})`);
+      throw new ShapeError(
+        `${op}: weight ${formatShape(w.shape)} does not match logits ${formatShape(logits.shape)} (weight.shape[0]=${w.size}, logits.shape[1]=${C})`,
+      );
     }
     const ignore = this.ignoreIndex ?? NaN; // NaN equals no label: nothing is ignored
     let nIgnored = 0;
     for (let b = 0; b < B; b++) {
       const y = labels[b];
       if ((y < 0 || y >= C) && y !== ignore) {
-        throw new RangeError(`${op}: label ${y} at index ${b} is out of range for ${C} classes (expected 0..${C - 1}` +
-          `${this.ignoreIndex === null ? '' : ` or ignoreIndex ${this.ignoreIndex}`})`);
+        throw new RangeError(
+          `${op}: label ${y} at index ${b} is out of range for ${C} classes (expected 0..${C - 1}` +
+            `${this.ignoreIndex === null ? '' : ` or ignoreIndex ${this.ignoreIndex}`})`,
+        );
       }
       if (y === ignore) nIgnored++;
     }
@@ -121,7 +137,8 @@ export class CrossEntropyLoss {
       kernelLabels = this.#labelBuf;
       for (let b = 0; b < B; b++) kernelLabels[b] = labels[b] === ignore ? 0 : labels[b];
     }
-    const losses = this.#losses.vec(B), probs = this.#probs.get(B, C);
+    const losses = this.#losses.vec(B),
+      probs = this.#probs.get(B, C);
     crossEntropyForward(losses.data, probs.data, logits.data, kernelLabels, w === null ? null : w.data, B, C, this.labelSmoothing);
     const ld = losses.data;
     if (nIgnored > 0) for (let b = 0; b < B; b++) if (labels[b] === ignore) ld[b] = 0;
@@ -152,7 +169,8 @@ export class CrossEntropyLoss {
     const op = 'CrossEntropyLoss.backward';
     const labels = this.#labels;
     if (labels === null) throw new Error(`${op}: call forward() first`);
-    const B = this.#B, C = this.#C;
+    const B = this.#B,
+      C = this.#C;
     const dloss = this.#dloss.vec(B).data;
     if (this.reduction === 'none') {
       if (dout === undefined) dloss.fill(1);
@@ -161,15 +179,24 @@ export class CrossEntropyLoss {
         dloss.set(dout.data);
       }
     } else {
-      if (dout !== undefined && dout.size !== 1) throw new ShapeError(`${op}: dout ${formatShape(dout.shape)} must be a scalar for reduction '${this.reduction}'`);
+      if (dout !== undefined && dout.size !== 1)
+        throw new ShapeError(`${op}: dout ${formatShape(dout.shape)} must be a scalar for reduction '${this.reduction}'`);
       const g = dout === undefined ? 1 : dout.data[0];
       dloss.fill(g / this.#denominator);
     }
     if (this.#nIgnored > 0) for (let b = 0; b < B; b++) if (labels[b] === this.ignoreIndex) dloss[b] = 0;
     const d = this.#dlogits.get(B, C);
     d.zero();
-    crossEntropyBackward(d.data, dloss, this.#probs.get(B, C).data, this.#kernelLabels as Int32Array,
-      this.weight === null ? null : this.weight.data, B, C, this.labelSmoothing);
+    crossEntropyBackward(
+      d.data,
+      dloss,
+      this.#probs.get(B, C).data,
+      this.#kernelLabels as Int32Array,
+      this.weight === null ? null : this.weight.data,
+      B,
+      C,
+      this.labelSmoothing,
+    );
     return handOut(op, d, options);
   }
 }
@@ -221,7 +248,8 @@ export class MSELoss {
   /** dLoss/dInput (fresh, or the loss's own with `reuse`); `dout` as in CrossEntropyLoss.backward. */
   backward(dout?: Tensor, options?: CallOptions): Tensor {
     const op = 'MSELoss.backward';
-    const input = this.#input, target = this.#target as Tensor;
+    const input = this.#input,
+      target = this.#target as Tensor;
     if (input === null) throw new Error(`${op}: call forward() first`);
     const n = input.size;
     const dloss = this.#dloss.like(input);
@@ -246,8 +274,9 @@ export class MSELoss {
 function nonFinite(op: string, input: Tensor, total: number, target?: Tensor): Error {
   const where = firstNonFinite(input);
   if (where !== null) {
-    return new RangeError(`${op}: loss is ${total} because input${where} is not finite ` +
-      '(help: the model diverged upstream; lower the learning rate or clip gradients)');
+    return new RangeError(
+      `${op}: loss is ${total} because input${where} is not finite ` + '(help: the model diverged upstream; lower the learning rate or clip gradients)',
+    );
   }
   const t = target === undefined ? null : firstNonFinite(target);
   if (t !== null) return new RangeError(`${op}: loss is ${total} because target${t} is not finite`);

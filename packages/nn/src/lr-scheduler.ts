@@ -172,7 +172,7 @@ export class CosineAnnealingLR extends LRScheduler {
     this.init();
   }
   lrAt(epoch: number): number {
-    return this.etaMin + (this.baseLr - this.etaMin) * (1 + Math.cos(Math.PI * epoch / this.tMax)) / 2;
+    return this.etaMin + ((this.baseLr - this.etaMin) * (1 + Math.cos((Math.PI * epoch) / this.tMax))) / 2;
   }
 }
 
@@ -246,17 +246,24 @@ export class SequentialLR extends LRScheduler {
     for (let i = 0; i < schedulers.length; i++) {
       const s = schedulers[i];
       if (!(s instanceof LRScheduler)) {
-        throw new TypeError(`SequentialLR: schedulers[${i}] is not an epoch scheduler (StepLR, CosineAnnealingLR, LinearLR, …)` +
-          (s instanceof ReduceLROnPlateau ? '; ReduceLROnPlateau needs a metric and cannot be chained' : ''));
+        throw new TypeError(
+          `SequentialLR: schedulers[${i}] is not an epoch scheduler (StepLR, CosineAnnealingLR, LinearLR, …)` +
+            (s instanceof ReduceLROnPlateau ? '; ReduceLROnPlateau needs a metric and cannot be chained' : ''),
+        );
       }
-      if (s instanceof SequentialLR) throw new TypeError(`SequentialLR: schedulers[${i}] is a SequentialLR (help: list its schedulers and milestones in this one)`);
+      if (s instanceof SequentialLR)
+        throw new TypeError(`SequentialLR: schedulers[${i}] is a SequentialLR (help: list its schedulers and milestones in this one)`);
       if (s.optimizer !== optimizer) {
-        throw new RangeError(`SequentialLR: schedulers[${i}] belongs to a different optimizer than the one passed in (help: build every scheduler on the same optimizer)`);
+        throw new RangeError(
+          `SequentialLR: schedulers[${i}] belongs to a different optimizer than the one passed in (help: build every scheduler on the same optimizer)`,
+        );
       }
     }
     if (milestones.length !== schedulers.length - 1) {
-      throw new RangeError(`SequentialLR: expected ${schedulers.length - 1} milestones for ${schedulers.length} schedulers ` +
-        `(one fewer than the schedulers), got ${milestones.length}`);
+      throw new RangeError(
+        `SequentialLR: expected ${schedulers.length - 1} milestones for ${schedulers.length} schedulers ` +
+          `(one fewer than the schedulers), got ${milestones.length}`,
+      );
     }
     for (let i = 0; i < milestones.length; i++) {
       const m = milestones[i];
@@ -301,10 +308,13 @@ export class SequentialLR extends LRScheduler {
     checkState(op, 'SequentialLR', state, ['last_epoch', 'base_lr']);
     const children = state.schedulers;
     if (!Array.isArray(children) || children.length !== this.schedulers.length) {
-      throw new RangeError(`${op}: state has ${Array.isArray(children) ? children.length : 'no'} child states, this SequentialLR has ${this.schedulers.length} schedulers`);
+      throw new RangeError(
+        `${op}: state has ${Array.isArray(children) ? children.length : 'no'} child states, this SequentialLR has ${this.schedulers.length} schedulers`,
+      );
     }
     this.schedulers.forEach((s, i) => {
-      if (children[i]?.type !== s.constructor.name) throw new TypeError(`${op}: child state ${i} is for ${String(children[i]?.type)}, not ${s.constructor.name}`);
+      if (children[i]?.type !== s.constructor.name)
+        throw new TypeError(`${op}: child state ${i} is for ${String(children[i]?.type)}, not ${s.constructor.name}`);
     });
     super.loadStateDict(state);
     // A scheduler listed twice gets the state of its last listing, as PyTorch's loop leaves it.
@@ -401,7 +411,8 @@ export class ReduceLROnPlateau {
   }
 
   #isBetter(a: number): boolean {
-    const best = this.best, t = this.threshold;
+    const best = this.best,
+      t = this.threshold;
     if (this.mode === 'min') return this.thresholdMode === 'rel' ? a < best * (1 - t) : a < best - t;
     return this.thresholdMode === 'rel' ? a > best * (1 + t) : a > best + t;
   }
@@ -436,8 +447,11 @@ export class ReduceLROnPlateau {
   /** The state to resume from (`best` null until a metric is seen); see `LRScheduler.stateDict`. */
   stateDict(): SchedulerState {
     return {
-      type: 'ReduceLROnPlateau', last_epoch: this.lastEpoch, best: Number.isFinite(this.best) ? this.best : null,
-      num_bad_epochs: this.numBadEpochs, cooldown_counter: this.cooldownCounter,
+      type: 'ReduceLROnPlateau',
+      last_epoch: this.lastEpoch,
+      best: Number.isFinite(this.best) ? this.best : null,
+      num_bad_epochs: this.numBadEpochs,
+      cooldown_counter: this.cooldownCounter,
     };
   }
 

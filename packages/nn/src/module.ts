@@ -74,8 +74,10 @@ export function handOut(op: string, t: Tensor, options: CallOptions | undefined)
 // happen (a block per step piled up 1 MiB per epoch of the MLP bench's loop). Small ones are cut from
 // 64 KiB slabs, as Node's Buffer pool does: a separate ArrayBuffer per result (a native allocation) costs
 // several times the copy of a [64, 16] result.
-const SLAB_FLOATS = 16384, SLAB_MAX_FLOATS = 4096;
-let slab = new Float32Array(0), slabUsed = 0;
+const SLAB_FLOATS = 16384,
+  SLAB_MAX_FLOATS = 4096;
+let slab = new Float32Array(0),
+  slabUsed = 0;
 
 /** A zeroed Float32Array of n floats in ordinary memory: a view of a shared 64 KiB slab when n is small. */
 function freshArray(n: number): Float32Array {
@@ -224,7 +226,9 @@ export abstract class Module {
   /** This module and every sub-module with its dotted name (`''` for this one), each once, like PyTorch's `named_modules()`. */
   namedModules(prefix = ''): [string, Module][] {
     const out: [string, Module][] = [];
-    walk(this, prefix, new Set(), (name, m) => { out.push([name.endsWith('.') ? name.slice(0, -1) : name, m]); });
+    walk(this, prefix, new Set(), (name, m) => {
+      out.push([name.endsWith('.') ? name.slice(0, -1) : name, m]);
+    });
     return out;
   }
 
@@ -279,8 +283,10 @@ export abstract class Module {
     const missingKeys = Object.keys(own).filter((k) => !(k in stateDict));
     const unexpectedKeys = Object.keys(stateDict).filter((k) => !(k in own));
     if (strict && (missingKeys.length > 0 || unexpectedKeys.length > 0)) {
-      throw new Error(`loadStateDict: state dict does not match the module: missing keys [${missingKeys.join(', ')}], ` +
-        `unexpected keys [${unexpectedKeys.join(', ')}] (help: pass { strict: false } to load a subset)`);
+      throw new Error(
+        `loadStateDict: state dict does not match the module: missing keys [${missingKeys.join(', ')}], ` +
+          `unexpected keys [${unexpectedKeys.join(', ')}] (help: pass { strict: false } to load a subset)`,
+      );
     }
     for (const k of Object.keys(own)) {
       const src = stateDict[k];

@@ -36,15 +36,19 @@ export abstract class Optimizer {
     for (let i = 0; i < this.params.length; i++) {
       const first = index.get(this.params[i]);
       if (first !== undefined) {
-        throw new RangeError(`${new.target.name}: some parameters appear more than once in the parameter list (parameter ${i} is parameter ${first}; ` +
-          'each would be stepped twice) (help: pass model.parameters(), which lists a shared parameter once)');
+        throw new RangeError(
+          `${new.target.name}: some parameters appear more than once in the parameter list (parameter ${i} is parameter ${first}; ` +
+            'each would be stepped twice) (help: pass model.parameters(), which lists a shared parameter once)',
+        );
       }
       index.set(this.params[i], i);
     }
     if (this.params.length === 0) {
-      throw new RangeError(`${new.target.name}: optimizer got an empty parameter list (help: model.parameters() finds the Parameter ` +
-        'and Module fields of a module and of its children; check that the layers are fields of your module, e.g. `fc1 = new Linear(3, 4)`, ' +
-        'or in an array, ModuleList or ModuleDict field)');
+      throw new RangeError(
+        `${new.target.name}: optimizer got an empty parameter list (help: model.parameters() finds the Parameter ` +
+          'and Module fields of a module and of its children; check that the layers are fields of your module, e.g. `fc1 = new Linear(3, 4)`, ' +
+          'or in an array, ModuleList or ModuleDict field)',
+      );
     }
     this.lr = lr;
     this.initialLr = lr;
@@ -73,8 +77,11 @@ export abstract class Optimizer {
     }
     return {
       tensors,
-      meta: { type: this.constructor.name, paramGroups: [{ lr: this.lr, initial_lr: this.initialLr, ...this.hyper(), params: this.params.map((_, i) => i) }],
-        step: Array.from(this.steps) },
+      meta: {
+        type: this.constructor.name,
+        paramGroups: [{ lr: this.lr, initial_lr: this.initialLr, ...this.hyper(), params: this.params.map((_, i) => i) }],
+        step: Array.from(this.steps),
+      },
     };
   }
 
@@ -154,11 +161,23 @@ export class SGD extends Optimizer {
   }
 
   step(): void {
-    const ps = this.params, bufs = this.#bufs;
+    const ps = this.params,
+      bufs = this.#bufs;
     for (let i = 0; i < ps.length; i++) {
-      const p = ps[i], buf = bufs[i];
-      sgdStep(p.data, p.grad.data, buf === null ? p.grad.data : buf.data, p.size, this.lr, this.momentum, this.dampening,
-        this.weightDecay, this.nesterov, this.steps[i] === 0);
+      const p = ps[i],
+        buf = bufs[i];
+      sgdStep(
+        p.data,
+        p.grad.data,
+        buf === null ? p.grad.data : buf.data,
+        p.size,
+        this.lr,
+        this.momentum,
+        this.dampening,
+        this.weightDecay,
+        this.nesterov,
+        this.steps[i] === 0,
+      );
       this.steps[i]++;
     }
   }
@@ -233,10 +252,24 @@ export class Adam extends Optimizer {
   step(): void {
     const ps = this.params;
     for (let i = 0; i < ps.length; i++) {
-      const p = ps[i], vmax = this.#vmax[i];
+      const p = ps[i],
+        vmax = this.#vmax[i];
       const t = ++this.steps[i];
-      adamStep(p.data, p.grad.data, this.#m[i].data, this.#v[i].data, vmax === null ? null : vmax.data, p.size, this.lr,
-        this.beta1, this.beta2, this.eps, this.weightDecay, this.decoupled, t);
+      adamStep(
+        p.data,
+        p.grad.data,
+        this.#m[i].data,
+        this.#v[i].data,
+        vmax === null ? null : vmax.data,
+        p.size,
+        this.lr,
+        this.beta1,
+        this.beta2,
+        this.eps,
+        this.weightDecay,
+        this.decoupled,
+        t,
+      );
     }
   }
 
@@ -245,7 +278,10 @@ export class Adam extends Optimizer {
   }
 
   protected stateTensors(i: number): [string, Tensor][] {
-    const out: [string, Tensor][] = [['exp_avg', this.#m[i]], ['exp_avg_sq', this.#v[i]]];
+    const out: [string, Tensor][] = [
+      ['exp_avg', this.#m[i]],
+      ['exp_avg_sq', this.#v[i]],
+    ];
     const vmax = this.#vmax[i];
     if (vmax !== null) out.push(['max_exp_avg_sq', vmax]);
     return out;

@@ -18,7 +18,9 @@ export const SAFETENSORS_DTYPE_BYTES: Readonly<Record<string, number>> = { F32: 
  * ```
  */
 export function checkSafetensorsHeader(header: Record<string, unknown>, dataLen: number, source: string): void {
-  const fail = (msg: string): never => { throw new RangeError(`${source}: ${msg}`); };
+  const fail = (msg: string): never => {
+    throw new RangeError(`${source}: ${msg}`);
+  };
   const ranges: { name: string; begin: number; end: number }[] = [];
   for (const [name, info] of Object.entries(header)) {
     if (name === '__metadata__') {
@@ -41,11 +43,15 @@ export function checkSafetensorsHeader(header: Record<string, unknown>, dataLen:
     for (const d of shape as number[]) elements = elements * d > dataLen ? dataLen + 1 : elements * d;
     const count = elements > dataLen ? `more than ${dataLen}` : String(elements);
     if (begin < 0 || end < begin || end > dataLen) {
-      fail(`tensor ${name}: data_offsets [${begin}, ${end}] do not hold ${count} ${dtype} values within the ${dataLen}-byte data section (they lie outside it)`);
+      fail(
+        `tensor ${name}: data_offsets [${begin}, ${end}] do not hold ${count} ${dtype} values within the ${dataLen}-byte data section (they lie outside it)`,
+      );
     }
     if (elements * width !== end - begin) {
-      fail(`tensor ${name}: data_offsets [${begin}, ${end}] do not hold ${count} ${dtype} values within the ${dataLen}-byte data section ` +
-        `(shape ${formatShape(shape as number[])} needs ${elements > dataLen ? 'more bytes than the file has' : `${elements * width} bytes`}, the range is ${end - begin})`);
+      fail(
+        `tensor ${name}: data_offsets [${begin}, ${end}] do not hold ${count} ${dtype} values within the ${dataLen}-byte data section ` +
+          `(shape ${formatShape(shape as number[])} needs ${elements > dataLen ? 'more bytes than the file has' : `${elements * width} bytes`}, the range is ${end - begin})`,
+      );
     }
     if (begin % width !== 0) fail(`tensor ${name}: data_offsets start ${begin} is not aligned to its ${width}-byte ${dtype} elements`);
     ranges.push({ name, begin, end });
@@ -85,9 +91,12 @@ const positiveInt = (v: unknown): boolean => Number.isSafeInteger(v) && (v as nu
 /** A layer's config in PyTorch's notation, e.g. `Linear(30000, 30000)`. */
 function describe(c: Record<string, unknown>): string {
   switch (c.type) {
-    case 'Linear': return `Linear(${c.inFeatures}, ${c.outFeatures}${c.bias === false ? ', bias=False' : ''})`;
-    case 'BatchNorm1d': return `BatchNorm1d(${c.numFeatures})`;
-    default: return String(c.type);
+    case 'Linear':
+      return `Linear(${c.inFeatures}, ${c.outFeatures}${c.bias === false ? ', bias=False' : ''})`;
+    case 'BatchNorm1d':
+      return `BatchNorm1d(${c.numFeatures})`;
+    default:
+      return String(c.type);
   }
 }
 
@@ -117,7 +126,10 @@ export function architectureShapes(
     if (cfg === null || typeof cfg !== 'object') throw new TypeError(`${where}: module config ${prefix || '(root)'} is not an object`);
     const c = cfg as Record<string, unknown>;
     const need = (key: string): number => {
-      if (!positiveInt(c[key])) throw new RangeError(`${where}: ${String(c.type)} ${prefix.replace(/\.$/, '') || '(root)'}: ${key} must be a positive integer, got ${JSON.stringify(c[key])}`);
+      if (!positiveInt(c[key]))
+        throw new RangeError(
+          `${where}: ${String(c.type)} ${prefix.replace(/\.$/, '') || '(root)'}: ${key} must be a positive integer, got ${JSON.stringify(c[key])}`,
+        );
       return c[key] as number;
     };
     switch (c.type) {
@@ -125,14 +137,20 @@ export function architectureShapes(
         if (!Array.isArray(c.layers)) throw new TypeError(`${where}: Sequential config needs a layers array`);
         return c.layers.every((l, i) => walk(l, `${prefix}${i}.`));
       case 'Linear': {
-        const inF = need('inFeatures'), outF = need('outFeatures'), layer = describe(c);
+        const inF = need('inFeatures'),
+          outF = need('outFeatures'),
+          layer = describe(c);
         out.set(`${prefix}weight`, { shape: [outF, inF], layer });
         if (c.bias !== false) out.set(`${prefix}bias`, { shape: [outF], layer });
         return true;
       }
       case 'BatchNorm1d': {
-        const n = need('numFeatures'), layer = describe(c);
-        if (c.affine !== false) { out.set(`${prefix}weight`, { shape: [n], layer }); out.set(`${prefix}bias`, { shape: [n], layer }); }
+        const n = need('numFeatures'),
+          layer = describe(c);
+        if (c.affine !== false) {
+          out.set(`${prefix}weight`, { shape: [n], layer });
+          out.set(`${prefix}bias`, { shape: [n], layer });
+        }
         if (c.trackRunningStats !== false) {
           out.set(`${prefix}running_mean`, { shape: [n], layer });
           out.set(`${prefix}running_var`, { shape: [n], layer });
@@ -140,7 +158,12 @@ export function architectureShapes(
         }
         return true;
       }
-      case 'ReLU': case 'LeakyReLU': case 'Tanh': case 'Sigmoid': case 'GELU': case 'Dropout':
+      case 'ReLU':
+      case 'LeakyReLU':
+      case 'Tanh':
+      case 'Sigmoid':
+      case 'GELU':
+      case 'Dropout':
         return true;
       default:
         return false;
@@ -161,8 +184,12 @@ const MAX_TENSOR_ELEMENTS = 2 ** 30;
  * checkArchitecture(JSON.parse(metadata.architecture), tensors, 'model.safetensors');
  * ```
  */
-export function checkArchitecture(config: ModuleConfig, tensors: Readonly<Record<string, ShapedEntry>>, where: string,
-                                  options: { strict?: boolean } = {}): boolean {
+export function checkArchitecture(
+  config: ModuleConfig,
+  tensors: Readonly<Record<string, ShapedEntry>>,
+  where: string,
+  options: { strict?: boolean } = {},
+): boolean {
   const expected = architectureShapes(config, where);
   if (expected === null) return false;
   const strict = options.strict ?? true;
@@ -171,7 +198,9 @@ export function checkArchitecture(config: ModuleConfig, tensors: Readonly<Record
     if (t === undefined) {
       if (strict) throw new RangeError(`${where}: the architecture's ${layer} needs tensor ${name} ${formatShape(shape)}, which the file does not hold`);
       if (shape.reduce((a, b) => a * b, 1) > MAX_TENSOR_ELEMENTS) {
-        throw new RangeError(`${where}: the architecture's ${layer} needs tensor ${name} ${formatShape(shape)}, too large to allocate, and the file does not hold it`);
+        throw new RangeError(
+          `${where}: the architecture's ${layer} needs tensor ${name} ${formatShape(shape)}, too large to allocate, and the file does not hold it`,
+        );
       }
       continue;
     }
@@ -182,7 +211,8 @@ export function checkArchitecture(config: ModuleConfig, tensors: Readonly<Record
   }
   if (strict) {
     const extra = Object.keys(tensors).filter((k) => !expected.has(k));
-    if (extra.length > 0) throw new RangeError(`${where}: tensor(s) ${extra.slice(0, 3).join(', ')}${extra.length > 3 ? ', …' : ''} belong to no layer of the architecture`);
+    if (extra.length > 0)
+      throw new RangeError(`${where}: tensor(s) ${extra.slice(0, 3).join(', ')}${extra.length > 3 ? ', …' : ''} belong to no layer of the architecture`);
   }
   return true;
 }

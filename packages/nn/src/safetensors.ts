@@ -63,7 +63,9 @@ export function encodeSafetensors(tensors: Record<string, Tensor>, metadata: Rec
 
 /** Parses safetensors bytes. `source` names the file in error messages. */
 export function decodeSafetensors(bytes: Uint8Array, source = 'safetensors'): SafetensorsContents {
-  const fail = (msg: string): never => { throw new RangeError(`${source}: ${msg}`); };
+  const fail = (msg: string): never => {
+    throw new RangeError(`${source}: ${msg}`);
+  };
   if (bytes.length < 8) fail(`file is ${bytes.length} bytes, too short for the 8-byte header length`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const n = Number(view.getBigUint64(0, true));
@@ -75,7 +77,8 @@ export function decodeSafetensors(bytes: Uint8Array, source = 'safetensors'): Sa
     return fail(`header is not valid UTF-8 JSON (${(e as Error).message})`);
   }
   if (header === null || typeof header !== 'object' || Array.isArray(header)) fail('header is not a JSON object');
-  const dataStart = 8 + n, dataLen = bytes.length - dataStart;
+  const dataStart = 8 + n,
+    dataLen = bytes.length - dataStart;
   checkSafetensorsHeader(header as Record<string, unknown>, dataLen, source);
   const metadata: Record<string, string> = {};
   const tensors: Record<string, Tensor> = {};
@@ -98,7 +101,8 @@ export function decodeSafetensors(bytes: Uint8Array, source = 'safetensors'): Sa
       fail(`tensor ${name}: data_offsets [${begin}, ${end}] do not hold ${size} ${dtype} values within the ${dataLen}-byte data section`);
     }
     const t = zeros(shape);
-    const d = t.data, at = dataStart + begin;
+    const d = t.data,
+      at = dataStart + begin;
     if (dtype === 'F32' && LITTLE_ENDIAN) {
       new Uint8Array(d.buffer, d.byteOffset, d.byteLength).set(bytes.subarray(at, at + size * 4));
       tensors[name] = t;
@@ -107,12 +111,23 @@ export function decodeSafetensors(bytes: Uint8Array, source = 'safetensors'): Sa
     for (let i = 0; i < size; i++) {
       const p = at + i * width;
       switch (dtype) {
-        case 'F32': d[i] = view.getFloat32(p, true); break;
-        case 'F64': d[i] = view.getFloat64(p, true); break;
-        case 'I64': d[i] = Number(view.getBigInt64(p, true)); break;
-        case 'I32': d[i] = view.getInt32(p, true); break;
-        case 'F16': d[i] = halfToFloat(view.getUint16(p, true)); break;
-        default: d[i] = new Float32Array(new Uint32Array([view.getUint16(p, true) << 16]).buffer)[0]; // BF16
+        case 'F32':
+          d[i] = view.getFloat32(p, true);
+          break;
+        case 'F64':
+          d[i] = view.getFloat64(p, true);
+          break;
+        case 'I64':
+          d[i] = Number(view.getBigInt64(p, true));
+          break;
+        case 'I32':
+          d[i] = view.getInt32(p, true);
+          break;
+        case 'F16':
+          d[i] = halfToFloat(view.getUint16(p, true));
+          break;
+        default:
+          d[i] = new Float32Array(new Uint32Array([view.getUint16(p, true) << 16]).buffer)[0]; // BF16
       }
     }
     tensors[name] = t;
@@ -121,7 +136,9 @@ export function decodeSafetensors(bytes: Uint8Array, source = 'safetensors'): Sa
 }
 
 function halfToFloat(h: number): number {
-  const s = h & 0x8000 ? -1 : 1, e = (h >> 10) & 0x1f, f = h & 0x3ff;
+  const s = h & 0x8000 ? -1 : 1,
+    e = (h >> 10) & 0x1f,
+    f = h & 0x3ff;
   if (e === 0) return s * f * 2 ** -24;
   if (e === 31) return f === 0 ? s * Infinity : NaN;
   return s * (1 + f / 1024) * 2 ** (e - 15);

@@ -16,8 +16,20 @@ import { checkArchitecture, checkFiniteTensors, parseArchitecture } from './safe
 import { Sequential } from './sequential.js';
 import { checkOptions } from '@timbre/tensor';
 
-const BUILT_IN = new Set(['Sequential', 'ModuleList', 'ModuleDict', 'Linear', 'ReLU', 'LeakyReLU', 'Tanh', 'Sigmoid', 'GELU', 'Dropout',
-  'BatchNorm1d', 'DataParallel']);
+const BUILT_IN = new Set([
+  'Sequential',
+  'ModuleList',
+  'ModuleDict',
+  'Linear',
+  'ReLU',
+  'LeakyReLU',
+  'Tanh',
+  'Sigmoid',
+  'GELU',
+  'Dropout',
+  'BatchNorm1d',
+  'DataParallel',
+]);
 const registry = new Map<string, (config: ModuleConfig) => Module>();
 
 /**
@@ -67,21 +79,31 @@ function build(config: ModuleConfig, registered: boolean): Module {
     case 'ModuleDict':
       if (c.modules === null || typeof c.modules !== 'object') throw new TypeError('buildModule: ModuleDict config needs a modules object');
       return new ModuleDict(Object.entries(c.modules as Record<string, ModuleConfig>).map(([k, l]) => [k, buildModule(l)] as [string, Module]));
-    case 'Linear': return new Linear(c.inFeatures, c.outFeatures, { bias: c.bias !== false });
-    case 'ReLU': return new ReLU();
-    case 'LeakyReLU': return new LeakyReLU({ negativeSlope: c.negativeSlope });
-    case 'Tanh': return new Tanh();
-    case 'Sigmoid': return new Sigmoid();
-    case 'GELU': return new GELU({ approximate: c.approximate }); // absent (files before the option) = 'none'
-    case 'Dropout': return new Dropout(c.p);
-    case 'BatchNorm1d': return new BatchNorm1d(c.numFeatures, { eps: c.eps, momentum: c.momentum, affine: c.affine, trackRunningStats: c.trackRunningStats });
+    case 'Linear':
+      return new Linear(c.inFeatures, c.outFeatures, { bias: c.bias !== false });
+    case 'ReLU':
+      return new ReLU();
+    case 'LeakyReLU':
+      return new LeakyReLU({ negativeSlope: c.negativeSlope });
+    case 'Tanh':
+      return new Tanh();
+    case 'Sigmoid':
+      return new Sigmoid();
+    case 'GELU':
+      return new GELU({ approximate: c.approximate }); // absent (files before the option) = 'none'
+    case 'Dropout':
+      return new Dropout(c.p);
+    case 'BatchNorm1d':
+      return new BatchNorm1d(c.numFeatures, { eps: c.eps, momentum: c.momentum, affine: c.affine, trackRunningStats: c.trackRunningStats });
     case 'DataParallel':
       throw new TypeError('buildModule: a DataParallel config: save and load its .module (help: saveModel(path, dp.module))');
     default: {
       const builder = registered ? registry.get(config.type) : undefined;
       if (builder === undefined) {
-        throw new TypeError(`buildModule: unknown module type ${JSON.stringify(config.type)} (help: registerModule(${JSON.stringify(config.type)}, ` +
-          '(config) => new YourModule(…)) before loading, or loadModel(path, { into: new YourModule(…) }))');
+        throw new TypeError(
+          `buildModule: unknown module type ${JSON.stringify(config.type)} (help: registerModule(${JSON.stringify(config.type)}, ` +
+            '(config) => new YourModule(…)) before loading, or loadModel(path, { into: new YourModule(…) }))',
+        );
       }
       const m = builder(config);
       if (!(m instanceof Module)) throw new TypeError(`buildModule: the builder registered for ${JSON.stringify(config.type)} did not return a Module`);

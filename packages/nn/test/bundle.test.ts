@@ -37,22 +37,33 @@ console.log(JSON.stringify({ ready, threads, maxDiff, poolReady, parallelCalls: 
 `;
 
 describe('bundled with esbuild', () => {
-  it.runIf(esbuild !== null && threadLimit() >= 2)('DataParallel and the matmul worker run from a single-file ESM bundle', async () => {
-    const src = mkdtempSync(join(tmpdir(), 'timbre-bundle-src-')), out = mkdtempSync(join(tmpdir(), 'timbre-bundle-out-'));
-    symlinkSync(join(root, 'node_modules'), join(src, 'node_modules'), 'dir');
-    writeFileSync(join(src, 'app.ts'), APP);
-    await esbuild!.build({
-      entryPoints: [join(src, 'app.ts')], outfile: join(out, 'app.mjs'), bundle: true, platform: 'node', format: 'esm',
-      target: 'node20', conditions: ['source'], logLevel: 'silent',
-    });
-    expect(readdirSync(out)).toEqual(['app.mjs']);
-    const r = spawnSync(process.execPath, [join(out, 'app.mjs')], { cwd: out, encoding: 'utf8', timeout: 120_000 });
-    expect(r.status, r.stderr).toBe(0);
-    const res = JSON.parse(r.stdout.trim().split('\n').at(-1) as string);
-    expect(res.ready).toBe(true);
-    expect(res.threads).toBe(2);
-    expect(res.maxDiff).toBeLessThan(1e-5);
-    expect(res.poolReady).toBe(true); // the matmul worker starts from the bundle (it is built from source text)
-    if (getBackend() === 'simd') expect(res.parallelCalls).toBeGreaterThan(0); // and multiplies (the scalar kernels do not use it)
-  }, 180_000);
+  it.runIf(esbuild !== null && threadLimit() >= 2)(
+    'DataParallel and the matmul worker run from a single-file ESM bundle',
+    async () => {
+      const src = mkdtempSync(join(tmpdir(), 'timbre-bundle-src-')),
+        out = mkdtempSync(join(tmpdir(), 'timbre-bundle-out-'));
+      symlinkSync(join(root, 'node_modules'), join(src, 'node_modules'), 'dir');
+      writeFileSync(join(src, 'app.ts'), APP);
+      await esbuild!.build({
+        entryPoints: [join(src, 'app.ts')],
+        outfile: join(out, 'app.mjs'),
+        bundle: true,
+        platform: 'node',
+        format: 'esm',
+        target: 'node20',
+        conditions: ['source'],
+        logLevel: 'silent',
+      });
+      expect(readdirSync(out)).toEqual(['app.mjs']);
+      const r = spawnSync(process.execPath, [join(out, 'app.mjs')], { cwd: out, encoding: 'utf8', timeout: 120_000 });
+      expect(r.status, r.stderr).toBe(0);
+      const res = JSON.parse(r.stdout.trim().split('\n').at(-1) as string);
+      expect(res.ready).toBe(true);
+      expect(res.threads).toBe(2);
+      expect(res.maxDiff).toBeLessThan(1e-5);
+      expect(res.poolReady).toBe(true); // the matmul worker starts from the bundle (it is built from source text)
+      if (getBackend() === 'simd') expect(res.parallelCalls).toBeGreaterThan(0); // and multiplies (the scalar kernels do not use it)
+    },
+    180_000,
+  );
 });

@@ -4,7 +4,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Rng, ShapeError, type Tensor, getBackend, randn, wasmHeapStats, zeros } from '@timbre/tensor';
 import {
-  BatchNorm1d, CrossEntropyLoss, DataParallel, Linear, Module, Parameter, ReLU, SGD, Sequential, Tanh, buildModule, gradcheck,
+  BatchNorm1d,
+  CrossEntropyLoss,
+  DataParallel,
+  Linear,
+  Module,
+  Parameter,
+  ReLU,
+  SGD,
+  Sequential,
+  Tanh,
+  buildModule,
+  gradcheck,
   type ModuleConfig,
 } from '../src/index.js';
 import { maxRel } from './helpers.js';
@@ -15,8 +26,12 @@ const threadsAllowed = !(Number(process.env.TIMBRE_THREADS ?? 2) < 2);
 function mlp(seed: number, widths = [12, 32, 16, 5]): Sequential {
   const rng = new Rng(seed);
   return new Sequential(
-    new Linear(widths[0], widths[1], { rng }), new ReLU(), new Linear(widths[1], widths[2], { rng }), new Tanh(),
-    new Linear(widths[2], widths[3], { rng }));
+    new Linear(widths[0], widths[1], { rng }),
+    new ReLU(),
+    new Linear(widths[1], widths[2], { rng }),
+    new Tanh(),
+    new Linear(widths[2], widths[3], { rng }),
+  );
 }
 
 function labels(n: number, classes: number, rng: Rng): Int32Array {
@@ -39,13 +54,16 @@ describe.runIf(threadsAllowed)('DataParallel on two threads', () => {
     dp = new DataParallel(model, { threads: 2, minFlopsPerThread: 0 }); // test models are tiny: split every batch
     expect(await dp.ready()).toBe(true);
   }, 30_000);
-  afterAll(async () => { await dp.close(); });
+  afterAll(async () => {
+    await dp.close();
+  });
 
   it('gives the loss, input gradient and parameter gradients of one thread (odd and even batches)', () => {
     const single = mlp(1);
     const rng = new Rng(5);
     for (const B of [64, 37, 16]) {
-      const x = randn([B, 12], rng), y = labels(B, 5, rng);
+      const x = randn([B, 12], rng),
+        y = labels(B, 5, rng);
       const want = step(single, single, x, y);
       const got = step(dp, model, x, y);
       expect(dp.lastThreads).toBe(2);
@@ -72,34 +90,50 @@ describe.runIf(threadsAllowed)('DataParallel on two threads', () => {
 
   // arenaMB: the worker allocates in a block of this thread's memory (default, SIMD backend: state written and
   // gradients added in place) or in its own (0: both through the shared buffer).
-  it.each([[16], [0]])('trains to the weights one thread reaches (30 SGD steps with momentum; arenaMB %i)', (arenaMB) => {
-    const a = mlp(3), b = mlp(3);
-    const live0 = wasmHeapStats().liveBytes;
-    const twin = new DataParallel(b, { threads: 2, minFlopsPerThread: 0, arenaMB });
-    // The arena is a block of this thread's memory: reserved here under the SIMD backend, not with arenaMB 0.
-    // (Live bytes, not the heap's top: a block freed by an earlier test may hold it. 16 MiB, not the default 64, so
-    // that the arenas of the suite's other DataParallels, which all stay within half the budget, leave room for it.)
-    if (getBackend() === 'simd') expect(wasmHeapStats().liveBytes - live0 >= arenaMB * 2 ** 20).toBe(true);
-    return twin.ready().then(async (ok) => {
-      expect(ok).toBe(true);
-      const rng = new Rng(11);
-      const x = randn([48 * 30, 12], rng), y = labels(48 * 30, 5, rng);
-      const optA = new SGD(a.parameters(), { lr: 0.05, momentum: 0.9 }), optB = new SGD(b.parameters(), { lr: 0.05, momentum: 0.9 });
-      const lfA = new CrossEntropyLoss(), lfB = new CrossEntropyLoss();
-      let threads = 0;
-      for (let s = 0; s < 30; s++) {
-        const xb = x.subarray(s * 48, (s + 1) * 48), yb = y.subarray(s * 48, (s + 1) * 48);
-        optA.zeroGrad(); lfA.forward(a.forward(xb), yb); a.backward(lfA.backward(), false); optA.step();
-        optB.zeroGrad(); lfB.forward(twin.forward(xb), yb); twin.backward(lfB.backward(), false); optB.step();
-        threads = Math.max(threads, twin.lastThreads);
-      }
-      expect(threads).toBe(2);
-      expect(twin.inPlace).toBe(arenaMB > 0 && getBackend() === 'simd');
-      const pa = a.parameters(), pb = b.parameters();
-      for (let i = 0; i < pa.length; i++) expect(maxRel(pb[i].data, pa[i].data)).toBeLessThan(1e-4);
-      await twin.close();
-    });
-  }, 30_000);
+  it.each([[16], [0]])(
+    'trains to the weights one thread reaches (30 SGD steps with momentum; arenaMB %i)',
+    (arenaMB) => {
+      const a = mlp(3),
+        b = mlp(3);
+      const live0 = wasmHeapStats().liveBytes;
+      const twin = new DataParallel(b, { threads: 2, minFlopsPerThread: 0, arenaMB });
+      // The arena is a block of this thread's memory: reserved here under the SIMD backend, not with arenaMB 0.
+      // (Live bytes, not the heap's top: a block freed by an earlier test may hold it. 16 MiB, not the default 64, so
+      // that the arenas of the suite's other DataParallels, which all stay within half the budget, leave room for it.)
+      if (getBackend() === 'simd') expect(wasmHeapStats().liveBytes - live0 >= arenaMB * 2 ** 20).toBe(true);
+      return twin.ready().then(async (ok) => {
+        expect(ok).toBe(true);
+        const rng = new Rng(11);
+        const x = randn([48 * 30, 12], rng),
+          y = labels(48 * 30, 5, rng);
+        const optA = new SGD(a.parameters(), { lr: 0.05, momentum: 0.9 }),
+          optB = new SGD(b.parameters(), { lr: 0.05, momentum: 0.9 });
+        const lfA = new CrossEntropyLoss(),
+          lfB = new CrossEntropyLoss();
+        let threads = 0;
+        for (let s = 0; s < 30; s++) {
+          const xb = x.subarray(s * 48, (s + 1) * 48),
+            yb = y.subarray(s * 48, (s + 1) * 48);
+          optA.zeroGrad();
+          lfA.forward(a.forward(xb), yb);
+          a.backward(lfA.backward(), false);
+          optA.step();
+          optB.zeroGrad();
+          lfB.forward(twin.forward(xb), yb);
+          twin.backward(lfB.backward(), false);
+          optB.step();
+          threads = Math.max(threads, twin.lastThreads);
+        }
+        expect(threads).toBe(2);
+        expect(twin.inPlace).toBe(arenaMB > 0 && getBackend() === 'simd');
+        const pa = a.parameters(),
+          pb = b.parameters();
+        for (let i = 0; i < pa.length; i++) expect(maxRel(pb[i].data, pa[i].data)).toBeLessThan(1e-4);
+        await twin.close();
+      });
+    },
+    30_000,
+  );
 
   it('runs small batches on this thread alone', () => {
     const rng = new Rng(2);
@@ -143,14 +177,19 @@ describe.runIf(threadsAllowed)('DataParallel on two threads', () => {
 });
 
 describe.runIf(threadsAllowed)('DataParallel on three threads', () => {
-  it('splits each batch over as many threads as it has rows for, with one thread\'s gradients', async () => {
+  it("splits each batch over as many threads as it has rows for, with one thread's gradients", async () => {
     const model = mlp(2);
     const dp = new DataParallel(model, { threads: 3, minFlopsPerThread: 0 });
     expect(await dp.ready()).toBe(true);
     const single = mlp(2);
     const rng = new Rng(12);
-    for (const [B, threads] of [[16, 2], [25, 3], [64, 3]] as const) {
-      const x = randn([B, 12], rng), y = labels(B, 5, rng);
+    for (const [B, threads] of [
+      [16, 2],
+      [25, 3],
+      [64, 3],
+    ] as const) {
+      const x = randn([B, 12], rng),
+        y = labels(B, 5, rng);
       const want = step(single, single, x, y);
       const got = step(dp, model, x, y);
       expect(dp.lastThreads).toBe(threads);
@@ -164,7 +203,10 @@ describe.runIf(threadsAllowed)('DataParallel on three threads', () => {
 describe.runIf(threadsAllowed)('DataParallel replicas copy buffers and modes', () => {
   it('BatchNorm1d in eval mode uses the running statistics of this thread on every thread', async () => {
     const rng = new Rng(8);
-    const net = (): Sequential => { const r = new Rng(4); return new Sequential(new Linear(6, 10, { rng: r }), new BatchNorm1d(10), new ReLU(), new Linear(10, 3, { rng: r })); };
+    const net = (): Sequential => {
+      const r = new Rng(4);
+      return new Sequential(new Linear(6, 10, { rng: r }), new BatchNorm1d(10), new ReLU(), new Linear(10, 3, { rng: r }));
+    };
     const model = net();
     const dp = new DataParallel(model, { threads: 2, minFlopsPerThread: 0 }); // test models are tiny: split every batch
     expect(await dp.ready()).toBe(true);
@@ -225,33 +267,50 @@ describe('DataParallel arguments', () => {
     expect(() => new DataParallel(mlp(1), { arenaMB: -1 })).toThrow(/arenaMB must be an integer >= 0, got -1/);
     expect(() => new DataParallel(new DataParallel(mlp(1), { threads: 1 }))).toThrow(/already a DataParallel/);
     class Custom extends Module {
-      forward(x: Tensor): Tensor { return x; }
-      backward(d: Tensor): Tensor { return d; }
-      override config(): ModuleConfig { return { type: 'Custom' }; }
+      forward(x: Tensor): Tensor {
+        return x;
+      }
+      backward(d: Tensor): Tensor {
+        return d;
+      }
+      override config(): ModuleConfig {
+        return { type: 'Custom' };
+      }
     }
     // Checked only when workers would start (with TIMBRE_THREADS=1 nothing is replicated).
     if (threadsAllowed) expect(() => new DataParallel(new Sequential(new Linear(2, 2), new Custom()), { threads: 2 })).toThrow(/cannot be replicated.*Custom/);
   });
 
-  it.runIf(threadsAllowed && getBackend() === 'simd')('stops with an error naming arenaMB when a worker outgrows its arena', async () => {
-    // 1 MiB lent; each thread's half of the batch needs 4096 × 256 floats (4 MiB) per activation.
-    const m = new Sequential(new Linear(30, 256, { rng: new Rng(2) }), new ReLU(), new Linear(256, 4, { rng: new Rng(3) }));
-    const dp = new DataParallel(m, { threads: 2, minFlopsPerThread: 0, arenaMB: 1 });
-    expect(await dp.ready()).toBe(true);
-    expect(() => dp.forward(randn([8192, 30], new Rng(4)))).toThrow(/in a worker thread: .*arena is full.*arenaMB/);
-    await dp.close();
-  }, 30_000);
+  it.runIf(threadsAllowed && getBackend() === 'simd')(
+    'stops with an error naming arenaMB when a worker outgrows its arena',
+    async () => {
+      // 1 MiB lent; each thread's half of the batch needs 4096 × 256 floats (4 MiB) per activation.
+      const m = new Sequential(new Linear(30, 256, { rng: new Rng(2) }), new ReLU(), new Linear(256, 4, { rng: new Rng(3) }));
+      const dp = new DataParallel(m, { threads: 2, minFlopsPerThread: 0, arenaMB: 1 });
+      expect(await dp.ready()).toBe(true);
+      expect(() => dp.forward(randn([8192, 30], new Rng(4)))).toThrow(/in a worker thread: .*arena is full.*arenaMB/);
+      await dp.close();
+    },
+    30_000,
+  );
 
-  it.runIf(threadsAllowed)('refuses to start a replica that config() does not fully describe', async () => {
-    class WithExtra extends Sequential { // an extra parameter that config() (inherited: Sequential) leaves out
-      readonly extra = new Parameter(zeros([3]));
-      protected override ownParameters(): [string, Parameter][] { return [['extra', this.extra]]; }
-    }
-    const dp = new DataParallel(new WithExtra(new Linear(4, 4)), { threads: 2, minFlopsPerThread: 0 });
-    await expect(dp.ready()).rejects.toThrow(/failed to start.*20 state \/ 20 parameter floats, the module 23 \/ 23/);
-    const x = randn([32, 4], new Rng(1));
-    dp.forward(x); // still usable, on this thread
-    expect(dp.lastThreads).toBe(1);
-    await dp.close();
-  }, 30_000);
+  it.runIf(threadsAllowed)(
+    'refuses to start a replica that config() does not fully describe',
+    async () => {
+      class WithExtra extends Sequential {
+        // an extra parameter that config() (inherited: Sequential) leaves out
+        readonly extra = new Parameter(zeros([3]));
+        protected override ownParameters(): [string, Parameter][] {
+          return [['extra', this.extra]];
+        }
+      }
+      const dp = new DataParallel(new WithExtra(new Linear(4, 4)), { threads: 2, minFlopsPerThread: 0 });
+      await expect(dp.ready()).rejects.toThrow(/failed to start.*20 state \/ 20 parameter floats, the module 23 \/ 23/);
+      const x = randn([32, 4], new Rng(1));
+      dp.forward(x); // still usable, on this thread
+      expect(dp.lastThreads).toBe(1);
+      await dp.close();
+    },
+    30_000,
+  );
 });

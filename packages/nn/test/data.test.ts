@@ -8,7 +8,9 @@ const x = arange(N * 2).reshape([N, 2]); // row i = [2i, 2i+1]
 const y = Int32Array.from({ length: N }, (_, i) => 100 + i);
 
 function epoch(loader: DataLoader<Int32Array>): { rows: number[]; sizes: number[]; xs: Tensor[] } {
-  const rows: number[] = [], sizes: number[] = [], xs: Tensor[] = [];
+  const rows: number[] = [],
+    sizes: number[] = [],
+    xs: Tensor[] = [];
   for (const b of loader) {
     sizes.push(b.size);
     xs.push(b.x);
@@ -36,14 +38,16 @@ describe('DataLoader', () => {
   it('shuffles every epoch, covers each row once, and is reproducible from the seed', () => {
     const a = new DataLoader(x, y, { batchSize: 3, shuffle: true, rng: new Rng(5) });
     const b = new DataLoader(x, y, { batchSize: 3, shuffle: true, rng: new Rng(5) });
-    const e1 = epoch(a), e2 = epoch(a);
+    const e1 = epoch(a),
+      e2 = epoch(a);
     expect([...e1.rows].sort((p, q) => p - q)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
     expect(e1.rows).not.toEqual(e2.rows);
     expect(epoch(b).rows).toEqual(e1.rows);
   });
   it('reuses its batch buffers across batches and epochs', () => {
     const l = new DataLoader(x, y, { batchSize: 4, shuffle: true, rng: new Rng(1) });
-    const e1 = epoch(l), e2 = epoch(l);
+    const e1 = epoch(l),
+      e2 = epoch(l);
     expect(e1.xs[0]).toBe(e1.xs[1]);
     expect(e2.xs[0]).toBe(e1.xs[0]);
     expect(e2.xs[2]).toBe(e1.xs[2]);

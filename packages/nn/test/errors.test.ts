@@ -19,9 +19,13 @@ describe('errors', () => {
   it('CrossEntropyLoss: labels out of range, wrong length, wrong type, weight size', () => {
     const ce = new CrossEntropyLoss();
     const z = zeros([3, 4]);
-    expect(() => ce.forward(z, Int32Array.from([0, 4, 1]))).toThrow('CrossEntropyLoss.forward: label 4 at index 1 is out of range for 4 classes (expected 0..3)');
+    expect(() => ce.forward(z, Int32Array.from([0, 4, 1]))).toThrow(
+      'CrossEntropyLoss.forward: label 4 at index 1 is out of range for 4 classes (expected 0..3)',
+    );
     expect(() => ce.forward(z, Int32Array.from([0, -1, 1]))).toThrow(/label -1 at index 1 is out of range/);
-    expect(() => ce.forward(z, Int32Array.from([0, 1]))).toThrow('CrossEntropyLoss.forward: labels [2] do not match logits [3, 4] (labels.length=2, logits.shape[0]=3)');
+    expect(() => ce.forward(z, Int32Array.from([0, 1]))).toThrow(
+      'CrossEntropyLoss.forward: labels [2] do not match logits [3, 4] (labels.length=2, logits.shape[0]=3)',
+    );
     expect(() => ce.forward(z, [0, 1, 2] as unknown as Int32Array)).toThrow(TypeError);
     expect(() => new CrossEntropyLoss({ weight: [1, 2] }).forward(z, Int32Array.from([0, 1, 1]))).toThrow(/weight \[2\] does not match logits \[3, 4\]/);
     expect(() => new CrossEntropyLoss({ labelSmoothing: 1.5 })).toThrow('label_smoothing must be between 0.0 and 1.0. Got: 1.5');
@@ -29,9 +33,14 @@ describe('errors', () => {
     expect(() => new CrossEntropyLoss().backward()).toThrow('call forward() first');
   });
   it('a non-finite loss says where the non-finite value appeared', () => {
-    const z = fromArray([[0, 1], [NaN, 2], [3, 4]]);
+    const z = fromArray([
+      [0, 1],
+      [NaN, 2],
+      [3, 4],
+    ]);
     expect(() => new CrossEntropyLoss().forward(z, Int32Array.from([0, 1, 1]))).toThrow(
-      /CrossEntropyLoss\.forward: loss is NaN because input\[1, 0\] = NaN is not finite \(help: .*lower the learning rate/);
+      /CrossEntropyLoss\.forward: loss is NaN because input\[1, 0\] = NaN is not finite \(help: .*lower the learning rate/,
+    );
     const inf = fromArray([[0, Infinity]]);
     expect(() => new CrossEntropyLoss().forward(inf, Int32Array.from([0]))).toThrow(/input\[0, 1\] = Infinity/);
     expect(() => new MSELoss().forward(fromArray([1, 2]), fromArray([1, NaN]))).toThrow(/because target\[1\] = NaN is not finite/);
@@ -56,6 +65,8 @@ describe('errors', () => {
   it('BatchNorm1d and DataLoader name the shapes', () => {
     expect(() => new BatchNorm1d(4).forward(zeros([3, 5]))).toThrow('BatchNorm1d.forward: input [3, 5] does not match numFeatures 4 (expected [batch, 4])');
     expect(() => new DataLoader(randn([5, 2], new Rng(1)), new Int32Array(4))).toThrow(/x \[5, 2\] and y \[4\] have different numbers of rows \(5 vs 4\)/);
-    expect(() => new DataLoader(zeros([5, 2]), new Int32Array(5), { batchSize: 0 })).toThrow('batch_size should be a positive integer value, but got batch_size=0');
+    expect(() => new DataLoader(zeros([5, 2]), new Int32Array(5), { batchSize: 0 })).toThrow(
+      'batch_size should be a positive integer value, but got batch_size=0',
+    );
   });
 });

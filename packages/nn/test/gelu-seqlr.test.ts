@@ -6,8 +6,22 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Rng, fromArray, randn } from '@timbre/tensor';
 import {
-  CosineAnnealingLR, GELU, type LRScheduler, Linear, LinearLR, ReduceLROnPlateau, SGD, SequentialLR, Sequential, StepLR, buildModule,
-  gradcheck, loadModel, saveModel, type GELUApproximate, type Optimizer,
+  CosineAnnealingLR,
+  GELU,
+  type LRScheduler,
+  Linear,
+  LinearLR,
+  ReduceLROnPlateau,
+  SGD,
+  SequentialLR,
+  Sequential,
+  StepLR,
+  buildModule,
+  gradcheck,
+  loadModel,
+  saveModel,
+  type GELUApproximate,
+  type Optimizer,
 } from '../src/index.js';
 
 const FIX = JSON.parse(readFileSync(new URL('./fixtures/gelu_seqlr.json', import.meta.url), 'utf8'));
@@ -116,15 +130,22 @@ describe("GELU({ approximate: 'tanh' })", () => {
   });
 });
 
-interface SchedSpec { type: string; options: Record<string, number> }
+interface SchedSpec {
+  type: string;
+  options: Record<string, number>;
+}
 
 function child(opt: Optimizer, s: SchedSpec): LRScheduler {
   const o = s.options;
   switch (s.type) {
-    case 'StepLR': return new StepLR(opt, { stepSize: o.stepSize, gamma: o.gamma });
-    case 'LinearLR': return new LinearLR(opt, { startFactor: o.startFactor, endFactor: o.endFactor, totalIters: o.totalIters });
-    case 'CosineAnnealingLR': return new CosineAnnealingLR(opt, { tMax: o.tMax, etaMin: o.etaMin });
-    default: throw new Error(`fixture: unknown scheduler ${s.type}`);
+    case 'StepLR':
+      return new StepLR(opt, { stepSize: o.stepSize, gamma: o.gamma });
+    case 'LinearLR':
+      return new LinearLR(opt, { startFactor: o.startFactor, endFactor: o.endFactor, totalIters: o.totalIters });
+    case 'CosineAnnealingLR':
+      return new CosineAnnealingLR(opt, { tMax: o.tMax, etaMin: o.etaMin });
+    default:
+      throw new Error(`fixture: unknown scheduler ${s.type}`);
   }
 }
 
@@ -144,7 +165,8 @@ describe('SequentialLR', () => {
       const children: LRScheduler[] = [];
       for (const s of c.schedulers as SchedSpec[]) children.push(s.type === 'same' ? children[s.options.index] : child(opt, s));
       const sched = new SequentialLR(opt, { schedulers: children, milestones: c.milestones });
-      const lrs = [opt.lr], epochs = [children.map((s) => s.lastEpoch)];
+      const lrs = [opt.lr],
+        epochs = [children.map((s) => s.lastEpoch)];
       for (let e = 0; e < steps; e++) {
         sched.step();
         expect(sched.getLastLr()).toBe(opt.lr);
@@ -179,16 +201,20 @@ describe('SequentialLR', () => {
     };
     it('milestones: one fewer than schedulers', () => {
       const { opt, a, b, c } = setup();
-      expect(() => new SequentialLR(opt, { schedulers: [a, b, c], milestones: [3] }))
-        .toThrow('SequentialLR: expected 2 milestones for 3 schedulers (one fewer than the schedulers), got 1');
+      expect(() => new SequentialLR(opt, { schedulers: [a, b, c], milestones: [3] })).toThrow(
+        'SequentialLR: expected 2 milestones for 3 schedulers (one fewer than the schedulers), got 1',
+      );
       expect(() => new SequentialLR(opt, { schedulers: [a, b], milestones: [3, 6] })).toThrow(/expected 1 milestones for 2 schedulers/);
     });
     it('milestones: strictly increasing positive integers', () => {
       const { opt, a, b, c } = setup();
-      expect(() => new SequentialLR(opt, { schedulers: [a, b, c], milestones: [5, 5] }))
-        .toThrow('SequentialLR: milestones must be strictly increasing, got milestones[0]=5, milestones[1]=5');
+      expect(() => new SequentialLR(opt, { schedulers: [a, b, c], milestones: [5, 5] })).toThrow(
+        'SequentialLR: milestones must be strictly increasing, got milestones[0]=5, milestones[1]=5',
+      );
       expect(() => new SequentialLR(opt, { schedulers: [a, b, c], milestones: [6, 3] })).toThrow(/strictly increasing/);
-      expect(() => new SequentialLR(opt, { schedulers: [a, b], milestones: [0] })).toThrow('SequentialLR: milestones[0] must be a positive integer epoch, got 0');
+      expect(() => new SequentialLR(opt, { schedulers: [a, b], milestones: [0] })).toThrow(
+        'SequentialLR: milestones[0] must be a positive integer epoch, got 0',
+      );
       expect(() => new SequentialLR(opt, { schedulers: [a, b], milestones: [2.5] })).toThrow(/milestones\[0\] must be a positive integer/);
     });
     it('schedulers: non-empty, same optimizer, epoch schedulers only, not nested', () => {
@@ -196,8 +222,7 @@ describe('SequentialLR', () => {
       expect(() => new SequentialLR(opt, { schedulers: [], milestones: [] })).toThrow('SequentialLR: schedulers must be a non-empty array');
       const other = sgd(0.1);
       const foreign = new StepLR(other, { stepSize: 2 });
-      expect(() => new SequentialLR(opt, { schedulers: [a, foreign], milestones: [3] }))
-        .toThrow(/schedulers\[1\] belongs to a different optimizer/);
+      expect(() => new SequentialLR(opt, { schedulers: [a, foreign], milestones: [3] })).toThrow(/schedulers\[1\] belongs to a different optimizer/);
       expect(() => new SequentialLR(other, { schedulers: [a, b], milestones: [3] })).toThrow(/schedulers\[0\] belongs to a different optimizer/);
       const plateau = new ReduceLROnPlateau(opt) as unknown as LRScheduler;
       expect(() => new SequentialLR(opt, { schedulers: [a, plateau], milestones: [3] })).toThrow(/schedulers\[1\].*ReduceLROnPlateau/);

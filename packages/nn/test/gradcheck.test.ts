@@ -2,8 +2,21 @@
 import { describe, expect, it } from 'vitest';
 import { Rng, type Tensor, fromArray, randn } from '@timbre/tensor';
 import {
-  BatchNorm1d, CrossEntropyLoss, Dropout, GELU, LeakyReLU, Linear, MSELoss, ReLU, Sequential, Sigmoid, Tanh, gradcheck,
-  maxRelError, numericalGradient, type Module,
+  BatchNorm1d,
+  CrossEntropyLoss,
+  Dropout,
+  GELU,
+  LeakyReLU,
+  Linear,
+  MSELoss,
+  ReLU,
+  Sequential,
+  Sigmoid,
+  Tanh,
+  gradcheck,
+  maxRelError,
+  numericalGradient,
+  type Module,
 } from '../src/index.js';
 
 /** Inputs kept at least 0.05 away from 0, so ReLU-like kinks are never straddled by ±h. */
@@ -26,21 +39,39 @@ describe('gradcheck: layers', () => {
     ['GELU', () => new GELU(), [4, 6]],
     ['Dropout (eval)', () => new Dropout(0.3).eval(), [4, 6]],
     ['BatchNorm1d (train)', () => new BatchNorm1d(5), [6, 5]],
-    ['BatchNorm1d (eval)', () => {
-      const bn = new BatchNorm1d(5);
-      bn.forward(randn([8, 5], new Rng(9), 1, 2));
-      return bn.eval();
-    }, [6, 5]],
+    [
+      'BatchNorm1d (eval)',
+      () => {
+        const bn = new BatchNorm1d(5);
+        bn.forward(randn([8, 5], new Rng(9), 1, 2));
+        return bn.eval();
+      },
+      [6, 5],
+    ],
     ['BatchNorm1d without affine', () => new BatchNorm1d(4, { affine: false }), [5, 4]],
-    ['Sequential MLP', () => new Sequential(new Linear(4, 8, { rng: new Rng(3) }), new Tanh(), new Linear(8, 6, { rng: new Rng(4) }),
-      new GELU(), new Linear(6, 3, { rng: new Rng(5) })), [5, 4], 1e-2],
+    [
+      'Sequential MLP',
+      () =>
+        new Sequential(
+          new Linear(4, 8, { rng: new Rng(3) }),
+          new Tanh(),
+          new Linear(8, 6, { rng: new Rng(4) }),
+          new GELU(),
+          new Linear(6, 3, { rng: new Rng(5) }),
+        ),
+      [5, 4],
+      1e-2,
+    ],
   ];
   for (const [name, make, shape, h = 1e-3] of cases) {
     it(`${name}: analytic grads match central differences`, () => {
       const rng = new Rng(11);
       const m = make();
       if (m instanceof BatchNorm1d && m.weight !== null) {
-        for (let i = 0; i < m.weight.size; i++) { m.weight.data[i] = rng.uniform(0.5, 1.5); m.bias!.data[i] = rng.uniform(-1, 1); }
+        for (let i = 0; i < m.weight.size; i++) {
+          m.weight.data[i] = rng.uniform(0.5, 1.5);
+          m.bias!.data[i] = rng.uniform(-1, 1);
+        }
       }
       const res = gradcheck(m, awayFromZero(shape, rng), { rng, h });
       expect(res.maxRelError, JSON.stringify(res.errors)).toBeLessThan(1e-2);
@@ -70,7 +101,7 @@ describe('gradcheck: layers', () => {
     const out = drop.forward(x).clone();
     const dout = randn([8, 10], rng);
     const dx = drop.backward(dout);
-    for (let i = 0; i < x.size; i++) expect(dx.data[i]).toBeCloseTo(dout.data[i] * out.data[i] / x.data[i], 5);
+    for (let i = 0; i < x.size; i++) expect(dx.data[i]).toBeCloseTo((dout.data[i] * out.data[i]) / x.data[i], 5);
   });
 });
 
@@ -78,11 +109,15 @@ describe('gradcheck: layers', () => {
 // gradient; they are smooth, so the O(h²) truncation error is ~1e-5·f‴: entries below 1e-2 are judged against 1e-2.
 describe('gradcheck: losses', () => {
   const rng = new Rng(21);
-  const B = 5, C = 4;
+  const B = 5,
+    C = 4;
   const labels = Int32Array.from([0, 3, 1, 1, 2]);
   const variants: [string, ConstructorParameters<typeof CrossEntropyLoss>[0]][] = [
-    ['mean', {}], ['sum', { reduction: 'sum' }], ['none', { reduction: 'none' }],
-    ['weighted', { weight: [0.5, 2, 1, 3] }], ['smoothing', { labelSmoothing: 0.15 }],
+    ['mean', {}],
+    ['sum', { reduction: 'sum' }],
+    ['none', { reduction: 'none' }],
+    ['weighted', { weight: [0.5, 2, 1, 3] }],
+    ['smoothing', { labelSmoothing: 0.15 }],
     ['weighted + smoothing', { weight: [0.5, 2, 1, 3], labelSmoothing: 0.3 }],
     ['weighted + smoothing, sum', { weight: [0.5, 2, 1, 3], labelSmoothing: 0.3, reduction: 'sum' }],
   ];
@@ -106,7 +141,8 @@ describe('gradcheck: losses', () => {
   for (const reduction of ['mean', 'sum', 'none'] as const) {
     it(`MSELoss ${reduction}: dinput matches central differences`, () => {
       const lossFn = new MSELoss({ reduction });
-      const x = randn([3, 4], rng), t = randn([3, 4], rng);
+      const x = randn([3, 4], rng),
+        t = randn([3, 4], rng);
       const r = reduction === 'none' ? randn([3, 4], rng) : null;
       const L = (): number => {
         const l = lossFn.forward(x, t);
@@ -128,10 +164,13 @@ describe('gradcheck: losses', () => {
     const kept = fromArray([...z.data.subarray(0, 4), ...z.data.subarray(8, 12), ...z.data.subarray(16, 20)], [3, 4]);
     const plain = new CrossEntropyLoss({ weight: w, labelSmoothing: 0.1 });
     expect(l).toBeCloseTo(plain.forward(kept, Int32Array.from([0, 1, 2])).item(), 6);
-    const d = withIgnore.backward(), dk = plain.backward();
+    const d = withIgnore.backward(),
+      dk = plain.backward();
     expect(Array.from(d.data.subarray(4, 8))).toEqual([0, 0, 0, 0]);
     for (let i = 0; i < 4; i++) expect(d.data[8 + i]).toBeCloseTo(dk.data[4 + i], 6);
-    expect(() => withIgnore.forward(z, Int32Array.from([0, -1, 1, 1, 2]))).toThrow('label -1 at index 1 is out of range for 4 classes (expected 0..3 or ignoreIndex -100)');
+    expect(() => withIgnore.forward(z, Int32Array.from([0, -1, 1, 1, 2]))).toThrow(
+      'label -1 at index 1 is out of range for 4 classes (expected 0..3 or ignoreIndex -100)',
+    );
   });
   it('MSELoss matches its definition', () => {
     const l = new MSELoss().forward(fromArray([1, 2, 3]), fromArray([1, 0, 0])).item();

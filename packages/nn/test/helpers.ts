@@ -5,7 +5,10 @@ import { Linear, ReLU, Sequential } from '../src/index.js';
 
 export const FIXTURES = new URL('../../../../shared/fixtures/torch/', import.meta.url);
 
-export interface FixtureTensor { shape: number[]; data: number[] }
+export interface FixtureTensor {
+  shape: number[];
+  data: number[];
+}
 
 export function fixture<T = any>(name: string): T {
   return JSON.parse(readFileSync(new URL(name, FIXTURES), 'utf8')) as T;
@@ -64,6 +67,9 @@ export const BACKENDS: { backend: Backend; grad: number; steps: number }[] = [
 /** Runs the enclosing describe block's tests under `backend` (models must be built inside the tests). */
 export function useBackend(backend: Backend, hooks: { beforeAll: (f: () => void) => void; afterAll: (f: () => void) => void }): void {
   let before: Backend = getBackend();
-  hooks.beforeAll(() => { before = getBackend(); setBackend(backend); });
+  hooks.beforeAll(() => {
+    before = getBackend();
+    setBackend(backend);
+  });
   hooks.afterAll(() => setBackend(before));
 }

@@ -5,12 +5,16 @@ import { BatchNorm1d, Dropout, GELU, Linear, ReLU, Sequential, Sigmoid, Tanh, bu
 
 describe('Linear', () => {
   it('initialises weight and bias in U(±1/√in) with the right spread, reproducibly', () => {
-    const a = new Linear(64, 200, { rng: new Rng(3) }), b = new Linear(64, 200, { rng: new Rng(3) });
+    const a = new Linear(64, 200, { rng: new Rng(3) }),
+      b = new Linear(64, 200, { rng: new Rng(3) });
     const bound = 1 / 8;
     let sq = 0;
-    for (const v of a.weight.data) { expect(Math.abs(v)).toBeLessThanOrEqual(bound); sq += v * v; }
+    for (const v of a.weight.data) {
+      expect(Math.abs(v)).toBeLessThanOrEqual(bound);
+      sq += v * v;
+    }
     // Var of U(−b, b) is b²/3.
-    expect(sq / a.weight.size).toBeCloseTo(bound * bound / 3, 3);
+    expect(sq / a.weight.size).toBeCloseTo((bound * bound) / 3, 3);
     for (const v of a.bias!.data) expect(Math.abs(v)).toBeLessThanOrEqual(bound);
     expect(Array.from(a.weight.data)).toEqual(Array.from(b.weight.data));
     manualSeed(5);
@@ -22,11 +26,14 @@ describe('Linear', () => {
 
   it('with { reuse: true } reuses its output and dx buffers while the batch size is unchanged, and for two alternating sizes', () => {
     const fc = new Linear(3, 2, { rng: new Rng(1) });
-    const x = randn([4, 3], new Rng(2)), y = randn([3, 3], new Rng(3));
+    const x = randn([4, 3], new Rng(2)),
+      y = randn([3, 3], new Rng(3));
     const r = { reuse: true };
-    const o1 = fc.forward(x, r), o2 = fc.forward(x, r);
+    const o1 = fc.forward(x, r),
+      o2 = fc.forward(x, r);
     expect(o2).toBe(o1);
-    const dx1 = fc.backward(zeros([4, 2]), true, r), dx2 = fc.backward(zeros([4, 2]), true, r);
+    const dx1 = fc.backward(zeros([4, 2]), true, r),
+      dx2 = fc.backward(zeros([4, 2]), true, r);
     expect(dx2).toBe(dx1);
     const o3 = fc.forward(y, r);
     expect(o3).not.toBe(o1);
@@ -38,7 +45,10 @@ describe('Linear', () => {
     const fc = new Linear(2, 1, { rng: new Rng(1) });
     fc.weight.data.set([2, -1]);
     fc.bias!.data.set([0.5]);
-    const x = fromArray([[1, 3], [2, 1]]);
+    const x = fromArray([
+      [1, 3],
+      [2, 1],
+    ]);
     expect(Array.from(fc.forward(x).data)).toEqual([2 - 3 + 0.5, 4 - 1 + 0.5]);
     const d = fromArray([[1], [1]]);
     fc.backward(d);
@@ -57,13 +67,28 @@ describe('Linear', () => {
 });
 
 describe('Module: names, state dicts, modes', () => {
-  const model = () => new Sequential(new Linear(4, 8, { rng: new Rng(1) }), new BatchNorm1d(8), new ReLU(), new Dropout(0.5, { rng: new Rng(2) }),
-    new Linear(8, 3, { rng: new Rng(3) }));
+  const model = () =>
+    new Sequential(
+      new Linear(4, 8, { rng: new Rng(1) }),
+      new BatchNorm1d(8),
+      new ReLU(),
+      new Dropout(0.5, { rng: new Rng(2) }),
+      new Linear(8, 3, { rng: new Rng(3) }),
+    );
   it('names parameters and buffers like PyTorch', () => {
     const m = model();
     expect(m.namedParameters().map(([n]) => n)).toEqual(['0.weight', '0.bias', '1.weight', '1.bias', '4.weight', '4.bias']);
-    expect(Object.keys(m.stateDict())).toEqual(['0.weight', '0.bias', '1.weight', '1.bias', '4.weight', '4.bias',
-      '1.running_mean', '1.running_var', '1.num_batches_tracked']);
+    expect(Object.keys(m.stateDict())).toEqual([
+      '0.weight',
+      '0.bias',
+      '1.weight',
+      '1.bias',
+      '4.weight',
+      '4.bias',
+      '1.running_mean',
+      '1.running_var',
+      '1.num_batches_tracked',
+    ]);
   });
   it('train()/eval() propagate to children', () => {
     const m = model().eval();
@@ -72,7 +97,8 @@ describe('Module: names, state dicts, modes', () => {
     expect(m.layers.every((l) => l.training)).toBe(true);
   });
   it('loadStateDict copies values, is strict by default and checks shapes', () => {
-    const a = model(), b = model();
+    const a = model(),
+      b = model();
     for (const p of a.parameters()) p.data.fill(0.25);
     b.loadStateDict(a.stateDict());
     expect(Array.from(b.parameters()[0].data.slice(0, 3))).toEqual([0.25, 0.25, 0.25]);
@@ -80,14 +106,17 @@ describe('Module: names, state dicts, modes', () => {
     expect(() => b.loadStateDict(partial)).toThrow(/missing keys \[0\.bias.*\(help: pass \{ strict: false \}/);
     expect(b.loadStateDict(partial, { strict: false }).missingKeys).toContain('4.bias');
     expect(() => b.loadStateDict({ ...a.stateDict(), extra: zeros([1]) })).toThrow(/unexpected keys \[extra\]/);
-    expect(() => b.loadStateDict({ ...a.stateDict(), '0.weight': zeros([3, 4]) })).toThrow(/0\.weight: checkpoint shape \[3, 4\] does not match the module's \[8, 4\]/);
+    expect(() => b.loadStateDict({ ...a.stateDict(), '0.weight': zeros([3, 4]) })).toThrow(
+      /0\.weight: checkpoint shape \[3, 4\] does not match the module's \[8, 4\]/,
+    );
   });
   it('config() round-trips through buildModule', () => {
     const m = model();
     const copy = buildModule(m.config());
     expect(copy.config()).toEqual(m.config());
     copy.loadStateDict(m.stateDict());
-    m.eval(); copy.eval();
+    m.eval();
+    copy.eval();
     const x = randn([5, 4], new Rng(4));
     expect(Array.from(copy.forward(x).data)).toEqual(Array.from(m.forward(x).data));
   });
@@ -97,7 +126,9 @@ describe('activations', () => {
   it('match their definitions (GELU is the exact erf form)', () => {
     const xs = [-30, -5, -1.5, -0.3, 0, 0.2, 1, 4, 30];
     const x = fromArray(xs);
-    const gelu = new GELU().forward(x).data, tanh = new Tanh().forward(x).data, sig = new Sigmoid().forward(x).data;
+    const gelu = new GELU().forward(x).data,
+      tanh = new Tanh().forward(x).data,
+      sig = new Sigmoid().forward(x).data;
     // Φ via the relation Φ(x) = ½ erfc(−x/√2), with erfc from a high-accuracy series/continued fraction below.
     for (let i = 0; i < xs.length; i++) {
       const v = xs[i];
@@ -115,16 +146,17 @@ describe('activations', () => {
 function phiRef(x: number): number {
   const z = x / Math.SQRT2;
   if (Math.abs(z) < 3) {
-    let term = z, sum = z;
+    let term = z,
+      sum = z;
     for (let n = 1; n < 200; n++) {
-      term *= -z * z / n;
+      term *= (-z * z) / n;
       sum += term / (2 * n + 1);
     }
     return 0.5 * (1 + (2 / Math.sqrt(Math.PI)) * sum);
   }
   const a = Math.abs(z);
   let f = 0; // erfc(a) = exp(−a²)/√π · 1/(a + 1/2/(a + 1/(a + 3/2/(a + …))))
-  for (let k = 60; k >= 1; k--) f = (k / 2) / (a + f);
+  for (let k = 60; k >= 1; k--) f = k / 2 / (a + f);
   const erfc = Math.exp(-a * a) / Math.sqrt(Math.PI) / (a + f);
   return z > 0 ? 1 - 0.5 * erfc : 0.5 * erfc;
 }
@@ -155,18 +187,20 @@ describe('Dropout', () => {
 describe('BatchNorm1d', () => {
   it('training normalises with batch stats and updates running stats with the unbiased variance', () => {
     const rng = new Rng(3);
-    const B = 6, C = 3;
+    const B = 6,
+      C = 3;
     const x = randn([B, C], rng, 2, 3);
     const bn = new BatchNorm1d(C, { momentum: 0.1 });
     const out = bn.forward(x);
     for (let c = 0; c < C; c++) {
-      let m = 0, v = 0;
+      let m = 0,
+        v = 0;
       for (let b = 0; b < B; b++) m += x.data[b * C + c];
       m /= B;
       for (let b = 0; b < B; b++) v += (x.data[b * C + c] - m) ** 2;
       for (let b = 0; b < B; b++) expect(out.data[b * C + c]).toBeCloseTo((x.data[b * C + c] - m) / Math.sqrt(v / B + 1e-5), 5);
       expect(bn.runningMean!.data[c]).toBeCloseTo(0.1 * m, 6);
-      expect(bn.runningVar!.data[c]).toBeCloseTo(0.9 + 0.1 * v / (B - 1), 6);
+      expect(bn.runningVar!.data[c]).toBeCloseTo(0.9 + (0.1 * v) / (B - 1), 6);
     }
     expect(bn.numBatchesTracked!.data[0]).toBe(1);
   });

@@ -27,8 +27,7 @@ function rawFile(header: Record<string, unknown>, data: Uint8Array): Uint8Array 
 function smallFileNaming(arch: unknown, name: string): string {
   const rng = new Rng(1);
   const path = join(dir, name);
-  writeFileSync(path, encodeSafetensors({ weight: randn([2, 3], rng), bias: randn([2], rng) },
-    { format: 'pt', architecture: JSON.stringify(arch) }));
+  writeFileSync(path, encodeSafetensors({ weight: randn([2, 3], rng), bias: randn([2], rng) }, { format: 'pt', architecture: JSON.stringify(arch) }));
   return path;
 }
 
@@ -41,8 +40,14 @@ describe('safetensors header checks', () => {
   });
 
   it('refuses offsets not aligned to the dtype', () => {
-    const bytes = rawFile({ a: { dtype: 'I32', shape: [1], data_offsets: [0, 4] }, pad: { dtype: 'F16', shape: [1], data_offsets: [4, 6] },
-      b: { dtype: 'F32', shape: [1], data_offsets: [6, 10] } }, new Uint8Array(10));
+    const bytes = rawFile(
+      {
+        a: { dtype: 'I32', shape: [1], data_offsets: [0, 4] },
+        pad: { dtype: 'F16', shape: [1], data_offsets: [4, 6] },
+        b: { dtype: 'F32', shape: [1], data_offsets: [6, 10] },
+      },
+      new Uint8Array(10),
+    );
     expect(() => decodeSafetensors(bytes, 'm.safetensors')).toThrow(/tensor b: data_offsets start 6 is not aligned to its 4-byte F32 elements/);
   });
 
@@ -70,12 +75,16 @@ describe('safetensors header checks', () => {
 describe('loadModel checks the architecture against the tensors before building it', () => {
   it('a small file naming Linear(30000, 30000) fails at once, naming both shapes', () => {
     const path = smallFileNaming({ type: 'Linear', inFeatures: 30000, outFeatures: 30000, bias: true }, 'huge.safetensors');
-    expect(() => loadModel(path)).toThrow(/huge\.safetensors: the architecture's Linear\(30000, 30000\) needs tensor weight \[30000, 30000\], the file holds weight \[2, 3\]/);
+    expect(() => loadModel(path)).toThrow(
+      /huge\.safetensors: the architecture's Linear\(30000, 30000\) needs tensor weight \[30000, 30000\], the file holds weight \[2, 3\]/,
+    );
   });
 
   it('Linear(1e5, 1e5) is named too, not a bare "Invalid typed array length"', () => {
     const path = smallFileNaming({ type: 'Sequential', layers: [{ type: 'Linear', inFeatures: 1e5, outFeatures: 1e5 }] }, 'huger.safetensors');
-    expect(() => loadModel(path)).toThrow(/huger\.safetensors: the architecture's Linear\(100000, 100000\) needs tensor 0\.weight \[100000, 100000\], which the file does not hold/);
+    expect(() => loadModel(path)).toThrow(
+      /huger\.safetensors: the architecture's Linear\(100000, 100000\) needs tensor 0\.weight \[100000, 100000\], which the file does not hold/,
+    );
     expect(() => loadModel(path, { strict: false })).toThrow(/0\.weight \[100000, 100000\], too large to allocate/);
   });
 
@@ -96,7 +105,9 @@ describe('loadModel checks the architecture against the tensors before building 
     model.stateDict()['2.bias'].data[1] = 0;
     model.stateDict()['0.weight'].data[5] = -Infinity;
     saveModel(path, model);
-    expect(() => loadModel(path, { into: new Sequential(new Linear(3, 4), new ReLU(), new Linear(4, 2)) })).toThrow(/tensor 0\.weight holds -Infinity at index 5/);
+    expect(() => loadModel(path, { into: new Sequential(new Linear(3, 4), new ReLU(), new Linear(4, 2)) })).toThrow(
+      /tensor 0\.weight holds -Infinity at index 5/,
+    );
   });
 
   it('architectureShapes lists the state dict of a config without building it', () => {

@@ -6,8 +6,21 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Rng, type Tensor, randn, zeros } from '@timbre/tensor';
 import {
-  CrossEntropyLoss, Linear, Module, ModuleDict, ModuleList, Parameter, ReLU, SGD, Sequential, BatchNorm1d, buildModule, loadModel,
-  registerModule, saveModel, type ModuleConfig,
+  CrossEntropyLoss,
+  Linear,
+  Module,
+  ModuleDict,
+  ModuleList,
+  Parameter,
+  ReLU,
+  SGD,
+  Sequential,
+  BatchNorm1d,
+  buildModule,
+  loadModel,
+  registerModule,
+  saveModel,
+  type ModuleConfig,
 } from '../src/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'timbre-modules-'));
@@ -16,7 +29,9 @@ class Net extends Module {
   fc1 = new Linear(3, 4, { rng: new Rng(1) });
   act = new ReLU();
   fc2 = new Linear(4, 2, { rng: new Rng(2) });
-  forward(x: Tensor): Tensor { return this.fc2.forward(this.act.forward(this.fc1.forward(x))); }
+  forward(x: Tensor): Tensor {
+    return this.fc2.forward(this.act.forward(this.fc1.forward(x)));
+  }
   backward(d: Tensor, inputGrad = true): Tensor | null {
     return this.fc1.backward(this.act.backward(this.fc2.backward(d)), inputGrad);
   }
@@ -37,9 +52,15 @@ class Mixed extends Module {
     this.heads = new ModuleDict({ a: new Linear(hidden, 1), b: new Linear(hidden, 3, { bias: false }) });
     this.norm = new BatchNorm1d(hidden);
   }
-  forward(x: Tensor): Tensor { return this.heads.get('a').forward(this.blocks[1].forward(this.blocks[0].forward(x))); }
-  backward(d: Tensor): Tensor | null { return d; }
-  override config(): ModuleConfig { return { type: 'Mixed', hidden: this.hidden }; }
+  forward(x: Tensor): Tensor {
+    return this.heads.get('a').forward(this.blocks[1].forward(this.blocks[0].forward(x)));
+  }
+  backward(d: Tensor): Tensor | null {
+    return d;
+  }
+  override config(): ModuleConfig {
+    return { type: 'Mixed', hidden: this.hidden };
+  }
 }
 
 describe('custom modules', () => {
@@ -51,8 +72,16 @@ describe('custom modules', () => {
     expect(Object.keys(net.stateDict())).toEqual(['fc1.weight', 'fc1.bias', 'fc2.weight', 'fc2.bias']);
     const m = new Mixed(5);
     expect(m.namedParameters().map(([n]) => n)).toEqual([
-      'scale', 'blocks.0.weight', 'blocks.0.bias', 'blocks.1.weight', 'blocks.1.bias', 'heads.a.weight', 'heads.a.bias', 'heads.b.weight',
-      'norm.weight', 'norm.bias',
+      'scale',
+      'blocks.0.weight',
+      'blocks.0.bias',
+      'blocks.1.weight',
+      'blocks.1.bias',
+      'heads.a.weight',
+      'heads.a.bias',
+      'heads.b.weight',
+      'norm.weight',
+      'norm.bias',
     ]);
     expect(m.namedBuffers().map(([n]) => n)).toEqual(['norm.running_mean', 'norm.running_var', 'norm.num_batches_tracked']);
     expect(m.namedModules().map(([n]) => n)).toEqual(['', 'blocks.0', 'blocks.1', 'heads', 'heads.a', 'heads.b', 'norm']);
@@ -65,8 +94,12 @@ describe('custom modules', () => {
     class Tied extends Module {
       enc = new Linear(3, 3);
       dec = this.enc;
-      forward(x: Tensor): Tensor { return this.dec.forward(this.enc.forward(x)); }
-      backward(d: Tensor): Tensor | null { return d; }
+      forward(x: Tensor): Tensor {
+        return this.dec.forward(this.enc.forward(x));
+      }
+      backward(d: Tensor): Tensor | null {
+        return d;
+      }
     }
     const t = new Tied();
     expect(t.namedParameters().map(([n]) => n)).toEqual(['enc.weight', 'enc.bias']);
@@ -77,7 +110,8 @@ describe('custom modules', () => {
     const net = new Net();
     const opt = new SGD(net.parameters(), { lr: 0.5 });
     const lossFn = new CrossEntropyLoss();
-    const x = randn([8, 3], new Rng(3)), y = Int32Array.from([0, 1, 0, 1, 1, 0, 1, 0]);
+    const x = randn([8, 3], new Rng(3)),
+      y = Int32Array.from([0, 1, 0, 1, 1, 0, 1, 0]);
     const w0 = net.fc1.weight.clone();
     const first = lossFn.forward(net.forward(x), y).item();
     for (let i = 0; i < 20; i++) {
@@ -92,8 +126,12 @@ describe('custom modules', () => {
 
   it('an empty parameter list says where parameters come from', () => {
     class Empty extends Module {
-      forward(x: Tensor): Tensor { return x; }
-      backward(d: Tensor): Tensor | null { return d; }
+      forward(x: Tensor): Tensor {
+        return x;
+      }
+      backward(d: Tensor): Tensor | null {
+        return d;
+      }
     }
     expect(() => new SGD(new Empty().parameters(), { lr: 0.1 })).toThrow(/SGD: optimizer got an empty parameter list \(help: .*fields of your module/);
   });
@@ -112,7 +150,11 @@ describe('custom modules', () => {
     const dict = new ModuleDict({ x: new Linear(1, 1) });
     expect(() => dict.get('y')).toThrow("ModuleDict.get: no module 'y' (keys: x)");
     expect(() => dict.set('a.b', new ReLU())).toThrow(/without '\.'/);
-    expect(buildModule(dict.config()).namedParameters().map(([n]) => n)).toEqual(['x.weight', 'x.bias']);
+    expect(
+      buildModule(dict.config())
+        .namedParameters()
+        .map(([n]) => n),
+    ).toEqual(['x.weight', 'x.bias']);
   });
 
   it('saveModel/loadModel: a registered custom module comes back with its weights; an unregistered one says what to do', () => {
@@ -145,8 +187,12 @@ describe('custom modules', () => {
   it('Sequential inside a custom module keeps its 0, 1, … names under the field name', () => {
     class Wrap extends Module {
       body = new Sequential(new Linear(2, 2), new ReLU(), new Linear(2, 1));
-      forward(x: Tensor): Tensor { return this.body.forward(x); }
-      backward(d: Tensor, inputGrad = true): Tensor | null { return this.body.backward(d, inputGrad); }
+      forward(x: Tensor): Tensor {
+        return this.body.forward(x);
+      }
+      backward(d: Tensor, inputGrad = true): Tensor | null {
+        return this.body.backward(d, inputGrad);
+      }
     }
     expect(new Wrap().namedParameters().map(([n]) => n)).toEqual(['body.0.weight', 'body.0.bias', 'body.2.weight', 'body.2.bias']);
   });

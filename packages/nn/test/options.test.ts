@@ -6,8 +6,30 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { zeros } from '@timbre/tensor';
 import {
-  Adam, AdamW, BatchNorm1d, CosineAnnealingLR, CrossEntropyLoss, DataLoader, DataParallel, Dropout, EarlyStopping, GELU, LeakyReLU, LinearLR,
-  Linear, MSELoss, ReduceLROnPlateau, SGD, SequentialLR, StepLR, clipGradNorm, gradcheck, loadModel, loadOptimizer, saveModel, saveOptimizer,
+  Adam,
+  AdamW,
+  BatchNorm1d,
+  CosineAnnealingLR,
+  CrossEntropyLoss,
+  DataLoader,
+  DataParallel,
+  Dropout,
+  EarlyStopping,
+  GELU,
+  LeakyReLU,
+  LinearLR,
+  Linear,
+  MSELoss,
+  ReduceLROnPlateau,
+  SGD,
+  SequentialLR,
+  StepLR,
+  clipGradNorm,
+  gradcheck,
+  loadModel,
+  loadOptimizer,
+  saveModel,
+  saveOptimizer,
 } from '../src/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'timbre-options-'));
@@ -27,10 +49,16 @@ describe('unknown options', () => {
       [() => new LeakyReLU({ negative_slope: 0.2 } as never), "LeakyReLU: unknown option 'negative_slope' (did you mean 'negativeSlope'?)"],
       [() => new GELU({ approx: 'tanh' } as never), "GELU: unknown option 'approx'"],
       [() => new Dropout(0.5, { seed: 1 } as never), "Dropout: unknown option 'seed' (known options: rng)"],
-      [() => new BatchNorm1d(2, { track_running_stats: false } as never), "BatchNorm1d: unknown option 'track_running_stats' (did you mean 'trackRunningStats'?)"],
+      [
+        () => new BatchNorm1d(2, { track_running_stats: false } as never),
+        "BatchNorm1d: unknown option 'track_running_stats' (did you mean 'trackRunningStats'?)",
+      ],
       [() => new CrossEntropyLoss({ label_smoothing: 0.1 } as never), "CrossEntropyLoss: unknown option 'label_smoothing' (did you mean 'labelSmoothing'?)"],
       [() => new MSELoss({ reduce: 'sum' } as never), "MSELoss: unknown option 'reduce' (did you mean 'reduction'?)"],
-      [() => new DataLoader(zeros([4, 2]), new Int32Array(4), { batch_size: 2 } as never), "DataLoader: unknown option 'batch_size' (did you mean 'batchSize'?)"],
+      [
+        () => new DataLoader(zeros([4, 2]), new Int32Array(4), { batch_size: 2 } as never),
+        "DataLoader: unknown option 'batch_size' (did you mean 'batchSize'?)",
+      ],
       [() => new StepLR(opt, { step_size: 2 } as never), "StepLR: unknown option 'step_size' (did you mean 'stepSize'?)"],
       [() => new CosineAnnealingLR(opt, { T_max: 5 } as never), "CosineAnnealingLR: unknown option 'T_max' (did you mean 'tMax'?)"],
       [() => new LinearLR(opt, { total_iters: 5 } as never), "LinearLR: unknown option 'total_iters' (did you mean 'totalIters'?)"],
@@ -43,7 +71,10 @@ describe('unknown options', () => {
       [() => saveModel(join(dir, 'x.safetensors'), fc, { extra: {} } as never), "saveModel: unknown option 'extra' (did you mean 'extras'?)"],
       [() => loadModel(join(dir, 'm.safetensors'), { module: fc } as never), "loadModel: unknown option 'module'"],
       [() => saveOptimizer(join(dir, 'y.safetensors'), opt, { sched: null } as never), "saveOptimizer: unknown option 'sched'"],
-      [() => loadOptimizer(join(dir, 'o.safetensors'), opt, { schedular: null } as never), "loadOptimizer: unknown option 'schedular' (did you mean 'scheduler'?)"],
+      [
+        () => loadOptimizer(join(dir, 'o.safetensors'), opt, { schedular: null } as never),
+        "loadOptimizer: unknown option 'schedular' (did you mean 'scheduler'?)",
+      ],
       [() => new DataParallel(fc, { thread: 1 } as never), "DataParallel: unknown option 'thread' (did you mean 'threads'?)"],
     ];
     for (const [f, msg] of cases) expect(f, msg).toThrow(msg);
@@ -51,7 +82,8 @@ describe('unknown options', () => {
   });
 
   it('an optimiser refuses a parameter passed twice', () => {
-    const a = new Linear(2, 2), b = new Linear(2, 2);
+    const a = new Linear(2, 2),
+      b = new Linear(2, 2);
     const ps = [...a.parameters(), ...b.parameters(), a.weight];
     expect(() => new SGD(ps, { lr: 0.1 })).toThrow(/SGD: some parameters appear more than once in the parameter list \(parameter 4 is parameter 0;/);
     expect(() => new Adam([b.bias!, b.bias!])).toThrow(/Adam: .*parameter 1 is parameter 0/);

@@ -7,7 +7,11 @@ import { BACKENDS, fixture, maxRel, seedMlp, stateOf, tensorOf, useBackend, type
 interface MlpFixture {
   sizes: number[];
   params: Record<string, FixtureTensor>;
-  x: FixtureTensor; y: number[]; logits: FixtureTensor; loss: number; dx: FixtureTensor;
+  x: FixtureTensor;
+  y: number[];
+  logits: FixtureTensor;
+  loss: number;
+  dx: FixtureTensor;
   grads: Record<string, FixtureTensor>;
 }
 
@@ -22,7 +26,11 @@ for (const { backend, grad } of BACKENDS) {
     };
 
     it('has PyTorch parameter names', () => {
-      expect(setup().model.namedParameters().map(([n]) => n)).toEqual(Object.keys(f.params));
+      expect(
+        setup()
+          .model.namedParameters()
+          .map(([n]) => n),
+      ).toEqual(Object.keys(f.params));
     });
 
     it('forward logits and loss match to 1e-5 relative', () => {
@@ -66,8 +74,12 @@ describe('SIMD vs scalar kernels', () => {
       setBackend(before);
     }
     grads.scalar.forEach((a, k) => {
-      let scale = 0, diff = 0;
-      for (let i = 0; i < a.length; i++) { scale = Math.max(scale, Math.abs(a[i])); diff = Math.max(diff, Math.abs(a[i] - grads.simd[k][i])); }
+      let scale = 0,
+        diff = 0;
+      for (let i = 0; i < a.length; i++) {
+        scale = Math.max(scale, Math.abs(a[i]));
+        diff = Math.max(diff, Math.abs(a[i] - grads.simd[k][i]));
+      }
       expect(diff / scale).toBeLessThan(1e-6);
     });
   });

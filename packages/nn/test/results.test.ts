@@ -3,7 +3,19 @@
 import { describe, expect, it } from 'vitest';
 import { Rng, type Tensor, randn } from '@timbre/tensor';
 import {
-  BatchNorm1d, CrossEntropyLoss, DataParallel, Dropout, GELU, LeakyReLU, Linear, MSELoss, type Module, ReLU, Sequential, Sigmoid, Tanh,
+  BatchNorm1d,
+  CrossEntropyLoss,
+  DataParallel,
+  Dropout,
+  GELU,
+  LeakyReLU,
+  Linear,
+  MSELoss,
+  type Module,
+  ReLU,
+  Sequential,
+  Sigmoid,
+  Tanh,
 } from '../src/index.js';
 
 const copy = (t: Tensor) => Array.from(t.data);
@@ -27,21 +39,25 @@ describe('results belong to the caller', () => {
   for (const [name, make] of layers()) {
     it(`${name}: a kept forward result and backward result survive the next call; { reuse: true } returns the layer's buffer`, () => {
       const m = make();
-      const x1 = randn([4, 3], new Rng(10)), x2 = randn([4, 3], new Rng(11));
+      const x1 = randn([4, 3], new Rng(10)),
+        x2 = randn([4, 3], new Rng(11));
       const a = m.forward(x1);
       const aValues = copy(a);
       const b = m.forward(x2);
       expect(b).not.toBe(a);
       expect(copy(a)).toEqual(aValues);
-      const d1 = randn([4, 3], new Rng(12)), d2 = randn([4, 3], new Rng(13));
+      const d1 = randn([4, 3], new Rng(12)),
+        d2 = randn([4, 3], new Rng(13));
       const g1 = m.backward(d1) as Tensor;
       const g1Values = copy(g1);
       m.backward(d2);
       expect(copy(g1)).toEqual(g1Values);
       // reuse: the same buffer each time (nothing allocated), overwritten by the next call
-      const r1 = m.forward(x1, { reuse: true }), r2 = m.forward(x2, { reuse: true });
+      const r1 = m.forward(x1, { reuse: true }),
+        r2 = m.forward(x2, { reuse: true });
       expect(r2).toBe(r1);
-      const s1 = m.backward(d1, true, { reuse: true }), s2 = m.backward(d2, true, { reuse: true });
+      const s1 = m.backward(d1, true, { reuse: true }),
+        s2 = m.backward(d2, true, { reuse: true });
       expect(s2).toBe(s1);
       expect(() => m.forward(x1, { reuse: true, inplace: true } as never)).toThrow(/unknown option 'inplace'/);
     });
@@ -57,7 +73,7 @@ describe('results belong to the caller', () => {
     expect(new Sequential(new Dropout(0.5)).eval().forward(x)).toBe(x); // the caller's own tensor, as PyTorch
   });
 
-  it('losses: kept losses and gradients survive the next forward; { reuse: true } returns the loss\'s buffers', () => {
+  it("losses: kept losses and gradients survive the next forward; { reuse: true } returns the loss's buffers", () => {
     const ce = new CrossEntropyLoss();
     const logits = randn([4, 3], new Rng(1));
     const l1 = ce.forward(logits, Int32Array.from([0, 1, 2, 0]));

@@ -6,8 +6,21 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Rng, type Tensor, randn } from '@timbre/tensor';
 import {
-  Adam, BatchNorm1d, CrossEntropyLoss, Linear, ReLU, SGD, Sequential, decodeSafetensors, encodeSafetensors, loadModel,
-  loadOptimizer, loadSafetensors, saveModel, saveOptimizer, type Optimizer,
+  Adam,
+  BatchNorm1d,
+  CrossEntropyLoss,
+  Linear,
+  ReLU,
+  SGD,
+  Sequential,
+  decodeSafetensors,
+  encodeSafetensors,
+  loadModel,
+  loadOptimizer,
+  loadSafetensors,
+  saveModel,
+  saveOptimizer,
+  type Optimizer,
 } from '../src/index.js';
 import { FIXTURES, fixture, seedMlp, type FixtureTensor } from './helpers.js';
 
@@ -31,7 +44,7 @@ function specParse(buf: Uint8Array): { header: Record<string, any>; data: Record
 const dir = mkdtempSync(join(tmpdir(), 'timbre-nn-'));
 
 describe('safetensors', () => {
-  it('loads PyTorch\'s mlp_init.safetensors with the fixture\'s exact values', () => {
+  it("loads PyTorch's mlp_init.safetensors with the fixture's exact values", () => {
     const { tensors, metadata } = loadSafetensors(new URL('mlp_init.safetensors', FIXTURES).pathname);
     const ref = fixture<{ params: Record<string, FixtureTensor>; sizes: number[] }>('mlp_forward_backward.json');
     expect(Object.keys(tensors)).toEqual(Object.keys(ref.params));
@@ -47,7 +60,8 @@ describe('safetensors', () => {
   it('writes files a spec reader parses bit-exact (header layout, alignment, keys, metadata)', () => {
     const rng = new Rng(4);
     const t = { 'a.weight': randn([3, 5], rng), 'a.bias': randn([3], rng), scalar: randn([], rng) };
-    t['a.bias'].data[1] = -0; t['a.bias'].data[2] = 3.4028234663852886e38; // −0 and float32 max survive
+    t['a.bias'].data[1] = -0;
+    t['a.bias'].data[2] = 3.4028234663852886e38; // −0 and float32 max survive
     new Uint32Array(t['a.weight'].data.buffer, t['a.weight'].data.byteOffset, 15)[4] = 0x7fc01234; // a NaN payload too
     const bytes = encodeSafetensors(t, { format: 'pt', note: 'ünïcode' });
     const { header, data } = specParse(bytes);
@@ -67,9 +81,12 @@ describe('safetensors', () => {
 
   it('rejects corrupt files with the file name', () => {
     const bytes = encodeSafetensors({ w: randn([2, 2], new Rng(1)) });
-    expect(() => decodeSafetensors(bytes.subarray(0, bytes.length - 4), 'm.safetensors')).toThrow(/m\.safetensors: tensor w: data_offsets \[0, 16\] do not hold 4 F32 values within the 12-byte data section/);
+    expect(() => decodeSafetensors(bytes.subarray(0, bytes.length - 4), 'm.safetensors')).toThrow(
+      /m\.safetensors: tensor w: data_offsets \[0, 16\] do not hold 4 F32 values within the 12-byte data section/,
+    );
     expect(() => decodeSafetensors(bytes.subarray(0, 5), 'm.safetensors')).toThrow(/m\.safetensors: file is 5 bytes/);
-    const bad = bytes.slice(); bad[0] = 0xff;
+    const bad = bytes.slice();
+    bad[0] = 0xff;
     expect(() => decodeSafetensors(bad, 'm.safetensors')).toThrow(/header length .* exceeds the file size/);
   });
 
@@ -92,8 +109,10 @@ describe('safetensors', () => {
     expect(() => loadModel(path, { into: wrong })).toThrow(/model\.safetensors: loadStateDict: .*unexpected keys \[1\.weight/);
   });
 
-  for (const [name, make] of [['SGD momentum', (p: any) => new SGD(p, { lr: 0.05, momentum: 0.9 })],
-    ['Adam amsgrad', (p: any) => new Adam(p, { lr: 0.01, amsgrad: true })]] as [string, (p: any) => Optimizer][]) {
+  for (const [name, make] of [
+    ['SGD momentum', (p: any) => new SGD(p, { lr: 0.05, momentum: 0.9 })],
+    ['Adam amsgrad', (p: any) => new Adam(p, { lr: 0.01, amsgrad: true })],
+  ] as [string, (p: any) => Optimizer][]) {
     it(`resumes ${name} training bit-identically from the model and optimiser files`, () => {
       const rng = new Rng(8);
       const xs = Array.from({ length: 6 }, () => randn([16, 15], rng));

@@ -6,8 +6,17 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Rng } from '@timbre/tensor';
 import {
-  CosineAnnealingLR, Linear, LinearLR, ReduceLROnPlateau, SGD, SequentialLR, StepLR, loadOptimizer, saveOptimizer,
-  type LRScheduler, type SchedulerState,
+  CosineAnnealingLR,
+  Linear,
+  LinearLR,
+  ReduceLROnPlateau,
+  SGD,
+  SequentialLR,
+  StepLR,
+  loadOptimizer,
+  saveOptimizer,
+  type LRScheduler,
+  type SchedulerState,
 } from '../src/index.js';
 
 type Sched = LRScheduler | ReduceLROnPlateau;
@@ -18,9 +27,14 @@ function makers(): [string, (opt: SGD) => Sched][] {
     ['StepLR', (o) => new StepLR(o, { stepSize: 3, gamma: 0.5 })],
     ['CosineAnnealingLR', (o) => new CosineAnnealingLR(o, { tMax: 10, etaMin: 0.001 })],
     ['LinearLR', (o) => new LinearLR(o, { startFactor: 0.1, totalIters: 6 })],
-    ['SequentialLR (warm-up then cosine)', (o) => new SequentialLR(o, {
-      schedulers: [new LinearLR(o, { startFactor: 0.2, totalIters: 4 }), new CosineAnnealingLR(o, { tMax: 12 })], milestones: [4],
-    })],
+    [
+      'SequentialLR (warm-up then cosine)',
+      (o) =>
+        new SequentialLR(o, {
+          schedulers: [new LinearLR(o, { startFactor: 0.2, totalIters: 4 }), new CosineAnnealingLR(o, { tMax: 12 })],
+          milestones: [4],
+        }),
+    ],
     ['ReduceLROnPlateau', (o) => new ReduceLROnPlateau(o, { patience: 1, factor: 0.5, cooldown: 1 })],
   ];
 }
@@ -34,12 +48,21 @@ const params = () => new Linear(3, 2, { rng: new Rng(1) }).parameters();
 
 describe('scheduler stateDict / loadStateDict', () => {
   for (const [name, make] of makers()) {
-    for (const [stop, order] of [[2, 'scheduler first'], [5, 'scheduler first'], [8, 'scheduler first'], [9, 'optimizer first'], [5, 'optimizer first']] as const) {
+    for (const [stop, order] of [
+      [2, 'scheduler first'],
+      [5, 'scheduler first'],
+      [8, 'scheduler first'],
+      [9, 'optimizer first'],
+      [5, 'optimizer first'],
+    ] as const) {
       it(`${name}: resuming after ${stop} epochs (${order}) gives the uninterrupted lrs`, () => {
         const refOpt = new SGD(params(), { lr: 0.1 });
         const ref = make(refOpt);
         const want: number[] = [];
-        for (let e = 0; e < 20; e++) { advance(ref, e); want.push(refOpt.lr); }
+        for (let e = 0; e < 20; e++) {
+          advance(ref, e);
+          want.push(refOpt.lr);
+        }
 
         const opt = new SGD(params(), { lr: 0.1 });
         const first = make(opt);
@@ -61,7 +84,10 @@ describe('scheduler stateDict / loadStateDict', () => {
         resumed.loadStateDict(state);
         expect(resumed.lastEpoch).toBe(stop);
         const got: number[] = [];
-        for (let e = stop; e < 20; e++) { advance(resumed, e); got.push(opt2.lr); }
+        for (let e = stop; e < 20; e++) {
+          advance(resumed, e);
+          got.push(opt2.lr);
+        }
         expect(got).toEqual(want.slice(stop));
       });
     }
@@ -100,7 +126,10 @@ describe('saveOptimizer / loadOptimizer with a scheduler', () => {
     for (const p of ps) p.grad.data.fill(0.5);
     const opt = new SGD(ps, { lr: 0.1, momentum: 0.9 });
     const sched = new StepLR(opt, { stepSize: 2, gamma: 0.1 });
-    for (let e = 0; e < 3; e++) { opt.step(); sched.step(); }
+    for (let e = 0; e < 3; e++) {
+      opt.step();
+      sched.step();
+    }
     const file = join(dir, 'ckpt.optim.safetensors');
     saveOptimizer(file, opt, { scheduler: sched });
 
@@ -109,7 +138,8 @@ describe('saveOptimizer / loadOptimizer with a scheduler', () => {
     loadOptimizer(file, opt2, { scheduler: sched2 });
     expect(sched2.lastEpoch).toBe(3);
     expect(opt2.lr).toBe(opt.lr);
-    sched.step(); sched2.step();
+    sched.step();
+    sched2.step();
     expect(opt2.lr).toBe(opt.lr);
   });
 
@@ -120,8 +150,9 @@ describe('saveOptimizer / loadOptimizer with a scheduler', () => {
     expect(() => loadOptimizer(plain, opt, { scheduler: new StepLR(opt, { stepSize: 2 }) })).toThrow(/plain.optim.safetensors: no scheduler state/);
     const withStep = join(dir, 'step.optim.safetensors');
     saveOptimizer(withStep, opt, { scheduler: new StepLR(opt, { stepSize: 2 }) });
-    expect(() => loadOptimizer(withStep, opt, { scheduler: new CosineAnnealingLR(opt, { tMax: 3 }) }))
-      .toThrow(/step.optim.safetensors: CosineAnnealingLR.loadStateDict: state is for StepLR/);
+    expect(() => loadOptimizer(withStep, opt, { scheduler: new CosineAnnealingLR(opt, { tMax: 3 }) })).toThrow(
+      /step.optim.safetensors: CosineAnnealingLR.loadStateDict: state is for StepLR/,
+    );
     const other = new SGD(params(), { lr: 0.1 });
     expect(() => saveOptimizer(withStep, opt, { scheduler: new StepLR(other, { stepSize: 2 }) })).toThrow(/different optimizer/);
   });

@@ -57,7 +57,9 @@ export function fromArray(values: NestedArray | ArrayLike<number>, shape?: reado
       return;
     }
     if (!Array.isArray(v) || v.length !== inferred[dim]) {
-      throw new ShapeError(`fromArray: ragged nested array at index [${path.join(', ')}] (expected length ${inferred[dim]}, inferred shape ${formatShape(inferred)})`);
+      throw new ShapeError(
+        `fromArray: ragged nested array at index [${path.join(', ')}] (expected length ${inferred[dim]}, inferred shape ${formatShape(inferred)})`,
+      );
     }
     for (let i = 0; i < v.length; i++) walk((v as readonly NestedArray[])[i], dim + 1, [...path, i]);
   };
@@ -83,7 +85,10 @@ export function randn(shape: readonly number[], rng: Rng, mean = 0, std = 1): Te
 
 /** 1-D tensor [start, start+step, …) below `end`. */
 export function arange(start: number, end?: number, step = 1): Tensor {
-  if (end === undefined) { end = start; start = 0; }
+  if (end === undefined) {
+    end = start;
+    start = 0;
+  }
   if (step === 0 || !Number.isFinite(step)) throw new RangeError(`arange: step must be finite and non-zero, got ${step}`);
   const n = Math.max(0, Math.ceil((end - start) / step));
   const t = zeros([n]);

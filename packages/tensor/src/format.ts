@@ -10,7 +10,12 @@ const LINEWIDTH = 80;
 const PREFIX = 'tensor(';
 
 /** What printing needs of a tensor (structural, so this file does not import tensor.ts). */
-interface Printable { readonly data: Float32Array; readonly shape: readonly number[]; readonly strides: readonly number[]; readonly size: number }
+interface Printable {
+  readonly data: Float32Array;
+  readonly shape: readonly number[];
+  readonly strides: readonly number[];
+  readonly size: number;
+}
 
 /**
  * The tensor as PyTorch prints it: `tensor([[ 1.5000,  2.0000], …])`. An empty tensor gets PyTorch's `size=(0, 3)`
@@ -40,8 +45,12 @@ function sizeSuffix(shape: readonly number[]): string {
 
 /** Visits the values that will be printed, in order (all of them, or the edges of each summarised dimension). */
 function walk(t: Printable, dim: number, off: number, summarize: boolean, visit: (v: number) => void): void {
-  if (t.shape.length === 0) { visit(t.data[off]); return; }
-  const n = t.shape[dim], stride = t.strides[dim];
+  if (t.shape.length === 0) {
+    visit(t.data[off]);
+    return;
+  }
+  const n = t.shape[dim],
+    stride = t.strides[dim];
   const last = dim === t.shape.length - 1;
   for (let i = 0; i < n; i++) {
     if (summarize && n > 2 * EDGE && i === EDGE) i = n - EDGE;
@@ -54,12 +63,16 @@ function walk(t: Printable, dim: number, off: number, summarize: boolean, visit:
 function block(t: Printable, f: Formatter, dim: number, off: number, indent: number, summarize: boolean): string {
   const nd = t.shape.length;
   if (nd === 0) return f.format(t.data[off]);
-  const n = t.shape[dim], stride = t.strides[dim];
+  const n = t.shape[dim],
+    stride = t.strides[dim];
   const cut = summarize && n > 2 * EDGE;
   if (dim === nd - 1) {
     const items: string[] = [];
     for (let i = 0; i < n; i++) {
-      if (cut && i === EDGE) { items.push(' ...'); i = n - EDGE; }
+      if (cut && i === EDGE) {
+        items.push(' ...');
+        i = n - EDGE;
+      }
       items.push(f.format(t.data[off + i]));
     }
     const perLine = Math.max(1, Math.floor((LINEWIDTH - indent) / (f.width + 2)));
@@ -69,7 +82,10 @@ function block(t: Printable, f: Formatter, dim: number, off: number, indent: num
   }
   const parts: string[] = [];
   for (let i = 0; i < n; i++) {
-    if (cut && i === EDGE) { parts.push('...'); i = n - EDGE; }
+    if (cut && i === EDGE) {
+      parts.push('...');
+      i = n - EDGE;
+    }
     parts.push(block(t, f, dim + 1, off + i * stride, indent + 1, summarize));
   }
   return '[' + parts.join(',' + '\n'.repeat(nd - dim - 1) + ' '.repeat(indent + 1)) + ']';
@@ -98,8 +114,12 @@ class Formatter {
   readonly width: number;
 
   constructor(values: number[]) {
-    let intMode = true, sciMode = false, width = 1;
-    let lo = Infinity, hi = 0, any = false;
+    let intMode = true,
+      sciMode = false,
+      width = 1;
+    let lo = Infinity,
+      hi = 0,
+      any = false;
     for (const v of values) {
       if (!Number.isFinite(v) || v === 0) continue;
       any = true;
@@ -143,7 +163,8 @@ const sign = (v: number): string => (v < 0 || Object.is(v, -0) ? '-' : '');
 function decompose(v: number): [bigint, number] {
   const view = new DataView(new ArrayBuffer(8));
   view.setFloat64(0, Math.abs(v));
-  const hi = view.getUint32(0), lo = view.getUint32(4);
+  const hi = view.getUint32(0),
+    lo = view.getUint32(4);
   const exp = (hi >>> 20) & 0x7ff;
   let m = (BigInt(hi & 0xfffff) << 32n) | BigInt(lo);
   if (exp === 0) return [m, -1074];
@@ -156,10 +177,14 @@ const pow10 = (k: number): bigint => 10n ** BigInt(k);
 /** round(|v|·10^k) to the nearest integer, ties to even, computed exactly. */
 function scaled(v: number, k: number): bigint {
   const [m, e] = decompose(v);
-  let num = m, den = 1n;
-  if (k >= 0) num *= pow10(k); else den *= pow10(-k);
-  if (e >= 0) num <<= BigInt(e); else den <<= BigInt(-e);
-  const q = num / den, r2 = (num % den) * 2n;
+  let num = m,
+    den = 1n;
+  if (k >= 0) num *= pow10(k);
+  else den *= pow10(-k);
+  if (e >= 0) num <<= BigInt(e);
+  else den <<= BigInt(-e);
+  const q = num / den,
+    r2 = (num % den) * 2n;
   return r2 > den || (r2 === den && (q & 1n) === 1n) ? q + 1n : q;
 }
 
@@ -167,7 +192,9 @@ function scaled(v: number, k: number): bigint {
 export function formatFixed(v: number, p: number): string {
   const special = nonFinite(v);
   if (special !== null) return special;
-  const digits = scaled(v, p).toString().padStart(p + 1, '0');
+  const digits = scaled(v, p)
+    .toString()
+    .padStart(p + 1, '0');
   const intPart = digits.slice(0, digits.length - p);
   return sign(v) + (p === 0 ? intPart : `${intPart}.${digits.slice(digits.length - p)}`);
 }
@@ -176,11 +203,14 @@ export function formatFixed(v: number, p: number): string {
 export function formatExp(v: number, p: number): string {
   const special = nonFinite(v);
   if (special !== null) return special;
-  let k = 0, q = 0n;
+  let k = 0,
+    q = 0n;
   if (v !== 0) {
     k = Math.floor(Math.log10(Math.abs(v)));
-    const lo = pow10(p), hi = pow10(p + 1);
-    for (;;) { // log10 can be off by one near powers of ten, and rounding can carry into the next decade
+    const lo = pow10(p),
+      hi = pow10(p + 1);
+    for (;;) {
+      // log10 can be off by one near powers of ten, and rounding can carry into the next decade
       q = scaled(v, p - k);
       if (q >= hi) k++;
       else if (q < lo) k--;

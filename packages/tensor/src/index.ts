@@ -7,15 +7,35 @@ export { matmul, type MatmulOptions } from './ops/matmul.js';
 export { add, sub, mul, div, neg, exp, log, sqrt, abs, relu, tanh, sigmoid, clamp } from './ops/elementwise.js';
 export { addRow, subRow, mulRow, divRow } from './ops/broadcast.js';
 export {
-  sum, mean, variance, std, max, min, amax, amin, argmax, argmin, type ReduceOptions, type VarianceOptions, type MinMaxOptions,
+  sum,
+  mean,
+  variance,
+  std,
+  max,
+  min,
+  amax,
+  amin,
+  argmax,
+  argmin,
+  type ReduceOptions,
+  type VarianceOptions,
+  type MinMaxOptions,
   type ValuesIndices,
 } from './ops/reduce.js';
 export { transpose } from './ops/transpose.js';
 export { cat, stack } from './ops/concat.js';
 export { indexSelect } from './ops/index-select.js';
 export {
-  addInPlace, subInPlace, mulInPlace, divInPlace, scaleInPlace, axpyInPlace, addRowInPlace, mulRowInPlace,
-  clampInPlace, reluInPlace,
+  addInPlace,
+  subInPlace,
+  mulInPlace,
+  divInPlace,
+  scaleInPlace,
+  axpyInPlace,
+  addRowInPlace,
+  mulRowInPlace,
+  clampInPlace,
+  reluInPlace,
 } from './ops/inplace.js';
 export { matmulNN, matmulNT, matmulTN } from './kernels/matmul.js';
 export { getBackend, setBackend, type Backend } from './wasm/backend.js';
@@ -29,8 +49,21 @@ export { matmulNNNaive, matmulNTNaive, matmulTNNaive } from './kernels/matmul-na
 export { matmulNNPacked, matmulNTPacked, matmulTNPacked } from './kernels/matmul-packed.js';
 export { matmulNNAsm, matmulNTAsm, matmulTNAsm, asmjsAvailable } from './kernels/matmul-asm.js';
 export {
-  reluForward, reluBackward, leakyReluForward, leakyReluBackward, tanhForward, tanhBackward, sigmoidForward,
-  sigmoidBackward, geluForward, geluBackward, geluTanhForward, geluTanhBackward, erfc, dropoutForward, dropoutBackward,
+  reluForward,
+  reluBackward,
+  leakyReluForward,
+  leakyReluBackward,
+  tanhForward,
+  tanhBackward,
+  sigmoidForward,
+  sigmoidBackward,
+  geluForward,
+  geluBackward,
+  geluTanhForward,
+  geluTanhBackward,
+  erfc,
+  dropoutForward,
+  dropoutBackward,
   biasBackward,
 } from './kernels/activation.js';
 export { crossEntropyForward, crossEntropyBackward, squaredErrorForward, squaredErrorBackward } from './kernels/cross-entropy.js';

@@ -38,13 +38,19 @@ export function closest(key: string, known: readonly string[]): string | null {
   const k = norm(key);
   for (const c of known) if (norm(c) === k) return c;
   const limit = Math.max(1, Math.floor(key.length / 3));
-  let best: string | null = null, bestD = Infinity;
+  let best: string | null = null,
+    bestD = Infinity;
   for (const c of known) {
-    const n = norm(c), d = editDistance(k, n);
-    const related = d <= limit ||
+    const n = norm(c),
+      d = editDistance(k, n);
+    const related =
+      d <= limit ||
       (Math.min(n.length, k.length) >= 2 && n.slice(0, 2) === k.slice(0, 2) && (containsInOrder(k, n) || containsInOrder(n, k))) || // transposeB, transB
       (Math.min(n.length, k.length) >= 4 && n.slice(0, 4) === k.slice(0, 4)); // reduce, reduction
-    if (related && d < bestD) { best = c; bestD = d; }
+    if (related && d < bestD) {
+      best = c;
+      bestD = d;
+    }
   }
   return best;
 }
@@ -62,7 +68,10 @@ function editDistance(a: string, b: string): number {
   for (let i = 0; i <= a.length; i++) {
     d.push([i]);
     for (let j = 1; j <= b.length; j++) {
-      if (i === 0) { d[0][j] = j; continue; }
+      if (i === 0) {
+        d[0][j] = j;
+        continue;
+      }
       let v = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
       if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, d[i - 2][j - 2] + 1);
       d[i][j] = v;

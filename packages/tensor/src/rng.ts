@@ -43,7 +43,10 @@ export class Rng {
 
   /** Next raw 32-bit unsigned integer. */
   nextUint32(): number {
-    const s0 = this.#s0, s1 = this.#s1, s2 = this.#s2, s3 = this.#s3;
+    const s0 = this.#s0,
+      s1 = this.#s1,
+      s2 = this.#s2,
+      s3 = this.#s3;
     const r = Math.imul(rotl(Math.imul(s1, 5), 7), 9);
     const t = s1 << 9;
     let n2 = s2 ^ s0;
@@ -52,7 +55,10 @@ export class Rng {
     const n0 = s0 ^ n3;
     n2 ^= t;
     n3 = rotl(n3, 11);
-    this.#s0 = n0; this.#s1 = n1; this.#s2 = n2; this.#s3 = n3;
+    this.#s0 = n0;
+    this.#s1 = n1;
+    this.#s2 = n2;
+    this.#s3 = n3;
     return r >>> 0;
   }
 
@@ -61,7 +67,8 @@ export class Rng {
   /** Uniform double in [low, high). */
   uniform(low: number, high: number): number;
   uniform(low = 0, high = 1): number {
-    const hi = this.nextUint32() >>> 5, lo = this.nextUint32() >>> 6; // 27 + 26 bits
+    const hi = this.nextUint32() >>> 5,
+      lo = this.nextUint32() >>> 6; // 27 + 26 bits
     const u = (hi * 67108864 + lo) / 9007199254740992;
     return low + (high - low) * u;
   }
@@ -138,7 +145,8 @@ export class Rng {
     }
     if (!(total > 0)) throw new RangeError('Rng.choice: the weights p sum to zero');
     for (let i = 0; i < k; i++) {
-      let u = this.uniform() * total, j = 0;
+      let u = this.uniform() * total,
+        j = 0;
       while (j < n - 1 && u >= w[j]) u -= w[j++];
       while (w[j] === 0 && j > 0) j--; // landed past the end through rounding: step back to a weighted index
       out[i] = j;

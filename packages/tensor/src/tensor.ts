@@ -13,7 +13,8 @@ const INSPECT = Symbol.for('nodejs.util.inspect.custom');
  * argument) takes V8's generic slow path, many times slower than this loop (V8 11.3).
  */
 function copyDims(shape: readonly number[]): number[] {
-  const n = shape.length, s: number[] = [];
+  const n = shape.length,
+    s: number[] = [];
   for (let i = 0; i < n; i++) s.push(shape[i]);
   return s;
 }

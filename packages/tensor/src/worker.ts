@@ -72,7 +72,8 @@ export function startWorker(entry: URL, workerData?: unknown, options: StartWork
   checkOptions('startWorker', options, ['env', 'transferList']);
   const common = { workerData, env: options.env, transferList: options.transferList as TransferListItem[] | undefined };
   if (!entry.pathname.endsWith('.ts')) return new Worker(entry, common);
-  const boot = `import(${JSON.stringify(tsxApi())}).then((m) => { m.register(); return import(${JSON.stringify(entry.href)}); })` +
+  const boot =
+    `import(${JSON.stringify(tsxApi())}).then((m) => { m.register(); return import(${JSON.stringify(entry.href)}); })` +
     `.catch((e) => { setImmediate(() => { throw e; }); });`;
   return new Worker(boot, { ...common, eval: true, execArgv: ['--conditions=source'] });
 }

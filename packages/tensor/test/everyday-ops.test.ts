@@ -3,12 +3,33 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
-  ShapeError, type Tensor, add, addInPlace, amax, amin, argmax, argmin, div, divInPlace, fromArray, max, mean, min, mul, std, sub,
-  subInPlace, variance, zeros,
+  ShapeError,
+  type Tensor,
+  add,
+  addInPlace,
+  amax,
+  amin,
+  argmax,
+  argmin,
+  div,
+  divInPlace,
+  fromArray,
+  max,
+  mean,
+  min,
+  mul,
+  std,
+  sub,
+  subInPlace,
+  variance,
+  zeros,
 } from '../src/index.js';
 
 type Enc = number | 'nan' | 'inf' | '-inf';
-interface FixT { shape: number[]; data: Enc[] }
+interface FixT {
+  shape: number[];
+  data: Enc[];
+}
 const FIX = JSON.parse(readFileSync(new URL('./fixtures/ops.json', import.meta.url), 'utf8'));
 const dec = (v: Enc): number => (v === 'nan' ? NaN : v === 'inf' ? Infinity : v === '-inf' ? -Infinity : v);
 const arr = (t: FixT): number[] => t.data.map(dec);
@@ -19,7 +40,10 @@ function relErr(a: ArrayLike<number>, e: number[]): number {
   expect(a.length).toBe(e.length);
   let w = 0;
   for (let i = 0; i < e.length; i++) {
-    if (Number.isNaN(e[i])) { if (!Number.isNaN(a[i])) return Infinity; continue; }
+    if (Number.isNaN(e[i])) {
+      if (!Number.isNaN(a[i])) return Infinity;
+      continue;
+    }
     const r = Math.abs(a[i] - e[i]) / (Math.abs(e[i]) + 1e-6);
     if (!(r <= w)) w = r;
   }
@@ -41,31 +65,68 @@ describe('elementwise ops broadcast by NumPy rules (against PyTorch)', () => {
     });
   }
   it('an independent reference: x [4, 3] minus its column means, by hand', () => {
-    const x = fromArray([[1, 2, 3], [4, 5, 6], [7, 8, 9], [10, 11, 12]]);
-    expect(sub(x, mean(x, 0)).toArray()).toEqual([[-4.5, -4.5, -4.5], [-1.5, -1.5, -1.5], [1.5, 1.5, 1.5], [4.5, 4.5, 4.5]]);
-    expect(mul(fromArray([[1], [2]]), fromArray([10, 20, 30])).toArray()).toEqual([[10, 20, 30], [20, 40, 60]]);
+    const x = fromArray([
+      [1, 2, 3],
+      [4, 5, 6],
+      [7, 8, 9],
+      [10, 11, 12],
+    ]);
+    expect(sub(x, mean(x, 0)).toArray()).toEqual([
+      [-4.5, -4.5, -4.5],
+      [-1.5, -1.5, -1.5],
+      [1.5, 1.5, 1.5],
+      [4.5, 4.5, 4.5],
+    ]);
+    expect(mul(fromArray([[1], [2]]), fromArray([10, 20, 30])).toArray()).toEqual([
+      [10, 20, 30],
+      [20, 40, 60],
+    ]);
     expect(add(fromArray(5), fromArray([1, 2])).toArray()).toEqual([6, 7]); // a 0-d tensor broadcasts like a number
   });
   it('out: checked against the broadcast shape; may be the input that has it', () => {
-    const x = fromArray([[1, 2, 3], [4, 5, 6]]), m = fromArray([1, 2, 3]);
+    const x = fromArray([
+        [1, 2, 3],
+        [4, 5, 6],
+      ]),
+      m = fromArray([1, 2, 3]);
     const out = zeros([2, 3]);
     expect(sub(x, m, out)).toBe(out);
-    expect(out.toArray()).toEqual([[0, 0, 0], [3, 3, 3]]);
+    expect(out.toArray()).toEqual([
+      [0, 0, 0],
+      [3, 3, 3],
+    ]);
     expect(sub(x, m, x)).toBe(x);
-    expect(x.toArray()).toEqual([[0, 0, 0], [3, 3, 3]]);
+    expect(x.toArray()).toEqual([
+      [0, 0, 0],
+      [3, 3, 3],
+    ]);
     expect(() => add(x, m, zeros([3]))).toThrow(/add: out \[3\] does not match the result's shape \[2, 3\] \(a \[2, 3\], b \[3\]\)/);
   });
   it('in place: y broadcasts to x, x keeps its shape', () => {
-    const x = fromArray([[1, 2, 3], [4, 5, 6]]);
+    const x = fromArray([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
     expect(subInPlace(x, fromArray([1, 1, 1]))).toBe(x);
-    expect(divInPlace(x, fromArray([[1], [3]])).toArray()).toEqual([[0, 1, 2], [1, 4 / 3, 5 / 3]].map((r) => r.map(Math.fround)));
-    expect(addInPlace(zeros([2, 2]), fromArray(1)).toArray()).toEqual([[1, 1], [1, 1]]);
-    expect(() => addInPlace(zeros([3]), zeros([2, 3]))).toThrow(/addInPlace: y \[2, 3\] broadcasts with x \[3\] to \[2, 3\], but an in-place result must keep x's shape/);
+    expect(divInPlace(x, fromArray([[1], [3]])).toArray()).toEqual(
+      [
+        [0, 1, 2],
+        [1, 4 / 3, 5 / 3],
+      ].map((r) => r.map(Math.fround)),
+    );
+    expect(addInPlace(zeros([2, 2]), fromArray(1)).toArray()).toEqual([
+      [1, 1],
+      [1, 1],
+    ]);
+    expect(() => addInPlace(zeros([3]), zeros([2, 3]))).toThrow(
+      /addInPlace: y \[2, 3\] broadcasts with x \[3\] to \[2, 3\], but an in-place result must keep x's shape/,
+    );
   });
   it('errors name both shapes and the clashing dimension', () => {
     expect(() => sub(zeros([4, 3]), zeros([4]))).toThrow(ShapeError);
     expect(() => sub(zeros([4, 3]), zeros([4]))).toThrow(
-      'sub: a [4, 3] and b [4] cannot be broadcast together (a.shape[1]=3, b.shape[0]=4; sizes must be equal or 1)');
+      'sub: a [4, 3] and b [4] cannot be broadcast together (a.shape[1]=3, b.shape[0]=4; sizes must be equal or 1)',
+    );
     expect(() => mul(zeros([2, 5, 3]), zeros([4, 3]))).toThrow(/mul: a \[2, 5, 3\] and b \[4, 3\] .*\(a.shape\[1\]=5, b.shape\[0\]=4;/);
     expect(() => subInPlace(zeros([2]), zeros([3]))).toThrow(/subInPlace: x \[2\] and y \[3\] cannot be broadcast together/);
   });
@@ -82,7 +143,8 @@ describe('variance and std (against PyTorch)', () => {
     it(label, () => {
       const options = { ...kw, ...(c.dim === null ? {} : { keepDim: c.keepdim }) };
       const dim = c.dim ?? undefined;
-      const v = variance(X, dim, options), s = std(X, dim, options);
+      const v = variance(X, dim, options),
+        s = std(X, dim, options);
       expect(v.shape).toEqual(c.var.shape);
       expect(s.shape).toEqual(c.std.shape);
       expect(relErr(v.data, arr(c.var))).toBeLessThan(1e-5);
@@ -120,7 +182,8 @@ describe('max/min with indices, amax/amin, argmax/argmin (against PyTorch)', () 
   for (const c of FIX.extremes) {
     it(`${c.name}, dim ${c.dim}${c.keepdim ? ', keepDim' : ''}`, () => {
       const x = ten(c.x);
-      const mx = max(x, c.dim, { keepDim: c.keepdim }), mn = min(x, c.dim, { keepDim: c.keepdim });
+      const mx = max(x, c.dim, { keepDim: c.keepdim }),
+        mn = min(x, c.dim, { keepDim: c.keepdim });
       expect(mx.values.shape).toEqual(c.max_values.shape);
       expect(relErr(mx.values.data, arr(c.max_values))).toBe(0);
       expect(Array.from(mx.indices)).toEqual(c.max_indices);
@@ -133,10 +196,14 @@ describe('max/min with indices, amax/amin, argmax/argmin (against PyTorch)', () 
     });
   }
   it('without dim: the 0-d extreme; buffers for values and indices; unknown keys', () => {
-    const x = fromArray([[1, 9], [4, 2]]);
+    const x = fromArray([
+      [1, 9],
+      [4, 2],
+    ]);
     expect(max(x).item()).toBe(9);
     expect(min(x).item()).toBe(1);
-    const values = zeros([2]), indices = new Int32Array(2);
+    const values = zeros([2]),
+      indices = new Int32Array(2);
     const r = max(x, 1, { out: values, indices });
     expect(r.values).toBe(values);
     expect(r.indices).toBe(indices);

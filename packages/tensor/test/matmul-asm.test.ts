@@ -4,8 +4,19 @@
 // alpha/beta/bias, K = 0, NaN in C) runs it in matmul-kernels.test.ts.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
-  Rng, asmjsAvailable, getBackend, matmulNN, matmulNNAsm, matmulNNPacked, matmulNT, matmulNTAsm, matmulNTPacked,
-  matmulTN, matmulTNAsm, matmulTNPacked, setBackend,
+  Rng,
+  asmjsAvailable,
+  getBackend,
+  matmulNN,
+  matmulNNAsm,
+  matmulNNPacked,
+  matmulNT,
+  matmulNTAsm,
+  matmulNTPacked,
+  matmulTN,
+  matmulTNAsm,
+  matmulTNPacked,
+  setBackend,
 } from '../src/index.js';
 import { ASM_SOURCE } from '../src/kernels/matmul-asm.js';
 
@@ -28,11 +39,12 @@ function differing(a: Float32Array, b: Float32Array): number {
 // turns them into process warnings, emitted on a later tick).
 async function asmMessages(source: string): Promise<string[]> {
   const seen: string[] = [];
-  const listener = (w: Error) => { if (/asm\.js/.test(w.message)) seen.push(w.message); };
+  const listener = (w: Error) => {
+    if (/asm\.js/.test(w.message)) seen.push(w.message);
+  };
   process.on('warning', listener);
   try {
-    const module = new Function('stdlib', 'foreign', 'heap', source) as
-      (stdlib: typeof globalThis, foreign: null, heap: ArrayBuffer) => { macro: unknown };
+    const module = new Function('stdlib', 'foreign', 'heap', source) as (stdlib: typeof globalThis, foreign: null, heap: ArrayBuffer) => { macro: unknown };
     expect(typeof module(globalThis, null, new ArrayBuffer(1 << 16)).macro).toBe('function');
     await new Promise((resolve) => setTimeout(resolve, 20));
   } finally {
@@ -42,7 +54,9 @@ async function asmMessages(source: string): Promise<string[]> {
 }
 
 describe('asm.js matmul kernel', () => {
-  afterEach(() => { vi.unstubAllEnvs(); });
+  afterEach(() => {
+    vi.unstubAllEnvs();
+  });
 
   it('is available on this runtime (WebAssembly on)', () => {
     expect(asmjsAvailable()).toBe(true);
@@ -59,15 +73,36 @@ describe('asm.js matmul kernel', () => {
 
   it('is bit-identical to the TypeScript kernel in every layout (odd sizes, several blocks, alpha/beta/bias)', () => {
     const rng = new Rng(300);
-    const pairs: [string, Kernel, Kernel][] = [['NN', matmulNNAsm, matmulNNPacked], ['NT', matmulNTAsm, matmulNTPacked],
-      ['TN', matmulTNAsm, matmulTNPacked]];
-    const shapes = [[1, 1, 1], [7, 33, 5], [64, 30, 256], [130, 17, 257], [9, 1100, 7], [257, 520, 33], [3, 0, 6],
-      [64, 64, 16], [67, 30, 13], [66, 512, 15], [130, 7, 1]]; // the last four: narrow (A read where it lies)
+    const pairs: [string, Kernel, Kernel][] = [
+      ['NN', matmulNNAsm, matmulNNPacked],
+      ['NT', matmulNTAsm, matmulNTPacked],
+      ['TN', matmulTNAsm, matmulTNPacked],
+    ];
+    const shapes = [
+      [1, 1, 1],
+      [7, 33, 5],
+      [64, 30, 256],
+      [130, 17, 257],
+      [9, 1100, 7],
+      [257, 520, 33],
+      [3, 0, 6],
+      [64, 64, 16],
+      [67, 30, 13],
+      [66, 512, 15],
+      [130, 7, 1],
+    ]; // the last four: narrow (A read where it lies)
     for (const [layout, asm, ts] of pairs) {
       for (const [M, K, N] of shapes) {
-        for (const [alpha, beta, withBias] of [[1, 0, false], [0.7, -0.3, true], [-2, 1, true]] as const) {
-          const A = randArray(M * K, rng), B = randArray(K * N, rng), bias = withBias ? randArray(N, rng) : null;
-          const c1 = randArray(M * N, rng), c2 = c1.slice();
+        for (const [alpha, beta, withBias] of [
+          [1, 0, false],
+          [0.7, -0.3, true],
+          [-2, 1, true],
+        ] as const) {
+          const A = randArray(M * K, rng),
+            B = randArray(K * N, rng),
+            bias = withBias ? randArray(N, rng) : null;
+          const c1 = randArray(M * N, rng),
+            c2 = c1.slice();
           asm(c1, A, B, bias, M, K, N, alpha, beta);
           ts(c2, A, B, bias, M, K, N, alpha, beta);
           expect(differing(c1, c2), `${layout} ${M}x${K}x${N} alpha=${alpha} beta=${beta} bias=${withBias}`).toBe(0);
@@ -78,12 +113,18 @@ describe('asm.js matmul kernel', () => {
 
   it('grows its heap for a bigger product and gives the same results after', () => {
     const rng = new Rng(301);
-    const A = randArray(40 * 50, rng), B = randArray(50 * 30, rng);
-    const before = new Float32Array(40 * 30), after = new Float32Array(40 * 30);
+    const A = randArray(40 * 50, rng),
+      B = randArray(50 * 30, rng);
+    const before = new Float32Array(40 * 30),
+      after = new Float32Array(40 * 30);
     matmulNNAsm(before, A, B, null, 40, 50, 30, 1, 0);
-    const M = 200, K = 300, N = 300; // needs a 1 MiB heap (the first call needed 64 KiB)
-    const A2 = randArray(M * K, rng), B2 = randArray(K * N, rng);
-    const big = new Float32Array(M * N), ref = new Float32Array(M * N);
+    const M = 200,
+      K = 300,
+      N = 300; // needs a 1 MiB heap (the first call needed 64 KiB)
+    const A2 = randArray(M * K, rng),
+      B2 = randArray(K * N, rng);
+    const big = new Float32Array(M * N),
+      ref = new Float32Array(M * N);
     matmulNNAsm(big, A2, B2, null, M, K, N, 1, 0);
     matmulNNPacked(ref, A2, B2, null, M, K, N, 1, 0);
     expect(differing(big, ref)).toBe(0);
@@ -91,11 +132,14 @@ describe('asm.js matmul kernel', () => {
     expect(after).toEqual(before);
   });
 
-  it('a narrow product with more than 16 MiB of A (packed, 516 row blocks) gives the TypeScript kernel\'s bits', () => {
+  it("a narrow product with more than 16 MiB of A (packed, 516 row blocks) gives the TypeScript kernel's bits", () => {
     const rng = new Rng(304);
     const [M, K, N] = [66001, 64, 7]; // 4.2 M floats of A
-    const A = randArray(M * K, rng), B = randArray(K * N, rng), bias = randArray(N, rng);
-    const c1 = new Float32Array(M * N), c2 = new Float32Array(M * N);
+    const A = randArray(M * K, rng),
+      B = randArray(K * N, rng),
+      bias = randArray(N, rng);
+    const c1 = new Float32Array(M * N),
+      c2 = new Float32Array(M * N);
     matmulNNAsm(c1, A, B, bias, M, K, N, 1, 0);
     matmulNNPacked(c2, A, B, bias, M, K, N, 1, 0);
     expect(differing(c1, c2)).toBe(0);
@@ -105,10 +149,16 @@ describe('asm.js matmul kernel', () => {
     const rng = new Rng(303);
     const nanA = new Float32Array(300 * 300).fill(NaN);
     matmulNNAsm(new Float32Array(300 * 300), nanA, nanA, null, 300, 300, 300, 1, 0); // leaves NaN all over the heap
-    for (const [layout, asm, ts] of [['NN', matmulNNAsm, matmulNNPacked], ['TN', matmulTNAsm, matmulTNPacked]] as const) {
+    for (const [layout, asm, ts] of [
+      ['NN', matmulNNAsm, matmulNNPacked],
+      ['TN', matmulTNAsm, matmulTNPacked],
+    ] as const) {
       const [M, K, N] = [67, 30, 13];
-      const A = randArray(M * K, rng), B = randArray(K * N, rng), bias = randArray(N, rng);
-      const c1 = randArray(M * N, rng), c2 = c1.slice();
+      const A = randArray(M * K, rng),
+        B = randArray(K * N, rng),
+        bias = randArray(N, rng);
+      const c1 = randArray(M * N, rng),
+        c2 = c1.slice();
       asm(c1, A, B, bias, M, K, N, 1, 0.5);
       ts(c2, A, B, bias, M, K, N, 1, 0.5);
       for (let i = 0; i < M * N; i++) expect(c1[i], `${layout} C[${i}]`).toBe(c2[i]);
@@ -121,9 +171,17 @@ describe('asm.js matmul kernel', () => {
     try {
       const rng = new Rng(302);
       const [M, K, N] = [33, 65, 47];
-      const A = randArray(M * K, rng), B = randArray(K * N, rng), Bt = randArray(N * K, rng), At = randArray(K * M, rng);
-      for (const [d, k, a, b] of [[matmulNN, matmulNNAsm, A, B], [matmulNT, matmulNTAsm, A, Bt], [matmulTN, matmulTNAsm, At, B]] as const) {
-        const c1 = new Float32Array(M * N), c2 = new Float32Array(M * N);
+      const A = randArray(M * K, rng),
+        B = randArray(K * N, rng),
+        Bt = randArray(N * K, rng),
+        At = randArray(K * M, rng);
+      for (const [d, k, a, b] of [
+        [matmulNN, matmulNNAsm, A, B],
+        [matmulNT, matmulNTAsm, A, Bt],
+        [matmulTN, matmulTNAsm, At, B],
+      ] as const) {
+        const c1 = new Float32Array(M * N),
+          c2 = new Float32Array(M * N);
         d(c1, a, b, null, M, K, N, 1, 0);
         k(c2, a, b, null, M, K, N, 1, 0);
         expect(c1).toEqual(c2);

@@ -2,8 +2,24 @@
 // and random sizes in every layout, with alpha/beta/bias combinations; and the beta=0 contract.
 import { describe, expect, it } from 'vitest';
 import {
-  Rng, ShapeError, getBackend, matmul, matmulNN, matmulNNNaive, matmulNNPacked, matmulNT, matmulNTNaive, matmulNTPacked,
-  matmulTN, matmulTNNaive, matmulTNPacked, matmulNNAsm, matmulNTAsm, matmulTNAsm, randn, zeros,
+  Rng,
+  ShapeError,
+  getBackend,
+  matmul,
+  matmulNN,
+  matmulNNNaive,
+  matmulNNPacked,
+  matmulNT,
+  matmulNTNaive,
+  matmulNTPacked,
+  matmulTN,
+  matmulTNNaive,
+  matmulTNPacked,
+  matmulNNAsm,
+  matmulNTAsm,
+  matmulTNAsm,
+  randn,
+  zeros,
 } from '../src/index.js';
 
 type Kernel = typeof matmulNN;
@@ -28,12 +44,13 @@ function randArray(n: number, rng: Rng): Float32Array {
 
 // Fast vs naive: both accumulate in float64 and round once, so they agree to a few float32
 // ulps of the result's magnitude scale (sqrt(K) for unit normals).
-function check(fast: Kernel, naive: Kernel, M: number, K: number, N: number, rng: Rng,
-               alpha: number, beta: number, withBias: boolean, label: string): void {
-  const A = randArray(M * K, rng), B = randArray(K * N, rng);
+function check(fast: Kernel, naive: Kernel, M: number, K: number, N: number, rng: Rng, alpha: number, beta: number, withBias: boolean, label: string): void {
+  const A = randArray(M * K, rng),
+    B = randArray(K * N, rng);
   const bias = withBias ? randArray(N, rng) : null;
   const C0 = randArray(M * N, rng);
-  const cFast = C0.slice(), cNaive = C0.slice();
+  const cFast = C0.slice(),
+    cNaive = C0.slice();
   fast(cFast, A, B, bias, M, K, N, alpha, beta);
   naive(cNaive, A, B, bias, M, K, N, alpha, beta);
   const tol = 1e-5 * (Math.abs(alpha) * Math.sqrt(K) + Math.abs(beta) + 1) * 4;
@@ -51,15 +68,24 @@ describe('fast matmul kernels vs naive', () => {
     });
     it(`${name}: 257 in each dimension`, () => {
       const rng = new Rng(101);
-      for (const [M, K, N] of [[257, 33, 7], [7, 257, 33], [33, 7, 257], [257, 65, 129], [130, 257, 5]]) {
+      for (const [M, K, N] of [
+        [257, 33, 7],
+        [7, 257, 33],
+        [33, 7, 257],
+        [257, 65, 129],
+        [130, 257, 5],
+      ]) {
         check(fast, naive, M, K, N, rng, 1, 0, true, name);
       }
     });
     it(`${name}: random shapes with alpha/beta/bias combinations`, () => {
       const rng = new Rng(102);
       for (let t = 0; t < 40; t++) {
-        const M = 1 + rng.int(150), K = 1 + rng.int(150), N = 1 + rng.int(150);
-        const alpha = [1, -0.5, 2.25, 0][t % 4], beta = [0, 1, -0.75][t % 3];
+        const M = 1 + rng.int(150),
+          K = 1 + rng.int(150),
+          N = 1 + rng.int(150);
+        const alpha = [1, -0.5, 2.25, 0][t % 4],
+          beta = [0, 1, -0.75][t % 3];
         check(fast, naive, M, K, N, rng, alpha, beta, t % 2 === 0, name);
       }
     });
@@ -72,8 +98,20 @@ describe('fast matmul kernels vs naive', () => {
     });
     it(`${name}: narrow C (N ≤ 16, A read in place) with ragged M and N, alpha/beta/bias`, () => {
       const rng = new Rng(107);
-      for (const [M, K, N] of [[64, 64, 16], [65, 64, 16], [67, 30, 13], [66, 512, 15], [5, 17, 4], [3, 9, 16], [130, 7, 1]]) {
-        for (const [alpha, beta, withBias] of [[1, 0, true], [-0.5, 1, false], [2, -0.75, true]] as const) {
+      for (const [M, K, N] of [
+        [64, 64, 16],
+        [65, 64, 16],
+        [67, 30, 13],
+        [66, 512, 15],
+        [5, 17, 4],
+        [3, 9, 16],
+        [130, 7, 1],
+      ]) {
+        for (const [alpha, beta, withBias] of [
+          [1, 0, true],
+          [-0.5, 1, false],
+          [2, -0.75, true],
+        ] as const) {
           check(fast, naive, M, K, N, rng, alpha, beta, withBias, name);
         }
       }
@@ -85,8 +123,15 @@ describe('fast matmul kernels vs naive', () => {
     });
     it(`${name}: beta = 0 never reads C (NaN in C does not leak)`, () => {
       const rng = new Rng(104);
-      for (const [M, K, N] of [[9, 5, 11], [64, 30, 256], [130, 17, 3], [5, 700, 6]]) {
-        const A = randArray(M * K, rng), B = randArray(K * N, rng), bias = randArray(N, rng);
+      for (const [M, K, N] of [
+        [9, 5, 11],
+        [64, 30, 256],
+        [130, 17, 3],
+        [5, 700, 6],
+      ]) {
+        const A = randArray(M * K, rng),
+          B = randArray(K * N, rng),
+          bias = randArray(N, rng);
         const C = new Float32Array(M * N).fill(NaN);
         fast(C, A, B, bias, M, K, N, 1.5, 0);
         for (let i = 0; i < C.length; i++) expect(Number.isNaN(C[i]), `C[${i}]`).toBe(false);
@@ -99,7 +144,8 @@ describe('fast matmul kernels vs naive', () => {
     });
     it(`${name}: the result does not depend on what ran before (scratch reuse)`, () => {
       const rng = new Rng(105);
-      const A = randArray(33 * 20, rng), B = randArray(20 * 9, rng);
+      const A = randArray(33 * 20, rng),
+        B = randArray(20 * 9, rng);
       const first = new Float32Array(33 * 9);
       fast(first, A, B, null, 33, 20, 9, 1, 0);
       const big = randArray(300 * 300, rng);
@@ -114,7 +160,9 @@ describe('fast matmul kernels vs naive', () => {
 describe('matmul op on the fast kernels', () => {
   it('bias, alpha, beta and out through the op', () => {
     const rng = new Rng(7);
-    const x = randn([20, 13], rng), w = randn([9, 13], rng), b = randn([9], rng);
+    const x = randn([20, 13], rng),
+      w = randn([9, 13], rng),
+      b = randn([9], rng);
     const y = matmul(x, w, { transB: true, bias: b });
     const ref = new Float32Array(20 * 9);
     matmulNTNaive(ref, x.data, w.data, b.data, 20, 13, 9, 1, 0);

@@ -2,10 +2,47 @@
 // per-element JavaScript references, `out` handling, and the shape errors naming both shapes.
 import { describe, expect, it } from 'vitest';
 import {
-  Rng, ShapeError, Tensor, abs, add, addInPlace, addRow, addRowInPlace, axpyInPlace, cat, clamp, clampInPlace,
-  div, divInPlace, divRow, exp, fromArray, log, mul, mulInPlace, mulRow, mulRowInPlace, neg, rand, randn,
-  relu, reluInPlace, scaleInPlace, sigmoid, sqrt, stack, sub, subInPlace, subRow, tanh, transpose, zeros,
-  indexSelect, gatherRows, getBackend, setBackend,
+  Rng,
+  ShapeError,
+  Tensor,
+  abs,
+  add,
+  addInPlace,
+  addRow,
+  addRowInPlace,
+  axpyInPlace,
+  cat,
+  clamp,
+  clampInPlace,
+  div,
+  divInPlace,
+  divRow,
+  exp,
+  fromArray,
+  log,
+  mul,
+  mulInPlace,
+  mulRow,
+  mulRowInPlace,
+  neg,
+  rand,
+  randn,
+  relu,
+  reluInPlace,
+  scaleInPlace,
+  sigmoid,
+  sqrt,
+  stack,
+  sub,
+  subInPlace,
+  subRow,
+  tanh,
+  transpose,
+  zeros,
+  indexSelect,
+  gatherRows,
+  getBackend,
+  setBackend,
 } from '../src/index.js';
 
 const rng = new Rng(123);
@@ -14,9 +51,16 @@ const f32 = Math.fround;
 function expectClose(actual: Float32Array, expected: ArrayLike<number>, rel = 1e-6): void {
   expect(actual.length).toBe(expected.length);
   for (let i = 0; i < actual.length; i++) {
-    const e = expected[i], a = actual[i];
-    if (Number.isNaN(e)) { expect(a, `index ${i}`).toBeNaN(); continue; }
-    if (!Number.isFinite(e)) { expect(a, `index ${i}`).toBe(e); continue; }
+    const e = expected[i],
+      a = actual[i];
+    if (Number.isNaN(e)) {
+      expect(a, `index ${i}`).toBeNaN();
+      continue;
+    }
+    if (!Number.isFinite(e)) {
+      expect(a, `index ${i}`).toBe(e);
+      continue;
+    }
     expect(Math.abs(a - e), `index ${i}: ${a} vs ${e}`).toBeLessThanOrEqual(rel * Math.max(1, Math.abs(e)));
   }
 }
@@ -30,12 +74,16 @@ describe('binary elementwise ops', () => {
   ] as const;
   for (const [name, fn, ref] of cases) {
     it(`${name}: tensor-tensor, tensor-scalar, out and aliasing`, () => {
-      const a = randn([3, 4], rng), b = rand([3, 4], rng, 0.5, 2);
+      const a = randn([3, 4], rng),
+        b = rand([3, 4], rng, 0.5, 2);
       const expected = Array.from(a.data, (v, i) => f32(ref(v, b.data[i])));
       const c = fn(a, b);
       expect(c.shape).toEqual([3, 4]);
       expectClose(c.data, expected);
-      expectClose(fn(a, 2.5).data, Array.from(a.data, (v) => f32(ref(v, 2.5))));
+      expectClose(
+        fn(a, 2.5).data,
+        Array.from(a.data, (v) => f32(ref(v, 2.5))),
+      );
       const out = zeros([3, 4]);
       expect(fn(a, b, out)).toBe(out);
       expectClose(out.data, expected);
@@ -108,7 +156,8 @@ describe('row broadcasting', () => {
   ] as const;
   for (const [name, fn, ref] of cases) {
     it(`${name}: applies v to every row`, () => {
-      const x = randn([5, 3], rng), v = rand([3], rng, 1, 2);
+      const x = randn([5, 3], rng),
+        v = rand([3], rng, 1, 2);
       const expected: number[] = [];
       for (let r = 0; r < 5; r++) for (let c = 0; c < 3; c++) expected.push(f32(ref(x.get(r, c), v.get(c))));
       expectClose(fn(x, v).data, expected);
@@ -143,16 +192,30 @@ describe('transpose', () => {
 
 describe('cat and stack', () => {
   it('cat concatenates rows', () => {
-    const c = cat([fromArray([[1, 2]]), fromArray([[3, 4], [5, 6]])]);
+    const c = cat([
+      fromArray([[1, 2]]),
+      fromArray([
+        [3, 4],
+        [5, 6],
+      ]),
+    ]);
     expect(c.shape).toEqual([3, 2]);
-    expect(c.toArray()).toEqual([[1, 2], [3, 4], [5, 6]]);
+    expect(c.toArray()).toEqual([
+      [1, 2],
+      [3, 4],
+      [5, 6],
+    ]);
     expect(() => cat([zeros([1, 2]), zeros([1, 3])])).toThrow(/cat: tensors\[1\] \[1, 3\] does not match tensors\[0\] \[1, 2\]/);
     expect(() => cat([])).toThrow(/non-empty/);
   });
   it('stack adds a leading dimension', () => {
     const s = stack([fromArray([1, 2]), fromArray([3, 4]), fromArray([5, 6])]);
     expect(s.shape).toEqual([3, 2]);
-    expect(s.toArray()).toEqual([[1, 2], [3, 4], [5, 6]]);
+    expect(s.toArray()).toEqual([
+      [1, 2],
+      [3, 4],
+      [5, 6],
+    ]);
     expect(() => stack([zeros([2]), zeros([3])])).toThrow(/stack: tensors\[1\] \[3\] does not match tensors\[0\] \[2\]/);
   });
 });
@@ -165,7 +228,8 @@ describe('indexSelect and the row gather', () => {
       setBackend(backend);
       try {
         for (const shape of [[50], [50, 3], [50, 30], [50, 4, 5]]) {
-          const x = randn(shape, rng), rowLen = x.size / 50;
+          const x = randn(shape, rng),
+            rowLen = x.size / 50;
           const idx = [49, 0, 7, 7, 23, 1, 48, 0, 12, 33, 2, 2];
           const y = indexSelect(x, idx);
           expect(y.shape).toEqual([idx.length, ...shape.slice(1)]);
@@ -188,8 +252,16 @@ describe('indexSelect and the row gather', () => {
     const block = zeros([300]);
     const shared = new Int32Array(block.data.buffer, block.data.byteOffset, 300);
     shared.set(plain);
-    for (const [order, start] of [[plain, 0], [plain, 5], [plain, 200], [shared, 0], [shared, 5], [shared, 200]] as const) {
-      const got = zeros([64, 16]), want = new Float32Array(64 * 16);
+    for (const [order, start] of [
+      [plain, 0],
+      [plain, 5],
+      [plain, 200],
+      [shared, 0],
+      [shared, 5],
+      [shared, 200],
+    ] as const) {
+      const got = zeros([64, 16]),
+        want = new Float32Array(64 * 16);
       gatherRows(got.data, x.data, 16, order, start, 64);
       for (let r = 0; r < 64; r++) want.set(x.data.subarray(order[start + r] * 16, order[start + r] * 16 + 16), r * 16);
       expect(got.data).toEqual(want);
@@ -209,7 +281,8 @@ describe('indexSelect and the row gather', () => {
 
 describe('in-place ops', () => {
   it('add/sub/mul/divInPlace mutate x and return it', () => {
-    const x0 = randn([4, 2], rng), y = rand([4, 2], rng, 1, 2);
+    const x0 = randn([4, 2], rng),
+      y = rand([4, 2], rng, 1, 2);
     const cases = [
       [addInPlace, (a: number, b: number) => a + b],
       [subInPlace, (a: number, b: number) => a - b],
@@ -219,33 +292,61 @@ describe('in-place ops', () => {
     for (const [fn, ref] of cases) {
       const x = x0.clone();
       expect(fn(x, y)).toBe(x);
-      expectClose(x.data, Array.from(x0.data, (v, i) => f32(ref(v, y.data[i]))));
+      expectClose(
+        x.data,
+        Array.from(x0.data, (v, i) => f32(ref(v, y.data[i]))),
+      );
       const z = x0.clone();
       fn(z, 3);
-      expectClose(z.data, Array.from(x0.data, (v) => f32(ref(v, 3))));
+      expectClose(
+        z.data,
+        Array.from(x0.data, (v) => f32(ref(v, 3))),
+      );
       expect(() => fn(x0.clone(), zeros([2, 4]))).toThrow(/x \[4, 2\] and y \[2, 4\] cannot be broadcast together/);
     }
   });
   it('scaleInPlace and axpyInPlace', () => {
-    const x = randn([6], rng), y0 = randn([6], rng);
+    const x = randn([6], rng),
+      y0 = randn([6], rng);
     const y = y0.clone();
     expect(axpyInPlace(y, -0.1, x)).toBe(y);
-    expectClose(y.data, Array.from(y0.data, (v, i) => f32(v - 0.1 * x.data[i])));
+    expectClose(
+      y.data,
+      Array.from(y0.data, (v, i) => f32(v - 0.1 * x.data[i])),
+    );
     const s = x.clone();
     scaleInPlace(s, -2);
-    expectClose(s.data, Array.from(x.data, (v) => -2 * v));
+    expectClose(
+      s.data,
+      Array.from(x.data, (v) => -2 * v),
+    );
     expect(() => axpyInPlace(zeros([6]), 1, zeros([5]))).toThrow(/axpyInPlace: y \[6\] does not match x \[5\]/);
   });
   it('addRowInPlace, mulRowInPlace, clampInPlace, reluInPlace', () => {
-    const x = fromArray([[1, -2], [3, -4]]);
+    const x = fromArray([
+      [1, -2],
+      [3, -4],
+    ]);
     addRowInPlace(x, fromArray([10, 20]));
-    expect(x.toArray()).toEqual([[11, 18], [13, 16]]);
+    expect(x.toArray()).toEqual([
+      [11, 18],
+      [13, 16],
+    ]);
     mulRowInPlace(x, fromArray([2, -1]));
-    expect(x.toArray()).toEqual([[22, -18], [26, -16]]);
+    expect(x.toArray()).toEqual([
+      [22, -18],
+      [26, -16],
+    ]);
     clampInPlace(x, -17, 25);
-    expect(x.toArray()).toEqual([[22, -17], [25, -16]]);
+    expect(x.toArray()).toEqual([
+      [22, -17],
+      [25, -16],
+    ]);
     reluInPlace(x);
-    expect(x.toArray()).toEqual([[22, 0], [25, 0]]);
+    expect(x.toArray()).toEqual([
+      [22, 0],
+      [25, 0],
+    ]);
     expect(() => addRowInPlace(zeros([2, 2]), zeros([3]))).toThrow(/v \[3\] does not match the columns of x \[2, 2\]/);
     const buf = zeros([3, 2]);
     expect(() => addRowInPlace(buf, new Tensor(buf.data.subarray(0, 2), [2]))).toThrow(/must not share memory with v/);

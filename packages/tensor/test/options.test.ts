@@ -7,8 +7,9 @@ describe('checkOptions', () => {
   it('passes known keys and no options; refuses unknown keys with the closest known one', () => {
     expect(() => checkOptions('f', { a: 1, bb: 2 }, ['a', 'bb', 'c'])).not.toThrow();
     expect(() => checkOptions('f', undefined, ['a'])).not.toThrow();
-    expect(() => checkOptions('Adam', { weight_decay: 0.5 }, ['lr', 'betas', 'eps', 'weightDecay', 'amsgrad']))
-      .toThrow(new TypeError("Adam: unknown option 'weight_decay' (did you mean 'weightDecay'?)"));
+    expect(() => checkOptions('Adam', { weight_decay: 0.5 }, ['lr', 'betas', 'eps', 'weightDecay', 'amsgrad'])).toThrow(
+      new TypeError("Adam: unknown option 'weight_decay' (did you mean 'weightDecay'?)"),
+    );
     expect(() => checkOptions('f', { lrr: 1 }, ['lr', 'momentum'])).toThrow("f: unknown option 'lrr' (did you mean 'lr'?)");
     expect(() => checkOptions('f', { zzzz: 1 }, ['lr', 'momentum'])).toThrow("f: unknown option 'zzzz' (known options: lr, momentum)");
     expect(() => checkOptions('f', { x: 1 }, [])).toThrow("f: unknown option 'x' (it takes no options)");

@@ -13,7 +13,8 @@ const dec = (v: Enc): number => (v === 'nan' ? NaN : v === 'inf' ? Infinity : v 
 function expected(torchStr: string, shape: number[]): string {
   const size = shape.reduce((a, b) => a * b, 1);
   if (size <= 1000) return torchStr;
-  const body = torchStr.slice(0, -1), suffix = `size=(${shape.join(', ')}${shape.length === 1 ? ',' : ''})`;
+  const body = torchStr.slice(0, -1),
+    suffix = `size=(${shape.join(', ')}${shape.length === 1 ? ',' : ''})`;
   const lastLine = body.length - body.lastIndexOf('\n') + 1;
   return body + (lastLine + suffix.length + 2 > 80 ? `,\n       ${suffix}` : `, ${suffix}`) + ')';
 }
@@ -32,7 +33,10 @@ describe('printing matches PyTorch', () => {
     });
   }
   it('console.log prints the same string, also nested in an object', () => {
-    const t = fromArray([[1.5, 2], [3.25, -4]]);
+    const t = fromArray([
+      [1.5, 2],
+      [3.25, -4],
+    ]);
     expect(inspect({ t })).toBe('{\n  t: tensor([[ 1.5000,  2.0000],\n          [ 3.2500, -4.0000]])\n}');
     expect(`${zeros([2])}`).toBe('tensor([0., 0.])');
   });
@@ -44,9 +48,9 @@ describe('printing matches PyTorch', () => {
 
 describe('number formatting: Python format() rules', () => {
   it('fixed: rounds half to even on the exact binary value', () => {
-    expect(formatFixed(0.03125, 4)).toBe('0.0312');   // exact tie: down to even
-    expect(formatFixed(0.09375, 4)).toBe('0.0938');   // exact tie: up to even
-    expect(formatFixed(1.00005, 4)).toBe('1.0001');   // 1.00005 is 1.00005000000000010551… in binary: not a tie
+    expect(formatFixed(0.03125, 4)).toBe('0.0312'); // exact tie: down to even
+    expect(formatFixed(0.09375, 4)).toBe('0.0938'); // exact tie: up to even
+    expect(formatFixed(1.00005, 4)).toBe('1.0001'); // 1.00005 is 1.00005000000000010551… in binary: not a tie
     expect(formatFixed(-0, 4)).toBe('-0.0000');
     expect(formatFixed(2.5, 0)).toBe('2');
     expect(formatFixed(3.5, 0)).toBe('4');

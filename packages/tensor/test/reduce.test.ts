@@ -26,14 +26,20 @@ describe('reductions along a dimension', () => {
   const x = randn(shape, rng);
   for (const dim of [0, 1, 2]) {
     const outShape = shape.filter((_, i) => i !== dim);
-    for (const [name, fn, ref] of [['sum', sum, fsum], ['mean', mean, fmean], ['amax', amax, fmax], ['amin', amin, fmin]] as const) {
+    for (const [name, fn, ref] of [
+      ['sum', sum, fsum],
+      ['mean', mean, fmean],
+      ['amax', amax, fmax],
+      ['amin', amin, fmin],
+    ] as const) {
       it(`${name} over dim ${dim}`, () => {
         const r = fn(x, dim);
         expect(r.shape).toEqual(outShape);
         const e = refReduce(x.data, shape, dim, ref);
         for (let i = 0; i < e.length; i++) expect(r.data[i]).toBeCloseTo(e[i], 5);
         const kd = fn(x, dim - 3, { keepDim: true }); // negative dim, keepDim
-        const kshape = shape.slice(); kshape[dim] = 1;
+        const kshape = shape.slice();
+        kshape[dim] = 1;
         expect(kd.shape).toEqual(kshape);
         expect(kd.data).toEqual(r.data);
         const out = zeros(outShape);
@@ -57,11 +63,22 @@ describe('reductions along a dimension', () => {
     expect(Array.from(argmax(x))).toEqual([fargmax(all)]);
   });
   it('sums in float64: 1e8 + many ones is not swallowed', () => {
-    const v = new Float32Array(1001).fill(1); v[0] = 1e8;
+    const v = new Float32Array(1001).fill(1);
+    v[0] = 1e8;
     expect(sum(fromArray(v)).item()).toBe(1e8 + 1000);
   });
   it('ties pick the first index, NaN propagates', () => {
-    expect(Array.from(argmax(fromArray([[1, 3, 3], [2, 2, 0]]), 1))).toEqual([1, 0]);
+    expect(
+      Array.from(
+        argmax(
+          fromArray([
+            [1, 3, 3],
+            [2, 2, 0],
+          ]),
+          1,
+        ),
+      ),
+    ).toEqual([1, 0]);
     expect(Array.from(argmax(fromArray([[1, NaN, 3]]), 1))).toEqual([1]);
     expect(max(fromArray([1, NaN, 3])).item()).toBeNaN();
     expect(min(fromArray([NaN, 1])).item()).toBeNaN();
@@ -69,7 +86,16 @@ describe('reductions along a dimension', () => {
   });
   it('argmax writes into a given Int32Array', () => {
     const buf = new Int32Array(2);
-    expect(argmax(fromArray([[0, 5], [7, 1]]), 1, buf)).toBe(buf);
+    expect(
+      argmax(
+        fromArray([
+          [0, 5],
+          [7, 1],
+        ]),
+        1,
+        buf,
+      ),
+    ).toBe(buf);
     expect(Array.from(buf)).toEqual([1, 0]);
     expect(() => argmax(zeros([2, 3]), 1, new Int32Array(3))).toThrow(/argmax: out has 3 elements but x \[2, 3\].*\[2\]/);
   });

@@ -44,8 +44,13 @@ describe.runIf(hasSimd())('SIMD matmul equals the scalar reference', () => {
   for (const layout of ['NN', 'NT', 'TN'] as const) {
     for (const [M, K, N] of cases) {
       it(`${layout} ${M}x${K}x${N}`, () => {
-        for (const [alpha, beta, withBias, wasmMem] of [[1, 0, false, true], [0.5, 2, true, false], [-1.5, 1, true, true]] as const) {
-          const A = randArray(M * K, rng, wasmMem), B = randArray(K * N, rng, wasmMem);
+        for (const [alpha, beta, withBias, wasmMem] of [
+          [1, 0, false, true],
+          [0.5, 2, true, false],
+          [-1.5, 1, true, true],
+        ] as const) {
+          const A = randArray(M * K, rng, wasmMem),
+            B = randArray(K * N, rng, wasmMem);
           const bias = withBias ? randArray(N, rng, wasmMem) : null;
           const C = randArray(M * N, rng, wasmMem);
           if (beta === 0) C.fill(NaN); // beta = 0 must not read C
@@ -63,9 +68,17 @@ describe.runIf(hasSimd())('SIMD matmul equals the scalar reference', () => {
     }
   }
   it('fused Linear + ReLU equals matmul then ReLU (K across several K blocks)', () => {
-    for (const [B, inF, outF] of [[1, 1, 1], [7, 33, 65], [64, 30, 256], [5, 600, 9]]) {
-      const x = randArray(B * inF, rng, true), w = randArray(outF * inF, rng, false), bias = randArray(outF, rng, true);
-      const out = randArray(B * outF, rng, true), ref = new Float32Array(B * outF);
+    for (const [B, inF, outF] of [
+      [1, 1, 1],
+      [7, 33, 65],
+      [64, 30, 256],
+      [5, 600, 9],
+    ]) {
+      const x = randArray(B * inF, rng, true),
+        w = randArray(outF * inF, rng, false),
+        bias = randArray(outF, rng, true);
+      const out = randArray(B * outF, rng, true),
+        ref = new Float32Array(B * outF);
       linearReluForwardSimd(out, x, w, bias, B, inF, outF);
       matmulNTNaive(ref, x, w, bias, B, inF, outF, 1, 0);
       let worst = 0;
@@ -75,8 +88,12 @@ describe.runIf(hasSimd())('SIMD matmul equals the scalar reference', () => {
     }
   });
   it('fused Linear + ReLU keeps NaN (like reluForward and PyTorch), in the vector body and the edge columns', () => {
-    const B = 3, inF = 5, outF = 7; // outF = 7: columns 0..3 go through the vector store, 4..6 through the clipped one
-    const x = randArray(B * inF, rng, true), w = randArray(outF * inF, rng, false), out = randArray(B * outF, rng, true);
+    const B = 3,
+      inF = 5,
+      outF = 7; // outF = 7: columns 0..3 go through the vector store, 4..6 through the clipped one
+    const x = randArray(B * inF, rng, true),
+      w = randArray(outF * inF, rng, false),
+      out = randArray(B * outF, rng, true);
     x[inF + 2] = NaN; // row 1 is NaN in every column
     x[2 * inF] = -Infinity; // row 2: ±Inf by the sign of w[:, 0], so ReLU gives 0 or +Inf
     linearReluForwardSimd(out, x, w, null, B, inF, outF);
@@ -86,7 +103,8 @@ describe.runIf(hasSimd())('SIMD matmul equals the scalar reference', () => {
     }
   });
   it('K = 0 gives beta·C + bias', () => {
-    const C = Float32Array.of(1, 2, 3, 4), bias = Float32Array.of(10, 20);
+    const C = Float32Array.of(1, 2, 3, 4),
+      bias = Float32Array.of(10, 20);
     matmulNNSimd(C, new Float32Array(0), new Float32Array(0), bias, 2, 0, 2, 1, 2);
     expect(Array.from(C)).toEqual([12, 24, 16, 28]);
   });

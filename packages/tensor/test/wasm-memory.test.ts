@@ -10,12 +10,16 @@ import { hasSimd } from '../src/wasm/module.js';
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
 const settle = async (): Promise<void> => {
-  for (let i = 0; i < 2; i++) { gc(); await new Promise((r) => setTimeout(r, 1)); }
+  for (let i = 0; i < 2; i++) {
+    gc();
+    await new Promise((r) => setTimeout(r, 1));
+  }
 };
 
 describe.runIf(hasSimd())('WebAssembly memory allocator', () => {
   it('hands out zeroed, 64-byte aligned, disjoint blocks and reuses freed ones', () => {
-    const a = rawAlloc(100), b = rawAlloc(100);
+    const a = rawAlloc(100),
+      b = rawAlloc(100);
     expect(a % 64).toBe(0);
     expect(b % 64).toBe(0);
     expect(Math.abs(a - b)).toBeGreaterThanOrEqual(128);
@@ -32,10 +36,18 @@ describe.runIf(hasSimd())('WebAssembly memory allocator', () => {
   });
   it('reclaims blocks of collected tensors: a loop making many models stays bounded', { timeout: 30000 }, async () => {
     // Like a hyper-parameter search: every trial allocates fresh parameters, then drops them.
-    const trial = (): number => { let s = 0; for (let i = 0; i < 20; i++) s += (allocFloat32(64 * 1024) as Float32Array).length; return s; };
-    trial(); await settle();
+    const trial = (): number => {
+      let s = 0;
+      for (let i = 0; i < 20; i++) s += (allocFloat32(64 * 1024) as Float32Array).length;
+      return s;
+    };
+    trial();
+    await settle();
     const base = heapStats();
-    for (let i = 0; i < 10; i++) { trial(); await settle(); }
+    for (let i = 0; i < 10; i++) {
+      trial();
+      await settle();
+    }
     const after = heapStats();
     // 10 trials × 20 × 256 KiB = 50 MiB were allocated; reuse keeps the high-water mark where it was.
     expect(after.topBytes - base.topBytes).toBeLessThan(8 * 256 * 1024);

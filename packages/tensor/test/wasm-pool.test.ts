@@ -21,7 +21,9 @@ function randArray(n: number, rng: Rng): Float32Array {
 describe.runIf(hasSimd() && threadsAllowed)('two-thread matmul (worker on the shared memory)', () => {
   // share: false makes the worker compute every chunk, so its code path is what the results test.
   const prev = setParallel({ enabled: true, minFlops: 0, share: false });
-  afterAll(() => { setParallel(prev); });
+  afterAll(() => {
+    setParallel(prev);
+  });
   // Every test below needs the worker up, whatever order the tests run in.
   beforeAll(async () => {
     const rng = new Rng(3);
@@ -33,12 +35,24 @@ describe.runIf(hasSimd() && threadsAllowed)('two-thread matmul (worker on the sh
   });
   const rng = new Rng(4);
   // Column split (N ≥ 16) and row split (N < 16), odd sizes, alpha/beta/bias.
-  const cases: [number, number, number][] = [[33, 65, 257], [257, 33, 65], [65, 7, 32], [257, 65, 7], [9, 3, 3], [100, 300, 17], [40, 20, 4100]];
+  const cases: [number, number, number][] = [
+    [33, 65, 257],
+    [257, 33, 65],
+    [65, 7, 32],
+    [257, 65, 7],
+    [9, 3, 3],
+    [100, 300, 17],
+    [40, 20, 4100],
+  ];
   for (const layout of ['NN', 'NT', 'TN'] as const) {
     it(`${layout} computed by the worker in chunks equals the naive kernel`, () => {
-      const before = parallelCalls(), chunksBefore = parallelWorkerChunks();
+      const before = parallelCalls(),
+        chunksBefore = parallelWorkerChunks();
       for (const [M, K, N] of cases) {
-        const A = randArray(M * K, rng), B = randArray(K * N, rng), bias = randArray(N, rng), C = randArray(M * N, rng);
+        const A = randArray(M * K, rng),
+          B = randArray(K * N, rng),
+          bias = randArray(N, rng),
+          C = randArray(M * N, rng);
         const ref = C.slice();
         simd[layout](C, A, B, bias, M, K, N, 0.75, -0.5);
         naive[layout](ref, A, B, bias, M, K, N, 0.75, -0.5);
@@ -57,14 +71,22 @@ describe.runIf(hasSimd())('two threads sharing chunks', () => {
     const prev = setParallel({ enabled: true, minFlops: 0, share: true });
     try {
       const rng = new Rng(5);
-      for (const [M, K, N] of [[64, 256, 512], [300, 40, 24]] as const) {
-        const A = randArray(M * K, rng), B = randArray(K * N, rng), C = randArray(M * N, rng), ref = C.slice();
+      for (const [M, K, N] of [
+        [64, 256, 512],
+        [300, 40, 24],
+      ] as const) {
+        const A = randArray(M * K, rng),
+          B = randArray(K * N, rng),
+          C = randArray(M * N, rng),
+          ref = C.slice();
         matmulNTSimd(C, A, B, null, M, K, N, 1, 1);
         matmulNTNaive(ref, A, B, null, M, K, N, 1, 1);
         let worst = 0;
         for (let i = 0; i < ref.length; i++) worst = Math.max(worst, Math.abs(C[i] - ref[i]));
         expect(worst).toBeLessThan(1e-5 * (Math.sqrt(K) * 4 + 4) * 2);
       }
-    } finally { setParallel(prev); }
+    } finally {
+      setParallel(prev);
+    }
   });
 });

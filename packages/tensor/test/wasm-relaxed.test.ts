@@ -9,13 +9,19 @@ const child = fileURLToPath(new URL('./fixtures/relaxed-child.ts', import.meta.u
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 
 function run(value: string): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', '--conditions=source', child],
-    { cwd: root, encoding: 'utf8', env: { ...process.env, TIMBRE_RELAXED_SIMD: value, TIMBRE_BACKEND: 'simd' } });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '--conditions=source', child], {
+    cwd: root,
+    encoding: 'utf8',
+    env: { ...process.env, TIMBRE_RELAXED_SIMD: value, TIMBRE_BACKEND: 'simd' },
+  });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
 describe.runIf(hasSimd())('TIMBRE_RELAXED_SIMD', () => {
-  for (const [value, relaxed, what] of [['1', true, 'uses the fused multiply-add'], ['0', false, 'keeps multiply and add']] as const) {
+  for (const [value, relaxed, what] of [
+    ['1', true, 'uses the fused multiply-add'],
+    ['0', false, 'keeps multiply and add'],
+  ] as const) {
     it(`=${value} ${what} and still computes the product`, () => {
       const r = run(value);
       expect(r.status, r.stderr).toBe(0);

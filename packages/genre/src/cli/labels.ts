@@ -11,13 +11,14 @@ import { makeBar } from './progress.js';
 
 /** Adds `labels` to the program. */
 export function addLabelsCommand(program: Command): void {
-  program.command('labels')
+  program
+    .command('labels')
     .description('make a label file (track_id<TAB>genre) from last.fm, last.fm JSON or tagtraum .cls')
     .option('--songs <path>', 'songs to label: a song table CSV or a folder of .h5 files (needed for --lastfm)')
     .option('--lastfm', 'ask the last.fm API (track.getTopTags) for each song')
     .option('--lastfm-json <path>', 'offline last.fm tags: lastfm_subset .json file or folder')
     .option('--tagtraum <path>', 'a tagtraum .cls file')
-    .option('--rule <rule>', 'tag → genre rule: top-count (default) or original (the original project\'s rule: the last matching tag among its 17)')
+    .option('--rule <rule>', "tag → genre rule: top-count (default) or original (the original project's rule: the last matching tag among its 17)")
     .option('--vocabulary <json>', 'genre vocabulary: ["rock", …] or {"genres": […], "aliases": {"hip hop": "hip-hop"}}')
     .option('--min-count <n>', 'minimum tag count for the top-count rule', int('--min-count'))
     .option('--lastfm-key <key>', 'last.fm API key (default: $LASTFM_API_KEY; never logged or stored)')
@@ -40,7 +41,10 @@ export function addLabelsCommand(program: Command): void {
         const stop = new AbortController();
         const onSignal = (sig: NodeJS.Signals) => stop.abort(sig);
         const client = new LastfmClient({
-          ...(o.lastfmKey ? { apiKey: o.lastfmKey } : {}), baseUrl: o.baseUrl, cacheFile: o.cache, signal: stop.signal,
+          ...(o.lastfmKey ? { apiKey: o.lastfmKey } : {}),
+          baseUrl: o.baseUrl,
+          cacheFile: o.cache,
+          signal: stop.signal,
           ...lastfmFlagOptions({ rate: o.rate, timeout: o.timeout, retries: o.retries, trackBudget: o.trackBudget }),
         });
         const tracks = await loadTrackRefs(o.songs);
@@ -60,19 +64,33 @@ export function addLabelsCommand(program: Command): void {
           for (const id of [...res.labels.keys()]) if (!ids.has(id)) res.labels.delete(id);
         }
       }
-      writeLabelFile(o.output, res.labels, `genre labels (${o.lastfm ? 'last.fm API' : o.lastfmJson ?? o.tagtraum}; rule ${rule.rule ?? 'top-count'})`);
+      writeLabelFile(o.output, res.labels, `genre labels (${o.lastfm ? 'last.fm API' : (o.lastfmJson ?? o.tagtraum)}; rule ${rule.rule ?? 'top-count'})`);
       const counts: Record<string, number> = {};
       for (const g of res.labels.values()) counts[g] = (counts[g] ?? 0) + 1;
-      print(json, `wrote ${res.labels.size} labels to ${o.output}\n` + Object.entries(res.counts).map(([k, v]) => `  ${k}: ${v}`).join('\n')
-        + '\n' + Object.entries(counts).sort((a, b) => b[1] - a[1]).map(([g, n]) => `  ${g}: ${n}`).join('\n'),
-      { output: o.output, counts: res.counts, genres: counts, failures: res.failures });
+      print(
+        json,
+        `wrote ${res.labels.size} labels to ${o.output}\n` +
+          Object.entries(res.counts)
+            .map(([k, v]) => `  ${k}: ${v}`)
+            .join('\n') +
+          '\n' +
+          Object.entries(counts)
+            .sort((a, b) => b[1] - a[1])
+            .map(([g, n]) => `  ${g}: ${n}`)
+            .join('\n'),
+        { output: o.output, counts: res.counts, genres: counts, failures: res.failures },
+      );
     });
 }
 
 /** Track references (id, artist, title) from a song table or a folder of .h5 files. */
 async function loadTrackRefs(path: string): Promise<TrackRef[]> {
   let isDir = false;
-  try { isDir = statSync(path).isDirectory(); } catch { throw new Error(`--songs ${path}: no such file or directory`); }
+  try {
+    isDir = statSync(path).isDirectory();
+  } catch {
+    throw new Error(`--songs ${path}: no such file or directory`);
+  }
   if (isDir || path.endsWith('.h5')) {
     const out: TrackRef[] = [];
     for (const { path: f } of listMsdFiles(path)) for (const s of readSongs(f)) out.push({ trackId: s.track_id, artist: s.artist_name, title: s.title });
@@ -80,6 +98,7 @@ async function loadTrackRefs(path: string): Promise<TrackRef[]> {
   }
   const t = await readSongTable(path);
   const [ti, ai, tt] = ['track_id', 'artist_name', 'title'].map((c) => t.columns.indexOf(c));
-  if (ti < 0 || ai < 0 || tt < 0) throw new Error(`--songs ${path}: needs track_id, artist name and title columns (has ${t.columns.slice(0, 12).join(', ')}, …)`);
+  if (ti < 0 || ai < 0 || tt < 0)
+    throw new Error(`--songs ${path}: needs track_id, artist name and title columns (has ${t.columns.slice(0, 12).join(', ')}, …)`);
   return t.rows.map((r) => ({ trackId: r[ti], artist: r[ai], title: r[tt] }));
 }

@@ -44,8 +44,21 @@ export function buildProgram(): Command {
     if (program.opts<Globals>().json === true && action.options.some((opt) => opt.attributeName() === 'json')) action.setOptionValue('json', true);
   });
   // In the order the data flows.
-  for (const add of [addExtractCommand, addMergeCommand, addLabelsCommand, addPreprocessCommand, addTrainCommand, addEvaluateCommand,
-    addPredictCommand, addRunCommand, addModelsCommand, addCompareCommand, addSearchCommand, addFitCommand]) add(program);
+  for (const add of [
+    addExtractCommand,
+    addMergeCommand,
+    addLabelsCommand,
+    addPreprocessCommand,
+    addTrainCommand,
+    addEvaluateCommand,
+    addPredictCommand,
+    addRunCommand,
+    addModelsCommand,
+    addCompareCommand,
+    addSearchCommand,
+    addFitCommand,
+  ])
+    add(program);
   return program;
 }
 
@@ -76,5 +89,7 @@ export async function main(argv: readonly string[] = process.argv): Promise<numb
 // Run when executed directly (node dist/cli/main.js, tsx src/cli/main.ts), not when imported.
 const invoked = process.argv[1] ?? '';
 if (/(^|[\\/])(main\.(ts|js)|timbre)$/.test(invoked)) {
-  main().then((code) => { process.exitCode = code; });
+  main().then((code) => {
+    process.exitCode = code;
+  });
 }

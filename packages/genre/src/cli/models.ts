@@ -5,7 +5,8 @@ import { print } from './options.js';
 
 /** Adds `models` to the program. */
 export function addModelsCommand(program: Command): void {
-  program.command('models')
+  program
+    .command('models')
     .description('list the registered models (usable with --model / --models)')
     .option('--json', 'print JSON')
     .action((o) => {

@@ -11,36 +11,64 @@ import { makeBar } from './progress.js';
 
 /** Adds `predict` to the program. */
 export function addPredictCommand(program: Command): void {
-  program.command('predict')
+  program
+    .command('predict')
     .description('label new songs: MSD .h5 files/folders or song table CSVs')
     .argument('<model>', 'model .json')
     .argument('<inputs...>', '.h5 files, folders of them, or CSV song tables')
     .option('-o, --output <csv>', 'write predictions to a CSV')
-    .option('--explain [k]', 'name the k feature groups that moved each prediction most (default 3): the change in the genre\'s probability when the group takes its training median', intAtLeast('--explain', 1))
+    .option(
+      '--explain [k]',
+      "name the k feature groups that moved each prediction most (default 3): the change in the genre's probability when the group takes its training median",
+      intAtLeast('--explain', 1),
+    )
     .action(async (modelPath: string, inputs: string[], o, cmd: Command) => {
       const { json } = cmd.optsWithGlobals<Globals>();
       const { classifier, meta } = loadGenreModel(modelPath);
-      const explain = o.explain === true ? 3 : (o.explain as number | undefined) ?? 0;
+      const explain = o.explain === true ? 3 : ((o.explain as number | undefined) ?? 0);
       const synthetic = (meta.info as { synthetic?: boolean } | undefined)?.synthetic === true;
-      const out = o.output ? new CsvWriter(o.output, ['track_id', 'artist', 'title', 'genre', 'probability', 'reason', ...(o.explain ? ['explanation'] : [])]) : null;
+      const out = o.output
+        ? new CsvWriter(o.output, ['track_id', 'artist', 'title', 'genre', 'probability', 'reason', ...(o.explain ? ['explanation'] : [])])
+        : null;
       const view = json ? new JsonView(synthetic) : new TextView(synthetic, o.output as string | undefined);
       const bar = makeBar(!json);
       let errors;
       try {
-        ({ errors } = await predictInputsStream(classifier, meta, inputs, async (batch) => {
-          if (out !== null) {
-            for (const p of batch) {
-              await out.write([p.trackId, p.artist, p.title, p.genre ?? '', Number.isFinite(p.probability) ? p.probability.toFixed(4) : '', p.reason ?? (p.imputed ? `imputed: ${p.imputed.join(', ')}` : ''),
-                ...(o.explain ? [because(p.explanation)] : [])]);
+        ({ errors } = await predictInputsStream(
+          classifier,
+          meta,
+          inputs,
+          async (batch) => {
+            if (out !== null) {
+              for (const p of batch) {
+                await out.write([
+                  p.trackId,
+                  p.artist,
+                  p.title,
+                  p.genre ?? '',
+                  Number.isFinite(p.probability) ? p.probability.toFixed(4) : '',
+                  p.reason ?? (p.imputed ? `imputed: ${p.imputed.join(', ')}` : ''),
+                  ...(o.explain ? [because(p.explanation)] : []),
+                ]);
+              }
             }
-          }
-          await view.add(batch);
-        }, { explain, onFile: (d, t) => { if (d === 1) bar.start(t, 'reading .h5'); bar.update(d); } }));
+            await view.add(batch);
+          },
+          {
+            explain,
+            onFile: (d, t) => {
+              if (d === 1) bar.start(t, 'reading .h5');
+              bar.update(d);
+            },
+          },
+        ));
         if (out !== null) await out.close();
       } catch (e) {
         await out?.discard();
         throw e;
-      } finally { bar.stop(); }
+      } finally {
+        bar.stop();
+      }
       out?.commit();
       view.end(errors);
     });
@@ -64,8 +92,10 @@ class Imputed {
 
 /** One text line per prediction. */
 function predictionLine(p: Prediction): string {
-  return `${p.trackId}\t${p.genre ?? '?'}\t${Number.isFinite(p.probability) ? p.probability.toFixed(3) : p.reason}\t${p.artist} — ${p.title}` +
-    (p.explanation ? `\n\t  because of ${because(p.explanation)}` : '');
+  return (
+    `${p.trackId}\t${p.genre ?? '?'}\t${Number.isFinite(p.probability) ? p.probability.toFixed(3) : p.reason}\t${p.artist} — ${p.title}` +
+    (p.explanation ? `\n\t  because of ${because(p.explanation)}` : '')
+  );
 }
 
 /**

@@ -6,7 +6,8 @@ import { collect, float, int, print, ruleOptions, type Globals } from './options
 
 /** Adds `preprocess` to the program. */
 export function addPreprocessCommand(program: Command): void {
-  program.command('preprocess')
+  program
+    .command('preprocess')
     .description('song table + labels → preprocessed_data.csv (encoded features, genre, artist, split)')
     .argument('<table>', 'SongCSV, extended CSV, tagtraum-joined CSV or MSD genre dataset text')
     .option('--labels <file>', 'label file (.cls) or last.fm JSON; optional if the table has a genre column')
@@ -25,15 +26,28 @@ export function addPreprocessCommand(program: Command): void {
     .action(async (table: string, o, cmd: Command) => {
       const { json } = cmd.optsWithGlobals<Globals>();
       const report = await preprocessToFile({
-        input: table, ...(o.labels ? { labels: o.labels } : {}), labelRule: ruleOptions(o), joins: o.join, features: o.features,
-        keyEncoding: o.keyEncoding as KeyEncoding, minClassCount: o.minClassCount, rareClasses: o.rare, split: o.split,
-        validFraction: o.valid, testFraction: o.test, seed: o.seed, require: o.require, output: o.output,
+        input: table,
+        ...(o.labels ? { labels: o.labels } : {}),
+        labelRule: ruleOptions(o),
+        joins: o.join,
+        features: o.features,
+        keyEncoding: o.keyEncoding as KeyEncoding,
+        minClassCount: o.minClassCount,
+        rareClasses: o.rare,
+        split: o.split,
+        validFraction: o.valid,
+        testFraction: o.test,
+        seed: o.seed,
+        require: o.require,
+        output: o.output,
       });
       const lines = [
         `wrote ${report.kept} rows × ${report.features.length} features to ${o.output} (${report.format} format, ${report.rowsRead} rows read)`,
         ...Object.entries(report.dropped).map(([r, n]) => `  dropped ${n}: ${r}`),
         ...Object.entries(report.imputed).map(([g, n]) => `  imputed ${g} for ${n} rows (training medians, flagged by ${g}_missing)`),
-        ...(report.truncatedRows.count > 0 ? [`  truncated rows (data-row numbers): ${report.truncatedRows.examples.join(', ')}${report.truncatedRows.count > 10 ? ', …' : ''}`] : []),
+        ...(report.truncatedRows.count > 0
+          ? [`  truncated rows (data-row numbers): ${report.truncatedRows.examples.join(', ')}${report.truncatedRows.count > 10 ? ', …' : ''}`]
+          : []),
         ...report.rareClasses.map((r) => `  rare class ${r.action === 'drop' ? 'dropped' : 'merged'}: ${r.name} (${r.count})`),
         `  classes: ${report.classes.map((c) => `${c.name} ${c.count}`).join(', ')}`,
         `  split (${report.split.kind}, seed ${report.split.seed}): train ${report.split.train} / valid ${report.split.valid} / test ${report.split.test}, ${report.split.artists} artists`,

@@ -11,14 +11,31 @@ export interface Bar {
 /** A progress bar on stderr; disabled when `enabled` is false or stderr is not a terminal. */
 export function makeBar(enabled: boolean): Bar {
   if (!enabled || !process.stderr.isTTY) return { start() {}, update() {}, stop() {} };
-  const bar = new cliProgress.SingleBar({
-    format: '{label} |{bar}| {value}/{total} {extra} eta {eta_formatted}',
-    stream: process.stderr, hideCursor: true, clearOnComplete: false, etaBuffer: 20,
-  }, cliProgress.Presets.shades_classic);
+  const bar = new cliProgress.SingleBar(
+    {
+      format: '{label} |{bar}| {value}/{total} {extra} eta {eta_formatted}',
+      stream: process.stderr,
+      hideCursor: true,
+      clearOnComplete: false,
+      etaBuffer: 20,
+    },
+    cliProgress.Presets.shades_classic,
+  );
   let running = false;
   return {
-    start(total, label) { if (running) bar.stop(); bar.start(total, 0, { label, extra: '' }); running = true; },
-    update(value, extra = '') { if (running) bar.update(value, { extra }); },
-    stop() { if (running) { bar.stop(); running = false; } },
+    start(total, label) {
+      if (running) bar.stop();
+      bar.start(total, 0, { label, extra: '' });
+      running = true;
+    },
+    update(value, extra = '') {
+      if (running) bar.update(value, { extra });
+    },
+    stop() {
+      if (running) {
+        bar.stop();
+        running = false;
+      }
+    },
   };
 }

@@ -11,7 +11,8 @@ import { int, jsonArg, print } from './options.js';
 
 /** Adds `search` to the program. */
 export function addSearchCommand(program: Command): void {
-  program.command('search')
+  program
+    .command('search')
     .description('hyperparameter search (grid, random or TPE) maximising artist-disjoint CV macro-F1 on the training rows only')
     .argument('<preprocessed>', 'preprocessed_data.csv (its test split is never used)')
     .option('--model <name>', 'model to tune: mlp or gbdt (or any registered model with --space)', 'mlp')
@@ -28,20 +29,37 @@ export function addSearchCommand(program: Command): void {
     .action(async (file: string, o) => {
       const { ds, source } = await preparedRows(file, true);
       if (!['tpe', 'random', 'grid'].includes(o.strategy)) throw new Error(`--strategy must be tpe, random or grid, got "${o.strategy}"`);
-      const space: SearchSpace | undefined = (o.space as SearchSpace | undefined) ?? (o.model === 'mlp' ? MLP_SPACE : o.model === 'gbdt' ? GBDT_SPACE : undefined);
+      const space: SearchSpace | undefined =
+        (o.space as SearchSpace | undefined) ?? (o.model === 'mlp' ? MLP_SPACE : o.model === 'gbdt' ? GBDT_SPACE : undefined);
       if (space === undefined) throw new Error(`--model ${o.model} has no built-in space: pass --space`);
       const objective = { model: o.model as string, options: o.options as ModelOptions, cv: { folds: o.folds, seed: o.seed } };
       const result = await runSearch(ds, objective, {
-        space, strategy: o.strategy as Strategy, trials: o.trials, parallel: o.parallel, seed: o.seed, ...(o.journal ? { journal: o.journal } : {}),
-        onTrial: (t, resumed) => { if (!o.json) process.stderr.write(`  trial ${t.index}${resumed ? ' (journal)' : ''}: macro-F1 ${t.score.toFixed(4)}\n`); },
+        space,
+        strategy: o.strategy as Strategy,
+        trials: o.trials,
+        parallel: o.parallel,
+        seed: o.seed,
+        ...(o.journal ? { journal: o.journal } : {}),
+        onTrial: (t, resumed) => {
+          if (!o.json) process.stderr.write(`  trial ${t.index}${resumed ? ' (journal)' : ''}: macro-F1 ${t.score.toFixed(4)}\n`);
+        },
       });
       if (o.report) {
         const sec = searchReportSection(result);
-        writeFileAtomic(o.report, `<!doctype html><html><head><meta charset="utf-8"><title>${escapeHtml(sec.title)}</title></head><body><h1>${escapeHtml(sec.title)}</h1>${sec.html}</body></html>\n`);
+        writeFileAtomic(
+          o.report,
+          `<!doctype html><html><head><meta charset="utf-8"><title>${escapeHtml(sec.title)}</title></head><body><h1>${escapeHtml(sec.title)}</h1>${sec.html}</body></html>\n`,
+        );
       }
       const best = { ...result.best, options: paramsToOptions(result.best.params, objective.options) };
-      print(o.json, [`${source}: ${ds.rows} rows; ${result.trials.length} trials (${result.resumed} from the journal)`,
-        `best trial ${best.index}: CV macro-F1 ${best.score.toFixed(4)}, accuracy ${(100 * best.accuracy).toFixed(1)} %`,
-        `options: ${JSON.stringify(best.options)}`].join('\n'), { source, rows: ds.rows, best, trials: result.trials });
+      print(
+        o.json,
+        [
+          `${source}: ${ds.rows} rows; ${result.trials.length} trials (${result.resumed} from the journal)`,
+          `best trial ${best.index}: CV macro-F1 ${best.score.toFixed(4)}, accuracy ${(100 * best.accuracy).toFixed(1)} %`,
+          `options: ${JSON.stringify(best.options)}`,
+        ].join('\n'),
+        { source, rows: ds.rows, best, trials: result.trials },
+      );
     });
 }

@@ -14,7 +14,13 @@ import { makeBar } from './progress.js';
 export function resolvePreset(o: Record<string, unknown>, presetGiven: boolean): string {
   const preset = o.preset as string;
   if (presetGiven || preset !== 'auto') return preset;
-  const mlpProtocol = o.model !== undefined || o.ensemble !== undefined || o.modelOptions !== undefined || o.resplit === true || o.refit === false || Object.keys(mlpOverrides(o)).length > 0;
+  const mlpProtocol =
+    o.model !== undefined ||
+    o.ensemble !== undefined ||
+    o.modelOptions !== undefined ||
+    o.resplit === true ||
+    o.refit === false ||
+    Object.keys(mlpOverrides(o)).length > 0;
   return mlpProtocol ? 'default' : 'auto';
 }
 
@@ -22,10 +28,19 @@ export function resolvePreset(o: Record<string, unknown>, presetGiven: boolean):
 export function modelChoice(o: Record<string, unknown>): { ensemble: number; model?: string; modelOptions?: Record<string, unknown> } {
   const model = o.model as string | undefined;
   if (model !== undefined && model !== 'mlp') {
-    if (o.ensemble !== undefined && o.ensemble !== 1) throw new Error(`--ensemble applies to the MLP only, not to --model ${model} (try --model seed-ensemble)`);
+    if (o.ensemble !== undefined && o.ensemble !== 1)
+      throw new Error(`--ensemble applies to the MLP only, not to --model ${model} (try --model seed-ensemble)`);
     const mlpFlags = Object.keys(mlpOverrides(o));
-    if (mlpFlags.length > 0) throw new Error(`--${mlpFlags[0].replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} is an MLP setting; --model ${model} takes --model-options JSON instead`);
-    if (!listModels().some((m) => m.name === model)) throw new Error(`--model: unknown model "${model}" (known: ${listModels().map((m) => m.name).join(', ')})`);
+    if (mlpFlags.length > 0)
+      throw new Error(
+        `--${mlpFlags[0].replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} is an MLP setting; --model ${model} takes --model-options JSON instead`,
+      );
+    if (!listModels().some((m) => m.name === model))
+      throw new Error(
+        `--model: unknown model "${model}" (known: ${listModels()
+          .map((m) => m.name)
+          .join(', ')})`,
+      );
     return { ensemble: 1, model, modelOptions: (o.modelOptions as Record<string, unknown> | undefined) ?? {} };
   }
   if (o.modelOptions !== undefined) throw new Error('--model-options needs --model (MLP settings have their own flags)');
@@ -48,23 +63,38 @@ export function mlpOverrides(o: Record<string, unknown>): Partial<MlpOptions> {
 }
 
 /** Help of `--preset` for `train`, where `auto` is the default. */
-const TRAIN_PRESET_HELP = 'auto (the default: choose among logistic regression with C tuned, random forest, GBDT, the MLP seed ensemble and their blends by artist-disjoint CV on this data, estimate the choice by nested CV, fit the winner on every row and calibrate it; --budget bounds it), default (the MLP seed ensemble, scored over --seeds on the test split), or original (the original project\'s MLP). Without --preset, MLP flags, --model, --ensemble, --resplit or --no-refit select default';
+const TRAIN_PRESET_HELP =
+  "auto (the default: choose among logistic regression with C tuned, random forest, GBDT, the MLP seed ensemble and their blends by artist-disjoint CV on this data, estimate the choice by nested CV, fit the winner on every row and calibrate it; --budget bounds it), default (the MLP seed ensemble, scored over --seeds on the test split), or original (the original project's MLP). Without --preset, MLP flags, --model, --ensemble, --resplit or --no-refit select default";
 /** Help of `--preset` for `run`, which keeps the MLP preset as its default. */
-const RUN_PRESET_HELP = 'default (the MLP seed ensemble) or original (the original project\'s MLP). run scores every seed on its stored test split and reports each; the auto preset chooses on all rows by cross-validation instead, so it is a train option (timbre train <preprocessed.csv>, where it is the default)';
+const RUN_PRESET_HELP =
+  "default (the MLP seed ensemble) or original (the original project's MLP). run scores every seed on its stored test split and reports each; the auto preset chooses on all rows by cross-validation instead, so it is a train option (timbre train <preprocessed.csv>, where it is the default)";
 
 /** The flags `train` and `run` share: preset, model, seeds, split, scaler and the MLP's settings. */
 export function addTrainOptions(c: Command, command: 'train' | 'run'): Command {
   const presets = command === 'train' ? ['auto', 'default', 'original'] : ['default', 'original', 'auto'];
   return c
-    .addOption(new Option('--preset <name>', command === 'train' ? TRAIN_PRESET_HELP : RUN_PRESET_HELP).choices(presets).default(command === 'train' ? 'auto' : 'default'))
-    .option('--ensemble <k>', 'seed ensemble of K MLPs per model, probabilities averaged (1 = one MLP; default: the preset\'s)', int('--ensemble'))
+    .addOption(
+      new Option('--preset <name>', command === 'train' ? TRAIN_PRESET_HELP : RUN_PRESET_HELP)
+        .choices(presets)
+        .default(command === 'train' ? 'auto' : 'default'),
+    )
+    .option('--ensemble <k>', "seed ensemble of K MLPs per model, probabilities averaged (1 = one MLP; default: the preset's)", int('--ensemble'))
     .option('--model <name>', 'a registry model instead of the MLP: gbdt, rf, logreg, … (see `timbre models`; saved: gbdt, rf, logreg)')
     .option('--model-options <json>', 'options of --model as JSON, e.g. \'{"nRounds":300}\'', jsonArg('--model-options'))
     .option('--seeds <list>', 'seeds: a count ("5" = 1..5) or a list ("1,2,3")', seedsArg, [1, 2, 3])
-    .option('--budget <seconds>', 'auto: wall-clock seconds for the whole train (default: 55 up to 2,000 rows, +25 per 1,000 rows beyond, at most 170). The choice and the nested estimate may use four fifths, the final fit the rest; every candidate (logistic regression, MLP, GBDT, random forest) is fitted once, in that order, before further C values and MLP seeds, so less time means fewer C values and MLP seeds, then fewer candidates; the nested estimate (--nested) runs only with the time the choice left. More time lets all 7 C values and 5 MLP seeds run, then the estimate', float('--budget'))
-    .option('--no-refit', 'save the first seed\'s model as evaluated instead of refitting it on every labelled row')
+    .option(
+      '--budget <seconds>',
+      'auto: wall-clock seconds for the whole train (default: 55 up to 2,000 rows, +25 per 1,000 rows beyond, at most 170). The choice and the nested estimate may use four fifths, the final fit the rest; every candidate (logistic regression, MLP, GBDT, random forest) is fitted once, in that order, before further C values and MLP seeds, so less time means fewer C values and MLP seeds, then fewer candidates; the nested estimate (--nested) runs only with the time the choice left. More time lets all 7 C values and 5 MLP seeds run, then the estimate',
+      float('--budget'),
+    )
+    .option('--no-refit', "save the first seed's model as evaluated instead of refitting it on every labelled row")
     .option('--resplit', 'draw a new artist-disjoint split for every seed (mean ± std then includes split variance)')
-    .option('-j, --jobs <n>', 'seeds trained at once, on this thread and worker threads (same results as 1; default: the number of cores)', int('--jobs'), availableParallelism())
+    .option(
+      '-j, --jobs <n>',
+      'seeds trained at once, on this thread and worker threads (same results as 1; default: the number of cores)',
+      int('--jobs'),
+      availableParallelism(),
+    )
     .addOption(new Option('--scaler <kind>', 'feature scaling fitted on the training split').choices(['standard', 'minmax']).default('standard'))
     .option('--epochs <n>', 'maximum epochs', int('--epochs'))
     .option('--lr <x>', 'learning rate', float('--lr'))

@@ -88,7 +88,11 @@ function clearWork(work: string): void {
 }
 
 function removeIfEmpty(dir: string): void {
-  try { rmdirSync(dir); } catch { /* not empty, or already gone */ }
+  try {
+    rmdirSync(dir);
+  } catch {
+    /* not empty, or already gone */
+  }
 }
 
 /** Fails if `path` is a directory (an output must be a file). */
@@ -125,7 +129,16 @@ export async function extractMsd(opts: ExtractOptions): Promise<ExtractResult> {
   const skipped: SkippedPath[] = [];
   const all = walkFiles(input, '.h5', { onSkip: (s) => skipped.push(s) });
   if (all.length === 0) {
-    throw new Error(`extract: no .h5 files under ${opts.input}${skipped.length > 0 ? ` (skipped: ${skipped.slice(0, 3).map((s) => `${s.rel}: ${s.reason}`).join('; ')})` : ''}`);
+    throw new Error(
+      `extract: no .h5 files under ${opts.input}${
+        skipped.length > 0
+          ? ` (skipped: ${skipped
+              .slice(0, 3)
+              .map((s) => `${s.rel}: ${s.reason}`)
+              .join('; ')})`
+          : ''
+      }`,
+    );
   }
   const files = shardFiles(all, shard); // a shard of a small input may be empty: it then writes header-only files
   const walkErrors = shardFiles(skipped, shard).map((s) => ({ file: s.rel, reason: s.reason }));
@@ -179,7 +192,8 @@ interface Plan {
 async function extractLocked(opts: ExtractOptions, plan: Plan): Promise<ExtractResult> {
   const { output, extendedOutput, errorsOutput, work, batchSize, files, manifest } = plan;
   if (opts.restart === true) clearWork(work);
-  const manifestPath = `${work}/${MANIFEST_NAME}`, oldManifestPath = `${work}/${OLD_MANIFEST_NAME}`;
+  const manifestPath = `${work}/${MANIFEST_NAME}`,
+    oldManifestPath = `${work}/${OLD_MANIFEST_NAME}`;
   const text = manifestText(manifest, files);
   const found = existsSync(manifestPath) ? manifestPath : existsSync(oldManifestPath) ? oldManifestPath : null;
   if (found !== null) {
@@ -192,13 +206,17 @@ async function extractLocked(opts: ExtractOptions, plan: Plan): Promise<ExtractR
       throw new Error(`extract: ${found} is not a manifest this extractor wrote; use --restart (restart: true) to start over`);
     }
     if (why !== null) {
-      throw new Error(`extract: ${work} holds an interrupted run for ${why}; rerun with its settings to resume, or use --restart (restart: true) to start over`);
+      throw new Error(
+        `extract: ${work} holds an interrupted run for ${why}; rerun with its settings to resume, or use --restart (restart: true) to start over`,
+      );
     }
   } else {
     const orphans = existsSync(work) ? readdirSync(work).filter((f) => PART_RE.test(f)) : [];
     if (orphans.length > 0) {
-      throw new Error(`extract: ${work} holds ${orphans.length} part file(s) (${orphans[0]}, …) but no manifest naming the input they came from, ` +
-        'so they cannot be trusted; use --restart (restart: true) to discard them');
+      throw new Error(
+        `extract: ${work} holds ${orphans.length} part file(s) (${orphans[0]}, …) but no manifest naming the input they came from, ` +
+          'so they cannot be trusted; use --restart (restart: true) to discard them',
+      );
     }
     mkdirSync(work, { recursive: true });
     writeFileAtomic(manifestPath, text);
@@ -208,16 +226,25 @@ async function extractLocked(opts: ExtractOptions, plan: Plan): Promise<ExtractR
   for (let b = 0; b * batchSize < files.length; b++) {
     batches.push({ batch: b, files: files.slice(b * batchSize, (b + 1) * batchSize), part: partName(work, b) });
   }
-  const finished = new Set(readdirSync(work).filter((f) => PART_RE.test(f)).map((f) => `${work}/${f}`)); // as partName spells them
+  const finished = new Set(
+    readdirSync(work)
+      .filter((f) => PART_RE.test(f))
+      .map((f) => `${work}/${f}`),
+  ); // as partName spells them
   const pending = batches.filter((t) => !finished.has(t.part));
   const resumedBatches = batches.length - pending.length;
   let doneFiles = batches.length === 0 ? 0 : files.length - pending.reduce((a, t) => a + t.files.length, 0);
   let songs = 0;
 
-  const bar = (opts.progress ?? process.stderr.isTTY === true) ? new SingleBar({
-    format: 'extract |{bar}| {percentage}% | {value}/{total} files | {songs} songs | {rate} songs/s | ETA {eta_formatted}',
-    stream: process.stderr, etaBuffer: 50, hideCursor: true,
-  }) : null;
+  const bar =
+    (opts.progress ?? process.stderr.isTTY === true)
+      ? new SingleBar({
+          format: 'extract |{bar}| {percentage}% | {value}/{total} files | {songs} songs | {rate} songs/s | ETA {eta_formatted}',
+          stream: process.stderr,
+          etaBuffer: 50,
+          hideCursor: true,
+        })
+      : null;
   let startedAt = -1; // the rate clock starts with the first finished file (worker start-up excluded)
   bar?.start(files.length, doneFiles, { songs: 0, rate: '0' });
   const tick = (n: number): void => {
@@ -236,7 +263,16 @@ async function extractLocked(opts: ExtractOptions, plan: Plan): Promise<ExtractR
 
   const errors = await joinParts(batches, plan.walkErrors, output, extendedOutput, errorsOutput);
   if (opts.keepWork !== true) clearWork(work);
-  return { files: files.length + plan.walkErrors.length, songs: errors.songs, errors: errors.errors, resumedBatches, staleLock: plan.staleLock, output, extendedOutput, errorsOutput };
+  return {
+    files: files.length + plan.walkErrors.length,
+    songs: errors.songs,
+    errors: errors.errors,
+    resumedBatches,
+    staleLock: plan.staleLock,
+    output,
+    extendedOutput,
+    errorsOutput,
+  };
 }
 
 /** Runs the batches on `workers` threads (0 = inline), a batch to whichever thread is free. */
@@ -253,7 +289,11 @@ async function runPending(pending: BatchTask[], workers: number, tick: (songs: n
   }
   if (pending.length === 0) return;
   if (signal?.aborted === true) throw aborted();
-  const pool = await WorkerPool.start<BatchTask, { songs: number; errors: number }, FileDone>('extract', siblingModule(import.meta.url, 'worker'), Math.min(workers, pending.length));
+  const pool = await WorkerPool.start<BatchTask, { songs: number; errors: number }, FileDone>(
+    'extract',
+    siblingModule(import.meta.url, 'worker'),
+    Math.min(workers, pending.length),
+  );
   try {
     await pool.run(pending, { onProgress: (_, p) => tick(p.songs), ...(signal ? { signal } : {}) });
   } catch (e) {
@@ -265,14 +305,25 @@ async function runPending(pending: BatchTask[], workers: number, tick: (songs: n
 
 const isAborted = (signal?: AbortSignal): boolean => signal?.aborted === true;
 
-interface PartLine { f: string; i?: number; s?: string[]; x?: string[]; e?: string }
+interface PartLine {
+  f: string;
+  i?: number;
+  s?: string[];
+  x?: string[];
+  e?: string;
+}
 
 /**
  * Joins the parts in batch order into the three outputs; SongNumber is the 1-based row number. The
  * errors file lists the files that could not be read and the paths the walk skipped, by path.
  */
-async function joinParts(batches: readonly BatchTask[], walkErrors: readonly { file: string; reason: string }[],
-    output: string, extendedOutput: string, errorsOutput: string): Promise<{ songs: number; errors: { file: string; reason: string }[] }> {
+async function joinParts(
+  batches: readonly BatchTask[],
+  walkErrors: readonly { file: string; reason: string }[],
+  output: string,
+  extendedOutput: string,
+  errorsOutput: string,
+): Promise<{ songs: number; errors: { file: string; reason: string }[] }> {
   const song = new CsvWriter(output, SONGCSV_COLUMNS);
   const ext = new CsvWriter(extendedOutput, EXTENDED_COLUMNS);
   const err = new CsvWriter(errorsOutput, ERROR_COLUMNS);

@@ -44,10 +44,15 @@ export function parseShard(spec: string, env: Record<string, string | undefined>
   let indexText = m[1];
   let from = 'the argument';
   if (indexText === '') {
-    const k8s = env.JOB_COMPLETION_INDEX, slurm = env.SLURM_ARRAY_TASK_ID;
-    if (k8s !== undefined && k8s !== '') { indexText = k8s; from = 'JOB_COMPLETION_INDEX'; }
-    else if (slurm !== undefined && slurm !== '') { indexText = slurm; from = 'SLURM_ARRAY_TASK_ID'; }
-    else throw new RangeError(`--shard ${spec}: no shard index given and neither JOB_COMPLETION_INDEX nor SLURM_ARRAY_TASK_ID is set`);
+    const k8s = env.JOB_COMPLETION_INDEX,
+      slurm = env.SLURM_ARRAY_TASK_ID;
+    if (k8s !== undefined && k8s !== '') {
+      indexText = k8s;
+      from = 'JOB_COMPLETION_INDEX';
+    } else if (slurm !== undefined && slurm !== '') {
+      indexText = slurm;
+      from = 'SLURM_ARRAY_TASK_ID';
+    } else throw new RangeError(`--shard ${spec}: no shard index given and neither JOB_COMPLETION_INDEX nor SLURM_ARRAY_TASK_ID is set`);
   }
   const index = Number(indexText);
   if (!Number.isInteger(count) || count < 1) throw new RangeError(`--shard ${spec}: shard count must be >= 1`);

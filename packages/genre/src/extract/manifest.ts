@@ -23,8 +23,7 @@ export const MANIFEST_NAME = 'manifest.jsonl';
 /** The single-object manifest of earlier versions (version 1 listed paths only). */
 export const OLD_MANIFEST_NAME = 'manifest.json';
 
-const headerLine = (h: ManifestHeader, files: number): string =>
-  JSON.stringify({ version: 3, input: h.input, shard: h.shard, batchSize: h.batchSize, files });
+const headerLine = (h: ManifestHeader, files: number): string => JSON.stringify({ version: 3, input: h.input, shard: h.shard, batchSize: h.batchSize, files });
 // Files per line: one JSON.stringify per line of 1,000 files builds the text at the speed of one
 // JSON.stringify of the whole list, where a template string per file takes 2-3x as long for 1M files.
 const FILES_PER_LINE = 1000;
@@ -80,10 +79,13 @@ export function manifestMismatch(old: string, header: ManifestHeader, files: rea
   const why = headerMismatch(h, header);
   if (why !== null) return why;
   // Same settings, different files: find the first line that differs, then the first entry in it.
-  let a = oldEnd + 1, b = nowText.indexOf('\n') + 1;
-  const then = Number(h.files), now = files.length;
+  let a = oldEnd + 1,
+    b = nowText.indexOf('\n') + 1;
+  const then = Number(h.files),
+    now = files.length;
   for (let start = 0; ; start += FILES_PER_LINE) {
-    const aEnd = old.indexOf('\n', a), bEnd = nowText.indexOf('\n', b);
+    const aEnd = old.indexOf('\n', a),
+      bEnd = nowText.indexOf('\n', b);
     if (aEnd < 0 && start >= now) return null; // the same files; the header only spelled differently
     if (aEnd < 0) return differentList(then, now, `${files[start].rel} is new`);
     const lineA = old.slice(a, aEnd);

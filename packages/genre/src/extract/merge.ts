@@ -36,7 +36,8 @@ function collectShards(inputs: readonly string[]): { path: string; index: number
   }
   if (out.length === 0) throw new Error(`merge: no shard outputs (NAME.shard-iiii-of-nnnn.csv) in ${inputs.join(', ')}`);
   const count = out[0].count;
-  if (out.some((s) => s.count !== count)) throw new Error(`merge: shard outputs of different shard counts: ${[...new Set(out.map((s) => s.count))].join(', ')}`);
+  if (out.some((s) => s.count !== count))
+    throw new Error(`merge: shard outputs of different shard counts: ${[...new Set(out.map((s) => s.count))].join(', ')}`);
   const have = new Set(out.map((s) => s.index));
   if (have.size !== out.length) throw new Error('merge: the same shard is given twice');
   const missing: number[] = [];
@@ -68,7 +69,9 @@ async function* shardRows(path: string, header: readonly string[]): AsyncGenerat
  */
 export async function mergeShards(inputs: readonly string[], output: string): Promise<MergeResult> {
   const shards = collectShards(inputs);
-  const out = resolve(output), extOut = siblingOutput(out, '.extended.csv'), errOut = siblingOutput(out, '.errors.csv');
+  const out = resolve(output),
+    extOut = siblingOutput(out, '.extended.csv'),
+    errOut = siblingOutput(out, '.errors.csv');
   const song = new CsvWriter(out, SONGCSV_COLUMNS);
   const ext = new CsvWriter(extOut, EXTENDED_COLUMNS);
   const err = new CsvWriter(errOut, ERROR_COLUMNS);
@@ -76,11 +79,15 @@ export async function mergeShards(inputs: readonly string[], output: string): Pr
   const errors: string[][] = [];
   await writeAll([song, ext, err], async () => {
     const heads = shards.map((s) => ({
-      songs: shardRows(s.path, SONGCSV_COLUMNS), exts: shardRows(siblingOutput(s.path, '.extended.csv'), EXTENDED_COLUMNS),
-      path: s.path, song: null as string[] | null, ext: null as string[] | null,
+      songs: shardRows(s.path, SONGCSV_COLUMNS),
+      exts: shardRows(siblingOutput(s.path, '.extended.csv'), EXTENDED_COLUMNS),
+      path: s.path,
+      song: null as string[] | null,
+      ext: null as string[] | null,
     }));
     const advance = async (h: (typeof heads)[number]): Promise<void> => {
-      const a = await h.songs.next(), b = await h.exts.next();
+      const a = await h.songs.next(),
+        b = await h.exts.next();
       if (a.done !== b.done) throw new Error(`merge: ${h.path} and its extended CSV have different row counts`);
       h.song = a.done === true ? null : a.value;
       h.ext = b.done === true ? null : b.value;

@@ -8,9 +8,24 @@ import { audioFeatureNames, audioFeatureValues, audioSummary } from '../msd/audi
 
 /** The original project's SongCSV header (SEED.md), without its trailing empty column. Genre comes from labelling, later. */
 export const SONGCSV_COLUMNS = [
-  'SongNumber', 'SongID', 'AlbumID', 'AlbumName', 'ArtistID', 'ArtistLatitude', 'ArtistLocation', 'ArtistLongitude',
-  'ArtistName', 'Danceability', 'Duration', 'KeySignature', 'KeySignatureConfidence', 'Tempo', 'TimeSignature',
-  'TimeSignatureConfidence', 'Title', 'Year',
+  'SongNumber',
+  'SongID',
+  'AlbumID',
+  'AlbumName',
+  'ArtistID',
+  'ArtistLatitude',
+  'ArtistLocation',
+  'ArtistLongitude',
+  'ArtistName',
+  'Danceability',
+  'Duration',
+  'KeySignature',
+  'KeySignatureConfidence',
+  'Tempo',
+  'TimeSignature',
+  'TimeSignatureConfidence',
+  'Title',
+  'Year',
 ] as const;
 
 /** Extended header: source file, row in it, every scalar field, segment count, audio summaries. */
@@ -27,10 +42,23 @@ export function numberCell(x: number): string {
 /** SongCSV cells of a song, without SongNumber (assigned when the parts are joined). */
 export function songCsvCells(s: Song): string[] {
   return [
-    s.song_id, numberCell(s.release_7digitalid), s.release, s.artist_id, numberCell(s.artist_latitude), s.artist_location,
-    numberCell(s.artist_longitude), s.artist_name, numberCell(s.danceability), numberCell(s.duration), numberCell(s.key),
-    numberCell(s.key_confidence), numberCell(s.tempo), numberCell(s.time_signature), numberCell(s.time_signature_confidence),
-    s.title, numberCell(s.year),
+    s.song_id,
+    numberCell(s.release_7digitalid),
+    s.release,
+    s.artist_id,
+    numberCell(s.artist_latitude),
+    s.artist_location,
+    numberCell(s.artist_longitude),
+    s.artist_name,
+    numberCell(s.danceability),
+    numberCell(s.duration),
+    numberCell(s.key),
+    numberCell(s.key_confidence),
+    numberCell(s.tempo),
+    numberCell(s.time_signature),
+    numberCell(s.time_signature_confidence),
+    s.title,
+    numberCell(s.year),
   ];
 }
 

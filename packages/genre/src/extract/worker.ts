@@ -29,7 +29,8 @@ export interface ReadResult {
 
 /** Reads every song of every file (all getters); returns a checksum so the work cannot be skipped. */
 export function readAll(paths: readonly string[]): ReadResult {
-  let songs = 0, checksum = 0;
+  let songs = 0,
+    checksum = 0;
   const errors: string[] = [];
   for (const p of paths) {
     try {
@@ -47,9 +48,11 @@ export function readAll(paths: readonly string[]): ReadResult {
 /** Processes one batch; exported so the main thread can run it inline (workers: 0) or in tests. */
 export function runBatch(task: BatchTask, onFile?: (songs: number, ok: boolean) => void): { songs: number; errors: number } {
   const lines: string[] = [];
-  let songs = 0, errors = 0;
+  let songs = 0,
+    errors = 0;
   for (const f of task.files) {
-    let n = 0, ok = true;
+    let n = 0,
+      ok = true;
     try {
       const list = readSongs(f.path);
       if (list.length === 0) throw new Error(`msd: ${f.path}: holds no songs`);

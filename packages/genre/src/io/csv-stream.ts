@@ -20,7 +20,9 @@ async function* byteChunks(path: string, what: string): AsyncGenerator<Buffer> {
 /** Whether the strict reader gets through the whole file (false on a malformed record). */
 async function strictParses(path: string, what: string): Promise<boolean> {
   try {
-    for await (const _ of csvRecords(path, what, { unreadable: 'cannot read the file' })) { /* read only */ }
+    for await (const _ of csvRecords(path, what, { unreadable: 'cannot read the file' })) {
+      /* read only */
+    }
     return true;
   } catch (e) {
     if (e instanceof CsvParseError) return false;
@@ -49,7 +51,8 @@ export async function* streamCsv(path: string, what: string): AsyncGenerator<str
  * lines end in \n (a row spans one line or more), for sizing arrays before reading.
  */
 export async function countLines(path: string, what: string): Promise<number> {
-  let n = 0, last = 10;
+  let n = 0,
+    last = 10;
   for await (const b of byteChunks(path, what)) {
     for (let i = b.indexOf(10); i >= 0; i = b.indexOf(10, i + 1)) n++;
     if (b.length > 0) last = b[b.length - 1];

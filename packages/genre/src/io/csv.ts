@@ -45,7 +45,11 @@ export async function readCsv(path: string, what: string): Promise<CsvText> {
 /** True when the file starts (first 20,000 characters) with Python bytes reprs (`"b'…'"`): never valid CSV. */
 export async function csvNeedsTolerance(path: string, what: string): Promise<boolean> {
   let fh: FileHandle;
-  try { fh = await open(path, 'r'); } catch (e) { throw new Error(`${what}: ${path}: cannot read the file`, { cause: e }); }
+  try {
+    fh = await open(path, 'r');
+  } catch (e) {
+    throw new Error(`${what}: ${path}: cannot read the file`, { cause: e });
+  }
   try {
     const b = Buffer.alloc(80004);
     const { bytesRead } = await fh.read(b, 0, b.length, 0);
@@ -123,8 +127,16 @@ export function decodeBytesRepr(s: string): string {
     const ch = s[i];
     if (ch === '\\' && i + 1 < s.length) {
       const n = s[i + 1];
-      if (n === 'x' && /^[0-9a-fA-F]{2}$/.test(s.slice(i + 2, i + 4))) { bytes.push(parseInt(s.slice(i + 2, i + 4), 16)); i += 3; continue; }
-      if (n in SIMPLE_ESCAPES) { bytes.push(...enc.encode(SIMPLE_ESCAPES[n])); i++; continue; }
+      if (n === 'x' && /^[0-9a-fA-F]{2}$/.test(s.slice(i + 2, i + 4))) {
+        bytes.push(parseInt(s.slice(i + 2, i + 4), 16));
+        i += 3;
+        continue;
+      }
+      if (n in SIMPLE_ESCAPES) {
+        bytes.push(...enc.encode(SIMPLE_ESCAPES[n]));
+        i++;
+        continue;
+      }
     }
     bytes.push(...enc.encode(ch));
   }
@@ -143,7 +155,10 @@ export class CsvParseError extends Error {
   override name = 'CsvParseError';
 }
 
-const QUOTE = 34, COMMA = 44, CR = 13, LF = 10;
+const QUOTE = 34,
+  COMMA = 44,
+  CR = 13,
+  LF = 10;
 // Exact powers of ten as doubles (10^22 is the largest that is exact).
 const POW10 = Array.from({ length: 23 }, (_, k) => Number(`1e${k}`));
 const CHUNK = 1 << 20;
@@ -156,10 +171,14 @@ function spaceLen(buf: Uint8Array, i: number, end: number): number {
   const b = buf[i];
   if (b === 32 || b === 9 || b === 11 || b === 12) return 1;
   if (b < 0xc2) return 0;
-  if (b === 0xc2) { if (i + 1 >= end) return -1; return buf[i + 1] === 0xa0 ? 2 : 0; }
+  if (b === 0xc2) {
+    if (i + 1 >= end) return -1;
+    return buf[i + 1] === 0xa0 ? 2 : 0;
+  }
   if (b !== 0xe1 && b !== 0xe2 && b !== 0xe3 && b !== 0xef) return 0;
   if (i + 2 >= end) return -1;
-  const b1 = buf[i + 1], b2 = buf[i + 2];
+  const b1 = buf[i + 1],
+    b2 = buf[i + 2];
   if (b === 0xe1) return b1 === 0x9a && b2 === 0x80 ? 3 : 0; // U+1680
   if (b === 0xe3) return b1 === 0x80 && b2 === 0x80 ? 3 : 0; // U+3000
   if (b === 0xef) return b1 === 0xbb && b2 === 0xbf ? 3 : 0; // U+FEFF
@@ -200,17 +219,36 @@ export class CsvRecord {
    */
   plainNumber(i: number): number {
     if (this.#strings !== null || this.#escaped[i] === 1) return NaN;
-    const buf = this.#buf, end = this.#end[i];
+    const buf = this.#buf,
+      end = this.#end[i];
     let p = this.#start[i];
     if (p >= end) return NaN;
-    let neg = false, c = buf[p];
-    if (c === 45 || c === 43) { neg = c === 45; if (++p >= end) return NaN; c = buf[p]; }
-    let m = 0, digits = 0, scale = 0;
-    while (c >= 48 && c <= 57) { m = m * 10 + (c - 48); digits++; if (++p >= end) break; c = buf[p]; }
+    let neg = false,
+      c = buf[p];
+    if (c === 45 || c === 43) {
+      neg = c === 45;
+      if (++p >= end) return NaN;
+      c = buf[p];
+    }
+    let m = 0,
+      digits = 0,
+      scale = 0;
+    while (c >= 48 && c <= 57) {
+      m = m * 10 + (c - 48);
+      digits++;
+      if (++p >= end) break;
+      c = buf[p];
+    }
     if (p < end && c === 46) {
       p++;
       c = p < end ? buf[p] : 0;
-      while (c >= 48 && c <= 57) { m = m * 10 + (c - 48); digits++; scale++; if (++p >= end) break; c = buf[p]; }
+      while (c >= 48 && c <= 57) {
+        m = m * 10 + (c - 48);
+        digits++;
+        scale++;
+        if (++p >= end) break;
+        c = buf[p];
+      }
     }
     if (digits === 0 || digits > 15) return NaN;
     if (p < end) {
@@ -218,9 +256,19 @@ export class CsvRecord {
       if (++p >= end) return NaN;
       c = buf[p];
       let eneg = false;
-      if (c === 45 || c === 43) { eneg = c === 45; if (++p >= end) return NaN; c = buf[p]; }
-      let e = 0, ed = 0;
-      while (c >= 48 && c <= 57) { e = e * 10 + (c - 48); ed++; if (++p >= end) break; c = buf[p]; }
+      if (c === 45 || c === 43) {
+        eneg = c === 45;
+        if (++p >= end) return NaN;
+        c = buf[p];
+      }
+      let e = 0,
+        ed = 0;
+      while (c >= 48 && c <= 57) {
+        e = e * 10 + (c - 48);
+        ed++;
+        if (++p >= end) break;
+        c = buf[p];
+      }
       if (ed === 0 || p < end || ed > 3) return NaN;
       scale -= eneg ? -e : e;
     }
@@ -232,10 +280,14 @@ export class CsvRecord {
   /** True when field `i` is empty or only whitespace (what `String.prototype.trim` removes). */
   isBlank(i: number): boolean {
     if (this.#strings !== null) return this.#strings[i].trim() === '';
-    const buf = this.#buf, end = this.#end[i];
-    for (let p = this.#start[i]; p < end;) {
+    const buf = this.#buf,
+      end = this.#end[i];
+    for (let p = this.#start[i]; p < end; ) {
       const b = buf[p];
-      if (b === CR || b === LF) { p++; continue; }
+      if (b === CR || b === LF) {
+        p++;
+        continue;
+      }
       const n = spaceLen(buf, p, end);
       if (n <= 0) return false;
       p += n;
@@ -261,9 +313,15 @@ export class CsvRecord {
   push(start: number, end: number, escaped: boolean): void {
     if (this.count === this.#start.length) {
       const n = this.count * 2;
-      const s = new Int32Array(n), e = new Int32Array(n), q = new Uint8Array(n);
-      s.set(this.#start); e.set(this.#end); q.set(this.#escaped);
-      this.#start = s; this.#end = e; this.#escaped = q;
+      const s = new Int32Array(n),
+        e = new Int32Array(n),
+        q = new Uint8Array(n);
+      s.set(this.#start);
+      e.set(this.#end);
+      q.set(this.#escaped);
+      this.#start = s;
+      this.#end = e;
+      this.#escaped = q;
     }
     this.#start[this.count] = start;
     this.#end[this.count] = end;
@@ -309,7 +367,10 @@ function parseRecord(buf: Buffer, p: number, end: number, eof: boolean, rec: Csv
         parse = false;
       } else {
         const c = buf[cursor];
-        if (c === CR || c === LF || c === COMMA) { rec.push(cursor, cursor, false); parse = false; }
+        if (c === CR || c === LF || c === COMMA) {
+          rec.push(cursor, cursor, false);
+          parse = false;
+        }
       }
     }
     if (parse) {
@@ -323,10 +384,16 @@ function parseRecord(buf: Buffer, p: number, end: number, eof: boolean, rec: Csv
         q += n;
       }
       if (q < end && buf[q] === QUOTE) {
-        let i = q + 1, escaped = false, close = -1;
+        let i = q + 1,
+          escaped = false,
+          close = -1;
         while (i < end) {
           if (buf[i] === QUOTE) {
-            if (i + 1 < end && buf[i + 1] === QUOTE) { escaped = true; i += 2; continue; }
+            if (i + 1 < end && buf[i + 1] === QUOTE) {
+              escaped = true;
+              i += 2;
+              continue;
+            }
             if (i + 1 >= end && !eof) return -1;
             close = i;
             break;
@@ -404,19 +471,30 @@ export interface CsvReadOptions {
  */
 export async function* csvRecords(path: string, what: string, options: CsvReadOptions = {}): AsyncGenerator<CsvRecord> {
   let fh: FileHandle;
-  try { fh = await open(path, 'r'); } catch (e) {
+  try {
+    fh = await open(path, 'r');
+  } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     throw new Error(`${what}: ${path}: ${options.unreadable ?? (code === 'ENOENT' ? 'no such file' : 'cannot read the file')}`, { cause: e });
   }
   const rec = new CsvRecord();
   const chunkBytes = options.chunkBytes ?? CHUNK;
   let buf = Buffer.alloc(0);
-  let pos = 0, checked = 0, linesBefore = 0, records = 0, eof = false, first = true;
+  let pos = 0,
+    checked = 0,
+    linesBefore = 0,
+    records = 0,
+    eof = false,
+    first = true;
   try {
     while (!eof) {
       const chunk = Buffer.allocUnsafe(chunkBytes);
       let got: number;
-      try { got = (await fh.read(chunk, 0, chunkBytes, null)).bytesRead; } catch (e) { throw new Error(`${what}: ${path}: cannot read the file`, { cause: e }); }
+      try {
+        got = (await fh.read(chunk, 0, chunkBytes, null)).bytesRead;
+      } catch (e) {
+        throw new Error(`${what}: ${path}: cannot read the file`, { cause: e });
+      }
       eof = got === 0;
       // Keep the unread tail of the buffer and append the new bytes.
       for (let i = buf.indexOf(LF); i >= 0 && i < pos; i = buf.indexOf(LF, i + 1)) linesBefore++;
@@ -424,14 +502,21 @@ export async function* csvRecords(path: string, what: string, options: CsvReadOp
       buf = tail.length === 0 ? chunk.subarray(0, got) : Buffer.concat([tail, chunk.subarray(0, got)]);
       checked -= pos;
       pos = 0;
-      if (first && buf.length >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) { pos = 3; checked = 3; }
+      if (first && buf.length >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) {
+        pos = 3;
+        checked = 3;
+      }
       if (first && (buf.length >= 3 || eof)) first = false;
       else if (first) continue; // fewer than 3 bytes so far: the BOM test needs them
       // Bytes up to the last character that is surely complete are checked as UTF-8.
       let cut = buf.length;
       if (!eof) {
-        let k = cut - 1, c = 0;
-        while (k >= checked && c < 3 && (buf[k] & 0xc0) === 0x80) { k--; c++; }
+        let k = cut - 1,
+          c = 0;
+        while (k >= checked && c < 3 && (buf[k] & 0xc0) === 0x80) {
+          k--;
+          c++;
+        }
         if (k >= checked && buf[k] >= 0xc0) cut = k;
       }
       if (cut > checked) {
@@ -459,11 +544,16 @@ export async function* csvRecords(path: string, what: string, options: CsvReadOp
       }
       for (;;) {
         let next: number;
-        try { next = parseRecord(buf, pos, checked, eof, rec); } catch (e) {
+        try {
+          next = parseRecord(buf, pos, checked, eof, rec);
+        } catch (e) {
           if (e instanceof CsvParseError) throw new CsvParseError(`${what}: ${path}: CSV parse error near row ${records}: ${e.message}`, { cause: e });
           throw e;
         }
-        if (next < 0) { if (next === -2) pos = checked; break; }
+        if (next < 0) {
+          if (next === -2) pos = checked;
+          break;
+        }
         pos = next;
         let blank = true;
         for (let i = 0; i < rec.count && blank; i++) blank = rec.isBlank(i);
@@ -489,8 +579,10 @@ function notUtf8(buf: Buffer, from: number, to: number, linesBefore: number, pat
     s = e + 1;
     line++;
   }
-  return `${what}: ${path}: line ${line} (data row ${line - 1}) holds bytes that are not UTF-8; ` +
-    'save the file as UTF-8 (e.g. iconv -f latin1 -t utf-8 in.csv > out.csv)';
+  return (
+    `${what}: ${path}: line ${line} (data row ${line - 1}) holds bytes that are not UTF-8; ` +
+    'save the file as UTF-8 (e.g. iconv -f latin1 -t utf-8 in.csv > out.csv)'
+  );
 }
 
 /** A CSV cell: numbers in full precision, NaN as an empty field. */
@@ -552,7 +644,8 @@ export class CsvWriter {
   /** Writes one row; checks its length against the header. */
   async write(row: readonly CsvCell[]): Promise<void> {
     this.#rows++;
-    if (row.length !== this.header.length) throw new RangeError(`csv: ${this.path}: row ${this.#rows} has ${row.length} fields, header has ${this.header.length}`);
+    if (row.length !== this.header.length)
+      throw new RangeError(`csv: ${this.path}: row ${this.#rows} has ${row.length} fields, header has ${this.header.length}`);
     this.#pending += csvLine(row);
     if (this.#pending.length >= WRITE_BATCH) await this.#flush();
   }
@@ -614,5 +707,7 @@ export async function writeAll<T>(writers: readonly CsvWriter[], fill: () => Pro
  */
 export async function writeCsvAtomic(path: string, header: readonly string[], rows: Iterable<readonly CsvCell[]>): Promise<void> {
   const out = new CsvWriter(path, header);
-  await writeAll([out], async () => { for (const r of rows) await out.write(r); });
+  await writeAll([out], async () => {
+    for (const r of rows) await out.write(r);
+  });
 }

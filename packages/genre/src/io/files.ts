@@ -59,7 +59,7 @@ interface Frame {
   readonly path: string;
   readonly rel: string; // '' for the root, else 'a/b/'
   readonly id: string;
-  readonly fd: number;  // -1: no descriptor, system calls take `path`
+  readonly fd: number; // -1: no descriptor, system calls take `path`
   readonly depth: number; // components of `path`
   readonly items: { name: string; key: string; stats: Stats }[];
   next: number;
@@ -91,8 +91,8 @@ export function walkFiles(root: string, extension: string, options: ListFilesOpt
   const join = (dir: string, name: string): string => (dir.endsWith(sep) ? dir + name : dir + sep + name);
 
   const out: WalkedFile[] = [];
-  const listed = new Set<string>();        // file ids already listed
-  const walked = new Set<string>();        // folder ids already walked
+  const listed = new Set<string>(); // file ids already listed
+  const walked = new Set<string>(); // folder ids already walked
   const onPath = new Map<string, string>(); // folders on the current path: id -> rel ('' for the root)
   const skip = (path: string, rel: string, reason: string, fatal: boolean): void => {
     if (options.onSkip !== undefined) options.onSkip({ path, rel, reason });
@@ -112,7 +112,10 @@ export function walkFiles(root: string, extension: string, options: ListFilesOpt
       }
       entries = readdirSync(fd >= 0 ? `${FD_ROOT}${fd}` : path, { withFileTypes: true });
     } catch (e) {
-      if (fd >= 0) { closeSync(fd); heldFds--; }
+      if (fd >= 0) {
+        closeSync(fd);
+        heldFds--;
+      }
       skip(path, rel === '' ? '' : rel.slice(0, -1), `cannot read the folder (${errText(e)})`, true);
       return false;
     }
@@ -127,7 +130,8 @@ export function walkFiles(root: string, extension: string, options: ListFilesOpt
         s = statSync(base + e.name);
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
-        const p = join(path, e.name), r = rel + e.name;
+        const p = join(path, e.name),
+          r = rel + e.name;
         if (isLink && code === 'ENOENT') skip(p, r, 'dangling symlink (its target does not exist)', false);
         else if (code === 'ELOOP') skip(p, r, 'symlink loop (the link resolves to itself)', false);
         else skip(p, r, `cannot read (${errText(err)})`, false);
@@ -150,11 +154,15 @@ export function walkFiles(root: string, extension: string, options: ListFilesOpt
     if (f.next === f.items.length) {
       stack.pop();
       onPath.delete(f.id);
-      if (f.fd >= 0) { closeSync(f.fd); heldFds--; }
+      if (f.fd >= 0) {
+        closeSync(f.fd);
+        heldFds--;
+      }
       continue;
     }
     const item = f.items[f.next++];
-    const path = join(f.path, item.name), rel = f.rel + item.name;
+    const path = join(f.path, item.name),
+      rel = f.rel + item.name;
     const id = idOf(item.stats);
     if (item.stats.isDirectory()) {
       const ancestor = onPath.get(id);
@@ -167,7 +175,8 @@ export function walkFiles(root: string, extension: string, options: ListFilesOpt
           throw e;
         }
       }
-    } else if (!listed.has(id)) { // the same file through another link: read once
+    } else if (!listed.has(id)) {
+      // the same file through another link: read once
       listed.add(id);
       out.push({ path, rel, size: item.stats.size, mtimeMs: item.stats.mtimeMs });
     }

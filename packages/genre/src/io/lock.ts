@@ -53,7 +53,9 @@ function parseLock(text: string): LockInfo | null {
     if (Number.isInteger(v.pid) && (v.pid as number) > 0 && typeof v.hostname === 'string' && typeof v.started === 'string') {
       return { pid: v.pid as number, hostname: v.hostname, started: v.started };
     }
-  } catch { /* not JSON: reported below */ }
+  } catch {
+    /* not JSON: reported below */
+  }
   return null;
 }
 
@@ -97,12 +99,18 @@ export function acquireOutputLock(output: string, op: string): OutputLock {
     if (tryCreate(lockPath, text)) {
       let released = false;
       return {
-        path: lockPath, info, staleLock,
+        path: lockPath,
+        info,
+        staleLock,
         release(): void {
           if (released) return;
           released = true;
           let current = '';
-          try { current = readFileSync(lockPath, 'utf8'); } catch { return; }
+          try {
+            current = readFileSync(lockPath, 'utf8');
+          } catch {
+            return;
+          }
           if (current === text) rmSync(lockPath, { force: true });
         },
       };
@@ -116,17 +124,26 @@ export function acquireOutputLock(output: string, op: string): OutputLock {
     }
     const holder = parseLock(held);
     if (holder === null) {
-      throw new LockHeldError(`${op}: ${output} is locked by ${lockPath}, which does not say who holds it; ` +
-        'if no other run writes this output, delete the lock file and rerun', lockPath, null);
+      throw new LockHeldError(
+        `${op}: ${output} is locked by ${lockPath}, which does not say who holds it; ` + 'if no other run writes this output, delete the lock file and rerun',
+        lockPath,
+        null,
+      );
     }
     const who = `pid ${holder.pid} on ${holder.hostname}, since ${holder.started}`;
     if (holder.hostname !== info.hostname) {
-      throw new LockHeldError(`${op}: ${output} is being written by another run (${who}); ` +
-        `wait for it, or if that run is gone, delete ${lockPath} and rerun`, lockPath, holder);
+      throw new LockHeldError(
+        `${op}: ${output} is being written by another run (${who}); ` + `wait for it, or if that run is gone, delete ${lockPath} and rerun`,
+        lockPath,
+        holder,
+      );
     }
     if (processAlive(holder.pid)) {
-      throw new LockHeldError(`${op}: ${output} is being written by another run (${who}); ` +
-        'wait for it to finish or stop it, or choose another output', lockPath, holder);
+      throw new LockHeldError(
+        `${op}: ${output} is being written by another run (${who}); ` + 'wait for it to finish or stop it, or choose another output',
+        lockPath,
+        holder,
+      );
     }
     // Stale: move it aside under a name of our own, so that of two runs taking it over only one wins,
     // and check that what was moved is the dead owner's lock and not a new owner's.
@@ -139,7 +156,11 @@ export function acquireOutputLock(output: string, op: string): OutputLock {
     }
     const moved = readFileSync(aside, 'utf8');
     if (moved !== held) {
-      try { linkSync(aside, lockPath); } catch { /* a third run holds it now: reported on the next attempt */ }
+      try {
+        linkSync(aside, lockPath);
+      } catch {
+        /* a third run holds it now: reported on the next attempt */
+      }
       rmSync(aside, { force: true });
       continue;
     }

@@ -47,7 +47,10 @@ export function labelFromTrackTags(tracks: readonly TrackTags[], options: LabelR
   for (const t of tracks) {
     const g = tagsToGenre(t.tags, options);
     if (g === null) counts.noMatchingTag++;
-    else { labels.set(t.trackId, g); counts.labelled++; }
+    else {
+      labels.set(t.trackId, g);
+      counts.labelled++;
+    }
   }
   return { labels, counts, failures: [] };
 }
@@ -89,7 +92,10 @@ export async function labelFromLastfm(
         else {
           const g = tagsToGenre(r.tags, options);
           if (g === null) counts.noMatchingTag++;
-          else { labels.set(t.trackId, g); counts.labelled++; }
+          else {
+            labels.set(t.trackId, g);
+            counts.labelled++;
+          }
         }
       } catch (e) {
         // Retries or the time budget ran out, or the answer was too large: that track fails, the run
@@ -114,7 +120,11 @@ export async function labelFromLastfm(
  */
 export async function readLabels(path: string, options: LabelRuleOptions = {}): Promise<LabelResult> {
   let isDir: boolean;
-  try { isDir = statSync(path).isDirectory(); } catch { throw new Error(`labels: ${path}: no such file or directory`); }
+  try {
+    isDir = statSync(path).isDirectory();
+  } catch {
+    throw new Error(`labels: ${path}: no such file or directory`);
+  }
   if (isDir || path.toLowerCase().endsWith('.json')) return labelFromTrackTags(readLastfmTags(path), options);
   const cls = await readTagtraumCls(path);
   const labels = new Map<string, string>();
@@ -135,7 +145,8 @@ export function writeLabelFile(path: string, labels: ReadonlyMap<string, string>
   if (header) for (const h of header.split('\n')) lines.push(`# ${h}`);
   for (const id of ids) {
     const g = labels.get(id)!;
-    if (/[\t\n]/.test(id) || /[\t\n]/.test(g)) throw new RangeError(`writeLabelFile: ${path}: track ${JSON.stringify(id)} or genre ${JSON.stringify(g)} contains a tab or newline`);
+    if (/[\t\n]/.test(id) || /[\t\n]/.test(g))
+      throw new RangeError(`writeLabelFile: ${path}: track ${JSON.stringify(id)} or genre ${JSON.stringify(g)} contains a tab or newline`);
     lines.push(`${id}\t${g}`);
   }
   writeFileAtomic(path, lines.join('\n') + '\n');

@@ -8,9 +8,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { Tag } from './tags.js';
 
 /** Result of one lookup: tags (possibly empty) or "not found" (last.fm error 6). Both are cached. */
-export type TopTagsResult =
-  | { readonly status: 'ok'; readonly tags: readonly Tag[] }
-  | { readonly status: 'not-found'; readonly message: string };
+export type TopTagsResult = { readonly status: 'ok'; readonly tags: readonly Tag[] } | { readonly status: 'not-found'; readonly message: string };
 
 /** Progress/diagnostic events (never contain the API key or the request URL). */
 export type LastfmEvent =
@@ -67,15 +65,15 @@ export interface LastfmClientOptions {
 
 /** Why a lookup failed for good. */
 export type LastfmErrorCode =
-  | 'no-key'             // no API key given
-  | 'invalid-key'        // last.fm error 10
-  | 'suspended-key'      // last.fm error 26
-  | 'api-error'          // another permanent last.fm error
-  | 'http-error'         // an HTTP status that retrying will not change (4xx other than 429)
-  | 'retries-exhausted'  // every attempt failed
-  | 'budget-exhausted'   // the track's time budget ran out
+  | 'no-key' // no API key given
+  | 'invalid-key' // last.fm error 10
+  | 'suspended-key' // last.fm error 26
+  | 'api-error' // another permanent last.fm error
+  | 'http-error' // an HTTP status that retrying will not change (4xx other than 429)
+  | 'retries-exhausted' // every attempt failed
+  | 'budget-exhausted' // the track's time budget ran out
   | 'response-too-large' // the body passed maxResponseBytes
-  | 'aborted';           // the caller's signal aborted
+  | 'aborted'; // the caller's signal aborted
 
 /**
  * A failed lookup that will not succeed by retrying. `code` says why; `apiCode` is last.fm's error
@@ -144,9 +142,18 @@ export function lastfmFlagOptions(flags: LastfmFlags): Pick<LastfmClientOptions,
     checkRange('--rate', flags.rate, 0.01, 100, ' requests per second (last.fm asks for at most 5)');
     out.minIntervalMs = 1000 / flags.rate;
   }
-  if (flags.timeout !== undefined) { checkRange('--timeout', flags.timeout, 0.1, 600, ' seconds'); out.timeoutMs = flags.timeout * 1000; }
-  if (flags.retries !== undefined) { checkRange('--retries', flags.retries, 0, 20, '', true); out.maxRetries = flags.retries; }
-  if (flags.trackBudget !== undefined) { checkRange('--track-budget', flags.trackBudget, 0.1, 3600, ' seconds'); out.trackBudgetMs = flags.trackBudget * 1000; }
+  if (flags.timeout !== undefined) {
+    checkRange('--timeout', flags.timeout, 0.1, 600, ' seconds');
+    out.timeoutMs = flags.timeout * 1000;
+  }
+  if (flags.retries !== undefined) {
+    checkRange('--retries', flags.retries, 0, 20, '', true);
+    out.maxRetries = flags.retries;
+  }
+  if (flags.trackBudget !== undefined) {
+    checkRange('--track-budget', flags.trackBudget, 0.1, 3600, ' seconds');
+    out.trackBudgetMs = flags.trackBudget * 1000;
+  }
   return out;
 }
 
@@ -195,7 +202,11 @@ export class LastfmClient {
     this.#secrets = [...new Set([this.#apiKey, encodeURIComponent(this.#apiKey), new URLSearchParams({ k: this.#apiKey }).toString().slice(2)])];
     this.baseUrl = options.baseUrl ?? 'https://ws.audioscrobbler.com/2.0/';
     let url: URL;
-    try { url = new URL(this.baseUrl); } catch { throw new TypeError(`lastfm: baseUrl ${JSON.stringify(this.#redact(this.baseUrl))} is not a URL`); }
+    try {
+      url = new URL(this.baseUrl);
+    } catch {
+      throw new TypeError(`lastfm: baseUrl ${JSON.stringify(this.#redact(this.baseUrl))} is not a URL`);
+    }
     if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.username !== '' || url.password !== '') {
       throw new TypeError(`lastfm: baseUrl ${JSON.stringify(this.#redact(this.baseUrl))} must be an http(s) URL without user or password`);
     }
@@ -255,7 +266,8 @@ export class LastfmClient {
         if (line.trim() === '') continue;
         try {
           const e = JSON.parse(this.#redact(line)) as { artist: string; title: string; status: string; tags?: [string, number][]; message?: string };
-          if (e.status === 'ok' && Array.isArray(e.tags)) cache.set(cacheKey(e.artist, e.title), { status: 'ok', tags: e.tags.map(([name, count]) => ({ name, count })) });
+          if (e.status === 'ok' && Array.isArray(e.tags))
+            cache.set(cacheKey(e.artist, e.title), { status: 'ok', tags: e.tags.map(([name, count]) => ({ name, count })) });
           else if (e.status === 'not-found') cache.set(cacheKey(e.artist, e.title), { status: 'not-found', message: e.message ?? '' });
         } catch {
           // A line cut short by an interrupted run: that lookup is simply asked again.
@@ -270,9 +282,10 @@ export class LastfmClient {
     this.#loadCache().set(cacheKey(artist, title), r);
     if (this.cacheFile === null) return;
     mkdirSync(dirname(this.cacheFile), { recursive: true });
-    const line = r.status === 'ok'
-      ? { artist, title, status: 'ok', tags: r.tags.map((t) => [t.name, t.count]) }
-      : { artist, title, status: 'not-found', message: r.message };
+    const line =
+      r.status === 'ok'
+        ? { artist, title, status: 'ok', tags: r.tags.map((t) => [t.name, t.count]) }
+        : { artist, title, status: 'not-found', message: r.message };
     appendFileSync(this.cacheFile, this.#redact(JSON.stringify(line)) + '\n'); // one line per lookup: a crash loses at most one
   }
 
@@ -316,7 +329,10 @@ export class LastfmClient {
       const delayMs = Math.min(maxBackoffMs, backoffMs * 2 ** attempt);
       const elapsed = this.#clock.now() - start;
       if (elapsed + delayMs >= trackBudgetMs) {
-        throw this.#error(`${what} failed after ${attempt + 1} attempts in ${seconds(elapsed)}, the next retry would pass the track's time budget of ${seconds(trackBudgetMs)} (--track-budget / trackBudgetMs): ${reason}`, 'budget-exhausted');
+        throw this.#error(
+          `${what} failed after ${attempt + 1} attempts in ${seconds(elapsed)}, the next retry would pass the track's time budget of ${seconds(trackBudgetMs)} (--track-budget / trackBudgetMs): ${reason}`,
+          'budget-exhausted',
+        );
       }
       this.#emit({ type: 'retry', artist, title, attempt: attempt + 1, reason, delayMs });
       await this.#sleep(delayMs, artist, title);
@@ -381,9 +397,15 @@ export class LastfmClient {
       ctrl.abort();
     }
     let body: unknown;
-    try { body = JSON.parse(text); } catch { /* handled below */ }
-    const apiError = body !== null && typeof body === 'object' && typeof (body as { error?: unknown }).error === 'number'
-      ? body as { error: number; message?: unknown } : null;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      /* handled below */
+    }
+    const apiError =
+      body !== null && typeof body === 'object' && typeof (body as { error?: unknown }).error === 'number'
+        ? (body as { error: number; message?: unknown })
+        : null;
     const what = `lastfm: track.getTopTags(${JSON.stringify(artist)}, ${JSON.stringify(title)})`;
     if (apiError) {
       const code = apiError.error;
@@ -391,10 +413,18 @@ export class LastfmClient {
       if (NOT_FOUND_CODES.has(code)) return { status: 'not-found', message: msg };
       if (RETRY_CODES.has(code)) throw new Transient(`last.fm error ${code} (${msg})`);
       if (code === 10) {
-        throw this.#error(`lastfm: last.fm rejected the API key (error 10: ${msg}) while looking up ${JSON.stringify(artist)} – ${JSON.stringify(title)}: check LASTFM_API_KEY or --lastfm-key (${KEY_HELP})`, 'invalid-key', code);
+        throw this.#error(
+          `lastfm: last.fm rejected the API key (error 10: ${msg}) while looking up ${JSON.stringify(artist)} – ${JSON.stringify(title)}: check LASTFM_API_KEY or --lastfm-key (${KEY_HELP})`,
+          'invalid-key',
+          code,
+        );
       }
       if (code === 26) {
-        throw this.#error(`lastfm: last.fm suspended this API key (error 26: ${msg}) while looking up ${JSON.stringify(artist)} – ${JSON.stringify(title)}: see https://www.last.fm/api/accounts or ${KEY_HELP}, and keep --rate at 5 or less`, 'suspended-key', code);
+        throw this.#error(
+          `lastfm: last.fm suspended this API key (error 26: ${msg}) while looking up ${JSON.stringify(artist)} – ${JSON.stringify(title)}: see https://www.last.fm/api/accounts or ${KEY_HELP}, and keep --rate at 5 or less`,
+          'suspended-key',
+          code,
+        );
       }
       throw this.#error(`${what}: last.fm error ${code}: ${msg}`, 'api-error', code);
     }
@@ -409,9 +439,11 @@ export class LastfmClient {
   /** The body as text; stops reading (and drops the connection) as soon as it passes maxResponseBytes. */
   async #readBody(res: Response, artist: string, title: string): Promise<string> {
     const cap = this.#limits.maxResponseBytes;
-    const tooLarge = (n: string) => this.#error(
-      `lastfm: track.getTopTags(${JSON.stringify(artist)}, ${JSON.stringify(title)}): response is larger than ${cap} bytes (${n}); not retried`,
-      'response-too-large');
+    const tooLarge = (n: string) =>
+      this.#error(
+        `lastfm: track.getTopTags(${JSON.stringify(artist)}, ${JSON.stringify(title)}): response is larger than ${cap} bytes (${n}); not retried`,
+        'response-too-large',
+      );
     const declared = Number(res.headers.get('content-length') ?? NaN);
     if (declared > cap && res.headers.get('content-encoding') === null) {
       await res.body?.cancel().catch(() => {});

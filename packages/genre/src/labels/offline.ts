@@ -63,13 +63,21 @@ function listJsonFiles(dir: string, out: string[]): void {
 export function readLastfmTags(path: string): TrackTags[] {
   const files: string[] = [];
   let st;
-  try { st = statSync(path); } catch { throw new Error(`labels: ${path}: no such file or directory`); }
+  try {
+    st = statSync(path);
+  } catch {
+    throw new Error(`labels: ${path}: no such file or directory`);
+  }
   if (st.isDirectory()) listJsonFiles(path, files);
   else files.push(path);
   const out: TrackTags[] = [];
   for (const f of files) {
     let v: unknown;
-    try { v = JSON.parse(readFileSync(f, 'utf8')); } catch (e) { throw new SyntaxError(`labels: ${f}: not valid JSON (${(e as Error).message})`); }
+    try {
+      v = JSON.parse(readFileSync(f, 'utf8'));
+    } catch (e) {
+      throw new SyntaxError(`labels: ${f}: not valid JSON (${(e as Error).message})`);
+    }
     if (Array.isArray(v)) v.forEach((item, i) => out.push(parseTrackTags(item, `labels: ${f}: [${i}]`)));
     else out.push(parseTrackTags(v, `labels: ${f}`));
   }
@@ -87,7 +95,11 @@ export function readLastfmTags(path: string): TrackTags[] {
  * ```
  */
 export async function readTagtraumCls(path: string): Promise<Map<string, TagtraumLabel>> {
-  try { statSync(path); } catch { throw new Error(`labels: ${path}: no such file`); }
+  try {
+    statSync(path);
+  } catch {
+    throw new Error(`labels: ${path}: no such file`);
+  }
   const map = new Map<string, TagtraumLabel>();
   const rl = createInterface({ input: createReadStream(path, { encoding: 'utf8' }), crlfDelay: Infinity });
   let line = 0;
@@ -96,7 +108,8 @@ export async function readTagtraumCls(path: string): Promise<Map<string, Tagtrau
     const text = raw.replace(/\r$/, '');
     if (text.trim() === '' || text.startsWith('#')) continue;
     const parts = text.split('\t');
-    const id = parts[0].trim(), genre = (parts[1] ?? '').trim();
+    const id = parts[0].trim(),
+      genre = (parts[1] ?? '').trim();
     if (id === '' || genre === '') throw new Error(`labels: ${path}:${line}: expected "TRACK_ID<TAB>genre", got ${JSON.stringify(text.slice(0, 80))}`);
     if (map.has(id)) throw new Error(`labels: ${path}:${line}: track ${id} is listed twice`);
     const minority = (parts[2] ?? '').trim();

@@ -10,21 +10,53 @@ export interface Tag {
 
 /** The original project's 17 genres, in its order. */
 export const ORIGINAL_GENRES: readonly string[] = [
-  'rock', 'pop', 'metal', 'jazz', 'classical', 'hip-hop', 'edm', 'dance', 'rap', 'r&b', 'reggae',
-  'alternative', 'indie', 'punk', 'folk', 'country', 'electronic',
+  'rock',
+  'pop',
+  'metal',
+  'jazz',
+  'classical',
+  'hip-hop',
+  'edm',
+  'dance',
+  'rap',
+  'r&b',
+  'reggae',
+  'alternative',
+  'indie',
+  'punk',
+  'folk',
+  'country',
+  'electronic',
 ];
 
 /** Default aliases: spelling variants and common sub-genre tags → one of ORIGINAL_GENRES. */
 export const DEFAULT_ALIASES: Readonly<Record<string, string>> = {
-  'hip hop': 'hip-hop', 'hiphop': 'hip-hop', 'hip-hop/rap': 'hip-hop',
-  'rnb': 'r&b', 'r and b': 'r&b', "r'n'b": 'r&b', 'r n b': 'r&b', 'rhythm and blues': 'r&b',
-  'electronica': 'electronic', 'electro': 'electronic',
+  'hip hop': 'hip-hop',
+  hiphop: 'hip-hop',
+  'hip-hop/rap': 'hip-hop',
+  rnb: 'r&b',
+  'r and b': 'r&b',
+  "r'n'b": 'r&b',
+  'r n b': 'r&b',
+  'rhythm and blues': 'r&b',
+  electronica: 'electronic',
+  electro: 'electronic',
   'electronic dance music': 'edm',
-  'heavy metal': 'metal', 'punk rock': 'punk', 'indie rock': 'indie', 'indie pop': 'indie',
-  'alternative rock': 'alternative', 'alt-rock': 'alternative', 'alt rock': 'alternative',
-  'classic rock': 'rock', 'hard rock': 'rock', 'pop rock': 'pop',
-  'reggae dub': 'reggae', 'roots reggae': 'reggae',
-  'folk rock': 'folk', 'country rock': 'country', 'classical music': 'classical',
+  'heavy metal': 'metal',
+  'punk rock': 'punk',
+  'indie rock': 'indie',
+  'indie pop': 'indie',
+  'alternative rock': 'alternative',
+  'alt-rock': 'alternative',
+  'alt rock': 'alternative',
+  'classic rock': 'rock',
+  'hard rock': 'rock',
+  'pop rock': 'pop',
+  'reggae dub': 'reggae',
+  'roots reggae': 'reggae',
+  'folk rock': 'folk',
+  'country rock': 'country',
+  'classical music': 'classical',
 };
 
 /** A genre vocabulary: the accepted genre names and aliases mapping other tags onto them. */
@@ -47,7 +79,11 @@ export type TagRule = 'original' | 'top-count';
  * ```
  */
 export function normalizeTag(tag: string): string {
-  return tag.normalize('NFKC').toLowerCase().replace(/[\s_]+/g, ' ').trim();
+  return tag
+    .normalize('NFKC')
+    .toLowerCase()
+    .replace(/[\s_]+/g, ' ')
+    .trim();
 }
 
 /**
@@ -89,14 +125,21 @@ export function vocabularyLookup(vocab: GenreVocabulary): Map<string, string> {
  * topCountTagRule([{ name: 'Hip Hop', count: 80 }, { name: 'rap', count: 100 }]); // "rap"
  * ```
  */
-export function topCountTagRule(tags: readonly Tag[], options: { vocabulary?: GenreVocabulary; minCount?: number; lookup?: Map<string, string> } = {}): string | null {
+export function topCountTagRule(
+  tags: readonly Tag[],
+  options: { vocabulary?: GenreVocabulary; minCount?: number; lookup?: Map<string, string> } = {},
+): string | null {
   const lookup = options.lookup ?? vocabularyLookup(options.vocabulary ?? DEFAULT_VOCABULARY);
   const minCount = options.minCount ?? 0;
-  let best: string | null = null, bestCount = -Infinity;
+  let best: string | null = null,
+    bestCount = -Infinity;
   for (const t of tags) {
     const g = lookup.get(normalizeTag(t.name));
     if (g === undefined) continue;
-    if (t.count > bestCount) { best = g; bestCount = t.count; }
+    if (t.count > bestCount) {
+      best = g;
+      bestCount = t.count;
+    }
   }
   return best !== null && bestCount >= minCount ? best : null;
 }
@@ -122,7 +165,11 @@ export function tagsToGenre(tags: readonly Tag[], options: { rule?: TagRule; voc
  */
 export function parseVocabulary(text: string, source: string): GenreVocabulary {
   let v: unknown;
-  try { v = JSON.parse(text); } catch (e) { throw new SyntaxError(`${source}: not valid JSON (${(e as Error).message})`); }
+  try {
+    v = JSON.parse(text);
+  } catch (e) {
+    throw new SyntaxError(`${source}: not valid JSON (${(e as Error).message})`);
+  }
   const isStrings = (a: unknown): a is string[] => Array.isArray(a) && a.every((s) => typeof s === 'string');
   if (isStrings(v)) return { genres: v };
   if (v !== null && typeof v === 'object' && isStrings((v as { genres?: unknown }).genres)) {

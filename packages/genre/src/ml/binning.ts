@@ -71,10 +71,12 @@ export class Binner {
   code(f: number, v: number): number {
     if (Number.isNaN(v)) return MISSING;
     const e = this.upper[f];
-    let lo = 0, hi = e.length; // first index with v <= e[idx], or e.length
+    let lo = 0,
+      hi = e.length; // first index with v <= e[idx], or e.length
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (v <= e[mid]) hi = mid; else lo = mid + 1;
+      if (v <= e[mid]) hi = mid;
+      else lo = mid + 1;
     }
     return lo;
   }
@@ -97,10 +99,12 @@ function midpoint(a: number, b: number): number {
 }
 
 function nextAbove(sorted: number[], q: number): number | undefined {
-  let lo = 0, hi = sorted.length;
+  let lo = 0,
+    hi = sorted.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (sorted[mid] <= q) lo = mid + 1; else hi = mid;
+    if (sorted[mid] <= q) lo = mid + 1;
+    else hi = mid;
   }
   return lo < sorted.length ? sorted[lo] : undefined;
 }
@@ -171,15 +175,20 @@ export class TreeBuilder {
 }
 
 /** Moves the rows of idx[start, end) whose code passes `goLeft` to the front; returns the split point. */
-export function partition(idx: Int32Array, start: number, end: number, codes: Uint8Array, rows: number,
-                          f: number, bin: number, missingLeft: boolean): number {
+export function partition(idx: Int32Array, start: number, end: number, codes: Uint8Array, rows: number, f: number, bin: number, missingLeft: boolean): number {
   const o = f * rows;
-  let i = start, j = end - 1;
+  let i = start,
+    j = end - 1;
   while (i <= j) {
     const c = codes[o + idx[i]];
     const left = c === MISSING ? missingLeft : c <= bin;
     if (left) i++;
-    else { const t = idx[i]; idx[i] = idx[j]; idx[j] = t; j--; }
+    else {
+      const t = idx[i];
+      idx[i] = idx[j];
+      idx[j] = t;
+      j--;
+    }
   }
   return i;
 }
@@ -187,15 +196,25 @@ export function partition(idx: Int32Array, start: number, end: number, codes: Ui
 /** JSON form of a tree (typed arrays as plain arrays). */
 export function treeToJSON(t: FlatTree): object {
   return {
-    feature: Array.from(t.feature), threshold: Array.from(t.threshold), missingLeft: Array.from(t.missingLeft),
-    left: Array.from(t.left), right: Array.from(t.right), value: Array.from(t.value), width: t.width,
+    feature: Array.from(t.feature),
+    threshold: Array.from(t.threshold),
+    missingLeft: Array.from(t.missingLeft),
+    left: Array.from(t.left),
+    right: Array.from(t.right),
+    value: Array.from(t.value),
+    width: t.width,
   };
 }
 
 /** Inverse of treeToJSON. */
 export function treeFromJSON(o: any): FlatTree {
   return {
-    feature: Int32Array.from(o.feature), threshold: Float64Array.from(o.threshold), missingLeft: Uint8Array.from(o.missingLeft),
-    left: Int32Array.from(o.left), right: Int32Array.from(o.right), value: Float64Array.from(o.value), width: o.width,
+    feature: Int32Array.from(o.feature),
+    threshold: Float64Array.from(o.threshold),
+    missingLeft: Uint8Array.from(o.missingLeft),
+    left: Int32Array.from(o.left),
+    right: Int32Array.from(o.right),
+    value: Float64Array.from(o.value),
+    width: o.width,
   };
 }

@@ -22,7 +22,8 @@ function checkProba(op: string, proba: ArrayLike<number>, y: ArrayLike<number>, 
     if (!Number.isInteger(y[i]) || y[i] < 0 || y[i] >= classes) throw new RangeError(`${op}: y[${i}]=${y[i]} is not a class id in [0, ${classes})`);
   }
   for (let j = 0; j < proba.length; j++) {
-    if (!(proba[j] >= 0) || !Number.isFinite(proba[j])) throw new RangeError(`${op}: proba[${j}]=${proba[j]} is not a probability (row ${Math.floor(j / classes)})`);
+    if (!(proba[j] >= 0) || !Number.isFinite(proba[j]))
+      throw new RangeError(`${op}: proba[${j}]=${proba[j]} is not a probability (row ${Math.floor(j / classes)})`);
   }
 }
 
@@ -37,7 +38,8 @@ function checkProba(op: string, proba: ArrayLike<number>, y: ArrayLike<number>, 
 export function applyTemperature(proba: ArrayLike<number>, classes: number, temperature: number): Float32Array {
   checkOption('applyTemperature', 'temperature', temperature, 1e-6, 1e6);
   if (proba.length % classes !== 0) throw new RangeError(`applyTemperature: ${proba.length} values are not a whole number of rows of ${classes}`);
-  const rows = proba.length / classes, inv = 1 / temperature;
+  const rows = proba.length / classes,
+    inv = 1 / temperature;
   const out = new Float32Array(proba.length);
   const z = new Float64Array(classes);
   for (let r = 0; r < rows; r++) {
@@ -48,7 +50,10 @@ export function applyTemperature(proba: ArrayLike<number>, classes: number, temp
       if (z[c] > m) m = z[c];
     }
     let s = 0;
-    for (let c = 0; c < classes; c++) { z[c] = Math.exp(z[c] - m); s += z[c]; }
+    for (let c = 0; c < classes; c++) {
+      z[c] = Math.exp(z[c] - m);
+      s += z[c];
+    }
     for (let c = 0; c < classes; c++) out[o + c] = z[c] / s;
   }
   return out;
@@ -56,12 +61,16 @@ export function applyTemperature(proba: ArrayLike<number>, classes: number, temp
 
 /** Mean negative log-likelihood of softmax(log p / T) at the true classes (float64, no allocation). */
 function temperedNll(logp: Float64Array, y: ArrayLike<number>, classes: number, temperature: number): number {
-  const rows = y.length, inv = 1 / temperature;
+  const rows = y.length,
+    inv = 1 / temperature;
   let total = 0;
   for (let r = 0; r < rows; r++) {
     const o = r * classes;
     let m = -Infinity;
-    for (let c = 0; c < classes; c++) { const v = logp[o + c] * inv; if (v > m) m = v; }
+    for (let c = 0; c < classes; c++) {
+      const v = logp[o + c] * inv;
+      if (v > m) m = v;
+    }
     let s = 0;
     for (let c = 0; c < classes; c++) s += Math.exp(logp[o + c] * inv - m);
     total += Math.log(s) + m - logp[o + y[r]] * inv;
@@ -95,12 +104,26 @@ export function fitTemperature(proba: ArrayLike<number>, y: ArrayLike<number>, c
   for (let j = 0; j < proba.length; j++) logp[j] = Math.log(Math.max(P_MIN, proba[j]));
   const f = (u: number): number => temperedNll(logp, y, classes, Math.exp(u));
   const phi = (Math.sqrt(5) - 1) / 2;
-  let a = Math.log(min), b = Math.log(max);
-  let c = b - phi * (b - a), d = a + phi * (b - a);
-  let fc = f(c), fd = f(d);
+  let a = Math.log(min),
+    b = Math.log(max);
+  let c = b - phi * (b - a),
+    d = a + phi * (b - a);
+  let fc = f(c),
+    fd = f(d);
   while (b - a > 1e-6) {
-    if (fc <= fd) { b = d; d = c; fd = fc; c = b - phi * (b - a); fc = f(c); }
-    else { a = c; c = d; fc = fd; d = a + phi * (b - a); fd = f(d); }
+    if (fc <= fd) {
+      b = d;
+      d = c;
+      fd = fc;
+      c = b - phi * (b - a);
+      fc = f(c);
+    } else {
+      a = c;
+      c = d;
+      fc = fd;
+      d = a + phi * (b - a);
+      fd = f(d);
+    }
   }
   return Math.exp((a + b) / 2);
 }
@@ -129,7 +152,9 @@ export interface CalibrationBin {
 export function calibrationBins(proba: ArrayLike<number>, y: ArrayLike<number>, classes: number, bins = ECE_BINS): CalibrationBin[] {
   checkProba('calibrationBins', proba, y, classes);
   checkOption('calibrationBins', 'bins', bins, 1, 1e6, true);
-  const count = new Float64Array(bins), conf = new Float64Array(bins), hit = new Float64Array(bins);
+  const count = new Float64Array(bins),
+    conf = new Float64Array(bins),
+    hit = new Float64Array(bins);
   for (let r = 0; r < y.length; r++) {
     const o = r * classes;
     let best = 0;
@@ -143,8 +168,11 @@ export function calibrationBins(proba: ArrayLike<number>, y: ArrayLike<number>, 
   const out: CalibrationBin[] = [];
   for (let b = 0; b < bins; b++) {
     out.push({
-      lo: b / bins, hi: (b + 1) / bins, count: count[b],
-      confidence: count[b] > 0 ? conf[b] / count[b] : NaN, accuracy: count[b] > 0 ? hit[b] / count[b] : NaN,
+      lo: b / bins,
+      hi: (b + 1) / bins,
+      count: count[b],
+      confidence: count[b] > 0 ? conf[b] / count[b] : NaN,
+      accuracy: count[b] > 0 ? hit[b] / count[b] : NaN,
     });
   }
   return out;
@@ -204,7 +232,8 @@ export class CalibratedClassifier implements Classifier {
 
   /** `{ kind: 'calibrated', temperature, base: <the wrapped model's state> }`. */
   toState(): ModelState {
-    if (typeof this.base.toState !== 'function') throw new TypeError(`CalibratedClassifier.toState: the wrapped model ("${this.base.kind}") cannot be saved (it has no toState)`);
+    if (typeof this.base.toState !== 'function')
+      throw new TypeError(`CalibratedClassifier.toState: the wrapped model ("${this.base.kind}") cannot be saved (it has no toState)`);
     return { kind: this.kind, temperature: this.temperature, base: this.base.toState() };
   }
 }

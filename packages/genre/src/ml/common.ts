@@ -47,15 +47,18 @@ export function datasetWeights(op: string, ds: Dataset, classWeight: ClassWeight
 export function checkMatrix(op: string, x: Float32Array, rows: number, features: number): void {
   if (!Number.isInteger(rows) || rows < 0) throw new RangeError(`${op}: rows must be a non-negative integer, got ${rows}`);
   if (x.length !== rows * features) {
-    throw new RangeError(`${op}: x has ${x.length} values but rows × features = ${rows} × ${features} = ${rows * features} ` +
-      `(the model was fitted on ${features} features)`);
+    throw new RangeError(
+      `${op}: x has ${x.length} values but rows × features = ${rows} × ${features} = ${rows * features} ` + `(the model was fitted on ${features} features)`,
+    );
   }
 }
 
 /** A new dataset made of the given rows of `ds` (rows may repeat: bootstrap samples). */
 export function subsetRows(ds: Dataset, index: ArrayLike<number>): Dataset {
-  const n = index.length, F = ds.features;
-  const x = new Float32Array(n * F), y = new Int32Array(n);
+  const n = index.length,
+    F = ds.features;
+  const x = new Float32Array(n * F),
+    y = new Int32Array(n);
   const groups: string[] | undefined = ds.groups === undefined ? undefined : new Array<string>(n);
   for (let i = 0; i < n; i++) {
     const r = index[i];
@@ -64,7 +67,11 @@ export function subsetRows(ds: Dataset, index: ArrayLike<number>): Dataset {
     if (groups !== undefined) groups[i] = ds.groups![r];
   }
   return {
-    x, y, rows: n, features: F, classes: ds.classes,
+    x,
+    y,
+    rows: n,
+    features: F,
+    classes: ds.classes,
     ...(ds.featureNames !== undefined ? { featureNames: ds.featureNames } : {}),
     ...(ds.classNames !== undefined ? { classNames: ds.classNames } : {}),
     ...(groups !== undefined ? { groups } : {}),

@@ -57,14 +57,20 @@ export function crossValPredict(ds: Dataset, make: (seed: number, fold: number) 
   const K = ds.classes;
   const proba = new Float32Array(ds.rows * K).fill(NaN);
   const fold = new Int32Array(ds.rows).fill(-1);
-  const foldAccuracy: number[] = [], foldMacroF1: number[] = [];
+  const foldAccuracy: number[] = [],
+    foldMacroF1: number[] = [];
   folds.forEach((f, fi) => {
     if (onlyFolds !== undefined && !onlyFolds.includes(fi)) return;
     const trainAll = subsetDataset(ds, f.train);
-    let trainRaw = trainAll, validRaw: Dataset | undefined;
+    let trainRaw = trainAll,
+      validRaw: Dataset | undefined;
     if (validFraction > 0) {
       const inner = trainValidTestSplit(trainAll.y, {
-        groups: byGroup ? trainAll.groups! : null, validFraction, testFraction: 0, seed: seed + 7919 * (fi + 1), classes: K,
+        groups: byGroup ? trainAll.groups! : null,
+        validFraction,
+        testFraction: 0,
+        seed: seed + 7919 * (fi + 1),
+        classes: K,
       });
       trainRaw = subsetDataset(trainAll, inner.train);
       validRaw = subsetDataset(trainAll, inner.valid);
@@ -85,7 +91,8 @@ export function crossValPredict(ds: Dataset, make: (seed: number, fold: number) 
     foldMacroF1.push(macroF1(test.y, pr, K));
   });
   const pred = argmaxRows(proba, K);
-  let yRun = ds.y, pRun = pred;
+  let yRun = ds.y,
+    pRun = pred;
   if (onlyFolds !== undefined) {
     const idx: number[] = [];
     for (let i = 0; i < ds.rows; i++) if (fold[i] >= 0) idx.push(i);

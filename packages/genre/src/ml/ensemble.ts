@@ -124,7 +124,9 @@ export class BlendClassifier extends VotingClassifier {
     super.fit(train, valid);
     if (this.fixed || valid === undefined) return;
     const probs = this.members.map((m) => m.predictProba(valid.x, valid.rows));
-    const K = valid.classes, n = valid.rows, M = this.members.length;
+    const K = valid.classes,
+      n = valid.rows,
+      M = this.members.length;
     const steps = Math.round(1 / this.step);
     const mix = new Float32Array(n * K);
     let best: { w: number[]; f1: number; ll: number } | null = null;
@@ -136,16 +138,21 @@ export class BlendClassifier extends VotingClassifier {
         mix.fill(0);
         for (let m = 0; m < M; m++) {
           if (w[m] === 0) continue;
-          const p = probs[m], a = w[m] / steps;
+          const p = probs[m],
+            a = w[m] / steps;
           for (let j = 0; j < mix.length; j++) mix[j] += a * p[j];
         }
-        const f1 = macroF1(valid.y, argmaxRows(mix, K), K), ll = logLoss(valid.y, mix, K);
-        const better = best === null ||
-          (this.criterion === 'macroF1' ? f1 > best.f1 + 1e-12 || (Math.abs(f1 - best.f1) <= 1e-12 && ll < best.ll) : ll < best.ll);
+        const f1 = macroF1(valid.y, argmaxRows(mix, K), K),
+          ll = logLoss(valid.y, mix, K);
+        const better =
+          best === null || (this.criterion === 'macroF1' ? f1 > best.f1 + 1e-12 || (Math.abs(f1 - best.f1) <= 1e-12 && ll < best.ll) : ll < best.ll);
         if (better) best = { w: w.map((v) => v / steps), f1, ll };
         return;
       }
-      for (let v = 0; v <= left; v++) { w[i] = v; visit(i + 1, left - v); }
+      for (let v = 0; v <= left; v++) {
+        w[i] = v;
+        visit(i + 1, left - v);
+      }
     };
     visit(0, steps);
     this.weights = best!.w;
@@ -205,7 +212,11 @@ export class BaggingClassifier implements Classifier {
       for (let i = 0; i < n; i++) {
         const g = train.groups[i];
         let list = g === '' ? undefined : byName.get(g);
-        if (list === undefined) { list = []; groupRows.push(list); if (g !== '') byName.set(g, list); }
+        if (list === undefined) {
+          list = [];
+          groupRows.push(list);
+          if (g !== '') byName.set(g, list);
+        }
         list.push(i);
       }
     }
@@ -230,7 +241,11 @@ export class BaggingClassifier implements Classifier {
 
   /** Members' states and the bagging options. */
   toState(): ModelState {
-    return { kind: this.kind, options: { nEstimators: this.nEstimators, maxSamples: this.maxSamples, byGroup: this.byGroup, seed: this.seed }, members: memberStates(this.kind, this.members) };
+    return {
+      kind: this.kind,
+      options: { nEstimators: this.nEstimators, maxSamples: this.maxSamples, byGroup: this.byGroup, seed: this.seed },
+      members: memberStates(this.kind, this.members),
+    };
   }
 }
 
@@ -384,8 +399,12 @@ export class SammeClassifier implements Classifier {
       let err = 0;
       for (let i = 0; i < n; i++) if (pred[i] !== train.y[i]) err += w[i];
       this.errors.push(err);
-      if (err >= 1 - 1 / K) { // no better than chance: SAMME stops (keeps the member only if it is the first)
-        if (this.members.length === 0) { this.members.push(model); this.alphas.push(1); }
+      if (err >= 1 - 1 / K) {
+        // no better than chance: SAMME stops (keeps the member only if it is the first)
+        if (this.members.length === 0) {
+          this.members.push(model);
+          this.alphas.push(1);
+        }
         break;
       }
       const e = Math.max(err, 1e-10);
@@ -410,7 +429,8 @@ export class SammeClassifier implements Classifier {
     for (let m = 0; m < this.members.length; m++) {
       const p = this.members[m].predictProba(x, rows);
       checkMatrix('SammeClassifier.predictProba', p, rows, K);
-      const pred = argmaxRows(p, K), a = this.alphas[m];
+      const pred = argmaxRows(p, K),
+        a = this.alphas[m];
       // the hard vote, plus a tiny share of the member's probabilities to break exact ties
       for (let i = 0; i < rows; i++) {
         votes[i * K + pred[i]] += a;
@@ -426,8 +446,11 @@ export class SammeClassifier implements Classifier {
   /** Members' states with their vote weights. */
   toState(): ModelState {
     return {
-      kind: this.kind, options: { nEstimators: this.nEstimators, learningRate: this.learningRate, mode: this.mode, seed: this.seed },
-      classes: this.classes, alphas: this.alphas, members: memberStates(this.kind, this.members),
+      kind: this.kind,
+      options: { nEstimators: this.nEstimators, learningRate: this.learningRate, mode: this.mode, seed: this.seed },
+      classes: this.classes,
+      alphas: this.alphas,
+      members: memberStates(this.kind, this.members),
     };
   }
 }

@@ -35,15 +35,28 @@ export function groupFeatures(featureNames: readonly string[]): ColumnGroup[] {
   const order: string[] = [];
   const add = (name: string, i: number): void => {
     let g = byName.get(name);
-    if (g === undefined) { g = []; byName.set(name, g); order.push(name); }
+    if (g === undefined) {
+      g = [];
+      byName.set(name, g);
+      order.push(name);
+    }
     g.push(i);
   };
   featureNames.forEach((n, i) => {
     const missing = /^(.+)_missing$/.exec(n);
-    if (missing !== null && exact.has(missing[1])) { add(groupName(missing[1]), i); return; }
+    if (missing !== null && exact.has(missing[1])) {
+      add(groupName(missing[1]), i);
+      return;
+    }
     add(groupName(n), i);
   });
-  return order.map((name) => ({ name, features: byName.get(name)!.slice().sort((a, b) => a - b) }));
+  return order.map((name) => ({
+    name,
+    features: byName
+      .get(name)!
+      .slice()
+      .sort((a, b) => a - b),
+  }));
 }
 
 /** `key=3` → `key`; other names unchanged. */
@@ -206,7 +219,9 @@ export function permutationImportance(model: Classifier, ds: Dataset, options: P
   checkOption(op, 'repeats', repeats, 1, 1e4, true);
   if (!['accuracy', 'macroF1', 'logLoss'].includes(metric)) throw new RangeError(`${op}: metric must be accuracy, macroF1 or logLoss, got ${metric}`);
   const groups = resolveGroups(op, ds.features, ds.featureNames, options.groups);
-  const K = ds.classes, n = ds.rows, F = ds.features;
+  const K = ds.classes,
+    n = ds.rows,
+    F = ds.features;
   const score = (x: Float32Array): number => {
     const p = model.predictProba(x, n);
     if (metric === 'logLoss') return -logLoss(ds.y, p, K);
@@ -237,7 +252,8 @@ function resolveGroups(op: string, F: number, names: readonly string[] | undefin
   const list = groups ?? groupFeatures(names ?? Array.from({ length: F }, (_, f) => `f${f}`));
   for (const g of list) {
     if (g.features.length === 0) throw new RangeError(`${op}: group "${g.name}" has no features`);
-    for (const f of g.features) if (!Number.isInteger(f) || f < 0 || f >= F) throw new RangeError(`${op}: group "${g.name}" names column ${f}, outside [0, ${F})`);
+    for (const f of g.features)
+      if (!Number.isInteger(f) || f < 0 || f >= F) throw new RangeError(`${op}: group "${g.name}" names column ${f}, outside [0, ${F})`);
   }
   return list;
 }
@@ -248,7 +264,10 @@ function columnMedians(x: Float32Array, rows: number, F: number): Float32Array {
   const col = new Float64Array(rows);
   for (let f = 0; f < F; f++) {
     let m = 0;
-    for (let r = 0; r < rows; r++) { const v = x[r * F + f]; if (!Number.isNaN(v)) col[m++] = v; }
+    for (let r = 0; r < rows; r++) {
+      const v = x[r * F + f];
+      if (!Number.isNaN(v)) col[m++] = v;
+    }
     out[f] = m === 0 ? 0 : medianOf(col.subarray(0, m).slice().sort());
   }
   return out;

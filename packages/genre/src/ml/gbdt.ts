@@ -5,9 +5,7 @@
 import { Rng } from '@timbre/tensor';
 import type { Classifier, Dataset, TrainHistory, ModelState } from './types.js';
 import { Binner, MISSING, TreeBuilder, leafOf, partition, treeFromJSON, treeToJSON, type FlatTree } from './binning.js';
-import {
-  checkDataset, checkMatrix, checkOption, datasetWeights, softmaxRows, type ClassWeight,
-} from './common.js';
+import { checkDataset, checkMatrix, checkOption, datasetWeights, softmaxRows, type ClassWeight } from './common.js';
 import { argmaxRows, macroF1 } from './metrics.js';
 
 /** Options of {@link GBDT}: rounds, shrinkage, tree size, histogram bins, regularisation, subsampling and early stopping. */
@@ -138,16 +136,20 @@ export class GBDT implements Classifier {
     this.features = F;
     this.trees = [];
 
-    const score = new Float64Array(n * K), p = new Float64Array(n * K);
+    const score = new Float64Array(n * K),
+      p = new Float64Array(n * K);
     for (let i = 0; i < n; i++) score.set(this.baseScore, i * K);
     const vRows = valid?.rows ?? 0;
-    const vScore = new Float64Array(vRows * K), vP = new Float64Array(vRows * K);
+    const vScore = new Float64Array(vRows * K),
+      vP = new Float64Array(vRows * K);
     for (let i = 0; i < vRows; i++) vScore.set(this.baseScore, i * K);
 
-    const g = new Float64Array(n), h = new Float64Array(n);
+    const g = new Float64Array(n),
+      h = new Float64Array(n);
     const idx = new Int32Array(n);
     const history: TrainHistory = { trainLoss: [], validLoss: [], validMetric: [] };
-    let best = Infinity, bestRound = 0;
+    let best = Infinity,
+      bestRound = 0;
     const nSample = Math.max(1, Math.round(o.subsample * n));
     const nFeat = Math.max(1, Math.round(o.colsample * F));
 
@@ -175,7 +177,10 @@ export class GBDT implements Classifier {
         }
         let feats: Int32Array;
         if (nFeat < F) feats = rng.permutation(F).subarray(0, nFeat).slice().sort();
-        else { feats = new Int32Array(F); for (let f = 0; f < F; f++) feats[f] = f; }
+        else {
+          feats = new Int32Array(F);
+          for (let f = 0; f < F; f++) feats[f] = f;
+        }
         const rowsOfTree = idx.slice(0, m);
         const tree = this.#buildTree(codes, n, binner, g, h, rowsOfTree, feats, minChildWeight);
         roundTrees.push(tree);
@@ -191,8 +196,10 @@ export class GBDT implements Classifier {
         vl /= vRows;
         history.validLoss.push(vl);
         history.validMetric.push(macroF1(valid.y, argmaxRows(vP, K), K));
-        if (vl < best - 1e-12) { best = vl; bestRound = round + 1; }
-        else if (o.earlyStoppingRounds > 0 && round + 1 - bestRound >= o.earlyStoppingRounds) break;
+        if (vl < best - 1e-12) {
+          best = vl;
+          bestRound = round + 1;
+        } else if (o.earlyStoppingRounds > 0 && round + 1 - bestRound >= o.earlyStoppingRounds) break;
       }
     }
     if (valid !== undefined) this.trees.length = Math.max(1, bestRound);
@@ -200,22 +207,37 @@ export class GBDT implements Classifier {
     return history;
   }
 
-  #buildTree(codes: Uint8Array, n: number, binner: Binner, g: Float64Array, h: Float64Array,
-             rows: Int32Array, feats: Int32Array, minChildWeight: number): FlatTree {
+  #buildTree(
+    codes: Uint8Array,
+    n: number,
+    binner: Binner,
+    g: Float64Array,
+    h: Float64Array,
+    rows: Int32Array,
+    feats: Int32Array,
+    minChildWeight: number,
+  ): FlatTree {
     const o = this.options;
     const tb = new TreeBuilder(1);
     const lambda = o.lambda;
     // Compact histograms: feature fi of this tree owns (bins + 1) slots of (g, h, count) starting at
     // off[fi]; the last slot is the missing bin. Freed histograms go back to a pool (no per-leaf allocation).
-    const nF = feats.length, off = new Int32Array(nF + 1), nbs = new Int32Array(nF);
-    for (let fi = 0; fi < nF; fi++) { nbs[fi] = binner.bins(feats[fi]); off[fi + 1] = off[fi] + (nbs[fi] + 1) * 3; }
+    const nF = feats.length,
+      off = new Int32Array(nF + 1),
+      nbs = new Int32Array(nF);
+    for (let fi = 0; fi < nF; fi++) {
+      nbs[fi] = binner.bins(feats[fi]);
+      off[fi + 1] = off[fi] + (nbs[fi] + 1) * 3;
+    }
     const size = off[nF];
     const pool: Float64Array[] = [];
     const histOf = (start: number, end: number): Float64Array => {
       const hist = pool.pop() ?? new Float64Array(size);
       hist.fill(0);
       for (let fi = 0; fi < nF; fi++) {
-        const co = feats[fi] * n, ho = off[fi], nb = nbs[fi];
+        const co = feats[fi] * n,
+          ho = off[fi],
+          nb = nbs[fi];
         for (let r = start; r < end; r++) {
           const i = rows[r];
           const c = codes[co + i];
@@ -235,20 +257,32 @@ export class GBDT implements Classifier {
       const parentScore = (G * G) / (H + lambda);
       let best: SplitInfo | null = null;
       for (let fi = 0; fi < nF; fi++) {
-        const f = feats[fi], ho = off[fi], nb = nbs[fi];
+        const f = feats[fi],
+          ho = off[fi],
+          nb = nbs[fi];
         const mo = ho + nb * 3;
-        const Gm = hist[mo], Hm = hist[mo + 1], Cm = hist[mo + 2];
-        let GL = 0, HL = 0, CL = 0;
+        const Gm = hist[mo],
+          Hm = hist[mo + 1],
+          Cm = hist[mo + 2];
+        let GL = 0,
+          HL = 0,
+          CL = 0;
         for (let b = 0; b < nb - 1; b++) {
-          GL += hist[ho + b * 3]; HL += hist[ho + b * 3 + 1]; CL += hist[ho + b * 3 + 2];
+          GL += hist[ho + b * 3];
+          HL += hist[ho + b * 3 + 1];
+          CL += hist[ho + b * 3 + 2];
           for (let side = 0; side < 2; side++) {
             let missingLeft: boolean;
             if (Cm === 0) {
               if (side === 1) break;
               missingLeft = HL >= H - HL; // no missing rows here: NaN follows the heavier child
             } else missingLeft = side === 1;
-            const gl = missingLeft ? GL + Gm : GL, hl = missingLeft ? HL + Hm : HL, cl = missingLeft ? CL + Cm : CL;
-            const gr = G - gl, hr = H - hl, cr = cnt - cl;
+            const gl = missingLeft ? GL + Gm : GL,
+              hl = missingLeft ? HL + Hm : HL,
+              cl = missingLeft ? CL + Cm : CL;
+            const gr = G - gl,
+              hr = H - hl,
+              cr = cnt - cl;
             if (cl < o.minSamplesLeaf || cr < o.minSamplesLeaf || hl < minChildWeight || hr < minChildWeight) continue;
             const gain = (gl * gl) / (hl + lambda) + (gr * gr) / (hr + lambda) - parentScore;
             if (gain > o.gamma && (best === null || gain > best.gain)) best = { gain, feature: f, bin: b, missingLeft };
@@ -258,10 +292,14 @@ export class GBDT implements Classifier {
       return best;
     };
     const makeLeaf = (node: number, start: number, end: number, depth: number, hist: Float64Array): Leaf => {
-      let G = 0, H = 0;
-      for (let r = start; r < end; r++) { G += g[rows[r]]; H += h[rows[r]]; }
+      let G = 0,
+        H = 0;
+      for (let r = start; r < end; r++) {
+        G += g[rows[r]];
+        H += h[rows[r]];
+      }
       const leaf: Leaf = { node, start, end, depth, G, H, hist, split: null };
-      tb.value[node] = -o.learningRate * G / (H + lambda);
+      tb.value[node] = (-o.learningRate * G) / (H + lambda);
       leaf.split = bestSplit(leaf);
       return leaf;
     };
@@ -283,7 +321,8 @@ export class GBDT implements Classifier {
       tb.feature[node] = s.feature;
       tb.threshold[node] = binner.upper[s.feature][s.bin];
       tb.missingLeft[node] = s.missingLeft ? 1 : 0;
-      const l = tb.addNode(), r = tb.addNode();
+      const l = tb.addNode(),
+        r = tb.addNode();
       tb.left[node] = l;
       tb.right[node] = r;
       // histogram subtraction: scan the smaller child, derive the larger one from the parent in place
@@ -291,11 +330,14 @@ export class GBDT implements Classifier {
       const small = leftSmaller ? histOf(leaf.start, mid) : histOf(mid, leaf.end);
       const large = leaf.hist;
       for (let j = 0; j < size; j++) large[j] -= small[j];
-      const lh = leftSmaller ? small : large, rh = leftSmaller ? large : small;
+      const lh = leftSmaller ? small : large,
+        rh = leftSmaller ? large : small;
       const lLeaf = makeLeaf(l, leaf.start, mid, leaf.depth + 1, lh);
       const rLeaf = makeLeaf(r, mid, leaf.end, leaf.depth + 1, rh);
       // a leaf that cannot split never needs its histogram again
-      for (const c of [lLeaf, rLeaf]) if (c.split === null) pool.push(c.hist); else open.push(c);
+      for (const c of [lLeaf, rLeaf])
+        if (c.split === null) pool.push(c.hist);
+        else open.push(c);
       leaves++;
     }
     return tb.finish();
@@ -305,7 +347,8 @@ export class GBDT implements Classifier {
   decisionFunction(x: Float32Array, rows: number): Float64Array {
     if (this.trees.length === 0) throw new Error('GBDT.decisionFunction: call fit() first');
     checkMatrix('GBDT.decisionFunction', x, rows, this.features);
-    const K = this.classes, F = this.features;
+    const K = this.classes,
+      F = this.features;
     const out = new Float64Array(rows * K);
     for (let i = 0; i < rows; i++) {
       for (let k = 0; k < K; k++) {
@@ -329,9 +372,10 @@ export class GBDT implements Classifier {
   /** Number of splits on each feature over all trees (a simple importance). */
   featureImportance(): Float64Array {
     const imp = new Float64Array(this.features);
-    for (const round of this.trees) for (const t of round) {
-      for (let node = 0; node < t.feature.length; node++) if (t.feature[node] >= 0) imp[t.feature[node]] += 1;
-    }
+    for (const round of this.trees)
+      for (const t of round) {
+        for (let node = 0; node < t.feature.length; node++) if (t.feature[node] >= 0) imp[t.feature[node]] += 1;
+      }
     return imp;
   }
 
@@ -343,8 +387,12 @@ export class GBDT implements Classifier {
   /** The fitted model as plain JSON: options, classes, feature names, base scores and every tree. */
   toJSON(): object {
     return {
-      kind: this.kind, options: this.options, classes: this.classes, features: this.features,
-      baseScore: Array.from(this.baseScore), trees: this.trees.map((r) => r.map(treeToJSON)),
+      kind: this.kind,
+      options: this.options,
+      classes: this.classes,
+      features: this.features,
+      baseScore: Array.from(this.baseScore),
+      trees: this.trees.map((r) => r.map(treeToJSON)),
     };
   }
 

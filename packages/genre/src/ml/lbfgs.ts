@@ -32,7 +32,10 @@ function dot(a: Float64Array, b: Float64Array): number {
 
 function maxAbs(a: Float64Array): number {
   let m = 0;
-  for (let i = 0; i < a.length; i++) { const v = Math.abs(a[i]); if (v > m) m = v; }
+  for (let i = 0; i < a.length; i++) {
+    const v = Math.abs(a[i]);
+    if (v > m) m = v;
+  }
   return m;
 }
 
@@ -44,8 +47,12 @@ export function lbfgs(fn: Objective, x0: Float64Array, options: LbfgsOptions = {
   const g = new Float64Array(n);
   let f = fn(x, g);
   if (!Number.isFinite(f)) throw new RangeError(`lbfgs: objective is ${f} at the starting point`);
-  const S: Float64Array[] = [], Y: Float64Array[] = [], rho: number[] = [];
-  const d = new Float64Array(n), xNew = new Float64Array(n), gNew = new Float64Array(n);
+  const S: Float64Array[] = [],
+    Y: Float64Array[] = [],
+    rho: number[] = [];
+  const d = new Float64Array(n),
+    xNew = new Float64Array(n),
+    gNew = new Float64Array(n);
   const alpha = new Float64Array(memory);
   let it = 0;
   for (; it < maxIter; it++) {
@@ -68,30 +75,50 @@ export function lbfgs(fn: Objective, x0: Float64Array, options: LbfgsOptions = {
       for (let i = 0; i < n; i++) d[i] += (alpha[j] - beta) * sj[i];
     }
     let slope = dot(g, d);
-    if (!(slope < 0)) { // not a descent direction: fall back to steepest descent and forget history
-      S.length = 0; Y.length = 0; rho.length = 0;
+    if (!(slope < 0)) {
+      // not a descent direction: fall back to steepest descent and forget history
+      S.length = 0;
+      Y.length = 0;
+      rho.length = 0;
       for (let i = 0; i < n; i++) d[i] = -g[i];
       slope = dot(g, d);
     }
     // Backtracking Armijo; the first step of a fresh history is scaled to length 1.
     let step = S.length === 0 ? Math.min(1, 1 / Math.sqrt(-slope)) : 1;
-    let fNew = NaN, accepted = false;
+    let fNew = NaN,
+      accepted = false;
     for (let ls = 0; ls < 60; ls++) {
       for (let i = 0; i < n; i++) xNew[i] = x[i] + step * d[i];
       fNew = fn(xNew, gNew);
-      if (Number.isFinite(fNew) && fNew <= f + 1e-4 * step * slope) { accepted = true; break; }
+      if (Number.isFinite(fNew) && fNew <= f + 1e-4 * step * slope) {
+        accepted = true;
+        break;
+      }
       step *= 0.5;
     }
     if (!accepted) return { x, f, iterations: it, converged: maxAbs(g) < gradTol * 10 };
-    const s = new Float64Array(n), y = new Float64Array(n);
-    for (let i = 0; i < n; i++) { s[i] = xNew[i] - x[i]; y[i] = gNew[i] - g[i]; }
+    const s = new Float64Array(n),
+      y = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      s[i] = xNew[i] - x[i];
+      y[i] = gNew[i] - g[i];
+    }
     const sy = dot(s, y);
-    if (sy > 1e-12 * Math.sqrt(dot(s, s) * dot(y, y))) { // keep only pairs with positive curvature
-      if (S.length === memory) { S.shift(); Y.shift(); rho.shift(); }
-      S.push(s); Y.push(y); rho.push(1 / sy);
+    if (sy > 1e-12 * Math.sqrt(dot(s, s) * dot(y, y))) {
+      // keep only pairs with positive curvature
+      if (S.length === memory) {
+        S.shift();
+        Y.shift();
+        rho.shift();
+      }
+      S.push(s);
+      Y.push(y);
+      rho.push(1 / sy);
     }
     const fOld = f;
-    x.set(xNew); g.set(gNew); f = fNew;
+    x.set(xNew);
+    g.set(gNew);
+    f = fNew;
     if (Math.abs(fOld - f) <= fTol * Math.max(1, Math.abs(f))) {
       return { x, f, iterations: it + 1, converged: true };
     }

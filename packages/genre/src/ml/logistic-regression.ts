@@ -80,7 +80,10 @@ export class LogisticRegression implements Classifier {
           if (acc > m) m = acc;
         }
         let s = 0;
-        for (let k = 0; k < K; k++) { logits[k] = Math.exp(logits[k] - m); s += logits[k]; }
+        for (let k = 0; k < K; k++) {
+          logits[k] = Math.exp(logits[k] - m);
+          s += logits[k];
+        }
         const wi = w[i];
         if (wi === 0) continue;
         loss += wi * (Math.log(s) + m - (Math.log(logits[y[i]]) + m));
@@ -92,7 +95,10 @@ export class LogisticRegression implements Classifier {
         }
       }
       let reg = 0;
-      for (let p = 0; p < P; p++) { reg += theta[p] * theta[p]; grad[p] += lam * theta[p]; }
+      for (let p = 0; p < P; p++) {
+        reg += theta[p] * theta[p];
+        grad[p] += lam * theta[p];
+      }
       for (let p = 0; p < grad.length; p++) grad[p] /= n;
       return (loss + 0.5 * lam * reg) / n;
     };
@@ -108,7 +114,10 @@ export class LogisticRegression implements Classifier {
   decisionFunction(x: Float32Array, rows: number): Float64Array {
     if (this.coef === null || this.intercept === null) throw new Error('LogisticRegression.decisionFunction: call fit() first');
     checkMatrix('LogisticRegression.decisionFunction', x, rows, this.features);
-    const K = this.classes, F = this.features, W = this.coef, b = this.intercept;
+    const K = this.classes,
+      F = this.features,
+      W = this.coef,
+      b = this.intercept;
     const out = new Float64Array(rows * K);
     for (let i = 0; i < rows; i++) {
       const xo = i * F;
@@ -138,17 +147,31 @@ export class LogisticRegression implements Classifier {
   toJSON(): object {
     if (this.coef === null || this.intercept === null) throw new Error('LogisticRegression.toJSON: the model is not fitted');
     return {
-      kind: this.kind, options: { C: this.C, classWeight: this.classWeight, fitIntercept: this.fitIntercept, maxIter: this.maxIter, tol: this.tol },
-      classes: this.classes, features: this.features, coef: Array.from(this.coef), intercept: Array.from(this.intercept),
+      kind: this.kind,
+      options: { C: this.C, classWeight: this.classWeight, fitIntercept: this.fitIntercept, maxIter: this.maxIter, tol: this.tol },
+      classes: this.classes,
+      features: this.features,
+      coef: Array.from(this.coef),
+      intercept: Array.from(this.intercept),
     };
   }
 
   /** Rebuilds a fitted model from `toJSON()` output (shapes checked). */
   static fromJSON(o: any): LogisticRegression {
     const m = new LogisticRegression(o?.options ?? {});
-    const K = o?.classes, F = o?.features;
-    if (!Number.isInteger(K) || !Number.isInteger(F) || !Array.isArray(o.coef) || !Array.isArray(o.intercept) || o.coef.length !== K * F || o.intercept.length !== K) {
-      throw new RangeError(`LogisticRegression.fromJSON: expected coef of classes*features = ${K}*${F} numbers and ${K} intercepts, got ${o?.coef?.length} and ${o?.intercept?.length}`);
+    const K = o?.classes,
+      F = o?.features;
+    if (
+      !Number.isInteger(K) ||
+      !Number.isInteger(F) ||
+      !Array.isArray(o.coef) ||
+      !Array.isArray(o.intercept) ||
+      o.coef.length !== K * F ||
+      o.intercept.length !== K
+    ) {
+      throw new RangeError(
+        `LogisticRegression.fromJSON: expected coef of classes*features = ${K}*${F} numbers and ${K} intercepts, got ${o?.coef?.length} and ${o?.intercept?.length}`,
+      );
     }
     m.classes = K;
     m.features = F;

@@ -26,7 +26,8 @@ export class MajorityClassifier implements Classifier {
   predictProba(x: Float32Array, rows: number): Float32Array {
     if (this.prior === null) throw new Error('MajorityClassifier.predictProba: call fit() first');
     checkMatrix('MajorityClassifier.predictProba', x, rows, this.features);
-    const K = this.prior.length, out = new Float32Array(rows * K);
+    const K = this.prior.length,
+      out = new Float32Array(rows * K);
     for (let i = 0; i < rows; i++) out.set(this.prior, i * K);
     return out;
   }

@@ -29,7 +29,8 @@ function checkPair(op: string, yTrue: ArrayLike<number>, yPred: ArrayLike<number
   if (yTrue.length !== yPred.length) throw new RangeError(`${op}: yTrue has ${yTrue.length} rows but yPred has ${yPred.length}`);
   if (!Number.isInteger(classes) || classes < 1) throw new RangeError(`${op}: classes must be a positive integer, got ${classes}`);
   for (let i = 0; i < yTrue.length; i++) {
-    const t = yTrue[i], p = yPred[i];
+    const t = yTrue[i],
+      p = yPred[i];
     if (!Number.isInteger(t) || t < 0 || t >= classes) throw new RangeError(`${op}: yTrue[${i}]=${t} is not a class id in [0, ${classes})`);
     if (!Number.isInteger(p) || p < 0 || p >= classes) throw new RangeError(`${op}: yPred[${i}]=${p} is not a class id in [0, ${classes})`);
   }
@@ -67,9 +68,14 @@ export function perClassScores(confusion: readonly (readonly number[])[]): Class
   const out: ClassScores[] = [];
   for (let c = 0; c < C; c++) {
     const tp = confusion[c][c];
-    let predicted = 0, actual = 0;
-    for (let k = 0; k < C; k++) { predicted += confusion[k][c]; actual += confusion[c][k]; }
-    const precision = ratio(tp, predicted), recall = ratio(tp, actual);
+    let predicted = 0,
+      actual = 0;
+    for (let k = 0; k < C; k++) {
+      predicted += confusion[k][c];
+      actual += confusion[c][k];
+    }
+    const precision = ratio(tp, predicted),
+      recall = ratio(tp, actual);
     out.push({ precision, recall, f1: ratio(2 * precision * recall, precision + recall), support: actual });
   }
   return out;
@@ -88,15 +94,30 @@ export function macroF1(yTrue: ArrayLike<number>, yPred: ArrayLike<number>, clas
 function summarize(confusion: number[][]): ClassificationMetrics {
   const C = confusion.length;
   const perClass = perClassScores(confusion);
-  let rows = 0, correct = 0;
-  for (let t = 0; t < C; t++) for (let p = 0; p < C; p++) { rows += confusion[t][p]; if (t === p) correct += confusion[t][p]; }
-  let recallSum = 0, recallN = 0, f1Sum = 0, f1N = 0, wf1 = 0;
+  let rows = 0,
+    correct = 0;
+  for (let t = 0; t < C; t++)
+    for (let p = 0; p < C; p++) {
+      rows += confusion[t][p];
+      if (t === p) correct += confusion[t][p];
+    }
+  let recallSum = 0,
+    recallN = 0,
+    f1Sum = 0,
+    f1N = 0,
+    wf1 = 0;
   for (let c = 0; c < C; c++) {
     let predicted = 0;
     for (let k = 0; k < C; k++) predicted += confusion[k][c];
     const s = perClass[c];
-    if (s.support > 0) { recallSum += s.recall; recallN++; }
-    if (s.support > 0 || predicted > 0) { f1Sum += s.f1; f1N++; }
+    if (s.support > 0) {
+      recallSum += s.recall;
+      recallN++;
+    }
+    if (s.support > 0 || predicted > 0) {
+      f1Sum += s.f1;
+      f1N++;
+    }
     wf1 += s.f1 * s.support;
   }
   return {
@@ -135,8 +156,13 @@ export function argmaxRows(scores: ArrayLike<number>, classes: number): Int32Arr
   const out = new Int32Array(rows);
   for (let r = 0; r < rows; r++) {
     const o = r * classes;
-    let best = 0, bestV = scores[o];
-    for (let c = 1; c < classes; c++) if (scores[o + c] > bestV) { bestV = scores[o + c]; best = c; }
+    let best = 0,
+      bestV = scores[o];
+    for (let c = 1; c < classes; c++)
+      if (scores[o + c] > bestV) {
+        bestV = scores[o + c];
+        best = c;
+      }
     out[r] = best;
   }
   return out;
@@ -171,7 +197,11 @@ export function majorityClass(y: ArrayLike<number>, classes: number): number {
  * const base = majorityBaseline(train.y, test.y, classes); // base.accuracy, base.macroF1
  * ```
  */
-export function majorityBaseline(yTrain: ArrayLike<number>, yTest: ArrayLike<number>, classes: number): ClassificationMetrics & { readonly predictedClass: number } {
+export function majorityBaseline(
+  yTrain: ArrayLike<number>,
+  yTest: ArrayLike<number>,
+  classes: number,
+): ClassificationMetrics & { readonly predictedClass: number } {
   const c = majorityClass(yTrain, classes);
   const pred = new Int32Array(yTest.length).fill(c);
   return { ...evaluatePredictions(yTest, pred, classes), predictedClass: c };

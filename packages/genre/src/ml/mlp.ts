@@ -1,10 +1,7 @@
 // The MLP genre classifier on @timbre/nn, implementing the shared Classifier contract. Two presets:
 // `seed` (the original design, bugs fixed) and `default` (chosen by measurement: see README).
 import { Rng, Tensor } from '@timbre/tensor';
-import {
-  Adam, AdamW, CrossEntropyLoss, Dropout, EarlyStopping, Linear, ReLU, SGD, Sequential,
-  type Module, type Optimizer,
- REUSE } from '@timbre/nn';
+import { Adam, AdamW, CrossEntropyLoss, Dropout, EarlyStopping, Linear, ReLU, SGD, Sequential, type Module, type Optimizer, REUSE } from '@timbre/nn';
 import type { Classifier, Dataset, TrainHistory, ModelState } from './types.js';
 import { argmaxRows, evaluatePredictions } from './metrics.js';
 
@@ -57,21 +54,44 @@ export const MLP_PRESETS: Readonly<Record<'original' | 'default', Readonly<MlpOp
   // The original project: Linear(n→128→64→32→classes) + ReLU, Adam lr 0.01, batch 32, cross-entropy, 1000 epochs,
   // no regularisation. Fixed: classes outputs (not 16), one label encoder, seeded before init.
   original: {
-    hidden: [128, 64, 32], dropout: 0, optimizer: 'adam', lr: 0.01, weightDecay: 0, momentum: 0, batchSize: 32,
-    epochs: 1000, classWeights: 'none', labelSmoothing: 0, patience: null, seed: 42,
+    hidden: [128, 64, 32],
+    dropout: 0,
+    optimizer: 'adam',
+    lr: 0.01,
+    weightDecay: 0,
+    momentum: 0,
+    batchSize: 32,
+    epochs: 1000,
+    classWeights: 'none',
+    labelSmoothing: 0,
+    patience: null,
+    seed: 42,
   },
   // Measured on the tagtraum and 2-class sets (README): wider-than-deep, dropout, AdamW with weight
   // decay, square-root class weights, early stopping on validation macro-F1.
   default: {
-    hidden: [128, 64], dropout: 0.3, optimizer: 'adamw', lr: 0.001, weightDecay: 0.01, momentum: 0, batchSize: 32,
-    epochs: 300, classWeights: 'sqrt', labelSmoothing: 0, patience: 30, seed: 42,
+    hidden: [128, 64],
+    dropout: 0.3,
+    optimizer: 'adamw',
+    lr: 0.001,
+    weightDecay: 0.01,
+    momentum: 0,
+    batchSize: 32,
+    epochs: 300,
+    classWeights: 'sqrt',
+    labelSmoothing: 0,
+    patience: 30,
+    seed: 42,
   },
 };
 
 /** Resolves a preset name plus overrides into full options (unknown keys rejected). */
 export function mlpOptions(preset: string = 'default', overrides: Partial<MlpOptions> = {}): MlpOptions {
   const base = (MLP_PRESETS as Record<string, MlpOptions>)[preset];
-  if (base === undefined) throw new RangeError(`mlp: unknown preset "${preset}" (expected ${Object.keys(MLP_PRESETS).join(' or ')}${preset === 'seed' ? '; the original project\'s preset is called "original"' : ''})`);
+  if (base === undefined)
+    throw new RangeError(
+      `mlp: unknown preset "${preset}" (expected ${Object.keys(MLP_PRESETS).join(' or ')}${preset === 'seed' ? '; the original project\'s preset is called "original"' : ''})`,
+    );
   for (const k of Object.keys(overrides)) if (!(k in base)) throw new RangeError(`mlp: unknown option "${k}"`);
   const o: MlpOptions = { ...base, hidden: [...base.hidden] };
   for (const [k, v] of Object.entries(overrides)) if (v !== undefined) (o as unknown as Record<string, unknown>)[k] = v;
@@ -80,7 +100,8 @@ export function mlpOptions(preset: string = 'default', overrides: Partial<MlpOpt
 }
 
 function checkOptions(o: MlpOptions): void {
-  if (!Array.isArray(o.hidden) || !o.hidden.every((h) => Number.isInteger(h) && h > 0)) throw new RangeError(`mlp: hidden must be positive integers, got ${JSON.stringify(o.hidden)}`);
+  if (!Array.isArray(o.hidden) || !o.hidden.every((h) => Number.isInteger(h) && h > 0))
+    throw new RangeError(`mlp: hidden must be positive integers, got ${JSON.stringify(o.hidden)}`);
   if (!(o.dropout >= 0 && o.dropout < 1)) throw new RangeError(`mlp: dropout must be in [0, 1), got ${o.dropout}`);
   if (!(o.lr > 0)) throw new RangeError(`mlp: lr must be > 0, got ${o.lr}`);
   if (!(o.weightDecay >= 0)) throw new RangeError(`mlp: weightDecay must be >= 0, got ${o.weightDecay}`);
@@ -88,16 +109,25 @@ function checkOptions(o: MlpOptions): void {
   if (!Number.isInteger(o.epochs) || o.epochs < 1) throw new RangeError(`mlp: epochs must be a positive integer, got ${o.epochs}`);
   if (!['none', 'balanced', 'sqrt'].includes(o.classWeights)) throw new RangeError(`mlp: classWeights must be none, balanced or sqrt, got ${o.classWeights}`);
   if (!['adam', 'adamw', 'sgd'].includes(o.optimizer)) throw new RangeError(`mlp: optimizer must be adam, adamw or sgd, got ${o.optimizer}`);
-  if (o.patience !== null && (!Number.isInteger(o.patience) || o.patience < 0)) throw new RangeError(`mlp: patience must be a non-negative integer or null, got ${o.patience}`);
+  if (o.patience !== null && (!Number.isInteger(o.patience) || o.patience < 0))
+    throw new RangeError(`mlp: patience must be a non-negative integer or null, got ${o.patience}`);
 }
 
 /**
  * Copies rows perm[start], …, perm[start + m − 1] of `data` into the first m rows of `xb` / `yb` (and
  * their sample weights, 1 when `data` has none, into `wb`): the mini-batch gather of the MLP trainers.
  */
-export function gatherBatch(data: Dataset, perm: ArrayLike<number>, start: number, m: number,
-                            xb: Float32Array, yb: Int32Array, wb: Float32Array | null = null): void {
-  const F = data.features, sw = data.weights;
+export function gatherBatch(
+  data: Dataset,
+  perm: ArrayLike<number>,
+  start: number,
+  m: number,
+  xb: Float32Array,
+  yb: Int32Array,
+  wb: Float32Array | null = null,
+): void {
+  const F = data.features,
+    sw = data.weights;
   for (let r = 0; r < m; r++) {
     const i = perm[start + r];
     xb.set(data.x.subarray(i * F, (i + 1) * F), r * F);
@@ -123,9 +153,13 @@ function checkDataset(op: string, d: Dataset): void {
   if (d.x.length !== d.rows * d.features) throw new RangeError(`${op}: x has ${d.x.length} values, expected rows*features = ${d.rows}*${d.features}`);
   if (d.y.length !== d.rows) throw new RangeError(`${op}: y has ${d.y.length} labels for ${d.rows} rows`);
   for (let i = 0; i < d.x.length; i++) {
-    if (!Number.isFinite(d.x[i])) throw new RangeError(`${op}: x[row ${Math.floor(i / d.features)}, feature ${d.featureNames?.[i % d.features] ?? i % d.features}] = ${d.x[i]} is not finite (impute and scale first)`);
+    if (!Number.isFinite(d.x[i]))
+      throw new RangeError(
+        `${op}: x[row ${Math.floor(i / d.features)}, feature ${d.featureNames?.[i % d.features] ?? i % d.features}] = ${d.x[i]} is not finite (impute and scale first)`,
+      );
   }
-  for (let i = 0; i < d.rows; i++) if (!(d.y[i] >= 0 && d.y[i] < d.classes)) throw new RangeError(`${op}: y[${i}]=${d.y[i]} is not a class id in [0, ${d.classes})`);
+  for (let i = 0; i < d.rows; i++)
+    if (!(d.y[i] >= 0 && d.y[i] < d.classes)) throw new RangeError(`${op}: y[${i}]=${d.y[i]} is not a class id in [0, ${d.classes})`);
 }
 
 /**
@@ -184,10 +218,13 @@ export class MlpClassifier implements Classifier {
       }
     }
     const o = this.options;
-    if (o.patience !== null && !valid) throw new RangeError(`${op}: early stopping (patience ${o.patience}) needs a validation set; pass valid or set patience null`);
+    if (o.patience !== null && !valid)
+      throw new RangeError(`${op}: early stopping (patience ${o.patience}) needs a validation set; pass valid or set patience null`);
     if (train.rows === 0) throw new RangeError(`${op}: no training rows`);
     const rng = new Rng(o.seed);
-    const F = train.features, C = train.classes, N = train.rows;
+    const F = train.features,
+      C = train.classes,
+      N = train.rows;
     const model = this.#build(F, C, rng.fork());
     const opt = this.#optimizer(model);
     const cw = classWeightsFor(train.y, C, o.classWeights);
@@ -196,15 +233,19 @@ export class MlpClassifier implements Classifier {
     const order = rng.fork();
     const hist = { trainLoss: [] as number[], validLoss: [] as number[], validMetric: [] as number[], validAccuracy: [] as number[] };
     const B = o.batchSize;
-    const xb = new Float32Array(B * F), yb = new Int32Array(B), wb = new Float32Array(B);
-    let bestEpoch = -1, epochsRun = 0;
+    const xb = new Float32Array(B * F),
+      yb = new Int32Array(B),
+      wb = new Float32Array(B);
+    let bestEpoch = -1,
+      epochsRun = 0;
     this.model = model;
     this.features = F;
     this.classes = C;
     for (let epoch = 0; epoch < o.epochs; epoch++) {
       model.train();
       const perm = order.permutation(N);
-      let lossSum = 0, weightSum = 0;
+      let lossSum = 0,
+        weightSum = 0;
       for (let start = 0; start < N; start += B) {
         const m = Math.min(B, N - start);
         gatherBatch(train, perm, start, m, xb, yb, wb);
@@ -214,8 +255,13 @@ export class MlpClassifier implements Classifier {
         // Each result is used before the next call, so the layers' own buffers serve (no allocation per batch).
         const losses = lossFn.forward(model.forward(xt, REUSE), yt, REUSE);
         // Weighted mean Σ s_b·l_b / Σ s_b·cw[y_b] (PyTorch's weighted 'mean' when all s_b = 1).
-        let denom = 0, total = 0;
-        for (let r = 0; r < m; r++) { const cwr = cw ? cw[yt[r]] : 1; denom += wb[r] * cwr; total += wb[r] * losses.data[r]; }
+        let denom = 0,
+          total = 0;
+        for (let r = 0; r < m; r++) {
+          const cwr = cw ? cw[yt[r]] : 1;
+          denom += wb[r] * cwr;
+          total += wb[r] * losses.data[r];
+        }
         if (!(denom > 0)) continue;
         const dout = new Tensor(new Float32Array(m), [m]);
         for (let r = 0; r < m; r++) dout.data[r] = wb[r] / denom;
@@ -258,7 +304,8 @@ export class MlpClassifier implements Classifier {
   predictProba(x: Float32Array, rows: number): Float32Array {
     const model = this.model;
     if (model === null) throw new Error('MlpClassifier.predictProba: the model is not trained (call fit or load first)');
-    const F = this.features, C = this.classes;
+    const F = this.features,
+      C = this.classes;
     if (x.length !== rows * F) throw new RangeError(`MlpClassifier.predictProba: x has ${x.length} values, expected rows*features = ${rows}*${F}`);
     const wasTraining = model.training;
     model.eval();
@@ -282,7 +329,14 @@ export class MlpClassifier implements Classifier {
   /** The fitted network: options, architecture and weights (PyTorch state-dict names). */
   toState(): ModelState {
     if (this.model === null) throw new Error('MlpClassifier.toState: the model is not trained');
-    return { kind: this.kind, options: this.options, architecture: this.model.config(), features: this.features, classes: this.classes, tensors: this.model.stateDict() };
+    return {
+      kind: this.kind,
+      options: this.options,
+      architecture: this.model.config(),
+      features: this.features,
+      classes: this.classes,
+      tensors: this.model.stateDict(),
+    };
   }
 
   /** A trained classifier around a network that already holds its weights (see `restoreModel`). */

@@ -36,12 +36,20 @@ function network(s: Record<string, unknown>, where: string): { net: Module; feat
   const features = field<number>(s, 'features', where, positiveInt, 'a positive integer');
   const classes = field<number>(s, 'classes', where, positiveInt, 'a positive integer');
   const architecture = field<ModuleConfig>(s, 'architecture', where, (v) => isObject(v) && typeof v.type === 'string', 'a module config');
-  const tensors = field<Record<string, Tensor>>(s, 'tensors', where, (v) => isObject(v) && Object.values(v).every((t) => t instanceof Tensor), 'a map of tensors');
+  const tensors = field<Record<string, Tensor>>(
+    s,
+    'tensors',
+    where,
+    (v) => isObject(v) && Object.values(v).every((t) => t instanceof Tensor),
+    'a map of tensors',
+  );
   // Everything the file says is checked against everything else before the network is allocated.
   checkFiniteTensors(tensors, where);
   const io = ioSizes(architecture);
   if (io !== null && (io.inputs !== features || io.outputs !== classes)) {
-    throw new RangeError(`${where}: the architecture maps ${io.inputs} inputs to ${io.outputs} outputs, the model says ${features} features and ${classes} classes`);
+    throw new RangeError(
+      `${where}: the architecture maps ${io.inputs} inputs to ${io.outputs} outputs, the model says ${features} features and ${classes} classes`,
+    );
   }
   checkArchitecture(architecture, tensors, where);
   let net: Module;
@@ -63,11 +71,14 @@ function network(s: Record<string, unknown>, where: string): { net: Module; feat
 function ioSizes(config: ModuleConfig): { inputs: number; outputs: number } | null {
   const c = config as Record<string, unknown>;
   switch (c.type) {
-    case 'Linear': return { inputs: c.inFeatures as number, outputs: c.outFeatures as number };
-    case 'BatchNorm1d': return { inputs: c.numFeatures as number, outputs: c.numFeatures as number };
+    case 'Linear':
+      return { inputs: c.inFeatures as number, outputs: c.outFeatures as number };
+    case 'BatchNorm1d':
+      return { inputs: c.numFeatures as number, outputs: c.numFeatures as number };
     case 'Sequential': {
       if (!Array.isArray(c.layers)) return null;
-      let inputs: number | null = null, outputs: number | null = null;
+      let inputs: number | null = null,
+        outputs: number | null = null;
       for (const l of c.layers as ModuleConfig[]) {
         const t = (l as { type?: unknown } | null)?.type;
         if (t === 'ReLU' || t === 'LeakyReLU' || t === 'Tanh' || t === 'Sigmoid' || t === 'GELU' || t === 'Dropout') continue;
@@ -78,7 +89,8 @@ function ioSizes(config: ModuleConfig): { inputs: number; outputs: number } | nu
       }
       return inputs === null || outputs === null ? null : { inputs, outputs };
     }
-    default: return null;
+    default:
+      return null;
   }
 }
 
@@ -137,7 +149,13 @@ const READERS: Readonly<Record<string, Reader>> = {
     return bag;
   },
   'seed-ensemble': (s, where) => {
-    const seeds = field<number[]>(s, 'seeds', where, (v) => Array.isArray(v) && v.length > 0 && v.every(Number.isInteger), 'a non-empty array of integer seeds');
+    const seeds = field<number[]>(
+      s,
+      'seeds',
+      where,
+      (v) => Array.isArray(v) && v.length > 0 && v.every(Number.isInteger),
+      'a non-empty array of integer seeds',
+    );
     const ens = new SeedEnsemble(noRefit('seed-ensemble'), { seeds: [...seeds] });
     ens.members = members(s, where);
     if (ens.members.length !== seeds.length) throw new RangeError(`${where}: ${ens.members.length} members for ${seeds.length} seeds`);
@@ -159,9 +177,16 @@ const READERS: Readonly<Record<string, Reader>> = {
     const o = field<Record<string, unknown>>(s, 'options', where, isObject, 'an object of SAMME options');
     const boost = new SammeClassifier(noRefit('samme'), o);
     boost.members = members(s, where);
-    boost.alphas = field<number[]>(s, 'alphas', where, (v) => finiteArray(v) && (v as number[]).length === boost.members.length, `${boost.members.length} finite vote weights`);
+    boost.alphas = field<number[]>(
+      s,
+      'alphas',
+      where,
+      (v) => finiteArray(v) && (v as number[]).length === boost.members.length,
+      `${boost.members.length} finite vote weights`,
+    );
     boost.classes = field<number>(s, 'classes', where, positiveInt, 'a positive integer');
-    if (sameClasses(boost.members, where) !== boost.classes) throw new RangeError(`${where}: members predict ${sameClasses(boost.members, where)} classes, the ensemble ${boost.classes}`);
+    if (sameClasses(boost.members, where) !== boost.classes)
+      throw new RangeError(`${where}: members predict ${sameClasses(boost.members, where)} classes, the ensemble ${boost.classes}`);
     return boost;
   },
 };

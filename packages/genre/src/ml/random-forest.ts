@@ -99,18 +99,34 @@ export class RandomForest implements Classifier {
       const rows = new Int32Array(m);
       const w = new Float64Array(n);
       m = 0;
-      for (let i = 0; i < n; i++) if (counts[i] > 0) { rows[m++] = i; w[i] = counts[i] * rowW[i]; }
+      for (let i = 0; i < n; i++)
+        if (counts[i] > 0) {
+          rows[m++] = i;
+          w[i] = counts[i] * rowW[i];
+        }
       this.trees.push(this.#buildTree(codes, n, binner, y, K, w, counts, rows, mtry, trng));
     }
   }
 
-  #buildTree(codes: Uint8Array, n: number, binner: Binner, y: Int32Array, K: number, w: Float64Array,
-             counts: Float64Array, rows: Int32Array, mtry: number, rng: Rng): FlatTree {
+  #buildTree(
+    codes: Uint8Array,
+    n: number,
+    binner: Binner,
+    y: Int32Array,
+    K: number,
+    w: Float64Array,
+    counts: Float64Array,
+    rows: Int32Array,
+    mtry: number,
+    rng: Rng,
+  ): FlatTree {
     const o = this.options;
     const F = binner.features;
     const tb = new TreeBuilder(K);
     const hist = new Float64Array(256 * (K + 1)); // per bin: K class weights + sample count
-    const tot = new Float64Array(K), left = new Float64Array(K), miss = new Float64Array(K);
+    const tot = new Float64Array(K),
+      left = new Float64Array(K),
+      miss = new Float64Array(K);
     const featOrder = new Int32Array(F);
     for (let f = 0; f < F; f++) featOrder[f] = f;
     // explicit stack of [node, start, end, depth]
@@ -119,7 +135,11 @@ export class RandomForest implements Classifier {
       const [node, start, end, depth] = stack.pop()!;
       tot.fill(0);
       let cnt = 0;
-      for (let r = start; r < end; r++) { const i = rows[r]; tot[y[i]] += w[i]; cnt += counts[i]; }
+      for (let r = start; r < end; r++) {
+        const i = rows[r];
+        tot[y[i]] += w[i];
+        cnt += counts[i];
+      }
       let W = 0;
       for (let k = 0; k < K; k++) W += tot[k];
       const vo = node * K;
@@ -130,40 +150,56 @@ export class RandomForest implements Classifier {
       let sumSq = 0;
       for (let k = 0; k < K; k++) sumSq += tot[k] * tot[k];
       const parentImp = W - sumSq / W; // W · gini(parent)
-      let bestGain = 1e-12 * W, bestF = -1, bestBin = 0, bestMissLeft = false;
+      let bestGain = 1e-12 * W,
+        bestF = -1,
+        bestBin = 0,
+        bestMissLeft = false;
       // sample features without replacement (partial Fisher–Yates); like sklearn, keep drawing past
       // mtry while no valid split was found among the first mtry
       let tried = 0;
       for (let fi = 0; fi < F; fi++) {
         if (tried >= mtry && bestF >= 0) break;
         const j = fi + rng.int(F - fi);
-        const tmp = featOrder[fi]; featOrder[fi] = featOrder[j]; featOrder[j] = tmp;
+        const tmp = featOrder[fi];
+        featOrder[fi] = featOrder[j];
+        featOrder[j] = tmp;
         const f = featOrder[fi];
         const nb = binner.bins(f);
         tried++;
         if (nb < 2) continue;
         // hist is all zeros here; only the bins this node touches [lo, hi] are scanned and re-zeroed
         const co = f * n;
-        let lo = 255, hi = 0;
+        let lo = 255,
+          hi = 0;
         for (let r = start; r < end; r++) {
           const i = rows[r];
           const c = codes[co + i];
-          if (c !== MISSING) { if (c < lo) lo = c; if (c > hi) hi = c; }
+          if (c !== MISSING) {
+            if (c < lo) lo = c;
+            if (c > hi) hi = c;
+          }
           const b = c * (K + 1);
           hist[b + y[i]] += w[i];
           hist[b + K] += counts[i];
         }
         const mb = MISSING * (K + 1);
         let Wm = 0;
-        for (let k = 0; k < K; k++) { miss[k] = hist[mb + k]; Wm += miss[k]; }
+        for (let k = 0; k < K; k++) {
+          miss[k] = hist[mb + k];
+          Wm += miss[k];
+        }
         const Cm = hist[mb + K];
         hist.fill(0, mb, mb + K + 1);
         left.fill(0);
-        let WL = 0, CL = 0;
+        let WL = 0,
+          CL = 0;
         const last = Math.min(hi, nb - 2); // b = hi only splits the missing rows off
         for (let b = lo; b <= last; b++) {
           const bo = b * (K + 1);
-          for (let k = 0; k < K; k++) { left[k] += hist[bo + k]; WL += hist[bo + k]; }
+          for (let k = 0; k < K; k++) {
+            left[k] += hist[bo + k];
+            WL += hist[bo + k];
+          }
           CL += hist[bo + K];
           for (let side = 0; side < 2; side++) {
             let missingLeft: boolean;
@@ -171,17 +207,27 @@ export class RandomForest implements Classifier {
               if (side === 1) break;
               missingLeft = WL >= W - WL;
             } else missingLeft = side === 1;
-            const cl = missingLeft ? CL + Cm : CL, cr = cnt - cl;
+            const cl = missingLeft ? CL + Cm : CL,
+              cr = cnt - cl;
             if (cl < o.minSamplesLeaf || cr < o.minSamplesLeaf) continue;
-            const wl = missingLeft ? WL + Wm : WL, wr = W - wl;
+            const wl = missingLeft ? WL + Wm : WL,
+              wr = W - wl;
             if (wl <= 0 || wr <= 0) continue;
-            let sl = 0, sr = 0;
+            let sl = 0,
+              sr = 0;
             for (let k = 0; k < K; k++) {
-              const l = missingLeft ? left[k] + miss[k] : left[k], r = tot[k] - l;
-              sl += l * l; sr += r * r;
+              const l = missingLeft ? left[k] + miss[k] : left[k],
+                r = tot[k] - l;
+              sl += l * l;
+              sr += r * r;
             }
             const gain = parentImp - (wl - sl / wl) - (wr - sr / wr);
-            if (gain > bestGain) { bestGain = gain; bestF = f; bestBin = b; bestMissLeft = missingLeft; }
+            if (gain > bestGain) {
+              bestGain = gain;
+              bestF = f;
+              bestBin = b;
+              bestMissLeft = missingLeft;
+            }
           }
         }
         if (lo <= hi) hist.fill(0, lo * (K + 1), (hi + 1) * (K + 1));
@@ -191,7 +237,8 @@ export class RandomForest implements Classifier {
       tb.feature[node] = bestF;
       tb.threshold[node] = binner.upper[bestF][bestBin];
       tb.missingLeft[node] = bestMissLeft ? 1 : 0;
-      const l = tb.addNode(), r = tb.addNode();
+      const l = tb.addNode(),
+        r = tb.addNode();
       tb.left[node] = l;
       tb.right[node] = r;
       stack.push([r, mid, end, depth + 1], [l, start, mid, depth + 1]);
@@ -202,7 +249,9 @@ export class RandomForest implements Classifier {
   predictProba(x: Float32Array, rows: number): Float32Array {
     if (this.trees.length === 0) throw new Error('RandomForest.predictProba: call fit() first');
     checkMatrix('RandomForest.predictProba', x, rows, this.features);
-    const K = this.classes, F = this.features, T = this.trees.length;
+    const K = this.classes,
+      F = this.features,
+      T = this.trees.length;
     const acc = new Float64Array(rows * K);
     for (let t = 0; t < T; t++) {
       const tree = this.trees[t];

@@ -96,38 +96,73 @@ registerModel('logreg', (o) => new LogisticRegression(o as LogisticRegressionOpt
 registerModel('gbdt', (o, seed) => new GBDT({ ...(o as GBDTOptions), seed }), 'histogram gradient-boosted trees (softmax)');
 registerModel('rf', (o, seed) => new RandomForest({ ...(o as RandomForestOptions), seed }), 'random forest (gini, bootstrap)');
 registerModel('mlp', mlpFrom, 'multi-layer perceptron on @timbre/nn ({ preset, ...MlpOptions })');
-registerModel('bagging', (o, seed) => {
-  const base = memberSpec(o, 'base', { model: 'mlp' });
-  return new BaggingClassifier((s) => createModel(base.model, base.options ?? {}, s), {
-    nEstimators: num(o, 'nEstimators', 5), maxSamples: num(o, 'maxSamples', 1), byGroup: o.byGroup !== false, seed,
-  });
-}, 'bootstrap aggregation (by artist) of { base: { model, options } }, default MLPs');
-registerModel('seed-ensemble', (o, seed) => {
-  const base = memberSpec(o, 'base', { model: 'mlp' });
-  const n = num(o, 'nEstimators', 5);
-  return new SeedEnsemble((s) => createModel(base.model, base.options ?? {}, s), { seeds: Array.from({ length: n }, (_, i) => seed * 1000 + i) });
-}, 'seed ensemble: the same model with nEstimators seeds, probabilities averaged');
-registerModel('samme', (o, seed) => {
-  const base = memberSpec(o, 'base', { model: 'mlp' });
-  const mode = o.mode === 'resample' ? 'resample' : 'weights';
-  return new SammeClassifier((s) => createModel(base.model, base.options ?? {}, s), {
-    nEstimators: num(o, 'nEstimators', 5), learningRate: num(o, 'learningRate', 1), mode, seed,
-  });
-}, 'SAMME boosting (sample-weighted loss by default) of { base }, default MLPs');
-registerModel('snapshot', (o, seed) => new SnapshotEnsemble(
-  new SnapshotMlp({ ...(rest(o, 'count') as SnapshotMlpOptions), seed }), { count: num(o, 'count', 5) },
-), 'snapshot ensemble: one MLP run with cyclic cosine LR, a snapshot per cycle ({ count, epochsPerCycle, lr, hidden, … })');
-registerModel('blend', (o, seed) => {
-  const members = memberList(o, 'members', [{ model: 'mlp' }, { model: 'gbdt' }]);
-  const w = o.weights;
-  return new BlendClassifier(members.map((m, i) => createModel(m.model, m.options ?? {}, seed * 100 + i)), {
-    weights: Array.isArray(w) ? (w as number[]) : null, step: num(o, 'step', 0.1),
-  });
-}, 'blend of { members }, weights chosen on the validation set (default MLP + GBDT)');
-registerModel('voting', (o, seed) => {
-  const members = memberList(o, 'members', [{ model: 'mlp' }, { model: 'gbdt' }, { model: 'logreg' }]);
-  const w = o.weights;
-  return new VotingClassifier(members.map((m, i) => createModel(m.model, m.options ?? {}, seed * 100 + i)), {
-    weights: Array.isArray(w) ? (w as number[]) : null,
-  });
-}, 'soft voting (probability average) of { members }');
+registerModel(
+  'bagging',
+  (o, seed) => {
+    const base = memberSpec(o, 'base', { model: 'mlp' });
+    return new BaggingClassifier((s) => createModel(base.model, base.options ?? {}, s), {
+      nEstimators: num(o, 'nEstimators', 5),
+      maxSamples: num(o, 'maxSamples', 1),
+      byGroup: o.byGroup !== false,
+      seed,
+    });
+  },
+  'bootstrap aggregation (by artist) of { base: { model, options } }, default MLPs',
+);
+registerModel(
+  'seed-ensemble',
+  (o, seed) => {
+    const base = memberSpec(o, 'base', { model: 'mlp' });
+    const n = num(o, 'nEstimators', 5);
+    return new SeedEnsemble((s) => createModel(base.model, base.options ?? {}, s), { seeds: Array.from({ length: n }, (_, i) => seed * 1000 + i) });
+  },
+  'seed ensemble: the same model with nEstimators seeds, probabilities averaged',
+);
+registerModel(
+  'samme',
+  (o, seed) => {
+    const base = memberSpec(o, 'base', { model: 'mlp' });
+    const mode = o.mode === 'resample' ? 'resample' : 'weights';
+    return new SammeClassifier((s) => createModel(base.model, base.options ?? {}, s), {
+      nEstimators: num(o, 'nEstimators', 5),
+      learningRate: num(o, 'learningRate', 1),
+      mode,
+      seed,
+    });
+  },
+  'SAMME boosting (sample-weighted loss by default) of { base }, default MLPs',
+);
+registerModel(
+  'snapshot',
+  (o, seed) => new SnapshotEnsemble(new SnapshotMlp({ ...(rest(o, 'count') as SnapshotMlpOptions), seed }), { count: num(o, 'count', 5) }),
+  'snapshot ensemble: one MLP run with cyclic cosine LR, a snapshot per cycle ({ count, epochsPerCycle, lr, hidden, … })',
+);
+registerModel(
+  'blend',
+  (o, seed) => {
+    const members = memberList(o, 'members', [{ model: 'mlp' }, { model: 'gbdt' }]);
+    const w = o.weights;
+    return new BlendClassifier(
+      members.map((m, i) => createModel(m.model, m.options ?? {}, seed * 100 + i)),
+      {
+        weights: Array.isArray(w) ? (w as number[]) : null,
+        step: num(o, 'step', 0.1),
+      },
+    );
+  },
+  'blend of { members }, weights chosen on the validation set (default MLP + GBDT)',
+);
+registerModel(
+  'voting',
+  (o, seed) => {
+    const members = memberList(o, 'members', [{ model: 'mlp' }, { model: 'gbdt' }, { model: 'logreg' }]);
+    const w = o.weights;
+    return new VotingClassifier(
+      members.map((m, i) => createModel(m.model, m.options ?? {}, seed * 100 + i)),
+      {
+        weights: Array.isArray(w) ? (w as number[]) : null,
+      },
+    );
+  },
+  'soft voting (probability average) of { members }',
+);

@@ -37,11 +37,16 @@ function checkColumnRange(x: Float32Array | Float64Array, at: Float64Array, f: n
   let count = 0;
   for (let r = 0; r < at.length; r++) {
     const v = x[at[r] + f];
-    if (Math.abs(v) > FLOAT32_MAX) { count++; if (bad.length < 5) bad.push(r); }
+    if (Math.abs(v) > FLOAT32_MAX) {
+      count++;
+      if (bad.length < 5) bad.push(r);
+    }
   }
   if (count > 0) {
-    throw new RangeError(`fitScaler: feature "${name}" has ${count} value(s) outside float32's range (|x| > 3.4e38) in the training data: ` +
-      `${bad.map((r) => `${label(r)} (${x[at[r] + f]})`).join(', ')}${count > bad.length ? ', …' : ''}; fix or drop those rows`);
+    throw new RangeError(
+      `fitScaler: feature "${name}" has ${count} value(s) outside float32's range (|x| > 3.4e38) in the training data: ` +
+        `${bad.map((r) => `${label(r)} (${x[at[r] + f]})`).join(', ')}${count > bad.length ? ', …' : ''}; fix or drop those rows`,
+    );
   }
 }
 
@@ -54,7 +59,13 @@ function checkColumnRange(x: Float32Array | Float64Array, at: Float64Array, f: n
  * const xTest = applyScaler(s, test.x, test.rows);
  * ```
  */
-export function fitScaler(x: Float32Array | Float64Array, rows: number, featureNames: readonly string[], kind: ScalerKind = 'standard', options: ScalerFitOptions = {}): ScalerState {
+export function fitScaler(
+  x: Float32Array | Float64Array,
+  rows: number,
+  featureNames: readonly string[],
+  kind: ScalerKind = 'standard',
+  options: ScalerFitOptions = {},
+): ScalerState {
   const F = featureNames.length;
   if (x.length !== rows * F) throw new RangeError(`fitScaler: x has ${x.length} values, expected rows*features = ${rows}*${F}`);
   const at = new Float64Array(rows);
@@ -70,8 +81,15 @@ export function fitScaler(x: Float32Array | Float64Array, rows: number, featureN
  * const s = fitScalerRows(data.x, trainIdx, names, 'standard');
  * ```
  */
-export function fitScalerRows(x: Float32Array | Float64Array, index: ArrayLike<number>, featureNames: readonly string[], kind: ScalerKind = 'standard', options: ScalerFitOptions = {}): ScalerState {
-  const F = featureNames.length, n = F === 0 ? 0 : x.length / F;
+export function fitScalerRows(
+  x: Float32Array | Float64Array,
+  index: ArrayLike<number>,
+  featureNames: readonly string[],
+  kind: ScalerKind = 'standard',
+  options: ScalerFitOptions = {},
+): ScalerState {
+  const F = featureNames.length,
+    n = F === 0 ? 0 : x.length / F;
   if (!Number.isInteger(n)) throw new RangeError(`fitScalerRows: x has ${x.length} values, not a whole number of rows of ${F} features`);
   const at = new Float64Array(index.length);
   for (let r = 0; r < index.length; r++) {
@@ -88,17 +106,24 @@ function fitAt(x: Float32Array | Float64Array, at: Float64Array, featureNames: r
   if (kind !== 'standard' && kind !== 'minmax') throw new RangeError(`fitScaler: unknown scaler "${String(kind)}" (expected standard or minmax)`);
   if (rows === 0) throw new RangeError('fitScaler: no training rows');
   const F = featureNames.length;
-  const fill: number[] = [], shift: number[] = [], scale: number[] = [];
+  const fill: number[] = [],
+    shift: number[] = [],
+    scale: number[] = [];
   const col = new Float64Array(rows);
   const label = options.rowLabel ?? ((r: number) => `row ${r}`);
   for (let f = 0; f < F; f++) {
     checkColumnRange(x, at, f, featureNames[f], label);
     let m = 0;
-    for (let r = 0; r < rows; r++) { const v = x[at[r] + f]; if (!Number.isNaN(v)) col[m++] = v; }
+    for (let r = 0; r < rows; r++) {
+      const v = x[at[r] + f];
+      if (!Number.isNaN(v)) col[m++] = v;
+    }
     if (m === 0 && options.emptyFeatures !== 'zero') throw new RangeError(`fitScaler: feature "${featureNames[f]}" has no value in the training rows`);
     const median = m === 0 ? 0 : medianOf(col.subarray(0, m).slice().sort());
     // Statistics over the imputed column, as the transformed data will look.
-    let sum = 0, min = Infinity, max = -Infinity;
+    let sum = 0,
+      min = Infinity,
+      max = -Infinity;
     for (let r = 0; r < rows; r++) {
       let v = x[at[r] + f];
       if (Number.isNaN(v)) v = median;
@@ -108,14 +133,25 @@ function fitAt(x: Float32Array | Float64Array, at: Float64Array, featureNames: r
     }
     const mean = sum / rows;
     let ss = 0;
-    for (let r = 0; r < rows; r++) { let v = x[at[r] + f]; if (Number.isNaN(v)) v = median; ss += (v - mean) * (v - mean); }
+    for (let r = 0; r < rows; r++) {
+      let v = x[at[r] + f];
+      if (Number.isNaN(v)) v = median;
+      ss += (v - mean) * (v - mean);
+    }
     const std = Math.sqrt(ss / rows); // population std, like sklearn's StandardScaler
     if (![median, mean, std, min, max, max - min].every(Number.isFinite)) {
-      throw new RangeError(`fitScaler: feature "${featureNames[f]}": its statistics are not finite (mean ${mean}, std ${std}, min ${min}, max ${max}); check the column for extreme values`);
+      throw new RangeError(
+        `fitScaler: feature "${featureNames[f]}": its statistics are not finite (mean ${mean}, std ${std}, min ${min}, max ${max}); check the column for extreme values`,
+      );
     }
     fill.push(median);
-    if (kind === 'standard') { shift.push(mean); scale.push(std > 1e-12 ? std : 1); }
-    else { shift.push(min); scale.push(max - min > 1e-12 ? max - min : 1); }
+    if (kind === 'standard') {
+      shift.push(mean);
+      scale.push(std > 1e-12 ? std : 1);
+    } else {
+      shift.push(min);
+      scale.push(max - min > 1e-12 ? max - min : 1);
+    }
   }
   return { kind, featureNames: [...featureNames], fill, shift, scale };
 }
@@ -138,10 +174,12 @@ export function applyScaler(s: ScalerState, x: Float32Array | Float64Array, rows
  * (no copy of the rows in between).
  */
 export function applyScalerRows(s: ScalerState, x: Float32Array | Float64Array, index: ArrayLike<number>): Float32Array {
-  const F = s.featureNames.length, n = F === 0 ? 0 : x.length / F;
+  const F = s.featureNames.length,
+    n = F === 0 ? 0 : x.length / F;
   if (!Number.isInteger(n)) throw new RangeError(`applyScalerRows: x has ${x.length} values, not a whole number of rows of ${F} features`);
   for (let r = 0; r < index.length; r++) {
-    if (!(Number.isInteger(index[r]) && index[r] >= 0 && index[r] < n)) throw new RangeError(`applyScalerRows: index[${r}] = ${index[r]} is not a row of x (${n} rows)`);
+    if (!(Number.isInteger(index[r]) && index[r] >= 0 && index[r] < n))
+      throw new RangeError(`applyScalerRows: index[${r}] = ${index[r]} is not a row of x (${n} rows)`);
   }
   return scaleInto(new Float32Array(index.length * F), s, x, index, index.length);
 }
@@ -149,9 +187,12 @@ export function applyScalerRows(s: ScalerState, x: Float32Array | Float64Array, 
 /** out[r] = scaled x[index[r]] (x[r] when index is null). */
 function scaleInto(out: Float32Array, s: ScalerState, x: Float32Array | Float64Array, index: ArrayLike<number> | null, rows: number): Float32Array {
   const F = s.featureNames.length;
-  const fill = Float64Array.from(s.fill), shift = Float64Array.from(s.shift), scale = Float64Array.from(s.scale);
+  const fill = Float64Array.from(s.fill),
+    shift = Float64Array.from(s.shift),
+    scale = Float64Array.from(s.scale);
   for (let r = 0; r < rows; r++) {
-    const i = index === null ? r * F : index[r] * F, o = r * F;
+    const i = index === null ? r * F : index[r] * F,
+      o = r * F;
     for (let f = 0; f < F; f++) {
       let v = x[i + f];
       if (Number.isNaN(v)) v = fill[f];
@@ -164,8 +205,12 @@ function scaleInto(out: Float32Array, s: ScalerState, x: Float32Array | Float64A
 /** Checks a scaler loaded from JSON (shapes and finiteness). */
 export function checkScalerState(v: unknown, source: string): ScalerState {
   const s = v as ScalerState;
-  const ok = s !== null && typeof s === 'object' && (s.kind === 'standard' || s.kind === 'minmax')
-    && Array.isArray(s.featureNames) && [s.fill, s.shift, s.scale].every((a) => Array.isArray(a) && a.length === s.featureNames.length && a.every((n) => Number.isFinite(n)));
+  const ok =
+    s !== null &&
+    typeof s === 'object' &&
+    (s.kind === 'standard' || s.kind === 'minmax') &&
+    Array.isArray(s.featureNames) &&
+    [s.fill, s.shift, s.scale].every((a) => Array.isArray(a) && a.length === s.featureNames.length && a.every((n) => Number.isFinite(n)));
   if (!ok) throw new TypeError(`${source}: invalid scaler (expected kind, featureNames and equally long finite fill/shift/scale)`);
   return s;
 }
@@ -189,6 +234,7 @@ export function fitDatasetScaler(train: Dataset, kind: ScalerKind = 'standard', 
 
 /** A copy of `ds` with its features transformed by `s` (names, labels and groups kept). */
 export function scaleDataset(s: ScalerState, ds: Dataset): Dataset {
-  if (ds.features !== s.featureNames.length) throw new RangeError(`scaleDataset: the scaler was fitted on ${s.featureNames.length} features, the dataset has ${ds.features}`);
+  if (ds.features !== s.featureNames.length)
+    throw new RangeError(`scaleDataset: the scaler was fitted on ${s.featureNames.length} features, the dataset has ${ds.features}`);
   return { ...ds, x: applyScaler(s, ds.x, ds.rows) };
 }

@@ -165,7 +165,12 @@ export const LOGREG_C_GRID: readonly number[] = [0.01, 0.03, 0.1, 0.3, 1, 3, 10]
  * rewards the rare classes).
  */
 export const DEFAULT_CANDIDATES: readonly CandidateSpec[] = [
-  { name: 'logreg', model: 'logreg', options: { tol: 1e-4, maxIter: 200 }, grid: [...LOGREG_C_GRID].sort((p, q) => Math.abs(Math.log(p)) - Math.abs(Math.log(q))).map((C) => ({ C })) },
+  {
+    name: 'logreg',
+    model: 'logreg',
+    options: { tol: 1e-4, maxIter: 200 },
+    grid: [...LOGREG_C_GRID].sort((p, q) => Math.abs(Math.log(p)) - Math.abs(Math.log(q))).map((C) => ({ C })),
+  },
   { name: 'mlp', model: 'mlp', options: { preset: 'default' }, seeds: 5 },
   { name: 'gbdt', model: 'gbdt', options: { classWeight: 'balanced' } },
   { name: 'rf', model: 'rf', options: { nTrees: 200, classWeight: 'balanced' } },
@@ -217,13 +222,24 @@ function choiceOf(spec: CandidateSpec, options: ModelOptions, seeds: number): Mo
   return { name: spec.name, model: 'seed-ensemble', options: { nEstimators: seeds, base: { model: spec.model, options } } };
 }
 
-function scoresOf(ds: Dataset, proba: Float32Array, fold: Int32Array, folds: number): { macroF1: number; accuracy: number; foldMacroF1: MeanStd; foldAccuracy: MeanStd } {
+function scoresOf(
+  ds: Dataset,
+  proba: Float32Array,
+  fold: Int32Array,
+  folds: number,
+): { macroF1: number; accuracy: number; foldMacroF1: MeanStd; foldAccuracy: MeanStd } {
   const K = ds.classes;
   const pred = argmaxRows(proba, K);
-  const f1s: number[] = [], accs: number[] = [];
+  const f1s: number[] = [],
+    accs: number[] = [];
   for (let f = 0; f < folds; f++) {
-    const yt: number[] = [], yp: number[] = [];
-    for (let i = 0; i < ds.rows; i++) if (fold[i] === f) { yt.push(ds.y[i]); yp.push(pred[i]); }
+    const yt: number[] = [],
+      yp: number[] = [];
+    for (let i = 0; i < ds.rows; i++)
+      if (fold[i] === f) {
+        yt.push(ds.y[i]);
+        yp.push(pred[i]);
+      }
     if (yt.length === 0) continue;
     f1s.push(macroF1(yt, yp, K));
     accs.push(accuracy(yt, yp));
@@ -238,14 +254,16 @@ function scoresOf(ds: Dataset, proba: Float32Array, fold: Int32Array, folds: num
  */
 function select(a: SelectArgs): Selection {
   const { ds, innerFolds } = a;
-  const K = ds.classes, n = ds.rows;
+  const K = ds.classes,
+    n = ds.rows;
   let fold: Int32Array | null = null;
   const state = a.candidates.map((spec) => {
     const variants = (spec.grid ?? [{}]).map((g) => ({ ...(spec.options ?? {}), ...g }));
     const planned = a.plan?.find((p) => p.name === spec.name);
     return {
-      spec, variants,
-      wanted: variants.map((_, v) => (planned !== undefined ? planned.seeds[v] ?? 0 : spec.seeds ?? 1)),
+      spec,
+      variants,
+      wanted: variants.map((_, v) => (planned !== undefined ? (planned.seeds[v] ?? 0) : (spec.seeds ?? 1))),
       sum: variants.map(() => new Float64Array(n * K)),
       done: variants.map(() => 0),
       seconds: variants.map(() => 0),
@@ -254,11 +272,18 @@ function select(a: SelectArgs): Selection {
     };
   });
   const jobs: { c: number; v: number; s: number }[] = [];
-  state.forEach((st, c) => { if (st.wanted[0] > 0) jobs.push({ c, v: 0, s: 0 }); });
-  state.forEach((st, c) => st.variants.forEach((_, v) => { for (let s = v === 0 ? 1 : 0; s < st.wanted[v]; s++) jobs.push({ c, v, s }); }));
+  state.forEach((st, c) => {
+    if (st.wanted[0] > 0) jobs.push({ c, v: 0, s: 0 });
+  });
+  state.forEach((st, c) =>
+    st.variants.forEach((_, v) => {
+      for (let s = v === 0 ? 1 : 0; s < st.wanted[v]; s++) jobs.push({ c, v, s });
+    }),
+  );
   let anyDone = false;
   for (const { c, v, s } of jobs) {
-    const st = state[c], spec = st.spec;
+    const st = state[c],
+      spec = st.spec;
     if (st.closed[v]) continue;
     const t0 = now();
     let stopped = false;
@@ -267,11 +292,18 @@ function select(a: SelectArgs): Selection {
     for (let fi = 0; fi < innerFolds; fi++) {
       // Without a plan, stop a run that cannot finish in time: project the remaining folds from the done ones.
       // The very first run always finishes, so there is a model to choose.
-      if (a.plan === null && anyDone && now() + (fi === 0 ? 0 : ((now() - t0) / fi) * (innerFolds - fi)) > a.deadline) { stopped = true; break; }
-      const r = crossValPredict(ds, (seed) => {
-        a.onFit?.({ outerFold: a.outerFold, purpose: 'choose', candidate: spec.name });
-        return createModel(spec.model, st.variants[v], seed * 1000 + s);
-      }, { folds: innerFolds, seed: a.seed, validFraction: a.validFraction, byGroup: a.byGroup, onlyFolds: [fi] });
+      if (a.plan === null && anyDone && now() + (fi === 0 ? 0 : ((now() - t0) / fi) * (innerFolds - fi)) > a.deadline) {
+        stopped = true;
+        break;
+      }
+      const r = crossValPredict(
+        ds,
+        (seed) => {
+          a.onFit?.({ outerFold: a.outerFold, purpose: 'choose', candidate: spec.name });
+          return createModel(spec.model, st.variants[v], seed * 1000 + s);
+        },
+        { folds: innerFolds, seed: a.seed, validFraction: a.validFraction, byGroup: a.byGroup, onlyFolds: [fi] },
+      );
       for (let i = 0; i < n; i++) {
         if (r.fold[i] !== fi) continue;
         cvFold[i] = fi;
@@ -279,7 +311,10 @@ function select(a: SelectArgs): Selection {
       }
     }
     st.seconds[v] += now() - t0;
-    if (stopped) { st.closed[v] = true; continue; }
+    if (stopped) {
+      st.closed[v] = true;
+      continue;
+    }
     fold = cvFold;
     const sum = st.sum[v];
     for (let j = 0; j < sum.length; j++) sum[j] += proba[j];
@@ -303,14 +338,30 @@ function select(a: SelectArgs): Selection {
     }
     const plan: PlanEntry = { name: spec.name, seeds: st.done.slice() };
     if (best === null) {
-      scored.push({ plan, proba: null, score: { name: spec.name, status: 'skipped', choice: null, macroF1: NaN, accuracy: NaN, foldMacroF1: null, foldAccuracy: null, seconds, variants: variantScores } });
+      scored.push({
+        plan,
+        proba: null,
+        score: {
+          name: spec.name,
+          status: 'skipped',
+          choice: null,
+          macroF1: NaN,
+          accuracy: NaN,
+          foldMacroF1: null,
+          foldAccuracy: null,
+          seconds,
+          variants: variantScores,
+        },
+      });
       a.onProgress?.(`${spec.name}: skipped (budget)`);
       continue;
     }
     const sc = scoresOf(ds, best.proba, fold!, innerFolds);
     const choice = choiceOf(spec, variants[best.v], st.done[best.v]);
     scored.push({ plan, proba: best.proba, score: { name: spec.name, status: 'scored', choice, ...sc, seconds, variants: variantScores } });
-    a.onProgress?.(`${spec.name}: macro-F1 ${(100 * sc.macroF1).toFixed(1)}, accuracy ${(100 * sc.accuracy).toFixed(1)} (${seconds.toFixed(1)} s) ${JSON.stringify(choice.options)}`);
+    a.onProgress?.(
+      `${spec.name}: macro-F1 ${(100 * sc.macroF1).toFixed(1)}, accuracy ${(100 * sc.accuracy).toFixed(1)} (${seconds.toFixed(1)} s) ${JSON.stringify(choice.options)}`,
+    );
   }
   const base = scored.filter((s) => s.proba !== null);
   if (base.length === 0) throw new RangeError('chooseModel: the budget allowed no candidate; raise budgetSeconds');
@@ -324,9 +375,15 @@ function select(a: SelectArgs): Selection {
       for (const m of members) for (let j = 0; j < avg.length; j++) avg[j] += m.proba![j] / k;
       const sc = scoresOf(ds, avg, fold!, innerFolds);
       const name = k === base.length && k > 3 ? 'vote-all' : `vote-top${k}`;
-      const choice: ModelChoice = { name, model: 'voting', options: { members: members.map((m) => ({ model: m.score.choice!.model, options: m.score.choice!.options })) } };
+      const choice: ModelChoice = {
+        name,
+        model: 'voting',
+        options: { members: members.map((m) => ({ model: m.score.choice!.model, options: m.score.choice!.options })) },
+      };
       all.push({ plan: { name, seeds: [] }, proba: avg, score: { name, status: 'scored', choice, ...sc, seconds: 0, variants: [] } });
-      a.onProgress?.(`${name} (${members.map((m) => m.score.name).join(' + ')}): macro-F1 ${(100 * sc.macroF1).toFixed(1)}, accuracy ${(100 * sc.accuracy).toFixed(1)}`);
+      a.onProgress?.(
+        `${name} (${members.map((m) => m.score.name).join(' + ')}): macro-F1 ${(100 * sc.macroF1).toFixed(1)}, accuracy ${(100 * sc.accuracy).toFixed(1)}`,
+      );
     }
   }
   let win = all.find((s) => s.proba !== null)!;
@@ -336,9 +393,16 @@ function select(a: SelectArgs): Selection {
 
 /** Fits `choice` on a training part the way crossValPredict fits a fold (validation split, scaler), predicts `test`. */
 function fitAndPredict(train: Dataset, test: Dataset, choice: ModelChoice, seed: number, validFraction: number, byGroup: boolean): Float32Array {
-  let trainRaw = train, validRaw: Dataset | undefined;
+  let trainRaw = train,
+    validRaw: Dataset | undefined;
   if (validFraction > 0) {
-    const inner = trainValidTestSplit(train.y, { groups: byGroup ? train.groups! : null, validFraction, testFraction: 0, seed: seed + 7919, classes: train.classes });
+    const inner = trainValidTestSplit(train.y, {
+      groups: byGroup ? train.groups! : null,
+      validFraction,
+      testFraction: 0,
+      seed: seed + 7919,
+      classes: train.classes,
+    });
     trainRaw = subsetDataset(train, inner.train);
     validRaw = subsetDataset(train, inner.valid);
   }
@@ -366,8 +430,16 @@ export function chooseModel(ds: Dataset, options: ChooseOptions = {}): ChooseRes
   const op = 'chooseModel';
   checkDataset(op, ds);
   const {
-    candidates = DEFAULT_CANDIDATES, blends = true, innerFolds = 3, outerFolds = 0, validFraction = 0.15,
-    budgetSeconds = Infinity, byGroup = true, seed = 0, onProgress, onFit,
+    candidates = DEFAULT_CANDIDATES,
+    blends = true,
+    innerFolds = 3,
+    outerFolds = 0,
+    validFraction = 0.15,
+    budgetSeconds = Infinity,
+    byGroup = true,
+    seed = 0,
+    onProgress,
+    onFit,
   } = options;
   const choiceShare = options.choiceShare ?? (outerFolds === 0 ? 1 : 1 / (outerFolds + 0.5));
   if (candidates.length === 0) throw new RangeError(`${op}: no candidates`);
@@ -376,12 +448,14 @@ export function chooseModel(ds: Dataset, options: ChooseOptions = {}): ChooseRes
     if (!/^[a-z][a-z0-9-]*$/.test(c.name)) throw new RangeError(`${op}: candidate name "${c.name}" must be lower-case letters, digits and dashes`);
     if (names.has(c.name)) throw new RangeError(`${op}: two candidates are named "${c.name}"`);
     names.add(c.name);
-    if (c.seeds !== undefined && !(Number.isInteger(c.seeds) && c.seeds >= 1)) throw new RangeError(`${op}: candidate "${c.name}": seeds must be a positive integer, got ${c.seeds}`);
+    if (c.seeds !== undefined && !(Number.isInteger(c.seeds) && c.seeds >= 1))
+      throw new RangeError(`${op}: candidate "${c.name}": seeds must be a positive integer, got ${c.seeds}`);
     if (c.grid !== undefined && c.grid.length === 0) throw new RangeError(`${op}: candidate "${c.name}": grid is empty`);
     createModel(c.model, { ...(c.options ?? {}), ...(c.grid?.[0] ?? {}) }, 0); // unknown names and bad options fail now, not after minutes
   }
   if (!(Number.isInteger(innerFolds) && innerFolds >= 2)) throw new RangeError(`${op}: innerFolds must be an integer >= 2, got ${innerFolds}`);
-  if (!(outerFolds === 0 || (Number.isInteger(outerFolds) && outerFolds >= 2))) throw new RangeError(`${op}: outerFolds must be 0 or an integer >= 2, got ${outerFolds}`);
+  if (!(outerFolds === 0 || (Number.isInteger(outerFolds) && outerFolds >= 2)))
+    throw new RangeError(`${op}: outerFolds must be 0 or an integer >= 2, got ${outerFolds}`);
   if (!(budgetSeconds > 0)) throw new RangeError(`${op}: budgetSeconds must be > 0, got ${budgetSeconds}`);
   if (!(choiceShare > 0 && choiceShare <= 1)) throw new RangeError(`${op}: choiceShare must be in (0, 1], got ${choiceShare}`);
   if (byGroup && ds.groups === undefined) throw new RangeError(`${op}: the dataset has no groups (artists); pass byGroup: false for row-level folds`);
@@ -391,11 +465,13 @@ export function chooseModel(ds: Dataset, options: ChooseOptions = {}): ChooseRes
   const all = select({ ...common, ds, seed, deadline: t0 + budgetSeconds * choiceShare, plan: null, outerFold: null });
   const temperature = fitTemperature(all.chosenProba, ds.y, ds.classes);
   const choiceSeconds = now() - t0;
-  let outer: OuterEstimate | null = null, outerNote: string | null = null;
+  let outer: OuterEstimate | null = null,
+    outerNote: string | null = null;
   if (outerFolds > 0) {
     const K = ds.classes;
     const folds = stratifiedGroupKFold(ds.y, outerFolds, { groups: byGroup ? ds.groups! : null, seed: seed + 104729, classes: K });
-    const proba = new Float32Array(ds.rows * K), calibrated = new Float32Array(ds.rows * K);
+    const proba = new Float32Array(ds.rows * K),
+      calibrated = new Float32Array(ds.rows * K);
     const fold = new Int32Array(ds.rows).fill(-1);
     const majority = new Int32Array(ds.rows);
     const chosen: string[] = [];
@@ -410,7 +486,8 @@ export function chooseModel(ds: Dataset, options: ChooseOptions = {}): ChooseRes
         onProgress?.(outerNote);
         break;
       }
-      const train = subsetDataset(ds, f.train), test = subsetDataset(ds, f.test);
+      const train = subsetDataset(ds, f.train),
+        test = subsetDataset(ds, f.test);
       onProgress?.(`outer fold ${fi + 1}/${outerFolds}: choosing on ${train.rows} rows`);
       const sel = select({ ...common, ds: train, seed: seed + 1 + fi, deadline: Infinity, plan: all.plan, outerFold: fi });
       chosen.push(sel.chosen.name);
@@ -432,10 +509,19 @@ export function chooseModel(ds: Dataset, options: ChooseOptions = {}): ChooseRes
     if (outerNote === null) {
       const sc = scoresOf(ds, proba, fold, outerFolds);
       outer = {
-        folds: outerFolds, accuracy: sc.accuracy, macroF1: sc.macroF1, foldAccuracy: sc.foldAccuracy, foldMacroF1: sc.foldMacroF1,
-        majorityAccuracy: accuracy(ds.y, majority), majorityMacroF1: macroF1(ds.y, majority, K), chosen,
-        proba, calibratedProba: calibrated, ece: expectedCalibrationError(proba, ds.y, K, ECE_BINS),
-        eceCalibrated: expectedCalibrationError(calibrated, ds.y, K, ECE_BINS), fold,
+        folds: outerFolds,
+        accuracy: sc.accuracy,
+        macroF1: sc.macroF1,
+        foldAccuracy: sc.foldAccuracy,
+        foldMacroF1: sc.foldMacroF1,
+        majorityAccuracy: accuracy(ds.y, majority),
+        majorityMacroF1: macroF1(ds.y, majority, K),
+        chosen,
+        proba,
+        calibratedProba: calibrated,
+        ece: expectedCalibrationError(proba, ds.y, K, ECE_BINS),
+        eceCalibrated: expectedCalibrationError(calibrated, ds.y, K, ECE_BINS),
+        fold,
       };
     }
   }

@@ -75,12 +75,18 @@ export class SnapshotMlp implements SnapshotSource {
 
   constructor(options: SnapshotMlpOptions = {}) {
     this.options = {
-      hidden: options.hidden ?? [128, 64], dropout: options.dropout ?? 0.2, lr: options.lr ?? 0.005,
-      weightDecay: options.weightDecay ?? 0.01, batchSize: options.batchSize ?? 32, epochsPerCycle: options.epochsPerCycle ?? 20,
-      classWeights: options.classWeights ?? 'none', seed: options.seed ?? 0,
+      hidden: options.hidden ?? [128, 64],
+      dropout: options.dropout ?? 0.2,
+      lr: options.lr ?? 0.005,
+      weightDecay: options.weightDecay ?? 0.01,
+      batchSize: options.batchSize ?? 32,
+      epochsPerCycle: options.epochsPerCycle ?? 20,
+      classWeights: options.classWeights ?? 'none',
+      seed: options.seed ?? 0,
     };
     const o = this.options;
-    if (!o.hidden.every((h) => Number.isInteger(h) && h > 0)) throw new RangeError(`SnapshotMlp: hidden must be positive integers, got ${JSON.stringify(o.hidden)}`);
+    if (!o.hidden.every((h) => Number.isInteger(h) && h > 0))
+      throw new RangeError(`SnapshotMlp: hidden must be positive integers, got ${JSON.stringify(o.hidden)}`);
     checkOption('SnapshotMlp', 'dropout', o.dropout, 0, 0.99);
     checkOption('SnapshotMlp', 'lr', o.lr, 1e-9, 10);
     checkOption('SnapshotMlp', 'weightDecay', o.weightDecay, 0, 10);
@@ -104,9 +110,14 @@ export class SnapshotMlp implements SnapshotSource {
     checkDataset('SnapshotMlp.fit', train);
     checkOption('SnapshotMlp', 'count', count, 1, 1000, true);
     for (let i = 0; i < train.x.length; i++) {
-      if (!Number.isFinite(train.x[i])) throw new RangeError(`SnapshotMlp.fit: x[${Math.floor(i / train.features)}, ${i % train.features}] is ${train.x[i]}; impute and scale first`);
+      if (!Number.isFinite(train.x[i]))
+        throw new RangeError(`SnapshotMlp.fit: x[${Math.floor(i / train.features)}, ${i % train.features}] is ${train.x[i]}; impute and scale first`);
     }
-    const o = this.options, F = train.features, C = train.classes, N = train.rows, B = o.batchSize;
+    const o = this.options,
+      F = train.features,
+      C = train.classes,
+      N = train.rows,
+      B = o.batchSize;
     const rng = new Rng(o.seed);
     const net = this.#build(F, C, rng.fork());
     const order = rng.fork();
@@ -114,7 +125,8 @@ export class SnapshotMlp implements SnapshotSource {
     const lossFn = new CrossEntropyLoss({ weight: classWeightsFor(train.y, C, o.classWeights) });
     const stepsPerCycle = o.epochsPerCycle * Math.ceil(N / B);
     const snaps: Classifier[] = [];
-    const xb = new Float32Array(B * F), yb = new Int32Array(B);
+    const xb = new Float32Array(B * F),
+      yb = new Int32Array(B);
     for (let cycle = 0; cycle < count; cycle++) {
       let step = 0;
       net.train();

@@ -61,7 +61,9 @@ function checkLabels(op: string, y: ArrayLike<number>, classes: number, groups: 
 function countGroups(groups: readonly string[]): number {
   const seen = new Set<string>();
   let empty = 0;
-  for (const g of groups) if (g === '') empty++; else seen.add(g);
+  for (const g of groups)
+    if (g === '') empty++;
+    else seen.add(g);
   return seen.size + empty;
 }
 
@@ -80,7 +82,9 @@ function inferClasses(y: ArrayLike<number>): number {
  */
 function assignGroups(input: AssignInput): Int32Array {
   const { y, classes, groups, fractions, seed, stratify } = input;
-  const n = y.length, K = fractions.length, C = classes;
+  const n = y.length,
+    K = fractions.length,
+    C = classes;
   // Group ids.
   const gid = new Int32Array(n);
   let G = 0;
@@ -91,13 +95,20 @@ function assignGroups(input: AssignInput): Int32Array {
     const ids = new Map<string, number>();
     for (let i = 0; i < n; i++) {
       const g = groups[i];
-      if (g === '') { gid[i] = G++; continue; } // unknown artist: its own group
+      if (g === '') {
+        gid[i] = G++;
+        continue;
+      } // unknown artist: its own group
       let id = ids.get(g);
-      if (id === undefined) { id = G++; ids.set(g, id); }
+      if (id === undefined) {
+        id = G++;
+        ids.set(g, id);
+      }
       gid[i] = id;
     }
   }
-  const gCounts = new Float64Array(G * C), gSize = new Float64Array(G);
+  const gCounts = new Float64Array(G * C),
+    gSize = new Float64Array(G);
   const total = new Float64Array(C);
   for (let i = 0; i < n; i++) {
     gCounts[gid[i] * C + y[i]]++;
@@ -114,13 +125,15 @@ function assignGroups(input: AssignInput): Int32Array {
 
   const fracSum = fractions.reduce((s, f) => s + f, 0);
   const frac = fractions.map((f) => f / fracSum);
-  const counts = new Float64Array(K * C), size = new Float64Array(K);
+  const counts = new Float64Array(K * C),
+    size = new Float64Array(K);
   const classW = new Float64Array(C);
   for (let c = 0; c < C; c++) classW[c] = stratify && total[c] > 0 ? 1 / (total[c] * total[c]) : 0;
   const sizeW = 1 / Math.max(1, n * n);
   const bucketOfGroup = new Int32Array(G);
   for (const g of order) {
-    let best = -1, bestDelta = Infinity;
+    let best = -1,
+      bestDelta = Infinity;
     for (let b = 0; b < K; b++) {
       let delta = 0;
       for (let c = 0; c < C; c++) {
@@ -130,9 +143,13 @@ function assignGroups(input: AssignInput): Int32Array {
         const d1 = d0 + add;
         delta += classW[c] * (d1 * d1 - d0 * d0);
       }
-      const s0 = size[b] - frac[b] * n, s1 = s0 + gSize[g];
+      const s0 = size[b] - frac[b] * n,
+        s1 = s0 + gSize[g];
       delta += sizeW * (s1 * s1 - s0 * s0);
-      if (delta < bestDelta) { bestDelta = delta; best = b; }
+      if (delta < bestDelta) {
+        bestDelta = delta;
+        best = b;
+      }
     }
     bucketOfGroup[g] = best;
     for (let c = 0; c < C; c++) counts[best * C + c] += gCounts[g * C + c];
@@ -165,7 +182,10 @@ export function trainValidTestSplit(y: ArrayLike<number>, options: SplitOptions 
   const { validFraction = 0.15, testFraction = 0.15, seed = 42, groups = null, stratify = true } = options;
   const classes = options.classes ?? inferClasses(y);
   checkLabels(op, y, classes, groups);
-  for (const [name, f] of [['validFraction', validFraction], ['testFraction', testFraction]] as const) {
+  for (const [name, f] of [
+    ['validFraction', validFraction],
+    ['testFraction', testFraction],
+  ] as const) {
     if (!(f >= 0 && f < 1)) throw new RangeError(`${op}: ${name} must be in [0, 1), got ${f}`);
   }
   const trainFraction = 1 - validFraction - testFraction;
@@ -222,8 +242,10 @@ export function stratifiedGroupKFold(
  * ```
  */
 export function subsetDataset(ds: Dataset, indices: ArrayLike<number>): Dataset {
-  const F = ds.features, m = indices.length;
-  const x = new Float32Array(m * F), y = new Int32Array(m);
+  const F = ds.features,
+    m = indices.length;
+  const x = new Float32Array(m * F),
+    y = new Int32Array(m);
   const groups: string[] | undefined = ds.groups ? new Array(m) : undefined;
   for (let r = 0; r < m; r++) {
     const i = indices[r];
@@ -233,7 +255,11 @@ export function subsetDataset(ds: Dataset, indices: ArrayLike<number>): Dataset 
     if (groups) groups[r] = ds.groups![i];
   }
   return {
-    x, y, rows: m, features: F, classes: ds.classes,
+    x,
+    y,
+    rows: m,
+    features: F,
+    classes: ds.classes,
     ...(ds.featureNames ? { featureNames: ds.featureNames } : {}),
     ...(ds.classNames ? { classNames: ds.classNames } : {}),
     ...(groups ? { groups } : {}),

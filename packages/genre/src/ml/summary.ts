@@ -18,7 +18,9 @@ export interface MeanStd {
  */
 export function meanStd(values: readonly number[]): MeanStd {
   if (values.length === 0) throw new RangeError('meanStd: no values');
-  let s = 0, min = Infinity, max = -Infinity;
+  let s = 0,
+    min = Infinity,
+    max = -Infinity;
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
     if (!Number.isFinite(v)) throw new RangeError(`meanStd: values[${i}]=${v} is not finite`);
@@ -26,7 +28,8 @@ export function meanStd(values: readonly number[]): MeanStd {
     if (v < min) min = v;
     if (v > max) max = v;
   }
-  const n = values.length, mean = s / n;
+  const n = values.length,
+    mean = s / n;
   let ss = 0;
   for (const v of values) ss += (v - mean) * (v - mean);
   return { mean, std: n > 1 ? Math.sqrt(ss / (n - 1)) : 0, min, max, n };

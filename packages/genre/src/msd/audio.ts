@@ -34,7 +34,7 @@ export interface AudioSummaryOptions {
 
 /** Mean, variance and covariance upper triangle of one N×12 matrix. */
 export interface SegmentStats {
-  readonly mean: Float64Array;     // [12]
+  readonly mean: Float64Array; // [12]
   readonly variance: Float64Array; // [12]
   /** [78], order of COV_PAIRS; computed on first access (the summary keeps the matrix until then). */
   readonly covariance: Float64Array;
@@ -70,34 +70,41 @@ export function segmentDurations(segmentsStart: Float64Array, songDuration: numb
  * const s = summarizeSegments(song.segments_timbre);          // population var, sample cov
  * const w = summarizeSegments(song.segments_timbre, segmentDurations(song.segments_start, song.duration));
  */
-export function summarizeSegments(m: Matrix12, weights: Float64Array | null = null,
-                                  opts: Omit<AudioSummaryOptions, 'weighted'> = {}): SegmentStats {
-  const varDdof = opts.varianceDdof ?? 0, covDdof = opts.covarianceDdof ?? 1;
-  const N = m.rows, C = 12, x = m.data;
+export function summarizeSegments(m: Matrix12, weights: Float64Array | null = null, opts: Omit<AudioSummaryOptions, 'weighted'> = {}): SegmentStats {
+  const varDdof = opts.varianceDdof ?? 0,
+    covDdof = opts.covarianceDdof ?? 1;
+  const N = m.rows,
+    C = 12,
+    x = m.data;
   if (m.cols !== 12 || x.length !== N * C) {
     throw new RangeError(`summarizeSegments: matrix of ${x.length} values is not rows=${N} × cols=12`);
   }
   if (weights !== null && weights.length !== N) {
     throw new RangeError(`summarizeSegments: ${weights.length} weights for ${N} rows`);
   }
-  let v1 = 0, v2 = 0; // Σw, Σw²
+  let v1 = 0,
+    v2 = 0; // Σw, Σw²
   if (weights === null) {
-    v1 = N; v2 = N;
+    v1 = N;
+    v2 = N;
   } else {
     for (let k = 0; k < N; k++) {
       const w = weights[k];
       if (!(w >= 0) || !Number.isFinite(w)) throw new RangeError(`summarizeSegments: weight ${k} is ${w} (must be finite and >= 0)`);
-      v1 += w; v2 += w * w;
+      v1 += w;
+      v2 += w * w;
     }
   }
   if (!(v1 > 0)) throw new RangeError(`summarizeSegments: no segments (or all weights 0) among ${N} rows`);
   const mean = new Float64Array(C);
   for (let k = 0; k < N; k++) {
-    const w = weights === null ? 1 : weights[k], row = k * C;
+    const w = weights === null ? 1 : weights[k],
+      row = k * C;
     for (let c = 0; c < C; c++) mean[c] += w * x[row + c];
   }
   for (let c = 0; c < C; c++) mean[c] /= v1;
-  const varDen = v1 - varDdof * v2 / v1, covDen = v1 - covDdof * v2 / v1;
+  const varDen = v1 - (varDdof * v2) / v1,
+    covDen = v1 - (covDdof * v2) / v1;
   if (!(varDen > 0) || !(covDen > 0)) {
     throw new RangeError(`summarizeSegments: ${N} segment(s) are too few for ddof ${Math.max(varDdof, covDdof)}`);
   }
@@ -105,10 +112,11 @@ export function summarizeSegments(m: Matrix12, weights: Float64Array | null = nu
   // so the variances are bit-identical to the covariance triangle's diagonal.
   const variance = new Float64Array(C);
   for (let k = 0; k < N; k++) {
-    const w = weights === null ? 1 : weights[k], row = k * C;
+    const w = weights === null ? 1 : weights[k],
+      row = k * C;
     for (let c = 0; c < C; c++) {
       const dc = x[row + c] - mean[c];
-      variance[c] += (w * dc) * dc;
+      variance[c] += w * dc * dc;
     }
   }
   for (let c = 0; c < C; c++) variance[c] /= varDen;
@@ -119,9 +127,11 @@ export function summarizeSegments(m: Matrix12, weights: Float64Array | null = nu
     variance,
     get covariance(): Float64Array {
       if (covariance === null) {
-        const cross = new Float64Array(COV_SIZE), d = new Float64Array(C);
+        const cross = new Float64Array(COV_SIZE),
+          d = new Float64Array(C);
         for (let k = 0; k < N; k++) {
-          const w = weights === null ? 1 : weights[k], row = k * C;
+          const w = weights === null ? 1 : weights[k],
+            row = k * C;
           for (let c = 0; c < C; c++) d[c] = x[row + c] - mean[c];
           let p = 0;
           for (let i = 0; i < C; i++) {

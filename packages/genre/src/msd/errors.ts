@@ -31,7 +31,8 @@ export function wrapError(e: unknown, file: string, object?: string): MsdFormatE
   let what: string;
   if (e instanceof H5Corrupt) what = e.message;
   else if (e instanceof RangeError) what = `corrupt or truncated HDF5 (${e.message})`;
-  else if (e instanceof TypeError && e.message === 'thing is not a function') what = 'corrupt HDF5 (a jsfive structure check failed)'; // jsfive's assert()
+  else if (e instanceof TypeError && e.message === 'thing is not a function')
+    what = 'corrupt HDF5 (a jsfive structure check failed)'; // jsfive's assert()
   else if (e instanceof Error) what = `corrupt HDF5 (${e.name}: ${e.message})`;
   else what = `corrupt HDF5 (${String(e)})`; // jsfive throws bare strings
   return new MsdFormatError(file, what, object, { cause: e });

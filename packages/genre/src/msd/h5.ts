@@ -68,7 +68,8 @@ interface ChunkRef {
 
 /** Reads a little-endian u64 as a JS number; `null` for the undefined address; throws above 2^53. */
 function readU64(view: DataView, at: number, what: string): number | null {
-  const lo = view.getUint32(at, true), hi = view.getUint32(at + 4, true);
+  const lo = view.getUint32(at, true),
+    hi = view.getUint32(at + 4, true);
   if (lo === 0xffffffff && hi === 0xffffffff) return null;
   if (hi >= 0x200000) throw new H5Corrupt(`${what} ${hi * 2 ** 32 + lo} is not a plausible value`);
   return hi * 2 ** 32 + lo;
@@ -88,26 +89,32 @@ export function parseDatatype(view: DataView, at: number, end: number, depth = 0
   if (depth > MAX_TYPE_DEPTH) throw new H5Corrupt('datatype nested too deeply');
   if (at + 8 > end) throw new H5Corrupt('datatype message truncated');
   const classAndVersion = view.getUint8(at);
-  const cls = classAndVersion & 0x0f, version = classAndVersion >> 4;
-  const bits0 = view.getUint8(at + 1), bits1 = view.getUint8(at + 2);
+  const cls = classAndVersion & 0x0f,
+    version = classAndVersion >> 4;
+  const bits0 = view.getUint8(at + 1),
+    bits1 = view.getUint8(at + 2);
   const size = view.getUint32(at + 4, true);
   if (size === 0 || size > 1 << 24) throw new H5Corrupt(`datatype size ${size} is not plausible`);
   let p = at + 8;
   switch (cls) {
-    case 0: { // fixed point: bit offset u16, precision u16
+    case 0: {
+      // fixed point: bit offset u16, precision u16
       if (size !== 1 && size !== 2 && size !== 4 && size !== 8) throw new H5Corrupt(`integer size ${size} unsupported`);
       return { type: { kind: 'int', size, signed: (bits0 & 0x08) !== 0, littleEndian: (bits0 & 1) === 0 }, end: p + 4 };
     }
-    case 1: { // floating point: 12 bytes of bit layout, assumed IEEE
+    case 1: {
+      // floating point: 12 bytes of bit layout, assumed IEEE
       if (size !== 4 && size !== 8) throw new H5Corrupt(`float size ${size} unsupported`);
       return { type: { kind: 'float', size, littleEndian: (bits0 & 1) === 0 }, end: p + 12 };
     }
-    case 3: { // fixed-length string; the charset flag is ignored: MSD stores UTF-8 under an ASCII flag
+    case 3: {
+      // fixed-length string; the charset flag is ignored: MSD stores UTF-8 under an ASCII flag
       const pad = bits0 & 0x0f;
       const padding = pad === 0 ? 'nullterm' : pad === 1 ? 'nullpad' : 'spacepad';
       return { type: { kind: 'string', size, padding }, end: p };
     }
-    case 6: { // compound
+    case 6: {
+      // compound
       const nMembers = bits0 | (bits1 << 8);
       if (version < 1 || version > 3) throw new H5Corrupt(`compound datatype version ${version} unsupported`);
       const members: H5Member[] = [];
@@ -144,7 +151,8 @@ export function parseDatatype(view: DataView, at: number, end: number, depth = 0
       }
       return { type: { kind: 'compound', size, members }, end: p };
     }
-    case 10: { // array
+    case 10: {
+      // array
       const rank = view.getUint8(p);
       if (rank === 0 || rank > 32) throw new H5Corrupt(`array datatype rank ${rank} unsupported`);
       p += version === 2 ? 4 : 1;
@@ -169,7 +177,8 @@ function findNul(view: DataView, from: number, limit: number): number {
 
 /** Parses a dataspace message; returns the current dimensions (64-bit, checked). */
 export function parseDataspace(view: DataView, at: number): number[] {
-  const version = view.getUint8(at), rank = view.getUint8(at + 1);
+  const version = view.getUint8(at),
+    rank = view.getUint8(at + 1);
   if (version !== 1 && version !== 2) throw new H5Corrupt(`dataspace version ${version} unsupported`);
   if (rank > 32) throw new H5Corrupt(`dataspace rank ${rank} is not plausible`);
   if (version === 2 && view.getUint8(at + 3) === 2) return [0]; // null dataspace: no elements
@@ -182,7 +191,8 @@ export function parseDataspace(view: DataView, at: number): number[] {
 function parseLayout(view: DataView, at: number, rank: number): Layout {
   const version = view.getUint8(at);
   if (version === 1 || version === 2) {
-    const nd = view.getUint8(at + 1), cls = view.getUint8(at + 2);
+    const nd = view.getUint8(at + 1),
+      cls = view.getUint8(at + 2);
     let p = at + 8;
     if (cls === 0) {
       p += 4 * nd;
@@ -201,7 +211,8 @@ function parseLayout(view: DataView, at: number, rank: number): Layout {
     }
     throw new H5Corrupt(`layout class ${cls} unsupported`);
   }
-  if (version === 3 || version === 4) { // v4 (HDF5 1.10 "latest") only changes the chunked layout
+  if (version === 3 || version === 4) {
+    // v4 (HDF5 1.10 "latest") only changes the chunked layout
     const cls = view.getUint8(at + 1);
     const p = at + 2;
     if (version === 4 && cls === 2) return parseLayoutV4Chunked(view, p, rank);
@@ -222,7 +233,9 @@ function parseLayout(view: DataView, at: number, rank: number): Layout {
 
 /** Version-4 chunked layout: only the "single chunk" index is supported (fixed/extensible arrays and v2 B-trees are not). */
 function parseLayoutV4Chunked(view: DataView, p: number, rank: number): Layout {
-  const flags = view.getUint8(p), nd = view.getUint8(p + 1), enc = view.getUint8(p + 2);
+  const flags = view.getUint8(p),
+    nd = view.getUint8(p + 1),
+    enc = view.getUint8(p + 2);
   if (nd !== rank + 1) throw new H5Corrupt(`chunk rank ${nd - 1} does not match dataset rank ${rank}`);
   if (enc < 1 || enc > 8) throw new H5Corrupt(`chunk dimension encoding of ${enc} bytes`);
   let q = p + 3 + nd * enc;
@@ -230,10 +243,13 @@ function parseLayoutV4Chunked(view: DataView, p: number, rank: number): Layout {
   q += 1;
   const names: Record<number, string> = { 2: 'implicit', 3: 'fixed array', 4: 'extensible array', 5: 'version-2 B-tree' };
   if (indexType !== 1) {
-    throw new H5Corrupt(`chunk index "${names[indexType] ?? indexType}" (HDF5 1.10+ format) is not supported; rewrite the file with libver="earliest" (h5repack) or PyTables`);
+    throw new H5Corrupt(
+      `chunk index "${names[indexType] ?? indexType}" (HDF5 1.10+ format) is not supported; rewrite the file with libver="earliest" (h5repack) or PyTables`,
+    );
   }
   const filtered = (flags & 0x02) !== 0;
-  let size = -1, mask = 0;
+  let size = -1,
+    mask = 0;
   if (filtered) {
     size = u64OrThrow(view, q, 'filtered chunk size');
     mask = view.getUint32(q + 8, true);
@@ -274,7 +290,9 @@ function parseObjectHeader(view: DataView, at: number): ObjectMessage[] {
       const [start, size] = blocks[b];
       let p = start;
       while (p + 8 <= start + size && msgs.length < nMsgs) {
-        const type = view.getUint16(p, true), msize = view.getUint16(p + 2, true), flags = view.getUint8(p + 4);
+        const type = view.getUint16(p, true),
+          msize = view.getUint16(p + 2, true),
+          flags = view.getUint8(p + 4);
         const body = p + 8;
         if (body + msize > start + size) throw new H5Corrupt(`object header message at ${p} overruns its block`);
         msgs.push({ type, size: msize, flags, offset: body });
@@ -284,7 +302,8 @@ function parseObjectHeader(view: DataView, at: number): ObjectMessage[] {
     }
     return msgs;
   }
-  if (view.getUint32(at, false) === 0x4f484452) { // "OHDR"
+  if (view.getUint32(at, false) === 0x4f484452) {
+    // "OHDR"
     if (view.getUint8(at + 4) !== 2) throw new H5Corrupt(`object header version ${view.getUint8(at + 4)} unsupported`);
     const flags = view.getUint8(at + 5);
     let p = at + 6;
@@ -305,7 +324,9 @@ function parseObjectHeader(view: DataView, at: number): ObjectMessage[] {
         q += 4;
       }
       while (q + 4 + order <= end) {
-        const type = view.getUint8(q), msize = view.getUint16(q + 1, true), mflags = view.getUint8(q + 3);
+        const type = view.getUint8(q),
+          msize = view.getUint16(q + 1, true),
+          mflags = view.getUint8(q + 3);
         const body = q + 4 + order;
         if (body + msize > end) throw new H5Corrupt(`object header message at ${q} overruns its block`);
         msgs.push({ type, size: msize, flags: mflags, offset: body });
@@ -320,7 +341,8 @@ function parseObjectHeader(view: DataView, at: number): ObjectMessage[] {
 
 /** Parses a filter pipeline message (versions 1 and 2) into filter ids and client data. */
 function parseFilterPipeline(view: DataView, at: number, end: number): { id: number; clientData: number[] }[] {
-  const version = view.getUint8(at), n = view.getUint8(at + 1);
+  const version = view.getUint8(at),
+    n = view.getUint8(at + 1);
   if (version !== 1 && version !== 2) throw new H5Corrupt(`filter pipeline version ${version} unsupported`);
   if (n > 32) throw new H5Corrupt(`filter pipeline of ${n} filters is not plausible`);
   let p = at + (version === 1 ? 8 : 2);
@@ -328,7 +350,10 @@ function parseFilterPipeline(view: DataView, at: number, end: number): { id: num
   for (let f = 0; f < n; f++) {
     const id = view.getUint16(p, true);
     let nameLen = 0;
-    if (version === 1 || id >= 256) { nameLen = view.getUint16(p + 2, true); p += 2; }
+    if (version === 1 || id >= 256) {
+      nameLen = view.getUint16(p + 2, true);
+      p += 2;
+    }
     const nValues = view.getUint16(p + 4, true);
     p += 6;
     p += version === 1 ? Math.ceil(nameLen / 8) * 8 : nameLen;
@@ -379,7 +404,9 @@ export class H5Dataset {
 
   /** Raw element bytes in row-major order, as stored (file byte order). Fresh, 8-byte aligned. */
   readBytes(): Uint8Array {
-    const f = this.#file, L = this.#layout, elem = this.type.size;
+    const f = this.#file,
+      L = this.#layout,
+      elem = this.type.size;
     const total = this.length * elem;
     if (total === 0) return new Uint8Array(0);
     // Sizes are validated against the file and the chunk index *before* allocating the output, so
@@ -399,8 +426,11 @@ export class H5Dataset {
     }
     if (L.elementSize !== elem) throw new H5Corrupt(`chunk element size ${L.elementSize} != datatype size ${elem}`);
     if (L.address === null) throw new H5Corrupt(`${this.length} elements but no chunk stored`);
-    const rank = this.shape.length, shape = this.shape, chunk = L.chunk;
-    let chunkElems = 1, maxChunks = 1;
+    const rank = this.shape.length,
+      shape = this.shape,
+      chunk = L.chunk;
+    let chunkElems = 1,
+      maxChunks = 1;
     for (let d = 0; d < rank; d++) {
       if (chunk[d] === 0) throw new H5Corrupt('chunk dimension 0');
       chunkElems *= chunk[d];
@@ -416,7 +446,8 @@ export class H5Dataset {
     const out = new Uint8Array(total);
     const f0 = this.#filters;
     const shuffleDeflate = f0.length === 2 && f0[0].id === FILTER_SHUFFLE && f0[1].id === FILTER_DEFLATE;
-    let rowsContiguous = true, rowBytes = elem;
+    let rowsContiguous = true,
+      rowBytes = elem;
     for (let d = 1; d < rank; d++) {
       if (chunk[d] !== shape[d]) rowsContiguous = false;
       rowBytes *= shape[d];
@@ -511,7 +542,8 @@ export class H5Dataset {
     if (t.kind !== 'compound') throw new H5Corrupt(`expected a compound (table) dataset, found ${t.kind}`);
     const raw = this.readBytes();
     const bytes = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
-    const rows = this.length, rec = t.size;
+    const rows = this.length,
+      rec = t.size;
     const columns: Record<string, H5Column> = {};
     for (const m of t.members) {
       const mt = m.type;
@@ -601,8 +633,10 @@ function isHdf5Signature(b: Uint8Array): boolean {
 
 /** Collects the leaf entries of a v1 B-tree of chunks; guards against cycles and runaway sizes. */
 function walkChunkBtree(f: H5File, root: number, rank: number, maxChunks: number): ChunkRef[] {
-  const view = f.view, fileLen = f.bytes.length;
-  const keyDims = rank + 1, keySize = 8 + 8 * keyDims;
+  const view = f.view,
+    fileLen = f.bytes.length;
+  const keyDims = rank + 1,
+    keySize = 8 + 8 * keyDims;
   const out: ChunkRef[] = [];
   const visited = new Set<number>();
   const stack: { address: number; level: number }[] = [{ address: root, level: -1 }];
@@ -620,7 +654,8 @@ function walkChunkBtree(f: H5File, root: number, rank: number, maxChunks: number
     let p = address + 24;
     if (p + entries * (keySize + 8) + keySize > fileLen) throw new H5Corrupt(`B-tree node at ${address} runs past the end of the file (truncated?)`);
     for (let e = 0; e < entries; e++) {
-      const size = view.getUint32(p, true), mask = view.getUint32(p + 4, true);
+      const size = view.getUint32(p, true),
+        mask = view.getUint32(p + 4, true);
       const offset: number[] = [];
       for (let d = 0; d < rank; d++) offset.push(u64OrThrow(view, p + 8 + 8 * d, 'chunk offset'));
       const child = u64OrThrow(view, p + keySize, 'B-tree child address');
@@ -663,7 +698,8 @@ function unshuffleInto(out: Uint8Array, dst: number, count: number, src: Uint8Ar
 function checkFletcher32(buf: Uint8Array): Uint8Array {
   if (buf.length < 4) throw new H5Corrupt('fletcher32 chunk shorter than its checksum');
   const n = buf.length - 4;
-  let s1 = 0, s2 = 0;
+  let s1 = 0,
+    s2 = 0;
   let i = 0;
   for (; i + 1 < n; i += 2) {
     s1 = (s1 + ((buf[i] << 8) | buf[i + 1])) % 65535;
@@ -683,10 +719,12 @@ function checkFletcher32(buf: Uint8Array): Uint8Array {
 }
 
 /** Copies one decoded chunk into the row-major dataset buffer, clipping edge chunks. */
-function copyChunk(out: Uint8Array, chunk: Uint8Array, shape: readonly number[], cdims: readonly number[],
-                   offset: readonly number[], elem: number): void {
+function copyChunk(out: Uint8Array, chunk: Uint8Array, shape: readonly number[], cdims: readonly number[], offset: readonly number[], elem: number): void {
   const rank = shape.length;
-  if (rank === 0) { out.set(chunk.subarray(0, elem)); return; }
+  if (rank === 0) {
+    out.set(chunk.subarray(0, elem));
+    return;
+  }
   let trailingFull = true;
   for (let d = 1; d < rank; d++) if (cdims[d] !== shape[d] || offset[d] !== 0) trailingFull = false;
   if (trailingFull) {
@@ -702,7 +740,8 @@ function copyChunk(out: Uint8Array, chunk: Uint8Array, shape: readonly number[],
   const idx = new Array<number>(rank).fill(0);
   const valid = cdims.map((c, d) => Math.min(c, shape[d] - offset[d]));
   for (;;) {
-    let src = 0, dst = 0;
+    let src = 0,
+      dst = 0;
     for (let d = 0; d < rank; d++) {
       src = src * cdims[d] + idx[d];
       dst = dst * shape[d] + offset[d] + idx[d];
@@ -719,8 +758,14 @@ function copyChunk(out: Uint8Array, chunk: Uint8Array, shape: readonly number[],
 }
 
 /** Decodes `count` numbers of type `t` found every `stride` bytes from `start` in `raw`. */
-function numbersFromBytes(raw: Uint8Array, start: number, stride: number, size: number, count: number,
-                          t: { kind: 'int' | 'float'; size: number; littleEndian: boolean; signed?: boolean }): Float64Array | Int32Array {
+function numbersFromBytes(
+  raw: Uint8Array,
+  start: number,
+  stride: number,
+  size: number,
+  count: number,
+  t: { kind: 'int' | 'float'; size: number; littleEndian: boolean; signed?: boolean },
+): Float64Array | Int32Array {
   const isI32 = t.kind === 'int' && size === 4 && t.signed === true;
   const isF64 = t.kind === 'float' && size === 8;
   // Fast path: contiguous, host byte order, aligned -> reinterpret the bytes without copying.
@@ -747,7 +792,11 @@ function numbersFromBytes(raw: Uint8Array, start: number, stride: number, size: 
 function decodeString(bytes: Buffer, start: number, size: number, padding: 'nullterm' | 'nullpad' | 'spacepad'): string {
   let end = start + size;
   if (padding === 'nullterm') {
-    for (let i = start; i < end; i++) if (bytes[i] === 0) { end = i; break; }
+    for (let i = start; i < end; i++)
+      if (bytes[i] === 0) {
+        end = i;
+        break;
+      }
   } else {
     const pad = padding === 'spacepad' ? 0x20 : 0;
     while (end > start && bytes[end - 1] === pad) end--;

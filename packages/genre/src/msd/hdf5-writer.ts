@@ -63,10 +63,14 @@ const SYMBOL_ENTRY_SIZE = 40;
 /** Size in bytes of one element of `type`. */
 export function datatypeSize(type: H5Datatype): number {
   switch (type.class) {
-    case 'int32': return 4;
-    case 'int64': return 8;
-    case 'float64': return 8;
-    case 'string': return type.size;
+    case 'int32':
+      return 4;
+    case 'int64':
+      return 8;
+    case 'float64':
+      return 8;
+    case 'string':
+      return type.size;
     case 'compound': {
       let n = 0;
       for (const m of type.members) n += datatypeSize(m.type);
@@ -119,26 +123,51 @@ class ByteWriter {
     this.buf.set(bytes, at);
     return at;
   }
-  u8(at: number, v: number): void { this.view.setUint8(at, v); }
-  u16(at: number, v: number): void { this.view.setUint16(at, v, true); }
-  u32(at: number, v: number): void { this.view.setUint32(at, v, true); }
-  u64(at: number, v: number | bigint): void { this.view.setBigUint64(at, typeof v === 'bigint' ? v : BigInt(v), true); }
+  u8(at: number, v: number): void {
+    this.view.setUint8(at, v);
+  }
+  u16(at: number, v: number): void {
+    this.view.setUint16(at, v, true);
+  }
+  u32(at: number, v: number): void {
+    this.view.setUint32(at, v, true);
+  }
+  u64(at: number, v: number | bigint): void {
+    this.view.setBigUint64(at, typeof v === 'bigint' ? v : BigInt(v), true);
+  }
 }
 
 /** A small builder for message bodies. */
 class Bytes {
   readonly parts: number[] = [];
-  u8(v: number): this { this.parts.push(v & 0xff); return this; }
-  u16(v: number): this { return this.u8(v).u8(v >>> 8); }
-  u32(v: number): this { return this.u16(v & 0xffff).u16(v >>> 16); }
+  u8(v: number): this {
+    this.parts.push(v & 0xff);
+    return this;
+  }
+  u16(v: number): this {
+    return this.u8(v).u8(v >>> 8);
+  }
+  u32(v: number): this {
+    return this.u16(v & 0xffff).u16(v >>> 16);
+  }
   u64(v: number | bigint): this {
     const b = typeof v === 'bigint' ? v : BigInt(v);
     return this.u32(Number(b & 0xffffffffn)).u32(Number((b >> 32n) & 0xffffffffn));
   }
-  bytes(b: ArrayLike<number>): this { for (let i = 0; i < b.length; i++) this.parts.push(b[i]); return this; }
-  pad8(): this { while (this.parts.length % 8 !== 0) this.parts.push(0); return this; }
-  get length(): number { return this.parts.length; }
-  done(): Uint8Array { return Uint8Array.from(this.parts); }
+  bytes(b: ArrayLike<number>): this {
+    for (let i = 0; i < b.length; i++) this.parts.push(b[i]);
+    return this;
+  }
+  pad8(): this {
+    while (this.parts.length % 8 !== 0) this.parts.push(0);
+    return this;
+  }
+  get length(): number {
+    return this.parts.length;
+  }
+  done(): Uint8Array {
+    return Uint8Array.from(this.parts);
+  }
 }
 
 const utf8 = new TextEncoder();
@@ -159,7 +188,13 @@ function writeDatatype(b: Bytes, type: H5Datatype): void {
     case 'int64': {
       const size = type.class === 'int32' ? 4 : 8;
       // class 0 (fixed point), version 1; bit 3 = signed, bit 0 = 0 little-endian
-      b.u8(0x10).u8(0x08).u8(0).u8(0).u32(size).u16(0).u16(size * 8);
+      b.u8(0x10)
+        .u8(0x08)
+        .u8(0)
+        .u8(0)
+        .u32(size)
+        .u16(0)
+        .u16(size * 8);
       return;
     }
     case 'float64':
@@ -173,7 +208,11 @@ function writeDatatype(b: Bytes, type: H5Datatype): void {
       return;
     case 'compound': {
       const n = type.members.length;
-      b.u8(0x16).u8(n & 0xff).u8(n >>> 8).u8(0).u32(datatypeSize(type));
+      b.u8(0x16)
+        .u8(n & 0xff)
+        .u8(n >>> 8)
+        .u8(0)
+        .u32(datatypeSize(type));
       let offset = 0;
       for (const m of type.members) {
         const name = utf8.encode(m.name);
@@ -191,7 +230,11 @@ function writeDatatype(b: Bytes, type: H5Datatype): void {
 
 function dataspaceMessage(shape: readonly number[], maxShape: readonly (number | null)[] | null): Uint8Array {
   const b = new Bytes();
-  b.u8(1).u8(shape.length).u8(maxShape === null ? 0 : 1).u8(0).u32(0);
+  b.u8(1)
+    .u8(shape.length)
+    .u8(maxShape === null ? 0 : 1)
+    .u8(0)
+    .u32(0);
   for (const d of shape) b.u64(d);
   if (maxShape !== null) for (const d of maxShape) b.u64(d === null ? UNDEF : d);
   return b.done();
@@ -223,7 +266,11 @@ function attributeMessage(attr: H5Attribute): Uint8Array {
   const dt = datatypeMessage(type);
   const ds = dataspaceMessage([], null); // rank 0 = scalar
   const b = new Bytes();
-  b.u8(1).u8(0).u16(name.length + 1).u16(dt.length).u16(ds.length);
+  b.u8(1)
+    .u8(0)
+    .u16(name.length + 1)
+    .u16(dt.length)
+    .u16(ds.length);
   b.bytes(name).u8(0).pad8();
   b.bytes(dt).pad8();
   b.bytes(ds).pad8();
@@ -231,7 +278,11 @@ function attributeMessage(attr: H5Attribute): Uint8Array {
   return b.done();
 }
 
-interface Message { readonly type: number; readonly flags: number; readonly body: Uint8Array }
+interface Message {
+  readonly type: number;
+  readonly flags: number;
+  readonly body: Uint8Array;
+}
 
 /** Writes a version-1 object header holding `messages`; returns its address. */
 function writeObjectHeader(w: ByteWriter, messages: readonly Message[]): number {
@@ -282,8 +333,7 @@ function checkDataset(ds: H5Dataset, path: string): void {
     n *= d;
   }
   if (ds.data.length !== n * elem) {
-    throw new RangeError(`hdf5: ${path}: data has ${ds.data.length} bytes but shape [${ds.shape.join(', ')}] ` +
-      `of ${elem}-byte elements needs ${n * elem}`);
+    throw new RangeError(`hdf5: ${path}: data has ${ds.data.length} bytes but shape [${ds.shape.join(', ')}] ` + `of ${elem}-byte elements needs ${n * elem}`);
   }
   if (ds.maxShape !== undefined && ds.maxShape.length !== ds.shape.length) {
     throw new RangeError(`hdf5: ${path}: maxShape [${ds.maxShape.join(', ')}] does not match shape [${ds.shape.join(', ')}]`);
@@ -304,7 +354,10 @@ function chooseChunkShape(ds: H5Dataset): number[] {
 }
 
 /** A chunk as stored in the file (after the filters) and its offset in the dataset. */
-interface StoredChunk { readonly offset: readonly number[]; readonly bytes: Uint8Array }
+interface StoredChunk {
+  readonly offset: readonly number[];
+  readonly bytes: Uint8Array;
+}
 
 function writeDataset(w: ByteWriter, ds: H5Dataset, path: string, opts: Required<H5WriteOptions>): number {
   checkDataset(ds, path);
@@ -328,17 +381,26 @@ function writeDataset(w: ByteWriter, ds: H5Dataset, path: string, opts: Required
     const deflate = opts.deflateLevel > 0;
     const shuffle = deflate && opts.shuffle && elem > 1;
     if (deflate) {
-      const fp = new Bytes().u8(1).u8(shuffle ? 2 : 1).u16(0).u32(0);
+      const fp = new Bytes()
+        .u8(1)
+        .u8(shuffle ? 2 : 1)
+        .u16(0)
+        .u32(0);
       // filter: id, name length 0 (predefined filter), flags 1 = optional, 1 client value
       if (shuffle) fp.u16(2).u16(0).u16(1).u16(1).u32(elem).u32(0);
       fp.u16(1).u16(0).u16(1).u16(1).u32(opts.deflateLevel).u32(0);
       messages.push({ type: 0x0b, flags: 1, body: fp.done() });
     }
     const stored: StoredChunk[] = splitChunks(ds, chunk, elem).map((c) => ({
-      offset: c.offset, bytes: deflate ? deflateSync(shuffle ? shuffleBytes(c.raw, elem) : c.raw, { level: opts.deflateLevel }) : c.raw,
+      offset: c.offset,
+      bytes: deflate ? deflateSync(shuffle ? shuffleBytes(c.raw, elem) : c.raw, { level: opts.deflateLevel }) : c.raw,
     }));
     const btree = writeChunks(w, ds, chunk, elem, stored);
-    const layout = new Bytes().u8(3).u8(2).u8(rank + 1).u64(btree);
+    const layout = new Bytes()
+      .u8(3)
+      .u8(2)
+      .u8(rank + 1)
+      .u64(btree);
     for (const c of chunk) layout.u32(c);
     layout.u32(elem);
     messages.push({ type: 0x08, flags: 1, body: layout.done() });
@@ -352,7 +414,8 @@ function writeDataset(w: ByteWriter, ds: H5Dataset, path: string, opts: Required
  * zeros to the full chunk shape, as HDF5 stores them. None when the dataset has no element.
  */
 function splitChunks(ds: H5Dataset, chunk: readonly number[], elem: number): { offset: number[]; raw: Uint8Array }[] {
-  const shape = ds.shape, rank = shape.length;
+  const shape = ds.shape,
+    rank = shape.length;
   let n = 1;
   for (const d of shape) n *= d;
   if (n === 0) return [];
@@ -366,7 +429,10 @@ function splitChunks(ds: H5Dataset, chunk: readonly number[], elem: number): { o
   for (const c of chunk) chunkElems *= c;
   const rowStride = new Array<number>(rank); // elements per step in each dim of the dataset
   let s = 1;
-  for (let d = rank - 1; d >= 0; d--) { rowStride[d] = s; s *= shape[d]; }
+  for (let d = rank - 1; d >= 0; d--) {
+    rowStride[d] = s;
+    s *= shape[d];
+  }
   const out: { offset: number[]; raw: Uint8Array }[] = [];
   const coord = new Array<number>(rank).fill(0);
   for (let c = 0; c < nChunks; c++) {
@@ -374,7 +440,8 @@ function splitChunks(ds: H5Dataset, chunk: readonly number[], elem: number): { o
     const raw = new Uint8Array(chunkElems * elem);
     copyChunk(raw, ds.data, shape, chunk, offset, rowStride, elem);
     out.push({ offset, raw });
-    for (let d = rank - 1; d >= 0; d--) { // next chunk coordinate
+    for (let d = rank - 1; d >= 0; d--) {
+      // next chunk coordinate
       if (++coord[d] < counts[d]) break;
       coord[d] = 0;
     }
@@ -386,8 +453,7 @@ function splitChunks(ds: H5Dataset, chunk: readonly number[], elem: number): { o
  * Writes the stored chunks and one v1 B-tree leaf node of type 1 indexing them. Returns the B-tree
  * address (UNDEF when there is no chunk: nothing allocated, as HDF5 does for empty datasets).
  */
-function writeChunks(w: ByteWriter, ds: H5Dataset, chunk: readonly number[], elem: number,
-                     stored: readonly StoredChunk[]): bigint {
+function writeChunks(w: ByteWriter, ds: H5Dataset, chunk: readonly number[], elem: number, stored: readonly StoredChunk[]): bigint {
   const rank = ds.shape.length;
   if (stored.length === 0) return UNDEF;
   const entries: { offset: readonly number[]; size: number; addr: number }[] = [];
@@ -417,24 +483,40 @@ function writeChunks(w: ByteWriter, ds: H5Dataset, chunk: readonly number[], ele
   }
   // final key: the last chunk's offset plus the chunk dims (what the HDF5 library writes)
   const lastOff = entries[entries.length - 1].offset;
-  writeKey(0, lastOff.map((o, d) => o + chunk[d]), elem);
+  writeKey(
+    0,
+    lastOff.map((o, d) => o + chunk[d]),
+    elem,
+  );
   return BigInt(at);
 }
 
 /** Copies the part of the dataset inside the chunk at `offset` into `raw` (chunk-row-major). */
-function copyChunk(raw: Uint8Array, data: Uint8Array, shape: readonly number[], chunk: readonly number[],
-                   offset: readonly number[], rowStride: readonly number[], elem: number): void {
+function copyChunk(
+  raw: Uint8Array,
+  data: Uint8Array,
+  shape: readonly number[],
+  chunk: readonly number[],
+  offset: readonly number[],
+  rowStride: readonly number[],
+  elem: number,
+): void {
   const rank = shape.length;
   const last = rank - 1;
   const runElems = Math.min(chunk[last], shape[last] - offset[last]); // contiguous run in the last dim
   const idx = new Array<number>(rank).fill(0); // position inside the chunk, dims 0..rank-2
   for (;;) {
     let inside = true;
-    let src = offset[last], dst = 0, cs = 1;
+    let src = offset[last],
+      dst = 0,
+      cs = 1;
     for (let d = last; d >= 0; d--) {
       if (d < last) {
         const pos = offset[d] + idx[d];
-        if (pos >= shape[d]) { inside = false; break; }
+        if (pos >= shape[d]) {
+          inside = false;
+          break;
+        }
         src += pos * rowStride[d];
       }
       dst += (d < last ? idx[d] : 0) * cs;
@@ -606,7 +688,8 @@ function findStab(w: ByteWriter, header: number): { btree: number; heap: number 
 
 /** float64 little-endian bytes of `values` (may be a view sharing memory with a Float64Array argument). */
 export function encodeFloat64(values: ArrayLike<number>): Uint8Array {
-  if (LITTLE_ENDIAN) { // a view of the caller's Float64Array (no copy), else a converted copy
+  if (LITTLE_ENDIAN) {
+    // a view of the caller's Float64Array (no copy), else a converted copy
     const f = values instanceof Float64Array ? values : Float64Array.from(values);
     return new Uint8Array(f.buffer, f.byteOffset, f.length * 8);
   }
@@ -650,9 +733,12 @@ function putString(out: Uint8Array, at: number, s: string, size: number, what: s
  * Encodes `rows` rows of a compound type from per-member columns (numbers or strings). Column
  * `values[m]` holds member m for every row.
  */
-export function encodeCompound(type: Extract<H5Datatype, { class: 'compound' }>, rows: number,
-                               columns: Readonly<Record<string, ArrayLike<number> | readonly string[]>>,
-                               what = 'table'): Uint8Array {
+export function encodeCompound(
+  type: Extract<H5Datatype, { class: 'compound' }>,
+  rows: number,
+  columns: Readonly<Record<string, ArrayLike<number> | readonly string[]>>,
+  what = 'table',
+): Uint8Array {
   const rowSize = datatypeSize(type);
   const out = new Uint8Array(rows * rowSize);
   const v = new DataView(out.buffer);

@@ -101,7 +101,9 @@ export class MsdFile {
       throw new RangeError(`MsdFile.song: index ${index} out of range for ${this.file} (${this.numSongs} songs)`);
     }
     const t = this.#tables;
-    const md = t['/metadata/songs'].columns, an = t['/analysis/songs'].columns, mb = t['/musicbrainz/songs'].columns;
+    const md = t['/metadata/songs'].columns,
+      an = t['/analysis/songs'].columns,
+      mb = t['/musicbrainz/songs'].columns;
     const s = (c: Readonly<Record<string, H5Column>>, k: string): string => (c[k] as string[])[index];
     const n = (c: Readonly<Record<string, H5Column>>, k: string): number => (c[k] as Float64Array | Int32Array)[index];
     const arr = (field: string): ArrayValue => this.#slice(field, index);

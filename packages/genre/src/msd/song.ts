@@ -14,26 +14,65 @@ export interface Matrix12 {
 
 /** Scalar string fields (fixed-length HDF5 strings: UTF-8 decoded, NUL padding stripped). */
 export type SongStringField =
-  | 'analyzer_version' | 'artist_id' | 'artist_location' | 'artist_mbid' | 'artist_name' | 'genre'
-  | 'release' | 'song_id' | 'title' | 'audio_md5' | 'track_id';
+  | 'analyzer_version'
+  | 'artist_id'
+  | 'artist_location'
+  | 'artist_mbid'
+  | 'artist_name'
+  | 'genre'
+  | 'release'
+  | 'song_id'
+  | 'title'
+  | 'audio_md5'
+  | 'track_id';
 
 /** Scalar int32 fields. */
 export type SongIntField =
-  | 'artist_7digitalid' | 'artist_playmeid' | 'release_7digitalid' | 'track_7digitalid'
-  | 'analysis_sample_rate' | 'key' | 'mode' | 'time_signature' | 'year';
+  | 'artist_7digitalid'
+  | 'artist_playmeid'
+  | 'release_7digitalid'
+  | 'track_7digitalid'
+  | 'analysis_sample_rate'
+  | 'key'
+  | 'mode'
+  | 'time_signature'
+  | 'year';
 
 /** Scalar float64 fields (NaN kept as NaN: it means "unknown" in the MSD). */
 export type SongFloatField =
-  | 'artist_familiarity' | 'artist_hotttnesss' | 'artist_latitude' | 'artist_longitude' | 'song_hotttnesss'
-  | 'danceability' | 'duration' | 'end_of_fade_in' | 'energy' | 'key_confidence' | 'loudness'
-  | 'mode_confidence' | 'start_of_fade_out' | 'tempo' | 'time_signature_confidence';
+  | 'artist_familiarity'
+  | 'artist_hotttnesss'
+  | 'artist_latitude'
+  | 'artist_longitude'
+  | 'song_hotttnesss'
+  | 'danceability'
+  | 'duration'
+  | 'end_of_fade_in'
+  | 'energy'
+  | 'key_confidence'
+  | 'loudness'
+  | 'mode_confidence'
+  | 'start_of_fade_out'
+  | 'tempo'
+  | 'time_signature_confidence';
 
 /** 1-D float64 array fields. */
 export type SongFloatArrayField =
-  | 'artist_terms_freq' | 'artist_terms_weight'
-  | 'segments_start' | 'segments_confidence' | 'segments_loudness_max' | 'segments_loudness_max_time'
-  | 'segments_loudness_start' | 'sections_start' | 'sections_confidence' | 'beats_start' | 'beats_confidence'
-  | 'bars_start' | 'bars_confidence' | 'tatums_start' | 'tatums_confidence';
+  | 'artist_terms_freq'
+  | 'artist_terms_weight'
+  | 'segments_start'
+  | 'segments_confidence'
+  | 'segments_loudness_max'
+  | 'segments_loudness_max_time'
+  | 'segments_loudness_start'
+  | 'sections_start'
+  | 'sections_confidence'
+  | 'beats_start'
+  | 'beats_confidence'
+  | 'bars_start'
+  | 'bars_confidence'
+  | 'tatums_start'
+  | 'tatums_confidence';
 
 /** String-array fields (S20 / S256 datasets). */
 export type SongStringArrayField = 'similar_artists' | 'artist_terms' | 'artist_mbtags';
@@ -121,29 +160,85 @@ export interface Song {
 
 /** Scalar string fields, in Song order. */
 export const SONG_STRING_FIELDS: readonly SongStringField[] = [
-  'analyzer_version', 'artist_id', 'artist_location', 'artist_mbid', 'artist_name', 'genre', 'release',
-  'song_id', 'title', 'audio_md5', 'track_id',
+  'analyzer_version',
+  'artist_id',
+  'artist_location',
+  'artist_mbid',
+  'artist_name',
+  'genre',
+  'release',
+  'song_id',
+  'title',
+  'audio_md5',
+  'track_id',
 ];
 /** Scalar int32 fields. */
 export const SONG_INT_FIELDS: readonly SongIntField[] = [
-  'artist_7digitalid', 'artist_playmeid', 'release_7digitalid', 'track_7digitalid', 'analysis_sample_rate',
-  'key', 'mode', 'time_signature', 'year',
+  'artist_7digitalid',
+  'artist_playmeid',
+  'release_7digitalid',
+  'track_7digitalid',
+  'analysis_sample_rate',
+  'key',
+  'mode',
+  'time_signature',
+  'year',
 ];
 /** Scalar float64 fields. */
 export const SONG_FLOAT_FIELDS: readonly SongFloatField[] = [
-  'artist_familiarity', 'artist_hotttnesss', 'artist_latitude', 'artist_longitude', 'song_hotttnesss',
-  'danceability', 'duration', 'end_of_fade_in', 'energy', 'key_confidence', 'loudness', 'mode_confidence',
-  'start_of_fade_out', 'tempo', 'time_signature_confidence',
+  'artist_familiarity',
+  'artist_hotttnesss',
+  'artist_latitude',
+  'artist_longitude',
+  'song_hotttnesss',
+  'danceability',
+  'duration',
+  'end_of_fade_in',
+  'energy',
+  'key_confidence',
+  'loudness',
+  'mode_confidence',
+  'start_of_fade_out',
+  'tempo',
+  'time_signature_confidence',
 ];
 
 /** Every scalar field in table order (/metadata, /analysis, /musicbrainz; alphabetical within a table). */
 export const SONG_SCALAR_FIELDS: readonly SongScalarField[] = [
-  'analyzer_version', 'artist_7digitalid', 'artist_familiarity', 'artist_hotttnesss', 'artist_id',
-  'artist_latitude', 'artist_location', 'artist_longitude', 'artist_mbid', 'artist_name', 'artist_playmeid',
-  'genre', 'release', 'release_7digitalid', 'song_hotttnesss', 'song_id', 'title', 'track_7digitalid',
-  'analysis_sample_rate', 'audio_md5', 'danceability', 'duration', 'end_of_fade_in', 'energy', 'key',
-  'key_confidence', 'loudness', 'mode', 'mode_confidence', 'start_of_fade_out', 'tempo', 'time_signature',
-  'time_signature_confidence', 'track_id',
+  'analyzer_version',
+  'artist_7digitalid',
+  'artist_familiarity',
+  'artist_hotttnesss',
+  'artist_id',
+  'artist_latitude',
+  'artist_location',
+  'artist_longitude',
+  'artist_mbid',
+  'artist_name',
+  'artist_playmeid',
+  'genre',
+  'release',
+  'release_7digitalid',
+  'song_hotttnesss',
+  'song_id',
+  'title',
+  'track_7digitalid',
+  'analysis_sample_rate',
+  'audio_md5',
+  'danceability',
+  'duration',
+  'end_of_fade_in',
+  'energy',
+  'key',
+  'key_confidence',
+  'loudness',
+  'mode',
+  'mode_confidence',
+  'start_of_fade_out',
+  'tempo',
+  'time_signature',
+  'time_signature_confidence',
+  'track_id',
   'year',
 ];
 
@@ -194,36 +289,62 @@ export interface SongsColumn {
  */
 export const SONGS_TABLES: Readonly<Record<'/metadata/songs' | '/analysis/songs' | '/musicbrainz/songs', readonly SongsColumn[]>> = {
   '/metadata/songs': [
-    { name: 'analyzer_version', type: 'S32' }, { name: 'artist_7digitalid', type: 'i4' },
-    { name: 'artist_familiarity', type: 'f8' }, { name: 'artist_hotttnesss', type: 'f8' },
-    { name: 'artist_id', type: 'S32' }, { name: 'artist_latitude', type: 'f8' },
-    { name: 'artist_location', type: 'S1024' }, { name: 'artist_longitude', type: 'f8' },
-    { name: 'artist_mbid', type: 'S40' }, { name: 'artist_name', type: 'S1024' },
-    { name: 'artist_playmeid', type: 'i4' }, { name: 'genre', type: 'S1024' },
-    { name: 'idx_artist_terms', type: 'i4' }, { name: 'idx_similar_artists', type: 'i4' },
-    { name: 'release', type: 'S1024' }, { name: 'release_7digitalid', type: 'i4' },
-    { name: 'song_hotttnesss', type: 'f8' }, { name: 'song_id', type: 'S32' },
-    { name: 'title', type: 'S1024' }, { name: 'track_7digitalid', type: 'i4' },
+    { name: 'analyzer_version', type: 'S32' },
+    { name: 'artist_7digitalid', type: 'i4' },
+    { name: 'artist_familiarity', type: 'f8' },
+    { name: 'artist_hotttnesss', type: 'f8' },
+    { name: 'artist_id', type: 'S32' },
+    { name: 'artist_latitude', type: 'f8' },
+    { name: 'artist_location', type: 'S1024' },
+    { name: 'artist_longitude', type: 'f8' },
+    { name: 'artist_mbid', type: 'S40' },
+    { name: 'artist_name', type: 'S1024' },
+    { name: 'artist_playmeid', type: 'i4' },
+    { name: 'genre', type: 'S1024' },
+    { name: 'idx_artist_terms', type: 'i4' },
+    { name: 'idx_similar_artists', type: 'i4' },
+    { name: 'release', type: 'S1024' },
+    { name: 'release_7digitalid', type: 'i4' },
+    { name: 'song_hotttnesss', type: 'f8' },
+    { name: 'song_id', type: 'S32' },
+    { name: 'title', type: 'S1024' },
+    { name: 'track_7digitalid', type: 'i4' },
   ],
   '/analysis/songs': [
-    { name: 'analysis_sample_rate', type: 'i4' }, { name: 'audio_md5', type: 'S32' },
-    { name: 'danceability', type: 'f8' }, { name: 'duration', type: 'f8' },
-    { name: 'end_of_fade_in', type: 'f8' }, { name: 'energy', type: 'f8' },
-    { name: 'idx_bars_confidence', type: 'i4' }, { name: 'idx_bars_start', type: 'i4' },
-    { name: 'idx_beats_confidence', type: 'i4' }, { name: 'idx_beats_start', type: 'i4' },
-    { name: 'idx_sections_confidence', type: 'i4' }, { name: 'idx_sections_start', type: 'i4' },
-    { name: 'idx_segments_confidence', type: 'i4' }, { name: 'idx_segments_loudness_max', type: 'i4' },
-    { name: 'idx_segments_loudness_max_time', type: 'i4' }, { name: 'idx_segments_loudness_start', type: 'i4' },
-    { name: 'idx_segments_pitches', type: 'i4' }, { name: 'idx_segments_start', type: 'i4' },
-    { name: 'idx_segments_timbre', type: 'i4' }, { name: 'idx_tatums_confidence', type: 'i4' },
-    { name: 'idx_tatums_start', type: 'i4' }, { name: 'key', type: 'i4' },
-    { name: 'key_confidence', type: 'f8' }, { name: 'loudness', type: 'f8' },
-    { name: 'mode', type: 'i4' }, { name: 'mode_confidence', type: 'f8' },
-    { name: 'start_of_fade_out', type: 'f8' }, { name: 'tempo', type: 'f8' },
-    { name: 'time_signature', type: 'i4' }, { name: 'time_signature_confidence', type: 'f8' },
+    { name: 'analysis_sample_rate', type: 'i4' },
+    { name: 'audio_md5', type: 'S32' },
+    { name: 'danceability', type: 'f8' },
+    { name: 'duration', type: 'f8' },
+    { name: 'end_of_fade_in', type: 'f8' },
+    { name: 'energy', type: 'f8' },
+    { name: 'idx_bars_confidence', type: 'i4' },
+    { name: 'idx_bars_start', type: 'i4' },
+    { name: 'idx_beats_confidence', type: 'i4' },
+    { name: 'idx_beats_start', type: 'i4' },
+    { name: 'idx_sections_confidence', type: 'i4' },
+    { name: 'idx_sections_start', type: 'i4' },
+    { name: 'idx_segments_confidence', type: 'i4' },
+    { name: 'idx_segments_loudness_max', type: 'i4' },
+    { name: 'idx_segments_loudness_max_time', type: 'i4' },
+    { name: 'idx_segments_loudness_start', type: 'i4' },
+    { name: 'idx_segments_pitches', type: 'i4' },
+    { name: 'idx_segments_start', type: 'i4' },
+    { name: 'idx_segments_timbre', type: 'i4' },
+    { name: 'idx_tatums_confidence', type: 'i4' },
+    { name: 'idx_tatums_start', type: 'i4' },
+    { name: 'key', type: 'i4' },
+    { name: 'key_confidence', type: 'f8' },
+    { name: 'loudness', type: 'f8' },
+    { name: 'mode', type: 'i4' },
+    { name: 'mode_confidence', type: 'f8' },
+    { name: 'start_of_fade_out', type: 'f8' },
+    { name: 'tempo', type: 'f8' },
+    { name: 'time_signature', type: 'i4' },
+    { name: 'time_signature_confidence', type: 'f8' },
     { name: 'track_id', type: 'S32' },
   ],
   '/musicbrainz/songs': [
-    { name: 'idx_artist_mbtags', type: 'i4' }, { name: 'year', type: 'i4' },
+    { name: 'idx_artist_mbtags', type: 'i4' },
+    { name: 'year', type: 'i4' },
   ],
 };

@@ -41,38 +41,150 @@ export interface SyntheticGenreProfile {
 
 /** The built-in genre profiles (tagtraum CD1 genre names); the first `genres` are used. */
 export const SYNTHETIC_GENRES: readonly SyntheticGenreProfile[] = [
-  { name: 'Pop_Rock', weight: 2.4, tempo: [122, 24], loudness: [-8, 3.2], duration: [235, 55], major: 0.7,
-    timeSignature: [0.02, 0.08, 0.86, 0.02, 0.02], keys: [4, 9, 2, 7], energy: 0.65, danceability: 0.5,
-    familiarity: 0.62, hotttnesss: 0.42, year: 1995, tonality: 0.55, timbreCoupling: 0.15,
-    terms: ['rock', 'pop rock', 'alternative', 'indie', 'soft rock'] },
-  { name: 'Electronic', weight: 1.6, tempo: [126, 14], loudness: [-7, 3], duration: [300, 90], major: 0.5,
-    timeSignature: [0.03, 0.03, 0.9, 0.02, 0.02], keys: [0, 5, 10, 1], energy: 0.75, danceability: 0.7,
-    familiarity: 0.55, hotttnesss: 0.4, year: 2003, tonality: 0.35, timbreCoupling: -0.2,
-    terms: ['electronic', 'house', 'techno', 'electro', 'ambient'] },
-  { name: 'Rap', weight: 1.5, tempo: [96, 18], loudness: [-6.5, 2.8], duration: [240, 50], major: 0.45,
-    timeSignature: [0.03, 0.03, 0.9, 0.02, 0.02], keys: [1, 6, 11, 8], energy: 0.7, danceability: 0.75,
-    familiarity: 0.6, hotttnesss: 0.45, year: 2002, tonality: 0.25, timbreCoupling: 0.3,
-    terms: ['hip hop', 'rap', 'gangster rap', 'underground hip hop'] },
-  { name: 'Jazz', weight: 1.2, tempo: [115, 32], loudness: [-14, 4.5], duration: [320, 120], major: 0.6,
-    timeSignature: [0.04, 0.2, 0.68, 0.05, 0.03], keys: [5, 10, 3, 8], energy: 0.35, danceability: 0.45,
-    familiarity: 0.52, hotttnesss: 0.35, year: 1975, tonality: 0.45, timbreCoupling: -0.05,
-    terms: ['jazz', 'bebop', 'smooth jazz', 'cool jazz', 'swing'] },
-  { name: 'Country', weight: 1, tempo: [118, 26], loudness: [-10, 3.2], duration: [205, 40], major: 0.85,
-    timeSignature: [0.02, 0.16, 0.8, 0.01, 0.01], keys: [7, 2, 9, 4], energy: 0.55, danceability: 0.55,
-    familiarity: 0.58, hotttnesss: 0.38, year: 1992, tonality: 0.7, timbreCoupling: 0.05,
-    terms: ['country', 'bluegrass', 'country rock', 'americana'] },
-  { name: 'Reggae', weight: 0.8, tempo: [88, 20], loudness: [-9, 3.2], duration: [245, 60], major: 0.6,
-    timeSignature: [0.02, 0.05, 0.9, 0.02, 0.01], keys: [9, 2, 7, 0], energy: 0.55, danceability: 0.72,
-    familiarity: 0.5, hotttnesss: 0.36, year: 1988, tonality: 0.5, timbreCoupling: 0.22,
-    terms: ['reggae', 'roots reggae', 'dub', 'dancehall'] },
-  { name: 'Blues', weight: 0.7, tempo: [105, 28], loudness: [-11, 3.5], duration: [260, 70], major: 0.65,
-    timeSignature: [0.02, 0.22, 0.72, 0.02, 0.02], keys: [4, 9, 7, 0], energy: 0.5, danceability: 0.5,
-    familiarity: 0.5, hotttnesss: 0.33, year: 1978, tonality: 0.6, timbreCoupling: 0.1,
-    terms: ['blues', 'blues-rock', 'chicago blues', 'delta blues'] },
-  { name: 'RnB', weight: 0.8, tempo: [100, 22], loudness: [-8.5, 3], duration: [250, 50], major: 0.5,
-    timeSignature: [0.03, 0.07, 0.86, 0.02, 0.02], keys: [1, 8, 3, 10], energy: 0.58, danceability: 0.65,
-    familiarity: 0.57, hotttnesss: 0.4, year: 1998, tonality: 0.5, timbreCoupling: -0.12,
-    terms: ['r&b', 'soul', 'neo soul', 'funk'] },
+  {
+    name: 'Pop_Rock',
+    weight: 2.4,
+    tempo: [122, 24],
+    loudness: [-8, 3.2],
+    duration: [235, 55],
+    major: 0.7,
+    timeSignature: [0.02, 0.08, 0.86, 0.02, 0.02],
+    keys: [4, 9, 2, 7],
+    energy: 0.65,
+    danceability: 0.5,
+    familiarity: 0.62,
+    hotttnesss: 0.42,
+    year: 1995,
+    tonality: 0.55,
+    timbreCoupling: 0.15,
+    terms: ['rock', 'pop rock', 'alternative', 'indie', 'soft rock'],
+  },
+  {
+    name: 'Electronic',
+    weight: 1.6,
+    tempo: [126, 14],
+    loudness: [-7, 3],
+    duration: [300, 90],
+    major: 0.5,
+    timeSignature: [0.03, 0.03, 0.9, 0.02, 0.02],
+    keys: [0, 5, 10, 1],
+    energy: 0.75,
+    danceability: 0.7,
+    familiarity: 0.55,
+    hotttnesss: 0.4,
+    year: 2003,
+    tonality: 0.35,
+    timbreCoupling: -0.2,
+    terms: ['electronic', 'house', 'techno', 'electro', 'ambient'],
+  },
+  {
+    name: 'Rap',
+    weight: 1.5,
+    tempo: [96, 18],
+    loudness: [-6.5, 2.8],
+    duration: [240, 50],
+    major: 0.45,
+    timeSignature: [0.03, 0.03, 0.9, 0.02, 0.02],
+    keys: [1, 6, 11, 8],
+    energy: 0.7,
+    danceability: 0.75,
+    familiarity: 0.6,
+    hotttnesss: 0.45,
+    year: 2002,
+    tonality: 0.25,
+    timbreCoupling: 0.3,
+    terms: ['hip hop', 'rap', 'gangster rap', 'underground hip hop'],
+  },
+  {
+    name: 'Jazz',
+    weight: 1.2,
+    tempo: [115, 32],
+    loudness: [-14, 4.5],
+    duration: [320, 120],
+    major: 0.6,
+    timeSignature: [0.04, 0.2, 0.68, 0.05, 0.03],
+    keys: [5, 10, 3, 8],
+    energy: 0.35,
+    danceability: 0.45,
+    familiarity: 0.52,
+    hotttnesss: 0.35,
+    year: 1975,
+    tonality: 0.45,
+    timbreCoupling: -0.05,
+    terms: ['jazz', 'bebop', 'smooth jazz', 'cool jazz', 'swing'],
+  },
+  {
+    name: 'Country',
+    weight: 1,
+    tempo: [118, 26],
+    loudness: [-10, 3.2],
+    duration: [205, 40],
+    major: 0.85,
+    timeSignature: [0.02, 0.16, 0.8, 0.01, 0.01],
+    keys: [7, 2, 9, 4],
+    energy: 0.55,
+    danceability: 0.55,
+    familiarity: 0.58,
+    hotttnesss: 0.38,
+    year: 1992,
+    tonality: 0.7,
+    timbreCoupling: 0.05,
+    terms: ['country', 'bluegrass', 'country rock', 'americana'],
+  },
+  {
+    name: 'Reggae',
+    weight: 0.8,
+    tempo: [88, 20],
+    loudness: [-9, 3.2],
+    duration: [245, 60],
+    major: 0.6,
+    timeSignature: [0.02, 0.05, 0.9, 0.02, 0.01],
+    keys: [9, 2, 7, 0],
+    energy: 0.55,
+    danceability: 0.72,
+    familiarity: 0.5,
+    hotttnesss: 0.36,
+    year: 1988,
+    tonality: 0.5,
+    timbreCoupling: 0.22,
+    terms: ['reggae', 'roots reggae', 'dub', 'dancehall'],
+  },
+  {
+    name: 'Blues',
+    weight: 0.7,
+    tempo: [105, 28],
+    loudness: [-11, 3.5],
+    duration: [260, 70],
+    major: 0.65,
+    timeSignature: [0.02, 0.22, 0.72, 0.02, 0.02],
+    keys: [4, 9, 7, 0],
+    energy: 0.5,
+    danceability: 0.5,
+    familiarity: 0.5,
+    hotttnesss: 0.33,
+    year: 1978,
+    tonality: 0.6,
+    timbreCoupling: 0.1,
+    terms: ['blues', 'blues-rock', 'chicago blues', 'delta blues'],
+  },
+  {
+    name: 'RnB',
+    weight: 0.8,
+    tempo: [100, 22],
+    loudness: [-8.5, 3],
+    duration: [250, 50],
+    major: 0.5,
+    timeSignature: [0.03, 0.07, 0.86, 0.02, 0.02],
+    keys: [1, 8, 3, 10],
+    energy: 0.58,
+    danceability: 0.65,
+    familiarity: 0.57,
+    hotttnesss: 0.4,
+    year: 1998,
+    tonality: 0.5,
+    timbreCoupling: -0.12,
+    terms: ['r&b', 'soul', 'neo soul', 'funk'],
+  },
 ];
 
 /** Options of `generateSyntheticCorpus`. */
@@ -120,7 +232,9 @@ const TIMBRE_BASE = [42, 5, 15, 0, -15, -10, 5, 0, -5, 0, -2, 3];
 const TIMBRE_SONG_STD = [5, 40, 25, 18, 15, 12, 12, 9, 9, 7, 6, 6];
 const TIMBRE_SEG_STD = [7, 45, 35, 25, 22, 18, 18, 14, 13, 11, 10, 10];
 // Share of TIMBRE_SONG_STD that is genre / artist / song level: genres are separable but overlap.
-const GENRE_SEP = 0.45, ARTIST_SPREAD = 0.45, SONG_SPREAD = 0.5;
+const GENRE_SEP = 0.45,
+  ARTIST_SPREAD = 0.45,
+  SONG_SPREAD = 0.5;
 // Krumhansl–Kessler key profiles (C major / C minor), rotated to the song's key.
 const MAJOR_PROFILE = [6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88];
 const MINOR_PROFILE = [6.33, 2.68, 3.52, 5.38, 2.6, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17];
@@ -130,8 +244,24 @@ const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
 const HEX = '0123456789abcdef';
 const GENERIC_TERMS = ['synthetic', 'instrumental', 'vocal', 'live', 'seen live', 'experimental', 'lo-fi'];
 // Some names carry non-ASCII letters, as real MSD strings do (UTF-8 in the files).
-const NAME_PARTS = ['Nova', 'Zoë', 'Björk-like', 'Ça Va', 'Møller', 'Ñandú', 'Echo', 'Delta', 'Kōan', 'Static',
-  'Velvet', 'Aurora', 'Iron', 'Paper', 'Müller', 'Sol'];
+const NAME_PARTS = [
+  'Nova',
+  'Zoë',
+  'Björk-like',
+  'Ça Va',
+  'Møller',
+  'Ñandú',
+  'Echo',
+  'Delta',
+  'Kōan',
+  'Static',
+  'Velvet',
+  'Aurora',
+  'Iron',
+  'Paper',
+  'Müller',
+  'Sol',
+];
 
 /** Per-genre generative parameters drawn once from a fixed seed, so genres mean the same in every corpus. */
 interface GenreModel {
@@ -166,8 +296,7 @@ function resolveGenres(genres: SyntheticCorpusOptions['genres']): SyntheticGenre
   for (const name of genres) {
     const p = SYNTHETIC_GENRES.find((g) => g.name === name);
     if (p === undefined) {
-      throw new RangeError(`generateSyntheticCorpus: unknown genre ${JSON.stringify(name)} ` +
-        `(known: ${SYNTHETIC_GENRES.map((g) => g.name).join(', ')})`);
+      throw new RangeError(`generateSyntheticCorpus: unknown genre ${JSON.stringify(name)} ` + `(known: ${SYNTHETIC_GENRES.map((g) => g.name).join(', ')})`);
     }
     if (out.includes(p)) throw new RangeError(`generateSyntheticCorpus: genre ${name} listed twice`);
     out.push(p);
@@ -247,24 +376,30 @@ function makeArtist(rng: Rng, index: number, genre: GenreModel, genreIndex: numb
   const mbtags = hasMb ? [p.terms[0], ...(rng.uniform() < 0.5 ? [p.terms[1 + rng.int(p.terms.length - 1)]] : [])] : [];
   const mbtagsCount = Int32Array.from(mbtags, () => 1 + rng.int(5));
   const hasLocation = rng.uniform() < 0.4;
-  const first = NAME_PARTS[rng.int(NAME_PARTS.length)], second = NAME_PARTS[rng.int(NAME_PARTS.length)];
+  const first = NAME_PARTS[rng.int(NAME_PARTS.length)],
+    second = NAME_PARTS[rng.int(NAME_PARTS.length)];
   return {
     id: randomId(rng, 'ARSYN', 18),
     name: `Synthetic Artist ${index + 1} ${first} ${second}`,
-    genre, genreIndex,
+    genre,
+    genreIndex,
     tempoOffset: 0.5 * p.tempo[1] * rng.normal(),
     loudnessOffset: 0.6 * p.loudness[1] * rng.normal(),
-    timbreOffset, timbreScale,
+    timbreOffset,
+    timbreScale,
     familiarity: round3(clamp(p.familiarity + 0.15 * rng.normal(), 0, 1)),
     hotttnesss: round3(clamp(p.hotttnesss + 0.1 * rng.normal(), 0, 1)),
     latitude: hasLocation ? round3(rng.uniform(-50, 65)) : NaN,
     longitude: hasLocation ? round3(rng.uniform(-125, 150)) : NaN,
     location: hasLocation ? `Synthetic City ${1 + rng.int(50)}` : '',
-    mbid: rng.uniform() < 0.7
-      ? `${randomHex(rng, 8)}-${randomHex(rng, 4)}-${randomHex(rng, 4)}-${randomHex(rng, 4)}-${randomHex(rng, 12)}` : '',
+    mbid: rng.uniform() < 0.7 ? `${randomHex(rng, 8)}-${randomHex(rng, 4)}-${randomHex(rng, 4)}-${randomHex(rng, 4)}-${randomHex(rng, 12)}` : '',
     sevenDigitalId: rng.uniform() < 0.8 ? 1 + rng.int(800000) : -1,
     playmeId: rng.uniform() < 0.4 ? 1 + rng.int(200000) : -1,
-    terms, termsFreq, termsWeight, mbtags, mbtagsCount,
+    terms,
+    termsFreq,
+    termsWeight,
+    mbtags,
+    mbtagsCount,
     similar: [],
   };
 }
@@ -295,12 +430,13 @@ function uniforms(rng: Rng, n: number, lo: number, hi: number): Float64Array {
 
 /** One synthetic song of `artist` (all fields of the MSD getters). */
 function makeSong(rng: Rng, artist: SyntheticArtist, songIndex: number, release: string, release7d: number): Song {
-  const g = artist.genre, p = g.profile;
+  const g = artist.genre,
+    p = g.profile;
   const trackId = randomId(rng, 'TRSYN', 18);
   const tempo = round3(clamp(p.tempo[0] + artist.tempoOffset + 0.75 * p.tempo[1] * rng.normal(), 45, 240));
   const loudness = round3(clamp(p.loudness[0] + artist.loudnessOffset + 0.8 * p.loudness[1] * rng.normal(), -40, -0.5));
   const sigma = Math.sqrt(Math.log(1 + (p.duration[1] / p.duration[0]) ** 2));
-  const duration = round3(clamp(p.duration[0] * Math.exp(sigma * rng.normal() - sigma * sigma / 2), 30, 1500));
+  const duration = round3(clamp(p.duration[0] * Math.exp(sigma * rng.normal() - (sigma * sigma) / 2), 30, 1500));
   const mode = rng.uniform() < p.major ? 1 : 0;
   const key = rng.uniform() < 0.45 ? p.keys[rng.int(p.keys.length)] : rng.int(12);
   const timeSignature = pickTimeSignature(rng, p.timeSignature);
@@ -308,7 +444,8 @@ function makeSong(rng: Rng, artist: SyntheticArtist, songIndex: number, release:
   const startOfFadeOut = round3(Math.max(endOfFadeIn, duration - expo(rng, 6)));
 
   // song-level timbre mean: genre + artist + song; coefficient 0 follows loudness
-  const songTimbre = new Float64Array(12), segScale = new Float64Array(12);
+  const songTimbre = new Float64Array(12),
+    segScale = new Float64Array(12);
   for (let k = 0; k < 12; k++) {
     songTimbre[k] = g.timbreMean[k] + artist.timbreOffset[k] + SONG_SPREAD * TIMBRE_SONG_STD[k] * rng.normal();
     segScale[k] = TIMBRE_SEG_STD[k] * artist.timbreScale[k] * Math.exp(0.12 * rng.normal());
@@ -344,7 +481,8 @@ function makeSong(rng: Rng, artist: SyntheticArtist, songIndex: number, release:
     const t = segStarts[s];
     while (section + 1 < nSections && sectionsStart[section + 1] <= t) section++;
     for (let k = 0; k < 12; k++) z[k] = rng.normal();
-    const row = s * 12, sh = section * 12;
+    const row = s * 12,
+      sh = section * 12;
     for (let k = 0; k < 12; k++) {
       const noise = z[k] + coupling * z[(k + 1) % 12];
       timbre[row + k] = round3(songTimbre[k] + sectionShift[sh + k] + segScale[k] * noise);
@@ -459,7 +597,7 @@ function planCorpus(options: Omit<SyntheticCorpusOptions, 'dir' | 'storage'>): C
   // artists first (genre, size), so similar_artists can name artists of the same genre
   const artists: SyntheticArtist[] = [];
   const sizes: number[] = [];
-  for (let total = 0; total < nSongs;) {
+  for (let total = 0; total < nSongs; ) {
     const gi = rng.choice(models.length, 1, { p: weights })[0];
     const artist = makeArtist(rng, artists.length, models[gi], gi);
     const size = Math.min(nSongs - total, 1 + Math.floor(expo(rng, perArtist - 0.5)));
@@ -498,9 +636,11 @@ function* planSongs(plan: CorpusPlan): Generator<{ song: Song; genre: string }> 
   let index = 0;
   for (let ai = 0; ai < artists.length; ai++) {
     const a = artists[ai];
-    let release = '', release7d = 0;
+    let release = '',
+      release7d = 0;
     for (let k = 0; k < sizes[ai]; k++) {
-      if (k % 4 === 0) { // a new synthetic album every few songs
+      if (k % 4 === 0) {
+        // a new synthetic album every few songs
         release = `Synthetic Release ${ai + 1}.${k / 4 + 1}`;
         release7d = 1 + rng.int(900000);
       }
@@ -517,8 +657,11 @@ function* planSongs(plan: CorpusPlan): Generator<{ song: Song; genre: string }> 
  * const { songs, genres } = generateSyntheticSongs({ songs: 50, seed: 1 });
  * songs[0].song.track_id; // 'TRSYN…'
  */
-export function generateSyntheticSongs(options: Omit<SyntheticCorpusOptions, 'dir' | 'storage'>):
-  { songs: { song: Song; genre: string }[]; genres: string[]; artists: number } {
+export function generateSyntheticSongs(options: Omit<SyntheticCorpusOptions, 'dir' | 'storage'>): {
+  songs: { song: Song; genre: string }[];
+  genres: string[];
+  artists: number;
+} {
   const plan = planCorpus(options);
   return { songs: [...planSongs(plan)], genres: plan.genres, artists: plan.artists.length };
 }
@@ -538,10 +681,14 @@ export async function generateSyntheticCorpus(options: SyntheticCorpusOptions): 
   const files: string[] = [];
   const tracks: SyntheticTrack[] = [];
   const made = new Set<string>();
-  for (const { song, genre } of planSongs(plan)) { // one song in memory at a time
+  for (const { song, genre } of planSongs(plan)) {
+    // one song in memory at a time
     const id = song.track_id;
     const sub = join(options.dir, 'data', id[2], id[3], id[4]);
-    if (!made.has(sub)) { await mkdir(sub, { recursive: true }); made.add(sub); }
+    if (!made.has(sub)) {
+      await mkdir(sub, { recursive: true });
+      made.add(sub);
+    }
     const path = join(sub, `${id}.h5`);
     await writeMsdFile(path, [song], { storage: options.storage ?? 'contiguous', fsync: false });
     files.push(path);
@@ -551,4 +698,3 @@ export async function generateSyntheticCorpus(options: SyntheticCorpusOptions): 
   writeFileAtomic(labelsPath, tracks.map((t) => `${t.trackId}\t${t.genre}\n`).join(''));
   return { files, labelsPath, tracks, genres: plan.genres, artists: plan.artists.length };
 }
-

@@ -5,8 +5,16 @@
 import { writeFileAtomic } from '@timbre/nn';
 import { basename } from 'node:path';
 import {
-  encodeCompound, encodeFixedStrings, encodeFloat64, encodeHdf5, encodeInt32,
-  type H5Attribute, type H5Dataset, type H5Datatype, type H5Group, type H5WriteOptions,
+  encodeCompound,
+  encodeFixedStrings,
+  encodeFloat64,
+  encodeHdf5,
+  encodeInt32,
+  type H5Attribute,
+  type H5Dataset,
+  type H5Datatype,
+  type H5Group,
+  type H5WriteOptions,
 } from './hdf5-writer.js';
 import { SONG_ARRAY_FIELDS, SONGS_TABLES, type Song, type SongsColumn } from './song.js';
 
@@ -27,12 +35,18 @@ export interface MsdWriteOptions {
 
 // Chunk rows of real MSD files (MSD_SCHEMA.md); the writer grows them for big aggregate files.
 const TABLE_CHUNK_ROWS: Record<keyof typeof SONGS_TABLES, number> = {
-  '/metadata/songs': 3, '/analysis/songs': 37, '/musicbrainz/songs': 1024,
+  '/metadata/songs': 3,
+  '/analysis/songs': 37,
+  '/musicbrainz/songs': 1024,
 };
 const STRING_ARRAY_SIZE: Record<string, number> = { similar_artists: 20, artist_terms: 256, artist_mbtags: 256 };
 const ARRAY_CHUNK_ROWS: Record<string, number> = {
-  similar_artists: 409, artist_terms: 32, artist_mbtags: 32, artist_mbtags_count: 2048,
-  segments_pitches: 85, segments_timbre: 85,
+  similar_artists: 409,
+  artist_terms: 32,
+  artist_mbtags: 32,
+  artist_mbtags_count: 2048,
+  segments_pitches: 85,
+  segments_timbre: 85,
 };
 const GROUP_TITLES: Record<string, string> = {
   metadata: 'metadata about the song',
@@ -84,15 +98,20 @@ export function msdTree(songs: readonly Song[], options: MsdWriteOptions = {}): 
     if (prev !== undefined) {
       for (let i = 0; i < n; i++) {
         if (prev[i] !== rows[i]) {
-          throw new RangeError(`msd writer: song ${i} (${songs[i].track_id}): ${spec.field} has ${rows[i]} rows but ` +
-            `the other arrays sliced by ${spec.index.split(':')[1]} have ${prev[i]}`);
+          throw new RangeError(
+            `msd writer: song ${i} (${songs[i].track_id}): ${spec.field} has ${rows[i]} rows but ` +
+              `the other arrays sliced by ${spec.index.split(':')[1]} have ${prev[i]}`,
+          );
         }
       }
     } else {
       sharedLength.set(spec.index, rows);
       const starts: number[] = [];
       let acc = 0;
-      for (const r of rows) { starts.push(acc); acc += r; }
+      for (const r of rows) {
+        starts.push(acc);
+        acc += r;
+      }
       idx[spec.index] = starts;
     }
     let total = 0;
@@ -107,32 +126,51 @@ export function msdTree(songs: readonly Song[], options: MsdWriteOptions = {}): 
         flat.set(m.data, at);
         at += m.data.length;
       }
-      type = { class: 'float64' }; data = encodeFloat64(flat); shape = [total, 12];
+      type = { class: 'float64' };
+      data = encodeFloat64(flat);
+      shape = [total, 12];
     } else if (spec.kind === 'str') {
       const all: string[] = [];
       for (const s of songs) for (const x of (s as unknown as Record<string, string[]>)[spec.field]) all.push(x);
       const size = STRING_ARRAY_SIZE[spec.field];
-      type = { class: 'string', size }; data = encodeFixedStrings(all, size, spec.path); shape = [total];
+      type = { class: 'string', size };
+      data = encodeFixedStrings(all, size, spec.path);
+      shape = [total];
     } else {
       const flat = new Float64Array(total);
       let at = 0;
       for (const s of songs) {
         const a = (s as unknown as Record<string, ArrayLike<number>>)[spec.field];
-        if (a instanceof Float64Array || a instanceof Int32Array) { flat.set(a, at); at += a.length; continue; }
+        if (a instanceof Float64Array || a instanceof Int32Array) {
+          flat.set(a, at);
+          at += a.length;
+          continue;
+        }
         for (let k = 0; k < a.length; k++) flat[at++] = a[k];
       }
-      if (spec.kind === 'i32') { type = { class: 'int32' }; data = encodeInt32(flat, spec.path); }
-      else { type = { class: 'float64' }; data = encodeFloat64(flat); }
+      if (spec.kind === 'i32') {
+        type = { class: 'int32' };
+        data = encodeInt32(flat, spec.path);
+      } else {
+        type = { class: 'float64' };
+        data = encodeFloat64(flat);
+      }
       shape = [total];
     }
     const chunkRows = ARRAY_CHUNK_ROWS[spec.field] ?? 1024;
     groups[group].push({
-      kind: 'dataset', name, type, shape, data,
+      kind: 'dataset',
+      name,
+      type,
+      shape,
+      data,
       maxShape: shape.length === 2 ? [null, 12] : [null],
       chunkShape: shape.length === 2 ? [chunkRows, 12] : [chunkRows],
       attrs: [
-        { name: 'CLASS', value: 'EARRAY' }, { name: 'EXTDIM', value: { int32: 0 } },
-        { name: 'VERSION', value: '1.0' }, { name: 'TITLE', value: `array of ${name.replace(/_/g, ' ')}` },
+        { name: 'CLASS', value: 'EARRAY' },
+        { name: 'EXTDIM', value: { int32: 0 } },
+        { name: 'VERSION', value: '1.0' },
+        { name: 'TITLE', value: `array of ${name.replace(/_/g, ' ')}` },
       ],
     });
   }
@@ -152,8 +190,9 @@ export function msdTree(songs: readonly Song[], options: MsdWriteOptions = {}): 
         cols[c.name] = songs.map((s, i) => {
           const v = (s as unknown as Record<string, unknown>)[c.name];
           if (c.type.startsWith('S') ? typeof v !== 'string' : typeof v !== 'number') {
-            throw new TypeError(`msd writer: song ${i} (${s.track_id}) field ${c.name} must be a ` +
-              `${c.type.startsWith('S') ? 'string' : 'number'}, got ${typeof v}`);
+            throw new TypeError(
+              `msd writer: song ${i} (${s.track_id}) field ${c.name} must be a ` + `${c.type.startsWith('S') ? 'string' : 'number'}, got ${typeof v}`,
+            );
           }
           return v as never;
         });
@@ -162,24 +201,38 @@ export function msdTree(songs: readonly Song[], options: MsdWriteOptions = {}): 
     const data = encodeCompound(type as Extract<H5Datatype, { class: 'compound' }>, n, cols, `${path}`);
     const [, group] = path.split('/');
     const attrs: H5Attribute[] = [
-      { name: 'CLASS', value: 'TABLE' }, { name: 'VERSION', value: '2.6' },
+      { name: 'CLASS', value: 'TABLE' },
+      { name: 'VERSION', value: '2.6' },
       { name: 'TITLE', value: `table of ${group} for ${n === 1 ? 'one song' : `${n} songs`}` },
       ...columns.map((c, k) => ({ name: `FIELD_${k}_NAME`, value: c.name })),
       { name: 'NROWS', value: { int64: n } },
     ];
     groups[group].push({
-      kind: 'dataset', name: 'songs', type, shape: [n], data, maxShape: [null], chunkShape: [TABLE_CHUNK_ROWS[path]], attrs,
+      kind: 'dataset',
+      name: 'songs',
+      type,
+      shape: [n],
+      data,
+      maxShape: [null],
+      chunkShape: [TABLE_CHUNK_ROWS[path]],
+      attrs,
     });
   }
 
   const groupAttrs = (title: string): H5Attribute[] => [
-    { name: 'CLASS', value: 'GROUP' }, { name: 'TITLE', value: title }, { name: 'VERSION', value: '1.0' },
+    { name: 'CLASS', value: 'GROUP' },
+    { name: 'TITLE', value: title },
+    { name: 'VERSION', value: '1.0' },
   ];
   return {
-    kind: 'group', name: '/',
+    kind: 'group',
+    name: '/',
     attrs: [...groupAttrs(options.title ?? 'H5 Song File'), { name: 'PYTABLES_FORMAT_VERSION', value: '2.0' }],
     children: (['metadata', 'analysis', 'musicbrainz'] as const).map((g) => ({
-      kind: 'group' as const, name: g, attrs: groupAttrs(GROUP_TITLES[g]), children: groups[g],
+      kind: 'group' as const,
+      name: g,
+      attrs: groupAttrs(GROUP_TITLES[g]),
+      children: groups[g],
     })),
   };
 }

@@ -72,14 +72,28 @@ export class WorkerPool<Job, Result, Progress = never> {
     const data: PoolWorkerData = { timbrePool: name, init };
     const workers = Array.from({ length: size }, () => startWorker(entry, data));
     const pool = new WorkerPool<Job, Result, Progress>(name, workers);
-    const ready = workers.map((w, i) => new Promise<void>((resolve, reject) => {
-      w.on('message', (m: FromWorker<Result, Progress>) => {
-        if (m.type === 'ready') { resolve(); return; }
-        for (const l of pool.#listeners) l(m, i);
-      });
-      w.once('error', (e: Error) => { const err = new Error(`${name}: a worker thread failed: ${e.message}`, { cause: e }); pool.#fail(err); reject(err); });
-      w.once('exit', (code) => { const err = new Error(`${name}: a worker thread exited (code ${code})`); pool.#fail(err); reject(err); });
-    }));
+    const ready = workers.map(
+      (w, i) =>
+        new Promise<void>((resolve, reject) => {
+          w.on('message', (m: FromWorker<Result, Progress>) => {
+            if (m.type === 'ready') {
+              resolve();
+              return;
+            }
+            for (const l of pool.#listeners) l(m, i);
+          });
+          w.once('error', (e: Error) => {
+            const err = new Error(`${name}: a worker thread failed: ${e.message}`, { cause: e });
+            pool.#fail(err);
+            reject(err);
+          });
+          w.once('exit', (code) => {
+            const err = new Error(`${name}: a worker thread exited (code ${code})`);
+            pool.#fail(err);
+            reject(err);
+          });
+        }),
+    );
     try {
       await Promise.all(ready);
     } catch (e) {
@@ -103,7 +117,8 @@ export class WorkerPool<Job, Result, Progress = never> {
     counter[0] = inline !== undefined && jobs.length > 0 ? 1 : 0; // job 0 is this thread's
     const results = new Array<Result>(jobs.length);
     const have = new Uint8Array(jobs.length);
-    let workersDone = 0, inlineDone = inline === undefined;
+    let workersDone = 0,
+      inlineDone = inline === undefined;
     return new Promise<Result[]>((resolve, reject) => {
       let settled = false;
       const cleanup = (): void => {
@@ -116,7 +131,11 @@ export class WorkerPool<Job, Result, Progress = never> {
         if (e === null && !(inlineDone && workersDone === this.size)) return;
         settled = true;
         cleanup();
-        if (e !== null) { Atomics.store(counter, 0, jobs.length); reject(e); return; }
+        if (e !== null) {
+          Atomics.store(counter, 0, jobs.length);
+          reject(e);
+          return;
+        }
         const missing = have.indexOf(0);
         if (missing >= 0) reject(new Error(`${this.name}: job ${missing} produced no result`));
         else resolve(results);
@@ -131,14 +150,20 @@ export class WorkerPool<Job, Result, Progress = never> {
         if (m.type === 'progress') onProgress?.(m.index, m.progress);
         else if (m.type === 'result') accept(m.index, m.result, worker + 1);
         else if (m.type === 'error') finish(new Error(`${this.name}: job ${m.index} failed in a worker thread: ${m.error}`));
-        else { workersDone++; finish(null); }
+        else {
+          workersDone++;
+          finish(null);
+        }
       };
       const onFailure = (e: Error): void => finish(e);
       const onAbort = (): void => {
         Atomics.store(counter, 0, jobs.length);
         finish(signal!.reason instanceof Error ? signal!.reason : new Error(`${this.name}: aborted`));
       };
-      if (signal?.aborted === true) { onAbort(); return; }
+      if (signal?.aborted === true) {
+        onAbort();
+        return;
+      }
       signal?.addEventListener('abort', onAbort, { once: true });
       this.#listeners.add(listen);
       this.#failures.add(onFailure);
@@ -164,7 +189,12 @@ export class WorkerPool<Job, Result, Progress = never> {
   /** Stops every worker. */
   async close(): Promise<void> {
     this.#broken ??= new Error(`${this.name}: the pool is closed`);
-    await Promise.all(this.#workers.map((w) => { w.removeAllListeners('exit'); return w.terminate(); }));
+    await Promise.all(
+      this.#workers.map((w) => {
+        w.removeAllListeners('exit');
+        return w.terminate();
+      }),
+    );
   }
 }
 

@@ -73,7 +73,13 @@ export function trainAuto(data: PreparedData, options: AutoOptions = {}): AutoRe
   const { budgetSeconds = defaultAutoBudget(data.rows), outerFolds = 2, seed = 1 } = options;
   const t0 = process.hrtime.bigint();
   const ds = rawDataset(data);
-  const choice = chooseModel(ds, { budgetSeconds: budgetSeconds * CHOICE_SHARE, choiceShare: 1, outerFolds, seed, ...(options.onProgress ? { onProgress: options.onProgress } : {}) });
+  const choice = chooseModel(ds, {
+    budgetSeconds: budgetSeconds * CHOICE_SHARE,
+    choiceShare: 1,
+    outerFolds,
+    seed,
+    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+  });
   // Every row but an artist-disjoint 15 % for early stopping fits the final model; the scaler sees all rows.
   const split = trainValidTestSplit(ds.y, { groups: ds.groups ?? null, validFraction: 0.15, testFraction: 0, seed, classes: ds.classes });
   const scaler = fitDatasetScaler(ds, 'standard', { emptyFeatures: 'zero' });

@@ -23,21 +23,31 @@ export interface SplitDatasets {
  */
 export function splitClassProblems(data: PreparedData, parts: { train: Int32Array; valid: Int32Array; test: Int32Array }): string[] {
   const C = data.classNames.length;
-  const count = (idx: Int32Array): Int32Array => { const n = new Int32Array(C); for (const i of idx) n[data.y[i]]++; return n; };
-  const train = count(parts.train), valid = count(parts.valid), test = count(parts.test);
+  const count = (idx: Int32Array): Int32Array => {
+    const n = new Int32Array(C);
+    for (const i of idx) n[data.y[i]]++;
+    return n;
+  };
+  const train = count(parts.train),
+    valid = count(parts.valid),
+    test = count(parts.test);
   const present: number[] = [];
   for (let c = 0; c < C; c++) if (train[c] > 0) present.push(c);
   if (present.length < 2) {
     const held = present.length === 1 ? `only class "${data.classNames[present[0]]}" (${train[present[0]]} rows)` : 'no class at all';
-    throw new RangeError(`makeDatasets: the training split holds ${held}; a classifier needs at least two classes to learn from. ` +
-      'Add songs of other genres, lower the minimum class count (--min-class-count) so fewer classes are dropped, or re-split (--resplit) so training gets several classes');
+    throw new RangeError(
+      `makeDatasets: the training split holds ${held}; a classifier needs at least two classes to learn from. ` +
+        'Add songs of other genres, lower the minimum class count (--min-class-count) so fewer classes are dropped, or re-split (--resplit) so training gets several classes',
+    );
   }
   const warnings: string[] = [];
   for (let c = 0; c < C; c++) {
     if (train[c] > 0 || valid[c] + test[c] === 0) continue;
     const where = [valid[c] > 0 ? `${valid[c]} validation` : '', test[c] > 0 ? `${test[c]} test` : ''].filter((w) => w !== '').join(' and ');
-    warnings.push(`class "${data.classNames[c]}" has no training rows (only ${where} rows), so the model can never predict it; ` +
-      'add songs of it, re-split with another seed (--resplit --seeds N), or drop rare classes (--min-class-count)');
+    warnings.push(
+      `class "${data.classNames[c]}" has no training rows (only ${where} rows), so the model can never predict it; ` +
+        'add songs of it, re-split with another seed (--resplit --seeds N), or drop rare classes (--min-class-count)',
+    );
   }
   return warnings;
 }
@@ -54,8 +64,11 @@ function gather32(data: PreparedData, idx: ArrayLike<number>): Float32Array {
 function labelsOf(data: PreparedData, idx: ArrayLike<number>): Omit<Dataset, 'x'> {
   return {
     y: Int32Array.from(idx, (i) => data.y[i]),
-    rows: idx.length, features: data.featureNames.length, classes: data.classNames.length,
-    featureNames: data.featureNames, classNames: data.classNames,
+    rows: idx.length,
+    features: data.featureNames.length,
+    classes: data.classNames.length,
+    featureNames: data.featureNames,
+    classNames: data.classNames,
     groups: Array.from(idx, (i) => data.groups[i]),
   };
 }
@@ -88,8 +101,11 @@ export interface SplitSpec {
 export function splitRows(data: PreparedData, spec: SplitSpec = {}): { train: Int32Array; valid: Int32Array; test: Int32Array } {
   if (spec.resplitSeed !== undefined) {
     const s = trainValidTestSplit(data.y, {
-      classes: data.classNames.length, seed: spec.resplitSeed, groups: spec.random ? null : data.groups,
-      validFraction: spec.validFraction ?? 0.15, testFraction: spec.testFraction ?? 0.15,
+      classes: data.classNames.length,
+      seed: spec.resplitSeed,
+      groups: spec.random ? null : data.groups,
+      validFraction: spec.validFraction ?? 0.15,
+      testFraction: spec.testFraction ?? 0.15,
     });
     return { train: s.train, valid: s.valid, test: s.test };
   }
@@ -104,10 +120,7 @@ export function splitRows(data: PreparedData, spec: SplitSpec = {}): { train: In
  * const { train, valid, test, scaler } = makeDatasets(data, { scaler: 'standard' });
  * ```
  */
-export function makeDatasets(
-  data: PreparedData,
-  options: SplitSpec & { scaler?: ScalerKind } = {},
-): SplitDatasets {
+export function makeDatasets(data: PreparedData, options: SplitSpec & { scaler?: ScalerKind } = {}): SplitDatasets {
   const { train, valid, test } = splitRows(data, options);
   if (train.length === 0) throw new RangeError('makeDatasets: the training split is empty');
   const warnings = splitClassProblems(data, { train, valid, test });

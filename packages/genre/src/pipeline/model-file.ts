@@ -63,9 +63,15 @@ export function modelPaths(path: string): { json: string; weights: string } {
 
 /** What `saveGenreModel` stores beside the classifier. */
 export interface SaveModelArgs {
-  classifier: Classifier; preset: string; scaler: ScalerState; featureNames: readonly string[];
-  featureGroups: readonly FeatureGroup[]; keyEncoding: KeyEncoding; classNames: readonly string[];
-  metrics?: unknown; info?: Record<string, unknown>;
+  classifier: Classifier;
+  preset: string;
+  scaler: ScalerState;
+  featureNames: readonly string[];
+  featureGroups: readonly FeatureGroup[];
+  keyEncoding: KeyEncoding;
+  classNames: readonly string[];
+  metrics?: unknown;
+  info?: Record<string, unknown>;
   /** How the model's train/valid/test split was drawn (with the row count it applies to). */
   split?: SplitSpec & { rows: number };
   /** Registry models: the options they were made with (kept in the JSON). */
@@ -82,7 +88,8 @@ function splitTensors(v: unknown, path: readonly string[], out: Record<string, T
     out[name] = v;
     return { $tensor: name };
   }
-  if (ArrayBuffer.isView(v)) throw new TypeError(`saveGenreModel: the model state holds a typed array at ${path.join('.')}; states keep weights as Tensors and the rest as plain JSON`);
+  if (ArrayBuffer.isView(v))
+    throw new TypeError(`saveGenreModel: the model state holds a typed array at ${path.join('.')}; states keep weights as Tensors and the rest as plain JSON`);
   if (Array.isArray(v)) return v.map((x, i) => splitTensors(x, [...path, String(i)], out));
   if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, splitTensors(x, [...path, k], out)]));
   return v;
@@ -132,17 +139,28 @@ export function saveGenreModel(path: string, m: SaveModelArgs): { json: string; 
   if (typeof c.toState !== 'function') throw new TypeError(`saveGenreModel: a "${c.kind}" model cannot be saved (it has no toState)`);
   const state = c.toState();
   const shape = modelShape(c);
-  if (shape.features !== undefined && m.featureNames.length !== shape.features) throw new RangeError(`saveGenreModel: ${m.featureNames.length} feature names for a model of ${shape.features} inputs`);
-  if (shape.classes !== undefined && m.classNames.length !== shape.classes) throw new RangeError(`saveGenreModel: ${m.classNames.length} class names for a model of ${shape.classes} outputs`);
+  if (shape.features !== undefined && m.featureNames.length !== shape.features)
+    throw new RangeError(`saveGenreModel: ${m.featureNames.length} feature names for a model of ${shape.features} inputs`);
+  if (shape.classes !== undefined && m.classNames.length !== shape.classes)
+    throw new RangeError(`saveGenreModel: ${m.classNames.length} class names for a model of ${shape.classes} outputs`);
   checkScalerState(m.scaler, 'saveGenreModel');
   const tensors: Record<string, Tensor> = {};
   const model = splitTensors(state, [], tensors) as ModelState;
   const hasWeights = Object.keys(tensors).length > 0;
   const history = historyOf(c);
   const meta: ModelMeta = {
-    format: 'timbre-genre-model', version: 2, kind: state.kind, model, ...(hasWeights ? { weights: basename(weights) } : {}), preset: m.preset,
+    format: 'timbre-genre-model',
+    version: 2,
+    kind: state.kind,
+    model,
+    ...(hasWeights ? { weights: basename(weights) } : {}),
+    preset: m.preset,
     ...(m.modelOptions !== undefined ? { modelOptions: m.modelOptions } : {}),
-    featureNames: [...m.featureNames], featureGroups: [...m.featureGroups], keyEncoding: m.keyEncoding, classNames: [...m.classNames], scaler: m.scaler,
+    featureNames: [...m.featureNames],
+    featureGroups: [...m.featureGroups],
+    keyEncoding: m.keyEncoding,
+    classNames: [...m.classNames],
+    scaler: m.scaler,
     ...(m.metrics !== undefined ? { metrics: m.metrics } : {}),
     ...(m.split !== undefined ? { split: m.split } : {}),
     ...(history !== undefined ? { history } : {}),
@@ -157,7 +175,9 @@ export function saveGenreModel(path: string, m: SaveModelArgs): { json: string; 
     const arch = architectureOf(state);
     const members = state.members as unknown[] | undefined;
     weightBytes = encodeSafetensors(tensors, {
-      format: 'pt', ...(arch !== undefined ? { architecture: arch } : {}), ...(Array.isArray(members) ? { members: String(members.length) } : {}),
+      format: 'pt',
+      ...(arch !== undefined ? { architecture: arch } : {}),
+      ...(Array.isArray(members) ? { members: String(members.length) } : {}),
       extras: JSON.stringify({ format: 'timbre-genre-model', kind: state.kind, classNames: m.classNames }),
     });
   }
@@ -180,15 +200,25 @@ export function saveGenreModel(path: string, m: SaveModelArgs): { json: string; 
 /** A version-1 description as a version-2 one (its weights file already uses the same tensor names). */
 function fromVersion1(v1: Record<string, unknown>, json: string): ModelMeta {
   const kind = (v1.kind as string | undefined) ?? 'mlp';
-  const F = (v1.featureNames as unknown[]).length, C = (v1.classNames as unknown[]).length;
+  const F = (v1.featureNames as unknown[]).length,
+    C = (v1.classNames as unknown[]).length;
   const ref = (prefix: string, names: readonly string[]) => Object.fromEntries(names.map((n) => [n, { $tensor: prefix + n }]));
   let model: ModelState;
   if (kind === 'mlp' || kind === 'mlp-ensemble') {
     if (typeof v1.weights !== 'string') throw new Error(`model: ${json}: an ${kind} model needs a weights file`);
     const { tensors } = loadSafetensors(join(dirname(json), v1.weights));
     const mlp = (prefix: string, options: unknown): ModelState => ({
-      kind: 'mlp', options, architecture: v1.architecture, features: F, classes: C,
-      tensors: ref(prefix, Object.keys(tensors).filter((k) => k.startsWith(prefix)).map((k) => k.slice(prefix.length))),
+      kind: 'mlp',
+      options,
+      architecture: v1.architecture,
+      features: F,
+      classes: C,
+      tensors: ref(
+        prefix,
+        Object.keys(tensors)
+          .filter((k) => k.startsWith(prefix))
+          .map((k) => k.slice(prefix.length)),
+      ),
     });
     if (kind === 'mlp') model = mlp('', v1.options);
     else {
@@ -215,16 +245,24 @@ function fromVersion1(v1: Record<string, unknown>, json: string): ModelMeta {
 export function loadGenreModel(path: string): { classifier: Classifier; meta: ModelMeta } {
   const { json } = modelPaths(path);
   let raw: Record<string, unknown>;
-  try { raw = JSON.parse(readFileSync(json, 'utf8')) as Record<string, unknown>; } catch (e) {
+  try {
+    raw = JSON.parse(readFileSync(json, 'utf8')) as Record<string, unknown>;
+  } catch (e) {
     throw new Error(`model: ${json}: cannot read the model description (${(e as Error).message})`);
   }
   return readGenreModel(raw, json, (file) => loadSafetensors(file).tensors);
 }
 
 /** A model from its parsed description; `readTensors(file)` gives the weights file's tensors. */
-function readGenreModel(raw: Record<string, unknown>, json: string, readTensors: (file: string) => Record<string, Tensor>): { classifier: Classifier; meta: ModelMeta } {
-  if (raw === null || typeof raw !== 'object' || raw.format !== 'timbre-genre-model') throw new Error(`model: ${json}: not a timbre genre model (format field is ${JSON.stringify((raw as { format?: unknown })?.format)})`);
-  if (raw.version !== 1 && raw.version !== 2) throw new Error(`model: ${json}: unsupported version ${JSON.stringify(raw.version)} (this timbre reads versions 1 and 2)`);
+function readGenreModel(
+  raw: Record<string, unknown>,
+  json: string,
+  readTensors: (file: string) => Record<string, Tensor>,
+): { classifier: Classifier; meta: ModelMeta } {
+  if (raw === null || typeof raw !== 'object' || raw.format !== 'timbre-genre-model')
+    throw new Error(`model: ${json}: not a timbre genre model (format field is ${JSON.stringify((raw as { format?: unknown })?.format)})`);
+  if (raw.version !== 1 && raw.version !== 2)
+    throw new Error(`model: ${json}: unsupported version ${JSON.stringify(raw.version)} (this timbre reads versions 1 and 2)`);
   if (!Array.isArray(raw.featureNames) || !Array.isArray(raw.classNames)) throw new Error(`model: ${json}: missing featureNames or classNames`);
   if (!raw.classNames.every((c) => typeof c === 'string') || new Set(raw.classNames).size !== raw.classNames.length) {
     throw new Error(`model: ${json}: classNames must be distinct strings`);
@@ -248,7 +286,8 @@ function readGenreModel(raw: Record<string, unknown>, json: string, readTensors:
   }
   const classifier = restoreModel(state, `model: ${json}`);
   const shape = modelShape(classifier);
-  const F = meta.featureNames.length, C = meta.classNames.length;
+  const F = meta.featureNames.length,
+    C = meta.classNames.length;
   if (shape.features !== undefined && shape.features !== F) {
     throw new Error(`model: ${json}: the ${meta.kind} model has ${shape.features} inputs, the description names ${F} features`);
   }
@@ -259,6 +298,7 @@ function readGenreModel(raw: Record<string, unknown>, json: string, readTensors:
   } catch (e) {
     throw new Error(`model: ${json}: the ${meta.kind} model does not take the ${F} features its description names (${(e as Error).message})`, { cause: e });
   }
-  if (outputs !== C) throw new Error(`model: ${json}: the ${meta.kind} model predicts ${outputs} classes, the description names ${C} (${meta.classNames.join(', ')})`);
+  if (outputs !== C)
+    throw new Error(`model: ${json}: the ${meta.kind} model predicts ${outputs} classes, the description names ${C} (${meta.classNames.join(', ')})`);
   return { classifier, meta };
 }

@@ -7,7 +7,17 @@
 import { siblingModule } from '@timbre/tensor';
 import { WorkerPool } from '../parallel/pool.js';
 import type { PreparedData } from '../preprocess/preprocess.js';
-import { assembleRun, checkRun, trainAndEvaluate, trainSeed, withFinal, type SeedOutcome, type SeedRun, type TrainRunOptions, type TrainRunResult } from './run.js';
+import {
+  assembleRun,
+  checkRun,
+  trainAndEvaluate,
+  trainSeed,
+  withFinal,
+  type SeedOutcome,
+  type SeedRun,
+  type TrainRunOptions,
+  type TrainRunResult,
+} from './run.js';
 import type { SeedProgress, SeedWorkerInit } from './seed-worker.js';
 
 /** Options of `trainAndEvaluateParallel`: those of `trainAndEvaluate` plus the thread count. */

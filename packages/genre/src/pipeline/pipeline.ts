@@ -74,7 +74,11 @@ export interface PipelineOptions {
    * Extraction to use for `msd` (default: read every .h5 with the MSD reader and write song-level
    * fields + timbre/pitch means and variances). Must write a CSV song table to `outCsv`.
    */
-  extract?: (msdDir: string, outCsv: string, onProgress?: (done: number, total: number) => void) => Promise<{ songs: number; errors: { file: string; reason: string }[] }>;
+  extract?: (
+    msdDir: string,
+    outCsv: string,
+    onProgress?: (done: number, total: number) => void,
+  ) => Promise<{ songs: number; errors: { file: string; reason: string }[] }>;
 }
 
 /** What {@link runPipeline} returns: the output directory and the files written there, each step's report and the test scores. */
@@ -90,7 +94,17 @@ export interface PipelineResult {
   readonly ensemble: number;
   readonly model: string;
   readonly summary: RunSummary;
-  readonly runs: readonly { seed: number; accuracy: number; macroF1: number; balancedAccuracy: number; baselineAccuracy: number; baselineMacroF1: number; epochs: number; bestEpoch: number; seconds: number }[];
+  readonly runs: readonly {
+    seed: number;
+    accuracy: number;
+    macroF1: number;
+    balancedAccuracy: number;
+    baselineAccuracy: number;
+    baselineMacroF1: number;
+    epochs: number;
+    bestEpoch: number;
+    seconds: number;
+  }[];
   /** Test metrics of the saved model, recomputed after loading it back from disk. */
   /**
    * The saved model, reloaded from disk: its scores on the first seed's test rows when it is that
@@ -105,23 +119,39 @@ export interface PipelineResult {
  * Default extraction: the MSD extractor (worker threads, resumable) writes SongCSV.csv next to
  * `outCsv` and the extended CSV (every scalar + timbre/pitch means and variances) to `outCsv`.
  */
-export async function extractSongTable(msdDir: string, outCsv: string, onProgress?: (done: number, total: number) => void): Promise<{ songs: number; errors: { file: string; reason: string }[] }> {
+export async function extractSongTable(
+  msdDir: string,
+  outCsv: string,
+  onProgress?: (done: number, total: number) => void,
+): Promise<{ songs: number; errors: { file: string; reason: string }[] }> {
   const r = await extractMsd({
-    input: msdDir, output: join(dirname(outCsv), 'SongCSV.csv'), extendedOutput: outCsv, progress: false,
+    input: msdDir,
+    output: join(dirname(outCsv), 'SongCSV.csv'),
+    extendedOutput: outCsv,
+    progress: false,
     ...(onProgress ? { onProgress: (done: number, total: number) => onProgress(done, total) } : {}),
   });
-  if (r.songs === 0) throw new Error(`extract: ${msdDir}: no song could be read from ${r.files} file(s)${r.errors[0] ? ` (first error: ${r.errors[0].reason})` : ''}`);
+  if (r.songs === 0)
+    throw new Error(`extract: ${msdDir}: no song could be read from ${r.files} file(s)${r.errors[0] ? ` (first error: ${r.errors[0].reason})` : ''}`);
   return { songs: r.songs, errors: r.errors };
 }
 
 /** Extraction in this thread with the MSD reader only (no workers): for small inputs and tests. */
-export async function extractSongTableInline(msdDir: string, outCsv: string, onProgress?: (done: number, total: number) => void): Promise<{ songs: number; errors: { file: string; reason: string }[] }> {
+export async function extractSongTableInline(
+  msdDir: string,
+  outCsv: string,
+  onProgress?: (done: number, total: number) => void,
+): Promise<{ songs: number; errors: { file: string; reason: string }[] }> {
   const files = listMsdFiles(msdDir).map((f) => f.path);
   if (files.length === 0) throw new Error(`extract: ${msdDir}: no .h5 files found`);
   const songs: Song[] = [];
   const errors: { file: string; reason: string }[] = [];
   files.forEach((f, i) => {
-    try { songs.push(...readSongs(f)); } catch (e) { errors.push({ file: f, reason: (e as Error).message ?? String(e) }); }
+    try {
+      songs.push(...readSongs(f));
+    } catch (e) {
+      errors.push({ file: f, reason: (e as Error).message ?? String(e) });
+    }
     onProgress?.(i + 1, files.length);
   });
   if (songs.length === 0) throw new Error(`extract: ${msdDir}: none of the ${files.length} .h5 files could be read (first error: ${errors[0]?.reason})`);
@@ -172,30 +202,65 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineResult> {
   o.onStep?.('preprocess');
   files.preprocessed = join(o.out, 'preprocessed_data.csv');
   const { data, report } = await preprocess({
-    input: table!, ...(labels !== undefined ? { labels } : {}), joins: o.joins ?? [], features: o.features ?? 'auto',
-    keyEncoding: o.keyEncoding ?? 'onehot', minClassCount: o.minClassCount ?? 10, split: o.split ?? 'artist',
-    seed: o.splitSeed ?? 42, output: files.preprocessed, ...(o.require !== undefined ? { require: o.require } : {}),
+    input: table!,
+    ...(labels !== undefined ? { labels } : {}),
+    joins: o.joins ?? [],
+    features: o.features ?? 'auto',
+    keyEncoding: o.keyEncoding ?? 'onehot',
+    minClassCount: o.minClassCount ?? 10,
+    split: o.split ?? 'artist',
+    seed: o.splitSeed ?? 42,
+    output: files.preprocessed,
+    ...(o.require !== undefined ? { require: o.require } : {}),
   });
   o.onStep?.('train');
   const preset = o.preset ?? 'default';
   const r = await trainAndEvaluateParallel(data, {
     jobs: o.jobs ?? 1,
-    preset, overrides: o.overrides ?? {}, seeds: o.seeds ?? [1, 2, 3], scaler: o.scaler ?? 'standard', resplit: o.resplit ?? false,
-    random: o.split === 'random', ...(o.ensemble !== undefined ? { ensemble: o.ensemble } : {}),
-    ...(o.model !== undefined ? { model: o.model, modelOptions: o.modelOptions ?? {} } : {}), ...(o.onEpoch ? { onEpoch: o.onEpoch } : {}), ...(o.onSeedDone ? { onSeedDone: o.onSeedDone } : {}),
+    preset,
+    overrides: o.overrides ?? {},
+    seeds: o.seeds ?? [1, 2, 3],
+    scaler: o.scaler ?? 'standard',
+    resplit: o.resplit ?? false,
+    random: o.split === 'random',
+    ...(o.ensemble !== undefined ? { ensemble: o.ensemble } : {}),
+    ...(o.model !== undefined ? { model: o.model, modelOptions: o.modelOptions ?? {} } : {}),
+    ...(o.onEpoch ? { onEpoch: o.onEpoch } : {}),
+    ...(o.onSeedDone ? { onSeedDone: o.onSeedDone } : {}),
     refit: o.refit !== false,
   });
   const final = r.final;
-  const fit: ModelFit | undefined = final === undefined ? undefined
-    : { refit: true, rows: final.rows, ...(final.epochs !== undefined ? { epochs: final.epochs } : {}), ...(final.rounds !== undefined ? { rounds: final.rounds } : {}), from: final.from };
+  const fit: ModelFit | undefined =
+    final === undefined
+      ? undefined
+      : {
+          refit: true,
+          rows: final.rows,
+          ...(final.epochs !== undefined ? { epochs: final.epochs } : {}),
+          ...(final.rounds !== undefined ? { rounds: final.rounds } : {}),
+          from: final.from,
+        };
   const runs = r.runs.map((x) => ({
-    seed: x.seed, accuracy: x.test.accuracy, macroF1: x.test.macroF1, balancedAccuracy: x.test.balancedAccuracy,
-    baselineAccuracy: x.baseline.accuracy, baselineMacroF1: x.baseline.macroF1, epochs: x.history.epochsRun, bestEpoch: x.history.bestEpoch, seconds: x.seconds,
+    seed: x.seed,
+    accuracy: x.test.accuracy,
+    macroF1: x.test.macroF1,
+    balancedAccuracy: x.test.balancedAccuracy,
+    baselineAccuracy: x.baseline.accuracy,
+    baselineMacroF1: x.baseline.macroF1,
+    epochs: x.history.epochsRun,
+    bestEpoch: x.history.bestEpoch,
+    seconds: x.seconds,
   }));
   const metrics = { synthetic, model: r.modelName, ensemble: r.ensemble, summary: r.summary, runs, test: r.runs[0].test, baseline: r.runs[0].baseline };
   const paths = saveGenreModel(join(o.out, 'model'), {
-    classifier: final?.model ?? r.model, preset, scaler: final?.scaler ?? r.scaler, featureNames: data.featureNames, featureGroups: data.featureGroups,
-    keyEncoding: report.keyEncoding, classNames: data.classNames, metrics: { synthetic, model: r.modelName, ensemble: r.ensemble, summary: r.summary, runs },
+    classifier: final?.model ?? r.model,
+    preset,
+    scaler: final?.scaler ?? r.scaler,
+    featureNames: data.featureNames,
+    featureGroups: data.featureGroups,
+    keyEncoding: report.keyEncoding,
+    classNames: data.classNames,
+    metrics: { synthetic, model: r.modelName, ensemble: r.ensemble, summary: r.summary, runs },
     ...(o.modelOptions !== undefined ? { modelOptions: o.modelOptions } : {}),
     info: { synthetic, input: report.input, labels: report.labelSource, split: report.split },
     ...(fit !== undefined ? { fit } : { split: { ...r.split, rows: data.rows } }),
@@ -212,7 +277,8 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineResult> {
   const reloadedProba = loaded.classifier.predictProba(testSet.x, testSet.rows);
   const inMemory = (final?.model ?? r.model).predictProba(testSet.x, testSet.rows);
   const savedModel = {
-    refit: fit !== undefined, ...(fit !== undefined ? { fit } : { test: evaluatePredictions(testSet.y, argmaxRows(reloadedProba, C), C) }),
+    refit: fit !== undefined,
+    ...(fit !== undefined ? { fit } : { test: evaluatePredictions(testSet.y, argmaxRows(reloadedProba, C), C) }),
     reloadsIdentically: reloadedProba.every((v, i) => v === inMemory[i]),
   };
   files.metrics = join(o.out, 'metrics.json');
@@ -222,17 +288,51 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineResult> {
   files.report = join(o.out, 'report.html');
   const what = r.modelName !== 'mlp' ? r.modelName : r.ensemble > 1 ? `${preset} MLP × ${r.ensemble} (seed ensemble)` : `${preset} MLP`;
   const title = o.title ?? `Genre classification — ${what}${synthetic ? ' (SYNTHETIC data)' : ''}`;
-  writeFileAtomic(files.report, renderReport({
-    title, synthetic, classNames: data.classNames, test: r.runs[0].test, baseline: r.runs[0].baseline,
-    summary: r.summary as unknown as Record<string, import('../ml/summary.js').MeanStd>,
-    runs: runs.map((x) => ({ seed: x.seed, accuracy: x.accuracy, macroF1: x.macroF1, balancedAccuracy: x.balancedAccuracy, epochs: x.epochs, bestEpoch: x.bestEpoch })),
-    history: { ...r.runs[0].history, from: curveSourceOf(r.runs[0], r.modelName) }, data: report,
-    settings: { ...(r.modelName !== 'mlp' ? { model: r.modelName, modelOptions: JSON.stringify(o.modelOptions ?? {}) } : { preset, ensemble: r.ensemble, ...r.options }), seeds: (o.seeds ?? [1, 2, 3]).join(', '), scaler: o.scaler ?? 'standard', resplit: o.resplit ?? false },
-    subtitle: `accuracy ${formatMeanStd(r.summary.accuracy)} %, macro-F1 ${formatMeanStd(r.summary.macroF1)} % (majority class ${formatMeanStd(r.summary.baselineAccuracy)} / ${formatMeanStd(r.summary.baselineMacroF1)})`,
-    ...(o.command ? { command: o.command } : {}), ...(o.sections ? { sections: o.sections } : {}),
-  }));
+  writeFileAtomic(
+    files.report,
+    renderReport({
+      title,
+      synthetic,
+      classNames: data.classNames,
+      test: r.runs[0].test,
+      baseline: r.runs[0].baseline,
+      summary: r.summary as unknown as Record<string, import('../ml/summary.js').MeanStd>,
+      runs: runs.map((x) => ({
+        seed: x.seed,
+        accuracy: x.accuracy,
+        macroF1: x.macroF1,
+        balancedAccuracy: x.balancedAccuracy,
+        epochs: x.epochs,
+        bestEpoch: x.bestEpoch,
+      })),
+      history: { ...r.runs[0].history, from: curveSourceOf(r.runs[0], r.modelName) },
+      data: report,
+      settings: {
+        ...(r.modelName !== 'mlp'
+          ? { model: r.modelName, modelOptions: JSON.stringify(o.modelOptions ?? {}) }
+          : { preset, ensemble: r.ensemble, ...r.options }),
+        seeds: (o.seeds ?? [1, 2, 3]).join(', '),
+        scaler: o.scaler ?? 'standard',
+        resplit: o.resplit ?? false,
+      },
+      subtitle: `accuracy ${formatMeanStd(r.summary.accuracy)} %, macro-F1 ${formatMeanStd(r.summary.macroF1)} % (majority class ${formatMeanStd(r.summary.baselineAccuracy)} / ${formatMeanStd(r.summary.baselineMacroF1)})`,
+      ...(o.command ? { command: o.command } : {}),
+      ...(o.sections ? { sections: o.sections } : {}),
+    }),
+  );
   return {
-    out: o.out, files, synthetic, ...(extract ? { extract } : {}), preprocess: report, preset, options: r.options, ensemble: r.ensemble, model: r.modelName,
-    summary: r.summary, runs, savedModel, classNames: data.classNames,
+    out: o.out,
+    files,
+    synthetic,
+    ...(extract ? { extract } : {}),
+    preprocess: report,
+    preset,
+    options: r.options,
+    ensemble: r.ensemble,
+    model: r.modelName,
+    summary: r.summary,
+    runs,
+    savedModel,
+    classNames: data.classNames,
   };
 }

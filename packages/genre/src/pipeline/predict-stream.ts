@@ -34,8 +34,11 @@ export interface PredictStreamOptions extends PredictOptions {
  * ```
  */
 export async function predictInputsStream(
-  classifier: Classifier, meta: ModelMeta, inputs: readonly string[],
-  sink: (batch: readonly Prediction[]) => void | Promise<void>, options: PredictStreamOptions = {},
+  classifier: Classifier,
+  meta: ModelMeta,
+  inputs: readonly string[],
+  sink: (batch: readonly Prediction[]) => void | Promise<void>,
+  options: PredictStreamOptions = {},
 ): Promise<{ errors: { file: string; reason: string }[] }> {
   const batchRows = options.batchRows ?? PREDICT_BATCH_ROWS;
   if (!(Number.isInteger(batchRows) && batchRows >= 1)) throw new RangeError(`predict: batchRows must be an integer >= 1, got ${batchRows}`);
@@ -43,14 +46,20 @@ export async function predictInputsStream(
   const h5: string[] = [];
   for (const input of inputs) {
     let st;
-    try { st = statSync(input); } catch { throw new Error(`predict: ${input}: no such file or directory`); }
+    try {
+      st = statSync(input);
+    } catch {
+      throw new Error(`predict: ${input}: no such file or directory`);
+    }
     if (st.isDirectory() || input.toLowerCase().endsWith('.h5')) for (const f of listMsdFiles(input)) h5.push(f.path);
     else {
       for await (const b of songTableBatches(input, batchRows)) await sink(predictRows(classifier, meta, b, options, b.firstRow));
     }
   }
   // Each file's songs become table rows at once (their segment matrices are dropped), a batch of rows at a time.
-  let rows: string[][] = [], columns: readonly string[] = [], done = 0;
+  let rows: string[][] = [],
+    columns: readonly string[] = [],
+    done = 0;
   const flush = async () => {
     const batch = rows;
     rows = [];
@@ -59,7 +68,11 @@ export async function predictInputsStream(
   };
   for (let i = 0; i < h5.length; i++) {
     let songs: Song[] = [];
-    try { songs = readSongs(h5[i]); } catch (e) { errors.push({ file: h5[i], reason: (e as Error).message ?? String(e) }); }
+    try {
+      songs = readSongs(h5[i]);
+    } catch (e) {
+      errors.push({ file: h5[i], reason: (e as Error).message ?? String(e) });
+    }
     if (songs.length > 0) {
       const t = songsToTable(songs);
       columns = t.columns;

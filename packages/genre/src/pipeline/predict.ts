@@ -45,18 +45,43 @@ export interface PredictOptions {
 }
 
 const SCALARS = [
-  'track_id', 'song_id', 'artist_id', 'artist_name', 'title', 'release', 'duration', 'key', 'key_confidence', 'mode',
-  'mode_confidence', 'tempo', 'time_signature', 'time_signature_confidence', 'loudness', 'year', 'danceability', 'energy',
-  'end_of_fade_in', 'start_of_fade_out', 'artist_familiarity', 'artist_hotttnesss', 'song_hotttnesss',
+  'track_id',
+  'song_id',
+  'artist_id',
+  'artist_name',
+  'title',
+  'release',
+  'duration',
+  'key',
+  'key_confidence',
+  'mode',
+  'mode_confidence',
+  'tempo',
+  'time_signature',
+  'time_signature_confidence',
+  'loudness',
+  'year',
+  'danceability',
+  'energy',
+  'end_of_fade_in',
+  'start_of_fade_out',
+  'artist_familiarity',
+  'artist_hotttnesss',
+  'song_hotttnesss',
 ] as const;
 
 /** Per-column mean and population variance of an N×12 segment matrix (NaN when it has no rows). */
 function summarize12(m: { rows: number; data: Float64Array }): { mean: number[]; var: number[] } {
-  const mean = new Array<number>(12).fill(0), v = new Array<number>(12).fill(0);
+  const mean = new Array<number>(12).fill(0),
+    v = new Array<number>(12).fill(0);
   if (m.rows === 0) return { mean: mean.fill(NaN), var: v.fill(NaN) };
   for (let r = 0; r < m.rows; r++) for (let k = 0; k < 12; k++) mean[k] += m.data[r * 12 + k];
   for (let k = 0; k < 12; k++) mean[k] /= m.rows;
-  for (let r = 0; r < m.rows; r++) for (let k = 0; k < 12; k++) { const d = m.data[r * 12 + k] - mean[k]; v[k] += d * d; }
+  for (let r = 0; r < m.rows; r++)
+    for (let k = 0; k < 12; k++) {
+      const d = m.data[r * 12 + k] - mean[k];
+      v[k] += d * d;
+    }
   for (let k = 0; k < 12; k++) v[k] /= m.rows;
   return { mean, var: v };
 }
@@ -71,13 +96,13 @@ export function songsToTable(songs: readonly Song[]): RawTable {
   const fmt = (v: unknown) => (typeof v === 'number' ? (Number.isFinite(v) ? String(v) : '') : String(v ?? ''));
   const rows = songs.map((s) => {
     const row = SCALARS.map((c) => fmt((s as unknown as Record<string, unknown>)[c]));
-    const t = summarize12(s.segments_timbre), p = summarize12(s.segments_pitches);
+    const t = summarize12(s.segments_timbre),
+      p = summarize12(s.segments_pitches);
     for (const a of [t.mean, t.var, p.mean, p.var]) for (const v of a) row.push(fmt(v));
     return row;
   });
   return { columns, rows };
 }
-
 
 /**
  * Encodes a table into the model's features (unscaled; NaN for missing imputable values, which the
@@ -86,13 +111,18 @@ export function songsToTable(songs: readonly Song[]): RawTable {
  * indicator — are imputed and flagged, as in preprocessing: `imputed[i]` names them. Throws if the
  * table cannot provide a feature the model needs; rows missing a vital value get `bad[i]` set to the reason.
  */
-export function encodeForModel(table: RawTable, meta: Pick<ModelMeta, 'featureNames' | 'featureGroups' | 'keyEncoding'>): { x: Float64Array; bad: (string | null)[]; imputed: string[][] } {
+export function encodeForModel(
+  table: RawTable,
+  meta: Pick<ModelMeta, 'featureNames' | 'featureGroups' | 'keyEncoding'>,
+): { x: Float64Array; bad: (string | null)[]; imputed: string[][] } {
   // Definitions by name: the model's groups first, then every other group (names mean the same in all).
   const byName = new Map<string, FeatureDef>();
   for (const g of [...meta.featureGroups, 'song', 'original6', 'timbre', 'pitch'] as const) {
     try {
       for (const d of featureDefs([g], table.columns, { keyEncoding: meta.keyEncoding })) if (!byName.has(d.name)) byName.set(d.name, d);
-    } catch { /* this table lacks the group: the check below names the missing features */ }
+    } catch {
+      /* this table lacks the group: the check below names the missing features */
+    }
   }
   const names = meta.featureNames;
   const values: (FeatureDef | null)[] = names.map((name) => {
@@ -116,13 +146,19 @@ export function encodeForModel(table: RawTable, meta: Pick<ModelMeta, 'featureNa
     throw new Error(`predict: the input has no column for feature(s) ${missing.slice(0, 8).join(', ')}${missing.length > 8 ? ', …' : ''} that the model needs`);
   }
   const col = new Map(table.columns.map((c, i) => [c, i] as const));
-  const F = names.length, n = table.rows.length;
+  const F = names.length,
+    n = table.rows.length;
   const x = new Float64Array(n * F);
   const bad: (string | null)[] = new Array(n).fill(null);
   const imputed: string[][] = [];
   for (let r = 0; r < n; r++) {
     const row = table.rows[r];
-    const get = (c: string) => { const i = col.get(c); const s = i === undefined ? '' : row[i]; const v = s === '' ? NaN : Number(s); return Number.isFinite(v) ? v : NaN; };
+    const get = (c: string) => {
+      const i = col.get(c);
+      const s = i === undefined ? '' : row[i];
+      const v = s === '' ? NaN : Number(s);
+      return Number.isFinite(v) ? v : NaN;
+    };
     for (let f = 0; f < F; f++) {
       const d = values[f];
       if (d === null) continue;
@@ -192,7 +228,8 @@ export function predictTable(classifier: Classifier, meta: ModelMeta, table: Raw
  */
 export function predictRows(classifier: Classifier, meta: ModelMeta, table: RawTable, options: PredictOptions, firstRow: number): Prediction[] {
   const { x, bad, imputed } = encodeForModel(table, meta);
-  const F = meta.featureNames.length, C = meta.classNames.length;
+  const F = meta.featureNames.length,
+    C = meta.classNames.length;
   const complete: number[] = [];
   for (let i = 0; i < bad.length; i++) if (bad[i] === null) complete.push(i);
   const xs = new Float64Array(complete.length * F);
@@ -207,12 +244,17 @@ export function predictRows(classifier: Classifier, meta: ModelMeta, table: RawT
   good.forEach((r, k) => zs.set(scaled.subarray(r * F, (r + 1) * F), k * F));
   const proba = rowStableProba(classifier, zs, good.length, F, C);
   // The reference a group is replaced by: the training medians (a row of missing values through the scaler).
-  const explanations = (options.explain ?? 0) > 0 && good.length > 0
-    ? explainRows(classifier, zs, good.length, F, {
-      reference: applyScaler(meta.scaler, new Float64Array(F).fill(NaN), 1), referenceRows: 1, featureNames: meta.featureNames,
-      groups: explanationGroups(meta.featureNames), topK: options.explain, probabilities: proba,
-    })
-    : null;
+  const explanations =
+    (options.explain ?? 0) > 0 && good.length > 0
+      ? explainRows(classifier, zs, good.length, F, {
+          reference: applyScaler(meta.scaler, new Float64Array(F).fill(NaN), 1),
+          referenceRows: 1,
+          featureNames: meta.featureNames,
+          groups: explanationGroups(meta.featureNames),
+          topK: options.explain,
+          probabilities: proba,
+        })
+      : null;
   const col = (c: string) => table.columns.indexOf(c);
   const [ti, si, ai, tt] = [col('track_id'), col('song_id'), col('artist_name'), col('title')];
   const out: Prediction[] = [];
@@ -221,13 +263,23 @@ export function predictRows(classifier: Classifier, meta: ModelMeta, table: RawT
     const row = table.rows[i];
     const id = ti >= 0 && row[ti] !== '' ? row[ti] : si >= 0 ? row[si] : `row${firstRow + i + 1}`;
     const base = { trackId: id, artist: ai >= 0 ? row[ai] : '', title: tt >= 0 ? row[tt] : '' };
-    if (bad[i] !== null) { out.push({ ...base, genre: null, probability: NaN, probabilities: [], reason: bad[i]! }); continue; }
+    if (bad[i] !== null) {
+      out.push({ ...base, genre: null, probability: NaN, probabilities: [], reason: bad[i]! });
+      continue;
+    }
     const p = Array.from(proba.subarray(g * C, (g + 1) * C));
     g++;
     let best = 0;
     for (let c = 1; c < C; c++) if (p[c] > p[best]) best = c;
     const why = explanations?.[g - 1].contributions.map((c) => ({ feature: c.name, effect: c.effect }));
-    out.push({ ...base, genre: meta.classNames[best], probability: p[best], probabilities: p, ...(imputed[i].length > 0 ? { imputed: imputed[i] } : {}), ...(why ? { explanation: why } : {}) });
+    out.push({
+      ...base,
+      genre: meta.classNames[best],
+      probability: p[best],
+      probabilities: p,
+      ...(imputed[i].length > 0 ? { imputed: imputed[i] } : {}),
+      ...(why ? { explanation: why } : {}),
+    });
   }
   return out;
 }
@@ -241,14 +293,22 @@ export function predictRows(classifier: Classifier, meta: ModelMeta, table: RawT
  * ```
  */
 export async function predictInputs(
-  classifier: Classifier, meta: ModelMeta, inputs: readonly string[], onFile?: (done: number, total: number) => void, options: PredictOptions = {},
+  classifier: Classifier,
+  meta: ModelMeta,
+  inputs: readonly string[],
+  onFile?: (done: number, total: number) => void,
+  options: PredictOptions = {},
 ): Promise<{ predictions: Prediction[]; errors: { file: string; reason: string }[] }> {
   const predictions: Prediction[] = [];
   const errors: { file: string; reason: string }[] = [];
   const h5: string[] = [];
   for (const input of inputs) {
     let st;
-    try { st = statSync(input); } catch { throw new Error(`predict: ${input}: no such file or directory`); }
+    try {
+      st = statSync(input);
+    } catch {
+      throw new Error(`predict: ${input}: no such file or directory`);
+    }
     if (st.isDirectory() || input.toLowerCase().endsWith('.h5')) for (const f of listMsdFiles(input)) h5.push(f.path);
     else {
       const t = await readSongTable(input);
@@ -257,7 +317,11 @@ export async function predictInputs(
   }
   const songs: Song[] = [];
   h5.forEach((f, i) => {
-    try { songs.push(...readSongs(f)); } catch (e) { errors.push({ file: f, reason: (e as Error).message ?? String(e) }); }
+    try {
+      songs.push(...readSongs(f));
+    } catch (e) {
+      errors.push({ file: f, reason: (e as Error).message ?? String(e) });
+    }
     onFile?.(i + 1, h5.length);
   });
   if (songs.length > 0) for (const p of predictTable(classifier, meta, songsToTable(songs), options)) predictions.push(p);

@@ -45,14 +45,24 @@ export function makeMlpModel(options: MlpOptions, k: number, onEpoch?: (member: 
   const seeds = ensembleSeeds(options.seed, k);
   const make = (s: number): MlpClassifier => {
     const m = new MlpClassifier({ ...options, seed: s });
-    if (onEpoch) { const i = seeds.indexOf(s); m.onEpoch = (log) => onEpoch(i, log); }
+    if (onEpoch) {
+      const i = seeds.indexOf(s);
+      m.onEpoch = (log) => onEpoch(i, log);
+    }
     return m;
   };
   return k === 1 ? make(options.seed) : new SeedEnsemble(make, { seeds });
 }
 
 function emptyHistory(h?: TrainHistory | void): MlpHistory {
-  return { trainLoss: h?.trainLoss ?? [], validLoss: h?.validLoss ?? [], validMetric: h?.validMetric ?? [], validAccuracy: [], bestEpoch: 0, epochsRun: h?.trainLoss.length ?? 0 };
+  return {
+    trainLoss: h?.trainLoss ?? [],
+    validLoss: h?.validLoss ?? [],
+    validMetric: h?.validMetric ?? [],
+    validAccuracy: [],
+    bestEpoch: 0,
+    epochsRun: h?.trainLoss.length ?? 0,
+  };
 }
 
 /** One seed's result. */
@@ -148,7 +158,12 @@ export interface FinalFit {
 }
 
 /** One seed's training outcome inside this module: the result plus what `TrainRunResult` keeps of the first seed. */
-export interface SeedOutcome { run: SeedRun; model: Classifier; datasets: SplitDatasets; opts: MlpOptions }
+export interface SeedOutcome {
+  run: SeedRun;
+  model: Classifier;
+  datasets: SplitDatasets;
+  opts: MlpOptions;
+}
 
 /** The checks every run does before training (the same message whichever entry point is used): the seeds, model name and ensemble size. */
 export function checkRun(options: TrainRunOptions): { seeds: readonly number[]; modelName: string; K: number } {
@@ -156,7 +171,10 @@ export function checkRun(options: TrainRunOptions): { seeds: readonly number[]; 
   if (seeds.length === 0) throw new RangeError('trainAndEvaluate: no seeds');
   const modelName = options.model ?? 'mlp';
   const isMlp = modelName === 'mlp';
-  if (!isMlp && options.ensemble !== undefined && options.ensemble !== 1) throw new RangeError(`trainAndEvaluate: ensemble ${options.ensemble} applies to the MLP only, not to model "${modelName}" (use model "seeds" or "bagging" with its own options)`);
+  if (!isMlp && options.ensemble !== undefined && options.ensemble !== 1)
+    throw new RangeError(
+      `trainAndEvaluate: ensemble ${options.ensemble} applies to the MLP only, not to model "${modelName}" (use model "seeds" or "bagging" with its own options)`,
+    );
   return { seeds, modelName, K: isMlp ? ensembleSize(preset, options.ensemble) : 1 };
 }
 
@@ -192,8 +210,15 @@ export function trainSeed(data: PreparedData, options: TrainRunOptions, seed: nu
   const test = evaluatePredictions(ds.test.y, argmaxRows(model.predictProba(ds.test.x, ds.test.rows), C), C);
   const valid = useValid ? evaluatePredictions(ds.valid.y, argmaxRows(model.predictProba(ds.valid.x, ds.valid.rows), C), C) : null;
   const run: SeedRun = {
-    seed, test, valid, baseline: majorityBaseline(ds.train.y, ds.test.y, C), history, members, ...(rounds ? { rounds } : {}),
-    rows: { train: ds.train.rows, valid: ds.valid.rows, test: ds.test.rows }, seconds: (performance.now() - t0) / 1000,
+    seed,
+    test,
+    valid,
+    baseline: majorityBaseline(ds.train.y, ds.test.y, C),
+    history,
+    members,
+    ...(rounds ? { rounds } : {}),
+    rows: { train: ds.train.rows, valid: ds.valid.rows, test: ds.test.rows },
+    seconds: (performance.now() - t0) / 1000,
     warnings: ds.warnings,
   };
   return { run, model, datasets: ds, opts: o };
@@ -205,12 +230,21 @@ export function assembleRun(options: TrainRunOptions, runs: readonly SeedRun[], 
   const { seeds, modelName, K } = checkRun(options);
   const pick = (f: (r: SeedRun) => number) => meanStd(runs.map(f));
   return {
-    preset, options: first.opts, ensemble: K, modelName, runs,
+    preset,
+    options: first.opts,
+    ensemble: K,
+    modelName,
+    runs,
     summary: {
-      accuracy: pick((r) => r.test.accuracy), balancedAccuracy: pick((r) => r.test.balancedAccuracy), macroF1: pick((r) => r.test.macroF1),
-      baselineAccuracy: pick((r) => r.baseline.accuracy), baselineMacroF1: pick((r) => r.baseline.macroF1),
+      accuracy: pick((r) => r.test.accuracy),
+      balancedAccuracy: pick((r) => r.test.balancedAccuracy),
+      macroF1: pick((r) => r.test.macroF1),
+      baselineAccuracy: pick((r) => r.baseline.accuracy),
+      baselineMacroF1: pick((r) => r.baseline.macroF1),
     },
-    model: first.model, scaler: first.datasets.scaler, datasets: first.datasets,
+    model: first.model,
+    scaler: first.datasets.scaler,
+    datasets: first.datasets,
     split: resplit ? { resplitSeed: seeds[0], random } : {},
     warnings: [...new Set(runs.flatMap((r) => r.warnings))],
   };
@@ -261,7 +295,12 @@ export function fitFinal(data: PreparedData, options: TrainRunOptions, runs: rea
   if (rounds !== undefined) modelOptions.nRounds = rounds;
   const model = createModel(modelName, modelOptions, seed);
   model.fit(ds);
-  return { model, scaler, rows: data.rows, ...(rounds !== undefined ? { rounds, from: `the median kept rounds of the evaluation's ${kept.length} fits` } : { from: 'the model\'s options' }) };
+  return {
+    model,
+    scaler,
+    rows: data.rows,
+    ...(rounds !== undefined ? { rounds, from: `the median kept rounds of the evaluation's ${kept.length} fits` } : { from: "the model's options" }),
+  };
 }
 
 /** `result` with the final model when `options.refit` asks for it. */

@@ -47,7 +47,10 @@ export function indicatorOf(d: FeatureDef): string {
 }
 
 /** year 0 means unknown in the MSD: NaN so it is imputed. */
-const yearValue = (get: (c: string) => number): number => { const y = get('year'); return y > 0 ? y : NaN; };
+const yearValue = (get: (c: string) => number): number => {
+  const y = get('year');
+  return y > 0 ? y : NaN;
+};
 
 /**
  * The features of `groups` that the available `columns` allow, in a stable order. Groups that
@@ -64,7 +67,8 @@ export function featureDefs(groups: readonly FeatureGroup[], columns: readonly s
   for (const g of groups) {
     if (!FEATURE_GROUPS.includes(g)) throw new RangeError(`features: unknown feature group "${g}" (expected ${FEATURE_GROUPS.join(', ')})`);
   }
-  if (groups.includes('original6') && !groups.includes('song')) { // song is a superset of original6
+  if (groups.includes('original6') && !groups.includes('song')) {
+    // song is a superset of original6
     const six = ['duration', 'key', 'key_confidence', 'tempo', 'time_signature', 'time_signature_confidence'];
     const missing = six.filter((c) => !has(c));
     if (missing.length > 0) throw new RangeError(`features: original6 needs column(s) ${missing.join(', ')}, not in the table`);
@@ -75,7 +79,13 @@ export function featureDefs(groups: readonly FeatureGroup[], columns: readonly s
       if (has(c)) defs.push(plain(c, 'song'));
     }
     if (has('duration') && has('start_of_fade_out')) {
-      defs.push({ name: 'fade_out_length', group: 'song', needs: ['duration', 'start_of_fade_out'], imputable: false, value: (get) => get('duration') - get('start_of_fade_out') });
+      defs.push({
+        name: 'fade_out_length',
+        group: 'song',
+        needs: ['duration', 'start_of_fade_out'],
+        imputable: false,
+        value: (get) => get('duration') - get('start_of_fade_out'),
+      });
     }
     if (has('key')) {
       if (keyEncoding === 'numeric') defs.push(plain('key', 'song'));
@@ -84,13 +94,27 @@ export function featureDefs(groups: readonly FeatureGroup[], columns: readonly s
         defs.push({ name: 'key_sin', group: 'song', needs: ['key'], imputable: false, value: (get) => Math.sin((2 * Math.PI * get('key')) / 12) });
         defs.push({ name: 'key_cos', group: 'song', needs: ['key'], imputable: false, value: (get) => Math.cos((2 * Math.PI * get('key')) / 12) });
       } else {
-        for (let k = 0; k < 12; k++) defs.push({ name: `key_${k}`, group: 'song', needs: ['key'], imputable: false, value: (get) => (get('key') === k ? 1 : 0) });
+        for (let k = 0; k < 12; k++)
+          defs.push({ name: `key_${k}`, group: 'song', needs: ['key'], imputable: false, value: (get) => (get('key') === k ? 1 : 0) });
       }
     }
     if (has('mode')) defs.push(plain('mode', 'song'));
     if (has('time_signature')) {
-      for (const t of TIME_SIGNATURES) defs.push({ name: `time_signature_${t}`, group: 'song', needs: ['time_signature'], imputable: false, value: (get) => (get('time_signature') === t ? 1 : 0) });
-      defs.push({ name: 'time_signature_other', group: 'song', needs: ['time_signature'], imputable: false, value: (get) => ((TIME_SIGNATURES as readonly number[]).includes(get('time_signature')) ? 0 : 1) });
+      for (const t of TIME_SIGNATURES)
+        defs.push({
+          name: `time_signature_${t}`,
+          group: 'song',
+          needs: ['time_signature'],
+          imputable: false,
+          value: (get) => (get('time_signature') === t ? 1 : 0),
+        });
+      defs.push({
+        name: 'time_signature_other',
+        group: 'song',
+        needs: ['time_signature'],
+        imputable: false,
+        value: (get) => ((TIME_SIGNATURES as readonly number[]).includes(get('time_signature')) ? 0 : 1),
+      });
     }
     if (has('year')) defs.push({ name: 'year', group: 'song', needs: [], imputable: true, value: yearValue });
     for (const c of ['artist_familiarity', 'artist_hotttnesss', 'song_hotttnesss']) {
@@ -132,8 +156,12 @@ export function parseFeatureSpec(spec: string, columns: readonly string[]): Feat
   const out: FeatureGroup[] = [];
   for (const p of parts) {
     const g = p === 'audio' ? null : p;
-    if (g === null) { out.push(...availableAudioGroups(columns)); continue; }
-    if (!FEATURE_GROUPS.includes(g as FeatureGroup)) throw new RangeError(`features: unknown feature group "${p}" in "${spec}" (expected original6, song, timbre, pitch, audio, auto)`);
+    if (g === null) {
+      out.push(...availableAudioGroups(columns));
+      continue;
+    }
+    if (!FEATURE_GROUPS.includes(g as FeatureGroup))
+      throw new RangeError(`features: unknown feature group "${p}" in "${spec}" (expected original6, song, timbre, pitch, audio, auto)`);
     out.push(g as FeatureGroup);
   }
   return [...new Set(out)];
@@ -170,10 +198,15 @@ export function explanationGroups(featureNames: readonly string[]): { name: stri
   const groups = new Map<string, number[]>();
   featureNames.forEach((n, i) => {
     const audio = /^(timbre|pitch)_((mean|var)_\d+|missing)$/.exec(n);
-    const name = audio ? audio[1]
-      : /^key_(\d+|sin|cos)$/.test(n) ? 'key'
-        : /^time_signature_(\d+|other)$/.test(n) ? 'time_signature'
-          : n.endsWith('_missing') ? n.slice(0, -'_missing'.length) : n;
+    const name = audio
+      ? audio[1]
+      : /^key_(\d+|sin|cos)$/.test(n)
+        ? 'key'
+        : /^time_signature_(\d+|other)$/.test(n)
+          ? 'time_signature'
+          : n.endsWith('_missing')
+            ? n.slice(0, -'_missing'.length)
+            : n;
     groups.set(name, [...(groups.get(name) ?? []), i]);
   });
   return [...groups].map(([name, features]) => ({ name, features }));

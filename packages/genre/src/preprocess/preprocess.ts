@@ -85,7 +85,6 @@ const MSD_GENRE_CODES: Record<string, string> = { '0': 'dance and electronica', 
 
 const IDENTITY = new Set(['track_id', 'song_id', 'artist_id', 'artist_name', 'title', 'release', 'genre']);
 
-
 /**
  * A growable Float64Array, for columns whose length is known only at the end of a stream. Start it at an estimate
  * of the final length: pages of a typed array that are never written cost no memory, copies on growth do.
@@ -93,7 +92,9 @@ const IDENTITY = new Set(['track_id', 'song_id', 'artist_id', 'artist_name', 'ti
 class F64Column {
   data: Float64Array;
   length = 0;
-  constructor(capacity = 1024) { this.data = new Float64Array(Math.max(16, capacity)); }
+  constructor(capacity = 1024) {
+    this.data = new Float64Array(Math.max(16, capacity));
+  }
   push(v: number): void {
     if (this.length === this.data.length) {
       const d = new Float64Array(Math.ceil(this.data.length * 1.5));
@@ -108,7 +109,9 @@ class F64Column {
 class I32Column {
   data: Int32Array;
   length = 0;
-  constructor(capacity = 1024) { this.data = new Int32Array(Math.max(16, capacity)); }
+  constructor(capacity = 1024) {
+    this.data = new Int32Array(Math.max(16, capacity));
+  }
   push(v: number): void {
     if (this.length === this.data.length) {
       const d = new Int32Array(Math.ceil(this.data.length * 1.5));
@@ -125,7 +128,11 @@ class StringIds {
   readonly names: string[] = [];
   id(s: string): number {
     let i = this.ids.get(s);
-    if (i === undefined) { i = this.names.length; this.ids.set(s, i); this.names.push(s); }
+    if (i === undefined) {
+      i = this.names.length;
+      this.ids.set(s, i);
+      this.names.push(s);
+    }
     return i;
   }
 }
@@ -150,16 +157,25 @@ interface JoinTable {
 
 /** Reads a join table against the main table's columns (which pick the key: track_id, else song_id). */
 async function readJoinTable(path: string, tableColumns: readonly string[]): Promise<JoinTable> {
-  let key = '', rowOf = new Map<string, number>();
-  let useful: { c: string; i: number }[] = [], values: F64Column[] = [], refused: Map<number, string>[] = [];
-  let decimal: boolean[] = [], seen: boolean[] = [];
+  let key = '',
+    rowOf = new Map<string, number>();
+  let useful: { c: string; i: number }[] = [],
+    values: F64Column[] = [],
+    refused: Map<number, string>[] = [];
+  let decimal: boolean[] = [],
+    seen: boolean[] = [];
   await scanSongTable(path, async (head) => {
     const cols = head.columns;
-    const k = tableColumns.includes('track_id') && cols.includes('track_id') ? 'track_id'
-      : tableColumns.includes('song_id') && cols.includes('song_id') ? 'song_id' : null;
+    const k =
+      tableColumns.includes('track_id') && cols.includes('track_id')
+        ? 'track_id'
+        : tableColumns.includes('song_id') && cols.includes('song_id')
+          ? 'song_id'
+          : null;
     if (k === null) throw new Error(`preprocess: cannot join ${path}: neither track_id nor song_id is in both tables`);
     key = k;
-    const jKey = cols.indexOf(key), width = head.header.length;
+    const jKey = cols.indexOf(key),
+      width = head.header.length;
     useful = cols.map((c, i) => ({ c, i })).filter(({ c }) => joinable(c));
     values = useful.map(() => new F64Column());
     refused = useful.map(() => new Map<number, string>());
@@ -173,13 +189,23 @@ async function readJoinTable(path: string, tableColumns: readonly string[]): Pro
       for (let u = 0; u < useful.length; u++) {
         if (!decimal[u]) continue;
         const cell = cleanValue(rec.field(useful[u].i));
-        if (cell === '') { values[u].push(NaN); continue; }
-        if (!isDecimal(cell)) { decimal[u] = false; continue; }
+        if (cell === '') {
+          values[u].push(NaN);
+          continue;
+        }
+        if (!isDecimal(cell)) {
+          decimal[u] = false;
+          continue;
+        }
         seen[u] = true;
         const v = Number(cell);
         values[u].push(v);
         if (!(Math.abs(v) <= FLOAT32_MAX) || v < 0) {
-          try { tableNumber(cell, path, n + 1, useful[u].c); } catch { refused[u].set(n, cell); }
+          try {
+            tableNumber(cell, path, n + 1, useful[u].c);
+          } catch {
+            refused[u].set(n, cell);
+          }
         }
       }
       n++;
@@ -187,7 +213,9 @@ async function readJoinTable(path: string, tableColumns: readonly string[]): Pro
   });
   const keep = useful.map((_, u) => decimal[u] && seen[u]);
   return {
-    path, key, rowOf,
+    path,
+    key,
+    rowOf,
     columns: useful.filter((_, u) => keep[u]).map(({ c }) => c),
     values: values.filter((_, u) => keep[u]).map((v) => v.data.subarray(0, v.length)),
     refused: refused.filter((_, u) => keep[u]),
@@ -217,7 +245,11 @@ interface KeptRows {
 /** The columns a feature's value reads (found by calling it with a recording getter). */
 function columnsRead(d: FeatureDef): string[] {
   const read = new Set<string>(d.needs);
-  for (const probe of [0, 1, -1, NaN]) d.value((c) => { read.add(c); return probe; });
+  for (const probe of [0, 1, -1, NaN])
+    d.value((c) => {
+      read.add(c);
+      return probe;
+    });
   return [...read];
 }
 
@@ -245,20 +277,33 @@ interface Prepared {
  */
 async function prepare(options: PreprocessOptions): Promise<Prepared> {
   const {
-    input, labels, joins = [], features = 'auto', keyEncoding = 'onehot', minClassCount = 10,
-    rareClasses = 'drop', split = 'artist', validFraction = 0.15, testFraction = 0.15, seed = 42,
+    input,
+    labels,
+    joins = [],
+    features = 'auto',
+    keyEncoding = 'onehot',
+    minClassCount = 10,
+    rareClasses = 'drop',
+    split = 'artist',
+    validFraction = 0.15,
+    testFraction = 0.15,
+    seed = 42,
   } = options;
   if (!Number.isInteger(minClassCount) || minClassCount < 1) throw new RangeError(`preprocess: minClassCount must be a positive integer, got ${minClassCount}`);
   if (split !== 'artist' && split !== 'random') throw new RangeError(`preprocess: split must be "artist" or "random", got "${String(split)}"`);
-  if (rareClasses !== 'drop' && rareClasses !== 'merge') throw new RangeError(`preprocess: rareClasses must be "drop" or "merge", got "${String(rareClasses)}"`);
+  if (rareClasses !== 'drop' && rareClasses !== 'merge')
+    throw new RangeError(`preprocess: rareClasses must be "drop" or "merge", got "${String(rareClasses)}"`);
 
   let labelSource = '';
   const joinInfo: PreprocessReport['joins'] = [];
-  let groupsSpec: FeatureGroup[] = [], defs: FeatureDef[] = [];
+  let groupsSpec: FeatureGroup[] = [],
+    defs: FeatureDef[] = [];
   const byIndicator = new Map<string, FeatureDef[]>();
   const what = (indicator: string) => indicator.slice(0, -'_missing'.length);
   let kept: KeptRows | null = null;
-  let truncatedCount = 0, truncatedExamples: number[] = [], rowsRead = 0;
+  let truncatedCount = 0,
+    truncatedExamples: number[] = [],
+    rowsRead = 0;
   let dropReasons = new Map<string, number>();
   let hasIdCol = false;
 
@@ -276,9 +321,13 @@ async function prepare(options: PreprocessOptions): Promise<Prepared> {
     } else {
       const g = cols.indexOf('genre');
       if (g < 0) throw new Error(`preprocess: ${input}: no genre column and no label file: pass labels (a .cls label file or last.fm JSON)`);
-      genreCell = head.format === 'msd-genre'
-        ? (rec) => { const v = cleanValue(rec.field(g)); return MSD_GENRE_CODES[v] ?? v; }
-        : (rec) => cleanValue(rec.field(g));
+      genreCell =
+        head.format === 'msd-genre'
+          ? (rec) => {
+              const v = cleanValue(rec.field(g));
+              return MSD_GENRE_CODES[v] ?? v;
+            }
+          : (rec) => cleanValue(rec.field(g));
       labelSource = `${input} (genre column)`;
     }
     // Joins: each adds its numeric columns the table lacks, and fills the table's empty cells (first join first).
@@ -300,7 +349,9 @@ async function prepare(options: PreprocessOptions): Promise<Prepared> {
     const required = [...new Set(options.require ?? [])];
     for (const r of required) {
       if (!byIndicator.has(`${r}_missing`)) {
-        throw new RangeError(`preprocess: --require ${r}: not an imputable group or field of these features (imputable: ${[...byIndicator.keys()].map(what).join(', ') || 'none'})`);
+        throw new RangeError(
+          `preprocess: --require ${r}: not an imputable group or field of these features (imputable: ${[...byIndicator.keys()].map(what).join(', ') || 'none'})`,
+        );
       }
     }
 
@@ -310,10 +361,12 @@ async function prepare(options: PreprocessOptions): Promise<Prepared> {
     const srcIndex = new Map(sources.map((c, i) => [c, i] as const));
     const tableField = sources.map((c) => head.columns.indexOf(c));
     const nonNegative = sources.map((c) => NON_NEGATIVE.has(c));
-    const joinFrom = sources.map((c) => joined.flatMap((jt, j) => {
-      const k = jt.columns.indexOf(c);
-      return k < 0 ? [] : [{ j, values: jt.values[k], refused: jt.refused[k] }];
-    }));
+    const joinFrom = sources.map((c) =>
+      joined.flatMap((jt, j) => {
+        const k = jt.columns.indexOf(c);
+        return k < 0 ? [] : [{ j, values: jt.values[k], refused: jt.refused[k] }];
+      }),
+    );
     const keyField = joined.map((jt) => head.columns.indexOf(jt.key));
     const jRow = new Int32Array(joined.length);
     const matched = new Int32Array(joined.length);
@@ -321,15 +374,15 @@ async function prepare(options: PreprocessOptions): Promise<Prepared> {
     // The current row's source values, each parsed when first read (so a bad cell fails only where it is used).
     const cur = new Float64Array(S);
     const done = new Uint8Array(S);
-    let line = 0, record: CsvRecord | null = null;
+    let line = 0,
+      record: CsvRecord | null = null;
     const sourceValue = (s: number): number => {
       if (done[s] === 1) return cur[s];
       let v = NaN;
       const f = tableField[s];
       const plain = f >= 0 ? record!.plainNumber(f) : NaN;
       // A plain number needs only the range checks; anything else (empty, spaces, nan, bytes reprs, errors) goes as text.
-      const cell = !Number.isNaN(plain) && Math.abs(plain) <= FLOAT32_MAX && !(plain < 0 && nonNegative[s]) ? null
-        : f >= 0 ? cleanValue(record!.field(f)) : '';
+      const cell = !Number.isNaN(plain) && Math.abs(plain) <= FLOAT32_MAX && !(plain < 0 && nonNegative[s]) ? null : f >= 0 ? cleanValue(record!.field(f)) : '';
       if (cell === null) v = plain;
       else if (cell !== '') v = tableNumber(cell, input, line, sources[s]);
       else {
@@ -347,25 +400,50 @@ async function prepare(options: PreprocessOptions): Promise<Prepared> {
       cur[s] = v;
       return v;
     };
-    const get = (c: string): number => { const s = srcIndex.get(c); return s === undefined ? NaN : sourceValue(s); };
+    const get = (c: string): number => {
+      const s = srcIndex.get(c);
+      return s === undefined ? NaN : sourceValue(s);
+    };
     const lacks = (indicator: string) => byIndicator.get(indicator)!.some((d) => Number.isNaN(d.value(get)));
 
     const idCol = head.columns.includes('track_id') ? head.columns.indexOf('track_id') : head.columns.indexOf('song_id');
     hasIdCol = idCol >= 0;
-    const artistIdCol = head.columns.indexOf('artist_id'), artistCol = head.columns.indexOf('artist_name'), titleCol = head.columns.indexOf('title');
+    const artistIdCol = head.columns.indexOf('artist_id'),
+      artistCol = head.columns.indexOf('artist_name'),
+      titleCol = head.columns.indexOf('title');
     // Rows are at least ~100 bytes in every song table seen (the tagtraum-joined CSV: ~210): size for that.
     const rowsGuess = Math.ceil(statSync(input).size / 100);
-    const values = new F64Column(rowsGuess * S), genre = new I32Column(rowsGuess), artist = new I32Column(rowsGuess), group = new I32Column(rowsGuess);
-    const genres = new StringIds(), artists = new StringIds(), groupNames = new StringIds();
-    const trackIds: string[] = [], titles: string[] = [];
+    const values = new F64Column(rowsGuess * S),
+      genre = new I32Column(rowsGuess),
+      artist = new I32Column(rowsGuess),
+      group = new I32Column(rowsGuess);
+    const genres = new StringIds(),
+      artists = new StringIds(),
+      groupNames = new StringIds();
+    const trackIds: string[] = [],
+      titles: string[] = [];
     const errors = new Map<number, Error>();
     const seenIds = new Set<string>();
     dropReasons = new Map();
-    truncatedCount = 0; truncatedExamples = []; rowsRead = 0;
-    const drop = (reason: string) => { dropReasons.set(reason, (dropReasons.get(reason) ?? 0) + 1); };
+    truncatedCount = 0;
+    truncatedExamples = [];
+    rowsRead = 0;
+    const drop = (reason: string) => {
+      dropReasons.set(reason, (dropReasons.get(reason) ?? 0) + 1);
+    };
     const k: KeptRows = {
-      sources, values: values.data, rows: 0, genre: genre.data, genres: genres.names, trackIds, titles,
-      artist: artist.data, artists: artists.names, group: group.data, groupNames: groupNames.names, errors,
+      sources,
+      values: values.data,
+      rows: 0,
+      genre: genre.data,
+      genres: genres.names,
+      trackIds,
+      titles,
+      artist: artist.data,
+      artists: artists.names,
+      group: group.data,
+      groupNames: groupNames.names,
+      errors,
     };
     kept = k;
 
@@ -377,7 +455,8 @@ async function prepare(options: PreprocessOptions): Promise<Prepared> {
         if (truncatedExamples.length < 10) truncatedExamples.push(row);
         return;
       }
-      record = rec; line = row;
+      record = rec;
+      line = row;
       done.fill(0);
       for (let j = 0; j < joined.length; j++) {
         const r = keyField[j] >= 0 ? joined[j].rowOf.get(cleanValue(rec.field(keyField[j]))) : undefined;
@@ -385,23 +464,37 @@ async function prepare(options: PreprocessOptions): Promise<Prepared> {
         if (r !== undefined) joinInfo[j].matched = ++matched[j];
       }
       const g = genreCell(rec).trim();
-      if (g === '') { drop('no genre label'); return; }
+      if (g === '') {
+        drop('no genre label');
+        return;
+      }
       for (const c of vitalCols) {
-        if (Number.isNaN(get(c))) { drop(`missing ${c}`); return; }
+        if (Number.isNaN(get(c))) {
+          drop(`missing ${c}`);
+          return;
+        }
       }
       for (const q of required) {
-        if (lacks(`${q}_missing`)) { drop(/^(timbre|pitch)$/.test(q) ? `no ${q} summary (required)` : `missing ${q} (required)`); return; }
+        if (lacks(`${q}_missing`)) {
+          drop(/^(timbre|pitch)$/.test(q) ? `no ${q} summary (required)` : `missing ${q} (required)`);
+          return;
+        }
       }
       if (idCol >= 0) {
         const id = cleanValue(rec.field(idCol));
-        if (id !== '' && seenIds.has(id)) { drop('duplicate track'); return; }
+        if (id !== '' && seenIds.has(id)) {
+          drop('duplicate track');
+          return;
+        }
         seenIds.add(id);
         trackIds.push(id);
       }
       const n = k.rows;
       for (let s = 0; s < S; s++) {
         let v: number;
-        try { v = sourceValue(s); } catch (e) {
+        try {
+          v = sourceValue(s);
+        } catch (e) {
           if (!errors.has(n)) errors.set(n, e as Error);
           v = NaN;
         }
@@ -414,7 +507,10 @@ async function prepare(options: PreprocessOptions): Promise<Prepared> {
       const aid = artistIdCol >= 0 ? cleanValue(rec.field(artistIdCol)) : '';
       group.push(groupNames.id(aid !== '' ? aid : a.normalize('NFKC').toLowerCase().trim()));
       k.rows = n + 1;
-      k.values = values.data; k.genre = genre.data; k.artist = artist.data; k.group = group.data;
+      k.values = values.data;
+      k.genre = genre.data;
+      k.artist = artist.data;
+      k.group = group.data;
     };
   });
   if (kept === null) throw new Error(`preprocess: ${input}: empty file (no header)`);
@@ -439,10 +535,16 @@ async function prepare(options: PreprocessOptions): Promise<Prepared> {
   if (nFinal === 0) throw new Error(`preprocess: ${input}: no usable row left (dropped: ${JSON.stringify(dropped)})`);
   const classNames = [...new Set(Array.from(order, (i) => finalName[k.genre[i]]))].sort();
   if (classNames.length < 2) {
-    const rareNote = rare.length > 0 ? `; rare classes ${rareClasses === 'drop' ? 'dropped' : 'merged'}: ${rare.map((r) => `${r.name} (${r.count})`).join(', ')} — lower minClassCount (--min-class-count) to keep them` : '';
+    const rareNote =
+      rare.length > 0
+        ? `; rare classes ${rareClasses === 'drop' ? 'dropped' : 'merged'}: ${rare.map((r) => `${r.name} (${r.count})`).join(', ')} — lower minClassCount (--min-class-count) to keep them`
+        : '';
     throw new Error(`preprocess: ${input}: only one class left (${classNames[0]}, ${nFinal} rows); need at least two${rareNote}`);
   }
-  for (let o = 0; o < nFinal; o++) { const e = k.errors.get(order[o]); if (e !== undefined) throw e; }
+  for (let o = 0; o < nFinal; o++) {
+    const e = k.errors.get(order[o]);
+    if (e !== undefined) throw e;
+  }
   const classId = new Map(classNames.map((c, i) => [c, i] as const));
   const y = new Int32Array(nFinal);
   for (let o = 0; o < nFinal; o++) y[o] = classId.get(finalName[k.genre[order[o]]])!;
@@ -451,7 +553,10 @@ async function prepare(options: PreprocessOptions): Promise<Prepared> {
   const S = k.sources.length;
   const srcIndex = new Map(k.sources.map((c, i) => [c, i] as const));
   let base = 0;
-  const get = (c: string): number => { const s = srcIndex.get(c); return s === undefined ? NaN : k.values[base + s]; };
+  const get = (c: string): number => {
+    const s = srcIndex.get(c);
+    return s === undefined ? NaN : k.values[base + s];
+  };
   const imputed: Record<string, number> = {};
   for (const [ind, ds] of byIndicator) {
     let m = 0;
@@ -473,7 +578,9 @@ async function prepare(options: PreprocessOptions): Promise<Prepared> {
   // Split.
   const groups = Array.from(order, (i) => k.groupNames[k.group[i]]);
   if (split === 'artist' && groups.every((gr) => gr === '')) {
-    throw new Error(`preprocess: ${input}: no artist column (artist_id or artist_name), so an artist-disjoint split is impossible; use split "random" knowingly`);
+    throw new Error(
+      `preprocess: ${input}: no artist column (artist_id or artist_name), so an artist-disjoint split is impossible; use split "random" knowingly`,
+    );
   }
   const s = trainValidTestSplit(y, { classes: classNames.length, groups: split === 'artist' ? groups : null, seed, validFraction, testFraction });
   const splitCol = new Int8Array(nFinal);
@@ -482,9 +589,20 @@ async function prepare(options: PreprocessOptions): Promise<Prepared> {
   const classCounts = classNames.map((name) => ({ name, count: 0 }));
   for (let o = 0; o < nFinal; o++) classCounts[y[o]].count++;
   const report: PreprocessReport = {
-    input, format: head.format, labelSource, joins: joinInfo, rowsRead,
+    input,
+    format: head.format,
+    labelSource,
+    joins: joinInfo,
+    rowsRead,
     truncatedRows: { count: truncatedCount, examples: truncatedExamples },
-    dropped, imputed, rareClasses: rare, kept: nFinal, classes: classCounts, featureGroups: groupsSpec, features: names, keyEncoding,
+    dropped,
+    imputed,
+    rareClasses: rare,
+    kept: nFinal,
+    classes: classCounts,
+    featureGroups: groupsSpec,
+    features: names,
+    keyEncoding,
     split: { kind: split, seed, train: s.train.length, valid: s.valid.length, test: s.test.length, artists: new Set(groups).size },
   };
   return { report, kept: k, defs, indicatorAfter, byIndicator, order, classNames, y, split: splitCol, groupsSpec, names, hasIdCol };
@@ -492,10 +610,14 @@ async function prepare(options: PreprocessOptions): Promise<Prepared> {
 
 /** An encoder of output rows: `row(o, out)` fills `out` (F numbers) with output row `o`'s features, each needed indicator after its group. */
 function rowEncoder(p: Prepared): (o: number, out: Float64Array) => void {
-  const k = p.kept, S = k.sources.length;
+  const k = p.kept,
+    S = k.sources.length;
   const srcIndex = new Map(k.sources.map((c, i) => [c, i] as const));
   let base = 0;
-  const get = (c: string): number => { const s = srcIndex.get(c); return s === undefined ? NaN : k.values[base + s]; };
+  const get = (c: string): number => {
+    const s = srcIndex.get(c);
+    return s === undefined ? NaN : k.values[base + s];
+  };
   const steps = p.defs.map((d) => {
     const ind = p.indicatorAfter.get(d);
     return { d, group: ind === undefined ? null : p.byIndicator.get(ind)! };
@@ -527,10 +649,15 @@ const trackIdOf = (p: Prepared, o: number): string => (p.hasIdCol ? p.kept.track
  */
 export async function preprocess(options: PreprocessOptions): Promise<{ data: PreparedData; report: PreprocessReport }> {
   const p = await prepare(options);
-  const k = p.kept, n = p.order.length, F = p.names.length;
+  const k = p.kept,
+    n = p.order.length,
+    F = p.names.length;
   const x = new Float64Array(n * F);
   const encode = rowEncoder(p);
-  const trackIds: string[] = new Array(n), artists: string[] = new Array(n), titles: string[] = new Array(n), groups: string[] = new Array(n);
+  const trackIds: string[] = new Array(n),
+    artists: string[] = new Array(n),
+    titles: string[] = new Array(n),
+    groups: string[] = new Array(n);
   for (let o = 0; o < n; o++) {
     const i = p.order[o];
     encode(o, x.subarray(o * F, (o + 1) * F));
@@ -540,7 +667,17 @@ export async function preprocess(options: PreprocessOptions): Promise<{ data: Pr
     groups[o] = k.groupNames[k.group[i]];
   }
   const data: PreparedData = {
-    featureNames: p.names, featureGroups: p.groupsSpec, classNames: p.classNames, rows: n, x, y: p.y, trackIds, artists, titles, groups, split: p.split,
+    featureNames: p.names,
+    featureGroups: p.groupsSpec,
+    classNames: p.classNames,
+    rows: n,
+    x,
+    y: p.y,
+    trackIds,
+    artists,
+    titles,
+    groups,
+    split: p.split,
   };
   if (options.output !== undefined) await writePrepared(options.output, data);
   return { data, report: p.report };
@@ -556,7 +693,9 @@ export async function preprocess(options: PreprocessOptions): Promise<{ data: Pr
  */
 export async function preprocessToFile(options: PreprocessOptions & { output: string }): Promise<PreprocessReport> {
   const p = await prepare(options);
-  const k = p.kept, n = p.order.length, F = p.names.length;
+  const k = p.kept,
+    n = p.order.length,
+    F = p.names.length;
   const out = new CsvWriter(options.output, [...META, ...p.names]);
   const encode = rowEncoder(p);
   const xs = new Float64Array(F);
@@ -606,17 +745,28 @@ export async function writePrepared(path: string, data: PreparedData): Promise<v
  * ```
  */
 export async function readPrepared(path: string, options: { classNames?: readonly string[] } = {}): Promise<PreparedData> {
-  let header: string[] | null = null, featureNames: string[] = [], F = 0, n = 0;
+  let header: string[] | null = null,
+    featureNames: string[] = [],
+    F = 0,
+    n = 0;
   let x = new Float64Array(0);
-  const y: number[] = [], split: number[] = [];
-  const trackIds: string[] = [], artists: string[] = [], titles: string[] = [], groups: string[] = [];
+  const y: number[] = [],
+    split: number[] = [];
+  const trackIds: string[] = [],
+    artists: string[] = [],
+    titles: string[] = [],
+    groups: string[] = [];
   // Genres get ids in order of appearance, renumbered to sorted order at the end (unless the classes are given).
   const classId = new Map<string, number>((options.classNames ?? []).map((c, i) => [c, i] as const));
   for await (const r of streamCsv(path, 'preprocessed data')) {
-    if (header === null) { header = r; continue; }
+    if (header === null) {
+      header = r;
+      continue;
+    }
     if (n === 0) {
       for (let i = 0; i < META.length; i++) {
-        if (header[i] !== META[i]) throw new Error(`preprocessed data: ${path}: column ${i + 1} is "${header[i]}", expected "${META[i]}" (not a file written by preprocess)`);
+        if (header[i] !== META[i])
+          throw new Error(`preprocessed data: ${path}: column ${i + 1} is "${header[i]}", expected "${META[i]}" (not a file written by preprocess)`);
       }
       featureNames = header.slice(META.length);
       F = featureNames.length;
@@ -624,23 +774,32 @@ export async function readPrepared(path: string, options: { classNames?: readonl
     }
     const i = n;
     if (r.length !== header.length) throw new Error(`preprocessed data: ${path}: row ${i + 1} has ${r.length} fields, expected ${header.length}`);
-    trackIds.push(r[0]); artists.push(r[1]); titles.push(r[2]); groups.push(r[3]);
+    trackIds.push(r[0]);
+    artists.push(r[1]);
+    titles.push(r[2]);
+    groups.push(r[3]);
     const sp = SPLIT_NAMES.indexOf(r[4] as SplitName);
     if (sp < 0) throw new Error(`preprocessed data: ${path}: row ${i + 1}: split "${r[4]}" is not train/valid/test`);
     split.push(sp);
     let c = classId.get(r[5]);
     if (c === undefined) {
-      if (options.classNames) throw new Error(`preprocessed data: ${path}: row ${i + 1}: genre "${r[5]}" is not one of the model's classes (${options.classNames.join(', ')})`);
+      if (options.classNames)
+        throw new Error(`preprocessed data: ${path}: row ${i + 1}: genre "${r[5]}" is not one of the model's classes (${options.classNames.join(', ')})`);
       c = classId.size;
       classId.set(r[5], c);
     }
     y.push(c);
     const o = i * F;
-    if (o + F > x.length) { const more = new Float64Array(Math.max(2 * x.length, o + F)); more.set(x); x = more; } // rows ended by a lone \r
+    if (o + F > x.length) {
+      const more = new Float64Array(Math.max(2 * x.length, o + F));
+      more.set(x);
+      x = more;
+    } // rows ended by a lone \r
     for (let f = 0; f < F; f++) {
       const s = r[META.length + f];
       const v = s === '' ? NaN : Number(s);
-      if (s !== '' && !(isDecimal(s) && Number.isFinite(v))) throw new Error(`preprocessed data: ${path}: row ${i + 1}, column "${featureNames[f]}": "${s}" is not a number`);
+      if (s !== '' && !(isDecimal(s) && Number.isFinite(v)))
+        throw new Error(`preprocessed data: ${path}: row ${i + 1}, column "${featureNames[f]}": "${s}" is not a number`);
       x[o + f] = v;
     }
     n++;
@@ -653,10 +812,24 @@ export async function readPrepared(path: string, options: { classNames?: readonl
   else {
     classNames = [...classId.keys()].sort();
     const to = new Int32Array(classNames.length);
-    classNames.forEach((name, k) => { to[classId.get(name)!] = k; });
+    classNames.forEach((name, k) => {
+      to[classId.get(name)!] = k;
+    });
     for (let i = 0; i < n; i++) yy[i] = to[yy[i]];
   }
-  return { featureNames, featureGroups: featureGroupsOf(featureNames), classNames, rows: n, x, y: yy, trackIds, artists, titles, groups, split: Int8Array.from(split) };
+  return {
+    featureNames,
+    featureGroups: featureGroupsOf(featureNames),
+    classNames,
+    rows: n,
+    x,
+    y: yy,
+    trackIds,
+    artists,
+    titles,
+    groups,
+    split: Int8Array.from(split),
+  };
 }
 
 /** Row indices of one split part. */

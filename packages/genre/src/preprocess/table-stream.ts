@@ -23,7 +23,9 @@ export interface SongTableBatch {
  */
 export async function* songTableBatches(path: string, batchRows: number): AsyncGenerator<SongTableBatch> {
   if (!(Number.isInteger(batchRows) && batchRows >= 1)) throw new RangeError(`songTableBatches: batchRows must be an integer >= 1, got ${batchRows}`);
-  let columns: readonly string[] | null = null, width = 0, kept = 0;
+  let columns: readonly string[] | null = null,
+    width = 0,
+    kept = 0;
   let rows: string[][] = [];
   for await (const raw of streamCsv(path, 'preprocess')) {
     if (columns === null) {

@@ -68,7 +68,9 @@ export function canonicalColumns(header: readonly string[]): string[] {
     const s = squash(h);
     const m = AUDIO.exec(s);
     if (m) {
-      const stat = m[1] ?? m[5] ?? m[9], kind = m[2] ?? m[4] ?? m[7], k = Number(m[3] ?? m[6] ?? m[8]);
+      const stat = m[1] ?? m[5] ?? m[9],
+        kind = m[2] ?? m[4] ?? m[7],
+        k = Number(m[3] ?? m[6] ?? m[8]);
       audio.push({ i, family: `${kind.startsWith('pitch') ? 'pitch' : 'timbre'}_${stat === 'var' ? 'var' : 'mean'}`, k });
       return;
     }
@@ -87,7 +89,8 @@ export function canonicalColumns(header: readonly string[]): string[] {
 export function cleanValue(v: string): string {
   let s = v.trim();
   const c0 = s.charCodeAt(0);
-  if (c0 === 98) { // 'b': maybe a bytes repr
+  if (c0 === 98) {
+    // 'b': maybe a bytes repr
     const m = /^b(['"])([\s\S]*)\1$/.exec(s);
     if (m) s = decodeBytesRepr(m[2]);
   } else if (c0 !== 110 && c0 !== 78) return s; // only cells starting with n or N can be a missing-value word
@@ -119,9 +122,12 @@ export function songTableHead(path: string, raw: readonly string[], tolerant: bo
   });
   const columns = canonicalColumns(header);
   const has = (c: string) => columns.includes(c);
-  const format = has('genre') && has('timbre_mean_0') && has('timbre_var_0') && header[0].toLowerCase() === 'genre'
-    ? 'msd-genre'
-    : header.some((h) => h === 'SongID' || h === 'KeySignature') ? 'songcsv' : 'generic';
+  const format =
+    has('genre') && has('timbre_mean_0') && has('timbre_var_0') && header[0].toLowerCase() === 'genre'
+      ? 'msd-genre'
+      : header.some((h) => h === 'SongID' || h === 'KeySignature')
+        ? 'songcsv'
+        : 'generic';
   return { path, format, columns, header, tolerant };
 }
 
@@ -157,10 +163,7 @@ export function recordWidth(rec: CsvRecord, width: number): number {
  * await scanSongTable('SongCSV.csv', (head) => (rec, row) => { rec.field(0); });
  * ```
  */
-export async function scanSongTable(
-  path: string,
-  start: (head: SongTableHead) => Promise<(rec: CsvRecord, row: number) => void>,
-): Promise<SongTableHead> {
+export async function scanSongTable(path: string, start: (head: SongTableHead) => Promise<(rec: CsvRecord, row: number) => void>): Promise<SongTableHead> {
   const pass = async (tolerant: boolean): Promise<SongTableHead> => {
     let head: SongTableHead | null = null;
     let onRow: ((rec: CsvRecord, row: number) => void) | null = null;
@@ -196,13 +199,20 @@ export async function scanSongTable(
  * ```
  */
 export async function readSongTable(path: string): Promise<SongTable> {
-  let rows: string[][] = [], rowNumbers: number[] = [], truncated: { row: number; fields: number }[] = [];
+  let rows: string[][] = [],
+    rowNumbers: number[] = [],
+    truncated: { row: number; fields: number }[] = [];
   const head = await scanSongTable(path, async (h) => {
-    rows = []; rowNumbers = []; truncated = [];
+    rows = [];
+    rowNumbers = [];
+    truncated = [];
     const width = h.header.length;
     return (rec, r) => {
       const n = recordWidth(rec, width);
-      if (n !== width) { truncated.push({ row: r, fields: n }); return; }
+      if (n !== width) {
+        truncated.push({ row: r, fields: n });
+        return;
+      }
       const row: string[] = new Array(width);
       for (let i = 0; i < width; i++) row[i] = cleanValue(rec.field(i));
       rows.push(row);
@@ -219,8 +229,19 @@ const FLOAT32_MAX = 3.4028234663852886e38;
 
 /** Columns whose values cannot be negative (times, counts, confidences, categorical codes). */
 export const NON_NEGATIVE: ReadonlySet<string> = new Set([
-  'duration', 'tempo', 'end_of_fade_in', 'start_of_fade_out', 'year', 'key', 'mode', 'time_signature',
-  'key_confidence', 'mode_confidence', 'time_signature_confidence', 'danceability', 'energy',
+  'duration',
+  'tempo',
+  'end_of_fade_in',
+  'start_of_fade_out',
+  'year',
+  'key',
+  'mode',
+  'time_signature',
+  'key_confidence',
+  'mode_confidence',
+  'time_signature_confidence',
+  'danceability',
+  'energy',
 ]);
 
 /** True if `s` is a plain decimal number (the only spelling `tableNumber` accepts). */
@@ -240,7 +261,9 @@ export function isDecimal(s: string): boolean {
 export function tableNumber(cell: string, path: string, row: number, column: string): number {
   if (cell === '') return NaN;
   if (!isDecimalText(cell)) {
-    throw new Error(`${where(path, row, column)}: "${cell.length > 40 ? cell.slice(0, 40) + '…' : cell}" is not a number (write decimal numbers; leave the cell empty if the value is missing)`);
+    throw new Error(
+      `${where(path, row, column)}: "${cell.length > 40 ? cell.slice(0, 40) + '…' : cell}" is not a number (write decimal numbers; leave the cell empty if the value is missing)`,
+    );
   }
   const v = Number(cell);
   if (!(Math.abs(v) <= FLOAT32_MAX)) throw new Error(`${where(path, row, column)}: ${cell} is outside the range features can hold (float32, |x| <= 3.4e38)`);
@@ -257,17 +280,28 @@ function isDecimalText(s: string): boolean {
   let c = s.charCodeAt(0);
   if (c === 43 || c === 45) c = s.charCodeAt(++i); // + or -
   let digits = 0;
-  while (c >= 48 && c <= 57) { digits++; c = s.charCodeAt(++i); }
-  if (c === 46) { // '.'
+  while (c >= 48 && c <= 57) {
+    digits++;
     c = s.charCodeAt(++i);
-    while (c >= 48 && c <= 57) { digits++; c = s.charCodeAt(++i); }
+  }
+  if (c === 46) {
+    // '.'
+    c = s.charCodeAt(++i);
+    while (c >= 48 && c <= 57) {
+      digits++;
+      c = s.charCodeAt(++i);
+    }
   }
   if (digits === 0) return false;
-  if (c === 101 || c === 69) { // e or E
+  if (c === 101 || c === 69) {
+    // e or E
     c = s.charCodeAt(++i);
     if (c === 43 || c === 45) c = s.charCodeAt(++i);
     let e = 0;
-    while (c >= 48 && c <= 57) { e++; c = s.charCodeAt(++i); }
+    while (c >= 48 && c <= 57) {
+      e++;
+      c = s.charCodeAt(++i);
+    }
     if (e === 0) return false;
   }
   return i === n;

@@ -14,7 +14,13 @@ const pct = (v: number): string => (Number.isFinite(v) ? (100 * v).toFixed(1) : 
 
 function compact(o: ModelOptions | undefined): string {
   const s = JSON.stringify(o ?? {});
-  return s === '{}' ? 'defaults' : s.replace(/^\{|\}$/g, '').replace(/"/g, '').replace(/,/g, ', ').replace(/:/g, ': ');
+  return s === '{}'
+    ? 'defaults'
+    : s
+        .replace(/^\{|\}$/g, '')
+        .replace(/"/g, '')
+        .replace(/,/g, ', ')
+        .replace(/:/g, ': ');
 }
 
 /** A short description of a candidate's settings: its options, its seed ensemble, or its blend's members. */
@@ -41,18 +47,27 @@ export function describeChoice(c: ModelChoice): string {
  */
 export function candidatesTableHtml(choice: ChooseResult): string {
   const head = ['candidate', 'settings', 'macro-F1 % (folds)', 'accuracy % (folds)', 'macro-F1 % (pooled)', 'accuracy % (pooled)', 'seconds']
-    .map((h) => `<th>${escapeHtml(h)}</th>`).join('');
+    .map((h) => `<th>${escapeHtml(h)}</th>`)
+    .join('');
   const row = (c: CandidateScore): string => {
     const chosen = c.status === 'scored' && c.name === choice.chosen.name;
-    const cells = c.status === 'skipped'
-      ? [c.name, 'skipped: the budget ran out before it', '–', '–', '–', '–', c.seconds.toFixed(1)]
-      : [`${chosen ? '★ ' : ''}${c.name}`, c.choice ? describeChoice(c.choice) : '',
-        c.foldMacroF1 ? formatMeanStd(c.foldMacroF1) : '–', c.foldAccuracy ? formatMeanStd(c.foldAccuracy) : '–',
-        pct(c.macroF1), pct(c.accuracy), c.choice?.model === 'voting' && c.seconds === 0 ? '–' : c.seconds.toFixed(1)];
+    const cells =
+      c.status === 'skipped'
+        ? [c.name, 'skipped: the budget ran out before it', '–', '–', '–', '–', c.seconds.toFixed(1)]
+        : [
+            `${chosen ? '★ ' : ''}${c.name}`,
+            c.choice ? describeChoice(c.choice) : '',
+            c.foldMacroF1 ? formatMeanStd(c.foldMacroF1) : '–',
+            c.foldAccuracy ? formatMeanStd(c.foldAccuracy) : '–',
+            pct(c.macroF1),
+            pct(c.accuracy),
+            c.choice?.model === 'voting' && c.seconds === 0 ? '–' : c.seconds.toFixed(1),
+          ];
     return `<tr class="candidate${chosen ? ' chosen' : ''}" data-name="${escapeHtml(c.name)}"${chosen ? ' style="font-weight:bold"' : ''}>${cells.map((v) => `<td>${escapeHtml(v)}</td>`).join('')}</tr>`;
   };
   const blends = choice.candidates.some((c) => c.choice?.model === 'voting')
-    ? '<p class="sub caption">A soft vote averages its members\' out-of-fold probabilities, so it needs no fits (and no seconds) of its own.</p>' : '';
+    ? '<p class="sub caption">A soft vote averages its members\' out-of-fold probabilities, so it needs no fits (and no seconds) of its own.</p>'
+    : '';
   return `<table class="num candidates"><thead><tr>${head}</tr></thead><tbody>${choice.candidates.map(row).join('')}</tbody></table>${blends}`;
 }
 
@@ -60,7 +75,11 @@ export function candidatesTableHtml(choice: ChooseResult): string {
  * Metrics of the nested estimate's out-of-fold predictions (every row predicted by a model chosen and
  * fitted without it) and of the majority class of each outer training part; null without an estimate.
  */
-export function nestedMetrics(choice: ChooseResult, y: ArrayLike<number>, classes: number): { test: ClassificationMetrics; baseline: ClassificationMetrics } | null {
+export function nestedMetrics(
+  choice: ChooseResult,
+  y: ArrayLike<number>,
+  classes: number,
+): { test: ClassificationMetrics; baseline: ClassificationMetrics } | null {
   const outer = choice.outer;
   if (outer === null) return null;
   if (y.length !== outer.fold.length) throw new RangeError(`nestedMetrics: ${y.length} labels for an estimate of ${outer.fold.length} rows`);
@@ -90,22 +109,28 @@ export function autoReportSections(choice: ChooseResult, y: ArrayLike<number>, c
   html += candidatesTableHtml(choice);
   if (c !== null) {
     const picks = [...new Set(c.chosen)].map((n) => `${n} (${c.chosen.filter((x) => x === n).length} of ${c.folds})`).join(', ');
-    html += `<p class="nested">Nested estimate (${c.folds} outer folds, each choosing and fitting on its own training part, so no score sees the rows that chose): `
-      + `accuracy <b>${pct(c.accuracy)} %</b> (folds ${formatMeanStd(c.foldAccuracy)}), macro-F1 <b>${pct(c.macroF1)} %</b> (folds ${formatMeanStd(c.foldMacroF1)}); `
-      + `majority class ${pct(c.majorityAccuracy)} % / ${pct(c.majorityMacroF1)} %. Outer folds chose: ${escapeHtml(picks)}.</p>`;
+    html +=
+      `<p class="nested">Nested estimate (${c.folds} outer folds, each choosing and fitting on its own training part, so no score sees the rows that chose): ` +
+      `accuracy <b>${pct(c.accuracy)} %</b> (folds ${formatMeanStd(c.foldAccuracy)}), macro-F1 <b>${pct(c.macroF1)} %</b> (folds ${formatMeanStd(c.foldMacroF1)}); ` +
+      `majority class ${pct(c.majorityAccuracy)} % / ${pct(c.majorityMacroF1)} %. Outer folds chose: ${escapeHtml(picks)}.</p>`;
   } else {
     html += `<p class="nested">No nested estimate was made (${escapeHtml(choice.outerNote ?? 'outer folds 0')}): the scores above chose the model and are optimistic for it.</p>`;
   }
   out.push({ title: 'Model choice (auto preset)', html });
   if (c !== null) {
-    const before = calibrationBins(c.proba, y, classes, ECE_BINS), after = calibrationBins(c.calibratedProba, y, classes, ECE_BINS);
-    const caption = `Reliability of the nested estimate's out-of-fold probabilities, ${ECE_BINS} equal-width confidence bins (a dot's area follows its rows): expected calibration error `
-      + `<b>${pct(c.ece)} %</b> before and <b>${pct(c.eceCalibrated)} %</b> after temperature scaling (each outer fold's temperature fitted on the out-of-fold probabilities of its own training part). `
-      + `The saved model applies T = ${choice.temperature.toFixed(2)}, fitted on the chosen candidate's out-of-fold probabilities over all rows.`;
-    const chart = reliabilityChart([
-      { name: `before (ECE ${pct(c.ece)} %)`, bins: before, color: '#E69F00' },
-      { name: `after temperature scaling (ECE ${pct(c.eceCalibrated)} %)`, bins: after, color: '#0072B2' },
-    ], { title: 'Reliability diagram' });
+    const before = calibrationBins(c.proba, y, classes, ECE_BINS),
+      after = calibrationBins(c.calibratedProba, y, classes, ECE_BINS);
+    const caption =
+      `Reliability of the nested estimate's out-of-fold probabilities, ${ECE_BINS} equal-width confidence bins (a dot's area follows its rows): expected calibration error ` +
+      `<b>${pct(c.ece)} %</b> before and <b>${pct(c.eceCalibrated)} %</b> after temperature scaling (each outer fold's temperature fitted on the out-of-fold probabilities of its own training part). ` +
+      `The saved model applies T = ${choice.temperature.toFixed(2)}, fitted on the chosen candidate's out-of-fold probabilities over all rows.`;
+    const chart = reliabilityChart(
+      [
+        { name: `before (ECE ${pct(c.ece)} %)`, bins: before, color: '#E69F00' },
+        { name: `after temperature scaling (ECE ${pct(c.eceCalibrated)} %)`, bins: after, color: '#0072B2' },
+      ],
+      { title: 'Reliability diagram' },
+    );
     out.push({ title: 'Calibration', html: `<div class="grid">${chart}</div><p class="sub caption">${caption}</p>` });
   }
   return out;
@@ -119,7 +144,10 @@ export function autoReportSections(choice: ChooseResult, y: ArrayLike<number>, c
  * writeReport('r.html', autoReportInput(result.choice, { y: data.y, classNames: data.classNames, input: 'pp.csv' }));
  * ```
  */
-export function autoReportInput(choice: ChooseResult, o: { readonly y: ArrayLike<number>; readonly classNames: readonly string[]; readonly input?: string }): ReportInput {
+export function autoReportInput(
+  choice: ChooseResult,
+  o: { readonly y: ArrayLike<number>; readonly classNames: readonly string[]; readonly input?: string },
+): ReportInput {
   const K = o.classNames.length;
   const nested = nestedMetrics(choice, o.y, K);
   return {
@@ -128,12 +156,22 @@ export function autoReportInput(choice: ChooseResult, o: { readonly y: ArrayLike
       ? `nested estimate over ${choice.outer.folds} artist-disjoint outer folds: accuracy ${pct(choice.outer.accuracy)} %, macro-F1 ${pct(choice.outer.macroF1)} % (majority class ${pct(choice.outer.majorityAccuracy)} / ${pct(choice.outer.majorityMacroF1)})`
       : 'chosen without a nested estimate',
     classNames: o.classNames,
-    ...(nested ? {
-      test: nested.test, baseline: nested.baseline,
-      testNote: `Every row as the nested estimate predicted it: by a model chosen and fitted on the other ${choice.outer!.folds - 1} outer folds' artists (pooled over the folds); the majority class is each outer training part's.`,
-    } : {}),
+    ...(nested
+      ? {
+          test: nested.test,
+          baseline: nested.baseline,
+          testNote: `Every row as the nested estimate predicted it: by a model chosen and fitted on the other ${choice.outer!.folds - 1} outer folds' artists (pooled over the folds); the majority class is each outer training part's.`,
+        }
+      : {}),
     leadSections: autoReportSections(choice, o.y, K),
     resultsOf: 'nested estimate',
-    settings: { preset: 'auto', chosen: choice.chosen.name, model: describeChoice(choice.chosen), temperature: Number(choice.temperature.toFixed(4)), seconds: Number(choice.seconds.toFixed(1)), ...(o.input ? { data: o.input } : {}) },
+    settings: {
+      preset: 'auto',
+      chosen: choice.chosen.name,
+      model: describeChoice(choice.chosen),
+      temperature: Number(choice.temperature.toFixed(4)),
+      seconds: Number(choice.seconds.toFixed(1)),
+      ...(o.input ? { data: o.input } : {}),
+    },
   };
 }

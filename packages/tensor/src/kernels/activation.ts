@@ -7,11 +7,13 @@ import { useSimd } from '../wasm/backend.js';
 import { biasBackwardSimd, reluBackwardSimd, reluForwardSimd } from '../wasm/layers.js';
 import { inWasm } from '../wasm/memory.js';
 
-
 // x: [n] -> out: [n]
 /** out = max(x, 0), written x < 0 ? 0 : x so that NaN stays NaN (as PyTorch). `out` may be x. Overwrites out. */
 export function reluForward(out: Float32Array, x: Float32Array, n: number): void {
-  if (useSimd() && inWasm(out) && inWasm(x)) { reluForwardSimd(out, x, n); return; } // [simd]
+  if (useSimd() && inWasm(out) && inWasm(x)) {
+    reluForwardSimd(out, x, n);
+    return;
+  } // [simd]
   for (let i = 0; i < n; i++) {
     const v = x[i];
     out[i] = v < 0 ? 0 : v;
@@ -23,7 +25,10 @@ export function reluForward(out: Float32Array, x: Float32Array, n: number): void
  * is 0, and a NaN input passes the gradient through.
  */
 export function reluBackward(dx: Float32Array, dout: Float32Array, x: Float32Array, n: number): void {
-  if (useSimd() && inWasm(dx) && inWasm(dout) && inWasm(x)) { reluBackwardSimd(dx, dout, x, n); return; } // [simd]
+  if (useSimd() && inWasm(dx) && inWasm(dout) && inWasm(x)) {
+    reluBackwardSimd(dx, dout, x, n);
+    return;
+  } // [simd]
   for (let i = 0; i < n; i++) if (!(x[i] <= 0)) dx[i] += dout[i];
 }
 
@@ -84,9 +89,17 @@ const INV_SQRT_2PI = 0.3989422804014327;
 export function erfc(z: number): number {
   const a = Math.abs(z);
   const t = 1 / (1 + 0.5 * a);
-  const r = t * Math.exp(-a * a - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 +
-    t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 +
-    t * (-0.82215223 + t * 0.17087277)))))))));
+  const r =
+    t *
+    Math.exp(
+      -a * a -
+        1.26551223 +
+        t *
+          (1.00002368 +
+            t *
+              (0.37409196 +
+                t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
+    );
   return z >= 0 ? r : 2 - r;
 }
 
@@ -155,7 +168,10 @@ export function dropoutBackward(dx: Float32Array, dout: Float32Array, mask: Floa
 // dout: [B, N] -> dBias: [N]
 /** dBias += column sums of dout (the bias gradient of a Linear layer). Accumulates. */
 export function biasBackward(dBias: Float32Array, dout: Float32Array, B: number, N: number): void {
-  if (useSimd() && inWasm(dBias) && inWasm(dout)) { biasBackwardSimd(dBias, dout, B, N); return; } // [simd]
+  if (useSimd() && inWasm(dBias) && inWasm(dout)) {
+    biasBackwardSimd(dBias, dout, B, N);
+    return;
+  } // [simd]
   for (let j = 0; j < N; j++) {
     let acc = 0; // f64 accumulator, one f32 store
     for (let b = 0; b < B; b++) acc += dout[b * N + j];

@@ -20,9 +20,18 @@ export function batchNormStats(mean: Float32Array, variance: Float32Array, x: Fl
 
 // x: [B, C], mean/variance/gamma/beta: [C] -> out: [B, C], xhat: [B, C]
 /** xhat = (x − mean)/√(variance + eps); out = gamma·xhat + beta (gamma/beta null: no affine). Overwrites out, xhat. */
-export function batchNormNormalize(out: Float32Array, xhat: Float32Array, x: Float32Array, mean: Float32Array,
-                                   variance: Float32Array, gamma: Float32Array | null, beta: Float32Array | null,
-                                   B: number, C: number, eps: number): void {
+export function batchNormNormalize(
+  out: Float32Array,
+  xhat: Float32Array,
+  x: Float32Array,
+  mean: Float32Array,
+  variance: Float32Array,
+  gamma: Float32Array | null,
+  beta: Float32Array | null,
+  B: number,
+  C: number,
+  eps: number,
+): void {
   for (let b = 0; b < B; b++) {
     const row = b * C;
     for (let c = 0; c < C; c++) {
@@ -37,13 +46,24 @@ export function batchNormNormalize(out: Float32Array, xhat: Float32Array, x: Flo
  * Accumulates dx[B, C], dGamma[C], dBeta[C]. batchStats = true: the statistics came from this batch
  * (training), so dx = invstd/B·(B·dxhat − Σdxhat − xhat·Σ(dxhat·xhat)); false (eval): dx = dxhat·invstd.
  */
-export function batchNormBackward(dx: Float32Array, dGamma: Float32Array | null, dBeta: Float32Array | null,
-                                  dout: Float32Array, xhat: Float32Array, variance: Float32Array, gamma: Float32Array | null,
-                                  B: number, C: number, eps: number, batchStats: boolean): void {
+export function batchNormBackward(
+  dx: Float32Array,
+  dGamma: Float32Array | null,
+  dBeta: Float32Array | null,
+  dout: Float32Array,
+  xhat: Float32Array,
+  variance: Float32Array,
+  gamma: Float32Array | null,
+  B: number,
+  C: number,
+  eps: number,
+  batchStats: boolean,
+): void {
   for (let c = 0; c < C; c++) {
     const invstd = 1 / Math.sqrt(variance[c] + eps);
     const g = gamma === null ? 1 : gamma[c];
-    let sumD = 0, sumDH = 0;
+    let sumD = 0,
+      sumDH = 0;
     for (let b = 0; b < B; b++) {
       const d = dout[b * C + c];
       sumD += d;
@@ -52,7 +72,7 @@ export function batchNormBackward(dx: Float32Array, dGamma: Float32Array | null,
     if (dGamma !== null) dGamma[c] += sumDH;
     if (dBeta !== null) dBeta[c] += sumD;
     if (batchStats) {
-      const k = g * invstd / B;
+      const k = (g * invstd) / B;
       for (let b = 0; b < B; b++) {
         const i = b * C + c;
         dx[i] += k * (B * dout[i] - sumD - xhat[i] * sumDH);

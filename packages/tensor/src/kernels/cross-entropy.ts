@@ -7,17 +7,28 @@ import { useSimd } from '../wasm/backend.js';
 import { crossEntropyBackwardSimd, crossEntropyForwardSimd } from '../wasm/layers.js';
 import { inWasm } from '../wasm/memory.js';
 
-
 // logits: [B, C], labels: [B], weight: [C] | null -> losses: [B], probs: [B, C]
 /**
  * losses[b] = per-row cross-entropy (weighted and smoothed, before reduction); probs = softmax(logits),
  * saved for the backward pass. Stable for any finite logits: everything is shifted by the row max
  * and summed in float64. Overwrites losses and probs. Labels must be in [0, C) (callers check).
  */
-export function crossEntropyForward(losses: Float32Array, probs: Float32Array, logits: Float32Array, labels: Int32Array,
-                                    weight: Float32Array | null, B: number, C: number, smoothing: number): void {
-  if (useSimd() && inWasm(probs) && inWasm(logits)) { crossEntropyForwardSimd(losses, probs, logits, labels, weight, B, C, smoothing); return; } // [simd]
-  const off = smoothing / C, on = 1 - smoothing;
+export function crossEntropyForward(
+  losses: Float32Array,
+  probs: Float32Array,
+  logits: Float32Array,
+  labels: Int32Array,
+  weight: Float32Array | null,
+  B: number,
+  C: number,
+  smoothing: number,
+): void {
+  if (useSimd() && inWasm(probs) && inWasm(logits)) {
+    crossEntropyForwardSimd(losses, probs, logits, labels, weight, B, C, smoothing);
+    return;
+  } // [simd]
+  const off = smoothing / C,
+    on = 1 - smoothing;
   for (let b = 0; b < B; b++) {
     const row = b * C;
     let max = -Infinity;
@@ -46,17 +57,31 @@ export function crossEntropyForward(losses: Float32Array, probs: Float32Array, l
 
 // dloss: [B] (the gradient of the reduced loss w.r.t. each row's loss) -> dlogits: [B, C]
 /** dlogits[b, c] += dloss[b]·(p_bc·Σ_c' q_bc' − q_bc). Accumulates. */
-export function crossEntropyBackward(dlogits: Float32Array, dloss: Float32Array, probs: Float32Array, labels: Int32Array,
-                                     weight: Float32Array | null, B: number, C: number, smoothing: number): void {
-  if (useSimd() && inWasm(dlogits) && inWasm(probs)) { crossEntropyBackwardSimd(dlogits, dloss, probs, labels, weight, B, C, smoothing); return; } // [simd]
-  const off = smoothing / C, on = 1 - smoothing;
+export function crossEntropyBackward(
+  dlogits: Float32Array,
+  dloss: Float32Array,
+  probs: Float32Array,
+  labels: Int32Array,
+  weight: Float32Array | null,
+  B: number,
+  C: number,
+  smoothing: number,
+): void {
+  if (useSimd() && inWasm(dlogits) && inWasm(probs)) {
+    crossEntropyBackwardSimd(dlogits, dloss, probs, labels, weight, B, C, smoothing);
+    return;
+  } // [simd]
+  const off = smoothing / C,
+    on = 1 - smoothing;
   let wSum = C;
   if (weight !== null) {
     wSum = 0;
     for (let c = 0; c < C; c++) wSum += weight[c];
   }
   for (let b = 0; b < B; b++) {
-    const row = b * C, g = dloss[b], y = labels[b];
+    const row = b * C,
+      g = dloss[b],
+      y = labels[b];
     const wy = weight === null ? 1 : weight[y];
     const qSum = on * wy + off * wSum;
     if (smoothing === 0) {

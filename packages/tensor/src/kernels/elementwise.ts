@@ -9,7 +9,10 @@ import { inWasm } from '../wasm/memory.js';
 
 // a: [n], b: [n] -> out: [n]
 export function addKernel(out: Float32Array, a: Float32Array, b: Float32Array, n: number): void {
-  if (n >= 64 && useSimd() && inWasm(out) && inWasm(a) && inWasm(b)) { addSimd(out, a, b, n); return; } // [simd]
+  if (n >= 64 && useSimd() && inWasm(out) && inWasm(a) && inWasm(b)) {
+    addSimd(out, a, b, n);
+    return;
+  } // [simd]
   for (let i = 0; i < n; i++) out[i] = a[i] + b[i];
 }
 export function subKernel(out: Float32Array, a: Float32Array, b: Float32Array, n: number): void {

@@ -12,9 +12,13 @@ import { inWasm } from '../wasm/memory.js';
  * (`[count, rowLen]`), in order. A kernel: it overwrites `dst` and does not check bounds.
  */
 export function gatherRows(dst: Float32Array, src: Float32Array, rowLen: number, index: Int32Array, start: number, count: number): void {
-  if (rowLen >= 8 && count * rowLen >= 64 && useSimd() && inWasm(dst) && inWasm(src)) { gatherRowsSimd(dst, src, rowLen, index, start, count); return; } // [simd]
+  if (rowLen >= 8 && count * rowLen >= 64 && useSimd() && inWasm(dst) && inWasm(src)) {
+    gatherRowsSimd(dst, src, rowLen, index, start, count);
+    return;
+  } // [simd]
   for (let r = 0; r < count; r++) {
-    const s = index[start + r] * rowLen, d = r * rowLen;
+    const s = index[start + r] * rowLen,
+      d = r * rowLen;
     for (let j = 0; j < rowLen; j++) dst[d + j] = src[s + j];
   }
 }

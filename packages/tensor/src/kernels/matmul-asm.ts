@@ -112,8 +112,20 @@ return { macro: macro };
 `;
 
 interface AsmKernel {
-  macro(a: number, rs: number, ks: number, ps: number, b: number, c: number, mc: number, n: number, kc: number,
-        alpha: number, beta: number, bias: number): void;
+  macro(
+    a: number,
+    rs: number,
+    ks: number,
+    ps: number,
+    b: number,
+    c: number,
+    mc: number,
+    n: number,
+    kc: number,
+    alpha: number,
+    beta: number,
+    bias: number,
+  ): void;
 }
 
 type AsmModule = (stdlib: typeof globalThis, foreign: null, heap: ArrayBuffer) => AsmKernel;
@@ -131,8 +143,7 @@ let kernel: AsmKernel | null = null;
 let H = new Float32Array(0); // the heap, as floats
 let codegenRefused = false;
 
-let asmOn = typeof (globalThis as { WebAssembly?: unknown }).WebAssembly === 'object' &&
-  (typeof process === 'undefined' || process.env.TIMBRE_ASMJS !== '0');
+let asmOn = typeof (globalThis as { WebAssembly?: unknown }).WebAssembly === 'object' && (typeof process === 'undefined' || process.env.TIMBRE_ASMJS !== '0');
 
 /**
  * Whether the scalar backend's matmul runs this kernel: where V8 compiles asm.js ahead of time (it
@@ -201,7 +212,8 @@ function moveRows(C: Float32Array, i0: number, rows: number, N: number, Np: numb
     return;
   }
   for (let r = 0; r < rows; r++) {
-    const src = (i0 + r) * N, dst = cOff + r * Np;
+    const src = (i0 + r) * N,
+      dst = cOff + r * Np;
     if (into) for (let c = 0; c < N; c++) H[dst + c] = C[src + c];
     else for (let c = 0; c < N; c++) C[src + c] = H[dst + c];
   }
@@ -213,35 +225,54 @@ function moveRows(C: Float32Array, i0: number, rows: number, N: number, Np: numb
 // each A panel would serve at most 4 B panels, so packing it costs more than it saves (64×64×16:
 // +15 %), as in matmul-packed.ts. Returns false, having done nothing, when the operands would not
 // fit a heap.
-function gemmAsm(C: Float32Array, A: Float32Array, B: Float32Array, bias: Float32Array | null,
-                 M: number, K: number, N: number, alpha: number, beta: number,
-                 transA: boolean, transB: boolean): boolean {
+function gemmAsm(
+  C: Float32Array,
+  A: Float32Array,
+  B: Float32Array,
+  bias: Float32Array | null,
+  M: number,
+  K: number,
+  N: number,
+  alpha: number,
+  beta: number,
+  transA: boolean,
+  transB: boolean,
+): boolean {
   if (M === 0 || N === 0) return true;
   const Np = (N + 3) & ~3;
   if (N <= NARROW_N && K > 0 && K <= KC && M * K <= NARROW_MAX_A) {
     // Heap: [A as stored, with 4 rows of slack that the last panel may read | B | C | bias]. The
     // slack (and, TN, the next row's start) only feeds C's padding rows, which are not copied out.
-    const bOff = (M + 4) * K + 4, cOff = bOff + Np * K, Mp = (M + 3) & ~3, biasOff = cOff + Mp * Np;
+    const bOff = (M + 4) * K + 4,
+      cOff = bOff + Np * K,
+      Mp = (M + 3) & ~3,
+      biasOff = cOff + Mp * Np;
     if (!ensureHeap(biasOff + Np)) return false;
     toHeap(A, 0, M * K, 0);
     packB(H, bOff, B, transB, 0, N, 0, K, K, N);
     loadBias(bias, N, Np, biasOff);
     if (beta !== 0) moveRows(C, 0, M, N, Np, cOff, true);
     // Element (r, k): NN/NT A is [M, K] (r·K + k), TN A is [K, M] (k·M + r); in bytes.
-    const rs = transA ? 4 : 4 * K, ks = transA ? 4 * M : 4, ps = 4 * rs;
+    const rs = transA ? 4 : 4 * K,
+      ks = transA ? 4 * M : 4,
+      ps = 4 * rs;
     kernel!.macro(0, rs, ks, ps, bOff * 4, cOff * 4, Mp, Np, K, alpha, beta, bias !== null ? biasOff * 4 : -1);
     moveRows(C, 0, M, N, Np, cOff, false);
     return true;
   }
-  const kcMax = Math.min(KC, K), mcMax = Math.min(MC, (M + 3) & ~3);
-  const bOff = mcMax * kcMax, cOff = bOff + Np * kcMax, biasOff = cOff + mcMax * Np;
+  const kcMax = Math.min(KC, K),
+    mcMax = Math.min(MC, (M + 3) & ~3);
+  const bOff = mcMax * kcMax,
+    cOff = bOff + Np * kcMax,
+    biasOff = cOff + mcMax * Np;
   if (!ensureHeap(biasOff + Np)) return false;
   const k = kernel!;
   loadBias(bias, N, Np, biasOff);
   // K = 0 still runs one (empty) depth block, which writes beta·C + bias.
   for (let p0 = 0; p0 === 0 || p0 < K; p0 += KC) {
     const kc = Math.min(KC, K - p0);
-    const first = p0 === 0, b = first ? beta : 1;
+    const first = p0 === 0,
+      b = first ? beta : 1;
     packB(H, bOff, B, transB, 0, N, p0, kc, K, N);
     for (let i0 = 0; i0 < M; i0 += MC) {
       const mc = Math.min(MC, M - i0);
@@ -263,19 +294,46 @@ function loadBias(bias: Float32Array | null, N: number, Np: number, biasOff: num
 }
 
 /** NN: A [M, K], B [K, N] -> C [M, N]. C = alpha·A·B + beta·C (+ bias[N] on every row). When beta is 0, C is not read. */
-export function matmulNNAsm(C: Float32Array, A: Float32Array, B: Float32Array, bias: Float32Array | null,
-                            M: number, K: number, N: number, alpha: number, beta: number): void {
+export function matmulNNAsm(
+  C: Float32Array,
+  A: Float32Array,
+  B: Float32Array,
+  bias: Float32Array | null,
+  M: number,
+  K: number,
+  N: number,
+  alpha: number,
+  beta: number,
+): void {
   if (!gemmAsm(C, A, B, bias, M, K, N, alpha, beta, false, false)) gemmPacked(C, A, B, bias, M, K, N, alpha, beta, false, false);
 }
 
 /** NT: A [M, K], B [N, K] -> C [M, N]. C = alpha·A·Bᵀ + beta·C (+ bias). */
-export function matmulNTAsm(C: Float32Array, A: Float32Array, B: Float32Array, bias: Float32Array | null,
-                            M: number, K: number, N: number, alpha: number, beta: number): void {
+export function matmulNTAsm(
+  C: Float32Array,
+  A: Float32Array,
+  B: Float32Array,
+  bias: Float32Array | null,
+  M: number,
+  K: number,
+  N: number,
+  alpha: number,
+  beta: number,
+): void {
   if (!gemmAsm(C, A, B, bias, M, K, N, alpha, beta, false, true)) gemmPacked(C, A, B, bias, M, K, N, alpha, beta, false, true);
 }
 
 /** TN: A [K, M], B [K, N] -> C [M, N]. C = alpha·Aᵀ·B + beta·C (+ bias). */
-export function matmulTNAsm(C: Float32Array, A: Float32Array, B: Float32Array, bias: Float32Array | null,
-                            M: number, K: number, N: number, alpha: number, beta: number): void {
+export function matmulTNAsm(
+  C: Float32Array,
+  A: Float32Array,
+  B: Float32Array,
+  bias: Float32Array | null,
+  M: number,
+  K: number,
+  N: number,
+  alpha: number,
+  beta: number,
+): void {
   if (!gemmAsm(C, A, B, bias, M, K, N, alpha, beta, true, false)) gemmPacked(C, A, B, bias, M, K, N, alpha, beta, true, false);
 }

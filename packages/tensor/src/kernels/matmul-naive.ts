@@ -5,8 +5,17 @@
 // When beta is 0, C is not read (so NaN in C does not leak), as in BLAS.
 
 /** NN: A [M, K], B [K, N] -> C [M, N]. */
-export function matmulNNNaive(C: Float32Array, A: Float32Array, B: Float32Array, bias: Float32Array | null,
-                              M: number, K: number, N: number, alpha: number, beta: number): void {
+export function matmulNNNaive(
+  C: Float32Array,
+  A: Float32Array,
+  B: Float32Array,
+  bias: Float32Array | null,
+  M: number,
+  K: number,
+  N: number,
+  alpha: number,
+  beta: number,
+): void {
   for (let i = 0; i < M; i++) {
     for (let j = 0; j < N; j++) {
       let acc = 0;
@@ -17,8 +26,17 @@ export function matmulNNNaive(C: Float32Array, A: Float32Array, B: Float32Array,
 }
 
 /** NT: A [M, K], B [N, K] (so op(B) = Bᵀ) -> C [M, N]. */
-export function matmulNTNaive(C: Float32Array, A: Float32Array, B: Float32Array, bias: Float32Array | null,
-                              M: number, K: number, N: number, alpha: number, beta: number): void {
+export function matmulNTNaive(
+  C: Float32Array,
+  A: Float32Array,
+  B: Float32Array,
+  bias: Float32Array | null,
+  M: number,
+  K: number,
+  N: number,
+  alpha: number,
+  beta: number,
+): void {
   for (let i = 0; i < M; i++) {
     for (let j = 0; j < N; j++) {
       let acc = 0;
@@ -29,8 +47,17 @@ export function matmulNTNaive(C: Float32Array, A: Float32Array, B: Float32Array,
 }
 
 /** TN: A [K, M] (so op(A) = Aᵀ), B [K, N] -> C [M, N]. */
-export function matmulTNNaive(C: Float32Array, A: Float32Array, B: Float32Array, bias: Float32Array | null,
-                              M: number, K: number, N: number, alpha: number, beta: number): void {
+export function matmulTNNaive(
+  C: Float32Array,
+  A: Float32Array,
+  B: Float32Array,
+  bias: Float32Array | null,
+  M: number,
+  K: number,
+  N: number,
+  alpha: number,
+  beta: number,
+): void {
   for (let i = 0; i < M; i++) {
     for (let j = 0; j < N; j++) {
       let acc = 0;
@@ -40,8 +67,7 @@ export function matmulTNNaive(C: Float32Array, A: Float32Array, B: Float32Array,
   }
 }
 
-function finish(C: Float32Array, at: number, acc: number, bias: Float32Array | null, j: number,
-                alpha: number, beta: number): void {
+function finish(C: Float32Array, at: number, acc: number, bias: Float32Array | null, j: number, alpha: number, beta: number): void {
   let v = alpha * acc;
   if (beta !== 0) v += beta * C[at];
   if (bias !== null) v += bias[j];

@@ -16,8 +16,17 @@ import { matmulNNSimd, matmulNTSimd, matmulTNSimd } from '../wasm/matmul.js';
 const SMALL_MACS = 4096;
 
 /** NN: A [M, K], B [K, N] -> C [M, N]. When beta is 0, C is not read. */
-export function matmulNN(C: Float32Array, A: Float32Array, B: Float32Array, bias: Float32Array | null,
-                         M: number, K: number, N: number, alpha: number, beta: number): void {
+export function matmulNN(
+  C: Float32Array,
+  A: Float32Array,
+  B: Float32Array,
+  bias: Float32Array | null,
+  M: number,
+  K: number,
+  N: number,
+  alpha: number,
+  beta: number,
+): void {
   if (M * N * K <= SMALL_MACS) matmulNNPacked(C, A, B, bias, M, K, N, alpha, beta);
   else if (useSimd()) matmulNNSimd(C, A, B, bias, M, K, N, alpha, beta);
   else if (asmjsAvailable()) matmulNNAsm(C, A, B, bias, M, K, N, alpha, beta);
@@ -25,8 +34,17 @@ export function matmulNN(C: Float32Array, A: Float32Array, B: Float32Array, bias
 }
 
 /** NT: A [M, K], B [N, K] (op(B) = Bᵀ) -> C [M, N]. When beta is 0, C is not read. */
-export function matmulNT(C: Float32Array, A: Float32Array, B: Float32Array, bias: Float32Array | null,
-                         M: number, K: number, N: number, alpha: number, beta: number): void {
+export function matmulNT(
+  C: Float32Array,
+  A: Float32Array,
+  B: Float32Array,
+  bias: Float32Array | null,
+  M: number,
+  K: number,
+  N: number,
+  alpha: number,
+  beta: number,
+): void {
   if (M * N * K <= SMALL_MACS) matmulNTPacked(C, A, B, bias, M, K, N, alpha, beta);
   else if (useSimd()) matmulNTSimd(C, A, B, bias, M, K, N, alpha, beta);
   else if (asmjsAvailable()) matmulNTAsm(C, A, B, bias, M, K, N, alpha, beta);
@@ -34,8 +52,17 @@ export function matmulNT(C: Float32Array, A: Float32Array, B: Float32Array, bias
 }
 
 /** TN: A [K, M] (op(A) = Aᵀ), B [K, N] -> C [M, N]. When beta is 0, C is not read. */
-export function matmulTN(C: Float32Array, A: Float32Array, B: Float32Array, bias: Float32Array | null,
-                         M: number, K: number, N: number, alpha: number, beta: number): void {
+export function matmulTN(
+  C: Float32Array,
+  A: Float32Array,
+  B: Float32Array,
+  bias: Float32Array | null,
+  M: number,
+  K: number,
+  N: number,
+  alpha: number,
+  beta: number,
+): void {
   if (M * N * K <= SMALL_MACS) matmulTNPacked(C, A, B, bias, M, K, N, alpha, beta);
   else if (useSimd()) matmulTNSimd(C, A, B, bias, M, K, N, alpha, beta);
   else if (asmjsAvailable()) matmulTNAsm(C, A, B, bias, M, K, N, alpha, beta);

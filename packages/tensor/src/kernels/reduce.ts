@@ -62,10 +62,14 @@ export function argmaxAxisKernel(out: Int32Array, x: Float32Array, outer: number
   for (let o = 0; o < outer; o++) {
     const base = o * n * inner;
     for (let i = 0; i < inner; i++) {
-      let best = x[base + i], at = 0;
+      let best = x[base + i],
+        at = 0;
       for (let k = 1; k < n; k++) {
         const v = x[base + k * inner + i];
-        if (best === best && (v > best || v !== v)) { best = v; at = k; }
+        if (best === best && (v > best || v !== v)) {
+          best = v;
+          at = k;
+        }
       }
       out[o * inner + i] = at;
     }
@@ -77,10 +81,14 @@ export function argminAxisKernel(out: Int32Array, x: Float32Array, outer: number
   for (let o = 0; o < outer; o++) {
     const base = o * n * inner;
     for (let i = 0; i < inner; i++) {
-      let best = x[base + i], at = 0;
+      let best = x[base + i],
+        at = 0;
       for (let k = 1; k < n; k++) {
         const v = x[base + k * inner + i];
-        if (best === best && (v < best || v !== v)) { best = v; at = k; }
+        if (best === best && (v < best || v !== v)) {
+          best = v;
+          at = k;
+        }
       }
       out[o * inner + i] = at;
     }
@@ -93,8 +101,7 @@ export function argminAxisKernel(out: Int32Array, x: Float32Array, outer: number
  * mean), as PyTorch's var(correction=…); its square root when `root` (std). n − correction ≤ 0 gives NaN or Inf, as
  * in PyTorch. Overwrites out.
  */
-export function varianceAxisKernel(out: Float32Array, x: Float32Array, outer: number, n: number, inner: number,
-                                   correction: number, root: boolean): void {
+export function varianceAxisKernel(out: Float32Array, x: Float32Array, outer: number, n: number, inner: number, correction: number, root: boolean): void {
   const denom = Math.max(0, n - correction);
   for (let o = 0; o < outer; o++) {
     const base = o * n * inner;

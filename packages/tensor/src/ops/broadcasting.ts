@@ -8,10 +8,13 @@ export function broadcastShapes(op: string, a: readonly number[], aName: string,
   const nd = Math.max(a.length, b.length);
   const shape = new Array<number>(nd);
   for (let i = 1; i <= nd; i++) {
-    const da = a.length - i >= 0 ? a[a.length - i] : 1, db = b.length - i >= 0 ? b[b.length - i] : 1;
+    const da = a.length - i >= 0 ? a[a.length - i] : 1,
+      db = b.length - i >= 0 ? b[b.length - i] : 1;
     if (da !== db && da !== 1 && db !== 1) {
-      throw new ShapeError(`${op}: ${aName} ${formatShape(a)} and ${bName} ${formatShape(b)} cannot be broadcast together ` +
-        `(${aName}.shape[${a.length - i}]=${da}, ${bName}.shape[${b.length - i}]=${db}; sizes must be equal or 1)`);
+      throw new ShapeError(
+        `${op}: ${aName} ${formatShape(a)} and ${bName} ${formatShape(b)} cannot be broadcast together ` +
+          `(${aName}.shape[${a.length - i}]=${da}, ${bName}.shape[${b.length - i}]=${db}; sizes must be equal or 1)`,
+      );
     }
     shape[nd - i] = da === 1 ? db : da;
   }
@@ -19,11 +22,20 @@ export function broadcastShapes(op: string, a: readonly number[], aName: string,
 }
 
 /** Row offsets for the broadcast kernels (kernels/broadcast.ts): out [rows, n] with n = shape's last dimension. */
-export interface BroadcastPlan { rows: number; n: number; aRow: Int32Array; bRow: Int32Array; sa: number; sb: number }
+export interface BroadcastPlan {
+  rows: number;
+  n: number;
+  aRow: Int32Array;
+  bRow: Int32Array;
+  sa: number;
+  sb: number;
+}
 
 /** Element strides of `s` (row-major, contiguous) aligned to `shape`, 0 along every broadcast dimension. */
 function alignedStrides(s: readonly number[], shape: readonly number[]): number[] {
-  const nd = shape.length, off = nd - s.length, st = new Array<number>(nd).fill(0);
+  const nd = shape.length,
+    off = nd - s.length,
+    st = new Array<number>(nd).fill(0);
   let stride = 1;
   for (let d = s.length - 1; d >= 0; d--) {
     if (s[d] !== 1) st[d + off] = stride;
@@ -37,14 +49,18 @@ export function broadcastPlan(shape: readonly number[], a: readonly number[], b:
   const n = nd === 0 ? 1 : shape[nd - 1];
   let rows = 1;
   for (let d = 0; d < nd - 1; d++) rows *= shape[d];
-  const sA = alignedStrides(a, shape), sB = alignedStrides(b, shape);
-  const aRow = new Int32Array(rows), bRow = new Int32Array(rows);
+  const sA = alignedStrides(a, shape),
+    sB = alignedStrides(b, shape);
+  const aRow = new Int32Array(rows),
+    bRow = new Int32Array(rows);
   const idx = new Array<number>(Math.max(nd - 1, 0)).fill(0);
-  let oa = 0, ob = 0;
+  let oa = 0,
+    ob = 0;
   for (let r = 0; r < rows; r++) {
     aRow[r] = oa;
     bRow[r] = ob;
-    for (let d = nd - 2; d >= 0; d--) { // odometer over the leading dimensions
+    for (let d = nd - 2; d >= 0; d--) {
+      // odometer over the leading dimensions
       idx[d]++;
       oa += sA[d];
       ob += sB[d];

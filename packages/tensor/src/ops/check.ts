@@ -7,8 +7,10 @@ import { Tensor } from '../tensor.js';
 /** Throws unless a and b have the same shape. */
 export function expectSameShape(op: string, a: Tensor, aName: string, b: Tensor, bName: string): void {
   if (!sameShape(a.shape, b.shape)) {
-    throw new ShapeError(`${op}: ${aName} ${formatShape(a.shape)} does not match ${bName} ${formatShape(b.shape)}` +
-      (a.ndim === b.ndim ? ` (${mismatch(a.shape, b.shape, aName, bName)})` : ` (${a.ndim}-D vs ${b.ndim}-D)`));
+    throw new ShapeError(
+      `${op}: ${aName} ${formatShape(a.shape)} does not match ${bName} ${formatShape(b.shape)}` +
+        (a.ndim === b.ndim ? ` (${mismatch(a.shape, b.shape, aName, bName)})` : ` (${a.ndim}-D vs ${b.ndim}-D)`),
+    );
   }
 }
 
@@ -40,7 +42,10 @@ export function outOrNew(op: string, out: Tensor | undefined, shape: readonly nu
 /** Throws when out shares memory with x without being exactly x's buffer (partial overlap). */
 export function expectNoPartialOverlap(op: string, out: Float32Array, x: Float32Array, name: string): void {
   if (out === x || out.buffer !== x.buffer) return;
-  const o0 = out.byteOffset, o1 = o0 + out.byteLength, x0 = x.byteOffset, x1 = x0 + x.byteLength;
+  const o0 = out.byteOffset,
+    o1 = o0 + out.byteLength,
+    x0 = x.byteOffset,
+    x1 = x0 + x.byteLength;
   if (o0 === x0 && o1 === x1) return;
   if (o0 < x1 && x0 < o1) throw new RangeError(`${op}: out partially overlaps ${name}; use a separate buffer`);
 }
@@ -48,7 +53,10 @@ export function expectNoPartialOverlap(op: string, out: Float32Array, x: Float32
 /** Throws when out shares any memory with x (for ops that read x after writing out). */
 export function expectNoOverlap(op: string, out: Float32Array, x: Float32Array, name: string): void {
   if (out.buffer !== x.buffer) return;
-  const o0 = out.byteOffset, o1 = o0 + out.byteLength, x0 = x.byteOffset, x1 = x0 + x.byteLength;
+  const o0 = out.byteOffset,
+    o1 = o0 + out.byteLength,
+    x0 = x.byteOffset,
+    x1 = x0 + x.byteLength;
   if (o0 < x1 && x0 < o1 && out.length > 0 && x.length > 0) throw new RangeError(`${op}: out must not share memory with ${name}`);
 }
 

@@ -40,8 +40,9 @@ export function cat(tensors: readonly Tensor[], out?: Tensor): Tensor {
     let ok = t.ndim === first.ndim;
     for (let d = 1; ok && d < t.ndim; d++) ok = t.shape[d] === first.shape[d];
     if (!ok) {
-      throw new ShapeError(`${op}: tensors[${i}] ${formatShape(t.shape)} does not match tensors[0] ${formatShape(first.shape)} ` +
-        '(all dimensions but the first must be equal)');
+      throw new ShapeError(
+        `${op}: tensors[${i}] ${formatShape(t.shape)} does not match tensors[0] ${formatShape(first.shape)} ` + '(all dimensions but the first must be equal)',
+      );
     }
     rows += t.shape[0];
   }

@@ -3,8 +3,20 @@
 
 import { reluForward, sigmoidForward, tanhForward } from '../kernels/activation.js';
 import {
-  absKernel, addKernel, addScalarKernel, clampKernel, divKernel, divScalarKernel, expKernel, logKernel,
-  mulKernel, mulScalarKernel, negKernel, sqrtKernel, subKernel, subScalarKernel,
+  absKernel,
+  addKernel,
+  addScalarKernel,
+  clampKernel,
+  divKernel,
+  divScalarKernel,
+  expKernel,
+  logKernel,
+  mulKernel,
+  mulScalarKernel,
+  negKernel,
+  sqrtKernel,
+  subKernel,
+  subScalarKernel,
 } from '../kernels/elementwise.js';
 import { addBroadcastKernel, divBroadcastKernel, mulBroadcastKernel, subBroadcastKernel } from '../kernels/broadcast.js';
 import { formatShape, sameShape } from '../shape.js';
@@ -15,11 +27,19 @@ import { expectNoPartialOverlap, expectNumber, outOrNew } from './check.js';
 type BinaryKernel = (out: Float32Array, a: Float32Array, b: Float32Array, n: number) => void;
 type ScalarKernel = (out: Float32Array, a: Float32Array, s: number, n: number) => void;
 type UnaryKernel = (out: Float32Array, x: Float32Array, n: number) => void;
-type BroadcastKernel = (out: Float32Array, a: Float32Array, b: Float32Array, aRow: Int32Array, bRow: Int32Array,
-                        sa: number, sb: number, rows: number, n: number) => void;
+type BroadcastKernel = (
+  out: Float32Array,
+  a: Float32Array,
+  b: Float32Array,
+  aRow: Int32Array,
+  bRow: Int32Array,
+  sa: number,
+  sb: number,
+  rows: number,
+  n: number,
+) => void;
 
-function binary(op: string, tt: BinaryKernel, tb: BroadcastKernel, ts: ScalarKernel, a: Tensor, b: Tensor | number,
-                out: Tensor | undefined): Tensor {
+function binary(op: string, tt: BinaryKernel, tb: BroadcastKernel, ts: ScalarKernel, a: Tensor, b: Tensor | number, out: Tensor | undefined): Tensor {
   if (!(a instanceof Tensor)) throw new TypeError(`${op}: a must be a Tensor`);
   if (typeof b === 'number') {
     const o = outOrNew(op, out, a.shape, `a ${formatShape(a.shape)}`);
@@ -77,21 +97,37 @@ export function div(a: Tensor, b: Tensor | number, out?: Tensor): Tensor {
 }
 
 /** -x */
-export function neg(x: Tensor, out?: Tensor): Tensor { return unary('neg', negKernel, x, out); }
+export function neg(x: Tensor, out?: Tensor): Tensor {
+  return unary('neg', negKernel, x, out);
+}
 /** eˣ */
-export function exp(x: Tensor, out?: Tensor): Tensor { return unary('exp', expKernel, x, out); }
+export function exp(x: Tensor, out?: Tensor): Tensor {
+  return unary('exp', expKernel, x, out);
+}
 /** Natural log; log(0) = -Infinity, log(<0) = NaN as in PyTorch. */
-export function log(x: Tensor, out?: Tensor): Tensor { return unary('log', logKernel, x, out); }
+export function log(x: Tensor, out?: Tensor): Tensor {
+  return unary('log', logKernel, x, out);
+}
 /** √x; NaN for negative x. */
-export function sqrt(x: Tensor, out?: Tensor): Tensor { return unary('sqrt', sqrtKernel, x, out); }
+export function sqrt(x: Tensor, out?: Tensor): Tensor {
+  return unary('sqrt', sqrtKernel, x, out);
+}
 /** |x| */
-export function abs(x: Tensor, out?: Tensor): Tensor { return unary('abs', absKernel, x, out); }
+export function abs(x: Tensor, out?: Tensor): Tensor {
+  return unary('abs', absKernel, x, out);
+}
 /** max(x, 0) (NaN stays NaN). */
-export function relu(x: Tensor, out?: Tensor): Tensor { return unary('relu', reluForward, x, out); }
+export function relu(x: Tensor, out?: Tensor): Tensor {
+  return unary('relu', reluForward, x, out);
+}
 /** tanh(x) */
-export function tanh(x: Tensor, out?: Tensor): Tensor { return unary('tanh', tanhForward, x, out); }
+export function tanh(x: Tensor, out?: Tensor): Tensor {
+  return unary('tanh', tanhForward, x, out);
+}
 /** 1 / (1 + e^-x), computed without overflow for large |x|. */
-export function sigmoid(x: Tensor, out?: Tensor): Tensor { return unary('sigmoid', sigmoidForward, x, out); }
+export function sigmoid(x: Tensor, out?: Tensor): Tensor {
+  return unary('sigmoid', sigmoidForward, x, out);
+}
 
 /**
  * Clamps every element to [min, max] (PyTorch `clamp`; either bound may be omitted with

@@ -1,10 +1,19 @@
 // In-place ops: each mutates its first argument and returns it (PyTorch's `add_`, `mul_`, …).
 
-import { addKernel, addScalarKernel, axpyKernel, clampKernel, divKernel, divScalarKernel, mulKernel, mulScalarKernel, subKernel, subScalarKernel } from '../kernels/elementwise.js';
-import { reluForward } from '../kernels/activation.js';
 import {
-  addBroadcastKernel, addRowKernel, divBroadcastKernel, mulBroadcastKernel, mulRowKernel, subBroadcastKernel,
-} from '../kernels/broadcast.js';
+  addKernel,
+  addScalarKernel,
+  axpyKernel,
+  clampKernel,
+  divKernel,
+  divScalarKernel,
+  mulKernel,
+  mulScalarKernel,
+  subKernel,
+  subScalarKernel,
+} from '../kernels/elementwise.js';
+import { reluForward } from '../kernels/activation.js';
+import { addBroadcastKernel, addRowKernel, divBroadcastKernel, mulBroadcastKernel, mulRowKernel, subBroadcastKernel } from '../kernels/broadcast.js';
 import { ShapeError, formatShape, sameShape } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { broadcastPlan, broadcastShapes } from './broadcasting.js';
@@ -12,8 +21,17 @@ import { expectNoOverlap, expectNoPartialOverlap, expectNumber, expectSameShape 
 
 type BinaryKernel = (out: Float32Array, a: Float32Array, b: Float32Array, n: number) => void;
 type ScalarKernel = (out: Float32Array, a: Float32Array, s: number, n: number) => void;
-type BroadcastKernel = (out: Float32Array, a: Float32Array, b: Float32Array, aRow: Int32Array, bRow: Int32Array,
-                        sa: number, sb: number, rows: number, n: number) => void;
+type BroadcastKernel = (
+  out: Float32Array,
+  a: Float32Array,
+  b: Float32Array,
+  aRow: Int32Array,
+  bRow: Int32Array,
+  sa: number,
+  sb: number,
+  rows: number,
+  n: number,
+) => void;
 
 function inPlace(op: string, tt: BinaryKernel, tb: BroadcastKernel | null, ts: ScalarKernel, x: Tensor, y: Tensor | number): Tensor {
   if (!(x instanceof Tensor)) throw new TypeError(`${op}: x must be a Tensor`);
@@ -31,8 +49,10 @@ function inPlace(op: string, tt: BinaryKernel, tb: BroadcastKernel | null, ts: S
   // As PyTorch's add_: y broadcasts to x's shape; x itself cannot grow.
   const shape = broadcastShapes(op, x.shape, 'x', y.shape, 'y');
   if (!sameShape(shape, x.shape)) {
-    throw new ShapeError(`${op}: y ${formatShape(y.shape)} broadcasts with x ${formatShape(x.shape)} to ${formatShape(shape)}, ` +
-      `but an in-place result must keep x's shape (use the out-of-place op)`);
+    throw new ShapeError(
+      `${op}: y ${formatShape(y.shape)} broadcasts with x ${formatShape(x.shape)} to ${formatShape(shape)}, ` +
+        `but an in-place result must keep x's shape (use the out-of-place op)`,
+    );
   }
   expectNoOverlap(op, x.data, y.data, 'y');
   const p = broadcastPlan(shape, x.shape, y.shape);
@@ -41,13 +61,21 @@ function inPlace(op: string, tt: BinaryKernel, tb: BroadcastKernel | null, ts: S
 }
 
 /** x += y (y: number or a tensor that broadcasts to x's shape). Mutates x and returns it. */
-export function addInPlace(x: Tensor, y: Tensor | number): Tensor { return inPlace('addInPlace', addKernel, addBroadcastKernel, addScalarKernel, x, y); }
+export function addInPlace(x: Tensor, y: Tensor | number): Tensor {
+  return inPlace('addInPlace', addKernel, addBroadcastKernel, addScalarKernel, x, y);
+}
 /** x -= y (y broadcasts to x's shape: `subInPlace(x, mean(x, 0))` centres the columns). Mutates x and returns it. */
-export function subInPlace(x: Tensor, y: Tensor | number): Tensor { return inPlace('subInPlace', subKernel, subBroadcastKernel, subScalarKernel, x, y); }
+export function subInPlace(x: Tensor, y: Tensor | number): Tensor {
+  return inPlace('subInPlace', subKernel, subBroadcastKernel, subScalarKernel, x, y);
+}
 /** x *= y (y broadcasts to x's shape). Mutates x and returns it. */
-export function mulInPlace(x: Tensor, y: Tensor | number): Tensor { return inPlace('mulInPlace', mulKernel, mulBroadcastKernel, mulScalarKernel, x, y); }
+export function mulInPlace(x: Tensor, y: Tensor | number): Tensor {
+  return inPlace('mulInPlace', mulKernel, mulBroadcastKernel, mulScalarKernel, x, y);
+}
 /** x /= y (y broadcasts to x's shape). Mutates x and returns it. */
-export function divInPlace(x: Tensor, y: Tensor | number): Tensor { return inPlace('divInPlace', divKernel, divBroadcastKernel, divScalarKernel, x, y); }
+export function divInPlace(x: Tensor, y: Tensor | number): Tensor {
+  return inPlace('divInPlace', divKernel, divBroadcastKernel, divScalarKernel, x, y);
+}
 
 /** x *= s. Mutates x and returns it. */
 export function scaleInPlace(x: Tensor, s: number): Tensor {
@@ -72,8 +100,9 @@ export function axpyInPlace(y: Tensor, alpha: number, x: Tensor): Tensor {
 function rowInPlace(op: string, k: (o: Float32Array, x: Float32Array, v: Float32Array, R: number, C: number) => void, x: Tensor, v: Tensor): Tensor {
   if (!(x instanceof Tensor) || !(v instanceof Tensor)) throw new TypeError(`${op}: x and v must be Tensors`);
   if (x.ndim !== 2 || v.ndim !== 1 || v.shape[0] !== x.shape[1]) {
-    throw new ShapeError(`${op}: v ${formatShape(v.shape)} does not match the columns of x ${formatShape(x.shape)} ` +
-      `(x must be 2-D [rows, columns] and v [columns])`);
+    throw new ShapeError(
+      `${op}: v ${formatShape(v.shape)} does not match the columns of x ${formatShape(x.shape)} ` + `(x must be 2-D [rows, columns] and v [columns])`,
+    );
   }
   expectNoOverlap(op, x.data, v.data, 'v');
   k(x.data, x.data, v.data, x.shape[0], x.shape[1]);
@@ -81,9 +110,13 @@ function rowInPlace(op: string, k: (o: Float32Array, x: Float32Array, v: Float32
 }
 
 /** x [R, C] += v [C] on every row (a bias add). Mutates x and returns it. */
-export function addRowInPlace(x: Tensor, v: Tensor): Tensor { return rowInPlace('addRowInPlace', addRowKernel, x, v); }
+export function addRowInPlace(x: Tensor, v: Tensor): Tensor {
+  return rowInPlace('addRowInPlace', addRowKernel, x, v);
+}
 /** x [R, C] *= v [C] on every row. Mutates x and returns it. */
-export function mulRowInPlace(x: Tensor, v: Tensor): Tensor { return rowInPlace('mulRowInPlace', mulRowKernel, x, v); }
+export function mulRowInPlace(x: Tensor, v: Tensor): Tensor {
+  return rowInPlace('mulRowInPlace', mulRowKernel, x, v);
+}
 
 /** Clamps x to [min, max] in place. Mutates x and returns it. */
 export function clampInPlace(x: Tensor, min: number, max: number): Tensor {

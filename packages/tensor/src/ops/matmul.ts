@@ -46,9 +46,12 @@ export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tenso
   const Kb = transB ? b.shape[1] : b.shape[0];
   const N = transB ? b.shape[0] : b.shape[1];
   if (K !== Kb) {
-    const ad = transA ? 0 : 1, bd = transB ? 1 : 0;
-    throw new ShapeError(`${op}: inner dimensions differ: a${transA ? 'ᵀ' : ''} ${formatShape(a.shape)} does not match ` +
-      `b${transB ? 'ᵀ' : ''} ${formatShape(b.shape)} (a.shape[${ad}]=${K}, b.shape[${bd}]=${Kb})`);
+    const ad = transA ? 0 : 1,
+      bd = transB ? 1 : 0;
+    throw new ShapeError(
+      `${op}: inner dimensions differ: a${transA ? 'ᵀ' : ''} ${formatShape(a.shape)} does not match ` +
+        `b${transB ? 'ᵀ' : ''} ${formatShape(b.shape)} (a.shape[${ad}]=${K}, b.shape[${bd}]=${Kb})`,
+    );
   }
   if (!Number.isFinite(alpha) || !Number.isFinite(beta)) throw new RangeError(`${op}: alpha and beta must be finite, got alpha=${alpha}, beta=${beta}`);
   if (bias !== null && (bias.ndim !== 1 || bias.shape[0] !== N)) {
@@ -57,8 +60,9 @@ export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tenso
   let c: Tensor;
   if (out !== undefined) {
     if (out.ndim !== 2 || out.shape[0] !== M || out.shape[1] !== N) {
-      throw new ShapeError(`${op}: out ${formatShape(out.shape)} does not match the product's shape [${M}, ${N}] ` +
-        `(a ${formatShape(a.shape)}, b ${formatShape(b.shape)})`);
+      throw new ShapeError(
+        `${op}: out ${formatShape(out.shape)} does not match the product's shape [${M}, ${N}] ` + `(a ${formatShape(a.shape)}, b ${formatShape(b.shape)})`,
+      );
     }
     if (out.data === a.data || out.data === b.data) throw new RangeError(`${op}: out must not share memory with a or b`);
     c = out;

@@ -2,9 +2,7 @@
 // and argmax/argmin. PyTorch semantics: the reduced dimension is removed unless keepDim is set; a reduction over
 // all elements returns a 0-d tensor (read it with `.item()`).
 
-import {
-  argmaxAxisKernel, argminAxisKernel, maxAxisKernel, minAxisKernel, sumAxisKernel, varianceAxisKernel,
-} from '../kernels/reduce.js';
+import { argmaxAxisKernel, argminAxisKernel, maxAxisKernel, minAxisKernel, sumAxisKernel, varianceAxisKernel } from '../kernels/reduce.js';
 import { ShapeError, formatShape } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { expectNoOverlap, normDim, outOrNew } from './check.js';
@@ -18,7 +16,12 @@ export interface ReduceOptions {
   out?: Tensor;
 }
 
-interface Plan { outer: number; n: number; inner: number; shape: number[] }
+interface Plan {
+  outer: number;
+  n: number;
+  inner: number;
+  shape: number[];
+}
 
 function plan(op: string, x: Tensor, dim: number | undefined, keepDim: boolean): Plan {
   if (!(x instanceof Tensor)) throw new TypeError(`${op}: x must be a Tensor`);
@@ -26,11 +29,13 @@ function plan(op: string, x: Tensor, dim: number | undefined, keepDim: boolean):
     return { outer: 1, n: x.size, inner: 1, shape: keepDim ? x.shape.map(() => 1) : [] };
   }
   const d = normDim(op, dim, x);
-  let outer = 1, inner = 1;
+  let outer = 1,
+    inner = 1;
   for (let i = 0; i < d; i++) outer *= x.shape[i];
   for (let i = d + 1; i < x.ndim; i++) inner *= x.shape[i];
   const shape = x.shape.slice();
-  if (keepDim) shape[d] = 1; else shape.splice(d, 1);
+  if (keepDim) shape[d] = 1;
+  else shape.splice(d, 1);
   return { outer, n: x.shape[d], inner, shape };
 }
 
@@ -193,8 +198,10 @@ function argReduce(op: string, x: Tensor, dim: number | undefined, out: Int32Arr
   } else {
     if (!(out instanceof Int32Array)) throw new TypeError(`${op}: out must be an Int32Array`);
     if (out.length !== len) {
-      throw new ShapeError(`${op}: out has ${out.length} elements but x ${formatShape(x.shape)} reduced over dim ${dim ?? 'all'} ` +
-        `gives ${formatShape(p.shape)} (${len} elements)`);
+      throw new ShapeError(
+        `${op}: out has ${out.length} elements but x ${formatShape(x.shape)} reduced over dim ${dim ?? 'all'} ` +
+          `gives ${formatShape(p.shape)} (${len} elements)`,
+      );
     }
     o = out;
   }

@@ -16,7 +16,8 @@ export function transpose(x: Tensor, out?: Tensor): Tensor {
   const op = 'transpose';
   if (!(x instanceof Tensor)) throw new TypeError(`${op}: x must be a Tensor`);
   expect2D(op, x, 'x');
-  const R = x.shape[0], C = x.shape[1];
+  const R = x.shape[0],
+    C = x.shape[1];
   const o = outOrNew(op, out, [C, R], `x ${formatShape(x.shape)}`);
   expectNoOverlap(op, o.data, x.data, 'x');
   transposeKernel(o.data, x.data, R, C);

@@ -12,7 +12,8 @@ import { parallelMatmul } from './pool.js';
 /** Column chunk per call, so the packed-B scratch stays ≤ 4 MiB whatever N is. */
 const N_CHUNK = 4096;
 
-let scratchPtr = 0, scratchBytes = 0;
+let scratchPtr = 0,
+  scratchBytes = 0;
 
 /** This thread's packing scratch, grown on demand (never shrinks: it is reused by every call). */
 function scratch(bytes: number): number {
@@ -26,25 +27,40 @@ function scratch(bytes: number): number {
 
 type Layout = 'NN' | 'NT' | 'TN';
 
-function run(layout: Layout, C: Float32Array, A: Float32Array, B: Float32Array, bias: Float32Array | null,
-             M: number, K: number, N: number, alpha: number, beta: number, act: number): void {
+function run(
+  layout: Layout,
+  C: Float32Array,
+  A: Float32Array,
+  B: Float32Array,
+  bias: Float32Array | null,
+  M: number,
+  K: number,
+  N: number,
+  alpha: number,
+  beta: number,
+  act: number,
+): void {
   if (M === 0 || N === 0) return;
-  if (K === 0) { // no product: C = beta·C + bias
-    for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) {
-      let v = beta === 0 ? 0 : beta * C[i * N + j];
-      if (bias !== null) v += bias[j];
-      C[i * N + j] = act === 1 ? (v < 0 ? 0 : v) : v;
-    }
+  if (K === 0) {
+    // no product: C = beta·C + bias
+    for (let i = 0; i < M; i++)
+      for (let j = 0; j < N; j++) {
+        let v = beta === 0 ? 0 : beta * C[i * N + j];
+        if (bias !== null) v += bias[j];
+        C[i * N + j] = act === 1 ? (v < 0 ? 0 : v) : v;
+      }
     return;
   }
   const k: KernelExports = simdKernels();
-  const pA = stage(A, M * K, true), pB = stage(B, K * N, true);
+  const pA = stage(A, M * K, true),
+    pB = stage(B, K * N, true);
   const pBias = bias === null ? 0 : stage(bias, N, true);
   const pC = stage(C, M * N, beta !== 0);
   if (!parallelMatmul(layout, pC, pA, pB, pBias, M, K, N, alpha, beta, act)) {
     const s = scratch(matmulScratchBytes(Math.min(N, N_CHUNK)));
     const fn = layout === 'NN' ? k.mm_NN : layout === 'NT' ? k.mm_NT : k.mm_TN;
-    const lda = layout === 'TN' ? M : K, ldb = layout === 'NT' ? K : N;
+    const lda = layout === 'TN' ? M : K,
+      ldb = layout === 'NT' ? K : N;
     for (let j0 = 0; j0 < N; j0 += N_CHUNK) {
       const n = Math.min(N_CHUNK, N - j0);
       const bOff = layout === 'NT' ? j0 * K * 4 : j0 * 4;
@@ -56,20 +72,47 @@ function run(layout: Layout, C: Float32Array, A: Float32Array, B: Float32Array, 
 }
 
 /** NN: A [M, K], B [K, N] -> C [M, N]. */
-export function matmulNNSimd(C: Float32Array, A: Float32Array, B: Float32Array, bias: Float32Array | null,
-                             M: number, K: number, N: number, alpha: number, beta: number): void {
+export function matmulNNSimd(
+  C: Float32Array,
+  A: Float32Array,
+  B: Float32Array,
+  bias: Float32Array | null,
+  M: number,
+  K: number,
+  N: number,
+  alpha: number,
+  beta: number,
+): void {
   run('NN', C, A, B, bias, M, K, N, alpha, beta, 0);
 }
 
 /** NT: A [M, K], B [N, K] -> C [M, N]. */
-export function matmulNTSimd(C: Float32Array, A: Float32Array, B: Float32Array, bias: Float32Array | null,
-                             M: number, K: number, N: number, alpha: number, beta: number): void {
+export function matmulNTSimd(
+  C: Float32Array,
+  A: Float32Array,
+  B: Float32Array,
+  bias: Float32Array | null,
+  M: number,
+  K: number,
+  N: number,
+  alpha: number,
+  beta: number,
+): void {
   run('NT', C, A, B, bias, M, K, N, alpha, beta, 0);
 }
 
 /** TN: A [K, M], B [K, N] -> C [M, N]. */
-export function matmulTNSimd(C: Float32Array, A: Float32Array, B: Float32Array, bias: Float32Array | null,
-                             M: number, K: number, N: number, alpha: number, beta: number): void {
+export function matmulTNSimd(
+  C: Float32Array,
+  A: Float32Array,
+  B: Float32Array,
+  bias: Float32Array | null,
+  M: number,
+  K: number,
+  N: number,
+  alpha: number,
+  beta: number,
+): void {
   run('TN', C, A, B, bias, M, K, N, alpha, beta, 0);
 }
 
@@ -78,7 +121,14 @@ export function matmulTNSimd(C: Float32Array, A: Float32Array, B: Float32Array, 
  * Fused Linear + ReLU forward: out = max(x·wᵀ + bias, 0) in one pass over the output (the ReLU is
  * applied in the matmul epilogue). Overwrites out. NaN stays NaN, as in reluForward.
  */
-export function linearReluForwardSimd(out: Float32Array, x: Float32Array, w: Float32Array, bias: Float32Array | null,
-                                      B: number, inF: number, outF: number): void {
+export function linearReluForwardSimd(
+  out: Float32Array,
+  x: Float32Array,
+  w: Float32Array,
+  bias: Float32Array | null,
+  B: number,
+  inF: number,
+  outF: number,
+): void {
   run('NT', out, x, w, bias, B, inF, outF, 1, 0, 1);
 }

@@ -158,7 +158,10 @@ export function rawFree(ptr: number, bytes: number): void {
 function release(ptr: number, size: number): void {
   live -= size;
   let list = free.get(size);
-  if (list === undefined) { list = []; free.set(size, list); }
+  if (list === undefined) {
+    list = [];
+    free.set(size, list);
+  }
   list.push(ptr);
 }
 
@@ -173,7 +176,7 @@ export function allocFloat32(n: number): Float32Array | null {
   if (n < MIN_WASM_ELEMENTS) return null;
   const size = classBytes(n * 4);
   if (trackedLive + size > budgetBytes()) return null;
-  if (limit !== Infinity && !(free.get(size)?.length) && top + size > limit - reserve) return null; // adopted arena nearly full
+  if (limit !== Infinity && !free.get(size)?.length && top + size > limit - reserve) return null; // adopted arena nearly full
   const ptr = rawAlloc(n * 4);
   trackedLive += size;
   const view = new Float32Array(heapF32.buffer, ptr, n);

@@ -23,7 +23,8 @@ function probe(op: number): boolean {
   }
 }
 
-let simd: boolean | null = null, relaxed: boolean | null = null;
+let simd: boolean | null = null,
+  relaxed: boolean | null = null;
 
 /** True when this runtime validates WebAssembly SIMD128. */
 export function hasSimd(): boolean {
@@ -57,8 +58,22 @@ function relaxedEnv(): string | undefined {
 
 /** The exported kernel functions (pointers are byte offsets into the shared memory). */
 export interface KernelExports {
-  mm_NN(C: number, ldc: number, A: number, lda: number, B: number, ldb: number, bias: number,
-        M: number, K: number, N: number, alpha: number, beta: number, scratch: number, act: number): void;
+  mm_NN(
+    C: number,
+    ldc: number,
+    A: number,
+    lda: number,
+    B: number,
+    ldb: number,
+    bias: number,
+    M: number,
+    K: number,
+    N: number,
+    alpha: number,
+    beta: number,
+    scratch: number,
+    act: number,
+  ): void;
   mm_NT: KernelExports['mm_NN'];
   mm_TN: KernelExports['mm_NN'];
   add(out: number, a: number, b: number, n: number): void;
@@ -70,12 +85,34 @@ export interface KernelExports {
   relu_bwd(dx: number, dout: number, x: number, n: number): void;
   bias_bwd(dBias: number, dout: number, B: number, N: number): void;
   ce_fwd(losses: number, probs: number, logits: number, labels: number, weight: number, B: number, C: number, smoothing: number): void;
-  ce_bwd(dlogits: number, dloss: number, probs: number, labels: number, weight: number, B: number, C: number,
-         smoothing: number, wSum: number): void;
-  sgd(p: number, g: number, buf: number, n: number, lr: number, momentum: number, dampening: number,
-      weightDecay: number, nesterov: number, first: number): void;
-  adam(p: number, g: number, m: number, v: number, vmax: number, n: number, stepSize: number, beta1: number,
-       beta2: number, eps: number, l2: number, decay: number, bc2Sqrt: number): void;
+  ce_bwd(dlogits: number, dloss: number, probs: number, labels: number, weight: number, B: number, C: number, smoothing: number, wSum: number): void;
+  sgd(
+    p: number,
+    g: number,
+    buf: number,
+    n: number,
+    lr: number,
+    momentum: number,
+    dampening: number,
+    weightDecay: number,
+    nesterov: number,
+    first: number,
+  ): void;
+  adam(
+    p: number,
+    g: number,
+    m: number,
+    v: number,
+    vmax: number,
+    n: number,
+    stepSize: number,
+    beta1: number,
+    beta2: number,
+    eps: number,
+    l2: number,
+    decay: number,
+    bc2Sqrt: number,
+  ): void;
 }
 
 /** Bytes of the module for this runtime (relaxed madd when available and `relaxed` is true). */

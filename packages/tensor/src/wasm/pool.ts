@@ -16,7 +16,12 @@ import { checkOptions } from '../options.js';
 // Control block (Int32 slots). NEXT packs the job tag (seq << 16) and the next unclaimed chunk in its
 // low 16 bits; a thread claims chunk c with compareExchange(tag | c → tag | c+1), so a worker waking
 // late for a finished job (other tag) can never claim a chunk of the next one.
-const SEQ = 0, NEXT = 1, WDONE = 2, LAYOUT = 3, READY = 31, CTRL_SLOTS = 32;
+const SEQ = 0,
+  NEXT = 1,
+  WDONE = 2,
+  LAYOUT = 3,
+  READY = 31,
+  CTRL_SLOTS = 32;
 // Slots 4..: C, A, B, bias, M, K, N, alpha (f32), beta (f32), scratch, act, byRows, chunk, nChunks.
 /** Most columns (or rows) in a chunk; the worker's scratch is sized for it. */
 const MAX_CHUNK = 4096;
@@ -80,10 +85,40 @@ function runChunkSource(): string {
 }`;
 }
 
-type Fn = (C: number, ldc: number, A: number, lda: number, B: number, ldb: number, bias: number, M: number, K: number,
-           N: number, alpha: number, beta: number, scratch: number, act: number) => void;
-type RunChunk = (fn: Fn, layout: number, C: number, A: number, B: number, bias: number, M: number, K: number, N: number,
-                 alpha: number, beta: number, scratch: number, act: number, byRows: number, cs: number, c: number) => void;
+type Fn = (
+  C: number,
+  ldc: number,
+  A: number,
+  lda: number,
+  B: number,
+  ldb: number,
+  bias: number,
+  M: number,
+  K: number,
+  N: number,
+  alpha: number,
+  beta: number,
+  scratch: number,
+  act: number,
+) => void;
+type RunChunk = (
+  fn: Fn,
+  layout: number,
+  C: number,
+  A: number,
+  B: number,
+  bias: number,
+  M: number,
+  K: number,
+  N: number,
+  alpha: number,
+  beta: number,
+  scratch: number,
+  act: number,
+  byRows: number,
+  cs: number,
+  c: number,
+) => void;
 // Built (in start(), inside its try) from the same source string as the worker's copy, so both threads
 // cut chunks identically; a runtime that forbids code from strings just never uses the second core.
 let runChunk: RunChunk | null = null;
@@ -110,9 +145,12 @@ let share = true;
 
 let worker: Worker | null = null;
 let failed = false;
-let ctrl: Int32Array | null = null, ctrlF: Float32Array | null = null;
-let workerScratch = 0, seq = 0;
-let calls = 0, workerChunks = 0;
+let ctrl: Int32Array | null = null,
+  ctrlF: Float32Array | null = null;
+let workerScratch = 0,
+  seq = 0;
+let calls = 0,
+  workerChunks = 0;
 
 /** How many products ran with the worker taking part, and how many chunks it computed (tests, docs). */
 export function parallelCalls(): number {
@@ -136,8 +174,12 @@ function start(): void {
     ctrlF = new Float32Array(memory.buffer, ptr, CTRL_SLOTS);
     worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { module: kernelModule(), memory, ctrl: ptr } });
     worker.unref();
-    worker.on('error', () => { failed = true; });
-    worker.on('exit', () => { failed = true; });
+    worker.on('error', () => {
+      failed = true;
+    });
+    worker.on('exit', () => {
+      failed = true;
+    });
   } catch {
     failed = true;
   }
@@ -175,10 +217,14 @@ export function parallelReady(): boolean {
   return ctrl !== null && !failed && Atomics.load(ctrl, READY) === 1;
 }
 
-let own = 0, ownBytes = 0;
+let own = 0,
+  ownBytes = 0;
 function ownScratch(): number {
   const bytes = matmulScratchBytes(MAX_CHUNK);
-  if (bytes > ownBytes) { own = rawAlloc(bytes); ownBytes = bytes; }
+  if (bytes > ownBytes) {
+    own = rawAlloc(bytes);
+    ownBytes = bytes;
+  }
   return own;
 }
 
@@ -186,18 +232,34 @@ function ownScratch(): number {
  * Runs the product with the worker's help when it is large enough and the worker is ready; returns
  * false (caller runs it alone) otherwise. Pointers are byte offsets; C, A, B contiguous as in matmul.ts.
  */
-export function parallelMatmul(layout: 'NN' | 'NT' | 'TN', C: number, A: number, B: number, bias: number,
-                               M: number, K: number, N: number, alpha: number, beta: number, act: number): boolean {
+export function parallelMatmul(
+  layout: 'NN' | 'NT' | 'TN',
+  C: number,
+  A: number,
+  B: number,
+  bias: number,
+  M: number,
+  K: number,
+  N: number,
+  alpha: number,
+  beta: number,
+  act: number,
+): boolean {
   if (!enabled || !allowed || failed || 2 * M * N * K < minFlops) return false;
-  if (worker === null) { start(); return false; }
-  const I = ctrl as Int32Array, F = ctrlF as Float32Array;
+  if (worker === null) {
+    start();
+    return false;
+  }
+  const I = ctrl as Int32Array,
+    F = ctrlF as Float32Array;
   if (Atomics.load(I, READY) !== 1) return false;
   // Chunks: columns in multiples of the 8-wide panel when N allows (each chunk packs only its part of
   // B), else rows in multiples of 4; about 8 chunks so a late worker still finds work to take, but
   // only 2 below FEW_CHUNKS_FLOPS: every column chunk packs all of A again, which on small products
   // costs more than a late worker (the spinning worker is rarely late).
   const byRows = N < 32 ? 1 : 0;
-  const extent = byRows ? M : N, unit = byRows ? 4 : 8;
+  const extent = byRows ? M : N,
+    unit = byRows ? 4 : 8;
   if (extent < 2 * unit) return false;
   const parts = 2 * M * N * K < FEW_CHUNKS_FLOPS ? 2 : 8;
   let cs = Math.ceil(extent / parts / unit) * unit;
@@ -209,9 +271,22 @@ export function parallelMatmul(layout: 'NN' | 'NT' | 'TN', C: number, A: number,
   seq = (seq + 1) & 0x7fff;
   if (seq === 0) seq = 1;
   const tag = (seq << 16) >>> 0;
-  Atomics.store(I, NEXT, (tag | CLOSED) | 0); // close first: a late worker's claim fails before params change
-  I[LAYOUT] = li; I[4] = C; I[5] = A; I[6] = B; I[7] = bias; I[8] = M; I[9] = K; I[10] = N;
-  F[11] = alpha; F[12] = beta; I[13] = workerScratch; I[14] = act; I[15] = byRows; I[16] = cs; I[17] = n;
+  Atomics.store(I, NEXT, tag | CLOSED | 0); // close first: a late worker's claim fails before params change
+  I[LAYOUT] = li;
+  I[4] = C;
+  I[5] = A;
+  I[6] = B;
+  I[7] = bias;
+  I[8] = M;
+  I[9] = K;
+  I[10] = N;
+  F[11] = alpha;
+  F[12] = beta;
+  I[13] = workerScratch;
+  I[14] = act;
+  I[15] = byRows;
+  I[16] = cs;
+  I[17] = n;
   Atomics.store(I, WDONE, 0);
   Atomics.store(I, NEXT, tag | 0);
   Atomics.store(I, SEQ, seq);
@@ -225,7 +300,7 @@ export function parallelMatmul(layout: 'NN' | 'NT' | 'TN', C: number, A: number,
     const w = Atomics.load(I, NEXT) >>> 0;
     const c = w & 0xffff;
     if (c >= n) break;
-    if ((Atomics.compareExchange(I, NEXT, w | 0, (w + 1) | 0) >>> 0) !== w) continue;
+    if (Atomics.compareExchange(I, NEXT, w | 0, (w + 1) | 0) >>> 0 !== w) continue;
     (runChunk as RunChunk)(fn, li, C, A, B, bias, M, K, N, alpha, beta, s, act, byRows, cs, c);
     mine++;
   }
@@ -240,7 +315,10 @@ export function parallelMatmul(layout: 'NN' | 'NT' | 'TN', C: number, A: number,
       throw new Error('timbre: the matmul worker thread stopped responding (set TIMBRE_THREADS=1 to run on one core)');
     }
   }
-  if (mine < n) { calls++; workerChunks += n - mine; }
+  if (mine < n) {
+    calls++;
+    workerChunks += n - mine;
+  }
   return true;
 }
 

@@ -9,8 +9,12 @@ export interface WasmMemory {
   grow(deltaPages: number): number;
 }
 /** A compiled WebAssembly.Module (opaque; it can be posted to workers). */
-export interface WasmModule { readonly __wasmModule?: never }
-interface WasmInstance { readonly exports: Record<string, unknown> }
+export interface WasmModule {
+  readonly __wasmModule?: never;
+}
+interface WasmInstance {
+  readonly exports: Record<string, unknown>;
+}
 
 interface WasmApi {
   Memory: new (descriptor: { initial: number; maximum: number; shared: boolean }) => WasmMemory;

@@ -62,8 +62,16 @@ export interface JournalHeader {
   objective: ObjectiveSpec;
 }
 
-const canon = (v: unknown): string => JSON.stringify(v, (_k, x) => (x !== null && typeof x === 'object' && !Array.isArray(x)
-  ? Object.fromEntries(Object.keys(x).sort().map((k) => [k, (x as Record<string, unknown>)[k]])) : x));
+const canon = (v: unknown): string =>
+  JSON.stringify(v, (_k, x) =>
+    x !== null && typeof x === 'object' && !Array.isArray(x)
+      ? Object.fromEntries(
+          Object.keys(x)
+            .sort()
+            .map((k) => [k, (x as Record<string, unknown>)[k]]),
+        )
+      : x,
+  );
 
 /** Reads a journal: its header and finished trials by index (a torn last line is dropped). */
 export function readJournal(path: string): { header: JournalHeader; trials: Map<number, TrialRecord>; torn: boolean } {
@@ -73,13 +81,21 @@ export function readJournal(path: string): { header: JournalHeader; trials: Map<
   const torn = !text.endsWith('\n');
   if (complete.length === 0) throw new Error(`search: journal ${path} has no header line`);
   let header: JournalHeader;
-  try { header = JSON.parse(complete[0]); } catch { throw new Error(`search: journal ${path}: line 1 is not JSON`); }
+  try {
+    header = JSON.parse(complete[0]);
+  } catch {
+    throw new Error(`search: journal ${path}: line 1 is not JSON`);
+  }
   if (header.type !== 'header' || header.version !== 1) throw new Error(`search: journal ${path}: line 1 is not a version-1 search header`);
   const trials = new Map<number, TrialRecord>();
   for (let i = 1; i < complete.length; i++) {
     if (complete[i] === '') continue;
     let t: TrialRecord & { type?: string };
-    try { t = JSON.parse(complete[i]); } catch { throw new Error(`search: journal ${path}: line ${i + 1} is not JSON (a corrupt journal; start a new file)`); }
+    try {
+      t = JSON.parse(complete[i]);
+    } catch {
+      throw new Error(`search: journal ${path}: line ${i + 1} is not JSON (a corrupt journal; start a new file)`);
+    }
     if (t.type !== 'trial' || !Number.isInteger(t.index)) throw new Error(`search: journal ${path}: line ${i + 1} is not a trial record`);
     const { type: _t, ...rec } = t;
     trials.set(t.index, rec);
@@ -123,7 +139,8 @@ export async function runSearch(dataset: Dataset, objective: ObjectiveSpec, opti
         }
       }
       done = j.trials;
-      if (j.torn) { // drop the torn tail so the next append starts on a fresh line
+      if (j.torn) {
+        // drop the torn tail so the next append starts on a fresh line
         const text = readFileSync(options.journal, 'utf8');
         writeFileAtomic(options.journal, text.slice(0, text.lastIndexOf('\n') + 1));
       }
@@ -138,8 +155,18 @@ export async function runSearch(dataset: Dataset, objective: ObjectiveSpec, opti
     if (strategy === 'random') return sampleParams(space, rng);
     return tpeSuggest(space, history, rng, { ...options.tpe, startup });
   };
-  const data: Dataset = { x: dataset.x, y: dataset.y, rows: dataset.rows, features: dataset.features, classes: dataset.classes, ...(dataset.groups ? { groups: dataset.groups } : {}) };
-  const pool = parallel > 1 ? await WorkerPool.start<Params, TrialScore>('search', siblingModule(import.meta.url, 'worker'), parallel, { dataset: data, objective }) : null;
+  const data: Dataset = {
+    x: dataset.x,
+    y: dataset.y,
+    rows: dataset.rows,
+    features: dataset.features,
+    classes: dataset.classes,
+    ...(dataset.groups ? { groups: dataset.groups } : {}),
+  };
+  const pool =
+    parallel > 1
+      ? await WorkerPool.start<Params, TrialScore>('search', siblingModule(import.meta.url, 'worker'), parallel, { dataset: data, objective })
+      : null;
   const finished: TrialRecord[] = [];
   let resumed = 0;
   try {
@@ -166,7 +193,11 @@ export async function runSearch(dataset: Dataset, objective: ObjectiveSpec, opti
         finished.push(rec);
         options.onTrial?.(rec, false);
       };
-      if (pool !== null) await pool.run(todo.map((t) => t.params), { onResult: record });
+      if (pool !== null)
+        await pool.run(
+          todo.map((t) => t.params),
+          { onResult: record },
+        );
       else todo.forEach((t, k) => record(k, evaluateTrial(dataset, objective, t.params)));
       finished.sort((a, b) => a.index - b.index);
     }

@@ -54,9 +54,11 @@ export function checkSpace(space: SearchSpace): void {
     if (s.type === 'choice') {
       if (!Array.isArray(s.values) || s.values.length === 0) throw new RangeError(`search: parameter ${name}: choice needs at least one value`);
     } else if (s.type === 'float' || s.type === 'int') {
-      if (!(Number.isFinite(s.low) && Number.isFinite(s.high) && s.low <= s.high)) throw new RangeError(`search: parameter ${name}: need finite low <= high, got [${s.low}, ${s.high}]`);
+      if (!(Number.isFinite(s.low) && Number.isFinite(s.high) && s.low <= s.high))
+        throw new RangeError(`search: parameter ${name}: need finite low <= high, got [${s.low}, ${s.high}]`);
       if (s.log && !(s.low > 0)) throw new RangeError(`search: parameter ${name}: a log scale needs low > 0, got ${s.low}`);
-      if (s.type === 'int' && !(Number.isInteger(s.low) && Number.isInteger(s.high))) throw new RangeError(`search: parameter ${name}: int bounds must be integers`);
+      if (s.type === 'int' && !(Number.isInteger(s.low) && Number.isInteger(s.high)))
+        throw new RangeError(`search: parameter ${name}: int bounds must be integers`);
     } else {
       throw new RangeError(`search: parameter ${name}: unknown type ${(s as { type: string }).type}`);
     }
@@ -118,7 +120,8 @@ export function paramsToOptions(params: Params, base: ModelOptions = {}): ModelO
   const o: ModelOptions = { ...base };
   for (const [k, v] of Object.entries(params)) if (k !== 'width' && k !== 'depth') o[k] = v;
   if ('width' in params || 'depth' in params) {
-    const width = Number(params.width ?? 128), depth = Number(params.depth ?? 2);
+    const width = Number(params.width ?? 128),
+      depth = Number(params.depth ?? 2);
     o.hidden = Array.from({ length: depth }, (_, i) => Math.max(8, Math.round(width / 2 ** i)));
   }
   return o;

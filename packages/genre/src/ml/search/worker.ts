@@ -5,4 +5,6 @@ import { serveJobs } from '../../parallel/pool.js';
 import { evaluateTrial, type ObjectiveSpec, type TrialScore } from './objective.js';
 import type { Params } from './space.js';
 
-serveJobs<Params, TrialScore, never, { dataset: Dataset; objective: ObjectiveSpec }>('search', (params, _progress, { dataset, objective }) => evaluateTrial(dataset, objective, params));
+serveJobs<Params, TrialScore, never, { dataset: Dataset; objective: ObjectiveSpec }>('search', (params, _progress, { dataset, objective }) =>
+  evaluateTrial(dataset, objective, params),
+);
