@@ -84,7 +84,7 @@ export function addTrainOptions(c: Command, command: 'train' | 'run'): Command {
     .option('--seeds <list>', 'seeds: a count ("5" = 1..5) or a list ("1,2,3")', seedsArg, [1, 2, 3])
     .option(
       '--budget <seconds>',
-      'auto: wall-clock seconds for the whole train (default: 55 up to 2,000 rows, +25 per 1,000 rows beyond, at most 170). The choice and the nested estimate may use four fifths, the final fit the rest; every candidate (logistic regression, MLP, GBDT, random forest) is fitted once, in that order, before further C values and MLP seeds, so less time means fewer C values and MLP seeds, then fewer candidates; the nested estimate (--nested) runs only with the time the choice left. More time lets all 7 C values and 5 MLP seeds run, then the estimate',
+      'auto: wall-clock seconds for the whole train (default: 55 up to 2,000 rows, +25 per 1,000 rows beyond, at most 170). The choice and the nested estimate may use four fifths, the final fit the rest; every candidate (logistic regression, MLP, GBDT, random forest) is fitted once, in that order, before further C values and MLP seeds, so less time means fewer C values and MLP seeds, then fewer candidates; the nested estimate (--nested) runs only when the time the choice left affords about 1.5 × the choice per outer fold. More time lets all 7 C values and 5 MLP seeds run, then the estimate (about --budget 110 on 1,000 rows, 450 on 7,000)',
       float('--budget'),
     )
     .option('--no-refit', "save the first seed's model as evaluated instead of refitting it on every labelled row")
