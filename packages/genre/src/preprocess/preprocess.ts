@@ -2,8 +2,8 @@
 // one row per usable song with its genre, artist group, split and encoded (unscaled) features.
 // Scaling and imputation are fitted later on the training split only (see ml/scaler.ts).
 import { statSync } from 'node:fs';
-import { CsvWriter, writeAll, type CsvCell, type CsvRecord } from '../io/csv.js';
-import { countLines, streamCsv } from '../io/csv-stream.js';
+import { CsvWriter, csvRecords, writeAll, type CsvCell, type CsvRecord } from '../io/csv.js';
+import { countLines } from '../io/csv-stream.js';
 import { trainValidTestSplit } from '../ml/split.js';
 import { readLabels, type LabelRuleOptions } from '../labels/label.js';
 import { featureDefs, featureGroupsOf, indicatorOf, parseFeatureSpec, type FeatureDef, type FeatureGroup, type KeyEncoding } from './features.js';
@@ -758,9 +758,11 @@ export async function readPrepared(path: string, options: { classNames?: readonl
     groups: string[] = [];
   // Genres get ids in order of appearance, renumbered to sorted order at the end (unless the classes are given).
   const classId = new Map<string, number>((options.classNames ?? []).map((c, i) => [c, i] as const));
-  for await (const r of streamCsv(path, 'preprocessed data')) {
+  // A preprocessed file is strict CSV (as `writePrepared` writes it): one pass of the package's parser, numbers
+  // read from the bytes (`plainNumber`), text made only of the six leading fields and of cells that are not plain.
+  for await (const rec of csvRecords(path, 'preprocessed data', { unreadable: 'cannot read the file' })) {
     if (header === null) {
-      header = r;
+      header = rec.toArray();
       continue;
     }
     if (n === 0) {
@@ -773,20 +775,22 @@ export async function readPrepared(path: string, options: { classNames?: readonl
       x = new Float64Array(Math.max(0, (await countLines(path, 'preprocessed data')) - 1) * F);
     }
     const i = n;
-    if (r.length !== header.length) throw new Error(`preprocessed data: ${path}: row ${i + 1} has ${r.length} fields, expected ${header.length}`);
-    trackIds.push(r[0]);
-    artists.push(r[1]);
-    titles.push(r[2]);
-    groups.push(r[3]);
-    const sp = SPLIT_NAMES.indexOf(r[4] as SplitName);
-    if (sp < 0) throw new Error(`preprocessed data: ${path}: row ${i + 1}: split "${r[4]}" is not train/valid/test`);
+    if (rec.count !== header.length) throw new Error(`preprocessed data: ${path}: row ${i + 1} has ${rec.count} fields, expected ${header.length}`);
+    trackIds.push(rec.field(0));
+    artists.push(rec.field(1));
+    titles.push(rec.field(2));
+    groups.push(rec.field(3));
+    const splitName = rec.field(4);
+    const sp = SPLIT_NAMES.indexOf(splitName as SplitName);
+    if (sp < 0) throw new Error(`preprocessed data: ${path}: row ${i + 1}: split "${splitName}" is not train/valid/test`);
     split.push(sp);
-    let c = classId.get(r[5]);
+    const genre = rec.field(5);
+    let c = classId.get(genre);
     if (c === undefined) {
       if (options.classNames)
-        throw new Error(`preprocessed data: ${path}: row ${i + 1}: genre "${r[5]}" is not one of the model's classes (${options.classNames.join(', ')})`);
+        throw new Error(`preprocessed data: ${path}: row ${i + 1}: genre "${genre}" is not one of the model's classes (${options.classNames.join(', ')})`);
       c = classId.size;
-      classId.set(r[5], c);
+      classId.set(genre, c);
     }
     y.push(c);
     const o = i * F;
@@ -796,10 +800,13 @@ export async function readPrepared(path: string, options: { classNames?: readonl
       x = more;
     } // rows ended by a lone \r
     for (let f = 0; f < F; f++) {
-      const s = r[META.length + f];
-      const v = s === '' ? NaN : Number(s);
-      if (s !== '' && !(isDecimal(s) && Number.isFinite(v)))
-        throw new Error(`preprocessed data: ${path}: row ${i + 1}, column "${featureNames[f]}": "${s}" is not a number`);
+      let v = rec.plainNumber(META.length + f);
+      if (Number.isNaN(v)) {
+        const s = rec.field(META.length + f);
+        v = s === '' ? NaN : Number(s);
+        if (s !== '' && !(isDecimal(s) && Number.isFinite(v)))
+          throw new Error(`preprocessed data: ${path}: row ${i + 1}, column "${featureNames[f]}": "${s}" is not a number`);
+      }
       x[o + f] = v;
     }
     n++;
