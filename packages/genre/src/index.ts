@@ -136,8 +136,8 @@ export type { FinalFit } from './pipeline/run.js';
 export { trainAndEvaluateParallel, type ParallelTrainOptions } from './pipeline/parallel.js';
 export { saveGenreModel, loadGenreModel, modelPaths, type ModelMeta, type SaveModelArgs } from './pipeline/model-file.js';
 export type { ModelFit } from './pipeline/model-file.js';
-export { predictTable, predictInputs, encodeForModel, songsToTable, type Prediction, type PredictOptions, type RawTable } from './pipeline/predict.js';
-export { predictInputsStream, PREDICT_BATCH_ROWS, type PredictStreamOptions } from './pipeline/predict-stream.js';
+export { predictTable, encodeForModel, songsToTable, type Prediction, type PredictOptions, type RawTable } from './pipeline/predict.js';
+export { predictInputs, predictInputsStream, PREDICT_BATCH_ROWS, type PredictStreamOptions } from './pipeline/predict-stream.js';
 export { listFiles, walkFiles, type WalkedFile, type SkippedPath, type ListFilesOptions } from './io/files.js';
 export { runPipeline, extractSongTable, type PipelineOptions, type PipelineResult } from './pipeline/pipeline.js';
 export {

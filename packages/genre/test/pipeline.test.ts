@@ -9,7 +9,8 @@ import { generateSyntheticCorpus } from '../src/msd/synthetic.js';
 import { readSongs } from '../src/msd/reader.js';
 import { runPipeline, type PipelineResult } from '../src/pipeline/pipeline.js';
 import { loadGenreModel } from '../src/pipeline/model-file.js';
-import { predictInputs, songsToTable } from '../src/pipeline/predict.js';
+import { songsToTable } from '../src/pipeline/predict.js';
+import { predictInputs } from '../src/pipeline/predict-stream.js';
 
 const shared = fileURLToPath(new URL('../../../../shared/data/', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'timbre-pipe-'));

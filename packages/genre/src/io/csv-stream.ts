@@ -1,7 +1,7 @@
 // Streams a CSV file's rows with the rows `readCsv` gives for the whole file, holding one record at a time:
 // the same reader (`csvRecords`), with the tolerant tokenizer decided before the first row is handed out.
 import { createReadStream } from 'node:fs';
-import { CsvParseError, csvNeedsTolerance, csvRecords, hasUnescapedQuote } from './csv.js';
+import { CsvParseError, type CsvRecord, csvNeedsTolerance, csvRecords, hasUnescapedQuote } from './csv.js';
 
 const CHUNK = 1 << 20;
 
@@ -31,19 +31,30 @@ async function strictParses(path: string, what: string): Promise<boolean> {
 }
 
 /**
- * Streams the rows of a CSV file (the header first) with the same rows and error messages as `readCsv`. A file
- * `readCsv` would read with its tolerant tokenizer (bytes reprs, or unescaped quotes that break the strict
- * parse) is read that way from its first row; deciding that reads the file once more when it has a
- * suspicious quote. Bytes that are not UTF-8 are an error when their line is reached.
+ * Streams the records of a CSV file (the header first) as `readCsv` reads the whole file: a file `readCsv` would
+ * read with its tolerant tokenizer (bytes reprs, or unescaped quotes that break the strict parse) is read that way
+ * from its first record; deciding that reads the file once more when it has a suspicious quote. Bytes that are
+ * not UTF-8 are an error when their line is reached. The same `CsvRecord` object comes back each time.
+ *
+ * ```ts
+ * for await (const rec of streamCsvRecords('songs.csv', 'predict')) rec.field(0);
+ * ```
+ */
+export async function* streamCsvRecords(path: string, what: string): AsyncGenerator<CsvRecord> {
+  let tolerant = await csvNeedsTolerance(path, what);
+  if (!tolerant && (await hasUnescapedQuote(path))) tolerant = !(await strictParses(path, what));
+  yield* csvRecords(path, what, { tolerant, unreadable: 'cannot read the file' });
+}
+
+/**
+ * `streamCsvRecords` as rows of strings: the same rows and error messages as `readCsv`, one row at a time.
  *
  * ```ts
  * for await (const row of streamCsv('songs.csv', 'predict')) { … }
  * ```
  */
 export async function* streamCsv(path: string, what: string): AsyncGenerator<string[]> {
-  let tolerant = await csvNeedsTolerance(path, what);
-  if (!tolerant && (await hasUnescapedQuote(path))) tolerant = !(await strictParses(path, what));
-  for await (const r of csvRecords(path, what, { tolerant, unreadable: 'cannot read the file' })) yield r.toArray();
+  for await (const r of streamCsvRecords(path, what)) yield r.toArray();
 }
 
 /**

@@ -1,6 +1,6 @@
 // Labels songs batch by batch: CSV tables are read, encoded, predicted and handed on a batch of rows at a
 // time, and .h5 songs a batch of songs at a time, so memory holds one batch whatever the input's size.
-// The predictions, their order and the errors are those of `predictInputs`.
+// `predictInputs` collects the batches, for callers that want every prediction at once.
 import { statSync } from 'node:fs';
 import { listMsdFiles } from '../extract/files.js';
 import type { Song } from '../msd/song.js';
@@ -26,8 +26,8 @@ export interface PredictStreamOptions extends PredictOptions {
 
 /**
  * Predicts songs from MSD .h5 files or directories, or from CSV song tables, handing each batch of
- * predictions to `sink` (awaited before the next batch is read) in `predictInputs`' order: the tables in
- * the order given, then every .h5 song. Unreadable .h5 files are returned in `errors`.
+ * predictions to `sink` (awaited before the next batch is read): the tables in the order given, then every
+ * .h5 song. A row's prediction does not depend on its batch (the classifier sees fixed-size chunks). Unreadable .h5 files are returned in `errors`.
  *
  * ```ts
  * const { errors } = await predictInputsStream(classifier, meta, ['big.csv'], (batch) => out.writeAll(batch));
@@ -83,4 +83,33 @@ export async function predictInputsStream(
   }
   if (rows.length > 0) await flush();
   return { errors };
+}
+
+/**
+ * Predicts songs from MSD .h5 files or directories, or from CSV song tables, every prediction at once (the
+ * batches of `predictInputsStream`, collected). Unreadable .h5 files are returned in `errors` (file and
+ * reason) rather than stopping the run.
+ *
+ * ```ts
+ * const { predictions } = await predictInputs(classifier, meta, ['new-songs/']);
+ * ```
+ */
+export async function predictInputs(
+  classifier: Classifier,
+  meta: ModelMeta,
+  inputs: readonly string[],
+  onFile?: (done: number, total: number) => void,
+  options: PredictOptions = {},
+): Promise<{ predictions: Prediction[]; errors: { file: string; reason: string }[] }> {
+  const predictions: Prediction[] = [];
+  const { errors } = await predictInputsStream(
+    classifier,
+    meta,
+    inputs,
+    (batch) => {
+      for (const p of batch) predictions.push(p); // a spread of a million rows overflows the stack
+    },
+    { ...options, ...(onFile ? { onFile } : {}) },
+  );
+  return { predictions, errors };
 }

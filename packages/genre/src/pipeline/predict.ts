@@ -1,13 +1,9 @@
 // Labels new songs with a saved model: rows of any accepted song table, or MSD .h5 files read with
 // the MSD reader (song-level fields + timbre/pitch means and population variances over segments).
-import { statSync } from 'node:fs';
-import { listMsdFiles } from '../extract/files.js';
 import type { Song } from '../msd/song.js';
-import { readSongs } from '../msd/reader.js';
 import { explanationGroups, featureDefs, indicatorOf, missingIndicator, type FeatureDef, type FeatureGroup } from '../preprocess/features.js';
 import { applyScaler } from '../ml/scaler.js';
 import { explainRows } from '../ml/explain.js';
-import { readSongTable } from '../preprocess/table.js';
 import type { Classifier } from '../ml/types.js';
 import type { ModelMeta } from './model-file.js';
 
@@ -282,48 +278,4 @@ export function predictRows(classifier: Classifier, meta: ModelMeta, table: RawT
     });
   }
   return out;
-}
-
-/**
- * Predicts songs from MSD .h5 files or directories, or from CSV song tables. Unreadable .h5 files are
- * returned in `errors` (file and reason) rather than stopping the run.
- *
- * ```ts
- * const { predictions } = await predictInputs(classifier, meta, ['new-songs/']);
- * ```
- */
-export async function predictInputs(
-  classifier: Classifier,
-  meta: ModelMeta,
-  inputs: readonly string[],
-  onFile?: (done: number, total: number) => void,
-  options: PredictOptions = {},
-): Promise<{ predictions: Prediction[]; errors: { file: string; reason: string }[] }> {
-  const predictions: Prediction[] = [];
-  const errors: { file: string; reason: string }[] = [];
-  const h5: string[] = [];
-  for (const input of inputs) {
-    let st;
-    try {
-      st = statSync(input);
-    } catch {
-      throw new Error(`predict: ${input}: no such file or directory`);
-    }
-    if (st.isDirectory() || input.toLowerCase().endsWith('.h5')) for (const f of listMsdFiles(input)) h5.push(f.path);
-    else {
-      const t = await readSongTable(input);
-      for (const p of predictTable(classifier, meta, { columns: t.columns, rows: t.rows }, options)) predictions.push(p); // a spread of a million rows overflows the stack
-    }
-  }
-  const songs: Song[] = [];
-  h5.forEach((f, i) => {
-    try {
-      songs.push(...readSongs(f));
-    } catch (e) {
-      errors.push({ file: f, reason: (e as Error).message ?? String(e) });
-    }
-    onFile?.(i + 1, h5.length);
-  });
-  if (songs.length > 0) for (const p of predictTable(classifier, meta, songsToTable(songs), options)) predictions.push(p);
-  return { predictions, errors };
 }

@@ -1,6 +1,6 @@
 // Reads a song table in batches of rows, with the columns, rows and errors `readSongTable` gives for the
 // whole file, so a table larger than memory can be labelled batch by batch.
-import { streamCsv } from '../io/csv-stream.js';
+import { streamCsvRecords } from '../io/csv-stream.js';
 import { songTableHead, songTableRow } from './table.js';
 
 /** One batch of a streamed song table: cleaned rows under canonical columns. */
@@ -27,14 +27,14 @@ export async function* songTableBatches(path: string, batchRows: number): AsyncG
     width = 0,
     kept = 0;
   let rows: string[][] = [];
-  for await (const raw of streamCsv(path, 'preprocess')) {
+  for await (const rec of streamCsvRecords(path, 'preprocess')) {
     if (columns === null) {
-      const h = songTableHead(path, raw, false);
+      const h = songTableHead(path, rec.toArray(), false);
       columns = h.columns;
       width = h.header.length;
       continue;
     }
-    const row = songTableRow(raw, width);
+    const row = songTableRow(rec, width);
     if (typeof row === 'number') continue;
     rows.push(row);
     if (rows.length === batchRows) {

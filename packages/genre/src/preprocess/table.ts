@@ -132,19 +132,6 @@ export function songTableHead(path: string, raw: readonly string[], tolerant: bo
 }
 
 /**
- * One data row as `readSongTable` keeps it: cleaned (`cleanValue`), blank fields beyond the header's width
- * dropped; a row that still has the wrong number of fields comes back as its field count.
- */
-export function songTableRow(raw: readonly string[], width: number): string[] | number {
-  let n = raw.length;
-  while (n > width && raw[n - 1].trim() === '') n--;
-  if (n !== width) return n;
-  const out: string[] = new Array(n);
-  for (let i = 0; i < n; i++) out[i] = cleanValue(raw[i]);
-  return out;
-}
-
-/**
  * The fields a data record has once blank fields beyond the header's width are dropped; a row is well formed
  * when this equals the header's width (otherwise it is a truncated row).
  */
@@ -152,6 +139,18 @@ export function recordWidth(rec: CsvRecord, width: number): number {
   let n = rec.count;
   while (n > width && rec.isBlank(n - 1)) n--;
   return n;
+}
+
+/**
+ * One data record as a song table keeps it: every field cleaned (`cleanValue`), blank fields beyond the
+ * header's width dropped; a record that still has the wrong number of fields comes back as its field count.
+ */
+export function songTableRow(rec: CsvRecord, width: number): string[] | number {
+  const n = recordWidth(rec, width);
+  if (n !== width) return n;
+  const row: string[] = new Array(width);
+  for (let i = 0; i < width; i++) row[i] = cleanValue(rec.field(i));
+  return row;
 }
 
 /**
@@ -208,13 +207,11 @@ export async function readSongTable(path: string): Promise<SongTable> {
     truncated = [];
     const width = h.header.length;
     return (rec, r) => {
-      const n = recordWidth(rec, width);
-      if (n !== width) {
-        truncated.push({ row: r, fields: n });
+      const row = songTableRow(rec, width);
+      if (typeof row === 'number') {
+        truncated.push({ row: r, fields: row });
         return;
       }
-      const row: string[] = new Array(width);
-      for (let i = 0; i < width; i++) row[i] = cleanValue(rec.field(i));
       rows.push(row);
       rowNumbers.push(r);
     };
