@@ -16,6 +16,7 @@ import type { BenchOptions } from './run.js';
 import { machineInfo } from './lib/machine.js';
 import { writeResults } from './lib/results.js';
 import { printTable, ratio } from './lib/table.js';
+import { median } from './lib/timing.js';
 
 type Impl = 'timbre-1worker' | 'timbre-2workers' | 'pytables' | 'h5wasm';
 
@@ -200,10 +201,6 @@ export async function run(opts: BenchOptions): Promise<void> {
   }
   rmSync(tmp, { recursive: true, force: true });
 
-  const median = (xs: number[]): number => {
-    const s = xs.slice().sort((a, b) => a - b);
-    return s.length === 0 ? NaN : s.length % 2 === 1 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-  };
   const fps: Partial<Record<Impl, number>> = {};
   for (const impl of Object.keys(times) as Impl[]) if (times[impl].length > 0) fps[impl] = files.length / median(times[impl]);
   printTable(

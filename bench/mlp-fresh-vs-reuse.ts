@@ -5,6 +5,7 @@
 // Run: npx tsx --conditions=source bench/mlp-fresh-vs-reuse.ts [simd|scalar] [rounds] [cpu|wall]
 import { Rng, randn, setBackend, setParallel, type Backend } from '@timbre/tensor';
 import { Adam, CrossEntropyLoss, DataLoader, Linear, REUSE, ReLU, SGD, Sequential, type CallOptions, type Module, type Optimizer } from '@timbre/nn';
+import { median } from './lib/timing.js';
 
 const backend = (process.argv[2] ?? 'simd') as Backend;
 const rounds = Number(process.argv[3] ?? 21);
@@ -50,11 +51,6 @@ const now =
         return (u.user + u.system) / 1000;
       }
     : () => performance.now();
-const median = (xs: number[]) => {
-  const s = xs.slice().sort((a, b) => a - b),
-    m = s.length >> 1;
-  return s.length % 2 === 1 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 console.log(`${backend} kernels, ${clock} clock, ${rounds} rounds after 6 warm-up epochs each (ms per epoch, medians)`);
 for (const c of CONFIGS) {
   const fresh = setup(c, undefined),

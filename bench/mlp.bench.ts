@@ -35,7 +35,7 @@ import type { BenchOptions } from './run.js';
 import { formatMachine, machineInfo } from './lib/machine.js';
 import { writeResults } from './lib/results.js';
 import { printTable, ratio } from './lib/table.js';
-import { clock, now } from './lib/timing.js';
+import { clock, median, now } from './lib/timing.js';
 
 // timbre = the default path (WebAssembly SIMD kernels where the runtime has them, one core); timbre-scalar =
 // the scalar kernels (TIMBRE_BACKEND=scalar: TypeScript, with matmul's macro-kernel in asm.js where it compiles); timbre-2cores = SIMD with the model wrapped in DataParallel
@@ -62,12 +62,6 @@ const CONFIGS: Config[] = [
   { name: 'seed-bs32', sizes: [15, 128, 64, 32, 13], batch: 32, opt: 'adam', lr: 0.01 },
 ];
 const benchDir = path.dirname(fileURLToPath(import.meta.url));
-
-function median(xs: number[]): number {
-  const s = xs.slice().sort((a, b) => a - b),
-    m = s.length >> 1;
-  return s.length % 2 === 1 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
 
 /** Times `epochs` calls of `epoch` after `warmup` untimed ones; returns per-epoch ms. */
 function timeEpochs(epoch: () => void, warmup: number, epochs: number): number[] {

@@ -13,6 +13,7 @@ import type { BenchOptions } from './run.js';
 import { formatMachine, machineInfo } from './lib/machine.js';
 import { writeResults } from './lib/results.js';
 import { printTable, ratio } from './lib/table.js';
+import { median } from './lib/timing.js';
 import { CACHE_DIR, SOURCE_TABLE, cachedScaleTable } from './scale-table.js';
 
 type Impl = 'timbre' | 'pandas' | 'pytorch';
@@ -122,12 +123,6 @@ function firstLine(file: string): string {
   } finally {
     closeSync(fd);
   }
-}
-
-function median(xs: number[]): number {
-  const s = xs.slice().sort((a, b) => a - b),
-    m = s.length >> 1;
-  return s.length % 2 === 1 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
 interface PandasSummary {

@@ -15,6 +15,7 @@ import type { BenchOptions } from './run.js';
 import { machineInfo } from './lib/machine.js';
 import { writeResults } from './lib/results.js';
 import { printTable, ratio } from './lib/table.js';
+import { median } from './lib/timing.js';
 
 const PYTHON = '/usr/bin/python3';
 const FIND = 'find';
@@ -95,8 +96,6 @@ function hasPython(): boolean {
 function hasFind(): boolean {
   return spawnSync(FIND, ['--version'], { encoding: 'utf8' }).status === 0;
 }
-
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
 function benchTree(name: string, root: string, expected: number, rounds: number, peers: { find: boolean; python: boolean }): WalkRecord[] {
   // Correctness first: the three listings agree on the files.

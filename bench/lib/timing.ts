@@ -88,11 +88,16 @@ function sample(fn: () => void, iters: number): number {
   return (now() - t0) / iters;
 }
 
+/** The median (the mean of the middle two for an even count; NaN for none). */
+export function median(xs: readonly number[]): number {
+  if (xs.length === 0) return NaN;
+  const s = xs.slice().sort((a, b) => a - b),
+    m = s.length >> 1;
+  return s.length % 2 === 1 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
 function summarize(samplesMs: number[], iters: number): Measurement {
-  const sorted = samplesMs.slice().sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  const medianMs = sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-  return { medianMs, minMs: sorted[0], samplesMs, iters };
+  return { medianMs: median(samplesMs), minMs: Math.min(...samplesMs), samplesMs, iters };
 }
 
 /** Times `fn` (synchronous) and returns the median per-call time. */
